@@ -1,0 +1,97 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from console.models import ApiKey, AuditEvent, Invitation, Membership, Organisation, User
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "full_name", "is_staff", "is_active", "staff_groups", "date_joined", "last_login"]
+    list_filter = ["is_staff", "is_superuser", "is_active", "groups"]
+    search_fields = ["email", "full_name"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        ("Profile", {"fields": ["full_name", "language"]}),
+        ("Permissions", {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
+        ("Dates", {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
+
+    @admin.display(description="staff groups")
+    def staff_groups(self, obj):
+        return ", ".join(g.name for g in obj.groups.all())
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("groups")
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "kind", "verified", "member_count", "created_at"]
+    list_filter = ["kind", "verified"]
+    search_fields = ["name", "slug", "memberships__user__email"]
+    readonly_fields = ["created_at", "verified_at"]
+    inlines = [MembershipInline]
+
+    @admin.display(description="members")
+    def member_count(self, obj):
+        return obj.memberships.count()
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "organisation", "role", "created_at"]
+    list_filter = ["role"]
+    search_fields = ["user__email", "organisation__name", "organisation__slug"]
+    list_select_related = ["user", "organisation"]
+    autocomplete_fields = ["user", "organisation"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["email", "organisation", "role", "status", "invited_by", "created_at", "expires_at"]
+    list_filter = ["role", "created_at"]
+    search_fields = ["email", "organisation__name"]
+    list_select_related = ["organisation", "invited_by"]
+    readonly_fields = ["token_hash", "created_at", "accepted_at", "accepted_by"]
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    list_display = ["name", "prefix", "organisation", "created_by", "scope_list", "last_used_at", "revoked_at"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter), "created_at"]
+    search_fields = ["name", "prefix", "organisation__name", "created_by__email"]
+    list_select_related = ["organisation", "created_by"]
+    readonly_fields = ["prefix", "key_hash", "created_at", "last_used_at"]
+
+    @admin.display(description="scopes")
+    def scope_list(self, obj):
+        return ", ".join(obj.scopes)
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Search every audit event on the platform; events are evidence, so they are read-only."""
+
+    list_display = ["created_at", "actor_label", "action", "target_type", "target_label", "organisation"]
+    list_filter = ["action", "target_type", "created_at"]
+    search_fields = ["actor_label", "action", "target_label", "target_id", "organisation__name"]
+    list_select_related = ["organisation"]
+    date_hierarchy = "created_at"
+    readonly_fields = [f.name for f in AuditEvent._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,55 @@
+"""Every API error has one shape: {"error": {"code", "message", "fields"}}."""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+_MESSAGES = {
+    "not_found": "Not found.",
+    "permission_denied": "You do not have permission to do this.",
+}
+
+
+def _field_errors(detail) -> dict:
+    if isinstance(detail, dict):
+        return {key: [str(m) for m in (value if isinstance(value, list) else [value])] for key, value in detail.items()}
+    return {}
+
+
+def _from_django_validation_error(exc: DjangoValidationError) -> exceptions.ValidationError:
+    if hasattr(exc, "error_dict"):
+        return exceptions.ValidationError({k: [m for e in v for m in e.messages] for k, v in exc.error_dict.items()})
+    return exceptions.ValidationError({"non_field_errors": exc.messages})
+
+
+def error_response(code: str, message: str, http_status: int, fields: dict | None = None) -> Response:
+    return Response({"error": {"code": code, "message": message, "fields": fields or {}}}, status=http_status)
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        exc = _from_django_validation_error(exc)
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(*exc.args)
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    fields = _field_errors(exc.detail) if isinstance(exc, exceptions.ValidationError) else {}
+    if fields:
+        non_field = fields.get("non_field_errors")
+        message = non_field[0] if non_field else "Some fields are not valid."
+        code = "invalid"
+    else:
+        detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
+        if isinstance(detail, list):
+            detail = detail[0] if detail else ""
+        code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
+        message = str(detail) or _MESSAGES.get(code, "Error.")
+    response.data = {"error": {"code": code, "message": message, "fields": fields}}
+    return response
+

@@ -1,0 +1,72 @@
+"""API views for the caller's identity, organisation and audit log."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.generics import ListAPIView
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from console.api_access import ScopedOrganisationMixin
+from console.roles import Scope
+from console.selectors import audit_events_for_org
+
+
+class OrganisationOutput(serializers.Serializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+    verified = serializers.BooleanField()
+    role = serializers.CharField(help_text="The caller's role in this organisation.")
+
+
+class MeOutput(serializers.Serializer):
+    email = serializers.EmailField()
+    full_name = serializers.CharField()
+    organisations = OrganisationOutput(many=True)
+    api_key = serializers.DictField(allow_null=True, help_text="The key used for this call, if any.")
+
+
+def _organisation_data(membership) -> dict:
+    org = membership.organisation
+    return {"slug": org.slug, "name": org.name, "kind": org.kind, "verified": org.verified, "role": membership.role}
+
+
+class MeApi(ScopedOrganisationMixin, APIView):
+    """Who the caller is and which organisations the call can reach (one, with an API key)."""
+
+    @extend_schema(responses=MeOutput, summary="The caller and their organisations")
+    def get(self, request):
+        key = self.api_key()
+        return Response({
+            "email": request.user.email,
+            "full_name": request.user.full_name,
+            "organisations": [_organisation_data(m) for m in self.reachable_memberships()],
+            "api_key": {"name": key.name, "prefix": key.prefix, "scopes": key.scopes} if key else None,
+        })
+
+
+class AuditEventOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    created_at = serializers.DateTimeField()
+    actor = serializers.CharField(source="actor_label")
+    action = serializers.CharField()
+    target_type = serializers.CharField()
+    target_id = serializers.CharField()
+    target = serializers.CharField(source="target_label")
+    before = serializers.JSONField()
+    after = serializers.JSONField()
+
+
+class AuditEventListApi(ScopedOrganisationMixin, ListAPIView):
+    """The organisation's audit log, newest first; filter with `action` (prefix), `actor`, `target_type`."""
+
+    serializer_class = AuditEventOutput
+    required_scope = Scope.ORG_READ
+
+    def get_queryset(self):
+        membership = self.membership_for(self.kwargs["org_slug"])
+        params = self.request.query_params
+        return audit_events_for_org(
+            membership.organisation,
+            action=params.get("action", ""), actor=params.get("actor", ""), target_type=params.get("target_type", ""),
+        )

@@ -1,0 +1,43 @@
+"""DRF authentication with organisation API keys: `Authorization: Bearer <key>`."""
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import authentication, exceptions
+
+from console.services import api_key_authenticate
+
+
+class ApiKeyAuthentication(authentication.BaseAuthentication):
+    """Authenticates as the key's creator, confined to the key's organisation and scopes.
+
+    `request.auth` is the ApiKey; views use it to refuse other organisations
+    (404) and missing scopes (403).
+    """
+
+    keyword = "Bearer"
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).decode("latin-1")
+        if not header:
+            return None
+        parts = header.split()
+        if parts[0] != self.keyword:
+            return None
+        if len(parts) != 2:
+            raise exceptions.AuthenticationFailed("The Authorization header must be 'Bearer <key>'.")
+        key = api_key_authenticate(parts[1])
+        if key is None:
+            raise exceptions.AuthenticationFailed("This API key is not valid or has been revoked.")
+        if not key.created_by.is_active:
+            raise exceptions.AuthenticationFailed("The account that created this API key is disabled.")
+        return key.created_by, key
+
+    def authenticate_header(self, request):
+        return self.keyword
+
+
+class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
+    target_class = ApiKeyAuthentication
+    name = "ApiKey"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "http", "scheme": "bearer", "description": "An organisation API key (mpk_…)."}

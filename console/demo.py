@@ -1,0 +1,70 @@
+"""Demo accounts and organisations. Every app may have a `demo.py` with `load(demo)`; see demo_data."""
+
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import Group
+
+from console.models import ApiKey, Membership, Organisation, User
+from console.roles import Role, StaffGroup, scopes_for_role
+from console.services import api_key_create, api_key_seeded_raw, organisation_create, organisation_set_verified
+
+DEMO_PASSWORD = "demo-pass-123"
+
+
+@dataclass
+class Demo:
+    """What the apps' demo loaders share: the demo people and organisations, and lines to print."""
+
+    users: dict[str, User] = field(default_factory=dict)
+    orgs: dict[str, Organisation] = field(default_factory=dict)
+    lines: list[str] = field(default_factory=list)
+
+
+def _user(email: str, full_name: str, *, superuser=False, groups=()) -> User:
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        maker = User.objects.create_superuser if superuser else User.objects.create_user
+        user = maker(email=email, password=DEMO_PASSWORD, full_name=full_name)
+    for name in groups:
+        user.groups.add(Group.objects.get(name=name))
+    return user
+
+
+def _org(owner: User, slug: str, name: str, kind: str) -> Organisation:
+    org = Organisation.objects.filter(slug=slug).first()
+    if org is None:
+        org = organisation_create(user=owner, name=name, kind=kind)
+        Organisation.objects.filter(pk=org.pk).update(slug=slug)
+        org.refresh_from_db()
+    return org
+
+
+def _member(org: Organisation, user: User, role: str) -> None:
+    Membership.objects.get_or_create(organisation=org, user=user, defaults={"role": role})
+
+
+def load(demo: Demo) -> None:
+    dev = _user("developer@example.com", "Dana Developer")
+    reviewer = _user("reviewer@example.com", "Riley Reviewer", groups=[StaffGroup.REVIEWERS])
+    operator = _user("operator@example.com", "Oscar Operator", groups=[StaffGroup.OPERATORS])
+    admin = _user("admin@example.com", "Ada Admin", superuser=True, groups=[StaffGroup.ADMINS])
+    teammate = _user("teammate@example.com", "Tao Teammate")
+    outsider = _user("other@example.com", "Olga Other")
+    demo.users.update(developer=dev, reviewer=reviewer, operator=operator, admin=admin,
+                      teammate=teammate, outsider=outsider)
+
+    studio = _org(dev, "demo-studio", "Demo Studio", Organisation.Kind.ENTERPRISE)
+    if not studio.verified:
+        organisation_set_verified(org=studio, actor=admin, verified=True)
+    _member(studio, teammate, Role.DEVELOPER)
+    _member(studio, operator, Role.OPERATOR)
+    other = _org(outsider, "other-org", "Other Org", Organisation.Kind.INDIVIDUAL)
+    demo.orgs.update(studio=studio, other=other)
+
+    if not ApiKey.objects.filter(organisation=studio, name="Demo key", revoked_at=None).exists():
+        api_key_create(
+            org=studio, user=dev, role=Role.OWNER, name="Demo key", scopes=scopes_for_role(Role.OWNER), seed="demo-key"
+        )
+    raw = api_key_seeded_raw("demo-key")
+    demo.lines.append(f"Demo API key (Demo Studio, all scopes): {raw}")
+

@@ -1,0 +1,56 @@
+from django import forms
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+from console.models import Organisation
+from console.roles import Role, Scope
+
+
+class SignUpForm(forms.Form):
+    full_name = forms.CharField(label=_("Full name"), max_length=120, required=False)
+    email = forms.EmailField(label=_("Email address"))
+    password = forms.CharField(label=_("Password"), widget=forms.PasswordInput, strip=False)
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        password_validation.validate_password(password)
+        return password
+
+
+class EmailAuthenticationForm(AuthenticationForm):
+    username = forms.EmailField(label=_("Email address"), widget=forms.EmailInput(attrs={"autofocus": True}))
+
+
+class OrganisationForm(forms.ModelForm):
+    class Meta:
+        model = Organisation
+        fields = ["name", "kind"]
+        help_texts = {"kind": _("Enterprise organisations can be verified, which some categories and scenes require.")}
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label=_("Email address"))
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.DEVELOPER)
+
+    def __init__(self, *args, assignable_roles=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = [(r, label) for r, label in Role.choices if r in assignable_roles]
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+
+
+class ApiKeyForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=80, help_text=_("Where the key is used, e.g. “CI pipeline”."))
+    scopes = forms.MultipleChoiceField(label=_("Scopes"), choices=Scope.choices, widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, allowed_scopes=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["scopes"].choices = [(s, label) for s, label in Scope.choices if s in allowed_scopes]
+
+
+class LanguageForm(forms.Form):
+    language = forms.ChoiceField(choices=settings.LANGUAGES)

@@ -1,0 +1,67 @@
+"""Run the web server, a Celery worker and Celery beat together in the foreground.
+
+`make run` uses this on the embedded default; Ctrl-C stops all three. Each runs
+as its own process, exactly as in production, so the worker really scans.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from console.demo import DEMO_PASSWORD
+
+
+class Command(BaseCommand):
+    help = "Run web + Celery worker + Celery beat in the foreground (Ctrl-C stops them all)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--addr", default=os.environ.get("HOST", "127.0.0.1"))
+        parser.add_argument("--port", default=os.environ.get("PORT", "8000"))
+
+    def handle(self, *args, addr, port, **options):
+        python = sys.executable
+        commands = {
+            "web": [python, "manage.py", "runserver", f"{addr}:{port}", "--noreload"],
+            "worker": [python, "-m", "celery", "-A", "console", "worker", "--loglevel=INFO", "--concurrency=2"],
+            "beat": [python, "-m", "celery", "-A", "console", "beat", "--loglevel=INFO"],
+        }
+        processes = {name: subprocess.Popen(cmd, start_new_session=True) for name, cmd in commands.items()}
+        self._banner(addr, port)
+        try:
+            self._wait(processes)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            self._stop(processes)
+
+    def _banner(self, addr, port):
+        url = f"http://{addr}:{port}/"
+        self.stdout.write(self.style.SUCCESS(f"\nConsole running at {url}  (Ctrl-C stops web, worker and beat)"))
+        self.stdout.write(f"Broker: {settings.CELERY_BROKER_URL}   Database: {settings.DATABASES['default']['ENGINE']}")
+        self.stdout.write(f"Demo logins (password {DEMO_PASSWORD}): developer@example.com, reviewer@example.com, "
+                          "operator@example.com, admin@example.com\n")
+
+    def _wait(self, processes):
+        while True:
+            for name, proc in processes.items():
+                if proc.poll() is not None:
+                    self.stderr.write(f"{name} exited with {proc.returncode}; stopping the others.")
+                    return
+            time.sleep(0.5)
+
+    def _stop(self, processes):
+        for proc in processes.values():
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        for proc in processes.values():
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+        self.stdout.write("Stopped web, worker and beat.")

@@ -1,0 +1,76 @@
+"""Request-wide concerns: the content security policy and the organisation the user is working in."""
+
+from django.conf import settings
+from django.utils import translation
+
+from console.selectors import memberships_for_user
+
+SESSION_ORG_KEY = "current_org_slug"
+
+
+class ContentSecurityPolicyMiddleware:
+    """Adds the Content-Security-Policy header from settings (Django 5.2 has none built in)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
+        return response
+
+
+class CurrentOrganisationMiddleware:
+    """Makes `request.memberships` and `request.current_membership` available lazily.
+
+    The current organisation is the one whose pages the user last opened; the
+    session remembers it so that "/" lands the user back where they were.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.memberships = _LazyMemberships(request)
+        return self.get_response(request)
+
+
+class _LazyMemberships:
+    def __init__(self, request):
+        self._request = request
+        self._cache = None
+
+    def _load(self):
+        if self._cache is None:
+            self._cache = list(memberships_for_user(self._request.user))
+        return self._cache
+
+    def __iter__(self):
+        return iter(self._load())
+
+    def __len__(self):
+        return len(self._load())
+
+    def current(self):
+        slug = self._request.session.get(SESSION_ORG_KEY)
+        memberships = self._load()
+        return next((m for m in memberships if m.organisation.slug == slug), memberships[0] if memberships else None)
+
+
+def remember_organisation(request, slug: str) -> None:
+    if request.session.get(SESSION_ORG_KEY) != slug:
+        request.session[SESSION_ORG_KEY] = slug
+
+
+class UserLanguageMiddleware:
+    """A signed-in user's saved language wins over the browser's."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        language = getattr(request.user, "language", "") if request.user.is_authenticated else ""
+        if language:
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
+        return self.get_response(request)

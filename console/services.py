@@ -1,0 +1,313 @@
+"""Writes for accounts, organisations, memberships, invitations, API keys and the audit log."""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, models, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from console.models import ApiKey, AuditEvent, Invitation, Membership, Organisation, User
+from console.roles import ASSIGNABLE_ROLES, Role, scopes_for_role
+
+API_KEY_PREFIX = "mpk_"
+
+
+# ---------------------------------------------------------------- audit
+
+
+def _actor_label(actor, api_key=None) -> str:
+    if api_key is not None:
+        return f"API key {api_key.prefix} ({api_key.name})"
+    if actor is None:
+        return "system"
+    return getattr(actor, "email", str(actor))
+
+
+def audit_record(
+    *,
+    action: str,
+    target: models.Model,
+    actor: User | None = None,
+    organisation: Organisation | None = None,
+    before: dict | None = None,
+    after: dict | None = None,
+    api_key: ApiKey | None = None,
+    ip_address: str | None = None,
+) -> AuditEvent:
+    """Record one state change. Call it inside the transaction that makes the change."""
+    return AuditEvent.objects.create(
+        organisation=organisation,
+        actor=actor if actor is not None and actor.pk else None,
+        actor_label=_actor_label(actor, api_key),
+        action=action,
+        target_type=target._meta.label_lower,
+        target_id=str(target.pk),
+        target_label=str(target)[:200],
+        before=before,
+        after=after,
+        ip_address=ip_address,
+    )
+
+
+# ---------------------------------------------------------------- accounts
+
+
+@transaction.atomic
+def user_sign_up(*, email: str, password: str, full_name: str = "", language: str = "") -> User:
+    email = email.strip().lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError({"email": _("An account with this email address already exists.")})
+    user = User.objects.create_user(email=email, password=password, full_name=full_name, language=language)
+    audit_record(action="user.sign_up", target=user, actor=user, after={"email": email})
+    return user
+
+
+# ---------------------------------------------------------------- organisations
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(name)[:50] or "org"
+    slug, n = base, 1
+    while Organisation.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+@transaction.atomic
+def organisation_create(*, user: User, name: str, kind: str = Organisation.Kind.INDIVIDUAL) -> Organisation:
+    org = Organisation.objects.create(name=name.strip(), slug=_unique_slug(name), kind=kind, created_by=user)
+    Membership.objects.create(organisation=org, user=user, role=Role.OWNER)
+    audit_record(
+        action="organisation.create", target=org, actor=user, organisation=org, after={"name": org.name, "kind": kind}
+    )
+    return org
+
+
+@transaction.atomic
+def organisation_update(*, org: Organisation, actor: User, name: str, kind: str) -> Organisation:
+    before = {"name": org.name, "kind": org.kind}
+    org.name, org.kind = name.strip(), kind
+    org.save(update_fields=["name", "kind"])
+    audit_record(
+        action="organisation.update", target=org, actor=actor, organisation=org, before=before,
+        after={"name": org.name, "kind": org.kind},
+    )
+    return org
+
+
+@transaction.atomic
+def organisation_set_verified(*, org: Organisation, actor: User, verified: bool) -> Organisation:
+    before = {"verified": org.verified}
+    org.verified = verified
+    org.verified_at = timezone.now() if verified else None
+    org.save(update_fields=["verified", "verified_at"])
+    audit_record(
+        action="organisation.verify" if verified else "organisation.unverify",
+        target=org, actor=actor, organisation=org, before=before, after={"verified": verified},
+    )
+    return org
+
+
+# ---------------------------------------------------------------- memberships
+
+
+def _owner_count(org: Organisation) -> int:
+    return org.memberships.filter(role=Role.OWNER).count()
+
+
+def _check_can_assign(actor_role: str, role: str) -> None:
+    if role not in ASSIGNABLE_ROLES.get(actor_role, []):
+        raise PermissionDenied(_("Your role cannot grant the role “%(role)s”.") % {"role": role})
+
+
+@transaction.atomic
+def membership_change_role(*, membership: Membership, actor: User, actor_role: str, role: str) -> Membership:
+    # Lock the organisation's memberships so two admins cannot demote the last two owners at once.
+    list(Membership.objects.select_for_update().filter(organisation=membership.organisation_id))
+    membership.refresh_from_db()
+    _check_can_assign(actor_role, role)
+    if membership.role == Role.OWNER and actor_role != Role.OWNER:
+        raise PermissionDenied(_("Only an owner can change another owner's role."))
+    if membership.role == Role.OWNER and role != Role.OWNER and _owner_count(membership.organisation) == 1:
+        raise ValidationError(_("An organisation needs at least one owner."))
+    before = {"role": membership.role}
+    membership.role = role
+    membership.save(update_fields=["role"])
+    audit_record(
+        action="membership.change_role", target=membership, actor=actor,
+        organisation=membership.organisation, before=before, after={"role": role},
+    )
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, membership: Membership, actor: User, actor_role: str) -> None:
+    list(Membership.objects.select_for_update().filter(organisation=membership.organisation_id))
+    org = membership.organisation
+    if membership.role == Role.OWNER and actor_role != Role.OWNER:
+        raise PermissionDenied(_("Only an owner can remove an owner."))
+    if membership.role == Role.OWNER and _owner_count(org) == 1:
+        raise ValidationError(_("An organisation needs at least one owner."))
+    # A member's keys act with that member's role: they go when the member goes.
+    for key in ApiKey.objects.filter(organisation=org, created_by=membership.user, revoked_at=None):
+        api_key_revoke(api_key=key, actor=actor)
+    audit_record(
+        action="membership.remove", target=membership, actor=actor, organisation=org,
+        before={"user": membership.user.email, "role": membership.role},
+    )
+    membership.delete()
+
+
+# ---------------------------------------------------------------- invitations
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def invitation_create(
+    *, org: Organisation, email: str, role: str, invited_by: User, actor_role: str, accept_url_builder
+) -> Invitation:
+    """Invite someone by email. `accept_url_builder(token)` turns the secret token into an absolute link."""
+    email = email.strip().lower()
+    _check_can_assign(actor_role, role)
+    if org.memberships.filter(user__email__iexact=email).exists():
+        raise ValidationError({"email": _("%(email)s is already a member.") % {"email": email}})
+    # A fresh invitation replaces any pending one to the same address.
+    Invitation.objects.filter(organisation=org, email__iexact=email, accepted_at=None, revoked_at=None).update(
+        revoked_at=timezone.now()
+    )
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation.objects.create(
+        organisation=org, email=email, role=role, token_hash=_hash_token(token), invited_by=invited_by,
+        expires_at=timezone.now() + timedelta(days=settings.INVITATION_MAX_AGE_DAYS),
+    )
+    audit_record(
+        action="invitation.create", target=invitation, actor=invited_by, organisation=org,
+        after={"email": email, "role": role},
+    )
+    url = accept_url_builder(token)
+    transaction.on_commit(lambda: _send_invitation_email(invitation, url))
+    return invitation
+
+
+def _send_invitation_email(invitation: Invitation, url: str) -> None:
+    from console.tasks import send_email
+
+    context = {"invitation": invitation, "url": url}
+    send_email.delay(
+        subject=_("You are invited to join %(org)s") % {"org": invitation.organisation.name},
+        body=render_to_string("console/email/invitation.txt", context),
+        recipients=[invitation.email],
+        from_email=settings.DEFAULT_FROM_EMAIL,
+    )
+
+
+def invitation_by_token(token: str) -> Invitation | None:
+    return Invitation.objects.select_related("organisation").filter(token_hash=_hash_token(token)).first()
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
+    if user.email.lower() != invitation.email.lower():
+        raise ValidationError(_("This invitation was sent to %(email)s; sign in with that address.") % {
+            "email": invitation.email})
+    # Compare-and-swap: two clicks on one link make one membership.
+    claimed = Invitation.objects.filter(
+        pk=invitation.pk, accepted_at=None, revoked_at=None, expires_at__gt=timezone.now()
+    ).update(accepted_at=timezone.now(), accepted_by=user)
+    if not claimed:
+        raise ValidationError(_("This invitation has expired, was revoked or was already used."))
+    membership, created = Membership.objects.get_or_create(
+        organisation=invitation.organisation, user=user, defaults={"role": invitation.role}
+    )
+    audit_record(
+        action="invitation.accept", target=invitation, actor=user, organisation=invitation.organisation,
+        after={"email": user.email, "role": membership.role, "new_member": created},
+    )
+    return membership
+
+
+@transaction.atomic
+def invitation_revoke(*, invitation: Invitation, actor: User) -> None:
+    revoked = Invitation.objects.filter(pk=invitation.pk, accepted_at=None, revoked_at=None).update(
+        revoked_at=timezone.now()
+    )
+    if revoked:
+        audit_record(
+            action="invitation.revoke", target=invitation, actor=actor, organisation=invitation.organisation,
+            before={"email": invitation.email},
+        )
+
+
+# ---------------------------------------------------------------- API keys
+
+
+def api_key_seeded_raw(seed: str) -> str:
+    digest = hashlib.sha256(f"{settings.SECRET_KEY}:{seed}".encode()).hexdigest()
+    return f"{API_KEY_PREFIX}{digest[:12]}_{digest[12:56]}"
+
+
+def api_key_hash(raw_key: str) -> str:
+    return hashlib.sha256(raw_key.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_key_create(
+    *, org: Organisation, user: User, role: str, name: str, scopes: list[str], seed: str | None = None
+) -> tuple[ApiKey, str]:
+    """Create a key; returns it with the raw secret, which is never stored and never shown again.
+
+    `seed` derives the key deterministically from SECRET_KEY; only demo data uses it,
+    so that reloading the demo prints the same key.
+    """
+    allowed = set(scopes_for_role(role))
+    refused = sorted(set(scopes) - allowed)
+    if refused:
+        raise ValidationError({"scopes": _("Your role cannot grant: %(scopes)s") % {"scopes": ", ".join(refused)}})
+    if not scopes:
+        raise ValidationError({"scopes": _("Choose at least one scope.")})
+    raw = api_key_seeded_raw(seed) if seed else f"{API_KEY_PREFIX}{secrets.token_hex(6)}_{secrets.token_urlsafe(32)}"
+    prefix = raw[len(API_KEY_PREFIX):].split("_", 1)[0]
+    key = ApiKey.objects.create(
+        organisation=org, name=name.strip(), prefix=prefix, key_hash=api_key_hash(raw),
+        scopes=sorted(set(scopes)), created_by=user,
+    )
+    audit_record(
+        action="api_key.create", target=key, actor=user, organisation=org,
+        after={"name": key.name, "scopes": key.scopes, "prefix": prefix},
+    )
+    return key, raw
+
+
+@transaction.atomic
+def api_key_revoke(*, api_key: ApiKey, actor: User) -> None:
+    revoked = ApiKey.objects.filter(pk=api_key.pk, revoked_at=None).update(revoked_at=timezone.now())
+    if revoked:
+        audit_record(
+            action="api_key.revoke", target=api_key, actor=actor, organisation=api_key.organisation,
+            before={"name": api_key.name, "prefix": api_key.prefix},
+        )
+
+
+def api_key_authenticate(raw_key: str) -> ApiKey | None:
+    """The active key matching `raw_key`, or None. Marks it used (at most once a minute, to spare writes)."""
+    if not raw_key.startswith(API_KEY_PREFIX):
+        return None
+    prefix = raw_key[len(API_KEY_PREFIX):].split("_", 1)[0]
+    key = ApiKey.objects.select_related("organisation", "created_by").filter(prefix=prefix).first()
+    if key is None or not key.is_active or not secrets.compare_digest(key.key_hash, api_key_hash(raw_key)):
+        return None
+    now = timezone.now()
+    if key.last_used_at is None or now - key.last_used_at > timedelta(minutes=1):
+        ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+        key.last_used_at = now
+    return key

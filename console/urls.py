@@ -1,0 +1,68 @@
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.generic import TemplateView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from console import apis
+from console.views import accounts, invitations, organisations
+
+admin.site.site_header = "Mini-program console administration"
+admin.site.site_title = "Console admin"
+
+account_patterns = [
+    path("signup/", accounts.sign_up, name="sign_up"),
+    path("login/", accounts.RateLimitedLoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/", auth_views.PasswordChangeView.as_view(
+        template_name="console/password_change.html"), name="password_change"),
+    path("password/done/", auth_views.PasswordChangeDoneView.as_view(
+        template_name="console/password_change_done.html"), name="password_change_done"),
+    path("password/reset/", auth_views.PasswordResetView.as_view(
+        template_name="console/password_reset.html", email_template_name="console/email/password_reset.txt",
+        subject_template_name="console/email/password_reset_subject.txt"), name="password_reset"),
+    path("password/reset/sent/", auth_views.PasswordResetDoneView.as_view(
+        template_name="console/password_reset_sent.html"), name="password_reset_done"),
+    path("password/reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(
+        template_name="console/password_reset_confirm.html"), name="password_reset_confirm"),
+    path("password/reset/complete/", auth_views.PasswordResetCompleteView.as_view(
+        template_name="console/password_reset_complete.html"), name="password_reset_complete"),
+    path("language/", accounts.set_language, name="set_language"),
+]
+
+org_patterns = [
+    path("", organisations.organisation_dashboard, name="organisation_dashboard"),
+    path("settings/", organisations.organisation_settings, name="organisation_settings"),
+    path("members/", organisations.members, name="members"),
+    path("members/<int:member_id>/role/", organisations.member_role, name="member_role"),
+    path("members/<int:member_id>/remove/", organisations.member_remove, name="member_remove"),
+    path("invitations/<int:invitation_id>/revoke/", organisations.invitation_cancel, name="invitation_revoke"),
+    path("api-keys/", organisations.api_keys, name="api_keys"),
+    path("api-keys/<int:key_id>/revoke/", organisations.api_key_delete, name="api_key_revoke"),
+    path("audit/", organisations.audit_log, name="audit_log"),
+]
+
+api_v1_patterns = [
+    path("me/", apis.MeApi.as_view(), name="api_me"),
+    path("orgs/<slug:org_slug>/audit/", apis.AuditEventListApi.as_view(), name="api_audit_events"),
+]
+
+urlpatterns = [
+    path("", organisations.dashboard, name="dashboard"),
+    path("accounts/", include(account_patterns)),
+    path("orgs/new/", organisations.organisation_new, name="organisation_create"),
+    path("orgs/switch/", organisations.switch_organisation, name="organisation_switch"),
+    path("orgs/<slug:org_slug>/", include(org_patterns)),
+    path("invitations/<str:token>/", invitations.invitation_accept_page, name="invitation_accept"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1_patterns)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
+    path("healthz/", TemplateView.as_view(template_name="console/healthz.txt", content_type="text/plain")),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,214 @@
+"""Organisation pages: dashboard, settings, members and invitations, API keys, audit log."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from console.forms import ApiKeyForm, InvitationForm, OrganisationForm, RoleForm
+from console.models import AuditEvent
+from console.roles import ASSIGNABLE_ROLES, Capability, Role, role_can, scopes_for_role
+from console.selectors import (
+    api_key_for_member,
+    audit_events_for_org,
+    invitation_in_org,
+    membership_in_org,
+    organisation_api_keys,
+    organisation_members,
+    organisation_pending_invitations,
+)
+from console.services import (
+    api_key_create,
+    api_key_revoke,
+    invitation_create,
+    invitation_revoke,
+    membership_change_role,
+    membership_remove,
+    organisation_create,
+    organisation_update,
+)
+from console.views.decorators import org_page
+
+
+@login_required
+def dashboard(request):
+    """Land on the organisation the user worked in last, or ask them to create one."""
+    current = request.memberships.current()
+    if current is None:
+        return redirect("organisation_create")
+    return redirect("organisation_dashboard", org_slug=current.organisation.slug)
+
+
+@login_required
+def organisation_new(request):
+    form = OrganisationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        org = organisation_create(user=request.user, **form.cleaned_data)
+        messages.success(request, _("Organisation “%(name)s” created.") % {"name": org.name})
+        return redirect("organisation_dashboard", org_slug=org.slug)
+    return render(request, "console/organisation_new.html", {"form": form})
+
+
+@org_page()
+def organisation_dashboard(request, membership):
+    org = membership.organisation
+    context = {
+        "membership": membership,
+        "member_count": org.memberships.count(),
+        "active_key_count": org.api_keys.filter(revoked_at=None).count(),
+        "recent_events": audit_events_for_org(org)[:8],
+        "can": {cap: role_can(membership.role, cap) for cap in Capability.values},
+    }
+    return render(request, "console/organisation_dashboard.html", context)
+
+
+@org_page(Capability.MANAGE_ORG)
+def organisation_settings(request, membership):
+    org = membership.organisation
+    form = OrganisationForm(request.POST or None, instance=org)
+    if request.method == "POST" and form.is_valid():
+        organisation_update(org=org, actor=request.user, name=form.cleaned_data["name"], kind=form.cleaned_data["kind"])
+        messages.success(request, _("Organisation saved."))
+        return redirect("organisation_settings", org_slug=org.slug)
+    return render(request, "console/organisation_settings.html", {"form": form, "membership": membership})
+
+
+@org_page()
+def members(request, membership):
+    can_manage = role_can(membership.role, Capability.MANAGE_MEMBERS)
+    form = InvitationForm(request.POST or None, assignable_roles=ASSIGNABLE_ROLES.get(membership.role, []))
+    if request.method == "POST":
+        if not can_manage:
+            raise PermissionDenied
+        if form.is_valid() and _invite(request, membership, form):
+            messages.success(request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]})
+            return redirect("members", org_slug=membership.organisation.slug)
+    context = {
+        "membership": membership,
+        "members": organisation_members(membership.organisation),
+        "invitations": organisation_pending_invitations(membership.organisation) if can_manage else [],
+        "form": form,
+        "can_manage": can_manage,
+        "role_choices": [(r, label) for r, label in Role.choices if r in ASSIGNABLE_ROLES.get(membership.role, [])],
+        "role_values": ASSIGNABLE_ROLES.get(membership.role, []),
+    }
+    return render(request, "console/members.html", context, status=400 if form.errors else 200)
+
+
+def _invite(request, membership, form) -> bool:
+    """Send the invitation; on a refusal put the reason on the form and return False."""
+
+    def accept_url(token):
+        return request.build_absolute_uri(reverse("invitation_accept", args=[token]))
+
+    try:
+        invitation_create(
+            org=membership.organisation, email=form.cleaned_data["email"], role=form.cleaned_data["role"],
+            invited_by=request.user, actor_role=membership.role, accept_url_builder=accept_url,
+        )
+    except (ValidationError, PermissionDenied) as exc:
+        form.add_error(None, exc if isinstance(exc, ValidationError) else ValidationError(str(exc)))
+        return False
+    return True
+
+
+def _error_text(exc) -> str:
+    return " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+
+
+@require_POST
+@org_page(Capability.MANAGE_MEMBERS)
+def member_role(request, membership, member_id):
+    target = membership_in_org(membership.organisation, member_id)
+    form = RoleForm(request.POST)
+    if form.is_valid():
+        try:
+            membership_change_role(
+                membership=target, actor=request.user, actor_role=membership.role, role=form.cleaned_data["role"]
+            )
+            messages.success(request, _("%(email)s is now %(role)s.") % {
+                "email": target.user.email, "role": target.get_role_display()})
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, _error_text(exc))
+    return redirect("members", org_slug=membership.organisation.slug)
+
+
+@require_POST
+@org_page(Capability.MANAGE_MEMBERS)
+def member_remove(request, membership, member_id):
+    target = membership_in_org(membership.organisation, member_id)
+    try:
+        membership_remove(membership=target, actor=request.user, actor_role=membership.role)
+        messages.success(request, _("%(email)s was removed.") % {"email": target.user.email})
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, _error_text(exc))
+        return redirect("members", org_slug=membership.organisation.slug)
+    if target.user_id == request.user.id:
+        return redirect("dashboard")
+    return redirect("members", org_slug=membership.organisation.slug)
+
+
+@require_POST
+@org_page(Capability.MANAGE_MEMBERS)
+def invitation_cancel(request, membership, invitation_id):
+    invitation = invitation_in_org(membership.organisation, invitation_id)
+    invitation_revoke(invitation=invitation, actor=request.user)
+    messages.success(request, _("Invitation to %(email)s revoked.") % {"email": invitation.email})
+    return redirect("members", org_slug=membership.organisation.slug)
+
+
+@org_page(Capability.MANAGE_API_KEYS)
+def api_keys(request, membership):
+    org = membership.organisation
+    allowed = scopes_for_role(membership.role)
+    form = ApiKeyForm(request.POST or None, allowed_scopes=allowed)
+    if request.method == "POST" and form.is_valid():
+        try:
+            key, raw = api_key_create(
+                org=org, user=request.user, role=membership.role,
+                name=form.cleaned_data["name"], scopes=form.cleaned_data["scopes"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            # Shown once, on this response only; never stored in the clear.
+            context = {"membership": membership, "new_key": key, "raw_key": raw}
+            return render(request, "console/api_key_created.html", context)
+    context = {"membership": membership, "keys": organisation_api_keys(org), "form": form}
+    return render(request, "console/api_keys.html", context)
+
+
+@require_POST
+@org_page(Capability.MANAGE_API_KEYS)
+def api_key_delete(request, membership, key_id):
+    key = api_key_for_member(membership, key_id)
+    api_key_revoke(api_key=key, actor=request.user)
+    messages.success(request, _("API key “%(name)s” revoked.") % {"name": key.name})
+    return redirect("api_keys", org_slug=membership.organisation.slug)
+
+
+@org_page()
+def audit_log(request, membership):
+    filters = {key: request.GET.get(key, "").strip() for key in ("action", "actor", "target_type")}
+    events = audit_events_for_org(membership.organisation, **filters)
+    page = Paginator(events, 25).get_page(request.GET.get("page"))
+    target_types = (
+        AuditEvent.objects.filter(organisation=membership.organisation)
+        .order_by().values_list("target_type", flat=True).distinct()
+    )
+    context = {"membership": membership, "page": page, "filters": filters, "target_types": sorted(target_types)}
+    return render(request, "console/audit_log.html", context)
+
+
+@login_required
+def switch_organisation(request):
+    """The org switcher posts here; going to the org's dashboard makes it the current one."""
+    slug = request.POST.get("org") or request.GET.get("org") or ""
+    if not any(m.organisation.slug == slug for m in request.memberships):
+        raise Http404
+    return redirect("organisation_dashboard", org_slug=slug)
