@@ -1,0 +1,93 @@
+"""Shared fixtures: the owner / member / outsider personas and API clients.
+
+Browser fixtures live in console/tests/browser.py and are loaded as a plugin here.
+"""
+
+import pytest
+from rest_framework.test import APIClient
+
+from console.models import Membership, Organisation, User
+from console.roles import Role, scopes_for_role
+from console.services import api_key_create, organisation_create
+
+pytest_plugins = ["console.tests.browser"]
+
+PASSWORD = "correct-horse-battery-9"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_media_and_cache(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def make_user(email: str, **extra) -> User:
+    return User.objects.create_user(email=email, password=PASSWORD, **extra)
+
+
+@pytest.fixture
+def owner(db) -> User:
+    return make_user("owner@acme.test", full_name="Olive Owner")
+
+
+@pytest.fixture
+def org(owner) -> Organisation:
+    return organisation_create(user=owner, name="Acme Apps", kind=Organisation.Kind.ENTERPRISE)
+
+
+@pytest.fixture
+def member(org) -> User:
+    """A developer in `org`."""
+    user = make_user("dev@acme.test", full_name="Devi Developer")
+    Membership.objects.create(organisation=org, user=user, role=Role.DEVELOPER)
+    return user
+
+
+@pytest.fixture
+def viewer(org) -> User:
+    user = make_user("viewer@acme.test")
+    Membership.objects.create(organisation=org, user=user, role=Role.VIEWER)
+    return user
+
+
+@pytest.fixture
+def outsider(db) -> User:
+    """A user with an organisation of their own and no relation to `org`."""
+    user = make_user("mallory@evil.test")
+    organisation_create(user=user, name="Evil Corp")
+    return user
+
+
+@pytest.fixture
+def other_org(outsider) -> Organisation:
+    return Organisation.objects.get(memberships__user=outsider)
+
+
+@pytest.fixture
+def client_for(client):
+    def login(user):
+        client.force_login(user)
+        return client
+
+    return login
+
+
+@pytest.fixture
+def owner_key(org, owner):
+    """(ApiKey, raw secret) for `org` with every scope the owner may grant."""
+    return api_key_create(org=org, user=owner, role=Role.OWNER, name="CI", scopes=scopes_for_role(Role.OWNER))
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+@pytest.fixture
+def api_with_key(api, owner_key):
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {owner_key[1]}")
+    return api
