@@ -38,6 +38,8 @@ class OrganisationAdmin(admin.ModelAdmin):
     list_filter = ["kind", "verified"]
     search_fields = ["name", "slug", "memberships__user__email"]
     readonly_fields = ["created_at", "verified_at"]
+    fields = ["name", "slug", "kind", "verified", "verified_at", "max_package_bytes", "created_by", "created_at"]
+    raw_id_fields = ["created_by"]
     inlines = [MembershipInline]
 
     @admin.display(description="members")

@@ -22,6 +22,10 @@ class SignUpForm(forms.Form):
 class EmailAuthenticationForm(AuthenticationForm):
     username = forms.EmailField(label=_("Email address"), widget=forms.EmailInput(attrs={"autofocus": True}))
 
+    def clean_username(self):
+        # Accounts are stored with lower-case emails (EmailUserManager, user_sign_up).
+        return self.cleaned_data["username"].lower()
+
 
 class OrganisationForm(forms.ModelForm):
     class Meta:

@@ -84,12 +84,20 @@ class Organisation(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Membership", related_name="organisations")
+    max_package_bytes = models.PositiveBigIntegerField(
+        _("package upload limit (bytes)"), null=True, blank=True,
+        help_text=_("Overrides the platform's upload limit for this organisation. Empty: the default."),
+    )
 
     class Meta:
         ordering = ["name"]
 
     def __str__(self):
         return self.name
+
+    @property
+    def package_upload_limit(self) -> int:
+        return self.max_package_bytes or settings.PACKAGE_UPLOAD_MAX_BYTES
 
 
 class Membership(models.Model):

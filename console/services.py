@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import models, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import slugify
@@ -71,10 +71,14 @@ def user_sign_up(*, email: str, password: str, full_name: str = "", language: st
 # ---------------------------------------------------------------- organisations
 
 
+# Slugs that /orgs/<slug>/ shares with fixed pages (/orgs/new/, /orgs/switch/); such an org's dashboard is unreachable.
+RESERVED_ORG_SLUGS = {"new", "switch"}
+
+
 def _unique_slug(name: str) -> str:
     base = slugify(name)[:50] or "org"
     slug, n = base, 1
-    while Organisation.objects.filter(slug=slug).exists():
+    while slug in RESERVED_ORG_SLUGS or Organisation.objects.filter(slug=slug).exists():
         n += 1
         slug = f"{base}-{n}"
     return slug

@@ -13,7 +13,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from console.env import ConfigError, env_bool, env_int, env_list, env_str
+from console.env import ConfigError, env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
@@ -154,6 +154,7 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+FILE_UPLOAD_TEMP_DIR = env_str("FILE_UPLOAD_TEMP_DIR") or None
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 
@@ -222,6 +223,14 @@ CONTENT_SECURITY_POLICY = (
 LOGIN_RATE_LIMIT = (env_int("LOGIN_RATE_LIMIT_ATTEMPTS", 10), env_int("LOGIN_RATE_LIMIT_WINDOW", 300))
 INVITATION_MAX_AGE_DAYS = 7
 
+# Packages and scanning.
+PACKAGE_UPLOAD_MAX_BYTES = env_int("PACKAGE_UPLOAD_MAX_BYTES", 40 * 1024 * 1024)
+SCAN_TIME_LIMIT_SECONDS = env_int("SCAN_TIME_LIMIT_SECONDS", 120)
+SCAN_MAX_ATTEMPTS = env_int("SCAN_MAX_ATTEMPTS", 3)
+# Seconds the worker pauses between scan stages: 0 in production; tests and demos
+# raise it to watch progress or to kill a worker in the middle of a scan.
+SCAN_STAGE_DELAY_SECONDS = env_float("SCAN_STAGE_DELAY_SECONDS", 0.0)
+
 # Celery. The embedded default is kombu's file-system transport: a real broker
 # and a real worker process, with no server to install.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or REDIS_URL or "filesystem://"
@@ -249,9 +258,11 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Routes and the beat schedule live here, in one place.
-CELERY_TASK_ROUTES: dict = {}
+CELERY_TASK_ROUTES: dict = {"programs.tasks.scan_version": {"queue": "scans"}}
+CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_BEAT_SCHEDULE: dict = {
     "delete-stale-invitations": {"task": "console.tasks.delete_stale_invitations", "schedule": 24 * 3600.0},
+    "requeue-stuck-scans": {"task": "programs.tasks.requeue_stuck_scans", "schedule": 60.0},
 }
 
 # REST API.

@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from console import apis
 from console.views import accounts, invitations, organisations
+from programs import urls as program_urls
 
 admin.site.site_header = "Mini-program console administration"
 admin.site.site_title = "Console admin"
@@ -41,11 +42,13 @@ org_patterns = [
     path("api-keys/", organisations.api_keys, name="api_keys"),
     path("api-keys/<int:key_id>/revoke/", organisations.api_key_delete, name="api_key_revoke"),
     path("audit/", organisations.audit_log, name="audit_log"),
+    path("programs/", include(program_urls.org_portal_patterns)),
 ]
 
 api_v1_patterns = [
     path("me/", apis.MeApi.as_view(), name="api_me"),
     path("orgs/<slug:org_slug>/audit/", apis.AuditEventListApi.as_view(), name="api_audit_events"),
+    *program_urls.api_patterns,
 ]
 
 urlpatterns = [
@@ -55,6 +58,7 @@ urlpatterns = [
     path("orgs/switch/", organisations.switch_organisation, name="organisation_switch"),
     path("orgs/<slug:org_slug>/", include(org_patterns)),
     path("invitations/<str:token>/", invitations.invitation_accept_page, name="invitation_accept"),
+    *program_urls.portal_patterns,
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1_patterns)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from hosts.models import Host
+from hosts.models import Host, PackageSizeLimit
 
 
 @admin.register(Host)
@@ -14,3 +14,11 @@ class HostAdmin(admin.ModelAdmin):
     @admin.display(description="operators")
     def operator_count(self, obj):
         return obj.operators.count()
+
+
+@admin.register(PackageSizeLimit)
+class PackageSizeLimitAdmin(admin.ModelAdmin):
+    list_display = ["dialect", "host", "main_bytes", "subpackage_bytes", "full_bytes"]
+    list_filter = ["dialect", "host"]
+    search_fields = ["dialect", "host__code", "host__name"]
+    list_select_related = ["host"]

@@ -21,3 +21,44 @@ class Host(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class Dialect(models.TextChoices):
+    """Mini-program framework dialects a package can be written in."""
+
+    ALIPAY = "alipay", _("Alipay")
+    WECHAT = "wechat", _("WeChat")
+    DOUYIN = "douyin", _("Douyin")
+    BAIDU = "baidu", _("Baidu")
+
+
+MB = 1024 * 1024
+
+
+class PackageSizeLimit(models.Model):
+    """Package size limits for a dialect, optionally overridden for one host.
+
+    The row with no host is the dialect's default; a row naming a host replaces it
+    for scans aimed at that host. Admins edit these; nothing is a constant in code.
+    """
+
+    dialect = models.CharField(_("dialect"), max_length=20, choices=Dialect.choices)
+    host = models.ForeignKey(Host, null=True, blank=True, on_delete=models.CASCADE, related_name="size_limits")
+    main_bytes = models.PositiveIntegerField(_("main package limit (bytes)"), default=2 * MB)
+    subpackage_bytes = models.PositiveIntegerField(_("each subpackage limit (bytes)"), default=2 * MB)
+    full_bytes = models.PositiveIntegerField(_("total limit (bytes)"), default=8 * MB)
+
+    class Meta:
+        ordering = ["dialect", "host__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["dialect", "host"], name="one_limit_per_dialect_and_host"),
+            models.UniqueConstraint(
+                fields=["dialect"], condition=models.Q(host=None), name="one_default_limit_per_dialect"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_dialect_display()} limits{f' on {self.host}' if self.host_id else ''}"
+
+    def as_dict(self) -> dict[str, int]:
+        return {"main": self.main_bytes, "subpackage": self.subpackage_bytes, "full": self.full_bytes}

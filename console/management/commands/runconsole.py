@@ -27,7 +27,8 @@ class Command(BaseCommand):
         python = sys.executable
         commands = {
             "web": [python, "manage.py", "runserver", f"{addr}:{port}", "--noreload"],
-            "worker": [python, "-m", "celery", "-A", "console", "worker", "--loglevel=INFO", "--concurrency=2"],
+            "worker": [python, "-m", "celery", "-A", "console", "worker", "--loglevel=INFO", "--concurrency=2",
+                       "--queues=celery,scans"],
             "beat": [python, "-m", "celery", "-A", "console", "beat", "--loglevel=INFO"],
         }
         processes = {name: subprocess.Popen(cmd, start_new_session=True) for name, cmd in commands.items()}

@@ -1,0 +1,184 @@
+"""Organisations: create (/orgs/new/), settings, slugs, switching (/orgs/switch/) and the dashboard (/)."""
+
+import pytest
+from django.urls import resolve, reverse
+
+from console.models import AuditEvent, Membership, Organisation
+from console.roles import Role
+from console.services import organisation_create, organisation_update
+from console.tests.factories import MembershipFactory
+
+
+def test_creating_an_organisation_makes_the_creator_its_owner(client_for, owner):
+    response = client_for(owner).post(reverse("organisation_create"), {"name": "  Blue Whale  ", "kind": "enterprise"})
+
+    org = Organisation.objects.get(name="Blue Whale")
+    assert response.status_code == 302
+    assert response.url == reverse("organisation_dashboard", args=[org.slug])
+    assert org.slug == "blue-whale"
+    assert org.kind == Organisation.Kind.ENTERPRISE
+    assert org.verified is False
+    assert org.created_by == owner
+    assert list(org.memberships.values_list("user__email", "role")) == [("owner@acme.test", Role.OWNER)]
+
+
+def test_creating_an_organisation_writes_an_audit_event(owner):
+    org = organisation_create(user=owner, name="Blue Whale", kind=Organisation.Kind.ENTERPRISE)
+
+    event = AuditEvent.objects.get(action="organisation.create", target_id=str(org.pk))
+    assert event.organisation == org
+    assert event.actor == owner
+    assert event.actor_label == "owner@acme.test"
+    assert event.target_type == "console.organisation"
+    assert event.target_label == "Blue Whale"
+    assert event.before is None
+    assert event.after == {"name": "Blue Whale", "kind": "enterprise"}
+
+
+def test_organisation_form_refuses_an_empty_name(client_for, owner):
+    response = client_for(owner).post(reverse("organisation_create"), {"name": "", "kind": "individual"})
+
+    assert response.status_code == 200
+    assert "name" in response.context["form"].errors
+    assert not Organisation.objects.filter(created_by=owner).exclude(name="Acme Apps").exists()
+
+
+def test_update_changes_name_and_kind_and_audits_before_and_after(org, owner):
+    organisation_update(org=org, actor=owner, name="Acme Studio ", kind=Organisation.Kind.INDIVIDUAL)
+
+    org.refresh_from_db()
+    assert (org.name, org.kind) == ("Acme Studio", "individual")
+    assert org.slug == "acme-apps", "renaming keeps the slug, so links keep working"
+    event = AuditEvent.objects.get(action="organisation.update")
+    assert event.before == {"name": "Acme Apps", "kind": "enterprise"}
+    assert event.after == {"name": "Acme Studio", "kind": "individual"}
+    assert event.actor == owner
+
+
+def test_settings_page_saves_the_organisation(client_for, owner, org):
+    response = client_for(owner).post(
+        reverse("organisation_settings", args=[org.slug]), {"name": "Acme Renamed", "kind": "individual"}
+    )
+
+    assert response.status_code == 302
+    assert response.url == reverse("organisation_settings", args=[org.slug])
+    org.refresh_from_db()
+    assert org.name == "Acme Renamed"
+    assert AuditEvent.objects.filter(action="organisation.update", organisation=org).count() == 1
+
+
+def test_settings_page_cannot_set_the_verified_flag(client_for, owner, org):
+    client_for(owner).post(
+        reverse("organisation_settings", args=[org.slug]), {"name": "Acme", "kind": "enterprise", "verified": "on"}
+    )
+
+    org.refresh_from_db()
+    assert org.verified is False
+
+
+def test_organisations_with_the_same_name_get_distinct_slugs(owner, outsider):
+    first = organisation_create(user=owner, name="Same Name")
+    second = organisation_create(user=outsider, name="Same Name")
+    third = organisation_create(user=owner, name="same  name!")
+
+    assert [first.slug, second.slug, third.slug] == ["same-name", "same-name-2", "same-name-3"]
+
+
+def test_a_name_without_latin_letters_still_gets_a_slug(owner):
+    first = organisation_create(user=owner, name="微博小程序")
+    second = organisation_create(user=owner, name="支付宝")
+
+    assert first.slug == "org"
+    assert second.slug == "org-2"
+
+
+@pytest.mark.parametrize("name", ["New", "Switch"])
+def test_an_organisation_named_like_a_fixed_page_still_reaches_its_dashboard(client_for, owner, name):
+    response = client_for(owner).post(reverse("organisation_create"), {"name": name, "kind": "individual"})
+
+    org = Organisation.objects.get(name=name)
+    assert org.slug == f"{name.lower()}-2"
+    assert response.url == reverse("organisation_dashboard", args=[org.slug])
+    assert resolve(response.url).url_name == "organisation_dashboard"
+    page = client_for(owner).get(response.url)
+    assert page.status_code == 200
+    assert page.context["membership"].organisation == org
+
+
+# ------------------------------------------------------------------ switching and the dashboard
+
+
+def test_dashboard_without_an_organisation_asks_to_create_one(client_for, db):
+    from console.tests.factories import UserFactory
+
+    response = client_for(UserFactory()).get(reverse("dashboard"))
+
+    assert response.status_code == 302
+    assert response.url == reverse("organisation_create")
+
+
+def test_dashboard_redirects_to_the_last_used_organisation(client_for, owner, org, other_org):
+    Membership.objects.create(organisation=other_org, user=owner, role=Role.VIEWER)
+    client = client_for(owner)
+
+    assert client.get(reverse("audit_log", args=[other_org.slug])).status_code == 200
+    assert client.get(reverse("dashboard")).url == reverse("organisation_dashboard", args=[other_org.slug])
+
+    assert client.get(reverse("members", args=[org.slug])).status_code == 200
+    assert client.get(reverse("dashboard")).url == reverse("organisation_dashboard", args=[org.slug])
+
+
+def test_switching_to_an_own_organisation_makes_it_current(client_for, owner, org, other_org):
+    Membership.objects.create(organisation=other_org, user=owner, role=Role.VIEWER)
+    client = client_for(owner)
+
+    response = client.post(reverse("organisation_switch"), {"org": other_org.slug}, follow=True)
+
+    assert response.redirect_chain[0] == (reverse("organisation_dashboard", args=[other_org.slug]), 302)
+    assert response.context["membership"].organisation == other_org
+    assert client.get(reverse("dashboard")).url == reverse("organisation_dashboard", args=[other_org.slug])
+
+
+def test_switching_to_an_organisation_you_are_not_in_is_404(client_for, owner, org, other_org):
+    client = client_for(owner)
+    client.get(reverse("organisation_dashboard", args=[org.slug]))
+
+    response = client.post(reverse("organisation_switch"), {"org": other_org.slug})
+
+    assert response.status_code == 404
+    assert client.get(reverse("dashboard")).url == reverse("organisation_dashboard", args=[org.slug])
+
+
+def test_switching_to_a_missing_organisation_is_404(client_for, owner, org):
+    assert client_for(owner).post(reverse("organisation_switch"), {"org": "no-such-org"}).status_code == 404
+
+
+def test_dashboard_shows_counts_and_recent_activity(client_for, owner, org, member, owner_key):
+    response = client_for(owner).get(reverse("organisation_dashboard", args=[org.slug]))
+
+    assert response.context["member_count"] == 2
+    assert response.context["active_key_count"] == 1
+    assert [e.action for e in response.context["recent_events"]][:1] == ["api_key.create"]
+    assert response.context["can"]["manage_members"] is True
+    assert ">Create an API key</a>" in response.content.decode()
+
+
+def test_dashboard_tells_a_viewer_what_they_cannot_do(client_for, viewer, org):
+    response = client_for(viewer).get(reverse("organisation_dashboard", args=[org.slug]))
+
+    assert response.status_code == 200
+    assert response.context["can"]["manage_members"] is False
+    assert response.context["can"]["view"] is True
+    assert ">Create an API key</a>" not in response.content.decode()
+    assert ">Invite a member</a>" not in response.content.decode()
+
+
+def test_org_switcher_lists_only_the_users_organisations(client_for, member, org, other_org):
+    MembershipFactory(user=member)  # a second organisation for the member
+
+    response = client_for(member).get(reverse("organisation_dashboard", args=[org.slug]))
+
+    listed = {m.organisation.slug for m in response.context["shell_memberships"]}
+    assert org.slug in listed
+    assert other_org.slug not in listed
+    assert len(listed) == 2

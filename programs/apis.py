@@ -1,0 +1,153 @@
+"""The programs API: programs, versions (package upload) and the scan report."""
+
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import ValidationError
+from rest_framework.generics import ListAPIView
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from console.api_access import ScopedOrganisationMixin
+from console.api_errors import error_response
+from console.roles import Scope
+from programs.selectors import active_categories, program_for_user, programs_for_org, version_for_user
+from programs.serializers import (
+    CategoryOutput,
+    ProgramInput,
+    ProgramOutput,
+    ProgramPatchInput,
+    VersionInput,
+    VersionOutput,
+)
+from programs.services import program_create, program_update, version_upload
+from programs.uploads import declared_length_exceeds, install_package_upload_handler
+
+
+class ProgramAccessMixin(ScopedOrganisationMixin):
+    """Reach a program through the caller's membership (and API key); check the scope for the method."""
+
+    read_scope = Scope.PROGRAMS_READ
+    write_scope = Scope.PROGRAMS_WRITE
+
+    def program(self, appid: str):
+        program, membership = program_for_user(self.request.user, appid, api_key=self.api_key())
+        self.required_scope = self.read_scope if self.request.method in ("GET", "HEAD") else self.write_scope
+        self.check_scope(membership)
+        return program, membership
+
+
+class CategoryListApi(APIView):
+    @extend_schema(responses=CategoryOutput(many=True), summary="The category catalog")
+    def get(self, request):
+        return Response(CategoryOutput(active_categories(), many=True).data)
+
+
+class ProgramListApi(ScopedOrganisationMixin, APIView):
+    @extend_schema(responses=ProgramOutput(many=True), summary="List the caller's programs")
+    def get(self, request):
+        self.required_scope = Scope.PROGRAMS_READ
+        programs = []
+        for membership in self.reachable_memberships().select_related("organisation"):
+            self.check_scope(membership)
+            programs.extend(programs_for_org(membership.organisation))
+        return Response(ProgramOutput(programs, many=True, context={"request": request}).data)
+
+    @extend_schema(
+        request=ProgramInput, responses={201: ProgramOutput}, summary="Create a program (returns its appid)",
+        examples=[OpenApiExample("create", request_only=True, value={
+            "name": "City Bikes", "categories": ["travel"], "slogan": "Ride across town",
+            "domains": {"request": ["https://api.citybikes.example.com"]}})],
+    )
+    def post(self, request):
+        data = ProgramInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        membership = self._target_membership(fields.pop("organisation", None))
+        program = program_create(
+            org=membership.organisation, actor=request.user, api_key=self.api_key(),
+            domains=fields.pop("domains", None), **fields,
+        )
+        return Response(ProgramOutput(program, context={"request": request}).data, status=status.HTTP_201_CREATED)
+
+    def _target_membership(self, slug: str | None):
+        self.required_scope = Scope.PROGRAMS_WRITE
+        if slug:
+            return self.membership_for(slug)
+        memberships = list(self.reachable_memberships().select_related("organisation"))
+        if len(memberships) != 1:
+            raise ValidationError({"organisation": ["Name the organisation (its slug): you belong to several."]})
+        self.check_scope(memberships[0])
+        return memberships[0]
+
+
+class ProgramDetailApi(ProgramAccessMixin, APIView):
+    @extend_schema(responses=ProgramOutput, summary="Read a program")
+    def get(self, request, appid):
+        program, _ = self.program(appid)
+        return Response(ProgramOutput(program, context={"request": request}).data)
+
+    @extend_schema(request=ProgramPatchInput, responses=ProgramOutput, summary="Edit a program")
+    def patch(self, request, appid):
+        program, _ = self.program(appid)
+        data = ProgramPatchInput(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        program_update(program=program, actor=request.user, api_key=self.api_key(),
+                       domains=fields.pop("domains", None), categories=fields.pop("categories", None), **fields)
+        return Response(ProgramOutput(program, context={"request": request}).data)
+
+
+class VersionListApi(ProgramAccessMixin, ListAPIView):
+    serializer_class = VersionOutput
+    parser_classes = [MultiPartParser, FormParser]
+
+    def get_queryset(self):
+        program, _ = self.program(self.kwargs["appid"])
+        return program.versions.select_related("program", "uploaded_by").order_by("-created_at")
+
+    @extend_schema(summary="List a program's versions")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        request={"multipart/form-data": VersionInput},
+        responses={
+            202: OpenApiResponse(VersionOutput, description="Stored; the scan runs in the background."),
+            200: OpenApiResponse(VersionOutput, description="This exact package was uploaded before: that version."),
+            413: OpenApiResponse(description="The package is larger than the organisation's upload limit."),
+        },
+        summary="Upload a package as a new version",
+    )
+    def post(self, request, appid):
+        program, membership = self.program(appid)
+        limit = membership.organisation.package_upload_limit
+        if declared_length_exceeds(request, limit):
+            return _too_large(limit)
+        state = install_package_upload_handler(request._request, limit)
+        data = VersionInput(data=request.data)
+        if state.exceeded:
+            return _too_large(limit)
+        data.is_valid(raise_exception=True)
+        result = version_upload(
+            program=program, actor=request.user, api_key=self.api_key(), method=data.validated_data["method"],
+            version=data.validated_data["version"], description=data.validated_data["description"],
+            package=data.validated_data["package"],
+        )
+        body = VersionOutput(result.version, context={"request": request}).data
+        response = Response(body, status=status.HTTP_202_ACCEPTED if result.created else status.HTTP_200_OK)
+        response["Location"] = body["url"]
+        return response
+
+
+def _too_large(limit: int) -> Response:
+    message = f"The package is larger than this organisation's upload limit of {limit // (1024 * 1024)} MB."
+    return error_response("package_too_large", message, status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+
+
+class VersionDetailApi(ProgramAccessMixin, APIView):
+    @extend_schema(responses=VersionOutput, summary="A version: status, scan progress and scan report")
+    def get(self, request, appid, version):
+        self.program(appid)
+        obj, _ = version_for_user(request.user, appid, version, api_key=self.api_key())
+        return Response(VersionOutput(obj, context={"request": request}).data)

@@ -1,0 +1,80 @@
+"""Validation of a program's server-domain allowlists (request, upload, download, socket)."""
+
+import ipaddress
+import re
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+DOMAIN_KINDS = ("request", "upload", "download", "socket")
+MAX_DOMAINS_PER_KIND = 20
+_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+
+
+def _scheme_for(kind: str) -> str:
+    return "wss" if kind == "socket" else "https"
+
+
+def _check_host(host: str, entry: str) -> None:
+    if not host:
+        raise ValidationError(_("“%(entry)s” has no host name.") % {"entry": entry})
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        pass
+    else:
+        raise ValidationError(_("“%(entry)s” is an IP address; use a domain name.") % {"entry": entry})
+    if host == "localhost" or host.endswith(".localhost") or "." not in host:
+        raise ValidationError(_("“%(entry)s” is not a public domain name.") % {"entry": entry})
+    if not all(_LABEL.match(label) for label in host.split(".")):
+        raise ValidationError(_("“%(entry)s” is not a valid domain name.") % {"entry": entry})
+
+
+def normalise_domain(kind: str, entry: str) -> str:
+    """`https://api.example.com[:port]` (or `wss://` for sockets), lower-cased, without path; else ValidationError."""
+    entry = entry.strip()
+    scheme = _scheme_for(kind)
+    if "://" not in entry:
+        entry = f"{scheme}://{entry}"
+    parts = urlsplit(entry)
+    if parts.scheme.lower() != scheme:
+        raise ValidationError(
+            _("“%(entry)s”: %(kind)s domains must use %(scheme)s://.") % {"entry": entry, "kind": kind, "scheme": scheme}
+        )
+    if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username or parts.password:
+        raise ValidationError(_("“%(entry)s”: give only the scheme and host, no path.") % {"entry": entry})
+    host = (parts.hostname or "").lower()
+    _check_host(host, entry)
+    try:
+        port = parts.port
+    except ValueError:
+        raise ValidationError(_("“%(entry)s” has an invalid port.") % {"entry": entry}) from None
+    return f"{scheme}://{host}{f':{port}' if port else ''}"
+
+
+def normalise_domain_list(kind: str, entries: list[str]) -> list[str]:
+    """Validate a list; refuse duplicates; keep the user's order."""
+    if len(entries) > MAX_DOMAINS_PER_KIND:
+        raise ValidationError(_("At most %(n)d %(kind)s domains.") % {"n": MAX_DOMAINS_PER_KIND, "kind": kind})
+    result: list[str] = []
+    errors: list[ValidationError] = []
+    for entry in entries:
+        if not entry.strip():
+            continue
+        try:
+            value = normalise_domain(kind, entry)
+        except ValidationError as exc:
+            errors.append(exc)
+            continue
+        if value in result:
+            errors.append(ValidationError(_("“%(entry)s” is listed twice.") % {"entry": value}))
+        result.append(value)
+    if errors:
+        raise ValidationError(errors)
+    return result
+
+
+def host_of(domain_entry: str) -> str:
+    """`https://api.example.com:8443` → `api.example.com:8443` (what the scanner compares against)."""
+    return domain_entry.split("://", 1)[-1]

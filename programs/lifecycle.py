@@ -1,0 +1,68 @@
+"""The version state machine: one table of allowed moves and one path that makes them.
+
+Every status change of a Version goes through `version_transition`, which refuses
+moves the table does not allow, applies the change with a compare-and-swap on the
+current status (so two actors racing on one version cannot both win), and writes
+the audit event in the same transaction.
+"""
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from console.services import audit_record
+from programs.models import Version
+
+S = Version.Status
+
+TRANSITIONS: dict[str, set[str]] = {
+    S.UPLOADED: {S.SCANNING, S.SCAN_FAILED},
+    # Back to UPLOADED is the sweeper re-queueing a scan whose worker died.
+    S.SCANNING: {S.READY, S.SCAN_FAILED, S.UPLOADED},
+    S.SCAN_FAILED: set(),
+    S.READY: {S.IN_REVIEW},
+    S.IN_REVIEW: {S.APPROVED, S.REJECTED, S.READY},
+    S.APPROVED: {S.RELEASED, S.PHASED},
+    S.REJECTED: set(),
+    S.PHASED: {S.RELEASED, S.APPROVED},
+    S.RELEASED: {S.SUPERSEDED, S.ROLLED_BACK},
+    S.SUPERSEDED: {S.RELEASED},
+    S.ROLLED_BACK: set(),
+}
+
+
+class TransitionError(Exception):
+    """The move is not allowed from the version's current status."""
+
+
+class TransitionConflict(TransitionError):
+    """Someone else changed the version first."""
+
+
+def can_transition(current: str, target: str) -> bool:
+    return target in TRANSITIONS.get(current, set())
+
+
+@transaction.atomic
+def version_transition(
+    version: Version, *, to: str, actor=None, api_key=None, action: str | None = None,
+    changes: dict | None = None, note: dict | None = None,
+) -> Version:
+    """Move `version` to status `to`, updating `changes` fields with it, and record the audit event."""
+    current = version.status
+    if not can_transition(current, to):
+        raise TransitionError(_("A version that is “%(current)s” cannot become “%(target)s”.") % {
+            "current": Version.Status(current).label, "target": Version.Status(to).label})
+    now = timezone.now()
+    fields = {"status": to, "status_changed_at": now, **(changes or {})}
+    updated = Version.objects.filter(pk=version.pk, status=current).update(**fields)
+    if not updated:
+        raise TransitionConflict(_("This version was changed by someone else a moment ago; reload to see it."))
+    for name, value in fields.items():
+        setattr(version, name, value)
+    audit_record(
+        action=f"version.{action or to}", target=version, actor=actor, api_key=api_key,
+        organisation=version.program.organisation,
+        before={"status": current}, after={"status": to, **(note or {})},
+    )
+    return version

@@ -1,0 +1,166 @@
+"""Mini-programs, their categories and qualification documents, and uploaded versions."""
+
+import re
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from console.models import ApiKey, Organisation
+from hosts.models import Dialect
+
+
+class Category(models.Model):
+    """An admin-editable catalog entry a program files itself under."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=60)
+    name_zh = models.CharField(_("Chinese name"), max_length=60, blank=True)
+    needs_qualification = models.BooleanField(
+        _("needs qualification"), default=False,
+        help_text=_("Programs in this category must upload a qualification document (licence, permit)."),
+    )
+    service_type = models.BooleanField(
+        _("service type"), default=False, help_text=_("Life services, public welfare … (some scenes allow only these)."),
+    )
+    needs_verified_org = models.BooleanField(_("needs a verified organisation"), default=False)
+    active = models.BooleanField(_("active"), default=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "code"]
+        verbose_name_plural = "categories"
+
+    def __str__(self):
+        return self.name
+
+
+def logo_path(program, filename):
+    return f"logos/{program.appid}/{filename}"
+
+
+def qualification_path(document, filename):
+    return f"qualifications/{document.program.appid}/{filename}"
+
+
+def package_path(version, filename):
+    return f"packages/{version.program.appid}/{version.package_sha256}.zip"
+
+
+class MiniProgram(models.Model):
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="programs")
+    appid = models.CharField(_("AppID"), max_length=16, unique=True, editable=False)
+    name = models.CharField(_("name"), max_length=20)
+    slogan = models.CharField(_("slogan"), max_length=60, blank=True)
+    description = models.TextField(_("description"), max_length=2000, blank=True)
+    categories = models.ManyToManyField(Category, related_name="programs", verbose_name=_("categories"))
+    logo = models.ImageField(_("logo"), upload_to=logo_path, blank=True)
+    logo_small = models.ImageField(upload_to=logo_path, blank=True, editable=False)
+    privacy_policy_url = models.URLField(_("privacy policy URL"), blank=True)
+    request_domains = models.JSONField(_("request domains"), default=list, blank=True)
+    upload_domains = models.JSONField(_("upload domains"), default=list, blank=True)
+    download_domains = models.JSONField(_("download domains"), default=list, blank=True)
+    socket_domains = models.JSONField(_("socket domains"), default=list, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"), condition=models.Q(deleted_at=None), name="unique_live_program_name"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.appid})"
+
+    def domains(self) -> dict[str, list[str]]:
+        return {
+            "request": self.request_domains, "upload": self.upload_domains,
+            "download": self.download_domains, "socket": self.socket_domains,
+        }
+
+
+class QualificationDocument(models.Model):
+    program = models.ForeignKey(MiniProgram, on_delete=models.CASCADE, related_name="qualifications")
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="+")
+    file = models.FileField(upload_to=qualification_path)
+    original_name = models.CharField(max_length=200)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+
+    def __str__(self):
+        return f"{self.category} document for {self.program.name}"
+
+
+VERSION_RE = re.compile(r"^\d{1,6}(\.\d{1,6}){0,3}(-[0-9A-Za-z.-]{1,20})?$")
+
+
+class Version(models.Model):
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", _("Uploaded")
+        SCANNING = "scanning", _("Scanning")
+        SCAN_FAILED = "scan_failed", _("Scan failed")
+        READY = "ready", _("Ready (development version)")
+        IN_REVIEW = "in_review", _("In review")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        PHASED = "phased", _("Phased release")
+        RELEASED = "released", _("Released")
+        SUPERSEDED = "superseded", _("Superseded")
+        ROLLED_BACK = "rolled_back", _("Rolled back")
+
+    class UploadMethod(models.TextChoices):
+        BROWSER = "browser", _("Browser")
+        API = "api", _("API")
+        CLI = "cli", _("CLI")
+
+    program = models.ForeignKey(MiniProgram, on_delete=models.CASCADE, related_name="versions")
+    version = models.CharField(_("version"), max_length=40)
+    sort_key = models.JSONField(default=list, editable=False, help_text="Numeric parts, for ordering and comparison.")
+    description = models.TextField(_("description"), max_length=2000, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.UPLOADED, db_index=True)
+    package = models.FileField(upload_to=package_path, max_length=200)
+    package_sha256 = models.CharField(max_length=64)
+    package_size = models.PositiveBigIntegerField()
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    upload_method = models.CharField(max_length=10, choices=UploadMethod.choices, default=UploadMethod.BROWSER)
+    api_key = models.ForeignKey(ApiKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    # Scanning
+    scan_progress = models.PositiveSmallIntegerField(default=0)
+    scan_stage = models.CharField(max_length=40, blank=True)
+    scan_attempts = models.PositiveSmallIntegerField(default=0)
+    scan_queued_at = models.DateTimeField(null=True, blank=True)
+    scan_started_at = models.DateTimeField(null=True, blank=True)
+    scan_finished_at = models.DateTimeField(null=True, blank=True)
+    scan_report = models.JSONField(null=True, blank=True)
+    dialect = models.CharField(max_length=20, choices=Dialect.choices, blank=True)
+    errors = models.PositiveIntegerField(default=0)
+    warnings = models.PositiveIntegerField(default=0)
+    notices = models.PositiveIntegerField(default=0)
+    risk_score = models.IntegerField(null=True, blank=True)
+    status_changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "version"], name="unique_version_per_program"),
+            models.UniqueConstraint(fields=["program", "package_sha256"], name="unique_package_per_program"),
+        ]
+        indexes = [models.Index(fields=["status", "scan_started_at"])]
+
+    def __str__(self):
+        return f"{self.program.name} {self.version}"
+
+    @property
+    def scan_done(self) -> bool:
+        return self.status not in (self.Status.UPLOADED, self.Status.SCANNING)

@@ -1,0 +1,142 @@
+"""tabBar rules and image checks.
+
+Images are opened with Pillow, which parses only the header on `open`; the pixel count is checked
+against the limit before anything is decoded, so a tiny file declaring 100,000 x 100,000 pixels
+costs nothing. Pillow's own global bomb limit is left alone (the scan must not change process state):
+its warning is silenced inside the check and its hard error is reported as `image.bomb`.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+
+from PIL import Image
+
+from .appjson import AppManifest, TabItem
+from .codes import new_finding
+from .config import ScanConfig
+from .findings import Finding
+from .package import IMAGE_EXTENSIONS, Package, extension
+from .structure import Theme, subpackage_of
+
+MIN_TABS, MAX_TABS = 2, 5
+TAB_ICON_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg"})
+# "About 81x81": icons within 20% of the recommended side are fine.
+TAB_ICON_TOLERANCE = 0.2
+
+
+@dataclass(frozen=True)
+class ImageCheck:
+    """The outcome of opening an image: its size, or why it could not be used."""
+
+    width: int = 0
+    height: int = 0
+    problem: str | None = None  # "bomb" or "unreadable"
+    detail: str = ""
+
+
+def inspect_image(data: bytes, max_pixels: int, *, decode: bool = False) -> ImageCheck:
+    """Open an image header-first; verify its structure (or fully decode it when `decode`)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        try:
+            with Image.open(io.BytesIO(data)) as image:
+                width, height = image.size
+                if width * height > max_pixels:
+                    return ImageCheck(width, height, "bomb", f"{width}x{height} pixels")
+                if decode:
+                    image.load()
+                else:
+                    image.verify()
+                return ImageCheck(width, height)
+        except Image.DecompressionBombError as error:
+            return ImageCheck(problem="bomb", detail=str(error))
+        except Exception as error:  # noqa: BLE001 - Pillow raises many types on hostile data; all mean "unreadable"
+            return ImageCheck(problem="unreadable", detail=f"{type(error).__name__}: {error}")
+
+
+def check_images(package: Package, config: ScanConfig) -> list[Finding]:
+    findings = []
+    for name in package.names_with(IMAGE_EXTENSIONS):
+        data = package.members[name].data
+        if data is None:
+            continue
+        result = inspect_image(data, config.image_max_pixels)
+        if result.problem == "bomb":
+            findings.append(new_finding(
+                "image.bomb", f"{name} declares {result.detail}; the limit is {config.image_max_pixels:,} pixels.",
+                file=name))
+        elif result.problem == "unreadable":
+            findings.append(new_finding("image.unreadable", f"{name} cannot be decoded ({result.detail}).", file=name))
+    return findings
+
+
+def check_tab_bar(package: Package, manifest: AppManifest, theme: Theme, config: ScanConfig) -> list[Finding]:
+    items = manifest.tab_items
+    if items is None:
+        return []
+    findings = _count_findings(manifest, len(items))
+    for tab in items:
+        findings += _page_findings(manifest, tab)
+    icons = dict.fromkeys(path for tab in items for raw in tab.icons for path in theme.resolve(raw))
+    for path in icons:
+        findings += _icon_findings(package, manifest, path, config)
+    return findings
+
+
+def _count_findings(manifest: AppManifest, count: int) -> list[Finding]:
+    if count < MIN_TABS:
+        return [manifest.finding("tabbar.too_few", f"The tabBar has {count} tab(s); at least {MIN_TABS} are needed.",
+                                 "tabBar", key=True)]
+    if count > MAX_TABS:
+        return [manifest.finding("tabbar.too_many", f"The tabBar has {count} tabs; at most {MAX_TABS} are allowed.",
+                                 "tabBar", key=True)]
+    return []
+
+
+def _page_findings(manifest: AppManifest, tab: TabItem) -> list[Finding]:
+    subpackage_pages = {page for sub in manifest.subpackages for page in sub.page_paths()}
+    if tab.page in subpackage_pages or subpackage_of(tab.page, manifest.subpackages) is not None:
+        return [manifest.finding(
+            "structure.tabbar_page_in_subpackage", f"Tab page {tab.page!r} is in a subpackage.", tab.page)]
+    if tab.page not in manifest.pages:
+        return [manifest.finding("tabbar.page_unknown", f"Tab page {tab.page!r} is not listed in pages.", tab.page)]
+    return []
+
+
+def _icon_findings(package: Package, manifest: AppManifest, path: str, config: ScanConfig) -> list[Finding]:
+    def finding(code: str, message: str) -> Finding:
+        return manifest.finding(code, message, path)
+
+    if path.startswith(("http://", "https://", "//")):
+        return [finding("tabbar.icon_format", f"Tab icon {path!r} is a network image; icons must be in the package.")]
+    name = package.in_root(path)
+    member = package.members.get(name)
+    if member is None:
+        return [finding("tabbar.icon_missing", f"Tab icon {name} is not in the package.")]
+    if extension(name) not in TAB_ICON_EXTENSIONS:
+        return [finding("tabbar.icon_format", f"Tab icon {name} must be a PNG or JPEG.")]
+    findings = []
+    if member.size > config.tab_icon_max_bytes:
+        findings.append(finding(
+            "tabbar.icon_too_large", f"Tab icon {name} is {member.size:,} bytes; the limit is "
+            f"{config.tab_icon_max_bytes:,}."))
+    if member.data is not None:
+        findings += _icon_image_findings(name, member.data, config, finding)
+    return findings
+
+
+def _icon_image_findings(name: str, data: bytes, config: ScanConfig, finding) -> list[Finding]:
+    result = inspect_image(data, config.image_max_pixels, decode=True)
+    if result.problem == "unreadable":
+        return [finding("tabbar.icon_format", f"Tab icon {name} cannot be decoded ({result.detail}).")]
+    if result.problem:
+        return []  # a bomb is reported once, by check_images
+    side, slack = config.tab_icon_size, config.tab_icon_size * TAB_ICON_TOLERANCE
+    if abs(result.width - side) > slack or abs(result.height - side) > slack:
+        return [finding(
+            "tabbar.icon_dimensions",
+            f"Tab icon {name} is {result.width}x{result.height}; about {side}x{side} is recommended.")]
+    return []

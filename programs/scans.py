@@ -1,0 +1,150 @@
+"""Scanning a version: the service the Celery task calls, and the sweeper for lost scans.
+
+The checks themselves are pure functions in programs/scanning/; this module
+builds their config from the database, fetches the package from storage, stores
+the report and moves the version through its lifecycle.
+"""
+
+import logging
+import shutil
+import tempfile
+import time
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from console.models import ApiKey
+from hosts.selectors import size_limits_for_host
+from programs.domains import host_of
+from programs.lifecycle import TransitionError, version_transition
+from programs.models import Version
+from programs.scanning import ScanConfig, scan_package
+
+log = logging.getLogger(__name__)
+S = Version.Status
+PROGRESS_WRITE_STEP = 5  # percent; fewer writes while the scan advances
+
+
+def scan_config_for(version: Version, *, host: str | None = None) -> ScanConfig:
+    program = version.program
+    prefixes = ApiKey.objects.filter(organisation=program.organisation_id).values_list("prefix", flat=True)
+    return ScanConfig(
+        host=None,
+        allowed_domains={kind: [host_of(d) for d in entries] for kind, entries in program.domains().items()},
+        size_limits=size_limits_for_host(host),
+        time_limit_seconds=settings.SCAN_TIME_LIMIT_SECONDS,
+        org_key_prefixes=[f"mpk_{p}_" for p in prefixes],
+    )
+
+
+def _claim(version_id: int) -> Version | None:
+    """Take the version for scanning: from uploaded, or again from scanning after a lost worker."""
+    version = Version.objects.select_related("program__organisation").filter(pk=version_id).first()
+    if version is None or version.status not in (S.UPLOADED, S.SCANNING):
+        return None  # already scanned: a duplicate delivery is a no-op
+    changes = {"scan_started_at": timezone.now(), "scan_progress": 0, "scan_stage": "queued",
+               "scan_attempts": version.scan_attempts + 1}
+    if version.status == S.UPLOADED:
+        version_transition(version, to=S.SCANNING, action="scan_start", changes=changes)
+    else:
+        Version.objects.filter(pk=version.pk).update(**changes)
+    return version
+
+
+class _ProgressWriter:
+    def __init__(self, version_id: int):
+        self.version_id, self.last = version_id, -PROGRESS_WRITE_STEP
+
+    def __call__(self, percent: int, stage: str) -> None:
+        if percent - self.last >= PROGRESS_WRITE_STEP or percent >= 100:
+            Version.objects.filter(pk=self.version_id, status=S.SCANNING).update(
+                scan_progress=min(percent, 99), scan_stage=stage[:40]
+            )
+            self.last = percent
+            if settings.SCAN_STAGE_DELAY_SECONDS:
+                time.sleep(settings.SCAN_STAGE_DELAY_SECONDS)
+
+
+def _scan_file(version: Version, config: ScanConfig) -> dict:
+    with tempfile.TemporaryDirectory(prefix="scan-") as folder:
+        local = f"{folder}/package.zip"
+        with version.package.open("rb") as src, open(local, "wb") as dst:
+            shutil.copyfileobj(src, dst, 1024 * 1024)
+        return scan_package(local, config=config, progress=_ProgressWriter(version.pk)).to_dict()
+
+
+def store_report(version: Version, report: dict) -> Version:
+    """Record a finished scan: ready when it has no errors, scan_failed otherwise."""
+    target = S.SCAN_FAILED if report["errors"] else S.READY
+    changes = {
+        "scan_report": report, "scan_progress": 100, "scan_stage": "done", "scan_finished_at": timezone.now(),
+        "dialect": report.get("dialect") or "", "errors": report["errors"], "warnings": report["warnings"],
+        "notices": report["notices"], "risk_score": (report.get("risk") or {}).get("score"),
+    }
+    note = {"errors": report["errors"], "warnings": report["warnings"], "risk": changes["risk_score"]}
+    return version_transition(version, to=target, action="scan_finish", changes=changes, note=note)
+
+
+def version_scan(version_id: int) -> Version | None:
+    """Scan one version end to end. Safe to call again for the same version."""
+    version = _claim(version_id)
+    if version is None:
+        return None
+    report = _scan_file(version, scan_config_for(version))
+    version.refresh_from_db()
+    if version.status != S.SCANNING:
+        return version  # another delivery finished first
+    return store_report(version, report)
+
+
+def failure_report(code: str, message: str) -> dict:
+    finding = {"code": code, "severity": "error", "message": message, "file": None, "line": None, "column": None}
+    return {"dialect": None, "errors": 1, "warnings": 0, "notices": 0, "findings": [finding],
+            "sizes": {}, "risk": {"score": 0, "breakdown": []}, "files": {}, "permissions": [], "domains": []}
+
+
+def version_scan_timed_out(version_id: int) -> None:
+    version = Version.objects.select_related("program__organisation").filter(pk=version_id, status=S.SCANNING).first()
+    if version:
+        message = f"The scan did not finish within {settings.SCAN_TIME_LIMIT_SECONDS} seconds."
+        store_report(version, failure_report("scan.timeout", message))
+
+
+def scans_requeue_stuck(*, now=None) -> list[int]:
+    """Re-queue scans whose worker died (or whose message was lost); give up after SCAN_MAX_ATTEMPTS.
+
+    A scan still 'scanning' well past the time limit cannot be running any more;
+    an upload still 'uploaded' long after it was queued lost its message.
+    """
+    from programs.tasks import scan_version
+
+    now = now or timezone.now()
+    grace = timedelta(seconds=settings.SCAN_TIME_LIMIT_SECONDS + 60)
+    stuck = Version.objects.select_related("program__organisation").filter(
+        Q(status=S.SCANNING, scan_started_at__lt=now - grace)
+        | Q(status=S.UPLOADED, scan_queued_at__lt=now - timedelta(minutes=5))
+    )
+    requeued = []
+    for version in stuck:
+        try:
+            if version.scan_attempts >= settings.SCAN_MAX_ATTEMPTS:
+                _give_up(version)
+                continue
+            if version.status == S.SCANNING:
+                version_transition(version, to=S.UPLOADED, action="scan_requeue",
+                                   changes={"scan_queued_at": now, "scan_stage": "requeued"})
+            else:
+                Version.objects.filter(pk=version.pk).update(scan_queued_at=now)
+        except TransitionError:
+            continue  # it finished meanwhile
+        scan_version.delay_on_commit(version.pk)
+        requeued.append(version.pk)
+    return requeued
+
+
+def _give_up(version: Version) -> None:
+    message = f"The scan failed {version.scan_attempts} times without finishing; upload the package again."
+    store_report(version, failure_report("scan.gave_up", message))
+    log.warning("gave up scanning version %s after %s attempts", version.pk, version.scan_attempts)

@@ -1,0 +1,261 @@
+"""Writes for mini-programs and their versions (upload; scanning lives in programs/scans.py)."""
+
+import os
+import secrets
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from console.models import ApiKey, Organisation, User
+from console.services import audit_record
+from programs.domains import DOMAIN_KINDS, normalise_domain_list
+from programs.images import process_logo
+from programs.models import VERSION_RE, Category, MiniProgram, QualificationDocument, Version
+
+NAME_MIN, NAME_MAX = 3, 20
+CATEGORIES_MIN, CATEGORIES_MAX = 1, 4
+EDITABLE_FIELDS = ("name", "slogan", "description", "privacy_policy_url")
+
+
+# ---------------------------------------------------------------- programs
+
+
+def _new_appid() -> str:
+    """16 digits: the year and 12 random digits, like the AppIDs developers know from Alipay."""
+    return f"{timezone.now().year}{secrets.randbelow(10**12):012d}"
+
+
+def _clean_name(name: str, *, exclude_pk: int | None = None) -> str:
+    name = " ".join(name.split())
+    if not NAME_MIN <= len(name) <= NAME_MAX:
+        raise ValidationError({"name": _("The name must be %(min)d–%(max)d characters.") % {
+            "min": NAME_MIN, "max": NAME_MAX}})
+    taken = MiniProgram.objects.filter(name__iexact=name, deleted_at=None).exclude(pk=exclude_pk)
+    if taken.exists():
+        raise ValidationError({"name": _("Another live mini-program is already called “%(name)s”.") % {"name": name}})
+    return name
+
+
+def _clean_categories(categories: list[Category]) -> list[Category]:
+    categories = list(dict.fromkeys(categories))
+    if not CATEGORIES_MIN <= len(categories) <= CATEGORIES_MAX:
+        raise ValidationError({"categories": _("Choose between 1 and 4 categories.")})
+    inactive = [c.name for c in categories if not c.active]
+    if inactive:
+        raise ValidationError({"categories": _("Not available: %(names)s.") % {"names": ", ".join(inactive)}})
+    return categories
+
+
+def _clean_domains(domains: dict[str, list[str]]) -> dict[str, list[str]]:
+    cleaned, errors = {}, {}
+    for kind in DOMAIN_KINDS:
+        try:
+            cleaned[f"{kind}_domains"] = normalise_domain_list(kind, domains.get(kind) or [])
+        except ValidationError as exc:
+            errors[f"{kind}_domains"] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def _snapshot(program: MiniProgram) -> dict:
+    return {
+        **{f: getattr(program, f) for f in EDITABLE_FIELDS},
+        "categories": sorted(program.categories.values_list("code", flat=True)) if program.pk else [],
+        **{f"{k}_domains": getattr(program, f"{k}_domains") for k in DOMAIN_KINDS},
+    }
+
+
+@transaction.atomic
+def program_create(
+    *, org: Organisation, actor: User, name: str, categories: list[Category], slogan: str = "",
+    description: str = "", privacy_policy_url: str = "", domains: dict[str, list[str]] | None = None,
+    api_key: ApiKey | None = None,
+) -> MiniProgram:
+    program = MiniProgram(
+        organisation=org, name=_clean_name(name), slogan=slogan.strip(), description=description.strip(),
+        privacy_policy_url=privacy_policy_url.strip(), created_by=actor, **_clean_domains(domains or {}),
+    )
+    categories = _clean_categories(categories)
+    for _attempt in range(5):
+        program.appid = _new_appid()
+        if not MiniProgram.objects.filter(appid=program.appid).exists():
+            break
+    try:
+        with transaction.atomic():
+            program.save()
+    except IntegrityError:
+        # Two programs named alike at the same moment: the database's constraint decides.
+        raise ValidationError({"name": _("Another live mini-program is already called “%(name)s”.") % {"name": name}})
+    program.categories.set(categories)
+    audit_record(
+        action="program.create", target=program, actor=actor, api_key=api_key, organisation=org,
+        after=_snapshot(program),
+    )
+    return program
+
+
+@transaction.atomic
+def program_update(
+    *, program: MiniProgram, actor: User, api_key: ApiKey | None = None, categories: list[Category] | None = None,
+    domains: dict[str, list[str]] | None = None, **fields,
+) -> MiniProgram:
+    """Change any of name, slogan, description, privacy_policy_url, categories, domains (others are refused)."""
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError({f: _("This field cannot be changed.") for f in unknown})
+    before = _snapshot(program)
+    if "name" in fields:
+        fields["name"] = _clean_name(fields["name"], exclude_pk=program.pk)
+    for name, value in fields.items():
+        setattr(program, name, value.strip() if isinstance(value, str) else value)
+    if domains is not None:
+        for name, value in _clean_domains({**program.domains(), **domains}).items():
+            setattr(program, name, value)
+    if categories is not None:
+        program.categories.set(_clean_categories(categories))
+    program.save()
+    after = _snapshot(program)
+    changed = {k for k in after if after[k] != before[k]}
+    if changed:
+        audit_record(
+            action="program.update", target=program, actor=actor, api_key=api_key, organisation=program.organisation,
+            before={k: before[k] for k in changed}, after={k: after[k] for k in changed},
+        )
+    return program
+
+
+@transaction.atomic
+def program_set_logo(*, program: MiniProgram, actor: User, data: bytes) -> MiniProgram:
+    (large, large_ext), (small, small_ext) = process_logo(data)
+    stamp = timezone.now().strftime("%Y%m%d%H%M%S")
+    program.logo.save(f"logo-{stamp}.{large_ext}", ContentFile(large), save=False)
+    program.logo_small.save(f"logo-{stamp}-64.{small_ext}", ContentFile(small), save=False)
+    program.save(update_fields=["logo", "logo_small", "updated_at"])
+    audit_record(
+        action="program.logo", target=program, actor=actor, organisation=program.organisation,
+        after={"logo": program.logo.name},
+    )
+    return program
+
+
+QUALIFICATION_MAX_BYTES = 10 * 1024 * 1024
+QUALIFICATION_TYPES = {b"%PDF": "pdf", b"\x89PNG": "png", b"\xff\xd8\xff": "jpg"}
+
+
+def _qualification_extension(head: bytes) -> str:
+    for magic, ext in QUALIFICATION_TYPES.items():
+        if head.startswith(magic):
+            return ext
+    raise ValidationError({"file": _("Upload the document as PDF, PNG or JPEG.")})
+
+
+@transaction.atomic
+def qualification_add(*, program: MiniProgram, actor: User, category: Category, upload) -> QualificationDocument:
+    if not category.needs_qualification:
+        raise ValidationError({"category": _("“%(name)s” needs no qualification document.") % {"name": category.name}})
+    if upload.size > QUALIFICATION_MAX_BYTES:
+        raise ValidationError({"file": _("The document is larger than 10 MB.")})
+    ext = _qualification_extension(upload.read(8))
+    upload.seek(0)
+    document = QualificationDocument(
+        program=program, category=category, uploaded_by=actor, original_name=os.path.basename(upload.name)[:200]
+    )
+    document.file.save(f"{category.code}-{secrets.token_hex(6)}.{ext}", upload, save=False)
+    document.save()
+    audit_record(
+        action="program.qualification_add", target=program, actor=actor, organisation=program.organisation,
+        after={"category": category.code, "document": document.original_name},
+    )
+    return document
+
+
+def missing_qualifications(program: MiniProgram) -> list[Category]:
+    have = set(program.qualifications.values_list("category_id", flat=True))
+    return [c for c in program.categories.all() if c.needs_qualification and c.pk not in have]
+
+
+# ---------------------------------------------------------------- versions
+
+
+def version_sort_key(version: str) -> list:
+    """A JSON-storable key ordering versions like semver: `1.2` = `1.2.0`, `1.2.3-beta.2` < `1.2.3`.
+
+    Pre-release identifiers become [0, number] or [1, text], so numbers sort before
+    words and a number is never compared with a word.
+    """
+    core, _sep, pre = version.partition("-")
+    numbers = [int(p) for p in core.split(".")]
+    key: list = numbers + [0] * (4 - len(numbers))
+    if not pre:
+        return [*key, 1]
+    identifiers = [[0, int(p)] if p.isdigit() else [1, p] for p in pre.split(".")]
+    return [*key, 0, *identifiers]
+
+
+def _clean_version_string(program: MiniProgram, version: str) -> tuple[str, list]:
+    version = version.strip()
+    if not VERSION_RE.match(version):
+        raise ValidationError({"version": _("Use a version like 1.2.3 (dotted numbers, optional -suffix).")})
+    key = version_sort_key(version)
+    previous = program.versions.exclude(status=Version.Status.SCAN_FAILED).only("version", "sort_key")
+    highest = max(previous, key=lambda v: v.sort_key, default=None)
+    if highest is not None and key <= highest.sort_key:
+        raise ValidationError({"version": _("The version must be higher than %(v)s.") % {"v": highest.version}})
+    return version, key
+
+
+@dataclass
+class UploadResult:
+    version: Version
+    created: bool
+
+
+def version_upload(
+    *, program: MiniProgram, actor: User, version: str, description: str, package, method: str,
+    api_key: ApiKey | None = None,
+) -> UploadResult:
+    """Store an uploaded package as a new version and queue its scan.
+
+    `package` is a HashedUploadedFile (its sha256 computed while it streamed in).
+    An identical package already uploaded for this program is answered with that
+    version instead of a duplicate.
+    """
+    existing = program.versions.filter(package_sha256=package.sha256).first()
+    if existing:
+        return UploadResult(existing, created=False)
+    try:
+        with transaction.atomic():
+            return UploadResult(_create_version(program, actor, version, description, package, method, api_key), True)
+    except IntegrityError:
+        existing = program.versions.filter(package_sha256=package.sha256).first()
+        if existing:  # the same package raced in through another request
+            return UploadResult(existing, created=False)
+        raise ValidationError({"version": _("Version %(v)s already exists.") % {"v": version}})
+
+
+def _create_version(program, actor, version, description, package, method, api_key) -> Version:
+    version, key = _clean_version_string(program, version)
+    # A failed scan does not burn its version string: the new upload replaces it.
+    program.versions.filter(version=version, status=Version.Status.SCAN_FAILED).delete()
+    obj = Version(
+        program=program, version=version, sort_key=key, description=description.strip(),
+        package_sha256=package.sha256, package_size=package.size, uploaded_by=actor, upload_method=method,
+        api_key=api_key, scan_queued_at=timezone.now(),
+    )
+    package.seek(0)
+    obj.package.save("package.zip", File(package), save=False)
+    obj.save()
+    audit_record(
+        action="version.upload", target=obj, actor=actor, api_key=api_key, organisation=program.organisation,
+        after={"version": version, "sha256": package.sha256, "size": package.size, "method": method},
+    )
+    from programs.tasks import scan_version
+
+    scan_version.delay_on_commit(obj.pk)
+    return obj

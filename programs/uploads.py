@@ -1,0 +1,85 @@
+"""Streaming package uploads: spooled to a temporary file while hashed and measured.
+
+The handler sees the body chunk by chunk, so a package is never held in memory
+and an oversize upload is cut off at the limit instead of after it arrived.
+"""
+
+import hashlib
+import tempfile
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+
+
+class HashedUploadedFile(UploadedFile):
+    """A temporary file that knows its SHA-256."""
+
+    def __init__(self, file, name, content_type, size, charset, sha256: str):
+        super().__init__(file, name, content_type, size, charset)
+        self.sha256 = sha256
+
+    def temporary_file_path(self):
+        return self.file.name
+
+    def close(self):
+        try:
+            return self.file.close()
+        except FileNotFoundError:
+            pass
+
+
+@dataclass
+class UploadLimitState:
+    max_bytes: int
+    exceeded: bool = False
+
+
+class HashingFileUploadHandler(FileUploadHandler):
+    """Writes each file to a temporary file, hashing as it goes; stops at `limit.max_bytes`."""
+
+    chunk_size = 256 * 1024
+
+    def __init__(self, request=None, *, limit: UploadLimitState):
+        super().__init__(request)
+        self.limit = limit
+
+    def new_file(self, *args, **kwargs):
+        super().new_file(*args, **kwargs)
+        self.hasher = hashlib.sha256()
+        self.size = 0
+        self.file = tempfile.NamedTemporaryFile(suffix=".upload", dir=settings.FILE_UPLOAD_TEMP_DIR)
+
+    def receive_data_chunk(self, raw_data, start):
+        self.size += len(raw_data)
+        if self.size > self.limit.max_bytes:
+            self.limit.exceeded = True
+            self.file.close()
+            raise StopUpload(connection_reset=True)
+        self.hasher.update(raw_data)
+        self.file.write(raw_data)
+        return None
+
+    def file_complete(self, file_size):
+        self.file.flush()
+        self.file.seek(0)
+        return HashedUploadedFile(
+            self.file, self.file_name, self.content_type, file_size, self.charset, self.hasher.hexdigest()
+        )
+
+
+def install_package_upload_handler(request, max_bytes: int) -> UploadLimitState:
+    """Replace the request's upload handlers before its body is read; returns the limit state to check after."""
+    state = UploadLimitState(max_bytes=max_bytes)
+    request.upload_handlers = [HashingFileUploadHandler(request, limit=state)]
+    return state
+
+
+def declared_length_exceeds(request, max_bytes: int, slack: int = 64 * 1024) -> bool:
+    """True when Content-Length already says the body is too large (answer 413 without reading it)."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return False
+    return length > max_bytes + slack
