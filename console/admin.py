@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from console.models import ApiKey, AuditEvent, Invitation, Membership, Organisation, User
+from console.services import organisation_set_verified
 
 
 class MembershipInline(admin.TabularInline):
@@ -37,10 +38,22 @@ class OrganisationAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "kind", "verified", "member_count", "created_at"]
     list_filter = ["kind", "verified"]
     search_fields = ["name", "slug", "memberships__user__email"]
-    readonly_fields = ["created_at", "verified_at"]
+    # Verification changes only through the actions, so that each one is audited.
+    readonly_fields = ["created_at", "verified", "verified_at"]
     fields = ["name", "slug", "kind", "verified", "verified_at", "max_package_bytes", "created_by", "created_at"]
     raw_id_fields = ["created_by"]
     inlines = [MembershipInline]
+    actions = ["verify", "unverify"]
+
+    @admin.action(description="Verify the selected organisations")
+    def verify(self, request, queryset):
+        for org in queryset:
+            organisation_set_verified(org=org, actor=request.user, verified=True)
+
+    @admin.action(description="Withdraw verification of the selected organisations")
+    def unverify(self, request, queryset):
+        for org in queryset:
+            organisation_set_verified(org=org, actor=request.user, verified=False)
 
     @admin.display(description="members")
     def member_count(self, obj):

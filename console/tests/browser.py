@@ -57,10 +57,9 @@ def _missing_browser_reason() -> str | None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
-    """Browser tests get a transactional database that keeps the seeded catalogs, and share one worker.
+    """Browser tests get a transactional database that keeps the catalogs seeded by migrations.
 
-    `tryfirst` so that pytest-django (which orders transactional tests last) and xdist (which reads
-    `xdist_group` under `--dist loadgroup`) see the markers added here.
+    `tryfirst` so that pytest-django, which orders transactional tests last, sees the marker added here.
     """
     for item in items:
         if item.get_closest_marker("browser") is None:
@@ -69,9 +68,6 @@ def pytest_collection_modifyitems(config, items):
             # live_server needs data committed where its thread can see it; the flush after a
             # transactional test would otherwise wipe the hosts/categories seeded by migrations.
             item.add_marker(pytest.mark.django_db(transaction=True, serialized_rollback=True))
-        if item.get_closest_marker("xdist_group") is None:
-            # One Chromium per run: browser tests go to one worker, the rest of the suite to the others.
-            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 def pytest_runtest_setup(item):

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from console.forms import ApiKeyForm, InvitationForm, OrganisationForm, RoleForm
 from console.models import AuditEvent
+from console.panels import dashboard_panels
 from console.roles import ASSIGNABLE_ROLES, Capability, Role, role_can, scopes_for_role
 from console.selectors import (
     api_key_for_member,
@@ -21,6 +22,7 @@ from console.selectors import (
     organisation_api_keys,
     organisation_members,
     organisation_pending_invitations,
+    require_capability,
 )
 from console.services import (
     api_key_create,
@@ -63,6 +65,7 @@ def organisation_dashboard(request, membership):
         "active_key_count": org.api_keys.filter(revoked_at=None).count(),
         "recent_events": audit_events_for_org(org)[:8],
         "can": {cap: role_can(membership.role, cap) for cap in Capability.values},
+        "panels": dashboard_panels(membership),
     }
     return render(request, "console/organisation_dashboard.html", context)
 
@@ -139,9 +142,11 @@ def member_role(request, membership, member_id):
 
 
 @require_POST
-@org_page(Capability.MANAGE_MEMBERS)
+@org_page()
 def member_remove(request, membership, member_id):
     target = membership_in_org(membership.organisation, member_id)
+    if target.pk != membership.pk:  # anyone may leave; removing others needs the capability
+        require_capability(membership, Capability.MANAGE_MEMBERS)
     try:
         membership_remove(membership=target, actor=request.user, actor_role=membership.role)
         messages.success(request, _("%(email)s was removed.") % {"email": target.user.email})

@@ -1,0 +1,280 @@
+"""Members page (/orgs/<slug>/members/), role changes and removals, and what each role may do on each page."""
+
+import pytest
+from django.contrib.messages import get_messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+
+from console.models import ApiKey, AuditEvent, Invitation, Membership
+from console.roles import Role, scopes_for_role
+from console.services import api_key_authenticate, api_key_create, membership_change_role, membership_remove
+from console.tests.factories import ApiKeyFactory, InvitationFactory, MembershipFactory, UserFactory
+
+MANAGERS = {Role.OWNER, Role.ADMIN}
+EVERYONE = set(Role)
+
+
+@pytest.fixture
+def target(org):
+    """Somebody else in `org` whom managers act on."""
+    return MembershipFactory(organisation=org, role=Role.DEVELOPER, user=UserFactory(email="target@acme.test"))
+
+
+@pytest.fixture
+def objects(org, owner, target):
+    return {
+        "member_id": target.pk,
+        "invitation_id": InvitationFactory(organisation=org, invited_by=owner).pk,
+        "key_id": ApiKeyFactory(organisation=org, created_by=owner).pk,
+    }
+
+
+# (method, url name, url kwargs needed, POST data, roles that may)
+PAGES = [
+    ("get", "organisation_dashboard", [], None, EVERYONE),
+    ("get", "audit_log", [], None, EVERYONE),
+    ("get", "members", [], None, EVERYONE),
+    ("post", "members", [], {"email": "new@acme.test", "role": "viewer"}, MANAGERS),
+    ("get", "organisation_settings", [], None, MANAGERS),
+    ("post", "organisation_settings", [], {"name": "Renamed", "kind": "individual"}, MANAGERS),
+    ("get", "api_keys", [], None, MANAGERS),
+    ("post", "api_keys", [], {"name": "CI", "scopes": ["org:read"]}, MANAGERS),
+    ("post", "member_role", ["member_id"], {"role": "viewer"}, MANAGERS),
+    ("post", "member_remove", ["member_id"], None, MANAGERS),
+    ("post", "invitation_revoke", ["invitation_id"], None, MANAGERS),
+    ("post", "api_key_revoke", ["key_id"], None, MANAGERS),
+]
+
+
+@pytest.mark.parametrize("role", list(Role))
+@pytest.mark.parametrize("method, name, id_names, data, allowed", PAGES, ids=[f"{p[0]}-{p[1]}" for p in PAGES])
+def test_role_capabilities_on_each_page(
+    client_for, org, user_with_role, objects, django_capture_on_commit_callbacks, role, method, name, id_names, data,
+    allowed,
+):
+    client = client_for(user_with_role(role))
+    url = reverse(name, args=[org.slug, *[objects[i] for i in id_names]])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = getattr(client, method)(url, data or {})
+
+    if role in allowed:
+        assert response.status_code in (200, 302), response.status_code
+    else:
+        assert response.status_code == 403
+
+
+def test_viewer_refused_on_members_post_changes_nothing(client_for, viewer, org):
+    response = client_for(viewer).post(reverse("members", args=[org.slug]), {"email": "x@acme.test", "role": "viewer"})
+
+    assert response.status_code == 403
+    assert not Invitation.objects.exists()
+
+
+def test_members_page_lists_members_and_pending_invitations_for_managers(client_for, owner, org, member, viewer):
+    pending = InvitationFactory(organisation=org, email="pending@acme.test", invited_by=owner)
+    InvitationFactory(organisation=org, email="gone@acme.test", revoked_at=pending.created_at)
+
+    response = client_for(owner).get(reverse("members", args=[org.slug]))
+
+    emails = [m.user.email for m in response.context["members"]]
+    assert emails == ["dev@acme.test", "owner@acme.test", "viewer@acme.test"]
+    assert [i.email for i in response.context["invitations"]] == ["pending@acme.test"]
+    assert response.context["role_values"] == [r.value for r in Role]
+
+
+def test_members_page_hides_invitations_from_non_managers(client_for, member, owner, org):
+    InvitationFactory(organisation=org, email="pending@acme.test", invited_by=owner)
+
+    response = client_for(member).get(reverse("members", args=[org.slug]))
+
+    assert response.context["invitations"] == []
+    assert response.context["can_manage"] is False
+    assert "pending@acme.test" not in response.content.decode()
+
+
+def test_admin_is_not_offered_the_owner_role(client_for, admin_member, org):
+    response = client_for(admin_member).get(reverse("members", args=[org.slug]))
+
+    assert Role.OWNER not in response.context["role_values"]
+    assert [value for value, _ in response.context["form"].fields["role"].choices] == [
+        "admin", "developer", "operator", "viewer"]
+
+
+# ------------------------------------------------------------------ role changes
+
+
+def _messages(response):
+    return [str(m) for m in get_messages(response.wsgi_request)]
+
+
+def test_owner_changes_a_members_role_and_it_is_audited(client_for, owner, org, member):
+    membership = Membership.objects.get(user=member, organisation=org)
+
+    response = client_for(owner).post(reverse("member_role", args=[org.slug, membership.pk]), {"role": "operator"})
+
+    assert response.url == reverse("members", args=[org.slug])
+    membership.refresh_from_db()
+    assert membership.role == Role.OPERATOR
+    event = AuditEvent.objects.get(action="membership.change_role")
+    assert (event.before, event.after, event.actor) == ({"role": "developer"}, {"role": "operator"}, owner)
+
+
+def test_admin_cannot_make_an_owner(client_for, admin_member, org, member):
+    membership = Membership.objects.get(user=member, organisation=org)
+
+    response = client_for(admin_member).post(
+        reverse("member_role", args=[org.slug, membership.pk]), {"role": "owner"})
+
+    membership.refresh_from_db()
+    assert membership.role == Role.DEVELOPER
+    assert _messages(response) == ["Your role cannot grant the role “owner”."]
+
+
+def test_admin_cannot_promote_themselves_to_owner(admin_member, org):
+    membership = Membership.objects.get(user=admin_member, organisation=org)
+
+    with pytest.raises(PermissionDenied):
+        membership_change_role(membership=membership, actor=admin_member, actor_role=Role.ADMIN, role=Role.OWNER)
+    membership.refresh_from_db()
+    assert membership.role == Role.ADMIN
+
+
+def test_admin_cannot_change_an_owners_role(client_for, admin_member, owner, org):
+    ownership = Membership.objects.get(user=owner, organisation=org)
+
+    response = client_for(admin_member).post(reverse("member_role", args=[org.slug, ownership.pk]), {"role": "viewer"})
+
+    ownership.refresh_from_db()
+    assert ownership.role == Role.OWNER
+    assert _messages(response) == ["Only an owner can change another owner's role."]
+
+
+def test_admin_cannot_remove_an_owner(client_for, admin_member, owner, org):
+    ownership = Membership.objects.get(user=owner, organisation=org)
+
+    response = client_for(admin_member).post(reverse("member_remove", args=[org.slug, ownership.pk]))
+
+    assert Membership.objects.filter(pk=ownership.pk).exists()
+    assert _messages(response) == ["Only an owner can remove an owner."]
+
+
+def test_owner_can_make_another_owner(client_for, owner, org, member):
+    membership = Membership.objects.get(user=member, organisation=org)
+
+    client_for(owner).post(reverse("member_role", args=[org.slug, membership.pk]), {"role": "owner"})
+
+    membership.refresh_from_db()
+    assert membership.role == Role.OWNER
+
+
+def test_last_owner_cannot_be_demoted(client_for, owner, org):
+    ownership = Membership.objects.get(user=owner, organisation=org)
+
+    response = client_for(owner).post(reverse("member_role", args=[org.slug, ownership.pk]), {"role": "admin"})
+
+    ownership.refresh_from_db()
+    assert ownership.role == Role.OWNER
+    assert _messages(response) == ["An organisation needs at least one owner."]
+    assert not AuditEvent.objects.filter(action="membership.change_role").exists()
+
+
+def test_last_owner_cannot_be_removed(client_for, owner, org):
+    ownership = Membership.objects.get(user=owner, organisation=org)
+
+    response = client_for(owner).post(reverse("member_remove", args=[org.slug, ownership.pk]))
+
+    assert Membership.objects.filter(pk=ownership.pk).exists()
+    assert _messages(response) == ["An organisation needs at least one owner."]
+
+
+def test_an_owner_may_step_down_when_another_owner_remains(owner, member, org):
+    Membership.objects.filter(user=member, organisation=org).update(role=Role.OWNER)
+    ownership = Membership.objects.get(user=owner, organisation=org)
+
+    membership_change_role(membership=ownership, actor=owner, actor_role=Role.OWNER, role=Role.ADMIN)
+
+    assert list(org.memberships.filter(role=Role.OWNER).values_list("user__email", flat=True)) == ["dev@acme.test"]
+
+
+def test_second_to_last_owner_demotion_is_refused_once_only_one_is_left(owner, member, org):
+    Membership.objects.filter(user=member, organisation=org).update(role=Role.OWNER)
+    first = Membership.objects.get(user=owner, organisation=org)
+    second = Membership.objects.get(user=member, organisation=org)
+
+    membership_change_role(membership=first, actor=member, actor_role=Role.OWNER, role=Role.VIEWER)
+    with pytest.raises(ValidationError):
+        membership_change_role(membership=second, actor=member, actor_role=Role.OWNER, role=Role.VIEWER)
+
+    assert org.memberships.filter(role=Role.OWNER).count() == 1
+
+
+def test_role_form_refuses_an_unknown_role(client_for, owner, org, member):
+    membership = Membership.objects.get(user=member, organisation=org)
+
+    client_for(owner).post(reverse("member_role", args=[org.slug, membership.pk]), {"role": "god"})
+
+    membership.refresh_from_db()
+    assert membership.role == Role.DEVELOPER
+
+
+# ------------------------------------------------------------------ removal
+
+
+def test_removing_a_member_revokes_the_api_keys_they_created(client_for, owner, admin_member, org, owner_key):
+    their_key, their_raw = api_key_create(
+        org=org, user=admin_member, role=Role.ADMIN, name="Admin's CI", scopes=scopes_for_role(Role.ADMIN))
+    membership = Membership.objects.get(user=admin_member, organisation=org)
+
+    response = client_for(owner).post(reverse("member_remove", args=[org.slug, membership.pk]))
+
+    assert response.url == reverse("members", args=[org.slug])
+    assert not Membership.objects.filter(pk=membership.pk).exists()
+    their_key.refresh_from_db()
+    assert their_key.revoked_at is not None
+    assert api_key_authenticate(their_raw) is None
+    assert ApiKey.objects.get(pk=owner_key[0].pk).revoked_at is None, "other members' keys stay"
+    assert api_key_authenticate(owner_key[1]) is not None
+    assert AuditEvent.objects.filter(action="api_key.revoke", target_id=str(their_key.pk)).count() == 1
+    removal = AuditEvent.objects.get(action="membership.remove")
+    assert removal.before == {"user": "admin@acme.test", "role": "admin"}
+
+
+def test_removing_a_member_keeps_their_keys_in_other_organisations(owner, org, member, other_org):
+    Membership.objects.create(organisation=other_org, user=member, role=Role.DEVELOPER)
+    elsewhere, _ = api_key_create(org=other_org, user=member, role=Role.DEVELOPER, name="Other", scopes=["org:read"])
+
+    membership_remove(membership=Membership.objects.get(user=member, organisation=org), actor=owner,
+                      actor_role=Role.OWNER)
+
+    elsewhere.refresh_from_db()
+    assert elsewhere.revoked_at is None
+
+
+def test_a_member_may_leave_an_organisation(client_for, member, org):
+    membership = Membership.objects.get(user=member, organisation=org)
+
+    response = client_for(member).post(reverse("member_remove", args=[org.slug, membership.pk]))
+
+    assert response.status_code == 302
+    assert response.url == reverse("dashboard")
+    assert not Membership.objects.filter(pk=membership.pk).exists()
+
+
+def test_a_developer_cannot_remove_someone_else(client_for, member, viewer, org):
+    membership = Membership.objects.get(user=viewer, organisation=org)
+
+    response = client_for(member).post(reverse("member_remove", args=[org.slug, membership.pk]))
+
+    assert response.status_code == 403
+    assert Membership.objects.filter(pk=membership.pk).exists()
+
+
+def test_acting_on_a_membership_of_another_organisation_is_404(client_for, owner, org, other_org, outsider):
+    theirs = Membership.objects.get(user=outsider, organisation=other_org)
+    client = client_for(owner)
+
+    assert client.post(reverse("member_role", args=[org.slug, theirs.pk]), {"role": "viewer"}).status_code == 404
+    assert client.post(reverse("member_remove", args=[org.slug, theirs.pk])).status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.role == Role.OWNER

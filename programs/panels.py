@@ -1,0 +1,19 @@
+"""The programs panel on the organisation dashboard."""
+
+from console.panels import Panel, register_dashboard_panel
+from programs.models import Version
+from programs.selectors import programs_for_org
+
+
+@register_dashboard_panel
+def programs_panel(membership) -> Panel:
+    org = membership.organisation
+    recent = (
+        Version.objects.filter(program__organisation=org, program__deleted_at=None)
+        .select_related("program").order_by("-created_at")[:6]
+    )
+    return Panel(
+        template="programs/panels/dashboard.html",
+        context={"org": org, "program_count": programs_for_org(org).count(), "recent_versions": recent},
+        order=10,
+    )
