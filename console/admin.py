@@ -40,7 +40,8 @@ class OrganisationAdmin(admin.ModelAdmin):
     search_fields = ["name", "slug", "memberships__user__email"]
     # Verification changes only through the actions, so that each one is audited.
     readonly_fields = ["created_at", "verified", "verified_at"]
-    fields = ["name", "slug", "kind", "verified", "verified_at", "max_package_bytes", "created_by", "created_at"]
+    fields = ["name", "slug", "kind", "verified", "verified_at", "max_package_bytes", "expedited_reviews_per_month",
+              "created_by", "created_at"]
     raw_id_fields = ["created_by"]
     inlines = [MembershipInline]
     actions = ["verify", "unverify"]

@@ -84,6 +84,10 @@ class Organisation(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Membership", related_name="organisations")
+    expedited_reviews_per_month = models.PositiveSmallIntegerField(
+        _("expedited reviews per month"), null=True, blank=True,
+        help_text=_("Overrides the platform's monthly expedited-review quota. Empty: the default."),
+    )
     max_package_bytes = models.PositiveBigIntegerField(
         _("package upload limit (bytes)"), null=True, blank=True,
         help_text=_("Overrides the platform's upload limit for this organisation. Empty: the default."),
@@ -98,6 +102,12 @@ class Organisation(models.Model):
     @property
     def package_upload_limit(self) -> int:
         return self.max_package_bytes or settings.PACKAGE_UPLOAD_MAX_BYTES
+
+    @property
+    def expedited_quota(self) -> int:
+        if self.expedited_reviews_per_month is not None:
+            return self.expedited_reviews_per_month
+        return settings.EXPEDITED_REVIEWS_PER_MONTH
 
 
 class Membership(models.Model):

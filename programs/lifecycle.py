@@ -6,10 +6,12 @@ current status (so two actors racing on one version cannot both win), and writes
 the audit event in the same transaction.
 """
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from console.exceptions import Conflict
 from console.services import audit_record
 from programs.models import Version
 
@@ -31,11 +33,11 @@ TRANSITIONS: dict[str, set[str]] = {
 }
 
 
-class TransitionError(Exception):
+class TransitionError(ValidationError):
     """The move is not allowed from the version's current status."""
 
 
-class TransitionConflict(TransitionError):
+class TransitionConflict(Conflict):
     """Someone else changed the version first."""
 
 

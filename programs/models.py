@@ -67,6 +67,10 @@ class MiniProgram(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
+    trial_version = models.ForeignKey(
+        "Version", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text=_("The development version testers open from the trial QR code."),
+    )
 
     class Meta:
         ordering = ["name"]
@@ -149,14 +153,38 @@ class Version(models.Model):
     notices = models.PositiveIntegerField(default=0)
     risk_score = models.IntegerField(null=True, blank=True)
     status_changed_at = models.DateTimeField(default=timezone.now)
+    # Review
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    submit_notes = models.TextField(_("notes for the reviewer"), max_length=2000, blank=True)
+    test_account = models.CharField(_("test account"), max_length=200, blank=True)
+    expedited = models.BooleanField(_("expedited review"), default=False)
+    review_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    awaiting_developer = models.BooleanField(
+        default=False, help_text="A reviewer asked for changes; the version waits for the developer's answer."
+    )
+    approved_hosts = models.JSONField(default=list, blank=True, help_text="Host codes the approval covers.")
+    # Release
+    released_at = models.DateTimeField(null=True, blank=True)
+    phased_percentage = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(fields=["program", "version"], name="unique_version_per_program"),
+            # SPEC §3: at most one version in review, approved-but-unreleased or phased at a time.
+            models.UniqueConstraint(
+                fields=["program"], condition=models.Q(status__in=["in_review", "approved", "phased"]),
+                name="one_version_in_flight_per_program",
+            ),
+            models.UniqueConstraint(
+                fields=["program"], condition=models.Q(status="released"), name="one_released_version_per_program"
+            ),
             models.UniqueConstraint(fields=["program", "package_sha256"], name="unique_package_per_program"),
         ]
-        indexes = [models.Index(fields=["status", "scan_started_at"])]
+        indexes = [
+            models.Index(fields=["status", "scan_started_at"]),
+            models.Index(fields=["status", "review_due_at"]),
+        ]
 
     def __str__(self):
         return f"{self.program.name} {self.version}"
@@ -164,3 +192,34 @@ class Version(models.Model):
     @property
     def scan_done(self) -> bool:
         return self.status not in (self.Status.UPLOADED, self.Status.SCANNING)
+
+
+class TrialTester(models.Model):
+    """Someone allowed to open the program's trial version (by QR code or link)."""
+
+    program = models.ForeignKey(MiniProgram, on_delete=models.CASCADE, related_name="testers")
+    email = models.EmailField(_("email address"))
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["email"]
+        constraints = [models.UniqueConstraint(fields=["program", "email"], name="one_tester_entry_per_email")]
+
+    def __str__(self):
+        return f"{self.email} tests {self.program.name}"
+
+
+class Withdrawal(models.Model):
+    """A withdrawn submission; counted against the daily and monthly withdrawal limits."""
+
+    program = models.ForeignKey(MiniProgram, on_delete=models.CASCADE, related_name="withdrawals")
+    version = models.ForeignKey(Version, on_delete=models.CASCADE, related_name="withdrawals")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.version} withdrawn {self.created_at:%Y-%m-%d}"

@@ -18,7 +18,7 @@ from django.utils import timezone
 from console.models import ApiKey
 from hosts.selectors import size_limits_for_host
 from programs.domains import host_of
-from programs.lifecycle import TransitionError, version_transition
+from programs.lifecycle import TransitionConflict, TransitionError, version_transition
 from programs.models import Version
 from programs.scanning import ScanConfig, scan_package
 
@@ -137,7 +137,7 @@ def scans_requeue_stuck(*, now=None) -> list[int]:
                                    changes={"scan_queued_at": now, "scan_stage": "requeued"})
             else:
                 Version.objects.filter(pk=version.pk).update(scan_queued_at=now)
-        except TransitionError:
+        except (TransitionError, TransitionConflict):
             continue  # it finished meanwhile
         scan_version.delay_on_commit(version.pk)
         requeued.append(version.pk)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from programs import apis
+from programs import apis, release_apis
 
 api_patterns = [
     path("categories/", apis.CategoryListApi.as_view(), name="api_categories"),
@@ -8,6 +8,16 @@ api_patterns = [
     path("programs/<str:appid>/", apis.ProgramDetailApi.as_view(), name="api_program_detail"),
     path("programs/<str:appid>/versions/", apis.VersionListApi.as_view(), name="api_versions"),
     path("programs/<str:appid>/versions/<str:version>/", apis.VersionDetailApi.as_view(), name="api_version_detail"),
+    path("programs/<str:appid>/versions/<str:version>/submit/", release_apis.SubmitApi.as_view(), name="api_submit"),
+    path("programs/<str:appid>/versions/<str:version>/withdraw/", release_apis.WithdrawApi.as_view(),
+         name="api_withdraw"),
+    path("programs/<str:appid>/versions/<str:version>/trial/", release_apis.TrialApi.as_view(), name="api_trial"),
+    path("programs/<str:appid>/versions/<str:version>/release/", release_apis.ReleaseApi.as_view(),
+         name="api_release"),
+    path("programs/<str:appid>/versions/<str:version>/cancel-release/", release_apis.CancelReleaseApi.as_view(),
+         name="api_cancel_release"),
+    path("programs/<str:appid>/versions/<str:version>/rollback/", release_apis.RollbackApi.as_view(),
+         name="api_rollback"),
 ]
 
 # Portal pages inside an organisation: /orgs/<org_slug>/programs/…

@@ -55,6 +55,8 @@ class ScanConfig:
     max_findings_per_code: int = 100
 
     def __post_init__(self) -> None:
+        # Partial limits (e.g. only the rows a host overrides) keep the defaults for the rest.
+        self.size_limits = _merge_size_limits(self.size_limits)
         for name in ("max_entries", "max_uncompressed_bytes", "max_ratio", "max_member_bytes", "max_json_depth"):
             if not isinstance(getattr(self, name), int) or getattr(self, name) <= 0:
                 raise ValueError(f"ScanConfig.{name} must be a positive integer")
@@ -68,7 +70,7 @@ class ScanConfig:
     def limits_for(self, dialect: str | None) -> dict[str, int]:
         for key in (self.host, dialect, "default"):
             if key and key in self.size_limits:
-                return {**DEFAULT_SIZE_LIMITS["default"], **self.size_limits[key]}
+                return dict(self.size_limits[key])
         return dict(DEFAULT_SIZE_LIMITS["default"])
 
     def to_dict(self) -> dict:
@@ -81,15 +83,12 @@ class ScanConfig:
         unknown = set(data) - known
         if unknown:
             raise ValueError(f"Unknown ScanConfig keys: {sorted(unknown)}")
-        values = dict(data)
-        if "size_limits" in values:
-            values["size_limits"] = _merge_size_limits(values["size_limits"])
-        return cls(**values)
+        return cls(**data)
 
 
 def _merge_size_limits(overrides: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
     """Partial overrides (`{"wechat": {"full": 20 MB}}`) keep the other defaults."""
     merged = copy.deepcopy(DEFAULT_SIZE_LIMITS)
-    for key, limits in overrides.items():
-        merged[key] = {**merged.get(key, DEFAULT_SIZE_LIMITS["default"]), **limits}
+    for key, limits in (overrides or {}).items():
+        merged[key] = {**merged.get(key, DEFAULT_SIZE_LIMITS["default"]), **{k: int(v) for k, v in limits.items()}}
     return merged

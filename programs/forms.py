@@ -1,0 +1,144 @@
+"""Portal forms for mini-programs and versions.
+
+Forms only shape the input; the rules (name length and uniqueness, 1–4 categories, domain
+checks, logo checks, version ordering) live in programs/services.py, whose ValidationErrors
+are put back on the fields with `add_service_errors`.
+"""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from programs.domains import DOMAIN_KINDS
+from programs.models import Category, MiniProgram
+from programs.selectors import active_categories
+from programs.services import NAME_MAX, NAME_MIN
+
+DOMAIN_HELP = {
+    "request": _("One per line, e.g. https://api.example.com. HTTPS only; no IP addresses, no localhost."),
+    "upload": _("One per line, e.g. https://upload.example.com. HTTPS only; no IP addresses, no localhost."),
+    "download": _("One per line, e.g. https://cdn.example.com. HTTPS only; no IP addresses, no localhost."),
+    "socket": _("One per line, e.g. wss://live.example.com. WSS only; no IP addresses, no localhost."),
+}
+DOMAIN_LABELS = {
+    "request": _("request domains"),
+    "upload": _("uploadFile domains"),
+    "download": _("downloadFile domains"),
+    "socket": _("socket domains"),
+}
+
+
+def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
+    """Put a service's ValidationError on the matching fields; anything else on the form itself."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for field, errors in exc.error_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+class CategoryChoiceField(forms.ModelMultipleChoiceField):
+    widget = forms.CheckboxSelectMultiple
+
+    def label_from_instance(self, obj: Category) -> str:
+        return obj.name
+
+
+class ProgramForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name"), max_length=60,
+        widget=forms.TextInput(attrs={"maxlength": NAME_MAX, "minlength": NAME_MIN, "autocomplete": "off"}),
+        help_text=_("%(min)d–%(max)d characters, unique among live mini-programs.") % {"min": NAME_MIN, "max": NAME_MAX},
+    )
+    slogan = forms.CharField(label=_("Slogan"), max_length=60, required=False,
+                             help_text=_("One line shown under the name, up to 60 characters."))
+    description = forms.CharField(label=_("Description"), max_length=2000, required=False,
+                                  widget=forms.Textarea(attrs={"rows": 4}))
+    categories = CategoryChoiceField(
+        label=_("Categories"), queryset=Category.objects.none(),
+        help_text=_("Choose 1 to 4. Some categories need a qualification document (licence or permit)."),
+    )
+    privacy_policy_url = forms.URLField(label=_("Privacy policy URL"), required=False, assume_scheme="https",
+                                        widget=forms.URLInput(attrs={"placeholder": "https://"}))
+    request_domains = forms.CharField(required=False)
+    upload_domains = forms.CharField(required=False)
+    download_domains = forms.CharField(required=False)
+    socket_domains = forms.CharField(required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["categories"].queryset = active_categories()
+        for kind in DOMAIN_KINDS:
+            field = self.fields[f"{kind}_domains"]
+            field.label = DOMAIN_LABELS[kind]
+            field.help_text = DOMAIN_HELP[kind]
+            placeholder = "wss://" if kind == "socket" else "https://"
+            field.widget = forms.Textarea(attrs={"rows": 3, "class": "mono", "placeholder": placeholder + "…",
+                                                 "spellcheck": "false"})
+
+    @classmethod
+    def initial_for(cls, program: MiniProgram) -> dict:
+        initial = {f: getattr(program, f) for f in ("name", "slogan", "description", "privacy_policy_url")}
+        initial["categories"] = list(program.categories.all())
+        for kind, entries in program.domains().items():
+            initial[f"{kind}_domains"] = "\n".join(entries)
+        return initial
+
+    def domain_fields(self):
+        return [self[f"{kind}_domains"] for kind in DOMAIN_KINDS]
+
+    def service_kwargs(self) -> dict:
+        """The cleaned data as keyword arguments for program_create / program_update."""
+        data = self.cleaned_data
+        domains = {kind: _lines(data[f"{kind}_domains"]) for kind in DOMAIN_KINDS}
+        fields = {f: data[f] for f in ("name", "slogan", "description", "privacy_policy_url")}
+        return {**fields, "categories": list(data["categories"]), "domains": domains}
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.replace(",", "\n").splitlines() if line.strip()]
+
+
+class LogoForm(forms.Form):
+    logo = forms.FileField(
+        label=_("Logo"), widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg"}),
+        help_text=_("PNG or JPEG, square, at least 180×180 pixels, RGB (not CMYK)."),
+    )
+
+
+class QualificationForm(forms.Form):
+    category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.none(), empty_label=None)
+    file = forms.FileField(
+        label=_("Document"), widget=forms.ClearableFileInput(attrs={"accept": ".pdf,image/png,image/jpeg"}),
+        help_text=_("Licence or permit as PDF, PNG or JPEG, up to 10 MB."),
+    )
+
+    def __init__(self, *args, program: MiniProgram, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = program.categories.filter(needs_qualification=True)
+
+
+class VersionUploadForm(forms.Form):
+    package = forms.FileField(
+        label=_("Package"), widget=forms.ClearableFileInput(attrs={"accept": ".zip,application/zip"}),
+    )
+    version = forms.CharField(
+        label=_("Version"), max_length=40,
+        widget=forms.TextInput(attrs={"placeholder": "1.0.0", "autocomplete": "off", "spellcheck": "false"}),
+    )
+    description = forms.CharField(label=_("Description"), max_length=2000, required=False,
+                                  widget=forms.Textarea(attrs={"rows": 3,
+                                                               "placeholder": _("What changed in this version")}))
+
+
+class FindingFilterForm(forms.Form):
+    SEVERITIES = [("", _("All severities")), ("error", _("Errors")), ("warning", _("Warnings")),
+                  ("notice", _("Notices"))]
+
+    severity = forms.ChoiceField(choices=SEVERITIES, required=False)
+    q = forms.CharField(required=False, max_length=200)
+
+    def values(self) -> tuple[str, str]:
+        if not self.is_valid():
+            return "", ""
+        return self.cleaned_data["severity"], self.cleaned_data["q"].strip()

@@ -1,0 +1,268 @@
+"""The developer's lifecycle actions after a scan: submit, withdraw, trial, release, rollback.
+
+Each action checks the SPEC §3 rules, then moves the version through
+programs.lifecycle.version_transition (the one path that changes a status).
+The program row is locked first so that two actions on one program serialise.
+"""
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from console.services import audit_record
+from programs.lifecycle import version_transition
+from programs.models import MiniProgram, TrialTester, Version, Withdrawal
+from programs.services import missing_qualifications
+
+S = Version.Status
+IN_FLIGHT = (S.IN_REVIEW, S.APPROVED, S.PHASED)
+TRIAL_STATUSES = (S.READY, S.IN_REVIEW, S.APPROVED, S.REJECTED)
+
+
+def _lock_program(version: Version) -> Version:
+    """Lock the program, then reload the version (its status may have moved while we waited)."""
+    MiniProgram.objects.select_for_update().filter(pk=version.program_id).first()
+    fresh = Version.objects.select_related("program__organisation").get(pk=version.pk)
+    return fresh
+
+
+def add_working_days(start: datetime, days: int) -> datetime:
+    """`start` plus `days` working days (Monday–Friday), keeping the time of day."""
+    moment = start
+    while days > 0:
+        moment += timedelta(days=1)
+        if moment.weekday() < 5:
+            days -= 1
+    return moment
+
+
+def review_due_at(submitted: datetime, *, expedited: bool) -> datetime:
+    if expedited:
+        return submitted + timedelta(hours=settings.EXPEDITED_REVIEW_HOURS)
+    return add_working_days(submitted, settings.REVIEW_WORKING_DAYS)
+
+
+def _month_start(now: datetime) -> datetime:
+    return timezone.localtime(now).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def expedited_used_this_month(org, *, now: datetime | None = None) -> int:
+    now = now or timezone.now()
+    return Version.objects.filter(
+        program__organisation=org, expedited=True, submitted_at__gte=_month_start(now)
+    ).count()
+
+
+def _check_can_submit(version: Version, expedited: bool) -> None:
+    program = version.program
+    if program.versions.filter(status__in=IN_FLIGHT).exclude(pk=version.pk).exists():
+        raise ValidationError(_("Another version of this program is already in review, approved or being "
+                                "released; finish or withdraw it first."))
+    missing = missing_qualifications(program)
+    if missing:
+        raise ValidationError(_("Upload the qualification documents for: %(names)s.") % {
+            "names": ", ".join(c.name for c in missing)})
+    org = program.organisation
+    if expedited and expedited_used_this_month(org) >= org.expedited_quota:
+        raise ValidationError(_("This month's %(n)d expedited reviews are used up.") % {"n": org.expedited_quota})
+
+
+@transaction.atomic
+def version_submit(
+    *, version: Version, actor, notes: str = "", test_account: str = "", expedited: bool = False, api_key=None
+) -> Version:
+    version = _lock_program(version)
+    _check_can_submit(version, expedited)
+    now = timezone.now()
+    changes = {
+        "submitted_at": now, "submit_notes": notes.strip(), "test_account": test_account.strip(),
+        "expedited": expedited, "review_due_at": review_due_at(now, expedited=expedited),
+        "awaiting_developer": False, "approved_hosts": [],
+    }
+    return version_transition(version, to=S.IN_REVIEW, actor=actor, api_key=api_key, action="submit",
+                              changes=changes, note={"expedited": expedited})
+
+
+def _check_withdrawal_limits(program: MiniProgram) -> None:
+    now = timezone.now()
+    today = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    recent = program.withdrawals
+    if recent.filter(created_at__gte=today).count() >= settings.WITHDRAWALS_PER_DAY:
+        raise ValidationError(_("You can withdraw at most %(n)d submissions a day.") % {
+            "n": settings.WITHDRAWALS_PER_DAY})
+    if recent.filter(created_at__gte=_month_start(now)).count() >= settings.WITHDRAWALS_PER_MONTH:
+        raise ValidationError(_("You can withdraw at most %(n)d submissions a month.") % {
+            "n": settings.WITHDRAWALS_PER_MONTH})
+
+
+@transaction.atomic
+def version_withdraw(*, version: Version, actor, api_key=None) -> Version:
+    version = _lock_program(version)
+    if version.status != S.IN_REVIEW:
+        raise ValidationError(_("Only a version in review can be withdrawn."))
+    _check_withdrawal_limits(version.program)
+    Withdrawal.objects.create(program=version.program, version=version, actor=actor)
+    changes = {"review_due_at": None, "awaiting_developer": False, "expedited": False}
+    return version_transition(version, to=S.READY, actor=actor, api_key=api_key, action="withdraw", changes=changes)
+
+
+# ---------------------------------------------------------------- trial versions
+
+
+@transaction.atomic
+def version_set_trial(*, version: Version, actor, api_key=None) -> Version:
+    version = _lock_program(version)
+    if version.status not in TRIAL_STATUSES:
+        raise ValidationError(_("Only a development version (ready, in review, approved or rejected) can be the "
+                                "trial version."))
+    program = version.program
+    before = {"trial_version": program.trial_version.version if program.trial_version_id else None}
+    MiniProgram.objects.filter(pk=program.pk).update(trial_version=version)
+    audit_record(action="program.trial_version", target=program, actor=actor, api_key=api_key,
+                 organisation=program.organisation, before=before, after={"trial_version": version.version})
+    return version
+
+
+@transaction.atomic
+def tester_add(*, program: MiniProgram, actor, email: str) -> TrialTester:
+    email = email.strip().lower()
+    try:
+        with transaction.atomic():
+            tester = TrialTester.objects.create(program=program, email=email, added_by=actor)
+    except IntegrityError:
+        raise ValidationError({"email": _("%(email)s is already a tester.") % {"email": email}})
+    audit_record(action="program.tester_add", target=program, actor=actor, organisation=program.organisation,
+                 after={"email": email})
+    return tester
+
+
+@transaction.atomic
+def tester_remove(*, tester: TrialTester, actor) -> None:
+    program = tester.program
+    audit_record(action="program.tester_remove", target=program, actor=actor, organisation=program.organisation,
+                 before={"email": tester.email})
+    tester.delete()
+
+
+def trial_link(program: MiniProgram) -> str:
+    from django.urls import reverse
+
+    return settings.SITE_URL + reverse("trial_open", args=[program.appid])
+
+
+# ---------------------------------------------------------------- releases
+
+
+def _current_release(program: MiniProgram) -> Version | None:
+    return program.versions.filter(status=S.RELEASED).first()
+
+
+def _release_fully(version: Version, actor, api_key) -> Version:
+    previous = _current_release(version.program)
+    if previous and previous.pk != version.pk:
+        version_transition(previous, to=S.SUPERSEDED, actor=actor, api_key=api_key, action="supersede",
+                           note={"by": version.version})
+    changes = {"released_at": timezone.now(), "phased_percentage": None}
+    return version_transition(version, to=S.RELEASED, actor=actor, api_key=api_key, action="release",
+                              changes=changes, note={"percentage": 100})
+
+
+def _check_percentage(percentage: int | None) -> int:
+    if percentage is None:
+        return 100
+    if not isinstance(percentage, int) or not 1 <= percentage <= 100:
+        raise ValidationError({"percentage": _("Give a whole percentage from 1 to 100.")})
+    return percentage
+
+
+@transaction.atomic
+def version_release(*, version: Version, actor, percentage: int | None = None, api_key=None) -> Version:
+    """Release an approved version to everyone, or to `percentage` % of users (phased)."""
+    version = _lock_program(version)
+    percentage = _check_percentage(percentage)
+    if version.status == S.PHASED:
+        return _raise_phase(version, actor, percentage, api_key)
+    if version.status != S.APPROVED:
+        raise ValidationError(_("Only an approved version can be released."))
+    if percentage == 100:
+        return _release_fully(version, actor, api_key)
+    changes = {"phased_percentage": percentage, "released_at": timezone.now()}
+    return version_transition(version, to=S.PHASED, actor=actor, api_key=api_key, action="release_phased",
+                              changes=changes, note={"percentage": percentage})
+
+
+def _raise_phase(version: Version, actor, percentage: int, api_key) -> Version:
+    if percentage <= version.phased_percentage:
+        raise ValidationError({"percentage": _("A phased release can only go up: it is at %(p)d %%.") % {
+            "p": version.phased_percentage}})
+    if percentage == 100:
+        return _release_fully(version, actor, api_key)
+    before = version.phased_percentage
+    Version.objects.filter(pk=version.pk, status=S.PHASED).update(phased_percentage=percentage)
+    version.phased_percentage = percentage
+    audit_record(action="version.release_raise", target=version, actor=actor, api_key=api_key,
+                 organisation=version.program.organisation, before={"percentage": before},
+                 after={"percentage": percentage})
+    return version
+
+
+@transaction.atomic
+def version_cancel_phase(*, version: Version, actor, api_key=None) -> Version:
+    version = _lock_program(version)
+    if version.status != S.PHASED:
+        raise ValidationError(_("Only a phased release can be cancelled."))
+    return version_transition(version, to=S.APPROVED, actor=actor, api_key=api_key, action="release_cancel",
+                              changes={"phased_percentage": None, "released_at": None},
+                              note={"percentage_was": version.phased_percentage})
+
+
+def rollback_targets(program: MiniProgram) -> list[Version]:
+    """The versions a rollback may go to: the last ROLLBACK_DEPTH releases before the current one."""
+    return list(program.versions.filter(status=S.SUPERSEDED, released_at__isnull=False)
+                .order_by("-released_at")[: settings.ROLLBACK_DEPTH])
+
+
+@transaction.atomic
+def program_rollback(*, program: MiniProgram, target: Version, actor, api_key=None) -> Version:
+    MiniProgram.objects.select_for_update().filter(pk=program.pk).first()
+    if program.versions.filter(status=S.PHASED).exists():
+        raise ValidationError(_("Finish or cancel the phased release before rolling back."))
+    current = _current_release(program)
+    if current is None:
+        raise ValidationError(_("Nothing is released, so there is nothing to roll back."))
+    target = Version.objects.select_related("program__organisation").get(pk=target.pk)
+    if target.pk not in {v.pk for v in rollback_targets(program)}:
+        raise ValidationError({"version": _("Roll back only to one of the last %(n)d released versions.") % {
+            "n": settings.ROLLBACK_DEPTH}})
+    version_transition(current, to=S.ROLLED_BACK, actor=actor, api_key=api_key, action="rollback_from",
+                       note={"to": target.version})
+    return version_transition(target, to=S.RELEASED, actor=actor, api_key=api_key, action="rollback_to",
+                              changes={"released_at": timezone.now()}, note={"from": current.version})
+
+
+# ---------------------------------------------------------------- development versions
+
+
+@transaction.atomic
+def prune_development_versions(*, program: MiniProgram) -> list[str]:
+    """Keep at most DEVELOPMENT_VERSIONS_KEPT ready versions; the oldest go (never the trial version)."""
+    ready = program.versions.filter(status=S.READY).exclude(pk=program.trial_version_id).order_by("-created_at")
+    doomed = list(ready[settings.DEVELOPMENT_VERSIONS_KEPT:])
+    for version in doomed:
+        audit_record(action="version.prune", target=version, organisation=program.organisation,
+                     before={"version": version.version, "status": version.status})
+        version.package.delete(save=False)
+        version.delete()
+    return [v.version for v in doomed]
+
+
+def rollout_bucket(appid: str, host_user_id: str) -> int:
+    """0–99, stable for a user and program: a phased release at p % reaches the users whose bucket < p."""
+    import hashlib
+
+    digest = hashlib.sha256(f"{appid}:{host_user_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") % 100
