@@ -163,6 +163,9 @@ class Version(models.Model):
         default=False, help_text="A reviewer asked for changes; the version waits for the developer's answer."
     )
     approved_hosts = models.JSONField(default=list, blank=True, help_text="Host codes the approval covers.")
+    submitted_metadata = models.JSONField(
+        default=dict, blank=True, help_text="The program's categories and domains when this version was submitted."
+    )
     # Release
     released_at = models.DateTimeField(null=True, blank=True)
     phased_percentage = models.PositiveSmallIntegerField(null=True, blank=True)

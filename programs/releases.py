@@ -71,6 +71,11 @@ def _check_can_submit(version: Version, expedited: bool) -> None:
         raise ValidationError(_("This month's %(n)d expedited reviews are used up.") % {"n": org.expedited_quota})
 
 
+def _metadata(program: MiniProgram) -> dict:
+    """What reviewers compare between releases besides the package: categories and domains."""
+    return {"categories": sorted(program.categories.values_list("code", flat=True)), "domains": program.domains()}
+
+
 @transaction.atomic
 def version_submit(
     *, version: Version, actor, notes: str = "", test_account: str = "", expedited: bool = False, api_key=None
@@ -81,7 +86,7 @@ def version_submit(
     changes = {
         "submitted_at": now, "submit_notes": notes.strip(), "test_account": test_account.strip(),
         "expedited": expedited, "review_due_at": review_due_at(now, expedited=expedited),
-        "awaiting_developer": False, "approved_hosts": [],
+        "awaiting_developer": False, "approved_hosts": [], "submitted_metadata": _metadata(version.program),
     }
     return version_transition(version, to=S.IN_REVIEW, actor=actor, api_key=api_key, action="submit",
                               changes=changes, note={"expedited": expedited})

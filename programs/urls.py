@@ -21,6 +21,18 @@ api_patterns = [
 ]
 
 # Portal pages inside an organisation: /orgs/<org_slug>/programs/…
-org_portal_patterns: list = []
+org_portal_patterns = [
+    path("", views.program_list, name="program_list"),
+    path("new/", views.program_create, name="program_create"),
+    path("<str:appid>/", views.program_detail, name="program_detail"),
+    path("<str:appid>/edit/", views.program_edit, name="program_edit"),
+    path("<str:appid>/logo/", views.program_logo, name="program_logo"),
+    path("<str:appid>/qualifications/", views.program_qualification, name="program_qualification"),
+    path("<str:appid>/upload/", views.version_upload_page, name="version_upload_page"),
+    path("<str:appid>/versions/<str:version>/", views.version_detail, name="version_detail"),
+    path("<str:appid>/versions/<str:version>/progress/", views.version_progress, name="version_progress"),
+]
 # Portal pages outside any organisation.
-portal_patterns: list = []
+portal_patterns = [
+    path("docs/findings/", views.finding_codes, name="finding_codes"),
+]

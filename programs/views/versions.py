@@ -1,0 +1,122 @@
+"""Version pages: the browser upload (form + JSON endpoint), the version page and its live scan progress."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+
+from console.roles import Capability, role_can
+from console.views.decorators import org_page
+from programs import services
+from programs.forms import FindingFilterForm, VersionUploadForm, add_service_errors
+from programs.models import Version
+from programs.uploads import declared_length_exceeds, install_package_upload_handler
+from programs.views.access import program_in_org, version_in_org
+from programs.views.reports import version_state_context
+
+
+def _wants_json(request) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _highest_version(program) -> str:
+    """The version string a new upload must exceed (failed scans do not count), for the form's hint."""
+    versions = program.versions.exclude(status=Version.Status.SCAN_FAILED).only("version", "sort_key")
+    highest = max(versions, key=lambda v: v.sort_key, default=None)
+    return highest.version if highest else ""
+
+
+def _upload_form(request, membership, program, form, *, status=200, package_error=""):
+    context = {
+        "membership": membership, "program": program, "form": form, "package_error": package_error,
+        "highest": _highest_version(program), "limit": membership.organisation.package_upload_limit,
+    }
+    return render(request, "programs/version_upload.html", context, status=status)
+
+
+def _error_json(code: str, message: str, fields: dict, status: int) -> JsonResponse:
+    return JsonResponse({"error": {"code": code, "message": message, "fields": fields}}, status=status)
+
+
+@csrf_exempt  # the body must not be read before the hashing upload handler is in place; CSRF is checked below
+@org_page(Capability.WRITE_PROGRAMS)
+def version_upload_page(request, membership, appid):
+    """GET: the upload form. POST: store the package (plain form post → redirect; upload.js → JSON)."""
+    program = program_in_org(request, membership, appid)
+    if request.method != "POST":
+        return _upload_form(request, membership, program, VersionUploadForm())
+    limit = membership.organisation.package_upload_limit
+    if declared_length_exceeds(request, limit):
+        return _too_large(request, membership, program, limit, VersionUploadForm())
+    state = install_package_upload_handler(request, limit)
+    return _receive_upload(request, membership, program, state)
+
+
+@csrf_protect
+def _receive_upload(request, membership, program, state):
+    form = VersionUploadForm(request.POST, request.FILES)
+    if state.exceeded:
+        return _too_large(request, membership, program, state.max_bytes, VersionUploadForm(request.POST))
+    if form.is_valid():
+        try:
+            result = services.version_upload(
+                program=program, actor=request.user, method=Version.UploadMethod.BROWSER, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            return _uploaded(request, membership, result)
+    return _upload_refused(request, membership, program, form)
+
+
+def _uploaded(request, membership, result):
+    version = result.version
+    url = reverse("version_detail", args=[membership.organisation.slug, version.program.appid, version.version])
+    if result.created:
+        messages.success(request, _("Version %(v)s uploaded; the scan has started.") % {"v": version.version})
+    else:
+        messages.info(request, _("This exact package was uploaded before, as version %(v)s.") % {"v": version.version})
+    if _wants_json(request):
+        body = {"version": version.version, "status": version.status, "created": result.created, "url": url}
+        return JsonResponse(body, status=201 if result.created else 200)
+    return redirect(url)
+
+
+def _upload_refused(request, membership, program, form):
+    if _wants_json(request):
+        fields = {name: [str(e) for e in errors] for name, errors in form.errors.items()}
+        message = next(iter(fields.values()))[0] if fields else _("The upload was refused.")
+        return _error_json("invalid", message, fields, 400)
+    return _upload_form(request, membership, program, form, status=400)
+
+
+def _too_large(request, membership, program, limit: int, form):
+    message = _("The package is larger than this organisation's upload limit of %(mb)s MB.") % {
+        "mb": f"{limit / (1024 * 1024):g}"}
+    if _wants_json(request):
+        return _error_json("package_too_large", message, {"package": [message]}, 413)
+    return _upload_form(request, membership, program, form, status=413, package_error=message)
+
+
+@org_page()
+def version_detail(request, membership, appid, version):
+    obj = version_in_org(request, membership, appid, version)
+    severity, query = FindingFilterForm(request.GET).values()
+    context = {
+        "membership": membership, "program": obj.program, "severity": severity, "q": query,
+        "can_write": role_can(membership.role, Capability.WRITE_PROGRAMS),
+        **version_state_context(obj, severity=severity, query=query),
+    }
+    return render(request, "programs/version_detail.html", context)
+
+
+@org_page()
+def version_progress(request, membership, appid, version):
+    """The live part of the version page, polled by htmx while scanning; once done it renders without
+    the polling trigger (so polling stops) and with the report."""
+    obj = version_in_org(request, membership, appid, version)
+    context = {"membership": membership, "program": obj.program, **version_state_context(obj)}
+    return render(request, "programs/includes/version_state.html", context)
