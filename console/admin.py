@@ -1,7 +1,18 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from console.models import ApiKey, AuditEvent, Invitation, Membership, Organisation, User
+from console.models import (
+    ApiKey,
+    AuditEvent,
+    Invitation,
+    Membership,
+    Notification,
+    NotificationPreference,
+    Organisation,
+    User,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from console.services import organisation_set_verified
 
 
@@ -110,4 +121,52 @@ class AuditEventAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# ---------------------------------------------------------------- notifications and webhooks
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["title", "user", "organisation", "event", "created_at", "read_at"]
+    list_filter = ["event", "created_at"]
+    search_fields = ["title", "user__email", "organisation__name"]
+    list_select_related = ["user", "organisation"]
+    raw_id_fields = ["user", "organisation"]
+    readonly_fields = ["created_at"]
+
+
+@admin.register(NotificationPreference)
+class NotificationPreferenceAdmin(admin.ModelAdmin):
+    list_display = ["user", "email_muted_events", "updated_at"]
+    search_fields = ["user__email"]
+    raw_id_fields = ["user"]
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(admin.ModelAdmin):
+    list_display = ["url", "organisation", "is_active", "created_at"]
+    list_filter = ["is_active"]
+    search_fields = ["url", "organisation__name", "organisation__slug"]
+    list_select_related = ["organisation"]
+    raw_id_fields = ["organisation", "created_by"]
+    # The secret signs the organisation's deliveries: staff do not need to read it.
+    exclude = ["secret"]
+    readonly_fields = ["created_at"]
+
+    def has_add_permission(self, request):
+        return False  # endpoints are created in the portal, which generates the secret
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    list_display = ["id", "endpoint", "event", "status", "attempts", "response_code", "created_at", "delivered_at"]
+    list_filter = ["status", "event"]
+    search_fields = ["id", "endpoint__url", "endpoint__organisation__slug"]
+    list_select_related = ["endpoint"]
+    raw_id_fields = ["endpoint", "redelivery_of"]
+    readonly_fields = [f.name for f in WebhookDelivery._meta.fields]
+
+    def has_add_permission(self, request):
         return False

@@ -6,7 +6,13 @@ from django.contrib.auth.models import Group
 
 from console.models import ApiKey, Membership, Organisation, User
 from console.roles import Role, StaffGroup, scopes_for_role
-from console.services import api_key_create, api_key_seeded_raw, organisation_create, organisation_set_verified
+from console.services import (
+    API_KEY_PREFIX,
+    api_key_create,
+    api_key_seeded_raw,
+    organisation_create,
+    organisation_set_verified,
+)
 
 DEMO_PASSWORD = "demo-pass-123"
 
@@ -61,10 +67,15 @@ def load(demo: Demo) -> None:
     other = _org(outsider, "other-org", "Other Org", Organisation.Kind.INDIVIDUAL)
     demo.orgs.update(studio=studio, other=other)
 
-    if not ApiKey.objects.filter(organisation=studio, name="Demo key", revoked_at=None).exists():
+    # Look the key up by what is printed (its prefix), so the printed key always works: a revoked demo
+    # key is restored rather than re-created (the prefix is unique), and a new SECRET_KEY gets a new key.
+    raw = api_key_seeded_raw("demo-key")
+    existing = ApiKey.objects.filter(prefix=raw[len(API_KEY_PREFIX):].split("_", 1)[0]).first()
+    if existing is None:
         api_key_create(
             org=studio, user=dev, role=Role.OWNER, name="Demo key", scopes=scopes_for_role(Role.OWNER), seed="demo-key"
         )
-    raw = api_key_seeded_raw("demo-key")
+    elif existing.revoked_at is not None:
+        ApiKey.objects.filter(pk=existing.pk).update(revoked_at=None)
     demo.lines.append(f"Demo API key (Demo Studio, all scopes): {raw}")
 

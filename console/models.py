@@ -4,6 +4,7 @@ import uuid
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -216,3 +217,133 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.actor_label} {self.action} {self.target_type}:{self.target_id}"
+
+
+# ---------------------------------------------------------------- notifications and webhooks
+
+
+class NotificationEvent(models.TextChoices):
+    """What domain apps notify about; also the webhook event names (SPEC §8), so the values are a contract."""
+
+    SCAN_FINISHED = "scan.finished", _("Scan finished")
+    REVIEW_DECIDED = "review.decided", _("Review decided")
+    REVIEW_MESSAGE = "review.message", _("Review message")
+    RELEASE_CHANGED = "release.changed", _("Release changed")
+    WHITELIST_DECIDED = "whitelist.decided", _("Whitelist request decided")
+
+
+class Notification(models.Model):
+    """One in-app message to one user, rendered in that user's language when it was created."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
+    event = models.CharField(_("event"), max_length=40, choices=NotificationEvent.choices)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("body"), blank=True)
+    url = models.CharField(_("link"), max_length=500, blank=True)
+    payload = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="notification_user_recent"),
+            # The shell counts unread notifications on every page: a small partial index keeps that cheap.
+            models.Index(fields=["user"], condition=models.Q(read_at__isnull=True), name="notification_user_unread"),
+        ]
+
+    def __str__(self):
+        return f"{self.title} → {self.user}"
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None
+
+
+class NotificationPreference(models.Model):
+    """A user's email choices. In-app notifications are always kept; emails can be turned off per event."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
+    )
+    email_muted_events = models.JSONField(default=list, blank=True, help_text="Events not to email about.")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"Notification preferences of {self.user}"
+
+    def wants_email(self, event: str) -> bool:
+        return event not in self.email_muted_events
+
+
+class WebhookEndpoint(models.Model):
+    """An organisation's URL that receives signed POSTs for the events it subscribes to.
+
+    The secret is stored as is: it is needed to sign every delivery (a hash could not sign).
+    Only members who manage the organisation ever see it.
+    """
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="webhook_endpoints")
+    url = models.URLField(_("URL"), max_length=500)
+    description = models.CharField(_("description"), max_length=120, blank=True)
+    secret = models.CharField(max_length=80)
+    events = models.JSONField(default=list)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return self.url
+
+    def subscribes_to(self, event: str) -> bool:
+        return event in self.events
+
+
+class WebhookDelivery(models.Model):
+    """One event sent (or being sent) to one endpoint; its attempts, last response and retry plan."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+
+    # The only moves a delivery makes; a retry keeps it pending.
+    TRANSITIONS: dict[str, set[str]] = {
+        Status.PENDING: {Status.PENDING, Status.SUCCEEDED, Status.FAILED},
+        Status.SUCCEEDED: set(),
+        Status.FAILED: set(),
+    }
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.CharField(_("event"), max_length=40)
+    payload = models.JSONField(encoder=DjangoJSONEncoder)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    response_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.TextField(blank=True, help_text="The first 2 KB of the last response.")
+    error = models.TextField(blank=True)
+    next_retry_at = models.DateTimeField(null=True, blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    redelivery_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "webhook deliveries"
+        indexes = [
+            models.Index(fields=["endpoint", "-created_at"], name="webhook_delivery_log"),
+            models.Index(fields=["status", "next_retry_at"], name="webhook_delivery_due"),
+        ]
+
+    def __str__(self):
+        return f"{self.event} → {self.endpoint} ({self.status})"

@@ -237,6 +237,11 @@ REVIEW_WORKING_DAYS = env_int("REVIEW_WORKING_DAYS", 3)
 EXPEDITED_REVIEW_HOURS = env_int("EXPEDITED_REVIEW_HOURS", 12)
 DEVELOPMENT_VERSIONS_KEPT = env_int("DEVELOPMENT_VERSIONS_KEPT", 20)
 ROLLBACK_DEPTH = env_int("ROLLBACK_DEPTH", 5)
+# Reviews (SPEC §5): a claim is a lock that lapses unless the review page keeps refreshing it.
+REVIEW_CLAIM_MINUTES = env_int("REVIEW_CLAIM_MINUTES", 15)
+REVIEW_MAX_CLAIMS = env_int("REVIEW_MAX_CLAIMS", 3)
+REVIEW_QUEUE_PAGE_SIZE = env_int("REVIEW_QUEUE_PAGE_SIZE", 50)
+AUTO_APPROVAL_BATCH = env_int("AUTO_APPROVAL_BATCH", 200)
 # Seconds the worker pauses between scan stages: 0 in production; tests and demos
 # raise it to watch progress or to kill a worker in the middle of a scan.
 SCAN_STAGE_DELAY_SECONDS = env_float("SCAN_STAGE_DELAY_SECONDS", 0.0)
@@ -274,6 +279,12 @@ CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_BEAT_SCHEDULE: dict = {
     "delete-stale-invitations": {"task": "console.tasks.delete_stale_invitations", "schedule": 24 * 3600.0},
     "requeue-stuck-scans": {"task": "programs.tasks.requeue_stuck_scans", "schedule": 60.0},
+    "auto-approve-reviews": {"task": "reviews.tasks.auto_approve_waiting", "schedule": 300.0},
+    "delete-expired-review-claims": {"task": "reviews.tasks.delete_expired_claims", "schedule": 3600.0},
+    "requeue-stranded-webhook-deliveries": {
+        "task": "console.tasks.requeue_stranded_webhook_deliveries", "schedule": 300.0,
+    },
+    "prune-webhook-deliveries": {"task": "console.tasks.prune_webhook_deliveries", "schedule": 24 * 3600.0},
 }
 
 # REST API.

@@ -1,4 +1,4 @@
-"""Background work of the console app: sending email and pruning old invitations."""
+"""Background work of the console app: sending email, pruning old invitations, delivering webhooks."""
 
 from datetime import timedelta
 
@@ -7,6 +7,7 @@ from django.core.mail import send_mail
 from django.utils import timezone
 
 from console.models import Invitation
+from console.notify import webhooks
 
 TRANSIENT_MAIL_ERRORS = (ConnectionError, TimeoutError, OSError)
 
@@ -25,3 +26,31 @@ def delete_stale_invitations(days: int = 30) -> int:
     cutoff = timezone.now() - timedelta(days=days)
     deleted, _ = Invitation.objects.filter(expires_at__lt=cutoff).delete()
     return deleted
+
+
+# ---------------------------------------------------------------- webhooks
+
+
+@shared_task(
+    bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None,
+    soft_time_limit=30, time_limit=45,
+)
+def deliver_webhook(self, delivery_id: str, attempt: int = 1) -> None:
+    """Make one attempt; on a non-2xx answer or a network error, come back later with the next attempt number.
+
+    The backoff (30 s, 2 min, 10 min, 1 h, 6 h; 6 attempts) lives in console.notify.webhooks; the
+    attempt number is the idempotency guard, so a duplicated message sends nothing twice.
+    """
+    retry_in = webhooks.webhook_delivery_attempt(delivery_id=delivery_id, attempt=attempt)
+    if retry_in is not None:
+        raise self.retry(args=(delivery_id, attempt + 1), kwargs={}, countdown=retry_in)
+
+
+@shared_task(soft_time_limit=60, time_limit=90)
+def requeue_stranded_webhook_deliveries() -> list[str]:
+    return webhooks.webhook_deliveries_requeue_stranded()
+
+
+@shared_task(soft_time_limit=300, time_limit=360)
+def prune_webhook_deliveries(days: int = 30) -> int:
+    return webhooks.webhook_deliveries_prune(days=days)

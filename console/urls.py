@@ -6,7 +6,7 @@ from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from console import apis
-from console.views import accounts, invitations, organisations
+from console.views import accounts, invitations, notifications, organisations
 from programs import urls as program_urls
 
 admin.site.site_header = "Mini-program console administration"
@@ -42,7 +42,22 @@ org_patterns = [
     path("api-keys/", organisations.api_keys, name="api_keys"),
     path("api-keys/<int:key_id>/revoke/", organisations.api_key_delete, name="api_key_revoke"),
     path("audit/", organisations.audit_log, name="audit_log"),
+    path("webhooks/", notifications.webhook_list, name="webhooks"),
+    path("webhooks/<int:endpoint_id>/", notifications.webhook_detail, name="webhook_detail"),
+    path("webhooks/<int:endpoint_id>/toggle/", notifications.webhook_toggle, name="webhook_toggle"),
+    path("webhooks/<int:endpoint_id>/delete/", notifications.webhook_delete, name="webhook_delete"),
+    path("webhooks/<int:endpoint_id>/secret/", notifications.webhook_roll_secret, name="webhook_roll_secret"),
+    path("webhooks/<int:endpoint_id>/ping/", notifications.webhook_send_ping, name="webhook_ping"),
+    path("webhooks/<int:endpoint_id>/deliveries/<uuid:delivery_id>/redeliver/",
+         notifications.webhook_delivery_redeliver, name="webhook_redeliver"),
     path("programs/", include(program_urls.org_portal_patterns)),
+]
+
+notification_patterns = [
+    path("", notifications.notification_list, name="notifications"),
+    path("<int:notification_id>/", notifications.notification_open, name="notification_open"),
+    path("read-all/", notifications.notifications_read_all, name="notifications_read_all"),
+    path("preferences/", notifications.notification_preferences, name="notification_preferences"),
 ]
 
 api_v1_patterns = [
@@ -58,6 +73,7 @@ urlpatterns = [
     path("orgs/switch/", organisations.switch_organisation, name="organisation_switch"),
     path("orgs/<slug:org_slug>/", include(org_patterns)),
     path("invitations/<str:token>/", invitations.invitation_accept_page, name="invitation_accept"),
+    path("notifications/", include(notification_patterns)),
     *program_urls.portal_patterns,
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1_patterns)),

@@ -1,5 +1,7 @@
 """The programs API: programs, versions (package upload) and the scan report."""
 
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
@@ -10,6 +12,7 @@ from rest_framework.views import APIView
 
 from console.api_access import ScopedOrganisationMixin
 from console.api_errors import error_response
+from console.models import Organisation
 from console.roles import Scope
 from programs.selectors import active_categories, program_for_user, programs_for_org, version_for_user
 from programs.serializers import (
@@ -110,6 +113,13 @@ class VersionListApi(ProgramAccessMixin, ListAPIView):
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
+    def initial(self, request, *args, **kwargs):
+        if request.method == "POST":
+            # Before authentication: the session's CSRF check reads the body, which must already stream
+            # through the hashing, size-capping handler. Access is checked afterwards, in post().
+            self.upload_state = install_package_upload_handler(request._request, _upload_limit_for(kwargs["appid"]))
+        super().initial(request, *args, **kwargs)
+
     @extend_schema(
         request={"multipart/form-data": VersionInput},
         responses={
@@ -124,9 +134,8 @@ class VersionListApi(ProgramAccessMixin, ListAPIView):
         limit = membership.organisation.package_upload_limit
         if declared_length_exceeds(request, limit):
             return _too_large(limit)
-        state = install_package_upload_handler(request._request, limit)
         data = VersionInput(data=request.data)
-        if state.exceeded:
+        if self.upload_state.exceeded:
             return _too_large(limit)
         data.is_valid(raise_exception=True)
         result = version_upload(
@@ -140,8 +149,14 @@ class VersionListApi(ProgramAccessMixin, ListAPIView):
         return response
 
 
+def _upload_limit_for(appid: str) -> int:
+    """The upload cap of the program's organisation (the platform's when there is no such program)."""
+    org = Organisation.objects.filter(programs__appid=appid).first()
+    return org.package_upload_limit if org else settings.PACKAGE_UPLOAD_MAX_BYTES
+
+
 def _too_large(limit: int) -> Response:
-    message = f"The package is larger than this organisation's upload limit of {limit // (1024 * 1024)} MB."
+    message = f"The package is larger than this organisation's upload limit of {filesizeformat(limit)}."
     return error_response("package_too_large", message, status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
 
 

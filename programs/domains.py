@@ -10,6 +10,8 @@ from django.utils.translation import gettext as _
 DOMAIN_KINDS = ("request", "upload", "download", "socket")
 MAX_DOMAINS_PER_KIND = 20
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+# A host whose last label is a number (`127.1`, `0x7f.0x1`) is an IPv4 address to browsers (WHATWG URL).
+_NUMERIC_LABEL = re.compile(r"^(\d+|0x[0-9a-f]*)$")
 
 
 def _scheme_for(kind: str) -> str:
@@ -22,8 +24,10 @@ def _check_host(host: str, entry: str) -> None:
     try:
         ipaddress.ip_address(host.strip("[]"))
     except ValueError:
-        pass
+        is_ip = bool(_NUMERIC_LABEL.match(host.rsplit(".", 1)[-1]))
     else:
+        is_ip = True
+    if is_ip:
         raise ValidationError(_("“%(entry)s” is an IP address; use a domain name.") % {"entry": entry})
     if host == "localhost" or host.endswith(".localhost") or "." not in host:
         raise ValidationError(_("“%(entry)s” is not a public domain name.") % {"entry": entry})
@@ -37,7 +41,10 @@ def normalise_domain(kind: str, entry: str) -> str:
     scheme = _scheme_for(kind)
     if "://" not in entry:
         entry = f"{scheme}://{entry}"
-    parts = urlsplit(entry)
+    try:
+        parts = urlsplit(entry)
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        raise ValidationError(_("“%(entry)s” is not a valid URL.") % {"entry": entry}) from None
     if parts.scheme.lower() != scheme:
         raise ValidationError(
             _("“%(entry)s”: %(kind)s domains must use %(scheme)s://.") % {"entry": entry, "kind": kind, "scheme": scheme}

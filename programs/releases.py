@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from console.services import audit_record
-from programs.lifecycle import version_transition
+from programs.lifecycle import TransitionConflict, version_transition
 from programs.models import MiniProgram, TrialTester, Version, Withdrawal
 from programs.services import missing_qualifications
 
@@ -271,3 +271,33 @@ def rollout_bucket(appid: str, host_user_id: str) -> int:
 
     digest = hashlib.sha256(f"{appid}:{host_user_id}".encode()).digest()
     return int.from_bytes(digest[:8], "big") % 100
+
+
+# ---------------------------------------------------------------- waiting for the developer (not a status change)
+
+
+@transaction.atomic
+def version_set_awaiting_developer(
+    *, version: Version, awaiting: bool, actor=None, review_due_at: datetime | None = None
+) -> Version:
+    """Mark an in-review version as waiting for its developer (changes were requested), or put it back
+    in the review queue (the developer answered). Compare-and-swap on the flag: of two actors flipping
+    it at once, one wins and the other gets TransitionConflict. `review_due_at`, when given, resets
+    the due date."""
+    changes: dict = {"awaiting_developer": awaiting}
+    if review_due_at is not None:
+        changes["review_due_at"] = review_due_at
+    before = {"awaiting_developer": not awaiting, "review_due_at": version.review_due_at}
+    updated = Version.objects.filter(pk=version.pk, status=S.IN_REVIEW, awaiting_developer=not awaiting).update(
+        **changes)
+    if not updated:
+        raise TransitionConflict(_("This version was changed by someone else a moment ago; reload to see it."))
+    for name, value in changes.items():
+        setattr(version, name, value)
+    audit_record(
+        action="version.awaiting_developer" if awaiting else "version.developer_answered", target=version,
+        actor=actor, organisation=version.program.organisation,
+        before={k: v.isoformat() if isinstance(v, datetime) else v for k, v in before.items()},
+        after={k: v.isoformat() if isinstance(v, datetime) else v for k, v in changes.items()},
+    )
+    return version

@@ -119,7 +119,12 @@ def program_update(
             setattr(program, name, value)
     if categories is not None:
         program.categories.set(_clean_categories(categories))
-    program.save()
+    try:
+        with transaction.atomic():
+            program.save()
+    except IntegrityError:  # renamed at the same moment as another program: the constraint decides
+        raise ValidationError({"name": _("Another live mini-program is already called “%(name)s”.") % {
+            "name": program.name}})
     after = _snapshot(program)
     changed = {k for k in after if after[k] != before[k]}
     if changed:

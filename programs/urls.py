@@ -1,6 +1,6 @@
 from django.urls import path
 
-from programs import apis, release_apis
+from programs import apis, release_apis, views
 
 api_patterns = [
     path("categories/", apis.CategoryListApi.as_view(), name="api_categories"),

@@ -15,7 +15,6 @@ everything else is streamed through SHA-256 and dropped.
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import io
 import os
@@ -35,10 +34,10 @@ from .config import ScanConfig
 from .deadline import Deadline
 from .findings import Finding
 from .package import IMAGE_EXTENSIONS, TEXT_EXTENSIONS, Member, extension
+from .zipreader import member_chunks, raw_name
 
 Source = str | os.PathLike | bytes | BinaryIO
 
-CHUNK_BYTES = 256 * 1024
 MAX_NAME_CHARS = 1024
 MAX_COMPONENT_CHARS = 255
 # A central-directory record is 46 bytes plus name/extra/comment; 512 per entry is generous, so a
@@ -96,18 +95,19 @@ def read_archive(
         if archive is None:
             return ArchiveResult(findings=[failure], stopped=True)
         with archive:
-            return _read_validated(archive, size, config, deadline, on_progress)
+            infos = archive.infolist()
+        return _read_validated(stream, infos, size, config, deadline, on_progress)
 
 
-def _read_validated(archive: zipfile.ZipFile, size: int, config: ScanConfig, deadline: Deadline,
-                    on_progress: Callable[[float], None]) -> ArchiveResult:
-    entries, findings = inspect_central_directory(archive.infolist(), config, size)
+def _read_validated(stream: BinaryIO, infos: list[zipfile.ZipInfo], size: int, config: ScanConfig,
+                    deadline: Deadline, on_progress: Callable[[float], None]) -> ArchiveResult:
+    entries, findings = inspect_central_directory(infos, config, size)
     if any(finding.code in _STOPPING_CODES for finding in findings):
         return ArchiveResult(findings=findings, stopped=True)
     if not entries:
         findings = findings or [new_finding("archive.empty", "The archive contains no files.")]
         return ArchiveResult(findings=findings, stopped=True)
-    members, inflate_findings, stopped = _inflate_all(archive, entries, config, deadline, on_progress)
+    members, inflate_findings, stopped = _inflate_all(stream, entries, config, deadline, on_progress)
     return ArchiveResult(members, findings + inflate_findings, stopped)
 
 
@@ -332,9 +332,7 @@ def _overlap_findings(infos: list[zipfile.ZipInfo]) -> list[Finding]:
     """Entries whose local data overlap (a conservative bound: the local extra field is not counted)."""
     ordered = sorted(infos, key=lambda info: info.header_offset)
     for current, following in zip(ordered, ordered[1:]):
-        encoding = "utf-8" if current.flag_bits & 0x800 else "cp437"
-        name_bytes = len(current.orig_filename.encode(encoding, errors="replace"))
-        end = current.header_offset + LOCAL_HEADER_BYTES + name_bytes + current.compress_size
+        end = current.header_offset + LOCAL_HEADER_BYTES + len(raw_name(current)) + current.compress_size
         if end > following.header_offset:
             return [new_finding(
                 "archive.overlapping_entries",
@@ -345,7 +343,7 @@ def _overlap_findings(infos: list[zipfile.ZipInfo]) -> list[Finding]:
 # --- inflating ---------------------------------------------------------------------------------
 
 
-def _inflate_all(archive: zipfile.ZipFile, entries: list[_Entry], config: ScanConfig, deadline: Deadline,
+def _inflate_all(stream: BinaryIO, entries: list[_Entry], config: ScanConfig, deadline: Deadline,
                  on_progress: Callable[[float], None]) -> tuple[dict[str, Member], list[Finding], bool]:
     members: dict[str, Member] = {}
     findings: list[Finding] = []
@@ -353,7 +351,7 @@ def _inflate_all(archive: zipfile.ZipFile, entries: list[_Entry], config: ScanCo
     done = 0
     for entry in entries:
         deadline.check()
-        member, head, problem = _inflate(archive, entry, config, deadline)
+        member, head, problem = _inflate(stream, entry, config, deadline)
         if problem is not None:
             return members, findings + [problem], True
         members[entry.name] = member
@@ -363,38 +361,33 @@ def _inflate_all(archive: zipfile.ZipFile, entries: list[_Entry], config: ScanCo
     return members, findings, False
 
 
-def _inflate(archive: zipfile.ZipFile, entry: _Entry, config: ScanConfig,
+def _inflate(stream: BinaryIO, entry: _Entry, config: ScanConfig,
              deadline: Deadline) -> tuple[Member, bytes, Finding | None]:
-    """Stream one member through SHA-256, counting real bytes; keep its data only if a check needs it."""
+    """Stream one member through CRC-32 and SHA-256, counting real bytes; keep its data if a check needs it."""
     info = entry.info
     member = Member(entry.name, info.file_size, info.compress_size)
     keep = _inspected(entry.name, info.file_size, config)
-    digest, parts, head, real = hashlib.sha256(), [], b"", 0
+    digest, parts, head, real, crc = hashlib.sha256(), [], b"", 0, 0
     try:
-        with archive.open(_reading_probe(info)) as stream:
-            while chunk := stream.read(CHUNK_BYTES):
-                real += len(chunk)
-                if real > info.file_size:
-                    return member, head, _size_mismatch(entry.name, info.file_size, "more than")
-                digest.update(chunk)
-                head = head or chunk[:16]
-                if keep:
-                    parts.append(chunk)
-                deadline.check()
+        for chunk in member_chunks(stream, info):
+            real += len(chunk)
+            if real > info.file_size:
+                return member, head, _size_mismatch(entry.name, info.file_size, "more than")
+            crc = zlib.crc32(chunk, crc)
+            digest.update(chunk)
+            head = head or chunk[:16]
+            if keep:
+                parts.append(chunk)
+            deadline.check()
     except READ_ERRORS as error:
         return member, head, new_finding("archive.corrupt", f"{entry.name} cannot be read: {error}.", file=entry.name)
     if real != info.file_size:
         return member, head, _size_mismatch(entry.name, info.file_size, f"only {real:,} bytes instead of")
+    if crc != info.CRC:
+        return member, head, new_finding("archive.corrupt", f"{entry.name} fails its CRC check.", file=entry.name)
     member.sha256 = digest.hexdigest()
     member.data = b"".join(parts) if keep else None
     return member, head, None
-
-
-def _reading_probe(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
-    """A copy of the entry allowed to yield one byte more than declared, so a lying header shows."""
-    probe = copy.copy(info)
-    probe.file_size = info.file_size + 1
-    return probe
 
 
 def _size_mismatch(name: str, declared: int, how: str) -> Finding:

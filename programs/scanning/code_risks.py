@@ -1,6 +1,7 @@
 """Code risks: eval and its relatives, dynamic or remote code loading, minified or obfuscated blobs.
 
-Patterns run on the masked source (see `jssource`), so comments and string contents never match.
+Each pattern is anchored on a literal (`eval`, `Function`, `require` ...) so the regex engine skips
+straight to it; only candidates in code (see `jssource.Script.context`) become findings.
 """
 
 from __future__ import annotations
@@ -9,29 +10,31 @@ import posixpath
 import re
 
 from .findings import Finding
-from .jssource import STRING_FILL, Script
+from .jssource import Script, follows_identifier
 from .package import Package
 
-_RISKY = re.compile(
-    r"""
-      (?P<eval>(?<![\w$.])eval\s*\(|\b(?:window|globalThis|self|global)\s*\.\s*eval\s*\()
-    | (?P<timer>(?<![\w$.])set(?:Timeout|Interval)\s*\(\s*['"`])
-    | (?P<function>(?<![\w$.])(?:new\s+)?Function\s*\()
-    | (?P<loader>(?<![\w$.])(?:require|import)\s*\()
-    | (?P<scripts>(?<![\w$.])importScripts\s*\()
-    | (?P<subpackage>\.\s*(?:loadSubpackage|loadSubPackage|preloadSubpackage)\s*\()
-    """,
-    re.VERBOSE,
-)
-# Cheap substring test that lets most files skip masking entirely.
-_HINTS = ("eval", "Function", "require", "import", "Subpackage", "SubPackage", "setTimeout", "setInterval")
-_DEFINITION_BEFORE = re.compile(r"function\s*$")
+# (substring that must be present, kind, pattern)
+_PATTERNS = [
+    ("eval", "eval", re.compile(r"eval\s*\(")),
+    ("setTimeout", "timer", re.compile(r"setTimeout\s*\(\s*['\"`]")),
+    ("setInterval", "timer", re.compile(r"setInterval\s*\(\s*['\"`]")),
+    ("Function", "function", re.compile(r"Function\s*\(")),
+    ("require", "loader", re.compile(r"require\s*\(")),
+    ("import", "loader", re.compile(r"import\s*\(")),
+    ("importScripts", "scripts", re.compile(r"importScripts\s*\(")),
+    ("ubpackage", "subpackage", re.compile(r"(?:load|preload)Sub[pP]ackage\s*\(")),
+]
+_GLOBAL_OBJECT_BEFORE = re.compile(r"\b(?:window|globalThis|self|global)\s*\.\s*$")
+_DEFINITION_BEFORE = re.compile(r"\bfunction\s*$")
+_STATIC_ARGUMENT = re.compile(
+    r"""\s*(?:'(?P<sq>[^'\\\n]*(?:\\.[^'\\\n]*)*)'|"(?P<dq>[^"\\\n]*(?:\\.[^"\\\n]*)*)"|`(?P<tq>[^`\\]*(?:\\.[^`\\]*)*)`)\s*[,)]""")
 _REMOTE = re.compile(r"""['"`]\s*(?:https?:)?//""")
+_REMOTE_VALUE = re.compile(r"\s*(?:https?:)?//")
+ARGUMENT_CHARS = 300
 
 MINIFIED_MIN_CHARS = 2048
 MINIFIED_LINE_CHARS = 1000
 MINIFIED_MAX_WHITESPACE = 0.08
-_LONG_LINE = re.compile(r"[^\n]{%d}" % MINIFIED_LINE_CHARS)
 _OBFUSCATED_NAME = re.compile(r"\b_0x[0-9a-f]{4,6}\b")
 OBFUSCATED_MIN_NAMES = 20
 OBFUSCATED_ESCAPE_DENSITY = 1 / 50  # one `\x` escape per 50 characters
@@ -41,75 +44,74 @@ _SOURCE_MAP = re.compile(r"[#@]\s*sourceMappingURL\s*=\s*(\S+)")
 def check_code(scripts: list[Script], package: Package) -> list[Finding]:
     findings = []
     for script in scripts:
-        if any(hint in script.text for hint in _HINTS):
-            findings += _pattern_findings(script)
+        for hint, kind, pattern in _PATTERNS:
+            if hint in script.text:
+                findings += _pattern_findings(script, kind, pattern)
         blob = _blob_finding(script, package)
         if blob is not None:
             findings.append(blob)
     return findings
 
 
-def _pattern_findings(script: Script) -> list[Finding]:
+def _pattern_findings(script: Script, kind: str, pattern: re.Pattern) -> list[Finding]:
     findings = []
-    for match in _RISKY.finditer(script.masked):
-        finding = _classify(script, match)
-        if finding is not None:
-            findings.append(finding)
+    for match in pattern.finditer(script.text):
+        if _is_call_in_code(script, kind, match.start()):
+            finding = _classify(script, kind, match)
+            if finding is not None:
+                findings.append(finding)
     return findings
 
 
-def _classify(script: Script, match: re.Match) -> Finding | None:
-    kind, offset = match.lastgroup, match.start()
+def _is_call_in_code(script: Script, kind: str, offset: int) -> bool:
+    """A call of the global function itself (not `myeval(`, `obj.require(`), outside comments/strings."""
+    text = script.text
+    if kind == "eval" and offset and text[offset - 1] == ".":
+        if not _GLOBAL_OBJECT_BEFORE.search(text, max(0, offset - 24), offset):
+            return False
+    elif kind != "subpackage" and follows_identifier(text, offset):
+        return False
+    return script.is_code(offset)
+
+
+def _classify(script: Script, kind: str, match: re.Match) -> Finding | None:
+    offset = match.start()
     if kind == "eval":
         return script.finding("code.eval", "eval() executes a string as code.", offset)
     if kind == "timer":
         return script.finding("code.eval", "A string passed to setTimeout/setInterval is executed as code.", offset)
     if kind == "function":
         return script.finding("code.new_function", "Function(...) builds code from a string.", offset)
-    arguments = _arguments(script, match.end())
+    arguments = _arguments(script.text, match.end())
     if kind == "subpackage":
         return _remote(script, offset, "loads a subpackage from a remote URL") if _REMOTE.search(arguments) else None
     if kind == "scripts":
-        return _remote(script, offset, "imports remote scripts") if _REMOTE.search(arguments) else script.finding(
-            "code.dynamic_load", "importScripts() loads code at runtime.", offset)
-    return _loader_finding(script, match, arguments)
+        if _REMOTE.search(arguments):
+            return _remote(script, offset, "imports remote scripts")
+        return script.finding("code.dynamic_load", "importScripts() loads code at runtime.", offset)
+    return _loader_finding(script, match)
 
 
-def _loader_finding(script: Script, match: re.Match, arguments: str) -> Finding | None:
+def _loader_finding(script: Script, match: re.Match) -> Finding | None:
     """`require('./x')` is fine; a computed name is dynamic; a URL is remote; a definition is neither."""
-    offset = match.start()
-    if _DEFINITION_BEFORE.search(script.masked, max(0, offset - 20), offset):
+    offset, text = match.start(), script.text
+    if _DEFINITION_BEFORE.search(text, max(0, offset - 20), offset):
         return None
-    if _REMOTE.search(arguments):
+    literal = _STATIC_ARGUMENT.match(text, match.end())
+    value = literal.group(literal.lastgroup) if literal else ""
+    if literal and _REMOTE_VALUE.match(value):
         return _remote(script, offset, "loads code from a URL")
-    if _is_static_literal(script, match.end()):
+    if literal and not (literal.lastgroup == "tq" and "${" in value):
         return None
-    return script.finding("code.dynamic_load", f"{match.group().split('(')[0].strip()}() of a computed module name.",
-                          offset)
+    name = match.group().split("(")[0].strip()
+    return script.finding("code.dynamic_load", f"{name}() of a computed module name.", offset)
 
 
-def _arguments(script: Script, start: int) -> str:
-    """The original text of a call's arguments (up to the matching parenthesis, at most 500 chars)."""
-    depth = 1
-    for match in re.finditer(r"[()]", script.masked[start:start + 500]):
-        depth += 1 if match.group() == "(" else -1
-        if depth == 0:
-            return script.text[start:start + match.start()]
-    return script.text[start:start + 500]
-
-
-def _is_static_literal(script: Script, start: int) -> bool:
-    """True when the argument is one string literal without `${}` placeholders."""
-    masked = script.masked
-    at = len(masked[start:]) - len(masked[start:].lstrip()) + start
-    quote = masked[at:at + 1]
-    if quote not in ("'", '"', "`"):
-        return False
-    end = masked.find(quote, at + 1)
-    if end < 0 or masked[at + 1:end].strip(STRING_FILL + "\n"):
-        return False
-    following = masked[end + 1:end + 40].lstrip()[:1]
-    return following in (")", ",") and "${" not in script.text[at:end]
+def _arguments(text: str, start: int) -> str:
+    """The text after an opening parenthesis, up to the first `)` (at most ARGUMENT_CHARS)."""
+    window = text[start:start + ARGUMENT_CHARS]
+    end = window.find(")")
+    return window if end < 0 else window[:end]
 
 
 def _remote(script: Script, offset: int, what: str) -> Finding:
@@ -123,15 +125,17 @@ def _blob_finding(script: Script, package: Package) -> Finding | None:
     names = len(_OBFUSCATED_NAME.findall(text)) if "_0x" in text else 0
     if names >= OBFUSCATED_MIN_NAMES or text.count("\\x") > len(text) * OBFUSCATED_ESCAPE_DENSITY:
         return script.finding("code.obfuscated", f"{script.name} looks machine-obfuscated.", 0)
-    if _LONG_LINE.search(text) and _whitespace_ratio(text) < MINIFIED_MAX_WHITESPACE and not _has_source_map(
-            script, package):
-        return script.finding(
-            "code.minified", f"{script.name} is minified and has no source map in the package.", 0)
+    if _is_minified(text) and not _has_source_map(script, package):
+        return script.finding("code.minified", f"{script.name} is minified and has no source map in the package.", 0)
     return None
 
 
-def _whitespace_ratio(text: str) -> float:
-    return sum(text.count(char) for char in " \t\n\r") / len(text)
+def _is_minified(text: str) -> bool:
+    """Little whitespace and at least one very long line (whitespace is counted first: it is cheaper)."""
+    whitespace = text.count(" ") + text.count("\n") + text.count("\t")
+    if whitespace >= len(text) * MINIFIED_MAX_WHITESPACE:
+        return False
+    return max(map(len, text.split("\n"))) >= MINIFIED_LINE_CHARS
 
 
 def _has_source_map(script: Script, package: Package) -> bool:

@@ -1,12 +1,14 @@
-"""JavaScript sources with comments and string contents masked out, for pattern checks.
+"""JavaScript sources and the one question pattern checks ask: is this offset code, string or comment?
 
-A full parser is not needed to avoid the classic false positives (`eval(` in a comment, a
-`"wx.getLocation"` log message): one regex pass finds comments, string/template literals and regex
-literals, and the masked copy keeps every offset and newline of the original, so a match in the
-masked text maps straight back to a line and column. Comments become spaces; characters inside
-literals become `STRING_FILL`, so checks can still ask "is this offset inside a string?".
-The tokenizer is heuristic on purpose: a `/` is a regex only after an operator or `return`/`typeof`,
-and `${...}` inside template literals is treated as part of the string.
+Checks find candidates with literal-anchored regular expressions over the raw text (fast: the regex
+engine skips to the literal), then ask `Script.context(offset)` for each candidate. Answering that
+does not tokenize the file: block comments are located once (`/*` only counts where it is itself
+code), and a candidate's line is tokenized only when the text before it on that line has a quote or
+a slash; lines without one are code. This keeps the classic false positives out (`eval(` in a
+comment, a `"wx.getLocation"` log message) at a cost that grows with the candidates, not the file.
+
+Known blind spots, accepted for speed: a line inside a multi-line template literal is treated as
+code, and a `/` starts a regex literal only after an operator or `return`/`typeof`.
 """
 
 from __future__ import annotations
@@ -18,83 +20,111 @@ from .codes import new_finding
 from .findings import Finding
 from .package import SCRIPT_EXTENSIONS, Package, extension
 
-STRING_FILL = "\x07"
+CODE, STRING, COMMENT = "code", "string", "comment"
 
-_TOKENS = re.compile(
+_LINE_TOKENS = re.compile(
     r"""
-      (?P<comment>//[^\n]*|/\*(?:[^*]|\*(?!/))*(?:\*/|\Z))
-    | (?P<string>"[^"\\\n]*(?:\\[\s\S][^"\\\n]*)*"
-        |'[^'\\\n]*(?:\\[\s\S][^'\\\n]*)*'
-        |`[^`\\]*(?:\\[\s\S][^`\\]*)*`)
+      (?P<comment>//.*|/\*.*?(?:\*/|\Z))
+    | (?P<string>"[^"\\]*(?:\\.[^"\\]*)*(?:"|\Z)
+        |'[^'\\]*(?:\\.[^'\\]*)*(?:'|\Z)
+        |`[^`\\]*(?:\\.[^`\\]*)*(?:`|\Z))
     | (?:(?<=[(,=:\[!&|?{};])|(?<=return)|(?<=typeof))[ \t]*
-      (?P<regex>/(?![*/])[^/\\\n\[]*(?:(?:\\.|\[(?:[^\]\\\n]|\\.)*\])[^/\\\n\[]*)*/)
+      (?P<regex>/(?![*/])[^/\\\[]*(?:(?:\\.|\[(?:[^\]\\]|\\.)*\])[^/\\\[]*)*/)
     """,
     re.VERBOSE,
 )
-_NOT_NEWLINE = re.compile(r"[^\n]")
-_LITERAL_ESCAPES = {"\\/": "/", "\\'": "'", '\\"': '"', "\\`": "`"}
+_NOT_PLAIN = ("'", '"', "`", "/")
 
 
 class Script:
-    """One script file: its text, its masked twin and a lazy line index."""
+    """One script file with lazily built indexes for positions and comment/string context."""
 
     def __init__(self, name: str, text: str) -> None:
         self.name = name
         self.text = text
-        self._masked: str | None = None
-        self._newlines: list[int] | None = None
+        self._blocks: list[tuple[int, int]] | None = None
+        self._block_starts: list[int] = []
+        self._lines: dict[int, list[tuple[int, int, str]]] = {}
+        self._line_cursor = (0, 1)  # (offset, line) of the last position asked for
 
-    @property
-    def masked(self) -> str:
-        if self._masked is None:
-            self._masked = mask(self.text)
-        return self._masked
+    # --- positions -------------------------------------------------------------------------------
 
     def position(self, offset: int) -> tuple[int, int]:
-        if self._newlines is None:
-            self._newlines = [match.start() for match in re.finditer("\n", self.text)]
-        line = bisect.bisect_left(self._newlines, offset)
-        line_start = self._newlines[line - 1] + 1 if line else 0
-        return line + 1, offset - line_start + 1
+        """1-based line and column; counts newlines from the previous answer when offsets increase."""
+        last_offset, last_line = self._line_cursor
+        if offset >= last_offset:
+            line = last_line + self.text.count("\n", last_offset, offset)
+        else:
+            line = self.text.count("\n", 0, offset) + 1
+        self._line_cursor = (offset, line)
+        return line, offset - (self.text.rfind("\n", 0, offset) + 1) + 1
 
     def finding(self, code: str, message: str, offset: int) -> Finding:
         line, column = self.position(offset)
         return new_finding(code, message, file=self.name, line=line, column=column)
 
-    def in_string(self, offset: int) -> bool:
-        return self.masked[offset:offset + 1] == STRING_FILL
+    # --- context ---------------------------------------------------------------------------------
 
-    def literal_at(self, offset: int) -> str | None:
-        """The content of the string literal whose opening quote is at `offset` (escapes simplified)."""
-        quote = self.text[offset:offset + 1]
-        if quote not in ("'", '"', "`"):
-            return None
-        end = self.masked.find(quote, offset + 1)
-        if end < 0:
-            return None
-        value = self.text[offset + 1:end]
-        for escaped, plain in _LITERAL_ESCAPES.items():
-            value = value.replace(escaped, plain)
-        return value
+    def context(self, offset: int) -> str:
+        """Whether the character at `offset` is code, inside a string/regex literal, or in a comment."""
+        if self._in_block_comment(offset):
+            return COMMENT
+        line_start = self.text.rfind("\n", 0, offset) + 1
+        if not any(char in self.text[line_start:offset] for char in _NOT_PLAIN):
+            return CODE
+        return self._line_context(line_start, offset)
+
+    def is_code(self, offset: int) -> bool:
+        return self.context(offset) == CODE
+
+    def _line_context(self, line_start: int, offset: int) -> str:
+        token = self._token_at(line_start, offset)
+        return token[2] if token else CODE
+
+    def _token_at(self, line_start: int, offset: int) -> tuple[int, int, str] | None:
+        """The comment or literal token (delimiters included) covering `offset` on its line."""
+        tokens = self._lines.get(line_start)
+        if tokens is None:
+            line_end = self.text.find("\n", line_start)
+            tokens = self._tokens(line_start, len(self.text) if line_end < 0 else line_end)
+            self._lines[line_start] = tokens
+        index = bisect.bisect_right(tokens, (offset, float("inf"), "")) - 1
+        if index >= 0 and tokens[index][0] <= offset < tokens[index][1]:
+            return tokens[index]
+        return None
+
+    def _tokens(self, start: int, end: int) -> list[tuple[int, int, str]]:
+        tokens = []
+        for match in _LINE_TOKENS.finditer(self.text, start, end):
+            kind = COMMENT if match.lastgroup == "comment" else STRING
+            tokens.append((match.start(match.lastgroup), match.end(), kind))
+        return tokens
+
+    def _in_block_comment(self, offset: int) -> bool:
+        if self._blocks is None:
+            self._blocks = self._find_block_comments()
+            self._block_starts = [start for start, _ in self._blocks]
+        index = bisect.bisect_right(self._block_starts, offset) - 1
+        return index >= 0 and offset < self._blocks[index][1]
+
+    def _find_block_comments(self) -> list[tuple[int, int]]:
+        """`/* ... */` spans whose opening is code (so `'src/**/*.js'` opens nothing)."""
+        blocks, position = [], 0
+        while (start := self.text.find("/*", position)) >= 0:
+            token = self._token_at(self.text.rfind("\n", 0, start) + 1, start)
+            if token is not None and token[0] != start:
+                position = start + 2
+                continue
+            end = self.text.find("*/", start + 2)
+            end = len(self.text) if end < 0 else end + 2
+            blocks.append((start, end))
+            position = end
+        return blocks
 
 
-def mask(text: str) -> str:
-    return _TOKENS.sub(_masked_token, text)
-
-
-def _masked_token(match: re.Match) -> str:
-    token = match.group()
-    if match.lastgroup == "comment":
-        return _fill(token, " ")
-    # Keep the delimiters (and the blanks before a regex literal); fill the inside.
-    inner_start = match.start(match.lastgroup) - match.start() + 1
-    return token[:inner_start] + _fill(token[inner_start:-1], STRING_FILL) + token[-1]
-
-
-def _fill(token: str, filler: str) -> str:
-    if "\n" not in token:
-        return filler * len(token)
-    return _NOT_NEWLINE.sub(filler, token)
+def follows_identifier(text: str, offset: int) -> bool:
+    """True when `offset` continues an identifier or a member access (`foo.eval`, `myeval`)."""
+    return offset > 0 and (text[offset - 1].isalnum() or text[offset - 1] in "_$.")
 
 
 def load_scripts(package: Package) -> list[Script]:

@@ -1,42 +1,47 @@
 """Network checks: URLs given to request/upload/download/socket APIs, and the domains code talks to.
 
 The URL of a call such as `wx.request({url: BASE + '/orders'})` is evaluated statically: string and
-template literals, `+` concatenation, and identifiers bound to a string literal (`const BASE = '...'`
+template literals, `+` concatenation, and identifiers bound to a URL literal (`const BASE = '...'`
 or an object property `baseUrl: '...'`, in the same file or, if unambiguous, anywhere in the
-package). Whatever cannot be resolved is skipped rather than guessed; a URL prefix that is resolved
-up to its host is enough to check the scheme and the host.
+package). Evaluation stops as soon as the scheme and host are known; whatever cannot be resolved
+is skipped rather than guessed.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
-from .codes import new_finding
 from .config import ScanConfig
 from .dialects import Dialect
 from .domains import HostPort, is_allowed, is_ip_or_local, parse_netloc
 from .findings import Finding
-from .jssource import Script
+from .jssource import STRING, Script, follows_identifier
 
 API_KINDS = {"request": "request", "httpRequest": "request", "uploadFile": "upload", "downloadFile": "download",
              "connectSocket": "socket"}
 SECURE_SCHEMES = {"request": "https", "upload": "https", "download": "https", "socket": "wss"}
-INSECURE_SCHEMES = {"http", "ws"}
-NAMESPACES = ("wx", "my", "tt", "swan")
+INSECURE_SCHEMES = frozenset({"http", "ws"})
+URL_SCHEMES = ("https", "http", "wss", "ws")
+NAMESPACES = ("my", "wx", "tt", "swan")
 # Hosts that appear in code as identifiers (XML namespaces), not as servers.
 NOT_SERVERS = frozenset({"www.w3.org", "w3.org", "xmlns.com", "purl.org", "ns.adobe.com"})
-MAX_CALL_CHARS = 4000
+URL_KEY_SEARCH_CHARS = 1000
+BINDING_LOOKBACK_CHARS = 200
 
-_CALL = re.compile(
-    r"(?<![\w$])(?P<ns>wx|my|tt|swan)\s*\.\s*(?P<api>" + "|".join(API_KINDS) + r")\s*\(")
-_URL_KEY = re.compile(r"(?<![\w$.])url\s*(?P<colon>:)?")
-_BINDING = re.compile(
-    r"(?<![\w$.])(?:(?:const|let|var)\s+(?P<var>[A-Za-z_$][\w$]*)\s*=|(?P<prop>[A-Za-z_$][\w$]*)\s*:)\s*(?=['\"`])")
-_URL_LITERAL = re.compile(r"\b(?:https?|wss?)://([^\s/'\"`?#\\<>(){}$]+)", re.IGNORECASE)
-_IDENTIFIER = re.compile(r"^[A-Za-z_$][\w$]*(?:\s*\.\s*[A-Za-z_$][\w$]*)*$")
+_CALLS = {ns: re.compile(ns + r"\s*\.\s*(" + "|".join(API_KINDS) + r")\s*\(") for ns in NAMESPACES}
+_URL_KEY = re.compile(r"url\s*(:|(?=[,}]))")
+_AUTHORITY = re.compile(r"://([^\s/'\"`?#\\<>(){}$]*)")
+_OPERAND = re.compile(
+    r"""\s*(?:'(?P<sq>[^'\\\n]*(?:\\.[^'\\\n]*)*)'|"(?P<dq>[^"\\\n]*(?:\\.[^"\\\n]*)*)"|`(?P<tq>[^`\\]*(?:\\.[^`\\]*)*)`"""
+    r"""|(?P<id>[A-Za-z_$][\w$]*(?:\s*\.\s*[A-Za-z_$][\w$]*)*)(?!\s*[(\[\w$]))""")
+_PLUS = re.compile(r"\s*\+(?![+=])")
+_EXPRESSION_END = re.compile(r"\s*[,})\];]")
 _PLACEHOLDER = re.compile(r"\$\{\s*([^}]*?)\s*\}")
-_STRUCTURE = re.compile(r"[()\[\]{},+]")
+_NAME_EXPRESSION = re.compile(r"[A-Za-z_$][\w$]*(?:\s*\.\s*[A-Za-z_$][\w$]*)*")
+_HOST_ONLY = re.compile(r"^[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?::\d+)?$")
+_ESCAPES = {"\\/": "/", "\\'": "'", '\\"': '"'}
 
 
 @dataclass(frozen=True)
@@ -47,30 +52,106 @@ class Resolved:
     complete: bool
 
 
-Constants = dict[str, Resolved | None]  # None marks a name bound to different values
+Constants = dict[str, Resolved | None]  # None marks a name bound to different values in different files
+
+
+@dataclass
+class UrlLiteral:
+    """A string literal that starts with a URL: where it is, the name it is bound to, its host."""
+
+    quote: int
+    name: str | None
+    netloc: str
 
 
 @dataclass
 class NetworkResult:
-    findings: list[Finding]
-    domains: list[str]
+    findings: list[Finding] = field(default_factory=list)
+    domains: list[str] = field(default_factory=list)
+
+
+class _Resolver:
+    """Finds what identifiers stand for: the script's own bindings first, then unambiguous package ones."""
+
+    def __init__(self, scripts: list[Script], literals: dict[str, list[UrlLiteral]]) -> None:
+        self.scripts, self.literals = {s.name: s for s in scripts}, literals
+        self._local: dict[str, Constants] = {}
+        self._shared: Constants | None = None
+
+    def lookup(self, script: Script, name: str) -> Resolved | None:
+        local = self._constants(script.name)
+        if name in local:
+            return local[name]
+        if self._shared is None:
+            self._shared = _merged(self._constants(other) for other in self.scripts)
+        return self._shared.get(name)
+
+    def _constants(self, name: str) -> Constants:
+        if name not in self._local:
+            script = self.scripts[name]
+            self._local[name] = {
+                literal.name: _literal_value(script.text, literal.quote) for literal in self.literals[name]
+                if literal.name}
+        return self._local[name]
 
 
 def check_network(scripts: list[Script], dialect: Dialect | None, config: ScanConfig) -> NetworkResult:
-    per_script = {script.name: collect_constants(script) for script in scripts}
-    shared = _merged(per_script.values())
-    findings: list[Finding] = []
-    domains: set[str] = set()
+    literals = {script.name: url_literals(script) for script in scripts}
+    resolver = _Resolver(scripts, literals)
+    checker = _UrlChecker(dialect, config)
+    result = NetworkResult()
     for script in scripts:
-        if "://" in script.text:
-            domains |= _literal_domains(script)
-        if _CALL.search(script.text):
-            findings += _call_findings(script, {**shared, **per_script[script.name]}, dialect, config)
-    return NetworkResult(findings, sorted(domains))
+        result.findings += _call_findings(script, dialect, resolver, checker)
+    hosts = {str(target) for found in literals.values() for literal in found
+             if (target := parse_netloc(literal.netloc)) and "." in target.host and target.host not in NOT_SERVERS}
+    result.domains = sorted(hosts)
+    return result
+
+
+def url_literals(script: Script) -> list[UrlLiteral]:
+    """String literals that begin with an http(s)/ws(s) URL, with the name they are bound to, if any."""
+    text, found = script.text, []
+    for match in _AUTHORITY.finditer(text):
+        scheme_start = _scheme_start(text, match.start())
+        if scheme_start is None or text[scheme_start - 1:scheme_start] not in ("'", '"', "`"):
+            continue
+        if script.context(scheme_start) != STRING:
+            continue
+        quote = scheme_start - 1
+        found.append(UrlLiteral(quote, _bound_name(text, quote), match.group(1)))
+    return found
+
+
+def _bound_name(text: str, quote: int) -> str | None:
+    """The name in `NAME = '...'` or `NAME: '...'` just before a literal (walking back, not regex-searching)."""
+    before = text[max(0, quote - BINDING_LOOKBACK_CHARS):quote].rstrip()
+    if not before or before[-1] not in ":=" or before.endswith(("==", "!=", "<=", ">=", "=>", "?:")):
+        return None
+    before = before[:-1].rstrip()
+    start = len(before)
+    while start and (before[start - 1].isalnum() or before[start - 1] in "_$"):
+        start -= 1
+    name = before[start:]
+    return name if name and not name[0].isdigit() else None
+
+
+def _scheme_start(text: str, separator: int) -> int | None:
+    before = text[max(0, separator - 5):separator].lower()
+    for scheme in URL_SCHEMES:
+        if before.endswith(scheme):
+            return separator - len(scheme)
+    return None
+
+
+def _literal_value(text: str, quote: int) -> Resolved | None:
+    operand = _OPERAND.match(text, quote)
+    if operand is None or operand.lastgroup == "id":
+        return None
+    value = _unescape(operand.group(operand.lastgroup))
+    return _template(value, lambda name: None) if operand.lastgroup == "tq" else Resolved(value, True)
 
 
 def _merged(tables) -> Constants:
-    """Package-wide bindings; a name bound to different values in different files is ambiguous (None)."""
     merged: Constants = {}
     for table in tables:
         for name, value in table.items():
@@ -78,105 +159,68 @@ def _merged(tables) -> Constants:
     return merged
 
 
-def collect_constants(script: Script) -> Constants:
-    constants: Constants = {}
-    if "://" not in script.text:
-        return constants
-    for match in _BINDING.finditer(script.masked):
-        literal = script.literal_at(match.end())
-        if literal is not None:
-            constants[match.group("var") or match.group("prop")] = _template(literal, {})
-    return constants
-
-
-def _call_findings(script: Script, constants: Constants, dialect: Dialect | None, config: ScanConfig) -> list[Finding]:
+def _call_findings(script: Script, dialect: Dialect | None, resolver: _Resolver,
+                   checker: _UrlChecker) -> list[Finding]:
+    patterns = [_CALLS[dialect.namespace]] if dialect else list(_CALLS.values())
+    calls = sorted((match for pattern in patterns for match in pattern.finditer(script.text)), key=lambda m: m.start())
     findings = []
-    namespaces = (dialect.namespace,) if dialect else NAMESPACES
-    for call in _CALL.finditer(script.masked):
-        if call.group("ns") not in namespaces:
+    for index, call in enumerate(calls):
+        if follows_identifier(script.text, call.start()) or not script.is_code(call.start()):
             continue
-        kind = API_KINDS[call.group("api")]
-        resolved = _call_url(script, call.end(), constants)
+        limit = calls[index + 1].start() if index + 1 < len(calls) else len(script.text)
+        resolved = _call_url(script, call.end(), min(limit, call.end() + URL_KEY_SEARCH_CHARS), resolver)
         if resolved is not None:
-            findings += _url_findings(script, call.start(), kind, resolved, dialect, config)
+            kind = API_KINDS[call.group(1)]
+            findings += [script.finding(code, message, call.start()) for code, message in checker.check(kind, resolved)]
     return findings
 
 
-def _call_url(script: Script, args_start: int, constants: Constants) -> Resolved | None:
-    """The statically known `url` of a call's options object (or of its first argument)."""
-    args_end = _argument_end(script.masked, args_start, min(len(script.masked), args_start + MAX_CALL_CHARS))
-    key = _URL_KEY.search(script.masked, args_start, args_end)
-    if key is None:
-        return None
-    if key.group("colon") is None:  # shorthand `{ url }` uses the variable `url`
-        return constants.get("url")
-    value_end = _argument_end(script.masked, key.end(), args_end)
-    return evaluate(script, key.end(), value_end, constants)
-
-
-def _argument_end(masked: str, start: int, limit: int) -> int:
-    """Offset of the first `,` `)` `}` or `]` that closes the expression starting at `start`."""
-    depth = 0
-    for match in _STRUCTURE.finditer(masked, start, limit):
-        char = match.group()
-        if char in "([{":
-            depth += 1
-        elif char in ")]}" and depth:
-            depth -= 1
-        elif char in ",)]}" and not depth:
-            return match.start()
-    return limit
-
-
-def evaluate(script: Script, start: int, end: int, constants: Constants) -> Resolved | None:
-    """Statically evaluate `a + 'b' + \\`c${d}\\`` as far as it goes."""
-    value, operands = "", _operands(script, start, end)
-    for operand_start, operand_end in operands:
-        resolved = _operand(script, operand_start, operand_end, constants)
-        if resolved is None:
-            return Resolved(value, False) if value else None
-        value += resolved.value
-        if not resolved.complete:
-            return Resolved(value, False)
-    return Resolved(value, True) if operands else None
-
-
-def _operands(script: Script, start: int, end: int) -> list[tuple[int, int]]:
-    """Spans of the top-level `+` operands (strings are masked, so a `+` inside one is not seen)."""
-    spans, depth, last = [], 0, start
-    for match in _STRUCTURE.finditer(script.masked, start, end):
-        char = match.group()
-        if char in "([{":
-            depth += 1
-        elif char in ")]}":
-            depth -= 1
-        elif char == "+" and depth == 0:
-            spans.append((last, match.start()))
-            last = match.end()
-    spans.append((last, end))
-    return spans
-
-
-def _operand(script: Script, start: int, end: int, constants: Constants) -> Resolved | None:
-    text = script.text[start:end].strip()
-    offset = start + (len(script.text[start:end]) - len(script.text[start:end].lstrip()))
-    if text[:1] in ("'", '"', "`"):
-        literal = script.literal_at(offset)
-        if literal is None or script.masked.find(text[0], offset + 1) != offset + len(text) - 1:
-            return None  # a literal followed by something else, e.g. 'a'.concat(b)
-        return _template(literal, constants) if text[0] == "`" else Resolved(literal, True)
-    if _IDENTIFIER.match(text):
-        return constants.get(re.split(r"\s*\.\s*", text)[-1])
+def _call_url(script: Script, start: int, end: int, resolver: _Resolver) -> Resolved | None:
+    """The statically known `url` of a call's options object, searched up to the next call."""
+    position = start
+    while key := _URL_KEY.search(script.text, position, end):
+        position = key.end()
+        if follows_identifier(script.text, key.start()) or not script.is_code(key.start()):
+            continue
+        if key.group(1) != ":":  # shorthand `{ url }` uses the variable `url`
+            return resolver.lookup(script, "url")
+        return evaluate(script, key.end(), resolver)
     return None
 
 
-def _template(literal: str, constants: Constants) -> Resolved:
-    """Substitute `${name}` placeholders that are known constants; stop at the first unknown one."""
+def evaluate(script: Script, position: int, resolver: _Resolver) -> Resolved | None:
+    """Evaluate `a + 'b' + \\`c${d}\\`` left to right, until the host is known or something is unknown."""
+    value = ""
+    while operand := _OPERAND.match(script.text, position):
+        piece = _operand_value(script, operand, resolver)
+        if piece is None:
+            break
+        value += piece.value
+        if not piece.complete or _host_known(value):
+            return Resolved(value, False)
+        plus = _PLUS.match(script.text, operand.end())
+        if plus is None:
+            return Resolved(value, bool(_EXPRESSION_END.match(script.text, operand.end())))
+        position = plus.end()
+    return Resolved(value, False) if value else None
+
+
+def _operand_value(script: Script, operand: re.Match, resolver: _Resolver) -> Resolved | None:
+    kind, text = operand.lastgroup, operand.group(operand.lastgroup)
+    if kind == "id":
+        return resolver.lookup(script, _last_name(text))
+    if kind == "tq":
+        return _template(_unescape(text), lambda name: resolver.lookup(script, name))
+    return Resolved(_unescape(text), True)
+
+
+def _template(literal: str, lookup: Callable[[str], Resolved | None]) -> Resolved:
+    """Substitute `${name}` placeholders that are known; stop at the first unknown one."""
     value, last = "", 0
     for placeholder in _PLACEHOLDER.finditer(literal):
         value += literal[last:placeholder.start()]
-        name = placeholder.group(1)
-        known = constants.get(re.split(r"\s*\.\s*", name)[-1]) if _IDENTIFIER.match(name) else None
+        expression = placeholder.group(1)
+        known = lookup(_last_name(expression)) if _NAME_EXPRESSION.fullmatch(expression) else None
         if known is None or not known.complete:
             return Resolved(value + (known.value if known else ""), False)
         value += known.value
@@ -184,54 +228,62 @@ def _template(literal: str, constants: Constants) -> Resolved:
     return Resolved(value + literal[last:], True)
 
 
-def _url_findings(script: Script, offset: int, kind: str, url: Resolved, dialect: Dialect | None,
-                  config: ScanConfig) -> list[Finding]:
-    scheme, separator, rest = url.value.partition("://")
-    if not separator:
-        if url.complete and not url.value.startswith("${"):
-            return [script.finding("network.invalid_url", f"{kind} URL {url.value!r} has no scheme and host.", offset)]
-        return []
-    scheme = scheme.lower()
-    if scheme in INSECURE_SCHEMES:
-        return [script.finding(
-            "network.insecure", f"{kind} URL {url.value!r} uses {scheme}://; use {SECURE_SCHEMES[kind]}://.", offset)]
-    if scheme != SECURE_SCHEMES[kind]:
-        return [script.finding("network.invalid_url", f"{kind} URL {url.value!r} must use {SECURE_SCHEMES[kind]}://.",
-                               offset)]
-    target = _known_host(rest, url.complete)
-    return _host_findings(script, offset, kind, target, dialect, config) if target else []
+def _last_name(expression: str) -> str:
+    return expression.rsplit(".", 1)[-1].strip()
 
 
-def _known_host(rest: str, complete: bool) -> HostPort | None:
-    """The host, if the resolved text reaches past it (a path, query or the end of a complete URL)."""
-    end = min((rest.find(c) for c in "/?#" if c in rest), default=-1)
-    if end < 0 and not complete:
-        return None
-    return parse_netloc(rest if end < 0 else rest[:end])
+def _unescape(value: str) -> str:
+    for escaped, plain in _ESCAPES.items():
+        value = value.replace(escaped, plain)
+    return value
 
 
-def _host_findings(script: Script, offset: int, kind: str, target: HostPort, dialect: Dialect | None,
-                   config: ScanConfig) -> list[Finding]:
-    if is_ip_or_local(target.host):
-        return [script.finding("network.ip_literal", f"{kind} URL targets {target}, an IP address or localhost.",
-                               offset)]
-    if config.allowed_domains is None:
-        return []
-    exact = dialect.exact_domains if dialect else True
-    if is_allowed(target, config.allowed_domains.get(kind, []), exact=exact):
-        return []
-    rule = "exact host[:port]" if exact else "registrable domain"
-    return [script.finding(
-        "network.not_allowed", f"{target} is not on the {kind} domain allowlist (matched by {rule}).", offset)]
+def _host_known(value: str) -> bool:
+    _, separator, rest = value.partition("://")
+    return bool(separator) and any(char in rest for char in "/?#")
 
 
-def _literal_domains(script: Script) -> set[str]:
-    """Hosts of URLs written as string literals anywhere in the script (not in comments)."""
-    hosts = set()
-    for match in _URL_LITERAL.finditer(script.text):
-        if not script.in_string(match.start()):
-            continue
-        target = parse_netloc(match.group(1))
-        if target and "." in target.host and target.host not in NOT_SERVERS:
-            hosts.add(str(target))
-    return hosts
+class _UrlChecker:
+    """Verdicts per (kind, scheme, host), cached: bundles repeat the same base URL many times."""
+
+    def __init__(self, dialect: Dialect | None, config: ScanConfig) -> None:
+        self.exact = dialect.exact_domains if dialect else True
+        self.allowed = config.allowed_domains
+        self._verdicts: dict[tuple, list[tuple[str, str]]] = {}
+
+    def check(self, kind: str, url: Resolved) -> list[tuple[str, str]]:
+        scheme, separator, rest = url.value.partition("://")
+        if not separator:
+            if url.complete and url.value:
+                return [("network.invalid_url", f"{kind} URL {url.value!r} has no scheme and host.")]
+            return []
+        netloc = _known_netloc(rest, url.complete)
+        key = (kind, scheme.lower(), netloc)
+        if key not in self._verdicts:
+            self._verdicts[key] = self._verdict(kind, scheme.lower(), netloc, url.value)
+        return self._verdicts[key]
+
+    def _verdict(self, kind: str, scheme: str, netloc: str | None, shown: str) -> list[tuple[str, str]]:
+        secure = SECURE_SCHEMES[kind]
+        if scheme in INSECURE_SCHEMES:
+            return [("network.insecure", f"{kind} URL {shown!r} uses {scheme}://; use {secure}://.")]
+        if scheme != secure:
+            return [("network.invalid_url", f"{kind} URL {shown!r} must use {secure}://.")]
+        target = parse_netloc(netloc) if netloc else None
+        return self._host_verdict(kind, target) if target else []
+
+    def _host_verdict(self, kind: str, target: HostPort) -> list[tuple[str, str]]:
+        if is_ip_or_local(target.host):
+            return [("network.ip_literal", f"{kind} URL targets {target}, an IP address or localhost.")]
+        if self.allowed is None or is_allowed(target, self.allowed.get(kind, []), exact=self.exact):
+            return []
+        rule = "exact host[:port]" if self.exact else "registrable domain"
+        return [("network.not_allowed", f"{target} is not on the {kind} domain allowlist (matched by {rule}).")]
+
+
+def _known_netloc(rest: str, complete: bool) -> str | None:
+    """The authority, if the resolved text reaches past it or plainly ends with a whole host name."""
+    end = min((rest.find(char) for char in "/?#" if char in rest), default=-1)
+    if end >= 0:
+        return rest[:end]
+    return rest if complete or _HOST_ONLY.match(rest) else None

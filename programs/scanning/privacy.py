@@ -17,7 +17,7 @@ from .appjson import AppManifest
 from .codes import new_finding
 from .dialects import Dialect
 from .findings import Finding
-from .jssource import Script
+from .jssource import Script, follows_identifier
 from .package import TEMPLATE_EXTENSIONS, Package, extension
 
 
@@ -62,7 +62,9 @@ PRECISE_LOCATION_INFOS = frozenset({"getLocation", "onLocationChange", "startLoc
 # Where a dialect has no requiredPrivateInfos, location APIs are declared with this scope.
 LOCATION_SCOPE = "scope.userLocation"
 
-_API_CALL = re.compile(r"(?<![\w$])(?P<ns>wx|my|tt|swan)\s*\.\s*(?P<api>" + "|".join(PRIVATE_APIS) + r")\b")
+NAMESPACES = ("my", "wx", "tt", "swan")
+# Literal-anchored per namespace, so the regex engine can skip straight to each `ns` occurrence.
+_API_CALLS = {ns: re.compile(ns + r"\s*\.\s*(" + "|".join(PRIVATE_APIS) + r")\b") for ns in NAMESPACES}
 _TEMPLATE_USES = [
     (re.compile(r"open-type\s*=\s*[\"']getPhoneNumber"), "getPhoneNumber"),
     (re.compile(r"\bscope\s*=\s*[\"']phoneNumber[\"']"), "getPhoneNumber"),  # Alipay <button open-type="getAuthorize">
@@ -112,13 +114,13 @@ def requirements(api: str, dialect: Dialect | None) -> list[str]:
 
 
 def _script_uses(scripts: list[Script], dialect: Dialect | None) -> list[Use]:
+    patterns = [_API_CALLS[dialect.namespace]] if dialect else list(_API_CALLS.values())
     uses = []
     for script in scripts:
-        if not _API_CALL.search(script.text):
-            continue
-        for match in _API_CALL.finditer(script.masked):
-            if dialect is None or match.group("ns") == dialect.namespace:
-                uses.append(Use(match.group("api"), script.name, *script.position(match.start())))
+        for pattern in patterns:
+            for match in pattern.finditer(script.text):
+                if not follows_identifier(script.text, match.start()) and script.is_code(match.start()):
+                    uses.append(Use(match.group(1), script.name, *script.position(match.start())))
     return uses
 
 

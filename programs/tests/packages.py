@@ -411,7 +411,7 @@ def _archive_cases() -> list[HostileCase]:
         HostileCase("backslash", _with_member("pages\\evil\\evil.js"), "archive.backslash"),
         HostileCase("drive_letter", _with_member("C:/Windows/evil.js"), "archive.bad_name"),
         HostileCase("control_characters", _with_member("pages/evil\x01.js"), "archive.bad_name"),
-        HostileCase("non_utf8_name", _with_member("pages/".encode() + "页面.js".encode("gbk")), "archive.bad_name"),
+        HostileCase("non_utf8_name", _with_member(b"pages/" + "页面.js".encode("gbk")), "archive.bad_name"),
         HostileCase("symlink", _with_member("pages/link.js", b"/etc/passwd", external_attr=0o120777 << 16),
                     "archive.symlink"),
         HostileCase("fifo", _with_member("pages/pipe", b"", external_attr=0o010644 << 16), "archive.special_file"),

@@ -1,0 +1,156 @@
+"""Benchmark the package scanner against a bare zipfile read, and its cost to refuse a zip bomb.
+
+    python bench/scan.py            # from the repository root
+
+Targets: a scan costs at most 3x reading and CRC-checking every member with `zipfile`; a 1 GiB
+zip bomb is refused in under 1 s with under 100 MB of memory.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import random
+import resource
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+import zipfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from programs.scanning import ScanConfig, scan_package  # noqa: E402
+from programs.tests.packages import ALLOWED_DOMAINS, noise_png, png_icon, zip_bomb, zip_files  # noqa: E402
+
+MIB = 1024 * 1024
+TARGET_RATIO = 3.0
+BOMB_SECONDS, BOMB_MEMORY = 1.0, 100 * MIB
+WORDS = ("order", "user", "cart", "price", "store", "coupon", "item", "list", "detail", "address", "pay", "city")
+
+
+def synthetic_js(rng: random.Random, size: int, namespace: str) -> str:
+    """Readable app-like code: functions, comments, strings, requests."""
+    parts, total = [], 0
+    while total < size:
+        name = rng.choice(WORDS) + rng.choice(WORDS).title() + str(rng.randrange(1000))
+        chunk = (
+            f"// Loads the {name} section and keeps it in the page data.\n"
+            f"function {name}(options) {{\n"
+            f"  const query = {{ page: options.page || 1, size: {rng.randrange(10, 50)}, sort: '{rng.choice(WORDS)}' }};\n"
+            f"  {namespace}.request({{\n"
+            f"    url: 'https://api.example.com/v1/{rng.choice(WORDS)}/' + query.page,\n"
+            f"    data: query,\n"
+            f"    success: (res) => this.setData({{ {rng.choice(WORDS)}: res.data.items, total: res.data.total }}),\n"
+            f"  }});\n"
+            f"  return `{rng.choice(WORDS)}-${{query.page}}`;\n"
+            f"}}\n\n"
+        )
+        parts.append(chunk)
+        total += len(chunk)
+    return "".join(parts)
+
+
+def synthetic_template(rng: random.Random, size: int) -> str:
+    rows = []
+    while sum(map(len, rows)) < size:
+        word = rng.choice(WORDS)
+        rows.append(f'<view class="{word}-row" onTap="on{word.title()}Tap" data-id="{{{{item.id}}}}">'
+                    f'<text class="title">{{{{item.{word}}}}}</text></view>\n')
+    return "".join(rows)
+
+
+def realistic_package(total_bytes: int, seed: int = 1) -> bytes:
+    """An Alipay-style package: ~55% images, ~30% scripts, the rest templates, styles and JSON."""
+    rng = random.Random(seed)
+    pages_count = max(4, total_bytes // (200 * 1024))
+    pages = [f"pages/p{index}/p{index}" for index in range(pages_count)]
+    files: dict[str, bytes] = {"mini.project.json": b'{"format": 2}'}
+    app = {"pages": pages, "tabBar": {"items": [
+        {"pagePath": pages[i], "name": f"Tab{i}", "icon": f"images/tab{i}.png", "activeIcon": f"images/tab{i}.png"}
+        for i in range(4)]}}
+    files["app.json"] = json.dumps(app).encode()
+    files["app.js"] = synthetic_js(rng, 4000, "my").encode()
+    per_page_js = int(total_bytes * 0.30 / pages_count)
+    per_page_markup = int(total_bytes * 0.10 / pages_count)
+    for page in pages:
+        files[page + ".js"] = synthetic_js(rng, per_page_js, "my").encode()
+        files[page + ".axml"] = synthetic_template(rng, per_page_markup).encode()
+        files[page + ".acss"] = (".row { display: flex; padding: 8px 16px; color: #333; }\n" * (per_page_markup // 120)).encode()
+        files[page + ".json"] = b'{"usingComponents": {}}'
+    for index in range(4):
+        files[f"images/tab{index}.png"] = png_icon(seed=index)
+    image_budget, index = int(total_bytes * 0.55), 0
+    while image_budget > 0:
+        side = rng.choice((180, 240, 320))
+        image = noise_png(side, side, seed=index)
+        files[f"images/photo{index}.png"] = image
+        image_budget -= len(image)
+        index += 1
+    return zip_files(files)
+
+
+def bare_read(path: str) -> None:
+    """What zipfile needs to inflate and CRC-check every member (reading to EOF checks the CRC)."""
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            with archive.open(info) as member:
+                while member.read(MIB):
+                    pass
+
+
+def median_seconds(action, runs: int) -> float:
+    timings = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        action()
+        timings.append(time.perf_counter() - started)
+    return statistics.median(timings)
+
+
+def bench_package(label: str, data: bytes, runs: int) -> tuple[str, float, float, float, int]:
+    config = ScanConfig(allowed_domains=ALLOWED_DOMAINS, time_limit_seconds=600)
+    with tempfile.NamedTemporaryFile(suffix=".zip") as handle:
+        handle.write(data)
+        handle.flush()
+        bare_read(handle.name)  # warm the page cache for both contenders
+        scan = median_seconds(lambda: scan_package(handle.name, config), runs)
+        bare = median_seconds(lambda: bare_read(handle.name), runs)
+        findings = len(scan_package(handle.name, config).findings)
+    return label, scan, bare, scan / bare, findings
+
+
+def bench_bomb() -> tuple[float, int, int, list[str]]:
+    bomb = zip_bomb(1024)
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    tracemalloc.start()
+    started = time.perf_counter()
+    report = scan_package(io.BytesIO(bomb))
+    elapsed = time.perf_counter() - started
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    rss_growth = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before) * 1024
+    return elapsed, peak, rss_growth, sorted(report.codes())
+
+
+def main() -> int:
+    rows = []
+    for label, size, runs in (("~2 MB", 2 * MIB, 9), ("~20 MB", 20 * MIB, 5)):
+        data = realistic_package(size)
+        rows.append(bench_package(f"{label} ({len(data) / MIB:.1f} MB zip)", data, runs))
+    print(f"{'package':<24}{'scan ms':>10}{'zipfile ms':>12}{'ratio':>8}{'findings':>10}")
+    for label, scan, bare, ratio, findings in rows:
+        print(f"{label:<24}{scan * 1000:>10.1f}{bare * 1000:>12.1f}{ratio:>7.2f}x{findings:>10}")
+    elapsed, peak, rss_growth, codes = bench_bomb()
+    print(f"\n1 GiB zip bomb refused in {elapsed * 1000:.1f} ms; tracemalloc peak {peak / MIB:.2f} MB; "
+          f"max RSS growth {rss_growth / MIB:.1f} MB; findings {', '.join(codes)}")
+    ok = all(row[3] <= TARGET_RATIO for row in rows) and elapsed < BOMB_SECONDS and peak < BOMB_MEMORY
+    print(f"targets (scan <= {TARGET_RATIO:g}x bare read; bomb < {BOMB_SECONDS:g} s and < {BOMB_MEMORY // MIB} MB): "
+          + ("met" if ok else "NOT met"))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,104 @@
+"""`python manage.py demo_data`: idempotent demo logins, organisations and a working API key."""
+
+import re
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.test import Client
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from console.demo import DEMO_PASSWORD
+from console.models import ApiKey, AuditEvent, Invitation, Membership, Organisation, User
+
+DEMO_LOGINS = ["developer@example.com", "reviewer@example.com", "operator@example.com", "admin@example.com"]
+MODELS = [User, Organisation, Membership, Invitation, ApiKey, AuditEvent]
+
+
+def _run(*args) -> str:
+    out = StringIO()
+    call_command("demo_data", *args, stdout=out)
+    return out.getvalue()
+
+
+def _counts():
+    return {model.__name__: model.objects.count() for model in MODELS}
+
+
+@pytest.fixture
+def debug_on(settings):
+    settings.DEBUG = True
+
+
+def test_demo_data_twice_duplicates_nothing(db, debug_on):
+    first_output = _run()
+    after_first = _counts()
+    second_output = _run()
+
+    assert _counts() == after_first
+    assert after_first["User"] >= 4
+    assert after_first["ApiKey"] == 1
+    assert first_output == second_output
+
+
+def test_demo_data_prints_the_logins_and_a_working_api_key(db, debug_on):
+    output = _run()
+
+    for email in DEMO_LOGINS:
+        assert email in output
+    assert DEMO_PASSWORD in output
+    key = re.search(r"(mpk_[0-9a-f]{12}_[A-Za-z0-9_-]+)", output).group(1)
+    api = APIClient()
+    response = api.get(reverse("api_me"), HTTP_AUTHORIZATION=f"Bearer {key}")
+    assert response.status_code == 200
+    assert response.json()["email"] == "developer@example.com"
+    assert [o["slug"] for o in response.json()["organisations"]] == ["demo-studio"]
+
+
+def test_demo_logins_sign_in_with_the_demo_password(db, debug_on):
+    _run()
+
+    for email in DEMO_LOGINS:
+        client = Client()
+        response = client.post(reverse("login"), {"username": email, "password": DEMO_PASSWORD})
+        assert response.status_code == 302, email
+
+
+def test_demo_people_have_their_roles(db, debug_on):
+    _run()
+
+    assert User.objects.get(email="admin@example.com").is_superuser is True
+    assert User.objects.get(email="reviewer@example.com").is_reviewer is True
+    assert User.objects.get(email="operator@example.com").is_platform_operator is True
+    assert User.objects.get(email="developer@example.com").is_staff is False
+    studio = Organisation.objects.get(slug="demo-studio")
+    assert studio.verified is True
+    assert studio.memberships.get(user__email="developer@example.com").role == "owner"
+
+
+def test_demo_data_keeps_working_after_the_demo_key_was_revoked(db, debug_on):
+    _run()
+    ApiKey.objects.update(revoked_at="2020-01-01T00:00:00Z")
+
+    _run()
+
+    assert ApiKey.objects.filter(revoked_at=None).count() == 1
+
+
+def test_demo_data_refuses_with_debug_off(db, settings):
+    settings.DEBUG = False
+
+    with pytest.raises(CommandError, match="--force"):
+        _run()
+
+    assert not User.objects.filter(email__in=DEMO_LOGINS).exists()
+
+
+def test_demo_data_with_force_runs_with_debug_off(db, settings):
+    settings.DEBUG = False
+
+    output = _run("--force")
+
+    assert "Demo data loaded." in output
+    assert User.objects.filter(email__in=DEMO_LOGINS).count() == 4

@@ -1,0 +1,69 @@
+"""The language switch (/accounts/language/): stored on the account and in a cookie."""
+
+from django.conf import settings
+from django.test import Client
+from django.urls import reverse
+
+
+def test_switching_to_chinese_is_stored_on_the_user_and_used_on_later_pages(client_for, owner, org):
+    client = client_for(owner)
+    dashboard = reverse("organisation_dashboard", args=[org.slug])
+
+    response = client.post(reverse("set_language"), {"language": "zh-hans", "next": dashboard})
+
+    assert response.status_code == 302
+    assert response.url == dashboard
+    owner.refresh_from_db()
+    assert owner.language == "zh-hans"
+    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "zh-hans"
+    page = client.get(dashboard)
+    assert '<html lang="zh-hans">' in page.content.decode()
+    assert page["Content-Language"] == "zh-hans"
+
+
+def test_the_saved_language_follows_the_user_to_a_new_browser(owner, org):
+    owner.language = "zh-hans"
+    owner.save()
+    browser = Client()  # no language cookie, an English-speaking browser
+    browser.force_login(owner)
+
+    page = browser.get(reverse("members", args=[org.slug]), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+
+    assert '<html lang="zh-hans">' in page.content.decode()
+
+
+def test_switching_back_to_english(client_for, owner, org):
+    owner.language = "zh-hans"
+    owner.save()
+    client = client_for(owner)
+
+    client.post(reverse("set_language"), {"language": "en"})
+
+    owner.refresh_from_db()
+    assert owner.language == "en"
+    assert '<html lang="en">' in client.get(reverse("members", args=[org.slug])).content.decode()
+
+
+def test_an_unknown_language_falls_back_to_the_default(client_for, owner):
+    response = client_for(owner).post(reverse("set_language"), {"language": "klingon"})
+
+    owner.refresh_from_db()
+    assert owner.language == "en"
+    assert response.url == reverse("dashboard")
+
+
+def test_anonymous_visitors_switch_by_cookie(client, db):
+    response = client.post(reverse("set_language"), {"language": "zh-hans", "next": reverse("login")})
+
+    assert response.url == reverse("login")
+    assert '<html lang="zh-hans">' in client.get(reverse("login")).content.decode()
+
+
+def test_an_offsite_next_is_ignored(client, db):
+    response = client.post(reverse("set_language"), {"language": "zh-hans", "next": "https://evil.test/"})
+
+    assert response.url == reverse("dashboard")
+
+
+def test_language_switch_needs_post(client, db):
+    assert client.get(reverse("set_language")).status_code == 405

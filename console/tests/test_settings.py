@@ -1,0 +1,101 @@
+"""Settings from the environment: production mode is `check --deploy` clean and refuses to start half-configured."""
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from console.env import ConfigError, env_bool, env_int, env_list
+
+REPO = Path(__file__).resolve().parents[2]
+# Only these pass from the test run into the subprocess: settings are exactly what each test gives.
+_KEEP = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "PYTHONPATH")
+
+
+def _manage(tmp_path, *args, **env):
+    base = {k: os.environ[k] for k in _KEEP if k in os.environ}
+    base.update(VAR_DIR=str(tmp_path / "var"), DJANGO_SETTINGS_MODULE="console.settings", **env)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], env=base, cwd=REPO, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_production_settings_pass_check_deploy(tmp_path):
+    result = _manage(
+        tmp_path, "check", "--deploy", "--fail-level", "WARNING",
+        DEBUG="0", SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS="console.example.com",
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_production_without_secret_key_refuses_to_start(tmp_path):
+    result = _manage(tmp_path, "check", DEBUG="0", ALLOWED_HOSTS="console.example.com")
+
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
+    assert not (tmp_path / "var" / "dev-secret-key").exists(), "no development key is made in production"
+
+
+def test_production_without_allowed_hosts_refuses_to_start(tmp_path):
+    result = _manage(tmp_path, "check", DEBUG="0", SECRET_KEY=secrets.token_urlsafe(50))
+
+    assert result.returncode != 0
+    assert "ALLOWED_HOSTS must be set when DEBUG is off" in result.stderr
+
+
+def test_a_bad_boolean_fails_loudly_naming_the_variable(tmp_path):
+    result = _manage(tmp_path, "check", DEBUG="maybe")
+
+    assert result.returncode != 0
+    assert "DEBUG must be a boolean" in result.stderr
+    assert "'maybe'" in result.stderr
+
+
+# ------------------------------------------------------------------ typed helpers (in process)
+
+
+@pytest.mark.parametrize("raw, value", [("1", True), ("TRUE", True), (" yes ", True), ("on", True),
+                                        ("0", False), ("false", False), ("No", False), ("off", False), ("", False)])
+def test_env_bool_reads_the_usual_spellings(monkeypatch, raw, value):
+    monkeypatch.setenv("SOME_FLAG", raw)
+
+    assert env_bool("SOME_FLAG", not value) is value
+
+
+def test_env_bool_uses_the_default_when_unset(monkeypatch):
+    monkeypatch.delenv("SOME_FLAG", raising=False)
+
+    assert env_bool("SOME_FLAG", True) is True
+    assert env_bool("SOME_FLAG", False) is False
+
+
+def test_env_bool_refuses_anything_else(monkeypatch):
+    monkeypatch.setenv("SOME_FLAG", "maybe")
+
+    with pytest.raises(ConfigError, match="SOME_FLAG must be a boolean"):
+        env_bool("SOME_FLAG")
+
+
+def test_env_int_refuses_a_non_number_naming_it(monkeypatch):
+    monkeypatch.setenv("SOME_NUMBER", "ten")
+
+    with pytest.raises(ConfigError, match="SOME_NUMBER must be an integer, got 'ten'"):
+        env_int("SOME_NUMBER", 1)
+
+
+def test_env_int_reads_a_number_and_defaults_when_blank(monkeypatch):
+    monkeypatch.setenv("SOME_NUMBER", "42")
+    assert env_int("SOME_NUMBER", 1) == 42
+    monkeypatch.setenv("SOME_NUMBER", " ")
+    assert env_int("SOME_NUMBER", 7) == 7
+
+
+def test_env_list_splits_and_trims(monkeypatch):
+    monkeypatch.setenv("SOME_LIST", " a.example , b.example,, ")
+
+    assert env_list("SOME_LIST") == ["a.example", "b.example"]

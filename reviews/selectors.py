@@ -1,0 +1,211 @@
+"""Reads for reviewers: the queue, one version under review, its diff, history and thread."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from console.models import AuditEvent, Membership
+from hosts.models import Host
+from programs.models import Category, MiniProgram, Version
+from reviews.diff import VersionDiff, version_diff
+from reviews.models import AutoApprovalEvaluation, RejectionReason, ReviewClaim, ReviewDecision, ReviewMessage
+
+S = Version.Status
+SORTS = {
+    "due": ("review_due_at", "id"),
+    "risk": ("-risk_score", "review_due_at", "id"),
+    "oldest": ("submitted_at", "id"),
+}
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    q: str = ""  # program name or AppID
+    category: str = ""
+    host: str = ""
+    risk_min: int | None = None
+    risk_max: int | None = None
+    org: str = ""  # organisation name or slug
+    min_age_days: int | None = None  # waiting more than N days
+    expedited: bool = False
+    sort: str = "due"
+
+
+# ---------------------------------------------------------------- who may review what
+
+
+def is_member(user, organisation_id: int) -> bool:
+    return Membership.objects.filter(user=user, organisation_id=organisation_id).exists()
+
+
+def _own_orgs(user):
+    return Membership.objects.filter(user=user).values("organisation_id")
+
+
+def version_for_review(user, version_id: int) -> Version:
+    """A submitted version a reviewer may look at; 404 if never submitted, 403 for their own organisation's."""
+    version = (
+        Version.objects.select_related("program__organisation", "uploaded_by", "review_claim__reviewer")
+        .filter(pk=version_id, submitted_at__isnull=False)
+        .first()
+    )
+    if version is None:
+        raise Http404
+    if is_member(user, version.program.organisation_id):
+        raise PermissionDenied(_("You are a member of %(org)s: another reviewer must review its versions.") % {
+            "org": version.program.organisation.name})
+    return version
+
+
+# ---------------------------------------------------------------- the queue
+
+
+def _host_filter(code: str) -> Q:
+    """Versions that would reach host `code`: first releases (no host named yet), and updates of programs
+    whose current release is approved for that host or for all hosts (an empty host list)."""
+    released = Version.objects.filter(program=OuterRef("program"), status=S.RELEASED)
+    covers = released.filter(Q(approved_hosts=[]) | Q(approved_hosts__icontains=f'"{code}"'))
+    return ~Exists(released) | Exists(covers)
+
+
+def _filtered(versions: QuerySet, filters: QueueFilters, now: datetime) -> QuerySet:
+    if filters.q:
+        versions = versions.filter(Q(program__name__icontains=filters.q) | Q(program__appid__startswith=filters.q))
+    if filters.category:
+        versions = versions.filter(program__categories__code=filters.category)
+    if filters.host:
+        versions = versions.filter(_host_filter(filters.host))
+    if filters.risk_min is not None:
+        versions = versions.filter(risk_score__gte=filters.risk_min)
+    if filters.risk_max is not None:
+        versions = versions.filter(risk_score__lte=filters.risk_max)
+    if filters.org:
+        versions = versions.filter(
+            Q(program__organisation__name__icontains=filters.org) | Q(program__organisation__slug__icontains=filters.org)
+        )
+    if filters.min_age_days is not None:
+        versions = versions.filter(submitted_at__lte=now - timedelta(days=filters.min_age_days))
+    if filters.expedited:
+        versions = versions.filter(expedited=True)
+    return versions
+
+
+def review_queue(*, reviewer, filters: QueueFilters | None = None, now: datetime | None = None) -> QuerySet[Version]:
+    """Versions waiting for a reviewer, never the reviewer's own organisations', due first by default.
+
+    Everything a queue row shows comes from this one query (program, organisation, claim holder);
+    categories come from the submission snapshot, so a page costs the same whatever its size.
+    """
+    filters = filters or QueueFilters()
+    now = now or timezone.now()
+    versions = (
+        Version.objects.filter(status=S.IN_REVIEW, awaiting_developer=False)
+        .exclude(program__organisation_id__in=_own_orgs(reviewer))
+        .select_related("program__organisation", "review_claim__reviewer")
+        .defer("scan_report", "program__description")
+    )
+    versions = _filtered(versions, filters, now)
+    return versions.order_by(*SORTS.get(filters.sort, SORTS["due"]))
+
+
+def next_in_queue(*, reviewer, filters: QueueFilters | None = None, skip: list[int] = ()) -> Version | None:
+    """The first queued version nobody else holds, leaving out `skip` (what the reviewer passed over)."""
+    now = timezone.now()
+    free = Q(review_claim__isnull=True) | Q(review_claim__expires_at__lte=now) | Q(review_claim__reviewer=reviewer)
+    return review_queue(reviewer=reviewer, filters=filters, now=now).filter(free).exclude(pk__in=skip).first()
+
+
+def category_names() -> dict[str, str]:
+    return {c.code: c.name for c in Category.objects.all()}
+
+
+def queue_filter_choices() -> dict:
+    return {
+        "categories": list(Category.objects.filter(active=True).values_list("code", "name")),
+        "hosts": list(Host.objects.filter(active=True).values_list("code", "name")),
+    }
+
+
+# ---------------------------------------------------------------- claims
+
+
+def live_claim(version: Version) -> ReviewClaim | None:
+    claim = ReviewClaim.objects.select_related("reviewer").filter(version=version).first()
+    return claim if claim and claim.is_live else None
+
+
+def claims_held(reviewer) -> QuerySet[ReviewClaim]:
+    return (
+        ReviewClaim.objects.filter(reviewer=reviewer, expires_at__gt=timezone.now())
+        .select_related("version__program")
+        .order_by("expires_at")
+    )
+
+
+# ---------------------------------------------------------------- one version
+
+
+def last_released(program: MiniProgram) -> Version | None:
+    return program.versions.filter(status=S.RELEASED).first()
+
+
+def diff_against_release(version: Version, released: Version | None = None) -> VersionDiff:
+    if released is None:
+        released = last_released(version.program)
+    if released is None or released.pk == version.pk:
+        return version_diff(new_report=version.scan_report, new_metadata=version.submitted_metadata,
+                            first_release=True)
+    return version_diff(
+        new_report=version.scan_report, new_metadata=version.submitted_metadata,
+        old_report=released.scan_report, old_metadata=released.submitted_metadata,
+    )
+
+
+def version_history(version: Version, *, limit: int = 50) -> list[AuditEvent]:
+    """Audit events of the version and of its program, newest first."""
+    events = AuditEvent.objects.filter(
+        Q(target_type="programs.version", target_id=str(version.pk))
+        | Q(target_type="programs.miniprogram", target_id=str(version.program_id))
+    )
+    return list(events.order_by("-created_at")[:limit])
+
+
+def program_decisions(program: MiniProgram) -> QuerySet[ReviewDecision]:
+    """Every decision on every version of the program (dry runs included), newest first."""
+    return (
+        ReviewDecision.objects.filter(version__program=program)
+        .select_related("version", "reviewer")
+        .prefetch_related("reasons")
+        .order_by("-created_at", "-id")
+    )
+
+
+def thread(version: Version) -> QuerySet[ReviewMessage]:
+    return ReviewMessage.objects.filter(version=version).select_related("author").order_by("created_at", "id")
+
+
+def auto_evaluations(version: Version) -> QuerySet[AutoApprovalEvaluation]:
+    return AutoApprovalEvaluation.objects.filter(version=version).order_by("-evaluated_at")
+
+
+def active_reasons() -> QuerySet[RejectionReason]:
+    return RejectionReason.objects.filter(active=True)
+
+
+def released_count(organisation_id: int) -> int:
+    """How many versions the organisation has released (still released or since superseded)."""
+    return Version.objects.filter(
+        program__organisation_id=organisation_id, status__in=[S.RELEASED, S.SUPERSEDED]
+    ).count()
+
+
+def latest_decision(version: Version) -> ReviewDecision | None:
+    return (
+        ReviewDecision.objects.filter(version=version, dry_run=False)
+        .select_related("reviewer").order_by("-created_at", "-id").first()
+    )
