@@ -31,25 +31,92 @@ BOMB_SECONDS, BOMB_MEMORY = 1.0, 100 * MIB
 WORDS = ("order", "user", "cart", "price", "store", "coupon", "item", "list", "detail", "address", "pay", "city")
 
 
+SNIPPETS = (
+    # (weight, template): the shapes page code is mostly made of; requests are a minority.
+    (40, """  on{Name}Tap(event) {{
+    const {{ id, index }} = event.currentTarget.dataset;
+    const list = this.data.{word}List.map((item, i) => ({{ ...item, selected: i === index }}));
+    this.setData({{ {word}List: list, current{Name}: id, loading: false }});
+  }},
+"""),
+    (15, """  open{Name}(id) {{
+    NS.navigateTo({{ url: `/pages/{word}/{word}?id=${{id}}&from={other}` }});
+  }},
+"""),
+    (10, """  // Tell the user the {word} was saved; the toast hides itself.
+  notify{Name}() {{
+    NS.showToast({{ content: '{Name} saved', type: 'success', duration: {number} }});
+  }},
+"""),
+    (15, """  total{Name}(items) {{
+    let sum = 0;
+    for (const item of items) {{
+      if (item.{word} && item.count > 0) sum += item.price * item.count;
+    }}
+    return Math.round(sum * 100) / 100;
+  }},
+"""),
+    (12, """  fetch{Name}(id) {{
+    return api.get(`/v1/{word}/${{id}}`).then((data) => this.setData({{ {word}: data }}));
+  }},
+"""),
+    (3, """  load{Name}(page = 1) {{
+    NS.request({{
+      url: API_BASE + '/v1/{word}/list',
+      data: {{ page, size: {number}, sort: '{other}' }},
+      success: (res) => this.setData({{ {word}List: res.data.items, total: res.data.total }}),
+      fail: () => this.notify{Name}(),
+    }});
+  }},
+"""),
+    (5, """  /**
+   * Keeps the {word} filters in sync with the query string.
+   * Called from onLoad and from the filter sheet.
+   */
+  sync{Name}Filters(query) {{
+    this.setData({{ filters: Object.assign({{}}, this.data.filters, query) }});
+  }},
+"""),
+)
+
+
+API_WRAPPER = """\
+// Every page talks to the server through this wrapper.
+const BASE = 'https://api.example.com';
+
+function call(method, path, data) {
+  return new Promise((resolve, reject) => {
+    my.request({
+      url: BASE + path,
+      method,
+      data,
+      success: (res) => resolve(res.data),
+      fail: reject,
+    });
+  });
+}
+
+module.exports = {
+  get: (path, data) => call('GET', path, data),
+  post: (path, data) => call('POST', path, data),
+};
+"""
+
+
 def synthetic_js(rng: random.Random, size: int, namespace: str) -> str:
-    """Readable app-like code: functions, comments, strings, requests."""
-    parts, total = [], 0
+    """Readable page code: handlers, navigation, toasts, arithmetic, API wrapper calls, a few direct requests."""
+    weights = [weight for weight, _ in SNIPPETS]
+    parts = ["const api = require('../../utils/api.js');\nconst API_BASE = 'https://api.example.com';\n\n"
+             "Page({\n  data: { loading: true, filters: {} },\n"]
+    total = len(parts[0])
     while total < size:
-        name = rng.choice(WORDS) + rng.choice(WORDS).title() + str(rng.randrange(1000))
-        chunk = (
-            f"// Loads the {name} section and keeps it in the page data.\n"
-            f"function {name}(options) {{\n"
-            f"  const query = {{ page: options.page || 1, size: {rng.randrange(10, 50)}, sort: '{rng.choice(WORDS)}' }};\n"
-            f"  {namespace}.request({{\n"
-            f"    url: 'https://api.example.com/v1/{rng.choice(WORDS)}/' + query.page,\n"
-            f"    data: query,\n"
-            f"    success: (res) => this.setData({{ {rng.choice(WORDS)}: res.data.items, total: res.data.total }}),\n"
-            f"  }});\n"
-            f"  return `{rng.choice(WORDS)}-${{query.page}}`;\n"
-            f"}}\n\n"
-        )
+        template = rng.choices([snippet for _, snippet in SNIPPETS], weights)[0]
+        word, other = rng.choice(WORDS), rng.choice(WORDS)
+        chunk = template.format(Name=word.title() + str(rng.randrange(100)), word=word, other=other,
+                                number=rng.randrange(10, 60)).replace("NS", namespace)
         parts.append(chunk)
         total += len(chunk)
+    parts.append("});\n")
     return "".join(parts)
 
 
@@ -73,6 +140,7 @@ def realistic_package(total_bytes: int, seed: int = 1) -> bytes:
         for i in range(4)]}}
     files["app.json"] = json.dumps(app).encode()
     files["app.js"] = synthetic_js(rng, 4000, "my").encode()
+    files["utils/api.js"] = API_WRAPPER.encode()
     per_page_js = int(total_bytes * 0.30 / pages_count)
     per_page_markup = int(total_bytes * 0.10 / pages_count)
     for page in pages:

@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from console import apis
 from console.views import accounts, invitations, notifications, organisations
 from programs import urls as program_urls
+from reviews import urls as review_urls
 
 admin.site.site_header = "Mini-program console administration"
 admin.site.site_title = "Console admin"
@@ -64,6 +65,7 @@ api_v1_patterns = [
     path("me/", apis.MeApi.as_view(), name="api_me"),
     path("orgs/<slug:org_slug>/audit/", apis.AuditEventListApi.as_view(), name="api_audit_events"),
     *program_urls.api_patterns,
+    *review_urls.api_patterns,
 ]
 
 urlpatterns = [
@@ -75,6 +77,7 @@ urlpatterns = [
     path("invitations/<str:token>/", invitations.invitation_accept_page, name="invitation_accept"),
     path("notifications/", include(notification_patterns)),
     *program_urls.portal_patterns,
+    path("reviews/", include(review_urls.portal_patterns)),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1_patterns)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),

@@ -78,6 +78,8 @@ class ProgramListApi(ScopedOrganisationMixin, APIView):
         if slug:
             return self.membership_for(slug)
         memberships = list(self.reachable_memberships().select_related("organisation"))
+        if not memberships:
+            raise ValidationError({"organisation": ["You belong to no organisation; create one first."]})
         if len(memberships) != 1:
             raise ValidationError({"organisation": ["Name the organisation (its slug): you belong to several."]})
         self.check_scope(memberships[0])

@@ -57,6 +57,8 @@ def normalise_domain(kind: str, entry: str) -> str:
         port = parts.port
     except ValueError:
         raise ValidationError(_("“%(entry)s” has an invalid port.") % {"entry": entry}) from None
+    if port == 443:  # the default port of https and wss: the same server as without it
+        port = None
     return f"{scheme}://{host}{f':{port}' if port else ''}"
 
 

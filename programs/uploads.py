@@ -34,6 +34,7 @@ class HashedUploadedFile(UploadedFile):
 class UploadLimitState:
     max_bytes: int
     exceeded: bool = False
+    received: int = 0  # over every file of the request, so that many files cannot each take the limit
 
 
 class HashingFileUploadHandler(FileUploadHandler):
@@ -53,7 +54,8 @@ class HashingFileUploadHandler(FileUploadHandler):
 
     def receive_data_chunk(self, raw_data, start):
         self.size += len(raw_data)
-        if self.size > self.limit.max_bytes:
+        self.limit.received += len(raw_data)
+        if self.limit.received > self.limit.max_bytes:
             self.limit.exceeded = True
             self.file.close()
             raise StopUpload(connection_reset=True)

@@ -101,7 +101,11 @@ class ReviewMessage(models.Model):
     version = models.ForeignKey(Version, on_delete=models.CASCADE, related_name="review_messages")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     from_reviewer = models.BooleanField(default=False)
-    body = models.TextField(_("message"), max_length=4000)
+    body = models.TextField(_("message"), max_length=4000, blank=True)
+    decision = models.ForeignKey(
+        ReviewDecision, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages",
+        help_text=_("Set when the message carries a reviewer's decision (its reasons are shown with it)."),
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

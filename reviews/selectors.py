@@ -186,7 +186,11 @@ def program_decisions(program: MiniProgram) -> QuerySet[ReviewDecision]:
 
 
 def thread(version: Version) -> QuerySet[ReviewMessage]:
-    return ReviewMessage.objects.filter(version=version).select_related("author").order_by("created_at", "id")
+    return (
+        ReviewMessage.objects.filter(version=version)
+        .select_related("author", "decision").prefetch_related("decision__reasons")
+        .order_by("created_at", "id")
+    )
 
 
 def auto_evaluations(version: Version) -> QuerySet[AutoApprovalEvaluation]:
@@ -204,8 +208,9 @@ def released_count(organisation_id: int) -> int:
     ).count()
 
 
-def latest_decision(version: Version) -> ReviewDecision | None:
-    return (
-        ReviewDecision.objects.filter(version=version, dry_run=False)
-        .select_related("reviewer").order_by("-created_at", "-id").first()
-    )
+def latest_decision(version: Version, *, since: datetime | None = None) -> ReviewDecision | None:
+    """The last real decision on the version (dry runs aside), optionally only since a moment (its submission)."""
+    decisions = ReviewDecision.objects.filter(version=version, dry_run=False)
+    if since is not None:
+        decisions = decisions.filter(created_at__gte=since)
+    return decisions.select_related("reviewer").order_by("-created_at", "-id").first()

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from console.models import NotificationEvent, WebhookDelivery
+from console.notify.webhooks import private_targets_allowed
 
 
 class WebhookEndpointForm(forms.Form):
@@ -17,6 +18,15 @@ class WebhookEndpointForm(forms.Form):
         label=_("Events"), choices=NotificationEvent.choices, widget=forms.CheckboxSelectMultiple,
         initial=NotificationEvent.values,
     )
+
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if private_targets_allowed():
+            self.fields["url"].help_text = _(
+                "HTTPS only (in development, plain http to 127.0.0.1 or localhost works too). "
+                "We POST JSON here, signed with the endpoint's secret."
+            )
 
 
 class NotificationPreferenceForm(forms.Form):

@@ -264,7 +264,11 @@ def _transition_to(delivery: WebhookDelivery, status: str, **fields) -> bool:
 
 def _record(delivery: WebhookDelivery, outcome: _Outcome) -> int | None:
     Status = WebhookDelivery.Status
-    fields = {"response_code": outcome.code, "response_body": outcome.body, "error": outcome.error}
+    entry = {"attempt": delivery.attempts, "at": timezone.now().isoformat(), "code": outcome.code,
+             "error": outcome.error[:300]}
+    fields = {"response_code": outcome.code, "response_body": outcome.body, "error": outcome.error,
+              # safe to rewrite whole: the attempt claim makes this worker the only writer
+              "attempt_log": [*delivery.attempt_log, entry]}
     if outcome.ok:
         _transition_to(delivery, Status.SUCCEEDED, delivered_at=timezone.now(), **fields)
         return None

@@ -1,6 +1,7 @@
 """Sign-in by email with a rate limit (/accounts/login/) and sign-out (/accounts/logout/)."""
 
 import itertools
+import os
 
 import pytest
 from django.test import Client
@@ -74,6 +75,11 @@ def test_logout_by_get_is_not_allowed(client_for, owner):
 @pytest.fixture
 def small_limit(settings):
     settings.LOGIN_RATE_LIMIT = (3, 60)
+    if os.environ.get("PYTEST_XDIST_WORKER") and "redis" in settings.CACHES["default"]["BACKEND"].lower():
+        # Every test's cache.clear() (root conftest) flushes the one shared Redis database, so under xdist
+        # another worker can wipe the counters mid-test. Serial runs keep testing against Redis itself.
+        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                                       "LOCATION": "login-rate-limit-tests"}}
 
 
 def _fail(client, email, times):
@@ -130,6 +136,27 @@ def test_one_address_trying_many_emails_is_limited_at_three_times_the_limit(web,
 def test_attempts_below_the_limit_still_sign_in(web, owner, small_limit):
     _fail(web, "owner@acme.test", 2)
 
+    response = web.post(LOGIN, {"username": "owner@acme.test", "password": PASSWORD})
+
+    assert response.status_code == 302
+
+
+def test_successful_sign_ins_do_not_use_up_the_limit(owner, small_limit):
+    for n in range(5):
+        client = Client(REMOTE_ADDR=f"10.3.3.{n}")
+        assert client.post(LOGIN, {"username": "owner@acme.test", "password": PASSWORD}).status_code == 302
+
+    response = Client(REMOTE_ADDR="10.3.3.9").post(LOGIN, {"username": "owner@acme.test", "password": PASSWORD})
+
+    assert response.status_code == 302
+
+
+def test_a_successful_sign_in_clears_earlier_failures_of_that_email(web, owner, small_limit):
+    _fail(web, "owner@acme.test", 2)
+    assert web.post(LOGIN, {"username": "owner@acme.test", "password": PASSWORD}).status_code == 302
+    web.post(reverse("logout"))
+
+    _fail(web, "owner@acme.test", 2)
     response = web.post(LOGIN, {"username": "owner@acme.test", "password": PASSWORD})
 
     assert response.status_code == 302

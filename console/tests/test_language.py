@@ -1,5 +1,6 @@
 """The language switch (/accounts/language/): stored on the account and in a cookie."""
 
+import pytest
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
@@ -67,3 +68,14 @@ def test_an_offsite_next_is_ignored(client, db):
 
 def test_language_switch_needs_post(client, db):
     assert client.get(reverse("set_language")).status_code == 405
+
+
+@pytest.mark.xfail(reason="no compiled zh_Hans catalog yet: there is no locale/ folder (issue 2, item 7)")
+def test_chinese_pages_are_translated(client_for, owner, org):
+    owner.language = "zh-hans"
+    owner.save()
+
+    html = client_for(owner).get(reverse("members", args=[org.slug])).content.decode()
+
+    assert ">Members</a>" not in html
+    assert ">Audit log</a>" not in html

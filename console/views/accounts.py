@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from console.forms import EmailAuthenticationForm, SignUpForm
-from console.ratelimit import client_ip, rate_limit_exceeded
+from console.ratelimit import client_ip, rate_limit_exceeded, rate_limit_reset
 from console.services import user_sign_up
 
 
@@ -56,6 +56,11 @@ class RateLimitedLoginView(auth_views.LoginView):
             context = self.get_context_data(form=form, rate_limited=True)
             return self.render_to_response(context, status=429)
         return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        # The limit is on failed attempts: signing in clears the email's count (not the address's).
+        rate_limit_reset(f"login-email:{form.cleaned_data['username']}")
+        return super().form_valid(form)
 
 
 @require_POST

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.dateparse import parse_datetime
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -130,6 +131,7 @@ def webhook_detail(request, membership, endpoint_id):
     page = Paginator(deliveries, 20).get_page(request.GET.get("page"))
     for delivery in page.object_list:
         delivery.pretty_payload = json.dumps(delivery.payload, indent=2, ensure_ascii=False, sort_keys=True)
+        delivery.attempt_rows = [{**a, "at": parse_datetime(a["at"])} for a in delivery.attempt_log]
     context = {
         "membership": membership, "endpoint": endpoint, "form": form, "filters": filters, "page": page,
         "max_attempts": MAX_ATTEMPTS,

@@ -1,31 +1,31 @@
 """Code risks: eval and its relatives, dynamic or remote code loading, minified or obfuscated blobs.
 
-Each pattern is anchored on a literal (`eval`, `Function`, `require` ...) so the regex engine skips
-straight to it; only candidates in code (see `jssource.Script.context`) become findings.
+Every risky construct is a call, so it ends with `(`. Searching the *reversed* text for `(`
+followed by a reversed name (`(lave`, `(eriuqer` ...) turns seven searches into one whose pattern
+starts with a literal, which the regex engine finds at memory speed (a pattern starting with an
+alternation would be tried at every position instead). Only candidates in code (see
+`jssource.Script.context`) become findings.
 """
 
 from __future__ import annotations
 
 import posixpath
 import re
+from dataclasses import dataclass
 
 from .findings import Finding
 from .jssource import Script, follows_identifier
 from .package import Package
 
-# (substring that must be present, kind, pattern)
-_PATTERNS = [
-    ("eval", "eval", re.compile(r"eval\s*\(")),
-    ("setTimeout", "timer", re.compile(r"setTimeout\s*\(\s*['\"`]")),
-    ("setInterval", "timer", re.compile(r"setInterval\s*\(\s*['\"`]")),
-    ("Function", "function", re.compile(r"Function\s*\(")),
-    ("require", "loader", re.compile(r"require\s*\(")),
-    ("import", "loader", re.compile(r"import\s*\(")),
-    ("importScripts", "scripts", re.compile(r"importScripts\s*\(")),
-    ("ubpackage", "subpackage", re.compile(r"(?:load|preload)Sub[pP]ackage\s*\(")),
-]
+CALL_KINDS = {
+    "eval": "eval", "setTimeout": "timer", "setInterval": "timer", "Function": "function", "require": "loader",
+    "import": "loader", "importScripts": "scripts", "Subpackage": "subpackage", "SubPackage": "subpackage",
+}
+_REVERSED_CALLS = re.compile(r"\(\s*(" + "|".join(sorted((name[::-1] for name in CALL_KINDS), key=len, reverse=True))
+                             + ")")
 _GLOBAL_OBJECT_BEFORE = re.compile(r"\b(?:window|globalThis|self|global)\s*\.\s*$")
 _DEFINITION_BEFORE = re.compile(r"\bfunction\s*$")
+_QUOTE = re.compile(r"\s*['\"`]")
 _STATIC_ARGUMENT = re.compile(
     r"""\s*(?:'(?P<sq>[^'\\\n]*(?:\\.[^'\\\n]*)*)'|"(?P<dq>[^"\\\n]*(?:\\.[^"\\\n]*)*)"|`(?P<tq>[^`\\]*(?:\\.[^`\\]*)*)`)\s*[,)]""")
 _REMOTE = re.compile(r"""['"`]\s*(?:https?:)?//""")
@@ -35,76 +35,97 @@ ARGUMENT_CHARS = 300
 MINIFIED_MIN_CHARS = 2048
 MINIFIED_LINE_CHARS = 1000
 MINIFIED_MAX_WHITESPACE = 0.08
+LONG_AVERAGE_LINE = 200
 _OBFUSCATED_NAME = re.compile(r"\b_0x[0-9a-f]{4,6}\b")
 OBFUSCATED_MIN_NAMES = 20
 OBFUSCATED_ESCAPE_DENSITY = 1 / 50  # one `\x` escape per 50 characters
 _SOURCE_MAP = re.compile(r"[#@]\s*sourceMappingURL\s*=\s*(\S+)")
 
 
+@dataclass(frozen=True)
+class Call:
+    """A call of a risky name: where the name starts and where its arguments start."""
+
+    name: str
+    start: int
+    arguments: int
+
+    @property
+    def kind(self) -> str:
+        return CALL_KINDS[self.name]
+
+
 def check_code(scripts: list[Script], package: Package) -> list[Finding]:
     findings = []
     for script in scripts:
-        for hint, kind, pattern in _PATTERNS:
-            if hint in script.text:
-                findings += _pattern_findings(script, kind, pattern)
+        for call in risky_calls(script.text):
+            if _is_call_in_code(script, call):
+                finding = _classify(script, call)
+                if finding is not None:
+                    findings.append(finding)
         blob = _blob_finding(script, package)
         if blob is not None:
             findings.append(blob)
     return findings
 
 
-def _pattern_findings(script: Script, kind: str, pattern: re.Pattern) -> list[Finding]:
-    findings = []
-    for match in pattern.finditer(script.text):
-        if _is_call_in_code(script, kind, match.start()):
-            finding = _classify(script, kind, match)
-            if finding is not None:
-                findings.append(finding)
-    return findings
+def risky_calls(text: str) -> list[Call]:
+    """Every `name(` / `name (` of CALL_KINDS, in source order."""
+    reversed_text, size = text[::-1], len(text)
+    calls = []
+    for match in _REVERSED_CALLS.finditer(reversed_text):
+        name = match.group(1)[::-1]
+        calls.append(Call(name, size - match.end(1), size - match.start()))
+    calls.reverse()
+    return calls
 
 
-def _is_call_in_code(script: Script, kind: str, offset: int) -> bool:
+def _is_call_in_code(script: Script, call: Call) -> bool:
     """A call of the global function itself (not `myeval(`, `obj.require(`), outside comments/strings."""
-    text = script.text
-    if kind == "eval" and offset and text[offset - 1] == ".":
+    text, offset = script.text, call.start
+    if call.kind == "eval" and offset and text[offset - 1] == ".":
         if not _GLOBAL_OBJECT_BEFORE.search(text, max(0, offset - 24), offset):
             return False
-    elif kind != "subpackage" and follows_identifier(text, offset):
+    elif call.kind == "subpackage":
+        if text[max(0, offset - 4):offset].lower() != "load":  # loadSubpackage, preloadSubpackage
+            return False
+    elif follows_identifier(text, offset):
         return False
     return script.is_code(offset)
 
 
-def _classify(script: Script, kind: str, match: re.Match) -> Finding | None:
-    offset = match.start()
+def _classify(script: Script, call: Call) -> Finding | None:
+    kind, offset = call.kind, call.start
     if kind == "eval":
         return script.finding("code.eval", "eval() executes a string as code.", offset)
     if kind == "timer":
-        return script.finding("code.eval", "A string passed to setTimeout/setInterval is executed as code.", offset)
+        if not _QUOTE.match(script.text, call.arguments):
+            return None
+        return script.finding("code.eval", f"A string passed to {call.name} is executed as code.", offset)
     if kind == "function":
         return script.finding("code.new_function", "Function(...) builds code from a string.", offset)
-    arguments = _arguments(script.text, match.end())
+    arguments = _arguments(script.text, call.arguments)
     if kind == "subpackage":
         return _remote(script, offset, "loads a subpackage from a remote URL") if _REMOTE.search(arguments) else None
     if kind == "scripts":
         if _REMOTE.search(arguments):
             return _remote(script, offset, "imports remote scripts")
         return script.finding("code.dynamic_load", "importScripts() loads code at runtime.", offset)
-    return _loader_finding(script, match)
+    return _loader_finding(script, call)
 
 
-def _loader_finding(script: Script, match: re.Match) -> Finding | None:
+def _loader_finding(script: Script, call: Call) -> Finding | None:
     """`require('./x')` is fine; a computed name is dynamic; a URL is remote; a definition is neither."""
-    offset, text = match.start(), script.text
+    offset, text = call.start, script.text
     if _DEFINITION_BEFORE.search(text, max(0, offset - 20), offset):
         return None
-    literal = _STATIC_ARGUMENT.match(text, match.end())
+    literal = _STATIC_ARGUMENT.match(text, call.arguments)
     value = literal.group(literal.lastgroup) if literal else ""
     if literal and _REMOTE_VALUE.match(value):
         return _remote(script, offset, "loads code from a URL")
     if literal and not (literal.lastgroup == "tq" and "${" in value):
         return None
-    name = match.group().split("(")[0].strip()
-    return script.finding("code.dynamic_load", f"{name}() of a computed module name.", offset)
+    return script.finding("code.dynamic_load", f"{call.name}() of a computed module name.", offset)
 
 
 def _arguments(text: str, start: int) -> str:
@@ -122,20 +143,39 @@ def _blob_finding(script: Script, package: Package) -> Finding | None:
     text = script.text
     if len(text) < MINIFIED_MIN_CHARS:
         return None
-    names = len(_OBFUSCATED_NAME.findall(text)) if "_0x" in text else 0
-    if names >= OBFUSCATED_MIN_NAMES or text.count("\\x") > len(text) * OBFUSCATED_ESCAPE_DENSITY:
+    long_lines = len(text) / (text.count("\n") + 1) >= LONG_AVERAGE_LINE or _has_long_line(text)
+    if _is_obfuscated(text, long_lines):
         return script.finding("code.obfuscated", f"{script.name} looks machine-obfuscated.", 0)
-    if _is_minified(text) and not _has_source_map(script, package):
+    if long_lines and _little_whitespace(text) and not _has_source_map(script, package):
         return script.finding("code.minified", f"{script.name} is minified and has no source map in the package.", 0)
     return None
 
 
-def _is_minified(text: str) -> bool:
-    """Little whitespace and at least one very long line (whitespace is counted first: it is cheaper)."""
-    whitespace = text.count(" ") + text.count("\n") + text.count("\t")
-    if whitespace >= len(text) * MINIFIED_MAX_WHITESPACE:
+def _has_long_line(text: str) -> bool:
+    """Any line of MINIFIED_LINE_CHARS or more: some window of that width holds no newline.
+
+    Jumping to the last newline of each window visits about len/width windows, not every line.
+    """
+    start = 0
+    while start + MINIFIED_LINE_CHARS <= len(text):
+        newline = text.rfind("\n", start, start + MINIFIED_LINE_CHARS)
+        if newline < 0:
+            return True
+        start = newline + 1
+    return False
+
+
+def _is_obfuscated(text: str, long_lines: bool) -> bool:
+    """Obfuscators emit compact output, so only files with long lines are examined."""
+    if not long_lines:
         return False
-    return max(map(len, text.split("\n"))) >= MINIFIED_LINE_CHARS
+    if "_0x" in text and len(_OBFUSCATED_NAME.findall(text)) >= OBFUSCATED_MIN_NAMES:
+        return True
+    return text.count("\\x") > len(text) * OBFUSCATED_ESCAPE_DENSITY
+
+
+def _little_whitespace(text: str) -> bool:
+    return text.count(" ") + text.count("\n") + text.count("\t") < len(text) * MINIFIED_MAX_WHITESPACE
 
 
 def _has_source_map(script: Script, package: Package) -> bool:

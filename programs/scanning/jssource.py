@@ -14,6 +14,7 @@ code, and a `/` starts a regex literal only after an operator or `return`/`typeo
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 
 from .codes import new_finding
@@ -33,7 +34,6 @@ _LINE_TOKENS = re.compile(
     """,
     re.VERBOSE,
 )
-_NOT_PLAIN = ("'", '"', "`", "/")
 
 
 class Script:
@@ -42,10 +42,21 @@ class Script:
     def __init__(self, name: str, text: str) -> None:
         self.name = name
         self.text = text
-        self._blocks: list[tuple[int, int]] | None = None
+        self._blocks: list[tuple[int, int]] = []  # block comments found so far, in order
         self._block_starts: list[int] = []
+        self._blocks_scanned = 0  # block comments are known up to this offset
         self._lines: dict[int, list[tuple[int, int, str]]] = {}
         self._line_cursor = (0, 1)  # (offset, line) of the last position asked for
+
+    def api_uses(self, namespace: str, names: frozenset[str]) -> list[tuple[int, str, int]]:
+        """(start, name, end) of each `namespace.name` access for `names`, e.g. `wx.request`.
+
+        The pattern starts with the namespace literal, so the regex engine jumps between
+        occurrences; callers still ask `is_code` for the matches they use.
+        """
+        pattern = _member_pattern(namespace, names)
+        return [(match.start(), match.group(1), match.end()) for match in pattern.finditer(self.text)
+                if not follows_identifier(self.text, match.start())]
 
     # --- positions -------------------------------------------------------------------------------
 
@@ -70,7 +81,8 @@ class Script:
         if self._in_block_comment(offset):
             return COMMENT
         line_start = self.text.rfind("\n", 0, offset) + 1
-        if not any(char in self.text[line_start:offset] for char in _NOT_PLAIN):
+        before = self.text[line_start:offset]
+        if "'" not in before and '"' not in before and "`" not in before and "/" not in before:
             return CODE
         return self._line_context(line_start, offset)
 
@@ -101,25 +113,33 @@ class Script:
         return tokens
 
     def _in_block_comment(self, offset: int) -> bool:
-        if self._blocks is None:
-            self._blocks = self._find_block_comments()
-            self._block_starts = [start for start, _ in self._blocks]
+        self._scan_block_comments(offset)
         index = bisect.bisect_right(self._block_starts, offset) - 1
         return index >= 0 and offset < self._blocks[index][1]
 
-    def _find_block_comments(self) -> list[tuple[int, int]]:
-        """`/* ... */` spans whose opening is code (so `'src/**/*.js'` opens nothing)."""
-        blocks, position = [], 0
-        while (start := self.text.find("/*", position)) >= 0:
+    def _scan_block_comments(self, until: int) -> None:
+        """Find `/* ... */` spans opening before `until`, continuing where the last call stopped.
+
+        A `/*` only opens a comment where it is itself code (so `'src/**/*.js'` opens nothing).
+        """
+        position = self._blocks_scanned
+        while position <= until and (start := self.text.find("/*", position, until + 1)) >= 0:
             token = self._token_at(self.text.rfind("\n", 0, start) + 1, start)
             if token is not None and token[0] != start:
                 position = start + 2
                 continue
             end = self.text.find("*/", start + 2)
             end = len(self.text) if end < 0 else end + 2
-            blocks.append((start, end))
+            self._blocks.append((start, end))
+            self._block_starts.append(start)
             position = end
-        return blocks
+        self._blocks_scanned = max(self._blocks_scanned, position, until + 1)
+
+
+@functools.lru_cache(maxsize=16)
+def _member_pattern(namespace: str, names: frozenset[str]) -> re.Pattern:
+    alternatives = "|".join(sorted(map(re.escape, names), key=len, reverse=True))
+    return re.compile(re.escape(namespace) + r"\s*\.\s*(" + alternatives + r")(?![\w$])")
 
 
 def follows_identifier(text: str, offset: int) -> bool:

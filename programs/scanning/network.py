@@ -21,6 +21,7 @@ from .jssource import STRING, Script, follows_identifier
 
 API_KINDS = {"request": "request", "httpRequest": "request", "uploadFile": "upload", "downloadFile": "download",
              "connectSocket": "socket"}
+_API_NAMES = frozenset(API_KINDS)
 SECURE_SCHEMES = {"request": "https", "upload": "https", "download": "https", "socket": "wss"}
 INSECURE_SCHEMES = frozenset({"http", "ws"})
 URL_SCHEMES = ("https", "http", "wss", "ws")
@@ -30,7 +31,7 @@ NOT_SERVERS = frozenset({"www.w3.org", "w3.org", "xmlns.com", "purl.org", "ns.ad
 URL_KEY_SEARCH_CHARS = 1000
 BINDING_LOOKBACK_CHARS = 200
 
-_CALLS = {ns: re.compile(ns + r"\s*\.\s*(" + "|".join(API_KINDS) + r")\s*\(") for ns in NAMESPACES}
+_OPEN_PARENTHESIS = re.compile(r"\s*\(")
 _URL_KEY = re.compile(r"url\s*(:|(?=[,}]))")
 _AUTHORITY = re.compile(r"://([^\s/'\"`?#\\<>(){}$]*)")
 _OPERAND = re.compile(
@@ -40,6 +41,7 @@ _PLUS = re.compile(r"\s*\+(?![+=])")
 _EXPRESSION_END = re.compile(r"\s*[,})\];]")
 _PLACEHOLDER = re.compile(r"\$\{\s*([^}]*?)\s*\}")
 _NAME_EXPRESSION = re.compile(r"[A-Za-z_$][\w$]*(?:\s*\.\s*[A-Za-z_$][\w$]*)*")
+_AUTHORITY_ENDED = re.compile(r"://[^/?#]*[/?#]")
 _HOST_ONLY = re.compile(r"^[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?::\d+)?$")
 _ESCAPES = {"\\/": "/", "\\'": "'", '\\"': '"'}
 
@@ -102,8 +104,9 @@ def check_network(scripts: list[Script], dialect: Dialect | None, config: ScanCo
     result = NetworkResult()
     for script in scripts:
         result.findings += _call_findings(script, dialect, resolver, checker)
-    hosts = {str(target) for found in literals.values() for literal in found
-             if (target := parse_netloc(literal.netloc)) and "." in target.host and target.host not in NOT_SERVERS}
+    netlocs = {literal.netloc for found in literals.values() for literal in found}
+    hosts = {str(target) for netloc in netlocs
+             if (target := parse_netloc(netloc)) and "." in target.host and target.host not in NOT_SERVERS}
     result.domains = sorted(hosts)
     return result
 
@@ -161,17 +164,18 @@ def _merged(tables) -> Constants:
 
 def _call_findings(script: Script, dialect: Dialect | None, resolver: _Resolver,
                    checker: _UrlChecker) -> list[Finding]:
-    patterns = [_CALLS[dialect.namespace]] if dialect else list(_CALLS.values())
-    calls = sorted((match for pattern in patterns for match in pattern.finditer(script.text)), key=lambda m: m.start())
+    namespaces = [dialect.namespace] if dialect else NAMESPACES
+    calls = sorted(use for namespace in namespaces for use in script.api_uses(namespace, _API_NAMES))
     findings = []
-    for index, call in enumerate(calls):
-        if follows_identifier(script.text, call.start()) or not script.is_code(call.start()):
+    for index, (offset, name, name_end) in enumerate(calls):
+        opening = _OPEN_PARENTHESIS.match(script.text, name_end)
+        if opening is None or not script.is_code(offset):
             continue
-        limit = calls[index + 1].start() if index + 1 < len(calls) else len(script.text)
-        resolved = _call_url(script, call.end(), min(limit, call.end() + URL_KEY_SEARCH_CHARS), resolver)
+        limit = calls[index + 1][0] if index + 1 < len(calls) else len(script.text)
+        resolved = _call_url(script, opening.end(), min(limit, opening.end() + URL_KEY_SEARCH_CHARS), resolver)
         if resolved is not None:
-            kind = API_KINDS[call.group(1)]
-            findings += [script.finding(code, message, call.start()) for code, message in checker.check(kind, resolved)]
+            findings += [script.finding(code, message, offset)
+                         for code, message in checker.check(API_KINDS[name], resolved)]
     return findings
 
 
@@ -233,14 +237,15 @@ def _last_name(expression: str) -> str:
 
 
 def _unescape(value: str) -> str:
+    if "\\" not in value:
+        return value
     for escaped, plain in _ESCAPES.items():
         value = value.replace(escaped, plain)
     return value
 
 
 def _host_known(value: str) -> bool:
-    _, separator, rest = value.partition("://")
-    return bool(separator) and any(char in rest for char in "/?#")
+    return _AUTHORITY_ENDED.search(value) is not None
 
 
 class _UrlChecker:

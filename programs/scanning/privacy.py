@@ -17,7 +17,7 @@ from .appjson import AppManifest
 from .codes import new_finding
 from .dialects import Dialect
 from .findings import Finding
-from .jssource import Script, follows_identifier
+from .jssource import Script
 from .package import TEMPLATE_EXTENSIONS, Package, extension
 
 
@@ -55,6 +55,7 @@ PRIVATE_APIS: dict[str, PrivateApi] = {
     "openBluetoothAdapter": PrivateApi(None, "scope.bluetooth", NONE),
     "getWeRunData": PrivateApi(None, "scope.werun", NONE),
 }
+_PRIVATE_NAMES = frozenset(PRIVATE_APIS)
 KNOWN_INFOS = frozenset(api.info for api in PRIVATE_APIS.values() if api.info)
 KNOWN_SCOPES = frozenset(api.scope for api in PRIVATE_APIS.values() if api.scope)
 PRECISE_LOCATION_INFOS = frozenset({"getLocation", "onLocationChange", "startLocationUpdate",
@@ -63,12 +64,11 @@ PRECISE_LOCATION_INFOS = frozenset({"getLocation", "onLocationChange", "startLoc
 LOCATION_SCOPE = "scope.userLocation"
 
 NAMESPACES = ("my", "wx", "tt", "swan")
-# Literal-anchored per namespace, so the regex engine can skip straight to each `ns` occurrence.
-_API_CALLS = {ns: re.compile(ns + r"\s*\.\s*(" + "|".join(PRIVATE_APIS) + r")\b") for ns in NAMESPACES}
+# (substring that must be present, pattern, API it stands for); patterns start with a literal.
 _TEMPLATE_USES = [
-    (re.compile(r"open-type\s*=\s*[\"']getPhoneNumber"), "getPhoneNumber"),
-    (re.compile(r"\bscope\s*=\s*[\"']phoneNumber[\"']"), "getPhoneNumber"),  # Alipay <button open-type="getAuthorize">
-    (re.compile(r"<camera\b"), "createCameraContext"),
+    ("getPhoneNumber", re.compile(r"open-type\s*=\s*[\"']getPhoneNumber"), "getPhoneNumber"),
+    ("phoneNumber", re.compile(r"scope\s*=\s*[\"']phoneNumber[\"']"), "getPhoneNumber"),  # Alipay getAuthorize
+    ("<camera", re.compile(r"<camera\b"), "createCameraContext"),
 ]
 _TEMPLATE_COMMENT = re.compile(r"<!--.*?-->", re.S)
 
@@ -114,13 +114,13 @@ def requirements(api: str, dialect: Dialect | None) -> list[str]:
 
 
 def _script_uses(scripts: list[Script], dialect: Dialect | None) -> list[Use]:
-    patterns = [_API_CALLS[dialect.namespace]] if dialect else list(_API_CALLS.values())
+    namespaces = [dialect.namespace] if dialect else NAMESPACES
     uses = []
     for script in scripts:
-        for pattern in patterns:
-            for match in pattern.finditer(script.text):
-                if not follows_identifier(script.text, match.start()) and script.is_code(match.start()):
-                    uses.append(Use(match.group(1), script.name, *script.position(match.start())))
+        for namespace in namespaces:
+            for offset, name, _ in script.api_uses(namespace, _PRIVATE_NAMES):
+                if script.is_code(offset):
+                    uses.append(Use(name, script.name, *script.position(offset)))
     return uses
 
 
@@ -128,8 +128,11 @@ def _template_uses(package: Package) -> list[Use]:
     uses = []
     for name in package.shipped:
         if extension(name) in TEMPLATE_EXTENSIONS:
-            text = _TEMPLATE_COMMENT.sub("", package.text(name) or "")
-            uses += [Use(api, name, None, None) for pattern, api in _TEMPLATE_USES if pattern.search(text)]
+            text = package.text(name) or ""
+            if "<!--" in text:
+                text = _TEMPLATE_COMMENT.sub("", text)
+            uses += [Use(api, name, None, None) for hint, pattern, api in _TEMPLATE_USES
+                     if hint in text and pattern.search(text)]
     return uses
 
 

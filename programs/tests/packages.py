@@ -382,7 +382,12 @@ def hostile_packages() -> dict[str, bytes]:
 
 
 def hostile_cases() -> list[HostileCase]:
-    return _archive_cases() + _structure_cases() + _content_cases()
+    return list(_all_hostile_cases())
+
+
+@functools.lru_cache(maxsize=1)
+def _all_hostile_cases() -> tuple[HostileCase, ...]:
+    return tuple(_archive_cases() + _structure_cases() + _content_cases())
 
 
 def _with_member(name: str | bytes, content: bytes = b"x", **raw) -> bytes:
@@ -432,20 +437,9 @@ def _overlapping() -> bytes:
     """Two central entries pointing at one local header (the non-recursive zip bomb technique)."""
     entries = [RawEntry(path, data) for path, data in package_files("alipay").items()]
     entries.append(RawEntry("assets/a.bin", b"A" * 1000))
-    entries.append(RawEntry("assets/b.bin", b"A" * 1000, offset=None))
-    data = raw_zip(entries)
-    return _repoint_last_entry(data)
-
-
-def _repoint_last_entry(data: bytes) -> bytes:
-    """Point the last central-directory record at the previous member's local header."""
-    archive = zipfile.ZipFile(io.BytesIO(data))
-    infos = archive.infolist()
-    last_record = data.rfind(b"PK\x01\x02")
-    offset_field = last_record + 42
-    patched = bytearray(data)
-    struct.pack_into("<L", patched, offset_field, infos[-2].header_offset)
-    return bytes(patched)
+    first_pass = raw_zip(entries)
+    shared_offset = zipfile.ZipFile(io.BytesIO(first_pass)).infolist()[-1].header_offset
+    return raw_zip(entries + [RawEntry("assets/b.bin", b"A" * 1000, offset=shared_offset)])
 
 
 def _structure_cases() -> list[HostileCase]:

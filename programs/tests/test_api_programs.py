@@ -156,6 +156,14 @@ def test_a_session_user_in_one_org_needs_not_name_it(client_for, member, org):
     assert response.json()["organisation"] == org.slug
 
 
+def test_a_user_without_an_organisation_is_told_so(client_for, db):
+    from console.tests.factories import UserFactory
+
+    client = client_for(UserFactory(email="loner@example.test"))
+    fields = _assert_error(client.post(LIST, _create_body(), content_type="application/json"), 400, "invalid")
+    assert fields == {"organisation": ["You belong to no organisation; create one first."]}
+
+
 def test_an_api_key_creates_in_its_own_org_even_when_its_creator_has_several(api_with_key, org, second_org):
     response = api_with_key.post(LIST, _create_body(), format="json")
     assert response.status_code == 201

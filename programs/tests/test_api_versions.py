@@ -192,8 +192,10 @@ def test_the_same_version_with_another_package_is_refused(post, program):
     assert list(fields) == ["version"]
 
 
-def test_a_pre_release_sorts_before_its_release(post, program):
-    assert post(build_package("alipay"), "1.0.0-beta.1").status_code == 202
+def test_a_pre_release_sorts_before_its_release(post, api_with_key, program):
+    beta = post(build_package("alipay"), "1.0.0-beta.1")
+    assert beta.status_code == 202
+    assert api_with_key.get(beta["Location"]).json()["version"] == "1.0.0-beta.1"
     assert post(build_package("alipay", code="// 2"), "1.0.0-beta.2").status_code == 202
     assert post(build_package("alipay", code="// 3"), "1.0.0").status_code == 202
     assert list(_fields(post(build_package("alipay", code="// 4"), "1.0.0-rc.1"))) == ["version"]
@@ -237,7 +239,8 @@ def test_a_package_over_the_orgs_limit_is_413_and_nothing_is_stored(post, progra
     assert len(data) > small_limit
     response = post(data, "1.0.0")
     assert _fields(response, 413, "package_too_large") == {}
-    assert "upload limit" in response.json()["error"]["message"]
+    assert response.json()["error"]["message"] == (
+        "The package is larger than this organisation's upload limit of 3.9\xa0KB.")
     assert not Version.objects.exists()
     assert _stored_files() == []
     assert not AuditEvent.objects.filter(action="version.upload").exists()
@@ -245,6 +248,14 @@ def test_a_package_over_the_orgs_limit_is_413_and_nothing_is_stored(post, progra
 
 def test_a_package_within_the_orgs_own_limit_is_accepted(post, program, small_limit):
     assert post(b"PK\x05\x06" + b"\x00" * 18, "1.0.0").status_code == 202
+
+
+def test_the_limit_counts_every_file_of_the_request_together(api_with_key, program, small_limit):
+    files = {f"extra{i}": upload(b"x" * 3000, f"extra{i}.bin") for i in range(3)}
+    body = {"package": upload(b"PK" + b"y" * 3000), "version": "1.0.0", **files}
+    response = api_with_key.post(versions_url(program), body, format="multipart")
+    assert _fields(response, 413, "package_too_large") == {}
+    assert not Version.objects.exists()
 
 
 def test_a_declared_content_length_over_the_limit_is_413_before_the_body_is_read(api_with_key, program, small_limit):

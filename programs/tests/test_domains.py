@@ -16,6 +16,8 @@ from programs.domains import MAX_DOMAINS_PER_KIND, host_of, normalise_domain, no
         ("download", "cdn-1.example.co.uk", "https://cdn-1.example.co.uk"),
         ("socket", "wss://live.example.com", "wss://live.example.com"),
         ("socket", "live.example.com:9000", "wss://live.example.com:9000"),
+        ("request", "https://api.example.com:443", "https://api.example.com"),
+        ("socket", "wss://live.example.com:443/", "wss://live.example.com"),
     ],
 )
 def test_valid_domains_are_normalised(kind, entry, expected):
@@ -71,6 +73,11 @@ def test_list_refuses_duplicates_after_normalisation():
     with pytest.raises(ValidationError) as exc:
         normalise_domain_list("request", ["https://API.example.com", "api.example.com/"])
     assert exc.value.messages == ["“https://api.example.com” is listed twice."]
+
+
+def test_the_default_port_spelled_out_is_a_duplicate():
+    with pytest.raises(ValidationError, match="listed twice"):
+        normalise_domain_list("request", ["api.example.com", "https://api.example.com:443"])
 
 
 def test_same_host_on_another_port_is_not_a_duplicate():

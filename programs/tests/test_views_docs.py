@@ -12,7 +12,7 @@ def test_the_page_lists_every_code_with_an_anchor_and_is_public(client, db):
     html = response.content.decode()
     assert response.status_code == 200
     assert len(FINDING_CODES) > 20
-    for code, entry in FINDING_CODES.items():
+    for code in FINDING_CODES:
         assert f'id="{code}"' in html
     assert "Not a zip archive" in html
 
@@ -49,3 +49,12 @@ def test_signed_in_members_see_the_page_in_the_shell(client_for, member):
 
     assert 'class="sidebar"' in html
     assert 'id="archive.not_zip"' in html
+
+
+def test_risk_signals_are_documented_with_anchors(client, db):
+    from programs.scanning.codes import RISK_SIGNALS
+
+    html = client.get(reverse("finding_codes")).content.decode()
+
+    for code in RISK_SIGNALS:
+        assert f'id="{code}"' in html

@@ -56,12 +56,25 @@ def _doc(code: str, entry) -> CodeDoc:
     )
 
 
-def _registry() -> dict:
+def _registry(name: str = "FINDING_CODES") -> dict:
     try:
-        from programs.scanning.codes import FINDING_CODES
+        from programs.scanning import codes
     except ImportError:  # the scanner package is mid-change: the page still renders, empty
         return {}
-    return FINDING_CODES
+    return getattr(codes, name, None) or {}
+
+
+@dataclass(frozen=True)
+class SignalDoc:
+    code: str
+    weight: int
+    explanation: str
+
+
+def signal_docs() -> list[SignalDoc]:
+    """Risk-score contributions that are not findings (e.g. `signal.location`)."""
+    return [SignalDoc(code, _value(entry, "weight", 0, 0) or 0, str(_value(entry, "explanation", 1, "")))
+            for code, entry in _registry("RISK_SIGNALS").items()]
 
 
 def code_docs() -> dict[str, CodeDoc]:
@@ -83,5 +96,5 @@ def families(docs: dict[str, CodeDoc]) -> list[tuple[str, str, list[CodeDoc]]]:
 
 def finding_codes(request):
     docs = code_docs()
-    context = {"families": families(docs), "code_count": len(docs)}
+    context = {"families": families(docs), "code_count": len(docs), "signals": signal_docs()}
     return render(request, "programs/finding_codes.html", context)

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from console.roles import Capability, role_can
 from console.views.decorators import org_page
 from programs import services
-from programs.forms import LogoForm, ProgramForm, QualificationForm, add_service_errors
+from programs.forms import DOMAIN_LABELS, LogoForm, ProgramForm, QualificationForm, add_service_errors
 from programs.images import LOGO_MAX_UPLOAD_BYTES
 from programs.models import Version
 from programs.selectors import search_programs, versions_of
@@ -65,6 +65,7 @@ def program_detail(request, membership, appid):
         "membership": membership, "program": program,
         "page": Paginator(versions_of(program), PAGE_SIZE).get_page(request.GET.get("page")),
         "missing": services.missing_qualifications(program), "can_write": _can_write(membership),
+        "domains": [(DOMAIN_LABELS[kind], entries) for kind, entries in program.domains().items()],
     }
     return render(request, "programs/program_detail.html", context)
 

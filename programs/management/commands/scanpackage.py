@@ -1,6 +1,7 @@
 """Scan a package locally with the worker's checks, like a linter: exit 1 when it has errors."""
 
 import json
+import os
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
@@ -24,6 +25,8 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=["text", "json"], default="text")
 
     def handle(self, *args, path, host=None, format="text", **options):
+        if not os.path.isfile(path):
+            raise CommandError(f"No such file: {path}")
         report = scan_package(path, config=self._config(host)).to_dict()
         if format == "json":
             self.stdout.write(json.dumps(report, indent=2, ensure_ascii=False))

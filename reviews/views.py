@@ -1,0 +1,212 @@
+"""Reviewer pages: the queue, the review page and its actions (claim, heartbeat, decide, message, next)."""
+
+from functools import wraps
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import JsonResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from console.exceptions import Conflict
+from programs.views.reports import report_context
+from reviews import selectors, services
+from reviews.forms import DecisionForm, MessageForm, QueueFilterForm
+from reviews.models import ReviewDecision
+
+Kind = ReviewDecision.Kind
+QUEUE_FILTERS_KEY = "review_queue_filters"
+SKIPPED_KEY = "review_skipped"
+SKIP_MEMORY = 50
+
+
+def reviewer_page(view):
+    """Login required (anonymous → login page); anyone not in the reviewers group gets 403."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_reviewer:
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _review_url(version_id: int, anchor: str = "") -> str:
+    return reverse("review_detail", args=[version_id]) + (f"#{anchor}" if anchor else "")
+
+
+# ---------------------------------------------------------------- the queue
+
+
+@require_GET
+@reviewer_page
+def queue(request):
+    form = QueueFilterForm(request.GET)
+    filters = form.filters()
+    if request.session.get(QUEUE_FILTERS_KEY) != request.GET.urlencode():
+        request.session[QUEUE_FILTERS_KEY] = request.GET.urlencode()  # what "next" follows
+    now = timezone.now()
+    versions = selectors.review_queue(reviewer=request.user, filters=filters, now=now)
+    page = Paginator(versions, settings.REVIEW_QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "form": form, "page": page, "now": now, "category_names": dict(form.fields["category"].choices),
+        "held": selectors.claims_held(request.user), "max_claims": settings.REVIEW_MAX_CLAIMS,
+        "filtering": form.active,
+    }
+    return render(request, "reviews/queue.html", context)
+
+
+@require_GET
+@reviewer_page
+def review_next(request):
+    """The next waiting version nobody else holds, skipping the one the reviewer just passed over."""
+    skipped = [int(pk) for pk in request.session.get(SKIPPED_KEY, [])]
+    if request.GET.get("skip", "").isdigit():
+        skipped = [*skipped, int(request.GET["skip"])][-SKIP_MEMORY:]
+    form = QueueFilterForm(QueryDict(request.session.get(QUEUE_FILTERS_KEY, "")))
+    version = selectors.next_in_queue(reviewer=request.user, filters=form.filters(), skip=skipped)
+    if version is None and skipped:
+        skipped = []  # went round the whole queue: start again from the top
+        version = selectors.next_in_queue(reviewer=request.user, filters=form.filters(), skip=skipped)
+    request.session[SKIPPED_KEY] = skipped
+    if version is None:
+        messages.info(request, _("Nothing else is waiting in the queue."))
+        return redirect("review_queue")
+    return redirect("review_detail", version.pk)
+
+
+# ---------------------------------------------------------------- one version
+
+
+def _page_context(request, version, *, decision_form=None, message_form=None, open_form="") -> dict:
+    program = version.program
+    released = selectors.last_released(program)
+    claim = selectors.live_claim(version)
+    return {
+        "version": version, "program": program, "org": program.organisation, "now": timezone.now(),
+        "claim": claim, "mine": bool(claim and claim.reviewer_id == request.user.pk),
+        "released": released, "diff": selectors.diff_against_release(version, released),
+        "org_releases": selectors.released_count(program.organisation_id),
+        "categories": program.categories.all(), "category_names": selectors.category_names(),
+        "history": selectors.version_history(version), "decisions": selectors.program_decisions(program),
+        "thread": selectors.thread(version), "evaluations": selectors.auto_evaluations(version),
+        "reasons": selectors.active_reasons(), "hosts": selectors.queue_filter_choices()["hosts"],
+        "decision_form": decision_form or DecisionForm(), "message_form": message_form or MessageForm(),
+        "open_form": open_form, "decidable": version.status == version.Status.IN_REVIEW,
+        "claim_minutes": settings.REVIEW_CLAIM_MINUTES,
+        **report_context(version),
+    }
+
+
+@require_GET
+@reviewer_page
+def review_detail(request, version_id):
+    version = selectors.version_for_review(request.user, version_id)
+    return render(request, "reviews/review.html", _page_context(request, version))
+
+
+@require_POST
+@reviewer_page
+def review_claim(request, version_id):
+    version = selectors.version_for_review(request.user, version_id)
+    try:
+        claim = services.review_claim(version=version, reviewer=request.user)
+    except (ValidationError, Conflict) as exc:
+        messages.error(request, _message(exc))
+    else:
+        messages.success(request, _("You hold this version until %(until)s; the lock renews while this page is "
+                                    "open.") % {"until": timezone.localtime(claim.expires_at).strftime("%H:%M")})
+    return redirect(_review_url(version.pk))
+
+
+@require_POST
+@reviewer_page
+def review_claim_refresh(request, version_id):
+    """The page's heartbeat (review.js, every minute): JSON, 409 when someone else holds the version now."""
+    version = selectors.version_for_review(request.user, version_id)
+    try:
+        claim = services.review_claim_refresh(version=version, reviewer=request.user)
+    except Conflict as exc:
+        return JsonResponse({"held": False, "message": str(exc)}, status=409)
+    except ValidationError as exc:
+        return JsonResponse({"held": False, "message": _message(exc)}, status=400)
+    return JsonResponse({"held": True, "expires_at": claim.expires_at.isoformat(),
+                         "expires_label": timezone.localtime(claim.expires_at).strftime("%H:%M")})
+
+
+@require_POST
+@reviewer_page
+def review_claim_release(request, version_id):
+    version = selectors.version_for_review(request.user, version_id)
+    if services.review_claim_release(version=version, reviewer=request.user):
+        messages.success(request, _("Released %(program)s %(version)s for other reviewers.") % {
+            "program": version.program.name, "version": version.version})
+    return redirect("review_queue")
+
+
+DONE_MESSAGES = {
+    Kind.APPROVE: gettext_lazy("Approved %(program)s %(version)s."),
+    Kind.REJECT: gettext_lazy("Rejected %(program)s %(version)s."),
+    Kind.REQUEST_CHANGES: gettext_lazy("Asked the developer of %(program)s %(version)s for changes."),
+}
+
+
+@require_POST
+@reviewer_page
+def review_decide(request, version_id):
+    version = selectors.version_for_review(request.user, version_id)
+    form = DecisionForm(request.POST)
+    if form.is_valid():
+        try:
+            decision = services.review_decide(version=version, reviewer=request.user, **form.cleaned_data)
+        except Conflict as exc:
+            messages.error(request, str(exc))
+            return redirect(_review_url(version.pk))
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, str(DONE_MESSAGES[decision.kind]) % {
+                "program": version.program.name, "version": version.version})
+            return redirect("review_next")
+    context = _page_context(request, version, decision_form=form, open_form=request.POST.get("decision", ""))
+    return render(request, "reviews/review.html", context, status=400)
+
+
+@require_POST
+@reviewer_page
+def review_message(request, version_id):
+    version = selectors.version_for_review(request.user, version_id)
+    form = MessageForm(request.POST)
+    if form.is_valid():
+        try:
+            services.review_message_post(version=version, author=request.user, body=form.cleaned_data["body"])
+        except (ValidationError, Conflict) as exc:
+            messages.error(request, _message(exc))
+        else:
+            messages.success(request, _("Message sent to the developer."))
+        return redirect(_review_url(version.pk, "thread"))
+    context = _page_context(request, version, message_form=form)
+    return render(request, "reviews/review.html", context, status=400)
+
+
+def _message(exc) -> str:
+    if isinstance(exc, ValidationError):
+        return " ".join(exc.messages)
+    return str(exc)
+
+
+def _add_errors(form, exc: ValidationError) -> None:
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for field, errors in exc.error_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
