@@ -4,10 +4,10 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions
-
-from console.exceptions import Conflict
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from console.exceptions import Conflict
 
 _MESSAGES = {
     "not_found": "Not found.",

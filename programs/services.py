@@ -41,13 +41,17 @@ def _clean_name(name: str, *, exclude_pk: int | None = None) -> str:
     return name
 
 
-def _clean_categories(categories: list[Category]) -> list[Category]:
+def _clean_categories(categories: list[Category], org: Organisation) -> list[Category]:
     categories = list(dict.fromkeys(categories))
     if not CATEGORIES_MIN <= len(categories) <= CATEGORIES_MAX:
         raise ValidationError({"categories": _("Choose between 1 and 4 categories.")})
     inactive = [c.name for c in categories if not c.active]
     if inactive:
         raise ValidationError({"categories": _("Not available: %(names)s.") % {"names": ", ".join(inactive)}})
+    gated = [c.name for c in categories if c.needs_verified_org]
+    if gated and not org.verified:
+        raise ValidationError({"categories": _("Only verified organisations may use: %(names)s.") % {
+            "names": ", ".join(gated)}})
     return categories
 
 
@@ -81,7 +85,7 @@ def program_create(
         organisation=org, name=_clean_name(name), slogan=slogan.strip(), description=description.strip(),
         privacy_policy_url=privacy_policy_url.strip(), created_by=actor, **_clean_domains(domains or {}),
     )
-    categories = _clean_categories(categories)
+    categories = _clean_categories(categories, org)
     for _attempt in range(5):
         program.appid = _new_appid()
         if not MiniProgram.objects.filter(appid=program.appid).exists():
@@ -118,7 +122,7 @@ def program_update(
         for name, value in _clean_domains({**program.domains(), **domains}).items():
             setattr(program, name, value)
     if categories is not None:
-        program.categories.set(_clean_categories(categories))
+        program.categories.set(_clean_categories(categories, program.organisation))
     try:
         with transaction.atomic():
             program.save()

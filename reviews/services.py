@@ -71,8 +71,11 @@ def review_claim(*, version: Version, reviewer: User) -> ReviewClaim:
     # One reviewer's claims are taken one at a time, so two tabs cannot sneak past the cap.
     User.objects.select_for_update().filter(pk=reviewer.pk).first()
     now = timezone.now()
-    if not Version.objects.filter(pk=version.pk, status=S.IN_REVIEW).exists():
+    state = Version.objects.filter(pk=version.pk).values("status", "awaiting_developer").first()
+    if state is None or state["status"] != S.IN_REVIEW:
         raise ValidationError(_("Only a version in review can be claimed."))
+    if state["awaiting_developer"]:
+        raise ValidationError(_("This version waits for its developer's answer; claim it once they have answered."))
     claim = ReviewClaim.objects.select_related("reviewer").filter(version=version).first()
     if claim and claim.expires_at > now:
         if claim.reviewer_id != reviewer.pk:
@@ -147,13 +150,14 @@ def _decided_message(version: Version) -> str:
     return _("This version is no longer in review (it is “%(status)s”).") % {"status": version.get_status_display()}
 
 
-def _lock_for_decision(version: Version, reviewer: User | None, kind: str) -> Version:
+def _lock_for_decision(version: Version, reviewer: User | None) -> Version:
     """Lock the program, re-read the version and check it can still take this decision from this reviewer."""
     MiniProgram.objects.select_for_update().filter(pk=version.program_id).first()
     fresh = Version.objects.select_related("program__organisation").get(pk=version.pk)
     if reviewer is not None:
         _check_reviewer(reviewer, fresh)
-    if fresh.status != S.IN_REVIEW or (kind == Kind.REQUEST_CHANGES and fresh.awaiting_developer):
+    if fresh.status != S.IN_REVIEW or fresh.awaiting_developer:
+        # Waiting for the developer counts as decided: whoever acts on a stale page must not overrule it.
         raise Conflict(_decided_message(fresh))
     claim = ReviewClaim.objects.select_related("reviewer").filter(version=fresh).first()
     now = timezone.now()
@@ -209,7 +213,7 @@ def review_approve(
 ) -> ReviewDecision:
     """Approve for every host platform (no `hosts`) or only for the hosts named. reviewer=None: the policy."""
     hosts = _valid_hosts(hosts)
-    version = _lock_for_decision(version, reviewer, Kind.APPROVE)
+    version = _lock_for_decision(version, reviewer)
     version_transition(version, to=S.APPROVED, actor=reviewer, action="approve",
                        changes={"approved_hosts": hosts, "awaiting_developer": False},
                        note={"hosts": hosts, "automatic": automatic})
@@ -222,7 +226,7 @@ def review_approve(
 def review_reject(*, version: Version, reviewer: User, reasons: list[str], text: str = "") -> ReviewDecision:
     """Reject with at least one canned reason (codes of RejectionReason) and optional free text."""
     chosen = _valid_reasons(reasons, required=True)
-    version = _lock_for_decision(version, reviewer, Kind.REJECT)
+    version = _lock_for_decision(version, reviewer)
     codes = [r.code for r in chosen]
     version_transition(version, to=S.REJECTED, actor=reviewer, action="reject",
                        changes={"awaiting_developer": False}, note={"reasons": codes})
@@ -239,7 +243,7 @@ def review_request_changes(
     if not text:
         raise ValidationError({"text": _("Tell the developer what to change.")})
     chosen = _valid_reasons(reasons, required=False)
-    version = _lock_for_decision(version, reviewer, Kind.REQUEST_CHANGES)
+    version = _lock_for_decision(version, reviewer)
     version_set_awaiting_developer(version=version, awaiting=True, actor=reviewer)
     decision = _record(version, reviewer, Kind.REQUEST_CHANGES, text=text, reasons=chosen)
     return _finish(version, decision, reviewer)

@@ -1,7 +1,6 @@
 """Sign-in by email with a rate limit (/accounts/login/) and sign-out (/accounts/logout/)."""
 
 import itertools
-import os
 
 import pytest
 from django.test import Client
@@ -75,11 +74,13 @@ def test_logout_by_get_is_not_allowed(client_for, owner):
 @pytest.fixture
 def small_limit(settings):
     settings.LOGIN_RATE_LIMIT = (3, 60)
-    if os.environ.get("PYTEST_XDIST_WORKER") and "redis" in settings.CACHES["default"]["BACKEND"].lower():
-        # Every test's cache.clear() (root conftest) flushes the one shared Redis database, so under xdist
-        # another worker can wipe the counters mid-test. Serial runs keep testing against Redis itself.
-        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-                                       "LOCATION": "login-rate-limit-tests"}}
+    # Counters in a cache of these tests' own: every test's cache.clear() (root conftest) flushes the shared
+    # Redis database, so another xdist worker, or another test run on the machine, could wipe them mid-test.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                                   "LOCATION": "login-rate-limit-tests"}}
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 def _fail(client, email, times):

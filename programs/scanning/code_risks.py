@@ -35,7 +35,6 @@ ARGUMENT_CHARS = 300
 MINIFIED_MIN_CHARS = 2048
 MINIFIED_LINE_CHARS = 1000
 MINIFIED_MAX_WHITESPACE = 0.08
-LONG_AVERAGE_LINE = 200
 _OBFUSCATED_NAME = re.compile(r"\b_0x[0-9a-f]{4,6}\b")
 OBFUSCATED_MIN_NAMES = 20
 OBFUSCATED_ESCAPE_DENSITY = 1 / 50  # one `\x` escape per 50 characters
@@ -143,7 +142,7 @@ def _blob_finding(script: Script, package: Package) -> Finding | None:
     text = script.text
     if len(text) < MINIFIED_MIN_CHARS:
         return None
-    long_lines = len(text) / (text.count("\n") + 1) >= LONG_AVERAGE_LINE or _has_long_line(text)
+    long_lines = _has_long_line(text)
     if _is_obfuscated(text, long_lines):
         return script.finding("code.obfuscated", f"{script.name} looks machine-obfuscated.", 0)
     if long_lines and _little_whitespace(text) and not _has_source_map(script, package):

@@ -81,8 +81,7 @@ class Script:
         if self._in_block_comment(offset):
             return COMMENT
         line_start = self.text.rfind("\n", 0, offset) + 1
-        before = self.text[line_start:offset]
-        if "'" not in before and '"' not in before and "`" not in before and "/" not in before:
+        if not _may_hold_literals(self.text[line_start:offset]):
             return CODE
         return self._line_context(line_start, offset)
 
@@ -123,9 +122,8 @@ class Script:
         A `/*` only opens a comment where it is itself code (so `'src/**/*.js'` opens nothing).
         """
         position = self._blocks_scanned
-        while position <= until and (start := self.text.find("/*", position, until + 1)) >= 0:
-            token = self._token_at(self.text.rfind("\n", 0, start) + 1, start)
-            if token is not None and token[0] != start:
+        while position <= until and (start := self.text.find("/*", position, until + 2)) >= 0:
+            if not self._opens_comment(start):
                 position = start + 2
                 continue
             end = self.text.find("*/", start + 2)
@@ -135,11 +133,23 @@ class Script:
             position = end
         self._blocks_scanned = max(self._blocks_scanned, position, until + 1)
 
+    def _opens_comment(self, start: int) -> bool:
+        line_start = self.text.rfind("\n", 0, start) + 1
+        if not _may_hold_literals(self.text[line_start:start]):
+            return True
+        token = self._token_at(line_start, start)
+        return token is None or token[0] == start
+
 
 @functools.lru_cache(maxsize=16)
 def _member_pattern(namespace: str, names: frozenset[str]) -> re.Pattern:
     alternatives = "|".join(sorted(map(re.escape, names), key=len, reverse=True))
     return re.compile(re.escape(namespace) + r"\s*\.\s*(" + alternatives + r")(?![\w$])")
+
+
+def _may_hold_literals(before: str) -> bool:
+    """Whether text before a position on its line could open a string, regex or comment."""
+    return "'" in before or '"' in before or "`" in before or "/" in before
 
 
 def follows_identifier(text: str, offset: int) -> bool:

@@ -17,6 +17,7 @@ TEXT_EXTENSIONS = SCRIPT_EXTENSIONS | TEMPLATE_EXTENSIONS | frozenset({
     ".json", ".acss", ".wxss", ".ttss", ".css", ".less", ".scss", ".html", ".htm", ".xml", ".txt", ".md",
     ".yml", ".yaml", ".env", ".pem", ".key", ".npmrc", ".map", ".svg",
 })
+UTF8_BOM = b"\xef\xbb\xbf"
 IMAGE_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp"})
 
 
@@ -61,7 +62,8 @@ class Package:
             member = self.members.get(name)
             if member is None or member.data is None:
                 return None
-            self._texts[name] = member.data.decode("utf-8-sig", errors="replace")
+            data = member.data[3:] if member.data.startswith(UTF8_BOM) else member.data
+            self._texts[name] = data.decode("utf-8", errors="replace")
         return self._texts[name]
 
     def in_root(self, path: str) -> str:

@@ -66,8 +66,8 @@ LOCATION_SCOPE = "scope.userLocation"
 NAMESPACES = ("my", "wx", "tt", "swan")
 # (substring that must be present, pattern, API it stands for); patterns start with a literal.
 _TEMPLATE_USES = [
-    ("getPhoneNumber", re.compile(r"open-type\s*=\s*[\"']getPhoneNumber"), "getPhoneNumber"),
-    ("phoneNumber", re.compile(r"scope\s*=\s*[\"']phoneNumber[\"']"), "getPhoneNumber"),  # Alipay getAuthorize
+    ("honeNumber", re.compile(r"open-type\s*=\s*[\"']getPhoneNumber"), "getPhoneNumber"),
+    ("honeNumber", re.compile(r"scope\s*=\s*[\"']phoneNumber[\"']"), "getPhoneNumber"),  # Alipay getAuthorize
     ("<camera", re.compile(r"<camera\b"), "createCameraContext"),
 ]
 _TEMPLATE_COMMENT = re.compile(r"<!--.*?-->", re.S)
@@ -128,12 +128,17 @@ def _template_uses(package: Package) -> list[Use]:
     uses = []
     for name in package.shipped:
         if extension(name) in TEMPLATE_EXTENSIONS:
-            text = package.text(name) or ""
-            if "<!--" in text:
-                text = _TEMPLATE_COMMENT.sub("", text)
-            uses += [Use(api, name, None, None) for hint, pattern, api in _TEMPLATE_USES
-                     if hint in text and pattern.search(text)]
+            uses += [Use(api, name, None, None) for api in _template_apis(package.text(name) or "")]
     return uses
+
+
+def _template_apis(text: str) -> set[str]:
+    hints = {hint for hint in ("honeNumber", "<camera") if hint in text}
+    if not hints:
+        return set()
+    if "<!--" in text:
+        text = _TEMPLATE_COMMENT.sub("", text)
+    return {api for hint, pattern, api in _TEMPLATE_USES if hint in hints and pattern.search(text)}
 
 
 def _undeclared(uses: list[Use], manifest: AppManifest, dialect: Dialect | None) -> list[Finding]:

@@ -23,7 +23,7 @@ def scan_report(*, files=None, permissions=(), domains=("api.example.com",), ris
     files = {"app.json": 120, "pages/index/index.js": 2048} if files is None else files
     return {
         "dialect": "alipay", "errors": 0, "warnings": warnings, "notices": 0,
-        "findings": [{"code": "image.tab_icon_size", "severity": "warning", "message": "Tab icon is not 81×81.",
+        "findings": [{"code": "tabbar.icon_dimensions", "severity": "warning", "message": "Tab icon is not 81×81.",
                       "file": "images/tab.png", "line": None, "column": None}] * warnings,
         "sizes": {"main": sum(files.values()), "subpackages": {}, "full": sum(files.values()),
                   "limits": {"main": 2097152, "subpackage": 2097152, "full": 8388608}},

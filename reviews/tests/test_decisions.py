@@ -207,6 +207,16 @@ def test_asking_for_changes_twice_is_a_conflict(waiting, reviewer, other_reviewe
         review_request_changes(version=waiting, reviewer=reviewer, text="Two")
 
 
+def test_nobody_decides_while_the_developer_is_asked_for_changes(waiting, reviewer, other_reviewer):
+    review_request_changes(version=waiting, reviewer=other_reviewer, text="Which page uses the camera?")
+    with pytest.raises(Conflict, match="Sam Second already decided this version \\(request changes at"):
+        review_approve(version=waiting, reviewer=reviewer)
+    with pytest.raises(ValidationError, match="waits for its developer's answer"):
+        review_claim(version=waiting, reviewer=reviewer)
+    waiting.refresh_from_db()
+    assert waiting.status == S.IN_REVIEW
+
+
 def test_a_withdrawn_version_is_no_longer_in_review(waiting, reviewer, owner):
     version_withdraw(version=waiting, actor=owner)
     with pytest.raises(Conflict, match="no longer in review"):

@@ -1,0 +1,162 @@
+"""eval and friends, dynamic/remote loading, minified and obfuscated code, leaked secrets."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from programs.scanning.jssource import CODE, COMMENT, STRING, Script
+from programs.tests.packages import ORG_KEY_PREFIX
+
+from .helpers import APPENDED_CODE_LINE, findings_with, only, scan_built, with_code
+
+
+def test_eval_is_an_error_with_its_position():
+    finding = only(scan_built("alipay", **with_code("const x = eval(input);")), "code.eval")
+
+    assert (finding.file, finding.line, finding.column) == ("app.js", APPENDED_CODE_LINE, 11)
+
+
+@pytest.mark.parametrize("code", ["window.eval(s);", "globalThis.eval (s);", "setTimeout('run()', 10);",
+                                  "setInterval(`tick()`, 10);"])
+def test_eval_variants_are_errors(code):
+    assert "code.eval" in scan_built("alipay", **with_code(code)).codes()
+
+
+@pytest.mark.parametrize("code", [
+    "// eval(x) would be wrong here", "/* eval(x) */", "const s = 'eval(x)';", "const t = `eval(x)`;",
+    "math.eval(expression);", "myeval(x);", "setTimeout(() => run(), 10);", "const re = /eval\\(/g;",
+])
+def test_eval_lookalikes_are_not_flagged(code):
+    assert "code.eval" not in scan_built("alipay", **with_code(code)).codes()
+
+
+def test_new_function_is_an_error():
+    assert "code.new_function" in scan_built("alipay", **with_code("const f = new Function('a', 'b');")).codes()
+
+
+def test_function_lookalikes_are_not_flagged():
+    code = "function myFunction() {}\nmyFunction();\nconst isFn = x instanceof Function;"
+
+    assert "code.new_function" not in scan_built("alipay", **with_code(code)).codes()
+
+
+def test_computed_require_is_a_dynamic_load_warning():
+    finding = only(scan_built("alipay", **with_code("const m = require(name);")), "code.dynamic_load")
+
+    assert finding.severity.value == "warning"
+
+
+@pytest.mark.parametrize("code", ["require('./a.js');", 'require("../b");', "require(`./c`);",
+                                  "function require(name) { return cache[name]; }", "obj.require(x);"])
+def test_static_require_and_lookalikes_are_fine(code):
+    assert "code.dynamic_load" not in scan_built("alipay", **with_code(code)).codes()
+
+
+@pytest.mark.parametrize("code", ["require('https://cdn.test/lib.js');", "import('//cdn.test/x.js');",
+                                  "importScripts('https://cdn.test/w.js');",
+                                  "my.loadSubpackage({ name: 'a', url: 'https://cdn.test/pkg' });"])
+def test_remote_code_is_an_error(code):
+    assert "code.remote_code" in scan_built("alipay", **with_code(code)).codes()
+
+
+def test_loading_a_named_subpackage_is_fine():
+    report = scan_built("wechat", **with_code("wx.loadSubpackage({ name: 'packageA', success() {} });"))
+
+    assert not findings_with(report, "code.remote_code")
+
+
+def _minified(size: int = 6000) -> str:
+    rng = random.Random(7)
+    return ";".join(f"var a{i}=function(b,c){{return b+c*{rng.randrange(99)}}}" for i in range(size // 40))
+
+
+def test_minified_file_without_source_map_is_a_warning():
+    report = scan_built("alipay", files={"lib/vendor.js": _minified()})
+
+    assert only(report, "code.minified").file == "lib/vendor.js"
+
+
+def test_minified_file_with_source_map_is_fine():
+    files = {"lib/vendor.js": _minified(), "lib/vendor.js.map": '{"version":3}'}
+
+    assert "code.minified" not in scan_built("alipay", files=files).codes()
+
+
+def test_minified_file_with_inline_source_map_is_fine():
+    files = {"lib/vendor.js": _minified() + "\n//# sourceMappingURL=data:application/json;base64,e30="}
+
+    assert "code.minified" not in scan_built("alipay", files=files).codes()
+
+
+def test_obfuscated_file_is_a_warning():
+    code = ";".join(f"var _0x{i:04x}=_0x{i + 1:04x}['\\x70\\x75\\x73\\x68']" for i in range(200))
+
+    assert "code.obfuscated" in scan_built("alipay", files={"lib/x.js": code}).codes()
+
+
+def test_readable_code_is_neither_minified_nor_obfuscated():
+    report = scan_built("alipay")
+
+    assert not {"code.minified", "code.obfuscated"} & report.codes()
+
+
+def test_private_key_is_an_error():
+    pem = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n"
+
+    assert only(scan_built("alipay", files={"certs/deploy": pem, "certs/deploy.txt": pem}),
+                "secret.private_key").file == "certs/deploy.txt"
+
+
+@pytest.mark.parametrize(("key", "provider"), [
+    ("AKIAIOSFODNN7EXAMPLE", "AWS"), ("LTAI5tQ7xYz9AbCdEfGh1234", "Alibaba"),
+    ("AKIDz8krbsJ5yKBZQpn74WFkmLPx3gnPhESA", "Tencent"),
+])
+def test_cloud_keys_are_errors_and_redacted(key, provider):
+    finding = only(scan_built("alipay", **with_code(f"// backup: {key}")), "secret.cloud_key")
+
+    assert provider in finding.message
+    assert key not in finding.message
+    assert key[:8] in finding.message
+
+
+def test_cloud_key_lookalikes_inside_longer_tokens_are_ignored():
+    assert "secret.cloud_key" not in scan_built("alipay", **with_code("const id = 'XAKIAIOSFODNN7EXAMPLEX';")).codes()
+
+
+def test_org_api_key_is_an_error_telling_to_revoke_it():
+    code = f"const KEY = '{ORG_KEY_PREFIX}Zt8kq2LmN0pQ';"
+
+    finding = only(scan_built("alipay", config={"org_key_prefixes": [ORG_KEY_PREFIX]}, **with_code(code)),
+                   "secret.org_api_key")
+
+    assert "revoke" in finding.message
+    assert "Zt8kq2LmN0pQ" not in finding.message
+
+
+def test_org_key_prefix_of_another_org_is_not_flagged():
+    code = f"const KEY = '{ORG_KEY_PREFIX}Zt8kq2LmN0pQ';"
+
+    report = scan_built("alipay", config={"org_key_prefixes": ["mpk_000000000000_"]}, **with_code(code))
+
+    assert "secret.org_api_key" not in report.codes()
+
+
+def test_secrets_in_json_files_are_found_too():
+    report = scan_built("alipay", files={"config/oss.json": '{"accessKeyId": "LTAI5tQ7xYz9AbCdEfGh1234"}'})
+
+    assert only(report, "secret.cloud_key").file == "config/oss.json"
+
+
+@pytest.mark.parametrize(("source", "needle", "context"), [
+    ("a = 1; // eval(x)", "eval", COMMENT),
+    ("a = 'eval(x)';", "eval", STRING),
+    ("/* multi\n line eval(x) */ go();", "eval", COMMENT),
+    ("const glob = 'src/**/*.js'; eval(x); /* c */", "eval", CODE),
+    ("const u = 'http://x'; eval(y)", "eval", CODE),
+    ("x = a / b; y = c / d; eval(z)", "eval", CODE),
+    ("if (/'/.test(s)) eval(z)", "eval", CODE),
+])
+def test_context_tells_code_from_strings_and_comments(source, needle, context):
+    assert Script("a.js", source).context(source.index(needle)) == context

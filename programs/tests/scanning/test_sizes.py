@@ -1,0 +1,111 @@
+"""Sizes as a host measures them, and the per-dialect / per-host limits."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from programs.scanning import ScanConfig
+from programs.scanning.config import MB
+from programs.tests.packages import noise_png, package_files, zip_files
+
+from .helpers import only, scan, scan_built
+
+
+def _expected_sizes(files: dict[str, bytes], root: str = "") -> tuple[int, int]:
+    """(main, packageA/) for a built package: everything under the root except the project file."""
+    shipped = {name[len(root):]: len(data) for name, data in files.items()
+               if name.startswith(root) and not name.endswith(("project.config.json", "mini.project.json"))}
+    sub = sum(size for name, size in shipped.items() if name.startswith("packageA/"))
+    return sum(shipped.values()) - sub, sub
+
+
+@pytest.mark.parametrize("dialect", ["alipay", "wechat"])
+def test_sizes_split_main_and_subpackages(dialect):
+    files = package_files(dialect)
+
+    sizes = scan(zip_files(files)).sizes
+
+    main, sub = _expected_sizes(files)
+    assert sizes.main == main
+    assert sizes.subpackages == {"packageA/": sub}
+    assert sizes.full == main + sub
+
+
+def test_sizes_are_measured_under_the_miniprogram_root():
+    files = package_files("wechat", root="miniprogram/")
+    files["cloudfunctions/login/index.js"] = b"x" * 5000
+
+    sizes = scan(zip_files(files)).sizes
+
+    assert (sizes.main, sizes.subpackages["packageA/"]) == _expected_sizes(files, "miniprogram/")
+
+
+def test_files_a_host_never_ships_are_not_counted():
+    files = package_files("alipay")
+    baseline = scan(zip_files(files)).sizes.full
+    files.update({
+        "app.js.map": b"m" * 10_000, ".DS_Store": b"d" * 10_000, ".git/config": b"g" * 10_000,
+        "node_modules/lodash/index.js": b"n" * 10_000, "__MACOSX/._app.js": b"r" * 10_000,
+        "project.private.config.json": b"{}",
+    })
+
+    assert scan(zip_files(files)).sizes.full == baseline
+
+
+def test_pack_options_ignore_rules_are_honoured():
+    files = package_files("wechat")
+    baseline = scan(zip_files(files)).sizes.full
+    files["docs/guide.md"] = b"x" * 10_000
+    files["assets/raw.psd"] = b"x" * 10_000
+    files["project.config.json"] = json.dumps({"appid": "wx1", "packOptions": {"ignore": [
+        {"type": "folder", "value": "docs"}, {"type": "suffix", "value": ".psd"},
+        {"type": "regexp", "value": "(a+)+$"}]}}).encode()
+
+    assert scan(zip_files(files)).sizes.full == baseline
+
+
+def test_limits_are_reported_per_dialect():
+    assert scan_built("alipay").sizes.limits == {"main": 2 * MB, "subpackage": 2 * MB, "full": 8 * MB}
+    assert scan_built("wechat").sizes.limits["full"] == 30 * MB
+    assert scan_built("douyin").sizes.limits == {"main": 4 * MB, "subpackage": 2 * MB, "full": 16 * MB}
+
+
+def test_oversize_main_package_is_an_error():
+    report = scan_built("alipay", files={"images/banner.png": noise_png(900, 900)})
+
+    assert "2.00 MB" in only(report, "size.main_too_large").message
+
+
+def test_oversize_subpackage_is_an_error():
+    report = scan_built("alipay", files={"packageA/images/photo.png": noise_png(900, 900)})
+
+    assert "packageA/" in only(report, "size.subpackage_too_large").message
+    assert "size.main_too_large" not in report.codes()
+
+
+def test_total_limit_applies_to_all_shipped_files():
+    limits = {"alipay": {"full": 10_000}}
+
+    report = scan_built("alipay", config={"size_limits": limits})
+
+    assert "size.total_too_large" in report.codes()
+    assert report.sizes.limits == {"main": 2 * MB, "subpackage": 2 * MB, "full": 10_000}
+
+
+def test_host_limits_take_precedence_over_dialect_limits():
+    config = {"host": "weibo", "size_limits": {"weibo": {"main": 1000}}}
+
+    report = scan_built("alipay", config=config)
+
+    assert report.sizes.limits["main"] == 1000
+    assert "for weibo" in only(report, "size.main_too_large").message
+
+
+def test_partial_limits_keep_the_other_defaults():
+    config = ScanConfig(size_limits={"wechat": {"full": 20 * MB}})
+
+    assert config.limits_for("wechat") == {"main": 2 * MB, "subpackage": 2 * MB, "full": 20 * MB}
+    assert config.limits_for("alipay")["full"] == 8 * MB
+    assert config.limits_for(None)["full"] == 8 * MB

@@ -1,0 +1,101 @@
+"""Two reviewers acting on one version at the same moment, with real concurrent transactions.
+
+Each thread has its own database connection; a barrier makes both read the version (in review, unclaimed)
+before either writes, so both reach the write with the same stale picture. Exactly one must win and the
+other must get a Conflict that says what happened. Needs PostgreSQL: SQLite takes a write lock at the
+start of every transaction (transaction_mode IMMEDIATE), so two writers can never overlap there.
+"""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from console.exceptions import Conflict
+from programs.models import Version
+from reviews.models import ReviewClaim, ReviewDecision
+from reviews.services import review_approve, review_claim, review_reject, review_request_changes
+from reviews.tests.factories import WaitingVersionFactory
+
+pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+S = Version.Status
+ROUNDS = 5
+
+
+@pytest.fixture(autouse=True)
+def _postgresql_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (set DATABASE_URL): SQLite serialises write transactions, so nothing races")
+
+
+def _race(*actions) -> list:
+    """Run each `action(version_snapshot)` in its own thread and connection, all released together."""
+    barrier = threading.Barrier(len(actions))
+    results: list = [None] * len(actions)
+
+    def run(index, action, version_id):
+        try:
+            snapshot = Version.objects.select_related("program__organisation").get(pk=version_id)
+            assert snapshot.status == S.IN_REVIEW  # everyone read the same picture…
+            barrier.wait(timeout=10)  # …before anyone writes
+            results[index] = action(snapshot)
+        except Exception as exc:  # noqa: BLE001 - the outcome under test
+            results[index] = exc
+        finally:
+            connection.close()
+
+    return results, run
+
+
+def _run_race(version, *actions):
+    results, run = _race(*actions)
+    threads = [threading.Thread(target=run, args=(i, action, version.pk)) for i, action in enumerate(actions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return results
+
+
+@pytest.mark.parametrize("round_", range(ROUNDS))
+def test_two_reviewers_deciding_at_once_exactly_one_wins(reviewer, other_reviewer, round_):
+    version = WaitingVersionFactory()
+    results = _run_race(
+        version,
+        lambda v: review_approve(version=v, reviewer=reviewer),
+        lambda v: review_reject(version=v, reviewer=other_reviewer, reasons=["unstable"]),
+    )
+    winners = [r for r in results if isinstance(r, ReviewDecision)]
+    losers = [r for r in results if isinstance(r, Conflict)]
+    assert len(winners) == 1 and len(losers) == 1, results
+    winner = winners[0]
+    version.refresh_from_db()
+    assert version.status == (S.APPROVED if winner.kind == "approve" else S.REJECTED)
+    assert ReviewDecision.objects.filter(version=version).count() == 1
+    who = "Riley Reviewer" if winner.reviewer == reviewer else "Sam Second"
+    assert str(losers[0]).startswith(f"{who} already decided this version ({winner.kind}")
+
+
+def test_approve_racing_a_request_for_changes(reviewer, other_reviewer):
+    version = WaitingVersionFactory()
+    results = _run_race(
+        version,
+        lambda v: review_request_changes(version=v, reviewer=reviewer, text="Explain the camera."),
+        lambda v: review_approve(version=v, reviewer=other_reviewer),
+    )
+    assert sum(isinstance(r, ReviewDecision) for r in results) == 1, results
+    assert sum(isinstance(r, Conflict) for r in results) == 1, results
+    version.refresh_from_db()
+    assert (version.status, version.awaiting_developer) in {(S.IN_REVIEW, True), (S.APPROVED, False)}
+
+
+def test_two_reviewers_claiming_at_once_exactly_one_gets_it(reviewer, other_reviewer):
+    version = WaitingVersionFactory()
+    results = _run_race(
+        version,
+        lambda v: review_claim(version=v, reviewer=reviewer),
+        lambda v: review_claim(version=v, reviewer=other_reviewer),
+    )
+    claims = [r for r in results if isinstance(r, ReviewClaim)]
+    assert len(claims) == 1 and sum(isinstance(r, Conflict) for r in results) == 1, results
+    assert ReviewClaim.objects.get(version=version).reviewer == claims[0].reviewer
