@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from console.services import audit_record
 from programs.lifecycle import TransitionConflict, version_transition
 from programs.models import MiniProgram, TrialTester, Version, Withdrawal
+from programs.notifications import notify_release_changed
 from programs.services import missing_qualifications
 
 S = Version.Status
@@ -172,8 +173,10 @@ def _release_fully(version: Version, actor, api_key) -> Version:
         version_transition(previous, to=S.SUPERSEDED, actor=actor, api_key=api_key, action="supersede",
                            note={"by": version.version})
     changes = {"released_at": timezone.now(), "phased_percentage": None}
-    return version_transition(version, to=S.RELEASED, actor=actor, api_key=api_key, action="release",
-                              changes=changes, note={"percentage": 100})
+    version = version_transition(version, to=S.RELEASED, actor=actor, api_key=api_key, action="release",
+                                 changes=changes, note={"percentage": 100})
+    notify_release_changed(version, change="release", actor=actor)
+    return version
 
 
 def _check_percentage(percentage: int | None) -> int:
@@ -196,8 +199,10 @@ def version_release(*, version: Version, actor, percentage: int | None = None, a
     if percentage == 100:
         return _release_fully(version, actor, api_key)
     changes = {"phased_percentage": percentage, "released_at": timezone.now()}
-    return version_transition(version, to=S.PHASED, actor=actor, api_key=api_key, action="release_phased",
-                              changes=changes, note={"percentage": percentage})
+    version = version_transition(version, to=S.PHASED, actor=actor, api_key=api_key, action="release_phased",
+                                 changes=changes, note={"percentage": percentage})
+    notify_release_changed(version, change="release_phased", actor=actor)
+    return version
 
 
 def _raise_phase(version: Version, actor, percentage: int, api_key) -> Version:
@@ -212,6 +217,7 @@ def _raise_phase(version: Version, actor, percentage: int, api_key) -> Version:
     audit_record(action="version.release_raise", target=version, actor=actor, api_key=api_key,
                  organisation=version.program.organisation, before={"percentage": before},
                  after={"percentage": percentage})
+    notify_release_changed(version, change="release_raise", actor=actor)
     return version
 
 
@@ -220,9 +226,11 @@ def version_cancel_phase(*, version: Version, actor, api_key=None) -> Version:
     version = _lock_program(version)
     if version.status != S.PHASED:
         raise ValidationError(_("Only a phased release can be cancelled."))
-    return version_transition(version, to=S.APPROVED, actor=actor, api_key=api_key, action="release_cancel",
-                              changes={"phased_percentage": None, "released_at": None},
-                              note={"percentage_was": version.phased_percentage})
+    version = version_transition(version, to=S.APPROVED, actor=actor, api_key=api_key, action="release_cancel",
+                                 changes={"phased_percentage": None, "released_at": None},
+                                 note={"percentage_was": version.phased_percentage})
+    notify_release_changed(version, change="release_cancel", actor=actor)
+    return version
 
 
 def rollback_targets(program: MiniProgram) -> list[Version]:
@@ -245,8 +253,10 @@ def program_rollback(*, program: MiniProgram, target: Version, actor, api_key=No
             "n": settings.ROLLBACK_DEPTH}})
     version_transition(current, to=S.ROLLED_BACK, actor=actor, api_key=api_key, action="rollback_from",
                        note={"to": target.version})
-    return version_transition(target, to=S.RELEASED, actor=actor, api_key=api_key, action="rollback_to",
-                              changes={"released_at": timezone.now()}, note={"from": current.version})
+    target = version_transition(target, to=S.RELEASED, actor=actor, api_key=api_key, action="rollback_to",
+                                changes={"released_at": timezone.now()}, note={"from": current.version})
+    notify_release_changed(target, change="rollback", actor=actor)
+    return target
 
 
 # ---------------------------------------------------------------- development versions

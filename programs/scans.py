@@ -12,6 +12,7 @@ import time
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -20,6 +21,8 @@ from hosts.selectors import size_limits_for_host
 from programs.domains import host_of
 from programs.lifecycle import TransitionConflict, TransitionError, version_transition
 from programs.models import Version
+from programs.notifications import notify_scan_finished
+from programs.releases import prune_development_versions
 from programs.scanning import ScanConfig, scan_package
 
 log = logging.getLogger(__name__)
@@ -84,7 +87,12 @@ def store_report(version: Version, report: dict) -> Version:
         "notices": report["notices"], "risk_score": (report.get("risk") or {}).get("score"),
     }
     note = {"errors": report["errors"], "warnings": report["warnings"], "risk": changes["risk_score"]}
-    return version_transition(version, to=target, action="scan_finish", changes=changes, note=note)
+    with transaction.atomic():
+        version = version_transition(version, to=target, action="scan_finish", changes=changes, note=note)
+        if target == S.READY:
+            prune_development_versions(program=version.program)
+        notify_scan_finished(version)
+    return version
 
 
 def version_scan(version_id: int) -> Version | None:

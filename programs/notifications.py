@@ -1,0 +1,49 @@
+"""What programs tell the organisation: a scan finished, a release changed."""
+
+from django.urls import reverse
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
+from console.notify import NotificationEvent, notify
+from programs.models import Version
+
+
+def version_url(version: Version) -> str:
+    program = version.program
+    return reverse("version_detail", args=[program.organisation.slug, program.appid, version.version])
+
+
+def _payload(version: Version, **extra) -> dict:
+    return {"appid": version.program.appid, "program": version.program.name, "version": version.version,
+            "status": version.status, **extra}
+
+
+def notify_scan_finished(version: Version) -> None:
+    passed = version.status == Version.Status.READY
+    title = format_lazy(
+        _("{program} {version}: scan passed") if passed else _("{program} {version}: scan found errors"),
+        program=version.program.name, version=version.version,
+    )
+    body = format_lazy(_("{errors} errors, {warnings} warnings, {notices} notices."),
+                       errors=version.errors, warnings=version.warnings, notices=version.notices)
+    notify(organisation=version.program.organisation, event=NotificationEvent.SCAN_FINISHED, title=title,
+           body=body, url=version_url(version),
+           payload=_payload(version, errors=version.errors, warnings=version.warnings, risk=version.risk_score))
+
+
+RELEASE_TITLES = {
+    "release": _("{program} {version} is released to everyone"),
+    "release_phased": _("{program} {version} is being released to {percentage}% of users"),
+    "release_raise": _("{program} {version} now reaches {percentage}% of users"),
+    "release_cancel": _("The phased release of {program} {version} was cancelled"),
+    "rollback": _("{program} was rolled back to {version}"),
+}
+
+
+def notify_release_changed(version: Version, *, change: str, actor=None) -> None:
+    percentage = version.phased_percentage or 100
+    title = format_lazy(RELEASE_TITLES[change], program=version.program.name, version=version.version,
+                        percentage=percentage)
+    notify(organisation=version.program.organisation, event=NotificationEvent.RELEASE_CHANGED, title=title,
+           body=title, url=version_url(version), actor=actor,
+           payload=_payload(version, change=change, percentage=percentage))
