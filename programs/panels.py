@@ -1,12 +1,12 @@
 """The programs panel on the organisation dashboard."""
 
-from console.panels import Panel, register_dashboard_panel
+from console.panels import DASHBOARD, Panel, register_panel
 from programs.models import Version
 from programs.selectors import programs_for_org
 
 
-@register_dashboard_panel
-def programs_panel(membership) -> Panel:
+@register_panel(DASHBOARD)
+def programs_panel(request, *, membership) -> Panel:
     org = membership.organisation
     recent = (
         Version.objects.filter(program__organisation=org, program__deleted_at=None)

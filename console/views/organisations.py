@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from console.forms import ApiKeyForm, InvitationForm, OrganisationForm, RoleForm
 from console.models import AuditEvent
-from console.panels import dashboard_panels
+from console.panels import DASHBOARD, panels_for
 from console.roles import ASSIGNABLE_ROLES, Capability, Role, role_can, scopes_for_role
 from console.selectors import (
     api_key_for_member,
@@ -65,7 +65,7 @@ def organisation_dashboard(request, membership):
         "active_key_count": org.api_keys.filter(revoked_at=None).count(),
         "recent_events": audit_events_for_org(org)[:8],
         "can": {cap: role_can(membership.role, cap) for cap in Capability.values},
-        "panels": dashboard_panels(membership),
+        "panels": panels_for(DASHBOARD, request, membership=membership),
     }
     return render(request, "console/organisation_dashboard.html", context)
 
