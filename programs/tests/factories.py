@@ -97,3 +97,8 @@ PACKAGE_ALLOWLIST = {
 def scannable_program(org, **fields) -> MiniProgram:
     """A program of `org` whose allowlist lets the valid test packages scan without errors."""
     return MiniProgramFactory(organisation=org, **{**PACKAGE_ALLOWLIST, **fields})
+
+
+def scan_tasks(callbacks) -> list:
+    """The on-commit callbacks that queue a scan (others, such as notifications, may be queued too)."""
+    return [c for c in callbacks if "scan_version" in repr(c)]
