@@ -2,11 +2,14 @@
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.decorators import api_view, permission_classes
 from rest_framework.generics import ListAPIView
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from console.api_access import ScopedOrganisationMixin
+from console.api_errors import error_response
 from console.roles import Scope
 from console.selectors import audit_events_for_org
 
@@ -70,3 +73,11 @@ class AuditEventListApi(ScopedOrganisationMixin, ListAPIView):
             membership.organisation,
             action=params.get("action", ""), actor=params.get("actor", ""), target_type=params.get("target_type", ""),
         )
+
+
+@api_view(["GET", "POST", "PUT", "PATCH", "DELETE"])
+@permission_classes([AllowAny])
+@extend_schema(exclude=True)
+def api_not_found(request, *args, **kwargs):
+    """Unknown paths under /api/ answer in the API's error shape, not with an HTML page."""
+    return error_response("not_found", "No API endpoint at this path.", 404)

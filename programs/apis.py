@@ -14,7 +14,7 @@ from console.api_access import ScopedOrganisationMixin
 from console.api_errors import error_response
 from console.models import Organisation
 from console.roles import Scope
-from programs.selectors import active_categories, program_for_user, programs_for_org, version_for_user
+from programs.selectors import active_categories, program_for_user, programs_for_orgs, version_for_user
 from programs.serializers import (
     CategoryOutput,
     ProgramInput,
@@ -46,15 +46,21 @@ class CategoryListApi(APIView):
         return Response(CategoryOutput(active_categories(), many=True).data)
 
 
-class ProgramListApi(ScopedOrganisationMixin, APIView):
-    @extend_schema(responses=ProgramOutput(many=True), summary="List the caller's programs")
-    def get(self, request):
+class ProgramListApi(ScopedOrganisationMixin, ListAPIView):
+    serializer_class = ProgramOutput
+
+    def get_queryset(self):
         self.required_scope = Scope.PROGRAMS_READ
-        programs = []
-        for membership in self.reachable_memberships().select_related("organisation"):
+        memberships = list(self.reachable_memberships().select_related("organisation"))
+        for membership in memberships:
             self.check_scope(membership)
-            programs.extend(programs_for_org(membership.organisation))
-        return Response(ProgramOutput(programs, many=True, context={"request": request}).data)
+        slug = self.request.query_params.get("organisation")
+        org_ids = [m.organisation_id for m in memberships if not slug or m.organisation.slug == slug]
+        return programs_for_orgs(org_ids).select_related("organisation")
+
+    @extend_schema(summary="List the caller's programs (paginated; `organisation` filters by slug)")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
 
     @extend_schema(
         request=ProgramInput, responses={201: ProgramOutput}, summary="Create a program (returns its appid)",

@@ -15,8 +15,12 @@ def _memberships(user, api_key: ApiKey | None) -> QuerySet[Membership]:
 
 
 def programs_for_org(org) -> QuerySet[MiniProgram]:
+    return programs_for_orgs([org.pk])
+
+
+def programs_for_orgs(org_ids: list[int]) -> QuerySet[MiniProgram]:
     return (
-        MiniProgram.objects.filter(organisation=org, deleted_at=None)
+        MiniProgram.objects.filter(organisation__in=org_ids, deleted_at=None)
         .prefetch_related("categories")
         .annotate(version_count=Count("versions"))
         .order_by("name")

@@ -54,6 +54,11 @@ class ReviewQueueApi(ReviewerApi, ListAPIView):
         query.is_valid(raise_exception=True)
         return selectors.review_queue(reviewer=self.request.user, filters=query.filters())
 
+    def list(self, request, *args, **kwargs):
+        ids = self.paginate_queryset(self.get_queryset().values_list("pk", flat=True))
+        rows = selectors.queue_rows(list(ids))
+        return self.get_paginated_response(self.get_serializer(rows, many=True).data)
+
     @extend_schema(parameters=[QueueQuery], summary="The review queue: waiting versions, due first",
                    description="Versions in review and not waiting for their developer, never those of the "
                                "reviewer's own organisations. Paginated (`page`, `page_size`).")

@@ -99,7 +99,6 @@ def test_not_found_from_a_real_endpoint_uses_the_shape(api_with_key):
     assert response.json() == {"error": {"code": "not_found", "message": "Not found.", "fields": {}}}
 
 
-@pytest.mark.xfail(reason="an unknown path under /api/ gets Django's HTML 404, not the JSON error shape (SPEC §9)")
 def test_unknown_api_path_answers_with_the_error_shape(api_with_key):
     response = api_with_key.get("/api/v1/no-such-endpoint/")
 

@@ -228,7 +228,7 @@ def test_second_accept_raises_a_clear_error_and_makes_no_second_membership(org, 
     assert AuditEvent.objects.filter(action="invitation.accept").count() == 1
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_double_click_makes_one_membership(owner, org):
     user = UserFactory(email="clicker@example.test")
     invitation = InvitationFactory(organisation=org, email="clicker@example.test", invited_by=owner)

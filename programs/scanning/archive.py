@@ -5,9 +5,9 @@ Modelled on addons-server's `SafeZip`, with two layers:
 1. Before inflating anything, the central directory is validated: the entry count (read from the
    end-of-central-directory record before `zipfile` parses the directory), names, types, flags,
    compression methods, duplicates, overlapping entries, declared sizes and ratios.
-2. While inflating, every member is read in chunks and its real size is counted, because headers can
-   lie: reading stops one byte past the declared size, so the total work is bounded by the declared
-   sizes that layer 1 accepted.
+2. While inflating (see `zipreader`), every member is read in bounded chunks and its real size is
+   counted, because headers can lie: reading stops as soon as the count passes the declared size,
+   so the total work is bounded by the declared sizes that layer 1 accepted (plus one chunk).
 
 Nothing is written to disk. Text and image members are kept in memory for the content checks;
 everything else is streamed through SHA-256 and dropped.
@@ -15,6 +15,7 @@ everything else is streamed through SHA-256 and dropped.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import re
@@ -31,7 +32,6 @@ from typing import BinaryIO
 from .codes import new_finding
 from .config import ScanConfig
 from .deadline import Deadline
-from .digests import DigestPool
 from .findings import Finding
 from .package import IMAGE_EXTENSIONS, TEXT_EXTENSIONS, Member, extension
 from .zipreader import member_chunks, raw_name
@@ -44,6 +44,7 @@ MAX_COMPONENT_CHARS = 255
 # directory bigger than this is hiding more entries than the record admits (zipfile ignores the count).
 CENTRAL_DIRECTORY_BYTES_PER_ENTRY = 512
 LOCAL_HEADER_BYTES = 30
+PROGRESS_STEP = 0.01  # report reading progress once per percent, not once per member
 
 ARCHIVE_EXTENSIONS = frozenset({
     ".zip", ".jar", ".apk", ".aar", ".ipa", ".war", ".xpi", ".crx", ".gz", ".tgz", ".bz2", ".xz", ".7z",
@@ -348,45 +349,33 @@ def _inflate_all(stream: BinaryIO, entries: list[_Entry], config: ScanConfig, de
     members: dict[str, Member] = {}
     findings: list[Finding] = []
     total, done, reported = sum(entry.info.file_size for entry in entries) or 1, 0, 0.0
-    with DigestPool() as digests:
-        for entry in entries:
-            deadline.check()
-            member, head, problem = _inflate(stream, entry, config, deadline, digests)
-            if problem is not None:
-                return members, findings + [problem], True
-            members[entry.name] = member
-            findings += _member_findings(member, head, config)
-            done += member.size
-            if done / total - reported >= 0.01:
-                reported = done / total
-                on_progress(reported)
-        problem = _apply_digests(members, {entry.name: entry.info.CRC for entry in entries}, digests.results())
-    return members, findings + ([problem] if problem else []), problem is not None
+    for entry in entries:
+        deadline.check()
+        member, head, problem = _inflate(stream, entry, config, deadline)
+        if problem is not None:
+            return members, findings + [problem], True
+        members[entry.name] = member
+        findings += _member_findings(member, head, config)
+        done += member.size
+        if done / total - reported >= PROGRESS_STEP:
+            reported = done / total
+            on_progress(reported)
+    return members, findings, False
 
 
-def _apply_digests(members: dict[str, Member], expected_crcs: dict[str, int],
-                   results: dict[str, tuple[int, str]]) -> Finding | None:
-    """Fill in the digests computed on the helper thread; the first CRC mismatch is corruption."""
-    for name, (crc, sha256) in results.items():
-        if crc != expected_crcs[name]:
-            return new_finding("archive.corrupt", f"{name} fails its CRC check.", file=name)
-        members[name].sha256 = sha256
-    return None
-
-
-def _inflate(stream: BinaryIO, entry: _Entry, config: ScanConfig, deadline: Deadline,
-             digests: DigestPool) -> tuple[Member, bytes, Finding | None]:
-    """Stream one member through its digests, counting real bytes; keep its data if a check needs it."""
+def _inflate(stream: BinaryIO, entry: _Entry, config: ScanConfig,
+             deadline: Deadline) -> tuple[Member, bytes, Finding | None]:
+    """Stream one member through CRC-32 and SHA-256, counting real bytes; keep its data if a check needs it."""
     info = entry.info
     member = Member(entry.name, info.file_size, info.compress_size)
     keep = _inspected(entry.name, info.file_size, config)
-    digest = digests.digest_for(entry.name, info.file_size)
-    parts, head, real = [], b"", 0
+    digest, parts, head, real, crc = hashlib.sha256(), [], b"", 0, 0
     try:
         for chunk in member_chunks(stream, info):
             real += len(chunk)
             if real > info.file_size:
                 return member, head, _size_mismatch(entry.name, info.file_size, "more than")
+            crc = zlib.crc32(chunk, crc)
             digest.update(chunk)
             head = head or chunk[:16]
             if keep:
@@ -394,14 +383,11 @@ def _inflate(stream: BinaryIO, entry: _Entry, config: ScanConfig, deadline: Dead
             deadline.check()
     except READ_ERRORS as error:
         return member, head, new_finding("archive.corrupt", f"{entry.name} cannot be read: {error}.", file=entry.name)
-    finally:
-        result = digest.finish()
     if real != info.file_size:
         return member, head, _size_mismatch(entry.name, info.file_size, f"only {real:,} bytes instead of")
-    if result is not None:
-        if result[0] != info.CRC:
-            return member, head, new_finding("archive.corrupt", f"{entry.name} fails its CRC check.", file=entry.name)
-        member.sha256 = result[1]
+    if crc != info.CRC:
+        return member, head, new_finding("archive.corrupt", f"{entry.name} fails its CRC check.", file=entry.name)
+    member.sha256 = digest.hexdigest()
     member.data = b"".join(parts) if keep else None
     return member, head, None
 

@@ -119,7 +119,7 @@ def _loader_finding(script: Script, call: Call) -> Finding | None:
     offset, text = call.start, script.text
     if _DEFINITION_BEFORE.search(text, max(0, offset - 20), offset):
         return None
-    literal = _STATIC_ARGUMENT.match(text, call.arguments)
+    literal = _STATIC_ARGUMENT.match(text, call.arguments, call.arguments + ARGUMENT_CHARS)
     value = literal.group(literal.lastgroup) if literal else ""
     if literal and _REMOTE_VALUE.match(value):
         return _remote(script, offset, "loads code from a URL")

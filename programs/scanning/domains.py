@@ -11,6 +11,7 @@ subdomain belongs to a different owner (so `a.github.io` does not allow `b.githu
 from __future__ import annotations
 
 import ipaddress
+import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -29,6 +30,7 @@ MULTI_LABEL_SUFFIXES = frozenset({
     "github.io", "gitee.io", "vercel.app", "netlify.app", "pages.dev", "workers.dev", "herokuapp.com",
     "appspot.com", "cloudfront.net", "azurewebsites.net", "web.app", "firebaseapp.com",
 })
+_PLAIN_AUTHORITY = re.compile(r"([A-Za-z0-9.-]+)(?::(\d{1,5}))?$")
 LOCAL_NAMES = frozenset({"localhost", "localhost.localdomain"})
 
 
@@ -44,6 +46,9 @@ class HostPort:
 
 def parse_netloc(netloc: str) -> HostPort | None:
     """Host and explicit port of a URL authority, or None when it is malformed."""
+    plain = _PLAIN_AUTHORITY.match(netloc)
+    if plain:  # the common case, without urllib's general parsing
+        return HostPort(plain.group(1).rstrip(".").lower(), plain.group(2))
     try:
         parts = urlsplit("//" + netloc)
         host = parts.hostname
@@ -65,6 +70,8 @@ def parse_allowlist_entry(entry: str) -> HostPort | None:
 def is_ip_or_local(host: str) -> bool:
     if host in LOCAL_NAMES or host.endswith(".localhost"):
         return True
+    if not (host[:1].isdigit() or ":" in host):  # not an IPv4 or IPv6 literal; skip the costly parse
+        return False
     try:
         ipaddress.ip_address(host.strip("[]"))
     except ValueError:

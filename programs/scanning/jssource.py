@@ -22,7 +22,11 @@ from .findings import Finding
 from .package import SCRIPT_EXTENSIONS, Package, extension
 
 CODE, STRING, COMMENT = "code", "string", "comment"
+# Longer line prefixes go straight to the (cached) line tokens instead of being copied and searched.
+FAST_PATH_CHARS = 256
 
+# A compiled literal is found faster by the regex engine than by str.find for two-character needles.
+_COMMENT_OPENING = re.compile(r"/\*")
 _LINE_TOKENS = re.compile(
     r"""
       (?P<comment>//.*|/\*.*?(?:\*/|\Z))
@@ -47,16 +51,22 @@ class Script:
         self._blocks_scanned = 0  # block comments are known up to this offset
         self._lines: dict[int, list[tuple[int, int, str]]] = {}
         self._line_cursor = (0, 1)  # (offset, line) of the last position asked for
+        self._start_cursor = (0, 0)  # (offset, start of its line) of the last line start asked for
+        self._api_uses: dict[str, list[tuple[int, str, int]]] = {}
 
     def api_uses(self, namespace: str, names: frozenset[str]) -> list[tuple[int, str, int]]:
         """(start, name, end) of each `namespace.name` access for `names`, e.g. `wx.request`.
 
-        The pattern starts with the namespace literal, so the regex engine jumps between
-        occurrences; callers still ask `is_code` for the matches they use.
+        One pass per namespace finds every name registered with `track_apis` (the privacy and
+        network checks share it); the pattern starts with the namespace literal, so the regex
+        engine jumps between occurrences. Callers still ask `is_code` for the matches they use.
         """
-        pattern = _member_pattern(namespace, names)
-        return [(match.start(), match.group(1), match.end()) for match in pattern.finditer(self.text)
+        if namespace not in self._api_uses:
+            pattern = _member_pattern(namespace, frozenset(TRACKED_APIS))
+            self._api_uses[namespace] = [
+                (match.start(), match.group(1), match.end()) for match in pattern.finditer(self.text)
                 if not follows_identifier(self.text, match.start())]
+        return [use for use in self._api_uses[namespace] if use[1] in names]
 
     # --- positions -------------------------------------------------------------------------------
 
@@ -68,7 +78,23 @@ class Script:
         else:
             line = self.text.count("\n", 0, offset) + 1
         self._line_cursor = (offset, line)
-        return line, offset - (self.text.rfind("\n", 0, offset) + 1) + 1
+        return line, offset - self._line_start(offset) + 1
+
+    def _line_start(self, offset: int) -> int:
+        """Start of the line holding `offset`, without rescanning a long line for every question.
+
+        Questions come in (nearly) increasing order, so the previous answer still holds when no
+        newline lies between the two offsets; a minified one-line bundle then costs one pass
+        instead of one pass per candidate.
+        """
+        last_offset, last_start = self._start_cursor
+        low, high = min(offset, last_offset), max(offset, last_offset)
+        if last_start <= offset and self.text.find("\n", low, high) < 0:
+            start = last_start
+        else:
+            start = self.text.rfind("\n", 0, offset) + 1
+        self._start_cursor = (offset, start)
+        return start
 
     def finding(self, code: str, message: str, offset: int) -> Finding:
         line, column = self.position(offset)
@@ -80,8 +106,8 @@ class Script:
         """Whether the character at `offset` is code, inside a string/regex literal, or in a comment."""
         if self._in_block_comment(offset):
             return COMMENT
-        line_start = self.text.rfind("\n", 0, offset) + 1
-        if not _may_hold_literals(self.text[line_start:offset]):
+        line_start = self._line_start(offset)
+        if offset - line_start <= FAST_PATH_CHARS and not _may_hold_literals(self.text[line_start:offset]):
             return CODE
         return self._line_context(line_start, offset)
 
@@ -122,7 +148,8 @@ class Script:
         A `/*` only opens a comment where it is itself code (so `'src/**/*.js'` opens nothing).
         """
         position = self._blocks_scanned
-        while position <= until and (start := self.text.find("/*", position, until + 2)) >= 0:
+        while position <= until and (opening := _COMMENT_OPENING.search(self.text, position, until + 2)):
+            start = opening.start()
             if not self._opens_comment(start):
                 position = start + 2
                 continue
@@ -134,11 +161,20 @@ class Script:
         self._blocks_scanned = max(self._blocks_scanned, position, until + 1)
 
     def _opens_comment(self, start: int) -> bool:
-        line_start = self.text.rfind("\n", 0, start) + 1
-        if not _may_hold_literals(self.text[line_start:start]):
+        line_start = self._line_start(start)
+        if start - line_start <= FAST_PATH_CHARS and not _may_hold_literals(self.text[line_start:start]):
             return True
         token = self._token_at(line_start, start)
         return token is None or token[0] == start
+
+
+TRACKED_APIS: set[str] = set()
+
+
+def track_apis(names) -> frozenset[str]:
+    """Register API names (`request`, `getLocation` ...) that checks look up with `Script.api_uses`."""
+    TRACKED_APIS.update(names)
+    return frozenset(names)
 
 
 @functools.lru_cache(maxsize=16)

@@ -17,11 +17,11 @@ from .config import ScanConfig
 from .dialects import Dialect
 from .domains import HostPort, is_allowed, is_ip_or_local, parse_netloc
 from .findings import Finding
-from .jssource import STRING, Script, follows_identifier
+from .jssource import STRING, Script, follows_identifier, track_apis
 
 API_KINDS = {"request": "request", "httpRequest": "request", "uploadFile": "upload", "downloadFile": "download",
              "connectSocket": "socket"}
-_API_NAMES = frozenset(API_KINDS)
+_API_NAMES = track_apis(API_KINDS)
 SECURE_SCHEMES = {"request": "https", "upload": "https", "download": "https", "socket": "wss"}
 INSECURE_SCHEMES = frozenset({"http", "ws"})
 URL_SCHEMES = ("https", "http", "wss", "ws")
@@ -30,6 +30,9 @@ NAMESPACES = ("my", "wx", "tt", "swan")
 NOT_SERVERS = frozenset({"www.w3.org", "w3.org", "xmlns.com", "purl.org", "ns.adobe.com"})
 URL_KEY_SEARCH_CHARS = 1000
 BINDING_LOOKBACK_CHARS = 200
+# Literals are read at most this far: an unterminated template literal must not make each call
+# scan the rest of the file.
+MAX_OPERAND_CHARS = 2000
 
 _OPEN_PARENTHESIS = re.compile(r"\s*\(")
 _URL_KEY = re.compile(r"url\s*(:|(?=[,}]))")
@@ -147,7 +150,7 @@ def _scheme_start(text: str, separator: int) -> int | None:
 
 
 def _literal_value(text: str, quote: int) -> Resolved | None:
-    operand = _OPERAND.match(text, quote)
+    operand = _OPERAND.match(text, quote, quote + MAX_OPERAND_CHARS)
     if operand is None or operand.lastgroup == "id":
         return None
     value = _unescape(operand.group(operand.lastgroup))
@@ -195,7 +198,7 @@ def _call_url(script: Script, start: int, end: int, resolver: _Resolver) -> Reso
 def evaluate(script: Script, position: int, resolver: _Resolver) -> Resolved | None:
     """Evaluate `a + 'b' + \\`c${d}\\`` left to right, until the host is known or something is unknown."""
     value = ""
-    while operand := _OPERAND.match(script.text, position):
+    while operand := _OPERAND.match(script.text, position, position + MAX_OPERAND_CHARS):
         piece = _operand_value(script, operand, resolver)
         if piece is None:
             break

@@ -22,11 +22,15 @@ IMAGE_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp"})
 
 
 def extension(name: str) -> str:
-    """Lower-cased extension; a dotfile such as `.env` counts as its own extension."""
-    base = posixpath.basename(name)
-    if base.startswith(".") and base.count(".") == 1:
-        return base.lower()
-    return posixpath.splitext(base)[1].lower()
+    """Lower-cased extension; a dotfile such as `.env` counts as its own extension.
+
+    Called for every member by several checks, hence string slicing rather than os.path.
+    """
+    base = name[name.rfind("/") + 1:]
+    dot = base.rfind(".")
+    if dot < 0:
+        return ""
+    return base.lower() if dot == 0 else base[dot:].lower()
 
 
 @dataclass

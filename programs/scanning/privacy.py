@@ -17,7 +17,7 @@ from .appjson import AppManifest
 from .codes import new_finding
 from .dialects import Dialect
 from .findings import Finding
-from .jssource import Script
+from .jssource import Script, track_apis
 from .package import TEMPLATE_EXTENSIONS, Package, extension
 
 
@@ -55,7 +55,7 @@ PRIVATE_APIS: dict[str, PrivateApi] = {
     "openBluetoothAdapter": PrivateApi(None, "scope.bluetooth", NONE),
     "getWeRunData": PrivateApi(None, "scope.werun", NONE),
 }
-_PRIVATE_NAMES = frozenset(PRIVATE_APIS)
+_PRIVATE_NAMES = track_apis(PRIVATE_APIS)
 KNOWN_INFOS = frozenset(api.info for api in PRIVATE_APIS.values() if api.info)
 KNOWN_SCOPES = frozenset(api.scope for api in PRIVATE_APIS.values() if api.scope)
 PRECISE_LOCATION_INFOS = frozenset({"getLocation", "onLocationChange", "startLocationUpdate",
@@ -70,7 +70,8 @@ _TEMPLATE_USES = [
     ("honeNumber", re.compile(r"scope\s*=\s*[\"']phoneNumber[\"']"), "getPhoneNumber"),  # Alipay getAuthorize
     ("<camera", re.compile(r"<camera\b"), "createCameraContext"),
 ]
-_TEMPLATE_COMMENT = re.compile(r"<!--.*?-->", re.S)
+# An unterminated comment runs to the end, so a hostile template cannot make this quadratic.
+_TEMPLATE_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
 
 
 @dataclass

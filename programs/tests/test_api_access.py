@@ -86,7 +86,7 @@ def test_outsider_lists_none_of_the_orgs_programs(client_for, outsider, other_or
     own = MiniProgramFactory(organisation=other_org, name="Evil App")
     response = client_for(outsider).get(LIST)
     assert response.status_code == 200
-    assert [p["appid"] for p in response.json()] == [own.appid]
+    assert [p["appid"] for p in response.json()["results"]] == [own.appid]
 
 
 def test_an_unknown_appid_and_a_foreign_one_look_the_same(client_for, outsider, program):
@@ -123,7 +123,7 @@ def test_the_same_user_reaches_org_b_through_the_session(client_for, owner, othe
 def test_a_key_of_org_a_lists_no_program_of_org_b(api_with_key, owner, other_org, program):
     Membership.objects.create(organisation=other_org, user=owner, role=Role.OWNER)
     MiniProgramFactory(organisation=other_org, name="Their App")
-    assert [p["appid"] for p in api_with_key.get(LIST).json()] == [program.appid]
+    assert [p["appid"] for p in api_with_key.get(LIST).json()["results"]] == [program.appid]
 
 
 # ---------------------------------------------------------------- scopes
@@ -140,7 +140,7 @@ def test_a_key_with_programs_read_may_read(read_only_key, program, version, endp
 
 
 def test_a_key_with_programs_read_may_list(read_only_key, program):
-    assert [p["appid"] for p in read_only_key.get(LIST).json()] == [program.appid]
+    assert [p["appid"] for p in read_only_key.get(LIST).json()["results"]] == [program.appid]
 
 
 @pytest.mark.parametrize("endpoint", ["patch", "upload"])

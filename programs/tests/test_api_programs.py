@@ -193,12 +193,12 @@ def test_list_shows_the_callers_live_programs_of_every_org(client_for, owner, or
     MiniProgramFactory(organisation=other_org, name="Evil App")
     response = client_for(owner).get(LIST)
     assert response.status_code == 200
-    assert sorted(p["name"] for p in response.json()) == ["Acme Maps", "Beta App"]
+    assert sorted(p["name"] for p in response.json()["results"]) == ["Acme Maps", "Beta App"]
 
 
 def test_an_api_key_lists_only_its_orgs_programs(api_with_key, org, second_org, program):
     MiniProgramFactory(organisation=second_org, name="Beta App")
-    assert [p["appid"] for p in api_with_key.get(LIST).json()] == [program.appid]
+    assert [p["appid"] for p in api_with_key.get(LIST).json()["results"]] == [program.appid]
 
 
 def test_detail_returns_the_program(api_with_key, program):
@@ -296,3 +296,12 @@ def test_categories_endpoint_lists_active_categories(api_with_key):
 
 def test_the_member_fixture_is_a_developer(org, member):
     assert Membership.objects.get(organisation=org, user=member).role == Role.DEVELOPER
+
+
+def test_the_list_is_paginated_and_filters_by_organisation(api, owner, org, second_org, program):
+    MiniProgramFactory(organisation=second_org, name="Beta App")
+    api.force_authenticate(owner)
+    body = api.get(LIST, {"page_size": 1}).json()
+    assert (body["count"], len(body["results"]), body["next"] is not None) == (2, 1, True)
+    only_org = api.get(LIST, {"organisation": org.slug}).json()
+    assert [p["appid"] for p in only_org["results"]] == [program.appid]

@@ -11,13 +11,19 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from programs.demo import DOMAINS as SAMPLE_DOMAINS
 from programs.models import Category, Version
 from programs.scans import scans_requeue_stuck
 from programs.services import program_create, version_upload
 from programs.tests.packages import build_package
 from programs.tests.worker import WorkerProcess, eager_again, real_broker, wait_for
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("worker")]
+pytestmark = [
+    pytest.mark.worker,
+    # serialized_rollback puts back the seeded catalogs (categories, hosts) that the flush removes.
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.xdist_group("worker"),
+]
 S = Version.Status
 
 
@@ -30,7 +36,8 @@ def broker():
 
 @pytest.fixture
 def program(org, owner):
-    return program_create(org=org, actor=owner, name="Worker Test", categories=[Category.objects.get(code="tools")])
+    return program_create(org=org, actor=owner, name="Worker Test", categories=[Category.objects.get(code="tools")],
+                          domains=SAMPLE_DOMAINS)
 
 
 def _upload(program, owner, version="1.0.0", **package_options) -> Version:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import time
 
 import pytest
 
@@ -160,3 +161,24 @@ def test_secrets_in_json_files_are_found_too():
 ])
 def test_context_tells_code_from_strings_and_comments(source, needle, context):
     assert Script("a.js", source).context(source.index(needle)) == context
+
+
+def test_one_line_bundle_with_thousands_of_candidates_stays_linear():
+    calls = "".join(f"my.request({{url:'https://h{i}.test/'+a}});eval(a{i});var s{i}='/*';" for i in range(20_000))
+    started = time.perf_counter()
+
+    report = scan_built("alipay", files={"lib/bundle.js": "var a='x';" + calls})
+
+    assert {"code.eval", "network.not_allowed", "code.minified"} <= report.codes()
+    assert time.perf_counter() - started < 10  # quadratic behaviour would take minutes
+
+
+def test_context_answers_do_not_depend_on_the_order_of_questions():
+    source = "go();\n/* first */ eval(a);\n/*second\n eval(b) */\neval(c); /* third */"
+    offsets = [match for match in range(len(source)) if source.startswith(("eval", "/*"), match)]
+    forward = {offset: Script("a.js", source).context(offset) for offset in offsets}
+    script = Script("a.js", source)
+    backward = {offset: script.context(offset) for offset in reversed(offsets)}
+
+    assert forward == backward
+    assert [forward[offset] for offset in offsets] == [COMMENT, CODE, COMMENT, COMMENT, CODE, COMMENT]
