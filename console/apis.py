@@ -75,9 +75,9 @@ class AuditEventListApi(ScopedOrganisationMixin, ListAPIView):
         )
 
 
+@extend_schema(exclude=True)  # above @api_view, or drf-spectacular warns (W002) and `check --deploy` fails
 @api_view(["GET", "POST", "PUT", "PATCH", "DELETE"])
 @permission_classes([AllowAny])
-@extend_schema(exclude=True)
 def api_not_found(request, *args, **kwargs):
     """Unknown paths under /api/ answer in the API's error shape, not with an HTML page."""
     return error_response("not_found", "No API endpoint at this path.", 404)

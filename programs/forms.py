@@ -142,3 +142,75 @@ class FindingFilterForm(forms.Form):
         if not self.is_valid():
             return "", ""
         return self.cleaned_data["severity"], self.cleaned_data["q"].strip()
+
+
+# ---------------------------------------------------------------- lifecycle actions (programs/views/releases.py)
+
+
+class SubmitForm(forms.Form):
+    notes = forms.CharField(
+        label=_("Notes for the reviewer"), max_length=2000, required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": _("What changed, where to find it, anything unusual")}),
+    )
+    test_account = forms.CharField(
+        label=_("Test account"), max_length=200, required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": _("user / password")}),
+        help_text=_("A login the reviewer can use inside the mini-program, if it needs one."),
+    )
+    expedited = forms.BooleanField(label=_("Ask for an expedited review (12 hours)"), required=False)
+
+
+class ReleaseForm(forms.Form):
+    """Release an approved version to everyone, or start a phased release at 1–99 %."""
+
+    EVERYONE, PHASED = "everyone", "phased"
+    audience = forms.ChoiceField(
+        choices=[(EVERYONE, _("Everyone (100 %)")), (PHASED, _("A share of users (phased release)"))],
+        widget=forms.RadioSelect, initial=EVERYONE,
+    )
+    percentage = forms.IntegerField(
+        label=_("Percentage of users"), min_value=1, max_value=99, required=False, initial=10,
+        widget=forms.NumberInput(attrs={"min": 1, "max": 99, "step": 1, "inputmode": "numeric"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("audience") == self.PHASED and data.get("percentage") is None and "percentage" not in self.errors:
+            self.add_error("percentage", _("Give the percentage of users for the phased release (1–99)."))
+        return data
+
+    def chosen_percentage(self) -> int:
+        return 100 if self.cleaned_data["audience"] == self.EVERYONE else self.cleaned_data["percentage"]
+
+
+class RaiseForm(forms.Form):
+    """Raise a phased release: a preset button (`preset`) or the typed `percentage`."""
+
+    percentage = forms.IntegerField(label=_("Raise to"), min_value=1, max_value=100, required=False,
+                                    widget=forms.NumberInput(attrs={"max": 100, "step": 1, "inputmode": "numeric"}))
+    preset = forms.IntegerField(min_value=1, max_value=100, required=False, widget=forms.HiddenInput)
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        data["chosen"] = data.get("preset") or data.get("percentage")
+        if data["chosen"] is None:
+            raise ValidationError(_("Give the new percentage (up to 100)."))
+        return data
+
+
+class TesterForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Tester's email address"), max_length=254,
+        widget=forms.EmailInput(attrs={"placeholder": "tester@example.com", "autocomplete": "off"}),
+    )
+
+
+def form_error_messages(form: forms.Form) -> list[str]:
+    """A bound form's errors as sentences for `messages` (field label first)."""
+    found = []
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields and name != "__all__" else ""
+        found += [f"{label}: {error}" if label else str(error) for error in errors]
+    return found

@@ -59,6 +59,9 @@ def expedited_used_this_month(org, *, now: datetime | None = None) -> int:
 
 
 def _check_can_submit(version: Version, expedited: bool) -> None:
+    if version.status != S.READY:
+        raise ValidationError(_("Only a development version (ready, after a clean scan) can be submitted for "
+                                "review; this one is “%(status)s”.") % {"status": version.get_status_display()})
     program = version.program
     if program.versions.filter(status__in=IN_FLIGHT).exclude(pk=version.pk).exists():
         raise ValidationError(_("Another version of this program is already in review, approved or being "
@@ -93,14 +96,20 @@ def version_submit(
                               changes=changes, note={"expedited": expedited})
 
 
-def _check_withdrawal_limits(program: MiniProgram) -> None:
-    now = timezone.now()
+def withdrawals_used(program: MiniProgram, *, now: datetime | None = None) -> tuple[int, int]:
+    """How many submissions of `program` were withdrawn (today, this month), local time."""
+    now = now or timezone.now()
     today = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
     recent = program.withdrawals
-    if recent.filter(created_at__gte=today).count() >= settings.WITHDRAWALS_PER_DAY:
+    return recent.filter(created_at__gte=today).count(), recent.filter(created_at__gte=_month_start(now)).count()
+
+
+def _check_withdrawal_limits(program: MiniProgram) -> None:
+    today, month = withdrawals_used(program)
+    if today >= settings.WITHDRAWALS_PER_DAY:
         raise ValidationError(_("You can withdraw at most %(n)d submissions a day.") % {
             "n": settings.WITHDRAWALS_PER_DAY})
-    if recent.filter(created_at__gte=_month_start(now)).count() >= settings.WITHDRAWALS_PER_MONTH:
+    if month >= settings.WITHDRAWALS_PER_MONTH:
         raise ValidationError(_("You can withdraw at most %(n)d submissions a month.") % {
             "n": settings.WITHDRAWALS_PER_MONTH})
 
@@ -265,7 +274,11 @@ def program_rollback(*, program: MiniProgram, target: Version, actor, api_key=No
 @transaction.atomic
 def prune_development_versions(*, program: MiniProgram) -> list[str]:
     """Keep at most DEVELOPMENT_VERSIONS_KEPT ready versions; the oldest go (never the trial version)."""
-    ready = program.versions.filter(status=S.READY).exclude(pk=program.trial_version_id).order_by("-created_at")
+    # The trial version as it is now, under the program lock: the caller's `program` may be stale (a scan
+    # loads it when it starts, and the trial version can change while it runs).
+    trial_id = (MiniProgram.objects.select_for_update().filter(pk=program.pk)
+                .values_list("trial_version_id", flat=True).first())
+    ready = program.versions.filter(status=S.READY).exclude(pk=trial_id).order_by("-created_at")
     doomed = list(ready[settings.DEVELOPMENT_VERSIONS_KEPT:])
     for version in doomed:
         audit_record(action="version.prune", target=version, organisation=program.organisation,

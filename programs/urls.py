@@ -31,8 +31,22 @@ org_portal_patterns = [
     path("<str:appid>/upload/", views.version_upload_page, name="version_upload_page"),
     path("<str:appid>/versions/<str:version>/", views.version_detail, name="version_detail"),
     path("<str:appid>/versions/<str:version>/progress/", views.version_progress, name="version_progress"),
+    # Lifecycle actions (POST only; each redirects back to the page it came from).
+    path("<str:appid>/versions/<str:version>/submit/", views.version_submit, name="version_submit"),
+    path("<str:appid>/versions/<str:version>/withdraw/", views.version_withdraw, name="version_withdraw"),
+    path("<str:appid>/versions/<str:version>/trial/", views.version_set_trial, name="version_set_trial"),
+    path("<str:appid>/versions/<str:version>/release/", views.version_release, name="version_release"),
+    path("<str:appid>/versions/<str:version>/release/raise/", views.version_raise, name="version_raise"),
+    path("<str:appid>/versions/<str:version>/release/cancel/", views.version_cancel_release,
+         name="version_cancel_release"),
+    path("<str:appid>/versions/<str:version>/rollback/", views.version_rollback, name="version_rollback"),
+    # The trial version: QR code image and testers.
+    path("<str:appid>/trial/qr.png", views.trial_qr, name="trial_qr"),
+    path("<str:appid>/trial/testers/", views.trial_tester_add, name="trial_tester_add"),
+    path("<str:appid>/trial/testers/<int:tester_id>/remove/", views.trial_tester_remove, name="trial_tester_remove"),
 ]
 # Portal pages outside any organisation.
 portal_patterns = [
     path("docs/findings/", views.finding_codes, name="finding_codes"),
+    path("trial/<str:appid>/", views.trial_open, name="trial_open"),
 ]

@@ -45,6 +45,19 @@ class QueueFilterForm(forms.Form):
             min_age_days=data.get("age"), expedited=bool(data.get("expedited")), sort=data.get("sort") or "due",
         )
 
+    def main_fields(self):
+        return [self[name] for name in ("q", "org", "sort")]
+
+    def more_fields(self):
+        return [self[name] for name in ("category", "host", "risk_min", "risk_max", "age")]
+
+    @property
+    def more_active(self) -> bool:
+        """A filter folded under “More filters” is set (so that part opens)."""
+        f = self.filters()
+        return bool(f.category or f.host or f.risk_min is not None or f.risk_max is not None
+                    or f.min_age_days is not None or f.expedited)
+
     @property
     def active(self) -> bool:
         return any(v not in (None, "", False, "due") for v in self.filters().__dict__.values())

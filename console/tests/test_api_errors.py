@@ -99,9 +99,12 @@ def test_not_found_from_a_real_endpoint_uses_the_shape(api_with_key):
     assert response.json() == {"error": {"code": "not_found", "message": "Not found.", "fields": {}}}
 
 
-def test_unknown_api_path_answers_with_the_error_shape(api_with_key):
-    response = api_with_key.get("/api/v1/no-such-endpoint/")
+@pytest.mark.parametrize("method", ["get", "post", "delete"])
+@pytest.mark.parametrize("path", ["/api/v1/no-such-endpoint/", "/api/v2/me/", "/api/"])
+def test_unknown_api_path_answers_with_the_error_shape(api, db, method, path):
+    response = getattr(api, method)(path)
 
     assert response.status_code == 404
     assert response["Content-Type"] == "application/json"
-    assert response.json()["error"]["code"] == "not_found"
+    assert response.json() == {"error": {"code": "not_found", "message": "No API endpoint at this path.",
+                                         "fields": {}}}

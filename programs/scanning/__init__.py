@@ -6,8 +6,10 @@
     report.has_errors, report.to_dict()
 
 The `scanpackage` management command, the Celery worker and the tests all call `scan_package`.
-One module per check family: `archive`, `dialects`/`appjson`/`structure`, `sizes`, `images`,
-`privacy`, `network`, `code_risks`, `leaks`, `risk`; `codes` is the registry of finding codes.
+One module per check family: `archive` (+ `zipreader`), `dialects`/`appjson`/`structure`, `sizes`,
+`images`, `privacy`, `network` (+ `domains`), `code_risks`, `leaks`, `risk`; `jssource` is what the
+code checks share; `engine` runs them. `codes` is the registry of finding codes and `docs` renders
+docs/finding-codes.md from it (`python -m programs.scanning.docs > docs/finding-codes.md`).
 """
 
 from .codes import FINDING_CODES, RISK_SIGNALS, FindingCode

@@ -21,25 +21,25 @@ CALL_KINDS = {
     "eval": "eval", "setTimeout": "timer", "setInterval": "timer", "Function": "function", "require": "loader",
     "import": "loader", "importScripts": "scripts", "Subpackage": "subpackage", "SubPackage": "subpackage",
 }
-_REVERSED_CALLS = re.compile(r"\(\s*(" + "|".join(sorted((name[::-1] for name in CALL_KINDS), key=len, reverse=True))
-                             + ")")
-_GLOBAL_OBJECT_BEFORE = re.compile(r"\b(?:window|globalThis|self|global)\s*\.\s*$")
-_DEFINITION_BEFORE = re.compile(r"\bfunction\s*$")
-_QUOTE = re.compile(r"\s*['\"`]")
+_REVERSED_CALLS = re.compile(
+    rb"\(\s*(" + b"|".join(sorted((name[::-1].encode() for name in CALL_KINDS), key=len, reverse=True)) + rb")")
+_GLOBAL_OBJECT_BEFORE = re.compile(rb"\b(?:window|globalThis|self|global)\s*\.\s*$")
+_DEFINITION_BEFORE = re.compile(rb"\bfunction\s*$")
+_QUOTE = re.compile(rb"\s*['\"`]")
 _STATIC_ARGUMENT = re.compile(
-    r"""\s*(?:'(?P<sq>[^'\\\n]*(?:\\.[^'\\\n]*)*)'|"(?P<dq>[^"\\\n]*(?:\\.[^"\\\n]*)*)"|`(?P<tq>[^`\\]*(?:\\.[^`\\]*)*)`)\s*[,)]""")
-_REMOTE = re.compile(r"""['"`]\s*(?:https?:)?//""")
-_REMOTE_VALUE = re.compile(r"\s*(?:https?:)?//")
+    rb"""\s*(?:'(?P<sq>[^'\\\n]*(?:\\.[^'\\\n]*)*)'|"(?P<dq>[^"\\\n]*(?:\\.[^"\\\n]*)*)"|`(?P<tq>[^`\\]*(?:\\.[^`\\]*)*)`)\s*[,)]""")
+_REMOTE = re.compile(rb"""['"`]\s*(?:https?:)?//""")
+_REMOTE_VALUE = re.compile(rb"\s*(?:https?:)?//")
 ARGUMENT_CHARS = 300
 
 MINIFIED_MIN_CHARS = 2048
 MINIFIED_LINE_CHARS = 1000
 MINIFIED_MAX_WHITESPACE = 0.08
 LINE_SAMPLES = 16
-_OBFUSCATED_NAME = re.compile(r"\b_0x[0-9a-f]{4,6}\b")
+_OBFUSCATED_NAME = re.compile(rb"\b_0x[0-9a-f]{4,6}\b")
 OBFUSCATED_MIN_NAMES = 20
 OBFUSCATED_ESCAPE_DENSITY = 1 / 50  # one `\x` escape per 50 characters
-_SOURCE_MAP = re.compile(r"[#@]\s*sourceMappingURL\s*=\s*(\S+)")
+_SOURCE_MAP = re.compile(rb"[#@]\s*sourceMappingURL\s*=\s*(\S+)")
 
 
 @dataclass(frozen=True)
@@ -69,12 +69,13 @@ def check_code(scripts: list[Script], package: Package) -> list[Finding]:
     return findings
 
 
-def risky_calls(text: str) -> list[Call]:
+def risky_calls(text: bytes) -> list[Call]:
     """Every `name(` / `name (` of CALL_KINDS, in source order."""
-    reversed_text, size = text[::-1], len(text)
+    reversed_text, size = bytearray(text), len(text)
+    reversed_text.reverse()  # in place: several times faster than slicing with [::-1]
     calls = []
     for match in _REVERSED_CALLS.finditer(reversed_text):
-        name = match.group(1)[::-1]
+        name = bytes(match.group(1)[::-1]).decode()
         calls.append(Call(name, size - match.end(1), size - match.start()))
     calls.reverse()
     return calls
@@ -83,11 +84,11 @@ def risky_calls(text: str) -> list[Call]:
 def _is_call_in_code(script: Script, call: Call) -> bool:
     """A call of the global function itself (not `myeval(`, `obj.require(`), outside comments/strings."""
     text, offset = script.text, call.start
-    if call.kind == "eval" and offset and text[offset - 1] == ".":
+    if call.kind == "eval" and text[offset - 1:offset] == b".":
         if not _GLOBAL_OBJECT_BEFORE.search(text, max(0, offset - 24), offset):
             return False
     elif call.kind == "subpackage":
-        if text[max(0, offset - 4):offset].lower() != "load":  # loadSubpackage, preloadSubpackage
+        if text[max(0, offset - 4):offset].lower() != b"load":  # loadSubpackage, preloadSubpackage
             return False
     elif follows_identifier(text, offset):
         return False
@@ -120,18 +121,18 @@ def _loader_finding(script: Script, call: Call) -> Finding | None:
     if _DEFINITION_BEFORE.search(text, max(0, offset - 20), offset):
         return None
     literal = _STATIC_ARGUMENT.match(text, call.arguments, call.arguments + ARGUMENT_CHARS)
-    value = literal.group(literal.lastgroup) if literal else ""
+    value = literal.group(literal.lastgroup) if literal else b""
     if literal and _REMOTE_VALUE.match(value):
         return _remote(script, offset, "loads code from a URL")
-    if literal and not (literal.lastgroup == "tq" and "${" in value):
+    if literal and not (literal.lastgroup == "tq" and b"${" in value):
         return None
     return script.finding("code.dynamic_load", f"{call.name}() of a computed module name.", offset)
 
 
-def _arguments(text: str, start: int) -> str:
+def _arguments(text: bytes, start: int) -> bytes:
     """The text after an opening parenthesis, up to the first `)` (at most ARGUMENT_CHARS)."""
     window = text[start:start + ARGUMENT_CHARS]
-    end = window.find(")")
+    end = window.find(b")")
     return window if end < 0 else window[:end]
 
 
@@ -151,7 +152,7 @@ def _blob_finding(script: Script, package: Package) -> Finding | None:
     return None
 
 
-def _mostly_long_lines(text: str) -> bool:
+def _mostly_long_lines(text: bytes) -> bool:
     """Whether most of the file is lines of MINIFIED_LINE_CHARS or more, judged from sampled windows.
 
     Minified and obfuscated blobs are long lines through and through, so a window of that width
@@ -162,21 +163,21 @@ def _mostly_long_lines(text: str) -> bool:
     if span < 0:
         return False
     starts = {span * index // (LINE_SAMPLES - 1) for index in range(LINE_SAMPLES)}
-    without_newline = sum(1 for start in starts if text.find("\n", start, start + MINIFIED_LINE_CHARS) < 0)
+    without_newline = sum(1 for start in starts if text.find(b"\n", start, start + MINIFIED_LINE_CHARS) < 0)
     return without_newline * 2 >= len(starts)
 
 
-def _is_obfuscated(text: str, long_lines: bool) -> bool:
+def _is_obfuscated(text: bytes, long_lines: bool) -> bool:
     """Obfuscators emit compact output, so only files with long lines are examined."""
     if not long_lines:
         return False
-    if "_0x" in text and len(_OBFUSCATED_NAME.findall(text)) >= OBFUSCATED_MIN_NAMES:
+    if b"_0x" in text and len(_OBFUSCATED_NAME.findall(text)) >= OBFUSCATED_MIN_NAMES:
         return True
-    return text.count("\\x") > len(text) * OBFUSCATED_ESCAPE_DENSITY
+    return text.count(b"\\x") > len(text) * OBFUSCATED_ESCAPE_DENSITY
 
 
-def _little_whitespace(text: str) -> bool:
-    return text.count(" ") + text.count("\n") + text.count("\t") < len(text) * MINIFIED_MAX_WHITESPACE
+def _little_whitespace(text: bytes) -> bool:
+    return text.count(b" ") + text.count(b"\n") + text.count(b"\t") < len(text) * MINIFIED_MAX_WHITESPACE
 
 
 def _has_source_map(script: Script, package: Package) -> bool:
@@ -185,7 +186,7 @@ def _has_source_map(script: Script, package: Package) -> bool:
     reference = _SOURCE_MAP.search(script.text[-2000:])
     if reference is None:
         return False
-    url = reference.group(1)
+    url = reference.group(1).decode("utf-8", errors="replace")
     if url.startswith("data:"):
         return True
     target = posixpath.normpath(posixpath.join(posixpath.dirname(script.name), url))

@@ -1,5 +1,9 @@
 """JavaScript sources and the one question pattern checks ask: is this offset code, string or comment?
 
+Sources are kept as the UTF-8 bytes of the archive: decoding would cost a pass, and regular
+expressions run faster over bytes than over text with CJK characters (which Python stores two
+bytes wide). Offsets are byte offsets; columns in findings are counted in characters.
+
 Checks find candidates with literal-anchored regular expressions over the raw text (fast: the regex
 engine skips to the literal), then ask `Script.context(offset)` for each candidate. Answering that
 does not tokenize the file: block comments are located once (`/*` only counts where it is itself
@@ -19,16 +23,17 @@ import re
 
 from .codes import new_finding
 from .findings import Finding
-from .package import SCRIPT_EXTENSIONS, Package, extension
+from .package import SCRIPT_EXTENSIONS, UTF8_BOM, Package, extension
 
 CODE, STRING, COMMENT = "code", "string", "comment"
 # Longer line prefixes go straight to the (cached) line tokens instead of being copied and searched.
 FAST_PATH_CHARS = 256
+MAX_COLUMN_BYTES = 100_000  # columns beyond this on one line are counted in bytes, not decoded
 
-# A compiled literal is found faster by the regex engine than by str.find for two-character needles.
-_COMMENT_OPENING = re.compile(r"/\*")
+# A compiled literal is found faster by the regex engine than by bytes.find for two-byte needles.
+_COMMENT_OPENING = re.compile(rb"/\*")
 _LINE_TOKENS = re.compile(
-    r"""
+    rb"""
       (?P<comment>//.*|/\*.*?(?:\*/|\Z))
     | (?P<string>"[^"\\]*(?:\\.[^"\\]*)*(?:"|\Z)
         |'[^'\\]*(?:\\.[^'\\]*)*(?:'|\Z)
@@ -41,11 +46,11 @@ _LINE_TOKENS = re.compile(
 
 
 class Script:
-    """One script file with lazily built indexes for positions and comment/string context."""
+    """One source file (UTF-8 bytes) with lazily built indexes for positions and context."""
 
-    def __init__(self, name: str, text: str) -> None:
+    def __init__(self, name: str, text: bytes | str) -> None:
         self.name = name
-        self.text = text
+        self.text = text.encode() if isinstance(text, str) else text
         self._blocks: list[tuple[int, int]] = []  # block comments found so far, in order
         self._block_starts: list[int] = []
         self._blocks_scanned = 0  # block comments are known up to this offset
@@ -64,21 +69,24 @@ class Script:
         if namespace not in self._api_uses:
             pattern = _member_pattern(namespace, frozenset(TRACKED_APIS))
             self._api_uses[namespace] = [
-                (match.start(), match.group(1), match.end()) for match in pattern.finditer(self.text)
+                (match.start(), match.group(1).decode(), match.end()) for match in pattern.finditer(self.text)
                 if not follows_identifier(self.text, match.start())]
         return [use for use in self._api_uses[namespace] if use[1] in names]
 
     # --- positions -------------------------------------------------------------------------------
 
     def position(self, offset: int) -> tuple[int, int]:
-        """1-based line and column; counts newlines from the previous answer when offsets increase."""
+        """1-based line and character column; counts newlines from the previous answer onwards."""
         last_offset, last_line = self._line_cursor
         if offset >= last_offset:
-            line = last_line + self.text.count("\n", last_offset, offset)
+            line = last_line + self.text.count(b"\n", last_offset, offset)
         else:
-            line = self.text.count("\n", 0, offset) + 1
+            line = self.text.count(b"\n", 0, offset) + 1
         self._line_cursor = (offset, line)
-        return line, offset - self._line_start(offset) + 1
+        line_start = self._line_start(offset)
+        if offset - line_start > MAX_COLUMN_BYTES:
+            return line, offset - line_start + 1
+        return line, len(self.text[line_start:offset].decode("utf-8", errors="replace")) + 1
 
     def _line_start(self, offset: int) -> int:
         """Start of the line holding `offset`, without rescanning a long line for every question.
@@ -89,10 +97,10 @@ class Script:
         """
         last_offset, last_start = self._start_cursor
         low, high = min(offset, last_offset), max(offset, last_offset)
-        if last_start <= offset and self.text.find("\n", low, high) < 0:
+        if last_start <= offset and self.text.find(b"\n", low, high) < 0:
             start = last_start
         else:
-            start = self.text.rfind("\n", 0, offset) + 1
+            start = self.text.rfind(b"\n", 0, offset) + 1
         self._start_cursor = (offset, start)
         return start
 
@@ -122,7 +130,7 @@ class Script:
         """The comment or literal token (delimiters included) covering `offset` on its line."""
         tokens = self._lines.get(line_start)
         if tokens is None:
-            line_end = self.text.find("\n", line_start)
+            line_end = self.text.find(b"\n", line_start)
             tokens = self._tokens(line_start, len(self.text) if line_end < 0 else line_end)
             self._lines[line_start] = tokens
         index = bisect.bisect_right(tokens, (offset, float("inf"), "")) - 1
@@ -153,7 +161,7 @@ class Script:
             if not self._opens_comment(start):
                 position = start + 2
                 continue
-            end = self.text.find("*/", start + 2)
+            end = self.text.find(b"*/", start + 2)
             end = len(self.text) if end < 0 else end + 2
             self._blocks.append((start, end))
             self._block_starts.append(start)
@@ -180,25 +188,38 @@ def track_apis(names) -> frozenset[str]:
 @functools.lru_cache(maxsize=16)
 def _member_pattern(namespace: str, names: frozenset[str]) -> re.Pattern:
     alternatives = "|".join(sorted(map(re.escape, names), key=len, reverse=True))
-    return re.compile(re.escape(namespace) + r"\s*\.\s*(" + alternatives + r")(?![\w$])")
+    return re.compile((re.escape(namespace) + r"\s*\.\s*(" + alternatives + r")(?![\w$])").encode())
 
 
-def _may_hold_literals(before: str) -> bool:
+def _may_hold_literals(before: bytes) -> bool:
     """Whether text before a position on its line could open a string, regex or comment."""
-    return "'" in before or '"' in before or "`" in before or "/" in before
+    return b"'" in before or b'"' in before or b"`" in before or b"/" in before
 
 
-def follows_identifier(text: str, offset: int) -> bool:
+# Bytes that continue an identifier or a member access; every byte of a UTF-8 sequence counts,
+# since JavaScript identifiers may be written in any script.
+_IDENTIFIER_BYTES = frozenset(
+    byte for byte in range(256) if byte >= 0x80 or chr(byte).isalnum() or chr(byte) in "_$.")
+
+
+def follows_identifier(text: bytes, offset: int) -> bool:
     """True when `offset` continues an identifier or a member access (`foo.eval`, `myeval`)."""
-    return offset > 0 and (text[offset - 1].isalnum() or text[offset - 1] in "_$.")
+    return offset > 0 and text[offset - 1] in _IDENTIFIER_BYTES
+
+
+def source_of(package: Package, name: str) -> Script | None:
+    """The member as a Script (its kept bytes, BOM dropped), or None if its content was not kept."""
+    member = package.members.get(name)
+    if member is None or member.data is None:
+        return None
+    data = member.data
+    return Script(name, data[len(UTF8_BOM):] if data.startswith(UTF8_BOM) else data)
 
 
 def load_scripts(package: Package) -> list[Script]:
     """The shipped script files whose content was kept."""
     scripts = []
     for name in package.shipped:
-        if extension(name) in SCRIPT_EXTENSIONS:
-            text = package.text(name)
-            if text is not None:
-                scripts.append(Script(name, text))
+        if extension(name) in SCRIPT_EXTENSIONS and (script := source_of(package, name)) is not None:
+            scripts.append(script)
     return scripts

@@ -9,14 +9,14 @@ from __future__ import annotations
 import re
 
 from .findings import Finding
-from .jssource import Script
+from .jssource import Script, source_of
 from .package import TEXT_EXTENSIONS, Package, extension
 
 # Each pattern starts with a literal so the regex engine can jump between candidates; AWS and
 # Tencent share their leading "A". The character before a key must not extend it (checked per match).
-_PRIVATE_KEY = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----")
-_A_KEYS = re.compile(r"A(?:(?P<aws>(?:KI|SI)A[A-Z0-9]{16}(?![A-Z0-9]))|(?P<tencent>KID[A-Za-z0-9]{32}(?![A-Za-z0-9])))")
-_ALIBABA = re.compile(r"LTAI[A-Za-z0-9]{12,20}(?![A-Za-z0-9])")
+_PRIVATE_KEY = re.compile(rb"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----")
+_A_KEYS = re.compile(rb"A(?:(?P<aws>(?:KI|SI)A[A-Z0-9]{16}(?![A-Z0-9]))|(?P<tencent>KID[A-Za-z0-9]{32}(?![A-Za-z0-9])))")
+_ALIBABA = re.compile(rb"LTAI[A-Za-z0-9]{12,20}(?![A-Za-z0-9])")
 _PROVIDERS = {"aws": "AWS access key ID", "alibaba": "Alibaba Cloud AccessKey ID", "tencent": "Tencent Cloud SecretId"}
 ORG_KEY_MIN_TAIL = 6
 SHOWN_CHARS = 8
@@ -26,8 +26,8 @@ def check_secrets(package: Package, org_key_prefixes: list[str]) -> list[Finding
     org_keys = _org_key_pattern(org_key_prefixes)
     findings = []
     for name in package.shipped:
-        if extension(name) in TEXT_EXTENSIONS and (text := package.text(name)) is not None:
-            findings += secrets_in(Script(name, text), org_keys)
+        if extension(name) in TEXT_EXTENSIONS and (source := source_of(package, name)) is not None:
+            findings += secrets_in(source, org_keys)
     return findings
 
 
@@ -45,8 +45,8 @@ def secrets_in(script: Script, org_keys: re.Pattern | None) -> list[Finding]:
     return findings
 
 
-def _extends_token(text: str, offset: int) -> bool:
-    return offset > 0 and text[offset - 1].isalnum()
+def _extends_token(text: bytes, offset: int) -> bool:
+    return offset > 0 and text[offset - 1:offset].isalnum()
 
 
 def _org_key_pattern(prefixes: list[str]) -> re.Pattern | None:
@@ -54,7 +54,7 @@ def _org_key_pattern(prefixes: list[str]) -> re.Pattern | None:
     if not prefixes:
         return None
     alternatives = "|".join(re.escape(prefix) for prefix in sorted(prefixes, key=len, reverse=True))
-    return re.compile(f"(?:{alternatives})[A-Za-z0-9_-]{{{ORG_KEY_MIN_TAIL},}}")
+    return re.compile(f"(?:{alternatives})[A-Za-z0-9_-]{{{ORG_KEY_MIN_TAIL},}}".encode())
 
 
 def _private_key_finding(script: Script, match: re.Match) -> Finding:
@@ -78,5 +78,5 @@ def _org_finding(script: Script, match: re.Match) -> Finding:
         "new one.", match.start())
 
 
-def _redacted(secret: str) -> str:
-    return f"{secret[:SHOWN_CHARS]}… ({len(secret)} characters)"
+def _redacted(secret: bytes) -> str:
+    return f"{secret[:SHOWN_CHARS].decode('ascii', errors='replace')}… ({len(secret)} characters)"

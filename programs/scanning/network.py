@@ -24,7 +24,7 @@ API_KINDS = {"request": "request", "httpRequest": "request", "uploadFile": "uplo
 _API_NAMES = track_apis(API_KINDS)
 SECURE_SCHEMES = {"request": "https", "upload": "https", "download": "https", "socket": "wss"}
 INSECURE_SCHEMES = frozenset({"http", "ws"})
-URL_SCHEMES = ("https", "http", "wss", "ws")
+URL_SCHEMES = (b"https", b"http", b"wss", b"ws")
 NAMESPACES = ("my", "wx", "tt", "swan")
 # Hosts that appear in code as identifiers (XML namespaces), not as servers.
 NOT_SERVERS = frozenset({"www.w3.org", "w3.org", "xmlns.com", "purl.org", "ns.adobe.com"})
@@ -34,19 +34,22 @@ BINDING_LOOKBACK_CHARS = 200
 # scan the rest of the file.
 MAX_OPERAND_CHARS = 2000
 
-_OPEN_PARENTHESIS = re.compile(r"\s*\(")
-_URL_KEY = re.compile(r"url\s*(:|(?=[,}]))")
-_AUTHORITY = re.compile(r"://([^\s/'\"`?#\\<>(){}$]*)")
+# These run over the source bytes (see jssource); the ones below them over decoded values.
+_OPEN_PARENTHESIS = re.compile(rb"\s*\(")
+_URL_KEY = re.compile(rb"url\s*(:|(?=[,}]))")
+_DIRECT_URL_KEY = re.compile(rb"\s*\{\s*url\s*:")
+_AUTHORITY = re.compile(rb"://([^\s/'\"`?#\\<>(){}$]*)")
 _OPERAND = re.compile(
-    r"""\s*(?:'(?P<sq>[^'\\\n]*(?:\\.[^'\\\n]*)*)'|"(?P<dq>[^"\\\n]*(?:\\.[^"\\\n]*)*)"|`(?P<tq>[^`\\]*(?:\\.[^`\\]*)*)`"""
-    r"""|(?P<id>[A-Za-z_$][\w$]*(?:\s*\.\s*[A-Za-z_$][\w$]*)*)(?!\s*[(\[\w$]))""")
-_PLUS = re.compile(r"\s*\+(?![+=])")
-_EXPRESSION_END = re.compile(r"\s*[,})\];]")
+    rb"""\s*(?:'(?P<sq>[^'\\\n]*(?:\\.[^'\\\n]*)*)'|"(?P<dq>[^"\\\n]*(?:\\.[^"\\\n]*)*)"|`(?P<tq>[^`\\]*(?:\\.[^`\\]*)*)`"""
+    rb"""|(?P<id>[A-Za-z_$][\w$]*(?:\s*\.\s*[A-Za-z_$][\w$]*)*)(?!\s*[(\[\w$]))""")
+_PLUS = re.compile(rb"\s*\+(?![+=])")
+_EXPRESSION_END = re.compile(rb"\s*[,})\];]")
 _PLACEHOLDER = re.compile(r"\$\{\s*([^}]*?)\s*\}")
 _NAME_EXPRESSION = re.compile(r"[A-Za-z_$][\w$]*(?:\s*\.\s*[A-Za-z_$][\w$]*)*")
 _AUTHORITY_ENDED = re.compile(r"://[^/?#]*[/?#]")
 _HOST_ONLY = re.compile(r"^[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?::\d+)?$")
 _ESCAPES = {"\\/": "/", "\\'": "'", '\\"': '"'}
+_NAME_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$")
 
 
 @dataclass(frozen=True)
@@ -119,29 +122,29 @@ def url_literals(script: Script) -> list[UrlLiteral]:
     text, found = script.text, []
     for match in _AUTHORITY.finditer(text):
         scheme_start = _scheme_start(text, match.start())
-        if scheme_start is None or text[scheme_start - 1:scheme_start] not in ("'", '"', "`"):
+        if scheme_start is None or text[scheme_start - 1:scheme_start] not in (b"'", b'"', b"`"):
             continue
         if script.context(scheme_start) != STRING:
             continue
         quote = scheme_start - 1
-        found.append(UrlLiteral(quote, _bound_name(text, quote), match.group(1)))
+        found.append(UrlLiteral(quote, _bound_name(text, quote), _decoded(match.group(1))))
     return found
 
 
-def _bound_name(text: str, quote: int) -> str | None:
+def _bound_name(text: bytes, quote: int) -> str | None:
     """The name in `NAME = '...'` or `NAME: '...'` just before a literal (walking back, not regex-searching)."""
     before = text[max(0, quote - BINDING_LOOKBACK_CHARS):quote].rstrip()
-    if not before or before[-1] not in ":=" or before.endswith(("==", "!=", "<=", ">=", "=>", "?:")):
+    if not before.endswith((b":", b"=")) or before.endswith((b"==", b"!=", b"<=", b">=", b"=>", b"?:")):
         return None
     before = before[:-1].rstrip()
     start = len(before)
-    while start and (before[start - 1].isalnum() or before[start - 1] in "_$"):
+    while start and before[start - 1] in _NAME_BYTES:
         start -= 1
-    name = before[start:]
+    name = before[start:].decode("ascii")
     return name if name and not name[0].isdigit() else None
 
 
-def _scheme_start(text: str, separator: int) -> int | None:
+def _scheme_start(text: bytes, separator: int) -> int | None:
     before = text[max(0, separator - 5):separator].lower()
     for scheme in URL_SCHEMES:
         if before.endswith(scheme):
@@ -149,11 +152,11 @@ def _scheme_start(text: str, separator: int) -> int | None:
     return None
 
 
-def _literal_value(text: str, quote: int) -> Resolved | None:
+def _literal_value(text: bytes, quote: int) -> Resolved | None:
     operand = _OPERAND.match(text, quote, quote + MAX_OPERAND_CHARS)
     if operand is None or operand.lastgroup == "id":
         return None
-    value = _unescape(operand.group(operand.lastgroup))
+    value = _unescape(_decoded(operand.group(operand.lastgroup)))
     return _template(value, lambda name: None) if operand.lastgroup == "tq" else Resolved(value, True)
 
 
@@ -184,12 +187,15 @@ def _call_findings(script: Script, dialect: Dialect | None, resolver: _Resolver,
 
 def _call_url(script: Script, start: int, end: int, resolver: _Resolver) -> Resolved | None:
     """The statically known `url` of a call's options object, searched up to the next call."""
+    direct = _DIRECT_URL_KEY.match(script.text, start, end)
+    if direct:  # the common `({ url: ...` needs no search and no context check
+        return evaluate(script, direct.end(), resolver)
     position = start
     while key := _URL_KEY.search(script.text, position, end):
         position = key.end()
         if follows_identifier(script.text, key.start()) or not script.is_code(key.start()):
             continue
-        if key.group(1) != ":":  # shorthand `{ url }` uses the variable `url`
+        if key.group(1) != b":":  # shorthand `{ url }` uses the variable `url`
             return resolver.lookup(script, "url")
         return evaluate(script, key.end(), resolver)
     return None
@@ -213,7 +219,7 @@ def evaluate(script: Script, position: int, resolver: _Resolver) -> Resolved | N
 
 
 def _operand_value(script: Script, operand: re.Match, resolver: _Resolver) -> Resolved | None:
-    kind, text = operand.lastgroup, operand.group(operand.lastgroup)
+    kind, text = operand.lastgroup, _decoded(operand.group(operand.lastgroup))
     if kind == "id":
         return resolver.lookup(script, _last_name(text))
     if kind == "tq":
@@ -233,6 +239,10 @@ def _template(literal: str, lookup: Callable[[str], Resolved | None]) -> Resolve
         value += known.value
         last = placeholder.end()
     return Resolved(value + literal[last:], True)
+
+
+def _decoded(value: bytes) -> str:
+    return value.decode("utf-8", errors="replace")
 
 
 def _last_name(expression: str) -> str:

@@ -66,7 +66,7 @@ class Package:
             member = self.members.get(name)
             if member is None or member.data is None:
                 return None
-            data = member.data[3:] if member.data.startswith(UTF8_BOM) else member.data
+            data = member.data[len(UTF8_BOM):] if member.data.startswith(UTF8_BOM) else member.data
             self._texts[name] = data.decode("utf-8", errors="replace")
         return self._texts[name]
 

@@ -1,4 +1,4 @@
-"""Portal pages for mini-programs, versions, scan reports and the finding-code docs."""
+"""Portal pages for mini-programs, versions, scan reports, the lifecycle actions and the trial version."""
 
 from programs.views.docs import finding_codes
 from programs.views.programs import (
@@ -9,9 +9,21 @@ from programs.views.programs import (
     program_logo,
     program_qualification,
 )
+from programs.views.releases import (
+    version_cancel_release,
+    version_raise,
+    version_release,
+    version_rollback,
+    version_set_trial,
+    version_submit,
+    version_withdraw,
+)
+from programs.views.trial import trial_open, trial_qr, trial_tester_add, trial_tester_remove
 from programs.views.versions import version_detail, version_progress, version_upload_page
 
 __all__ = [
     "finding_codes", "program_create", "program_detail", "program_edit", "program_list", "program_logo",
-    "program_qualification", "version_detail", "version_progress", "version_upload_page",
+    "program_qualification", "trial_open", "trial_qr", "trial_tester_add", "trial_tester_remove",
+    "version_cancel_release", "version_detail", "version_progress", "version_raise", "version_release",
+    "version_rollback", "version_set_trial", "version_submit", "version_upload_page", "version_withdraw",
 ]

@@ -2,6 +2,8 @@
 
 from django.http import Http404
 
+from console.models import Membership
+from programs.models import MiniProgram
 from programs.selectors import program_for_user, version_for_user
 
 
@@ -18,3 +20,19 @@ def version_in_org(request, membership, appid: str, version: str):
     if obj.program.organisation_id != membership.organisation_id:
         raise Http404
     return obj
+
+
+def trial_program_for_user(user, appid: str):
+    """The program whose trial `user` may open, and their membership (None for a tester); else 404.
+
+    Members of the program's organisation and the named testers (email, case-insensitive) may;
+    nobody else learns that the program exists.
+    """
+    program = (MiniProgram.objects.select_related("organisation", "trial_version")
+               .filter(appid=appid, deleted_at=None).first())
+    if program is None or not user.is_authenticated:
+        raise Http404
+    membership = Membership.objects.filter(user=user, organisation=program.organisation_id).first()
+    if membership is None and not program.testers.filter(email__iexact=user.email).exists():
+        raise Http404
+    return program, membership

@@ -16,6 +16,8 @@ from programs.images import LOGO_MAX_UPLOAD_BYTES
 from programs.models import Version
 from programs.selectors import search_programs, versions_of
 from programs.views.access import program_in_org
+from programs.views.lifecycle import releases_context
+from programs.views.trial import trial_context
 
 PAGE_SIZE = 25
 
@@ -61,11 +63,13 @@ def program_create(request, membership):
 @org_page()
 def program_detail(request, membership, appid):
     program = program_in_org(request, membership, appid)
+    can_write = _can_write(membership)
     context = {
         "membership": membership, "program": program,
         "page": Paginator(versions_of(program), PAGE_SIZE).get_page(request.GET.get("page")),
-        "missing": services.missing_qualifications(program), "can_write": _can_write(membership),
+        "missing": services.missing_qualifications(program), "can_write": can_write,
         "domains": [(DOMAIN_LABELS[kind], entries) for kind, entries in program.domains().items()],
+        "releases": releases_context(program), **trial_context(program, can_write=can_write),
     }
     return render(request, "programs/program_detail.html", context)
 

@@ -39,20 +39,40 @@ class Step:
     state: str  # done, current, failed, todo
 
 
+# The main road of SPEC §3, with short labels (the status badge carries the full one).
+ROAD = [
+    (S.UPLOADED, gettext_lazy("Uploaded")), (S.SCANNING, gettext_lazy("Scanning")),
+    (S.READY, gettext_lazy("Ready")), (S.IN_REVIEW, gettext_lazy("In review")),
+    (S.APPROVED, gettext_lazy("Approved")), (S.RELEASED, gettext_lazy("Released")),
+]
+# Where the other statuses leave the road: (the step they follow, their own step's label, its state).
+SIDE_ROADS = {
+    S.SCAN_FAILED: (S.SCANNING, gettext_lazy("Scan failed"), "failed"),
+    S.REJECTED: (S.IN_REVIEW, gettext_lazy("Rejected"), "failed"),
+    S.SUPERSEDED: (S.RELEASED, gettext_lazy("Superseded"), "current"),
+    S.ROLLED_BACK: (S.RELEASED, gettext_lazy("Rolled back"), "failed"),
+}
+
+
+def _road(current: int) -> list[Step]:
+    return [Step(str(label), "done" if i < current else "current" if i == current else "todo")
+            for i, (_status, label) in enumerate(ROAD)]
+
+
 def lifecycle_steps(version: Version) -> list[Step]:
-    """uploaded → scanning → ready / scan failed, then the version's later status if it moved on."""
-    order = [S.UPLOADED, S.SCANNING]
+    """The road from upload to release with the version's place on it; a version that left the road
+    (scan failed, rejected, superseded, rolled back) ends with a step of its own."""
+    statuses = [status for status, _label in ROAD]
     status = version.status
-    if status in order:
-        at = order.index(status)
-        steps = [Step(S(s).label, "done" if i < at else "current" if i == at else "todo") for i, s in enumerate(order)]
-        return [*steps, Step(_("Ready or scan failed"), "todo")]
-    steps = [Step(S.UPLOADED.label, "done"), Step(S.SCANNING.label, "done")]
-    if status == S.SCAN_FAILED:
-        return [*steps, Step(S.SCAN_FAILED.label, "failed")]
-    if status == S.READY:
-        return [*steps, Step(S.READY.label, "current")]
-    return [*steps, Step(S.READY.label, "done"), Step(S(status).label, "current")]
+    if status == S.PHASED:
+        steps = _road(statuses.index(S.RELEASED))
+        steps[-1].label = _("Phased release · %(p)s %%") % {"p": version.phased_percentage}
+        return steps
+    if status in SIDE_ROADS:
+        after, label, state = SIDE_ROADS[status]
+        at = statuses.index(after)
+        return [Step(s.label, "done") for s in _road(at)[: at + 1]] + [Step(str(label), state)]
+    return _road(statuses.index(status))
 
 
 # ---------------------------------------------------------------- findings

@@ -8,13 +8,22 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
+from console.panels import VERSION_PAGE, panels_for
 from console.roles import Capability, role_can
 from console.views.decorators import org_page
 from programs import services
-from programs.forms import FindingFilterForm, VersionUploadForm, add_service_errors
+from programs.forms import (
+    FindingFilterForm,
+    RaiseForm,
+    ReleaseForm,
+    SubmitForm,
+    VersionUploadForm,
+    add_service_errors,
+)
 from programs.models import Version
 from programs.uploads import declared_length_exceeds, install_package_upload_handler
 from programs.views.access import program_in_org, version_in_org
+from programs.views.lifecycle import lifecycle_context
 from programs.views.reports import version_state_context
 
 
@@ -101,22 +110,37 @@ def _too_large(request, membership, program, limit: int, form):
     return _upload_form(request, membership, program, form, status=413, package_error=message)
 
 
-@org_page()
-def version_detail(request, membership, appid, version):
-    obj = version_in_org(request, membership, appid, version)
+def _live_context(request, membership, obj, *, severity: str = "", query: str = "", submit_form=None) -> dict:
+    """What the page and its polled partial share: status, lifecycle, next actions, panels, report."""
+    return {
+        "membership": membership, "program": obj.program,
+        "can_write": role_can(membership.role, Capability.WRITE_PROGRAMS),
+        "panels": panels_for(VERSION_PAGE, request, version=obj, membership=membership),
+        "submit_form": submit_form or SubmitForm(), "release_form": ReleaseForm(), "raise_form": RaiseForm(),
+        **version_state_context(obj, severity=severity, query=query),
+        **lifecycle_context(obj, membership),
+    }
+
+
+def version_page(request, membership, obj, *, submit_form=None, status=200):
+    """The version page; the submit view renders it again (status 400) with a refused form."""
     severity, query = FindingFilterForm(request.GET).values()
     context = {
-        "membership": membership, "program": obj.program, "severity": severity, "q": query,
-        "can_write": role_can(membership.role, Capability.WRITE_PROGRAMS),
-        **version_state_context(obj, severity=severity, query=query),
+        **_live_context(request, membership, obj, severity=severity, query=query, submit_form=submit_form),
+        "severity": severity, "q": query,
     }
-    return render(request, "programs/version_detail.html", context)
+    return render(request, "programs/version_detail.html", context, status=status)
+
+
+@org_page()
+def version_detail(request, membership, appid, version):
+    return version_page(request, membership, version_in_org(request, membership, appid, version))
 
 
 @org_page()
 def version_progress(request, membership, appid, version):
     """The live part of the version page, polled by htmx while scanning; once done it renders without
-    the polling trigger (so polling stops) and with the report."""
+    the polling trigger (so polling stops), with the report and the next actions."""
     obj = version_in_org(request, membership, appid, version)
-    context = {"membership": membership, "program": obj.program, **version_state_context(obj)}
+    context = _live_context(request, membership, obj)
     return render(request, "programs/includes/version_state.html", context)

@@ -43,9 +43,9 @@ def test_the_diff_against_the_released_version(reviewer_client):
         submitted_metadata=metadata(categories=["tools", "games"]))
     body = _page(reviewer_client, version)
     assert "compared with 1.0.0" in body
-    assert "+ scope.userLocation" in body
-    assert "+ tracker.example.net" in body
-    assert "+ Games" in body  # category names, not codes
+    assert "+&nbsp;scope.userLocation" in body
+    assert "+&nbsp;tracker.example.net" in body
+    assert "+&nbsp;Games" in body  # category names, not codes
     assert "new.js" in body and "old.js" in body
     assert "+2.0\xa0KB" in body  # the added file's size delta
 

@@ -19,6 +19,16 @@ def test_eval_is_an_error_with_its_position():
     assert (finding.file, finding.line, finding.column) == ("app.js", APPENDED_CODE_LINE, 11)
 
 
+def test_columns_count_characters_not_bytes():
+    finding = only(scan_built("alipay", **with_code("const tip = '请稍候'; eval(x);")), "code.eval")
+
+    assert finding.column == len("const tip = '请稍候'; ") + 1
+
+
+def test_identifiers_in_any_script_are_not_split():
+    assert "code.eval" not in scan_built("alipay", **with_code("const 计算eval = 1; 计算eval(2);")).codes()
+
+
 @pytest.mark.parametrize("code", ["window.eval(s);", "globalThis.eval (s);", "setTimeout('run()', 10);",
                                   "setInterval(`tick()`, 10);"])
 def test_eval_variants_are_errors(code):
