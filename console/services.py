@@ -241,7 +241,8 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
 
 
 @transaction.atomic
-def invitation_revoke(*, invitation: Invitation, actor: User) -> None:
+def invitation_revoke(*, invitation: Invitation, actor: User) -> bool:
+    """Revoke a pending invitation; False when it was already accepted or revoked."""
     revoked = Invitation.objects.filter(pk=invitation.pk, accepted_at=None, revoked_at=None).update(
         revoked_at=timezone.now()
     )
@@ -250,6 +251,7 @@ def invitation_revoke(*, invitation: Invitation, actor: User) -> None:
             action="invitation.revoke", target=invitation, actor=actor, organisation=invitation.organisation,
             before={"email": invitation.email},
         )
+    return bool(revoked)
 
 
 # ---------------------------------------------------------------- API keys

@@ -132,6 +132,11 @@ LOGOUT_REDIRECT_URL = "login"
 # Cache: Redis when named (shared by every process), else files under var/ so
 # that the web server and the worker still share rate-limit counters.
 REDIS_URL = env_str("REDIS_URL")
+if TESTING and REDIS_URL and os.environ.get("PYTEST_XDIST_WORKER"):
+    # Each xdist worker clears its cache between tests: give each its own Redis database.
+    _worker = int(os.environ["PYTEST_XDIST_WORKER"].removeprefix("gw") or 0)
+    _base, _, _db = REDIS_URL.rpartition("/")
+    REDIS_URL = f"{_base}/{(int(_db or 0) + _worker) % 16}" if _db.isdigit() else REDIS_URL
 if TESTING and not REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 elif REDIS_URL:
@@ -243,6 +248,7 @@ ROLLBACK_DEPTH = env_int("ROLLBACK_DEPTH", 5)
 # Reviews (SPEC §5): a claim is a lock that lapses unless the review page keeps refreshing it.
 REVIEW_CLAIM_MINUTES = env_int("REVIEW_CLAIM_MINUTES", 15)
 REVIEW_MAX_CLAIMS = env_int("REVIEW_MAX_CLAIMS", 3)
+REVIEW_HEARTBEAT_SECONDS = env_int("REVIEW_HEARTBEAT_SECONDS", 60)
 REVIEW_QUEUE_PAGE_SIZE = env_int("REVIEW_QUEUE_PAGE_SIZE", 50)
 AUTO_APPROVAL_BATCH = env_int("AUTO_APPROVAL_BATCH", 200)
 # Seconds the worker pauses between scan stages: 0 in production; tests and demos

@@ -150,7 +150,7 @@ def _page_context(request, version, *, decision_form=None, message_form=None, op
         "reasons": selectors.active_reasons(), "hosts": selectors.queue_filter_choices()["hosts"],
         "decision_form": decision_form or DecisionForm(), "message_form": message_form or MessageForm(),
         "open_form": open_form, "decidable": version.status == version.Status.IN_REVIEW,
-        "claim_minutes": settings.REVIEW_CLAIM_MINUTES,
+        "claim_minutes": settings.REVIEW_CLAIM_MINUTES, "heartbeat_seconds": settings.REVIEW_HEARTBEAT_SECONDS,
         **report_context(version),
     }
 

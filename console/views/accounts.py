@@ -33,8 +33,12 @@ def sign_up(request):
             form.add_error(None, exc)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, _("Welcome! Create an organisation to start shipping mini-programs."))
-            return redirect(_safe_next(request, "organisation_create"))
+            target = _safe_next(request, "organisation_create")
+            if target == "organisation_create":
+                messages.success(request, _("Welcome! Create an organisation to start shipping mini-programs."))
+            else:
+                messages.success(request, _("Welcome! Your account is ready."))
+            return redirect(target)
     return render(request, "console/sign_up.html", {"form": form, "next": request.GET.get("next", "")})
 
 

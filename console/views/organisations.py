@@ -162,8 +162,11 @@ def member_remove(request, membership, member_id):
 @org_page(Capability.MANAGE_MEMBERS)
 def invitation_cancel(request, membership, invitation_id):
     invitation = invitation_in_org(membership.organisation, invitation_id)
-    invitation_revoke(invitation=invitation, actor=request.user)
-    messages.success(request, _("Invitation to %(email)s revoked.") % {"email": invitation.email})
+    if invitation_revoke(invitation=invitation, actor=request.user):
+        messages.success(request, _("Invitation to %(email)s revoked.") % {"email": invitation.email})
+    else:
+        messages.warning(request, _("The invitation to %(email)s was already used or revoked.") % {
+            "email": invitation.email})
     return redirect("members", org_slug=membership.organisation.slug)
 
 

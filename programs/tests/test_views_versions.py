@@ -311,4 +311,5 @@ def test_lifecycle_strip_follows_the_status(client_for, member, org, program):
     steps = client_for(member).get(version_url(org, program, "1.0.0")).context["steps"]
 
     assert [(s.label, s.state) for s in steps] == [
-        ("Uploaded", "done"), ("Scanning", "done"), ("Ready (development version)", "done"), ("In review", "current")]
+        ("Uploaded", "done"), ("Scanning", "done"), ("Ready", "done"), ("In review", "current"),
+        ("Approved", "todo"), ("Released", "todo")]

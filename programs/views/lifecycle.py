@@ -202,7 +202,8 @@ def _current_release(program: MiniProgram) -> Version | None:
 
 def now_facts(version: Version) -> dict:
     """What the page header says about the version's present state besides its status."""
-    facts: dict = {"is_trial": version.program.trial_version_id == version.pk}
+    facts: dict = {"is_trial": version.program.trial_version_id == version.pk,
+                   "review_days": settings.REVIEW_WORKING_DAYS, "expedited_hours": settings.EXPEDITED_REVIEW_HOURS}
     if version.status == S.IN_REVIEW and version.review_due_at:
         facts["overdue"] = version.review_due_at < timezone.now()
     if version.status == S.PHASED:
@@ -213,7 +214,7 @@ def now_facts(version: Version) -> dict:
 
 
 def lifecycle_context(version: Version, membership) -> dict:
-    return {"timeline": timeline(version), "actions": next_actions(version, membership), "now": now_facts(version)}
+    return {"timeline": timeline(version), "actions": next_actions(version, membership), "facts": now_facts(version)}
 
 
 # ---------------------------------------------------------------- the program page's Releases card

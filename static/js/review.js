@@ -2,7 +2,6 @@
 (function () {
   "use strict";
 
-  const HEARTBEAT_MS = 60 * 1000;
 
   function typing(event) {
     const el = event.target;
@@ -120,7 +119,7 @@
       if (text) text.textContent = data.message || "";
     }
 
-    timer = setInterval(beat, HEARTBEAT_MS);
+    timer = setInterval(beat, (Number(box.dataset.heartbeat) || 60) * 1000);
     document.addEventListener("visibilitychange", () => { if (!document.hidden) beat(); });
   }
 

@@ -1,0 +1,113 @@
+"""The reviewer's pages in headless Chromium: work the queue by keyboard, claim, read the diff, reject with
+a reason, land on the next version; the claim heartbeat; another reviewer locked out; the queue on a phone."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from conftest import PASSWORD
+from console.tests.browser import PHONE
+from programs.models import Version
+from programs.tests.factories import MiniProgramFactory
+from reviews.models import ReviewClaim
+from reviews.tests.factories import ClaimFactory, WaitingVersionFactory, metadata, released_version, scan_report
+
+pytestmark = pytest.mark.browser
+
+
+def sign_in(page, user) -> None:
+    page.goto("/accounts/login/")
+    page.get_by_label("Email address").fill(user.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+
+@pytest.fixture
+def two_waiting():
+    program = MiniProgramFactory(name="Tea Timer")
+    released_version(program, version="1.0.0")
+    first = WaitingVersionFactory(
+        program=program, version="1.1.0", review_due_at=timezone.now() - timedelta(hours=2),
+        scan_report=scan_report(files={"app.json": 120, "pages/index/index.js": 2048, "pages/map/map.js": 4096},
+                                permissions=["scope.userLocation"]),
+        submitted_metadata=metadata())
+    second = WaitingVersionFactory(program=MiniProgramFactory(name="Night Market"))
+    return first, second
+
+
+def test_reviewer_works_the_queue_by_keyboard(page, screenshot, reviewer, two_waiting):
+    first, second = two_waiting
+    sign_in(page, reviewer)
+    page.goto("/reviews/")
+    expect(page.get_by_role("heading", name="Review queue")).to_be_visible()
+    expect(page.locator(".queue-row.is-overdue")).to_contain_text("Tea Timer")
+    screenshot(page, "queue")
+
+    page.keyboard.press("j")
+    expect(page.locator("[data-queue-row]").first).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(rf"/reviews/{first.pk}/$"))
+    expect(page.locator("#diff")).to_contain_text("scope.userLocation")
+    expect(page.locator("#diff")).to_contain_text("pages/map/map.js")
+
+    page.keyboard.press("t")
+    expect(page.locator("#claim")).to_contain_text("You are reviewing this version.")
+    assert ReviewClaim.objects.get(version=first).reviewer == reviewer
+    screenshot(page, "claimed")
+
+    page.keyboard.press("r")
+    reject = page.locator("#decide-reject")
+    expect(reject).to_have_attribute("open", "")
+    reject.get_by_label("Unstable or crashes").check()
+    reject.get_by_label("Details for the developer").fill("The map page stays blank.")
+    screenshot(page, "rejecting")
+    reject.get_by_role("button", name="Reject").click()
+
+    expect(page).to_have_url(re.compile(rf"/reviews/{second.pk}/$"))
+    expect(page.locator(".messages")).to_contain_text("Rejected Tea Timer 1.1.0.")
+    first.refresh_from_db()
+    assert first.status == Version.Status.REJECTED
+    screenshot(page, "next-version")
+
+    page.keyboard.press("a")
+    expect(page.locator("#decide-approve")).to_have_attribute("open", "")
+    page.keyboard.press("Escape")
+    expect(page.locator("#decide-approve")).not_to_have_attribute("open", "")
+    page.keyboard.press("q")
+    expect(page).to_have_url(re.compile(r"/reviews/$"))
+
+
+def test_the_open_page_keeps_the_claim_alive_and_others_out(new_page, screenshot, reviewer, other_reviewer,
+                                                           settings):
+    settings.REVIEW_HEARTBEAT_SECONDS = 1
+    version = WaitingVersionFactory(program=MiniProgramFactory(name="Harbour Ferry"))
+    claim = ClaimFactory(version=version, reviewer=reviewer, expires_at=timezone.now() + timedelta(minutes=2))
+    mine = new_page()
+    sign_in(mine, reviewer)
+    mine.goto(f"/reviews/{version.pk}/")
+    expect(mine.locator("#claim")).to_contain_text("You are reviewing this version.")
+    mine.wait_for_timeout(2500)  # a heartbeat or two
+    claim.refresh_from_db()
+    assert claim.expires_at > timezone.now() + timedelta(minutes=14)
+
+    theirs = new_page()
+    sign_in(theirs, other_reviewer)
+    theirs.goto(f"/reviews/{version.pk}/")
+    expect(theirs.locator("#claim")).to_contain_text("Riley Reviewer is reviewing this version")
+    expect(theirs.locator("#decide")).to_contain_text("holds this version")
+    screenshot(theirs, "locked-out")
+
+
+def test_the_queue_on_a_phone(new_page, screenshot, reviewer, two_waiting):
+    phone = new_page(viewport=PHONE)
+    sign_in(phone, reviewer)
+    phone.goto("/reviews/")
+    expect(phone.locator("[data-queue-row]")).to_have_count(2)
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    screenshot(phone, "queue-phone")
+    phone.locator("[data-queue-row]").first.click()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    screenshot(phone, "review-phone")
