@@ -217,7 +217,8 @@ class Withdrawal(models.Model):
     """A withdrawn submission; counted against the daily and monthly withdrawal limits."""
 
     program = models.ForeignKey(MiniProgram, on_delete=models.CASCADE, related_name="withdrawals")
-    version = models.ForeignKey(Version, on_delete=models.CASCADE, related_name="withdrawals")
+    # Kept when a pruned version goes, so that pruning cannot reset the withdrawal limits.
+    version = models.ForeignKey(Version, null=True, on_delete=models.SET_NULL, related_name="withdrawals")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 

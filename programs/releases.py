@@ -191,7 +191,7 @@ def _release_fully(version: Version, actor, api_key) -> Version:
 def _check_percentage(percentage: int | None) -> int:
     if percentage is None:
         return 100
-    if not isinstance(percentage, int) or not 1 <= percentage <= 100:
+    if type(percentage) is not int or not 1 <= percentage <= 100:  # bool is an int subclass: refuse True
         raise ValidationError({"percentage": _("Give a whole percentage from 1 to 100.")})
     return percentage
 

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.functional import lazy
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -335,11 +336,23 @@ DECIDED_TITLES = {
 }
 
 
+def _reasons_line(reasons: list[RejectionReason]) -> str:
+    """“Reasons: …” in the language active when rendered (each recipient's own)."""
+    return _("Reasons: %(reasons)s.") % {"reasons": "; ".join(r.display_title for r in reasons)} if reasons else ""
+
+
+def _decided_body(decision: ReviewDecision, reasons: list[RejectionReason]):
+    if decision.automatic:
+        return gettext_lazy("Approved automatically: a low-risk update.")
+    return format_lazy("{}{}{}", lazy(_reasons_line, str)(reasons), "\n\n" if reasons and decision.text else "",
+                       decision.text)
+
+
 def _notify_decided(version: Version, decision: ReviewDecision, reviewer: User | None) -> None:
     program = version.program
-    reasons = [r.code for r in decision.reasons.all()]
-    body = decision.text or (gettext_lazy("Approved automatically: a low-risk update.")
-                             if decision.automatic else "")
+    chosen = list(decision.reasons.all())
+    reasons = [r.code for r in chosen]
+    body = _decided_body(decision, chosen)
     notify(
         organisation=program.organisation, event=NotificationEvent.REVIEW_DECIDED,
         title=format_lazy(DECIDED_TITLES[decision.kind], name=program.name, version=version.version),

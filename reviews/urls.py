@@ -12,6 +12,8 @@ portal_patterns = [
     path("<int:version_id>/claim/release/", views.review_claim_release, name="review_claim_release"),
     path("<int:version_id>/decide/", views.review_decide, name="review_decide"),
     path("<int:version_id>/messages/", views.review_message, name="review_message"),
+    # The developer's answer, posted from the review panel on their version page.
+    path("<int:version_id>/answer/", views.developer_answer, name="review_answer"),
 ]
 
 # Under /api/v1/

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import JsonResponse, QueryDict
+from django.http import Http404, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,7 +18,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from console.exceptions import Conflict
+from console.roles import Capability
+from console.selectors import require_capability
 from programs.models import Version
+from programs.selectors import program_for_user
 from programs.views.reports import report_context
 from reviews import selectors, services
 from reviews.forms import DecisionForm, MessageForm, QueueFilterForm
@@ -258,3 +261,29 @@ def _add_errors(form, exc: ValidationError) -> None:
         return
     for field, errors in exc.error_dict.items():
         form.add_error(field if field in form.fields else None, errors)
+
+
+# ---------------------------------------------------------------- the developer's side
+
+
+@require_POST
+@login_required
+def developer_answer(request, version_id):
+    """A member answers the reviewers from the panel on their version page; outsiders get 404."""
+    version = Version.objects.select_related("program").filter(pk=version_id).first()
+    if version is None:
+        raise Http404
+    program, membership = program_for_user(request.user, version.program.appid)
+    require_capability(membership, Capability.WRITE_PROGRAMS)
+    version.program = program
+    form = MessageForm(request.POST)
+    if form.is_valid():
+        try:
+            services.review_message_post(version=version, author=request.user, body=form.cleaned_data["body"])
+        except (ValidationError, Conflict) as exc:
+            messages.error(request, _message(exc))
+        else:
+            messages.success(request, _("Sent to the reviewers."))
+    else:
+        messages.error(request, _("Write a message first."))
+    return redirect(services.version_page_path(version) + "#review-thread")

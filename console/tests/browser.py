@@ -12,6 +12,7 @@ with `CI=true` they fail instead, so a CI machine that lost its browser cannot p
 Playwright's own browser downloads are never used (`playwright install` is not needed).
 """
 
+import asyncio
 import os
 import re
 import shutil
@@ -19,9 +20,9 @@ from pathlib import Path
 
 import pytest
 
-# Playwright's sync API keeps an asyncio event loop in the test thread, so Django's async-safety guard
-# would raise SynchronousOnlyOperation for every ORM call the test (or pytest-django's flush) makes
-# while a browser is open. The ORM is used synchronously here, in one thread, so the guard does not apply.
+# Playwright's sync API marks its asyncio event loop as running in the test thread between calls, so
+# Django's async-safety guard would raise SynchronousOnlyOperation for every ORM call a browser test
+# makes. The ORM is used synchronously here, in one thread, so the guard does not apply.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
@@ -89,8 +90,8 @@ def pytest_runtest_makereport(item, call):
 
 
 @pytest.fixture(scope="session")
-def browser():
-    """One headless Chromium per test session (per xdist worker)."""
+def _playwright():
+    """Playwright, Chromium and Playwright's event loop, parked between browser tests (see below)."""
     reason = _missing_browser_reason()
     if reason:
         if _in_ci():
@@ -100,8 +101,44 @@ def browser():
 
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+        loop = asyncio.events._get_running_loop()
+        asyncio.events._set_running_loop(None)
+        try:
+            yield chromium, loop
+        finally:
+            asyncio.events._set_running_loop(loop)
+            chromium.close()
+
+
+@pytest.fixture(autouse=True)
+def _playwright_loop_during_browser_tests(request, _django_db_helper):
+    """Mark Playwright's loop as running only while a test that uses the browser runs.
+
+    Between sync calls Playwright leaves its loop marked as running in this thread, and Django keeps
+    database connections in an asgiref Local that switches to separate, context-local storage while
+    a loop runs. Left marked, every later test would get new connection objects: ones without the
+    serialized test data, so `serialized_rollback` would silently restore nothing, and ones the
+    session teardown never closes. Depending on `_django_db_helper` puts this inside the test's
+    database setup and teardown, so both use the ordinary thread-local connections.
+    """
+    if "browser" not in request.fixturenames:
+        yield
+        return
+    _chromium, loop = request.getfixturevalue("_playwright")
+    asyncio.events._set_running_loop(loop)
+    try:
+        yield
+    finally:
+        from django.db import connections
+
+        connections.close_all()  # the connections the test body opened while the loop was marked
+        asyncio.events._set_running_loop(None)
+
+
+@pytest.fixture(scope="session")
+def browser(_playwright):
+    """One headless Chromium per test session (per xdist worker); most tests want `page` or `new_page`."""
+    return _playwright[0]
 
 
 @pytest.fixture

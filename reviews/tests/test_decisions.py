@@ -108,7 +108,16 @@ def test_reject_with_reasons_and_text(waiting, reviewer, owner):
     assert event.after["reasons"] == ["privacy-policy-missing", "unstable"]
     message = ReviewMessage.objects.get(version=waiting)  # the developer reads it in the thread
     assert (message.from_reviewer, message.decision, message.body) == (True, decision, "Crashes on the second tab.")
-    assert Notification.objects.get(user=owner).payload["reasons"] == ["privacy-policy-missing", "unstable"]
+    note = Notification.objects.get(user=owner)
+    assert note.payload["reasons"] == ["privacy-policy-missing", "unstable"]
+    assert note.body == "Reasons: Privacy policy missing; Unstable or crashes.\n\nCrashes on the second tab."
+
+
+def test_the_decision_is_notified_in_each_recipients_language(waiting, reviewer, owner):
+    owner.language = "zh-hans"
+    owner.save()
+    review_reject(version=waiting, reviewer=reviewer, reasons=["privacy-policy-missing"])
+    assert "缺少隐私政策" in Notification.objects.get(user=owner).body
 
 
 # ---------------------------------------------------------------- request changes and the answer

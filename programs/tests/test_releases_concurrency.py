@@ -1,0 +1,82 @@
+"""Two lifecycle actions on one program at the same moment, with real concurrent transactions.
+
+Each thread has its own connection and its own stale copy of the version; a barrier releases them
+together. The services lock the program row first, so the actions serialise and the second one
+sees what the first did. Needs PostgreSQL: SQLite serialises every write transaction anyway.
+"""
+
+import threading
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.utils import timezone
+
+from console.models import AuditEvent
+from programs.models import Version
+from programs.releases import version_release, version_submit
+from programs.tests.factories import MiniProgramFactory, VersionFactory
+
+pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+S = Version.Status
+ROUNDS = 3
+
+
+@pytest.fixture(autouse=True)
+def _postgresql_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (set DATABASE_URL): SQLite serialises write transactions, so nothing races")
+
+
+def race(*calls) -> list:
+    """Run each `(action, version_id)` in its own thread and connection, released together; the outcomes."""
+    barrier = threading.Barrier(len(calls))
+    results: list = [None] * len(calls)
+
+    def run(index, action, version_id):
+        try:
+            snapshot = Version.objects.select_related("program__organisation").get(pk=version_id)
+            barrier.wait(timeout=10)
+            results[index] = action(snapshot)
+        except Exception as exc:  # noqa: BLE001 - the outcome under test
+            results[index] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, action, vid)) for i, (action, vid) in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return results
+
+
+@pytest.mark.parametrize("round_", range(ROUNDS))
+def test_two_versions_submitted_at_once_only_one_gets_into_review(org, owner, member, round_):
+    program = MiniProgramFactory(organisation=org)
+    first = VersionFactory(program=program, version="1.0.0", status=S.READY)
+    second = VersionFactory(program=program, version="1.1.0", status=S.READY)
+
+    results = race((lambda v: version_submit(version=v, actor=owner), first.pk),
+                   (lambda v: version_submit(version=v, actor=member), second.pk))
+
+    assert sum(isinstance(r, Version) for r in results) == 1, results
+    loser = next(r for r in results if not isinstance(r, Version))
+    assert isinstance(loser, ValidationError) and "already in review" in loser.messages[0]
+    assert program.versions.filter(status=S.IN_REVIEW).count() == 1
+    assert AuditEvent.objects.filter(action="version.submit").count() == 1
+
+
+@pytest.mark.parametrize("round_", range(ROUNDS))
+def test_two_raises_at_once_never_lose_the_higher_percentage(org, owner, member, round_):
+    program = MiniProgramFactory(organisation=org)
+    version = VersionFactory(program=program, status=S.PHASED, phased_percentage=10, released_at=timezone.now())
+
+    results = race((lambda v: version_release(version=v, actor=owner, percentage=25), version.pk),
+                   (lambda v: version_release(version=v, actor=member, percentage=50), version.pk))
+
+    assert Version.objects.get(pk=version.pk).phased_percentage == 50
+    refused = [r for r in results if isinstance(r, Exception)]
+    # 25 then 50: both apply. 50 then 25: the 25 is refused, percentages only go up.
+    assert all(isinstance(r, ValidationError) and "only go up" in str(r) for r in refused), results
+    assert AuditEvent.objects.filter(action="version.release_raise").count() == 2 - len(refused)
