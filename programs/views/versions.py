@@ -85,7 +85,7 @@ def _uploaded(request, membership, result):
     version = result.version
     url = reverse("version_detail", args=[membership.organisation.slug, version.program.appid, version.version])
     if result.created:
-        messages.success(request, _("Version %(v)s uploaded; the scan has started.") % {"v": version.version})
+        messages.success(request, _("Version %(v)s uploaded.") % {"v": version.version})
     else:
         messages.info(request, _("This exact package was uploaded before, as version %(v)s.") % {"v": version.version})
     if _wants_json(request):
