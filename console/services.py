@@ -39,12 +39,17 @@ def audit_record(
     after: dict | None = None,
     api_key: ApiKey | None = None,
     ip_address: str | None = None,
+    actor_label: str | None = None,
 ) -> AuditEvent:
-    """Record one state change. Call it inside the transaction that makes the change."""
+    """Record one state change. Call it inside the transaction that makes the change.
+
+    `actor_label` replaces the actor's email where the organisation must not learn who acted
+    (platform reviewers); the actor itself is still kept for admins.
+    """
     return AuditEvent.objects.create(
         organisation=organisation,
         actor=actor if actor is not None and actor.pk else None,
-        actor_label=_actor_label(actor, api_key),
+        actor_label=actor_label or _actor_label(actor, api_key),
         action=action,
         target_type=target._meta.label_lower,
         target_id=str(target.pk),

@@ -48,7 +48,7 @@ def can_transition(current: str, target: str) -> bool:
 @transaction.atomic
 def version_transition(
     version: Version, *, to: str, actor=None, api_key=None, action: str | None = None,
-    changes: dict | None = None, note: dict | None = None,
+    changes: dict | None = None, note: dict | None = None, actor_label: str | None = None,
 ) -> Version:
     """Move `version` to status `to`, updating `changes` fields with it, and record the audit event."""
     current = version.status
@@ -63,7 +63,7 @@ def version_transition(
     for name, value in fields.items():
         setattr(version, name, value)
     audit_record(
-        action=f"version.{action or to}", target=version, actor=actor, api_key=api_key,
+        action=f"version.{action or to}", target=version, actor=actor, api_key=api_key, actor_label=actor_label,
         organisation=version.program.organisation,
         before={"status": current}, after={"status": to, **(note or {})},
     )

@@ -301,7 +301,8 @@ def rollout_bucket(appid: str, host_user_id: str) -> int:
 
 @transaction.atomic
 def version_set_awaiting_developer(
-    *, version: Version, awaiting: bool, actor=None, review_due_at: datetime | None = None
+    *, version: Version, awaiting: bool, actor=None, review_due_at: datetime | None = None,
+    actor_label: str | None = None,
 ) -> Version:
     """Mark an in-review version as waiting for its developer (changes were requested), or put it back
     in the review queue (the developer answered). Compare-and-swap on the flag: of two actors flipping
@@ -319,7 +320,7 @@ def version_set_awaiting_developer(
         setattr(version, name, value)
     audit_record(
         action="version.awaiting_developer" if awaiting else "version.developer_answered", target=version,
-        actor=actor, organisation=version.program.organisation,
+        actor=actor, actor_label=actor_label, organisation=version.program.organisation,
         before={k: v.isoformat() if isinstance(v, datetime) else v for k, v in before.items()},
         after={k: v.isoformat() if isinstance(v, datetime) else v for k, v in changes.items()},
     )

@@ -30,6 +30,9 @@ from programs.lifecycle import version_transition
 from programs.models import MiniProgram, Version
 from programs.releases import review_due_at, version_set_awaiting_developer
 from reviews.models import RejectionReason, ReviewClaim, ReviewDecision, ReviewMessage
+
+# What the developer's organisation sees in its audit log instead of a reviewer's email.
+REVIEWER_LABEL = "Platform review"
 from reviews.selectors import is_member, latest_decision
 
 S = Version.Status
@@ -215,7 +218,7 @@ def review_approve(
     """Approve for every host platform (no `hosts`) or only for the hosts named. reviewer=None: the policy."""
     hosts = _valid_hosts(hosts)
     version = _lock_for_decision(version, reviewer)
-    version_transition(version, to=S.APPROVED, actor=reviewer, action="approve",
+    version_transition(version, to=S.APPROVED, actor=reviewer, action="approve", actor_label=REVIEWER_LABEL,
                        changes={"approved_hosts": hosts, "awaiting_developer": False},
                        note={"hosts": hosts, "automatic": automatic})
     decision = _record(version, reviewer, Kind.APPROVE, text=text.strip(), hosts=hosts, automatic=automatic,
@@ -229,7 +232,7 @@ def review_reject(*, version: Version, reviewer: User, reasons: list[str], text:
     chosen = _valid_reasons(reasons, required=True)
     version = _lock_for_decision(version, reviewer)
     codes = [r.code for r in chosen]
-    version_transition(version, to=S.REJECTED, actor=reviewer, action="reject",
+    version_transition(version, to=S.REJECTED, actor=reviewer, action="reject", actor_label=REVIEWER_LABEL,
                        changes={"awaiting_developer": False}, note={"reasons": codes})
     decision = _record(version, reviewer, Kind.REJECT, text=text.strip(), reasons=chosen)
     return _finish(version, decision, reviewer)
@@ -245,7 +248,7 @@ def review_request_changes(
         raise ValidationError({"text": _("Tell the developer what to change.")})
     chosen = _valid_reasons(reasons, required=False)
     version = _lock_for_decision(version, reviewer)
-    version_set_awaiting_developer(version=version, awaiting=True, actor=reviewer)
+    version_set_awaiting_developer(version=version, awaiting=True, actor=reviewer, actor_label=REVIEWER_LABEL)
     decision = _record(version, reviewer, Kind.REQUEST_CHANGES, text=text, reasons=chosen)
     return _finish(version, decision, reviewer)
 

@@ -279,3 +279,20 @@ def test_message_from_the_page(reviewer_client, waiting):
     response = reviewer_client.post(reverse("review_message", args=[waiting.pk]), {"body": "Hello there"})
     assert response.status_code == 302
     assert ReviewMessage.objects.get(version=waiting).body == "Hello there"
+
+
+def test_the_organisations_audit_log_names_the_platform_not_the_reviewer(waiting, reviewer, other_reviewer, owner):
+    review_request_changes(version=waiting, reviewer=reviewer, text="Add a privacy policy link.")
+    review_message_post(version=waiting, author=owner, body="Done.")
+    review_reject(version=waiting, reviewer=other_reviewer, reasons=[_any_reason_code()])
+    labels = set(AuditEvent.objects.filter(organisation=waiting.program.organisation).values_list("actor_label", flat=True))
+    assert reviewer.email not in labels and other_reviewer.email not in labels
+    assert "Platform review" in labels
+    # Admins still see who it was.
+    assert AuditEvent.objects.filter(action="version.reject", actor=other_reviewer).exists()
+
+
+def _any_reason_code() -> str:
+    from reviews.models import RejectionReason
+
+    return RejectionReason.objects.filter(active=True).values_list("code", flat=True).first()
