@@ -32,6 +32,7 @@ lint: install
 
 bench: install
 	$(BIN)/python bench/scan.py
+	$(BIN)/python bench/review_queue.py
 
 # Regenerate and compile the translation catalogs (needs GNU gettext); the compiled .mo files are committed.
 messages: install

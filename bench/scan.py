@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-# Run as a script, Python puts bench/ first on sys.path, where sibling scripts (bench/queue.py ...)
+# Run as a script, Python puts bench/ first on sys.path, where sibling scripts (bench/review_queue.py ...)
 # would shadow standard modules; put the repository root there instead.
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:] = [str(ROOT)] + [entry for entry in sys.path if Path(entry or ".").resolve() != ROOT / "bench"]

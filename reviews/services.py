@@ -30,10 +30,10 @@ from programs.lifecycle import version_transition
 from programs.models import MiniProgram, Version
 from programs.releases import review_due_at, version_set_awaiting_developer
 from reviews.models import RejectionReason, ReviewClaim, ReviewDecision, ReviewMessage
+from reviews.selectors import is_member, latest_decision
 
 # What the developer's organisation sees in its audit log instead of a reviewer's email.
 REVIEWER_LABEL = "Platform review"
-from reviews.selectors import is_member, latest_decision
 
 S = Version.Status
 Kind = ReviewDecision.Kind

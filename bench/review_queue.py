@@ -1,7 +1,7 @@
 """Benchmark the review queue with 10,000 waiting versions: the page and the API, page 1 and filtered pages.
 
-    python bench/queue.py                                      # a throwaway SQLite database
-    DATABASE_URL=postgres://postgres@127.0.0.1/x python bench/queue.py   # creates and drops test_x
+    python bench/review_queue.py                                      # a throwaway SQLite database
+    DATABASE_URL=postgres://postgres@127.0.0.1/x python bench/review_queue.py   # creates and drops test_x
 
 Nothing touches a real database: with SQLite the script works under a temporary VAR_DIR, with
 DATABASE_URL it creates Django's test database next to the named one and drops it afterwards.
@@ -14,8 +14,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-# This file is called queue.py, like the standard library module Django's dependencies import:
-# take its own folder off the path before anything imports `queue`.
+# Run as a script, Python puts bench/ first on sys.path; keep sibling scripts from shadowing modules.
 HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 
