@@ -70,6 +70,7 @@ _TEMPLATE_USES = [
     ("honeNumber", re.compile(r"scope\s*=\s*[\"']phoneNumber[\"']"), "getPhoneNumber"),  # Alipay getAuthorize
     ("<camera", re.compile(r"<camera\b"), "createCameraContext"),
 ]
+_TEMPLATE_HINT_BYTES = tuple({hint.encode() for hint, _, _ in _TEMPLATE_USES})
 # An unterminated comment runs to the end, so a hostile template cannot make this quadratic.
 _TEMPLATE_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
 
@@ -128,9 +129,20 @@ def _script_uses(scripts: list[Script], dialect: Dialect | None) -> list[Use]:
 def _template_uses(package: Package) -> list[Use]:
     uses = []
     for name in package.shipped:
-        if extension(name) in TEMPLATE_EXTENSIONS:
+        if extension(name) in TEMPLATE_EXTENSIONS and _may_use_apis(package, name):
             uses += [Use(api, name, None, None) for api in _template_apis(package.text(name) or "")]
     return uses
+
+
+def _may_use_apis(package: Package, name: str) -> bool:
+    """Whether the raw bytes hold a hint, so most templates are never decoded.
+
+    The hints are ASCII, and decoding (even with replacement) keeps every ASCII byte, so a hint is
+    in the bytes exactly when it is in the text.
+    """
+    member = package.members.get(name)
+    data = member.data if member is not None else None
+    return data is not None and any(hint in data for hint in _TEMPLATE_HINT_BYTES)
 
 
 def _template_apis(text: str) -> set[str]:
