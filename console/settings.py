@@ -261,13 +261,15 @@ CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or REDIS_URL or "filesystem://"
 if CELERY_BROKER_URL == "filesystem://":
     # Tests get their own folder so that a `make run` worker never takes their messages.
     _broker_dir = VAR_DIR / ("broker-test" if TESTING else "broker")
-    for sub in ("queue", "processed"):
+    for sub in ("queue", "processed", "control"):
         (_broker_dir / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
         "store_processed": False,
+        # kombu otherwise writes its broadcast exchanges into the working directory.
+        "control_folder": str(_broker_dir / "control"),
     }
 else:
     # A task whose worker dies unacknowledged comes back after this long.

@@ -218,7 +218,8 @@ def review_approve(
     """Approve for every host platform (no `hosts`) or only for the hosts named. reviewer=None: the policy."""
     hosts = _valid_hosts(hosts)
     version = _lock_for_decision(version, reviewer)
-    version_transition(version, to=S.APPROVED, actor=reviewer, action="approve", actor_label=REVIEWER_LABEL,
+    version_transition(version, to=S.APPROVED, actor=reviewer, action="approve",
+                       actor_label=REVIEWER_LABEL if reviewer else None,
                        changes={"approved_hosts": hosts, "awaiting_developer": False},
                        note={"hosts": hosts, "automatic": automatic})
     decision = _record(version, reviewer, Kind.APPROVE, text=text.strip(), hosts=hosts, automatic=automatic,
