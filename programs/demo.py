@@ -9,12 +9,28 @@ from programs.models import Category, MiniProgram, Version
 from programs.releases import program_rollback, version_release, version_set_trial, version_submit
 from programs.scans import version_scan
 from programs.services import program_create, program_set_logo, version_upload
-from programs.tests.packages import build_package, png_icon
+from programs.tests.packages import build_package
 
 S = Version.Status
 # The sample packages call api.example.com and ws.example.com.
 DOMAINS = {"request": ["https://api.example.com"], "upload": ["https://api.example.com"],
            "download": ["https://api.example.com"], "socket": ["wss://ws.example.com"]}
+
+
+PALETTE = ["#1677ff", "#12a150", "#f5a623", "#d92d20", "#7a5af8", "#0ba5ec"]
+
+
+def _logo(seed: int) -> bytes:
+    """A 240 px demo logo: a coloured tile with a white ring, different per program."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (240, 240), PALETTE[seed % len(PALETTE)])
+    ImageDraw.Draw(image).ellipse((60, 60, 180, 180), outline="white", width=22)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 def _package(version: str, code: str = "") -> SimpleUploadedFile:
@@ -44,7 +60,7 @@ def _program(demo, name, categories, **fields) -> MiniProgram | None:
         return None  # loaded before: leave it as it is
     program = program_create(org=demo.orgs["studio"], actor=demo.users["developer"], name=name,
                              categories=list(Category.objects.filter(code__in=categories)), **fields)
-    program_set_logo(program=program, actor=demo.users["developer"], data=png_icon(240, seed=len(name)))
+    program_set_logo(program=program, actor=demo.users["developer"], data=_logo(len(name)))
     return program
 
 
