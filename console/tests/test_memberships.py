@@ -278,3 +278,9 @@ def test_acting_on_a_membership_of_another_organisation_is_404(client_for, owner
     assert client.post(reverse("member_remove", args=[org.slug, theirs.pk])).status_code == 404
     theirs.refresh_from_db()
     assert theirs.role == Role.OWNER
+
+
+def test_the_sole_owner_gets_no_role_select_or_leave_button(client_for, owner, org):
+    page = client_for(owner).get(f"/orgs/{org.slug}/members/").content.decode()
+    assert "sole owner" in page
+    assert 'name="role"' not in page.split("<tbody>")[1].split("</tbody>")[0]

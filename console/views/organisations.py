@@ -99,8 +99,15 @@ def members(request, membership):
         "can_manage": can_manage,
         "role_choices": [(r, label) for r, label in Role.choices if r in ASSIGNABLE_ROLES.get(membership.role, [])],
         "role_values": ASSIGNABLE_ROLES.get(membership.role, []),
+        # The last owner can neither be demoted nor leave: show them no control that would be refused.
+        "sole_owner_id": _sole_owner_id(membership.organisation),
     }
     return render(request, "console/members.html", context, status=400 if form.errors else 200)
+
+
+def _sole_owner_id(org) -> int | None:
+    owners = list(org.memberships.filter(role=Role.OWNER).values_list("pk", flat=True)[:2])
+    return owners[0] if len(owners) == 1 else None
 
 
 def _invite(request, membership, form) -> bool:
