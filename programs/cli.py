@@ -1,0 +1,370 @@
+"""A small command-line client of the console's REST API, for CI pipelines.
+
+Standard library only and nothing from the project: copy this one file into a pipeline and run it with
+any Python 3.11+ (`python cli.py …`), or inside the repository as `python -m programs.cli …`.
+
+    cli.py upload APPID PACKAGE.zip --version 1.2.3 [--description TEXT] [--wait] [--timeout 300]
+    cli.py submit APPID VERSION [--notes TEXT] [--test-account TEXT] [--expedited]
+    cli.py status APPID [VERSION] [--json]
+
+`--url` (default $CONSOLE_URL, else http://127.0.0.1:8000) and `--key` (default $CONSOLE_API_KEY, an
+organisation API key sent as `Authorization: Bearer <key>`) go before or after the command.
+
+Exit codes: 0 done (with --wait: the scan passed); 1 the scan failed (status scan_failed or errors);
+2 the API refused the request (its error message is printed), bad usage or no key;
+3 the console could not be reached, or --wait timed out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import mimetypes
+import os
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+__version__ = "1.0"
+
+DEFAULT_URL = "http://127.0.0.1:8000"
+PENDING = frozenset({"uploaded", "scanning"})  # the scan is not done yet
+OK, SCAN_FAILED, API_ERROR, NETWORK_ERROR = 0, 1, 2, 3
+CHUNK = 64 * 1024
+REQUEST_TIMEOUT = 60  # seconds per HTTP call; uploads get UPLOAD_TIMEOUT
+UPLOAD_TIMEOUT = 600
+
+
+class CliError(Exception):
+    """Print `message` (and the API's field errors) to stderr and exit with `exit_code`."""
+
+    def __init__(self, message: str, exit_code: int = API_ERROR, fields: dict | None = None):
+        super().__init__(message)
+        self.message, self.exit_code, self.fields = message, exit_code, fields or {}
+
+
+# --------------------------------------------------------------------------------------------- HTTP
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect would drop the POST body (or send the key elsewhere): surface it as an error instead."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+class Client:
+    def __init__(self, base_url: str, key: str):
+        self.base_url = base_url.rstrip("/")
+        self.key = key
+        self.opener = urllib.request.build_opener(_NoRedirects)
+
+    def url(self, *parts: str) -> str:
+        quoted = "/".join(urllib.parse.quote(p, safe="") for p in parts)
+        return f"{self.base_url}/api/v1/{quoted}/"
+
+    def call(self, method: str, url: str, *, body=None, headers: dict | None = None,
+             timeout: float = REQUEST_TIMEOUT) -> tuple[int, dict]:
+        """Send one request; answer (HTTP status, JSON body). Raises CliError for HTTP and network errors."""
+        request = urllib.request.Request(url, data=body, method=method, headers={
+            "Authorization": f"Bearer {self.key}", "Accept": "application/json",
+            "User-Agent": f"mpconsole-cli/{__version__} (Python urllib)", **(headers or {}),
+        })
+        try:
+            with self.opener.open(request, timeout=timeout) as response:
+                return response.status, _json(response.read(), response.status, url)
+        except urllib.error.HTTPError as error:
+            raise _http_error(error) from None
+        except urllib.error.URLError as error:
+            reason = error.reason
+            if isinstance(reason, (BrokenPipeError, ConnectionResetError)) and body is not None:
+                raise CliError(f"The console closed the connection while the request was being sent ({reason}); "
+                               "the package may be larger than the organisation's upload limit.",
+                               NETWORK_ERROR) from None
+            raise CliError(f"Cannot reach the console at {self.base_url}: {reason}", NETWORK_ERROR) from None
+        except (OSError, http.client.HTTPException) as error:  # timeouts, resets, garbled answers
+            raise CliError(f"Cannot reach the console at {self.base_url}: {error}", NETWORK_ERROR) from None
+
+    def get(self, url: str) -> dict:
+        return self.call("GET", url)[1]
+
+    def post_json(self, url: str, data: dict) -> tuple[int, dict]:
+        return self.call("POST", url, body=json.dumps(data).encode(), headers={"Content-Type": "application/json"})
+
+    def post_multipart(self, url: str, fields: dict[str, str], file_field: str, path: Path) -> tuple[int, dict]:
+        body, length, content_type = multipart_body(fields, file_field, path)
+        headers = {"Content-Type": content_type, "Content-Length": str(length)}
+        return self.call("POST", url, body=body, headers=headers, timeout=UPLOAD_TIMEOUT)
+
+
+def _json(raw: bytes, status: int, url: str) -> dict:
+    try:
+        return json.loads(raw or b"{}")
+    except ValueError:
+        raise CliError(f"The console answered HTTP {status} with something other than JSON from {url}; "
+                       "is --url the console's address?") from None
+
+
+def _http_error(error: urllib.error.HTTPError) -> CliError:
+    if 300 <= error.code < 400:
+        location = error.headers.get("Location", "?")
+        return CliError(f"HTTP {error.code}: the console redirected to {location}; pass that address as --url.")
+    try:
+        payload = json.loads(error.read() or b"{}")
+        detail = payload["error"]
+        message, fields = str(detail.get("message") or error.reason), detail.get("fields") or {}
+    except (ValueError, KeyError, TypeError, AttributeError, OSError):
+        message, fields = f"{error.reason or 'error'} (not the API's JSON error; is --url the console's address?)", {}
+    return CliError(f"HTTP {error.code}: {message}", API_ERROR, fields)
+
+
+def multipart_body(fields: dict[str, str], file_field: str, path: Path) -> tuple[Iterator[bytes], int, str]:
+    """A multipart/form-data body that streams the file in chunks: (chunks, total length, content type).
+
+    urllib sends an iterable body chunk by chunk when Content-Length is given, so the package is never
+    read wholly into memory.
+    """
+    boundary = f"----mpconsole-{uuid.uuid4().hex}"
+    head = b"".join(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{_quote(name)}"\r\n\r\n'.encode()
+        + value.encode() + b"\r\n"
+        for name, value in fields.items()
+    )
+    file_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    head += (f'--{boundary}\r\nContent-Disposition: form-data; name="{_quote(file_field)}"; '
+             f'filename="{_quote(path.name)}"\r\nContent-Type: {file_type}\r\n\r\n').encode()
+    tail = f"\r\n--{boundary}--\r\n".encode()
+    size = path.stat().st_size
+
+    def chunks() -> Iterator[bytes]:
+        yield head
+        with path.open("rb") as package:
+            while block := package.read(CHUNK):
+                yield block
+        yield tail
+
+    return chunks(), len(head) + size + len(tail), f"multipart/form-data; boundary={boundary}"
+
+
+def _quote(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\r", " ").replace("\n", " ")
+
+
+# ------------------------------------------------------------------------------------------ output
+
+
+def finding_line(finding: dict) -> str:
+    """`file:line:col: severity [code] message` (missing parts left out, like `manage.py scanpackage`)."""
+    parts = (finding.get("file") or "(package)", finding.get("line"), finding.get("column"))
+    where = ":".join(str(p) for p in parts if p not in (None, ""))
+    return f"{where}: {finding.get('severity')} [{finding.get('code')}] {finding.get('message')}"
+
+
+def print_report(version: dict, out) -> None:
+    report = version.get("report")
+    if not report:
+        print("No scan report yet.", file=out)
+        return
+    risk = report.get("risk") or {}
+    risk_text = " ".join(str(risk[k]) for k in ("score", "level") if risk.get(k) not in (None, ""))
+    print(f"Scan report: {report.get('errors', 0)} errors, {report.get('warnings', 0)} warnings, "
+          f"{report.get('notices', 0)} notices" + (f", risk {risk_text}" if risk_text else ""), file=out)
+    sizes = report.get("sizes") or {}
+    if sizes:
+        subs = ", ".join(f"{root} {_size(n)}" for root, n in (sizes.get("subpackages") or {}).items())
+        print(f"Sizes: main {_size(sizes.get('main'))}, full {_size(sizes.get('full'))}"
+              + (f", subpackages: {subs}" if subs else ""), file=out)
+    for finding in report.get("findings") or []:
+        print(finding_line(finding), file=out)
+
+
+def print_version(version: dict, out) -> None:
+    scan = version.get("scan") or {}
+    print(f"Version {version.get('version')}: {version.get('status')}", file=out)
+    print(f"  url: {version.get('url')}", file=out)
+    uploaded = " ".join(str(v) for v in (version.get("created_at"), version.get("uploaded_by")) if v)
+    if uploaded:
+        print(f"  uploaded: {uploaded} via {version.get('upload_method')}", file=out)
+    if version.get("description"):
+        print(f"  description: {version['description']}", file=out)
+    print(f"  scan: {_progress(scan)}", file=out)
+    print_report(version, out)
+
+
+def _progress(scan: dict) -> str:
+    if scan.get("done"):
+        return "done"
+    stage = f" ({scan['stage']})" if scan.get("stage") else ""
+    return f"{scan.get('progress') or 0}%{stage}"
+
+
+def _size(n) -> str:
+    if not isinstance(n, (int, float)):
+        return "?"
+    return f"{n / 1024 / 1024:.2f} MB" if n >= 1024 * 1024 else f"{n / 1024:.1f} KB"
+
+
+def scan_failed(version: dict) -> bool:
+    return version.get("status") == "scan_failed" or bool((version.get("report") or {}).get("errors"))
+
+
+# ---------------------------------------------------------------------------------------- commands
+
+
+def wait_for_scan(client: Client, url: str, version: dict, *, timeout: float, interval: float, out) -> dict:
+    """Poll the version until its status leaves uploaded/scanning, printing progress as it changes."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while version.get("status") in PENDING:
+        shown = f"{version.get('status')} {_progress(version.get('scan') or {})}"
+        if shown != last:
+            print(f"  … {shown}", file=out, flush=True)
+            last = shown
+        if time.monotonic() >= deadline:
+            raise CliError(f"Timed out after {timeout:g}s waiting for the scan of {version.get('version')} "
+                           f"(still {version.get('status')}); see `status` later.", NETWORK_ERROR)
+        time.sleep(interval)
+        version = client.get(url)
+    return version
+
+
+def cmd_upload(client: Client, args, out) -> int:
+    path = Path(args.package)
+    if not path.is_file():
+        raise CliError(f"No such package file: {path}")
+    fields = {"version": args.version, "description": args.description or "", "method": "cli"}
+    status, version = client.post_multipart(client.url("programs", args.appid, "versions"), fields, "package", path)
+    if status == 200:
+        print(f"This exact package was uploaded before, as version {version.get('version')} "
+              f"(status {version.get('status')}); nothing new was stored.", file=out)
+    else:
+        print(f"Uploaded {path.name} as version {version.get('version')}: {version.get('status')}", file=out)
+    print(version.get("url"), file=out)
+    if not args.wait:
+        return OK
+    url = client.url("programs", args.appid, "versions", str(version.get("version")))
+    version = wait_for_scan(client, url, version, timeout=args.timeout, interval=args.interval, out=out)
+    print(f"Status: {version.get('status')}", file=out)
+    print_report(version, out)
+    return SCAN_FAILED if scan_failed(version) else OK
+
+
+def cmd_submit(client: Client, args, out) -> int:
+    url = client.url("programs", args.appid, "versions", args.version, "submit")
+    _, version = client.post_json(url, {"notes": args.notes or "", "test_account": args.test_account or "",
+                                        "expedited": bool(args.expedited)})
+    print(f"Submitted {version.get('version')} for review: {version.get('status')}", file=out)
+    print(version.get("url"), file=out)
+    return OK
+
+
+def cmd_status(client: Client, args, out) -> int:
+    if args.version:
+        version = client.get(client.url("programs", args.appid, "versions", args.version))
+        if args.json:
+            print(json.dumps(version, indent=2, ensure_ascii=False), file=out)
+        else:
+            print_version(version, out)
+        return OK
+    page = client.get(client.url("programs", args.appid, "versions"))
+    results = list(page.get("results") or [])
+    pages = 1
+    while page.get("next") and pages < 100:  # follow the pagination
+        page, pages = client.get(page["next"]), pages + 1
+        results += page.get("results") or []
+    if args.json:
+        print(json.dumps({"count": len(results), "results": results}, indent=2, ensure_ascii=False), file=out)
+        return OK
+    if not results:
+        print(f"No versions of {args.appid} yet.", file=out)
+        return OK
+    rows = [("VERSION", "STATUS", "SCAN", "UPLOADED")]
+    for v in results:
+        report = v.get("report") or {}
+        scan = (f"{report.get('errors', 0)}E {report.get('warnings', 0)}W {report.get('notices', 0)}N"
+                if report else _progress(v.get("scan") or {}))
+        rows.append((str(v.get("version")), str(v.get("status")), scan, str(v.get("created_at") or "")))
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    for row in rows:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row[:3], widths, strict=True)) + "  " + row[3], file=out)
+    return OK
+
+
+# -------------------------------------------------------------------------------------------- main
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    # SUPPRESS: given after the command these override, left out they keep the top-level value.
+    common.add_argument("--url", default=argparse.SUPPRESS,
+                        help=f"the console's address (default: $CONSOLE_URL, else {DEFAULT_URL})")
+    common.add_argument("--key", default=argparse.SUPPRESS,
+                        help="an organisation API key (default: $CONSOLE_API_KEY)")
+    parser = argparse.ArgumentParser(
+        prog="cli.py", parents=[common],
+        description="Upload, submit and follow mini-program versions through the console's API.",
+        epilog="Exit codes: 0 ok; 1 scan failed; 2 API error, bad usage or no key; 3 network error or timeout.",
+    )
+    parser.add_argument("--version-info", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    upload = commands.add_parser("upload", parents=[common], help="upload a package as a new version")
+    upload.add_argument("appid")
+    upload.add_argument("package", metavar="PACKAGE.zip")
+    upload.add_argument("--version", required=True, help="the version number, e.g. 1.2.3")
+    upload.add_argument("--description", default="", help="what changed")
+    upload.add_argument("--wait", action="store_true", help="wait for the scan; exit 1 if it fails")
+    upload.add_argument("--timeout", type=float, default=300, help="seconds to wait for the scan (default 300)")
+    upload.add_argument("--interval", type=float, default=2, help="seconds between polls (default 2)")
+
+    submit = commands.add_parser("submit", parents=[common], help="submit a ready version for review")
+    submit.add_argument("appid")
+    submit.add_argument("version")
+    submit.add_argument("--notes", default="", help="notes for the reviewer")
+    submit.add_argument("--test-account", default="", help="a login the reviewer can use")
+    submit.add_argument("--expedited", action="store_true", help="ask for expedited review (monthly quota)")
+
+    status = commands.add_parser("status", parents=[common], help="list versions, or show one version")
+    status.add_argument("appid")
+    status.add_argument("version", nargs="?")
+    status.add_argument("--json", action="store_true", help="print the API's JSON")
+    return parser
+
+
+COMMANDS = {"upload": cmd_upload, "submit": cmd_submit, "status": cmd_status}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:  # argparse: --help is 0, bad usage 2
+        return int(exit_.code or 0)
+    url = getattr(args, "url", None) or os.environ.get("CONSOLE_URL") or DEFAULT_URL
+    key = getattr(args, "key", None) or os.environ.get("CONSOLE_API_KEY")
+    try:
+        if not key:
+            raise CliError("No API key: pass --key KEY or set CONSOLE_API_KEY (create a key on your "
+                           "organisation's API keys page; it needs programs:read and programs:write).")
+        if not urllib.parse.urlsplit(url).scheme.startswith("http"):
+            raise CliError(f"--url must start with http:// or https:// (got {url!r}).")
+        return COMMANDS[args.command](Client(url, key), args, sys.stdout)
+    except CliError as error:
+        print(f"error: {error.message}", file=sys.stderr)
+        for field, messages in error.fields.items():
+            text = "; ".join(messages) if isinstance(messages, list) else str(messages)
+            print(f"  {field}: {text}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

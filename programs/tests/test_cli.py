@@ -1,0 +1,207 @@
+"""programs/cli.py, the CI client, run in-process (`main(argv)`) against a live server.
+
+live_server serves from another thread, so the data must be committed: these tests are transactional
+(serialized_rollback keeps the catalogs that migrations seed). Celery runs eagerly, so the scan is done
+by the time the upload request has answered; `--wait` then needs one poll.
+"""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from programs import cli
+from programs.demo import DOMAINS
+from programs.models import Category, Version
+from programs.services import program_create
+from programs.tests.packages import build_package
+
+live = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+@pytest.fixture(autouse=True)
+def _no_console_env(monkeypatch):
+    monkeypatch.delenv("CONSOLE_URL", raising=False)
+    monkeypatch.delenv("CONSOLE_API_KEY", raising=False)
+
+
+@pytest.fixture
+def program(org, owner):
+    return program_create(org=org, actor=owner, name="CLI Bikes", categories=[Category.objects.get(code="tools")],
+                          domains=DOMAINS)
+
+
+@pytest.fixture
+def run(live_server, owner_key, capsys):
+    """run(*argv, key=...) -> (exit code, stdout, stderr), against the live server with the owner's key."""
+
+    def _run(*argv, key=owner_key[1]):
+        capsys.readouterr()
+        options = ["--url", live_server.url] + (["--key", key] if key else [])
+        code = cli.main([*options, *argv])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return _run
+
+
+@pytest.fixture
+def package(tmp_path):
+    def _package(name="app.zip", **options) -> str:
+        path = tmp_path / name
+        path.write_bytes(build_package("alipay", **options))
+        return str(path)
+
+    return _package
+
+
+@live
+def test_upload_waits_for_a_clean_scan_then_the_same_package_is_recognised(run, program, package):
+    path = package(code="\n// 1.0.0\n")
+    code, out, err = run("upload", program.appid, path, "--version", "1.0.0", "--description", "First",
+                         "--wait", "--interval", "0.05")
+    assert code == 0, err
+    assert "Uploaded app.zip as version 1.0.0" in out
+    assert f"/api/v1/programs/{program.appid}/versions/1.0.0/" in out
+    assert "Status: ready" in out
+    assert "Scan report: 0 errors" in out
+    version = Version.objects.get(program=program, version="1.0.0")
+    assert (version.status, version.upload_method, version.description) == ("ready", "cli", "First")
+
+    code, out, err = run("upload", program.appid, path, "--version", "1.0.1")
+    assert code == 0, err
+    assert "This exact package was uploaded before, as version 1.0.0 (status ready)" in out
+    assert not program.versions.filter(version="1.0.1").exists()
+
+
+@live
+def test_a_broken_package_fails_the_wait_and_prints_the_finding(run, program, package):
+    path = package(code='\neval("1");\n')
+    code, out, err = run("upload", program.appid, path, "--version", "2.0.0", "--wait", "--interval", "0.05")
+    assert code == 1, (out, err)
+    assert "Status: scan_failed" in out
+    finding = next(line for line in out.splitlines() if "[code.eval]" in line)
+    file, line, column = finding.split(": ")[0].split(":")
+    assert file.endswith(".js") and line.isdigit() and column.isdigit()
+    assert ": error [code.eval] " in finding
+
+
+@live
+def test_submit_and_status(run, program, package):
+    assert run("upload", program.appid, package(code="\n// 3.0.0\n"), "--version", "3.0.0")[0] == 0
+
+    code, out, err = run("submit", program.appid, "3.0.0", "--notes", "Log in as demo", "--test-account", "demo/1")
+    assert code == 0, err
+    assert "Submitted 3.0.0 for review: in_review" in out
+    version = Version.objects.get(program=program, version="3.0.0")
+    assert (version.status, version.submit_notes, version.test_account) == ("in_review", "Log in as demo", "demo/1")
+
+    code, out, err = run("status", program.appid)
+    assert code == 0, err
+    assert out.splitlines()[0].split()[:3] == ["VERSION", "STATUS", "SCAN"]
+    assert out.splitlines()[1].split()[:3] == ["3.0.0", "in_review", "0E"]
+
+    code, out, _ = run("status", program.appid, "3.0.0")
+    assert code == 0
+    assert "Version 3.0.0: in_review" in out and "scan: done" in out and "Scan report: 0 errors" in out
+
+    code, out, _ = run("status", program.appid, "3.0.0", "--json")
+    assert code == 0
+    assert json.loads(out)["status"] == "in_review"
+    code, out, _ = run("status", program.appid, "--json")
+    assert [v["version"] for v in json.loads(out)["results"]] == ["3.0.0"]
+
+
+@live
+def test_submitting_a_version_that_is_not_ready_prints_the_apis_message(run, program, package):
+    path = package(code='\neval("1");\n')
+    assert run("upload", program.appid, path, "--version", "4.0.0")[0] == 0
+    code, _, err = run("submit", program.appid, "4.0.0")
+    assert code == 2
+    assert "HTTP 400" in err and "Only a development version" in err
+
+
+@live
+def test_field_errors_are_printed(run, program, package):
+    assert run("upload", program.appid, package("a.zip", code="// a"), "--version", "5.0.0")[0] == 0
+    code, _, err = run("upload", program.appid, package("b.zip", code="// b"), "--version", "5.0.0")
+    assert code == 2
+    assert "HTTP 400: Some fields are not valid." in err
+    assert "\n  version: " in err and "5.0.0" in err  # the API's field errors, one line per field
+
+
+@live
+def test_a_wrong_key_exits_2_with_the_apis_message(run, program, live_server, capsys):
+    code, out, err = run("status", program.appid, key="mpk_nope_0123456789")
+    assert code == 2 and out == ""
+    assert "HTTP 401" in err or "HTTP 403" in err
+    assert "This API key is not valid or has been revoked." in err
+    # --url and --key may also follow the command
+    assert cli.main(["status", program.appid, "--url", live_server.url, "--key", "mpk_nope"]) == 2
+    assert "This API key is not valid" in capsys.readouterr().err
+
+
+@live
+def test_an_unknown_appid_exits_2_with_not_found(run, owner_key, package):
+    code, _, err = run("status", "2099000000000000")
+    assert code == 2
+    assert "HTTP 404: Not found." in err
+    code, _, err = run("upload", "2099000000000000", package(), "--version", "1.0.0")
+    assert code == 2
+    assert "HTTP 404" in err
+
+
+def test_a_missing_key_exits_2_and_says_how_to_set_it(capsys):
+    assert cli.main(["--url", "http://127.0.0.1:9", "status", "2025000000000001"]) == 2
+    assert "CONSOLE_API_KEY" in capsys.readouterr().err
+
+
+def test_the_key_and_url_come_from_the_environment_and_an_unreachable_console_exits_3(monkeypatch, capsys):
+    monkeypatch.setenv("CONSOLE_URL", "http://127.0.0.1:9")  # the discard port: nothing listens
+    monkeypatch.setenv("CONSOLE_API_KEY", "mpk_x")
+    assert cli.main(["status", "2025000000000001"]) == 3
+    assert "Cannot reach the console at http://127.0.0.1:9" in capsys.readouterr().err
+
+
+def test_a_missing_package_file_exits_2(tmp_path, capsys):
+    assert cli.main(["--key", "k", "upload", "1", str(tmp_path / "nope.zip"), "--version", "1"]) == 2
+    assert "No such package file" in capsys.readouterr().err
+
+
+def test_waiting_gives_up_after_the_timeout_with_exit_3(capsys):
+    class StillScanning:
+        calls = 0
+
+        def get(self, url):
+            self.calls += 1
+            return {"version": "1.0.0", "status": "scanning", "scan": {"progress": 40, "stage": "code"}}
+
+        def url(self, *parts):
+            return "http://console.test/"
+
+    client = StillScanning()
+    with pytest.raises(cli.CliError) as raised:
+        cli.wait_for_scan(client, "http://console.test/", client.get(""), timeout=0.05, interval=0.01, out=None)
+    assert raised.value.exit_code == 3 and "Timed out" in raised.value.message
+    assert client.calls > 1
+    assert "scanning 40% (code)" in capsys.readouterr().out
+
+
+def test_the_multipart_body_streams_the_file_with_the_declared_length(tmp_path):
+    path = tmp_path / "pkg.zip"
+    path.write_bytes(b"PK" + bytes(range(256)) * 1000)
+    chunks, length, content_type = cli.multipart_body({"version": "1.0.0", "method": "cli"}, "package", path)
+    parts = list(chunks)
+    assert len(parts) > 3  # the file came in several chunks, not read at once
+    body = b"".join(parts)
+    assert len(body) == length
+    boundary = content_type.split("boundary=")[1]
+    assert body.endswith(f"--{boundary}--\r\n".encode())
+    assert b'name="package"; filename="pkg.zip"\r\nContent-Type: application/zip' in body
+    assert path.read_bytes() in body
+
+
+def test_the_file_has_no_project_or_django_imports():
+    source = Path(cli.__file__).read_text()
+    imports = [line for line in source.splitlines() if line.startswith(("import ", "from "))]
+    assert not [line for line in imports if "django" in line or "programs" in line or "console" in line]
