@@ -2,7 +2,7 @@
 
 Factories build rows directly (no audit events, no scans); tests of a service call the service.
 Categories come from the seed migration, so `category("games")` fetches one instead of building it.
-Valid and hostile packages come from programs/tests/packages.py.
+Valid and hostile packages come from programs/samples.py.
 """
 
 import hashlib
@@ -85,7 +85,7 @@ def upload(data: bytes, name: str = "package.zip", content_type: str = "applicat
 
 # ---------------------------------------------------------------- programs ready for real packages
 
-# The allowlist under which the packages of programs/tests/packages.py scan clean.
+# The allowlist under which the packages of programs/samples.py scan clean.
 PACKAGE_ALLOWLIST = {
     "request_domains": ["https://api.example.com"],
     "upload_domains": ["https://api.example.com"],

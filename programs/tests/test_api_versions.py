@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 from console.models import AuditEvent
 from programs.models import Version
 from programs.tests.factories import VersionFactory, scan_tasks, scannable_program, upload
-from programs.tests.packages import build_package
+from programs.samples import build_package
 
 MISSING_PAGE = {"pages": ["pages/index/index", "pages/profile/profile", "pages/ghost/ghost"]}
 

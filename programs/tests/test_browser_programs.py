@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from conftest import PASSWORD
 from programs.models import MiniProgram, Version
-from programs.tests.packages import build_package
+from programs.samples import build_package
 
 pytestmark = pytest.mark.browser
 

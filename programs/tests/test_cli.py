@@ -14,7 +14,7 @@ from programs import cli
 from programs.demo import DOMAINS
 from programs.models import Category, Version
 from programs.services import program_create
-from programs.tests.packages import build_package
+from programs.samples import build_package
 
 live = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 

@@ -12,7 +12,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from hosts.models import Host, PackageSizeLimit
-from programs.tests.packages import build_package, package_files
+from programs.samples import build_package, package_files
 
 REPO = Path(__file__).resolve().parents[2]
 LINE = re.compile(r"^(?P<file>[^:\s]+):(?P<line>\d+):(?P<col>\d+): (?P<severity>error|warning|notice) "

@@ -14,7 +14,7 @@ from programs import scans
 from programs.models import Version
 from programs.scanning.config import MB
 from programs.tests.factories import VersionFactory, scan_tasks, scannable_program
-from programs.tests.packages import build_package
+from programs.samples import build_package
 
 S = Version.Status
 MISSING_PAGE = {"pages": ["pages/index/index", "pages/profile/profile", "pages/ghost/ghost"]}

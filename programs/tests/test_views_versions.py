@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from programs.models import Version
 from programs.tests.factories import VersionFactory, scannable_program, upload
-from programs.tests.packages import build_package
+from programs.samples import build_package
 
 
 def _scanner_missing() -> str:

@@ -16,7 +16,7 @@ from programs.models import Category, Version
 from programs.releases import version_release, version_submit
 from programs.scans import version_scan
 from programs.services import program_create, version_upload
-from programs.tests.packages import build_package
+from programs.samples import build_package
 from programs.tests.worker import wait_for
 
 pytestmark = pytest.mark.browser

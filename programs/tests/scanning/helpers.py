@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from programs.scanning import Finding, ScanConfig, ScanReport, scan_package
-from programs.tests.packages import ALLOWED_DOMAINS, build_package, package_files
+from programs.samples import ALLOWED_DOMAINS, build_package, package_files
 
 
 def scan(data: bytes, **config) -> ScanReport:

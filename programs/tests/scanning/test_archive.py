@@ -12,7 +12,7 @@ import zipfile
 import pytest
 
 from programs.scanning import ScanConfig, scan_package
-from programs.tests.packages import (
+from programs.samples import (
     RawEntry,
     build_package,
     deflate,

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from programs.scanning.jssource import CODE, COMMENT, STRING, Script
-from programs.tests.packages import ORG_KEY_PREFIX
+from programs.samples import ORG_KEY_PREFIX
 
 from .helpers import APPENDED_CODE_LINE, findings_with, only, scan_built, with_code
 

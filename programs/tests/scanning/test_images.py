@@ -6,7 +6,7 @@ import json
 import time
 import tracemalloc
 
-from programs.tests.packages import noise_png, package_files, png_declaring, png_icon
+from programs.samples import noise_png, package_files, png_declaring, png_icon
 
 from .helpers import findings_with, only, scan_built
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from programs.scanning.domains import registrable_domain
-from programs.tests.packages import ALLOWED_DOMAINS
+from programs.samples import ALLOWED_DOMAINS
 
 from .helpers import APPENDED_CODE_LINE, findings_with, only, scan_built, with_code
 

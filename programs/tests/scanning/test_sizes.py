@@ -8,7 +8,7 @@ import pytest
 
 from programs.scanning import ScanConfig
 from programs.scanning.config import MB
-from programs.tests.packages import noise_png, package_files, zip_files
+from programs.samples import noise_png, package_files, zip_files
 
 from .helpers import only, scan, scan_built
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from programs.tests.packages import DIALECTS, build_package, package_files, zip_files
+from programs.samples import DIALECTS, build_package, package_files, zip_files
 
 from .helpers import error_codes, findings_with, only, scan, scan_built
 

@@ -1,4 +1,4 @@
-"""Real mini-program zip archives for tests: valid packages per dialect and a hostile corpus.
+"""Real mini-program zip archives: valid packages per dialect and a hostile corpus (tests, demo data, bench).
 
     build_package("wechat")                      -> bytes of a valid WeChat package
     build_package("alipay", code="eval('1')")    -> the same package with extra code in app.js
