@@ -26,8 +26,8 @@ import time  # noqa: E402
 import tracemalloc  # noqa: E402
 import zipfile  # noqa: E402
 
-from programs.scanning import ScanConfig, scan_package  # noqa: E402
 from programs.samples import ALLOWED_DOMAINS, noise_png, png_icon, zip_bomb, zip_files  # noqa: E402
+from programs.scanning import ScanConfig, scan_package  # noqa: E402
 
 MIB = 1024 * 1024
 TARGET_RATIO = 3.0

@@ -7,9 +7,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from programs.lifecycle import version_transition
 from programs.models import Category, MiniProgram, Version
 from programs.releases import program_rollback, version_release, version_set_trial, version_submit
+from programs.samples import build_package
 from programs.scans import version_scan
 from programs.services import program_create, program_set_logo, version_upload
-from programs.samples import build_package
 
 S = Version.Status
 # The sample packages call api.example.com and ws.example.com.

@@ -1,6 +1,5 @@
 """The language switch (/accounts/language/): stored on the account and in a cookie."""
 
-import pytest
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse

@@ -10,8 +10,8 @@ from rest_framework.test import APIClient
 
 from console.models import AuditEvent
 from programs.models import Version
-from programs.tests.factories import VersionFactory, scan_tasks, scannable_program, upload
 from programs.samples import build_package
+from programs.tests.factories import VersionFactory, scan_tasks, scannable_program, upload
 
 MISSING_PAGE = {"pages": ["pages/index/index", "pages/profile/profile", "pages/ghost/ghost"]}
 

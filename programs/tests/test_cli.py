@@ -13,8 +13,8 @@ import pytest
 from programs import cli
 from programs.demo import DOMAINS
 from programs.models import Category, Version
-from programs.services import program_create
 from programs.samples import build_package
+from programs.services import program_create
 
 live = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 

@@ -12,9 +12,9 @@ from hosts.models import Host, PackageSizeLimit
 from hosts.selectors import size_limits_for_host
 from programs import scans
 from programs.models import Version
+from programs.samples import build_package
 from programs.scanning.config import MB
 from programs.tests.factories import VersionFactory, scan_tasks, scannable_program
-from programs.samples import build_package
 
 S = Version.Status
 MISSING_PAGE = {"pages": ["pages/index/index", "pages/profile/profile", "pages/ghost/ghost"]}

@@ -5,8 +5,8 @@ from django.test import Client
 from django.urls import reverse
 
 from programs.models import Version
-from programs.tests.factories import VersionFactory, scannable_program, upload
 from programs.samples import build_package
+from programs.tests.factories import VersionFactory, scannable_program, upload
 
 
 def _scanner_missing() -> str:

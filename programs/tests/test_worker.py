@@ -13,9 +13,9 @@ from django.utils import timezone
 
 from programs.demo import DOMAINS as SAMPLE_DOMAINS
 from programs.models import Category, Version
+from programs.samples import build_package
 from programs.scans import scans_requeue_stuck
 from programs.services import program_create, version_upload
-from programs.samples import build_package
 from programs.tests.worker import WorkerProcess, eager_again, real_broker, wait_for
 
 pytestmark = [

@@ -14,9 +14,9 @@ from programs.demo import DOMAINS
 from programs.lifecycle import version_transition
 from programs.models import Category, Version
 from programs.releases import version_release, version_submit
+from programs.samples import build_package
 from programs.scans import version_scan
 from programs.services import program_create, version_upload
-from programs.samples import build_package
 from programs.tests.worker import wait_for
 
 pytestmark = pytest.mark.browser

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from programs.scanning import Finding, ScanConfig, ScanReport, scan_package
 from programs.samples import ALLOWED_DOMAINS, build_package, package_files
+from programs.scanning import Finding, ScanConfig, ScanReport, scan_package
 
 
 def scan(data: bytes, **config) -> ScanReport:

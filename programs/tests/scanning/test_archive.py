@@ -11,7 +11,6 @@ import zipfile
 
 import pytest
 
-from programs.scanning import ScanConfig, scan_package
 from programs.samples import (
     RawEntry,
     build_package,
@@ -22,6 +21,7 @@ from programs.samples import (
     zip_bomb,
     zip_files,
 )
+from programs.scanning import ScanConfig, scan_package
 
 from .helpers import error_codes, only, scan
 

@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from programs.scanning.jssource import CODE, COMMENT, STRING, Script
 from programs.samples import ORG_KEY_PREFIX
+from programs.scanning.jssource import CODE, COMMENT, STRING, Script
 
 from .helpers import APPENDED_CODE_LINE, findings_with, only, scan_built, with_code
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from programs.scanning.domains import registrable_domain
 from programs.samples import ALLOWED_DOMAINS
+from programs.scanning.domains import registrable_domain
 
 from .helpers import APPENDED_CODE_LINE, findings_with, only, scan_built, with_code
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from programs.samples import build_package, hostile_packages, package_files, zip_files
 from programs.scanning import FINDING_CODES, RISK_SIGNALS, ScanConfig, ScanReport, Severity, engine, scan_package
 from programs.scanning.docs import render_markdown
-from programs.samples import build_package, hostile_packages, package_files, zip_files
 
 from .helpers import only, scan, scan_built, with_code
 

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
+from programs.samples import noise_png, package_files, zip_files
 from programs.scanning import ScanConfig
 from programs.scanning.config import MB
-from programs.samples import noise_png, package_files, zip_files
 
 from .helpers import only, scan, scan_built
 
