@@ -24,7 +24,12 @@ from programs.serializers import (
     VersionOutput,
 )
 from programs.services import program_create, program_update, version_upload
-from programs.uploads import declared_length_exceeds, install_package_upload_handler
+from programs.uploads import (
+    declared_length_exceeds,
+    install_package_upload_handler,
+    upload_rate_limited,
+    upload_rate_message,
+)
 
 
 class ProgramAccessMixin(ScopedOrganisationMixin):
@@ -134,12 +139,15 @@ class VersionListApi(ProgramAccessMixin, ListAPIView):
             202: OpenApiResponse(VersionOutput, description="Stored; the scan runs in the background."),
             200: OpenApiResponse(VersionOutput, description="This exact package was uploaded before: that version."),
             413: OpenApiResponse(description="The package is larger than the organisation's upload limit."),
+            429: OpenApiResponse(description="Too many uploads for this organisation in the last hour."),
         },
         summary="Upload a package as a new version",
     )
     def post(self, request, appid):
         program, membership = self.program(appid)
         limit = membership.organisation.package_upload_limit
+        if upload_rate_limited(membership.organisation):
+            return error_response("rate_limited", upload_rate_message(), status.HTTP_429_TOO_MANY_REQUESTS)
         if declared_length_exceeds(request, limit):
             return _too_large(limit)
         data = VersionInput(data=request.data)

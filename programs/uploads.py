@@ -85,3 +85,17 @@ def declared_length_exceeds(request, max_bytes: int, slack: int = 64 * 1024) -> 
     except ValueError:
         return False
     return length > max_bytes + slack
+
+
+def upload_rate_limited(org) -> bool:
+    """Count one upload for `org`; True when it is over PACKAGE_UPLOADS_PER_HOUR (shared cache, atomic on Redis)."""
+    from console.ratelimit import rate_limit_exceeded
+
+    return rate_limit_exceeded(f"upload-org:{org.pk}", limit=settings.PACKAGE_UPLOADS_PER_HOUR, window=3600)
+
+
+def upload_rate_message() -> str:
+    from django.utils.translation import gettext as _
+
+    return _("This organisation uploaded %(n)d packages in the last hour, the limit; try again later.") % {
+        "n": settings.PACKAGE_UPLOADS_PER_HOUR}

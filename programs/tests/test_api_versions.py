@@ -352,3 +352,13 @@ def test_a_session_upload_over_the_limit_is_413(member, program, small_limit):
                            format="multipart", HTTP_X_CSRFTOKEN=token)
     assert _fields(response, 413, "package_too_large") == {}
     assert not Version.objects.exists()
+
+
+def test_uploads_over_the_hourly_limit_get_429_and_store_nothing(post, program, settings):
+    settings.PACKAGE_UPLOADS_PER_HOUR = 2
+    for number in ("1.0.0", "1.0.1"):
+        assert post(build_package("alipay", code=f"// {number}\n"), number).status_code == 202
+    third = post(build_package("alipay", code="// 3\n"), "1.0.2")
+    assert third.status_code == 429
+    assert third.json()["error"]["code"] == "rate_limited"
+    assert not program.versions.filter(version="1.0.2").exists()

@@ -21,7 +21,12 @@ from programs.forms import (
     add_service_errors,
 )
 from programs.models import Version
-from programs.uploads import declared_length_exceeds, install_package_upload_handler
+from programs.uploads import (
+    declared_length_exceeds,
+    install_package_upload_handler,
+    upload_rate_limited,
+    upload_rate_message,
+)
 from programs.views.access import program_in_org, version_in_org
 from programs.views.lifecycle import lifecycle_context
 from programs.views.reports import version_state_context
@@ -58,6 +63,8 @@ def version_upload_page(request, membership, appid):
     if request.method != "POST":
         return _upload_form(request, membership, program, VersionUploadForm())
     limit = membership.organisation.package_upload_limit
+    if upload_rate_limited(membership.organisation):
+        return _rate_limited(request, membership, program)
     if declared_length_exceeds(request, limit):
         return _too_large(request, membership, program, limit, VersionUploadForm())
     state = install_package_upload_handler(request, limit)
@@ -100,6 +107,13 @@ def _upload_refused(request, membership, program, form):
         message = next(iter(fields.values()))[0] if fields else _("The upload was refused.")
         return _error_json("invalid", message, fields, 400)
     return _upload_form(request, membership, program, form, status=400)
+
+
+def _rate_limited(request, membership, program):
+    message = upload_rate_message()
+    if _wants_json(request):
+        return _error_json("rate_limited", message, {}, 429)
+    return _upload_form(request, membership, program, VersionUploadForm(), status=429, package_error=message)
 
 
 def _too_large(request, membership, program, limit: int, form):
