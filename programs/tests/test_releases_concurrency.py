@@ -5,50 +5,19 @@ together. The services lock the program row first, so the actions serialise and 
 sees what the first did. Needs PostgreSQL: SQLite serialises every write transaction anyway.
 """
 
-import threading
-
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.utils import timezone
 
 from console.models import AuditEvent
 from programs.models import Version
 from programs.releases import version_release, version_submit
+from programs.tests.concurrency import postgresql_only, race  # noqa: F401 (fixture)
 from programs.tests.factories import MiniProgramFactory, VersionFactory
 
-pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True), pytest.mark.usefixtures("postgresql_only")]
 S = Version.Status
 ROUNDS = 3
-
-
-@pytest.fixture(autouse=True)
-def _postgresql_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL (set DATABASE_URL): SQLite serialises write transactions, so nothing races")
-
-
-def race(*calls) -> list:
-    """Run each `(action, version_id)` in its own thread and connection, released together; the outcomes."""
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def run(index, action, version_id):
-        try:
-            snapshot = Version.objects.select_related("program__organisation").get(pk=version_id)
-            barrier.wait(timeout=10)
-            results[index] = action(snapshot)
-        except Exception as exc:  # noqa: BLE001 - the outcome under test
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, action, vid)) for i, (action, vid) in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results
 
 
 @pytest.mark.parametrize("round_", range(ROUNDS))

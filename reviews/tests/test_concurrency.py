@@ -6,55 +6,23 @@ other must get a Conflict that says what happened. Needs PostgreSQL: SQLite take
 start of every transaction (transaction_mode IMMEDIATE), so two writers can never overlap there.
 """
 
-import threading
-
 import pytest
-from django.db import connection
 
 from console.exceptions import Conflict
 from programs.models import Version
+from programs.tests.concurrency import postgresql_only, race  # noqa: F401 (fixture)
 from reviews.models import ReviewClaim, ReviewDecision
 from reviews.services import review_approve, review_claim, review_reject, review_request_changes
 from reviews.tests.factories import WaitingVersionFactory
 
-pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True), pytest.mark.usefixtures("postgresql_only")]
 S = Version.Status
 ROUNDS = 5
 
 
-@pytest.fixture(autouse=True)
-def _postgresql_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL (set DATABASE_URL): SQLite serialises write transactions, so nothing races")
-
-
-def _race(*actions) -> list:
-    """Run each `action(version_snapshot)` in its own thread and connection, all released together."""
-    barrier = threading.Barrier(len(actions))
-    results: list = [None] * len(actions)
-
-    def run(index, action, version_id):
-        try:
-            snapshot = Version.objects.select_related("program__organisation").get(pk=version_id)
-            assert snapshot.status == S.IN_REVIEW  # everyone read the same picture…
-            barrier.wait(timeout=10)  # …before anyone writes
-            results[index] = action(snapshot)
-        except Exception as exc:  # noqa: BLE001 - the outcome under test
-            results[index] = exc
-        finally:
-            connection.close()
-
-    return results, run
-
-
 def _run_race(version, *actions):
-    results, run = _race(*actions)
-    threads = [threading.Thread(target=run, args=(i, action, version.pk)) for i, action in enumerate(actions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results
+    """Every action starts from the same picture: the version in review and unclaimed."""
+    return race(*[(action, version.pk) for action in actions], expect_status=S.IN_REVIEW)
 
 
 @pytest.mark.parametrize("round_", range(ROUNDS))
