@@ -41,7 +41,7 @@ class CategoryChoiceField(forms.ModelMultipleChoiceField):
     widget = forms.CheckboxSelectMultiple
 
     def label_from_instance(self, obj: Category) -> str:
-        return obj.name
+        return obj.display_name
 
 
 class ProgramForm(forms.Form):

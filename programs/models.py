@@ -36,6 +36,13 @@ class Category(models.Model):
     def __str__(self):
         return self.name
 
+    @property
+    def display_name(self) -> str:
+        """The name in the interface language (categories are catalog data, not gettext strings)."""
+        from django.utils.translation import get_language
+
+        return self.name_zh if self.name_zh and (get_language() or "").startswith("zh") else self.name
+
 
 def logo_path(program, filename):
     return f"logos/{program.appid}/{filename}"

@@ -33,7 +33,9 @@ def notify_scan_finished(version: Version) -> None:
 
 RELEASE_TITLES = {
     "release": _("{program} {version} is released to everyone"),
+    # xgettext:no-python-format
     "release_phased": _("{program} {version} is being released to {percentage}% of users"),
+    # xgettext:no-python-format
     "release_raise": _("{program} {version} now reaches {percentage}% of users"),
     "release_cancel": _("The phased release of {program} {version} was cancelled"),
     "rollback": _("{program} was rolled back to {version}"),

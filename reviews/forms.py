@@ -30,7 +30,7 @@ class QueueFilterForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         any_ = [("", _("Any"))]
-        self.fields["category"].choices = any_ + list(Category.objects.values_list("code", "name"))
+        self.fields["category"].choices = any_ + [(c.code, c.display_name) for c in Category.objects.all()]
         self.fields["host"].choices = any_ + list(Host.objects.filter(active=True).values_list("code", "name"))
         for name in ("category", "host", "sort"):
             self.fields[name].widget.attrs["class"] = "input"

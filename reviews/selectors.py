@@ -161,7 +161,7 @@ def next_in_queue(*, reviewer, filters: QueueFilters | None = None, skip: list[i
 
 
 def category_names() -> dict[str, str]:
-    return {c.code: c.name for c in Category.objects.all()}
+    return {c.code: c.display_name for c in Category.objects.all()}
 
 
 def queue_filter_choices() -> dict:
