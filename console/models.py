@@ -151,6 +151,13 @@ class Invitation(models.Model):
     def is_pending(self) -> bool:
         return self.accepted_at is None and self.revoked_at is None and self.expires_at > timezone.now()
 
+    STATUS_LABELS = {"accepted": _("already used"), "revoked": _("revoked"), "expired": _("expired"),
+                     "pending": _("pending")}
+
+    @property
+    def status_label(self) -> str:
+        return self.STATUS_LABELS[self.status]
+
     @property
     def status(self) -> str:
         if self.accepted_at:
