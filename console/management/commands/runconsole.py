@@ -32,6 +32,9 @@ class Command(BaseCommand):
             "beat": [python, "-m", "celery", "-A", "console", "beat", "--loglevel=INFO"],
         }
         processes = {name: subprocess.Popen(cmd, start_new_session=True) for name, cmd in commands.items()}
+        # `kill`, a closed terminal or a supervisor's stop must take the children down too, not only Ctrl-C.
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, _interrupt)
         self._banner(addr, port)
         try:
             self._wait(processes)
@@ -58,7 +61,7 @@ class Command(BaseCommand):
     def _stop(self, processes):
         for proc in processes.values():
             if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
+                proc.terminate()  # the main process only: Celery then stops its own pool (a warm shutdown)
         deadline = time.monotonic() + 15
         for proc in processes.values():
             try:
@@ -66,3 +69,7 @@ class Command(BaseCommand):
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
         self.stdout.write("Stopped web, worker and beat.")
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
