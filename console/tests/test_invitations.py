@@ -89,7 +89,7 @@ def test_the_emailed_link_works_once(client, org, invite):
     assert first.url == reverse("organisation_dashboard", args=[org.slug])
     assert Membership.objects.filter(organisation=org, user__email="joiner@example.test").count() == 1
     assert "This invitation has expired, was revoked or was already used." in second.content.decode()
-    assert "This invitation is accepted." in second.content.decode()
+    assert "This invitation is already used." in second.content.decode()
 
 
 def test_wrong_account_is_refused_with_a_clear_message(client_for, org, invite, outsider):
