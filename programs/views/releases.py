@@ -89,34 +89,32 @@ def _release_message(version, percentage: int) -> str:
     return _("Version %(v)s is being released to %(p)d %% of users.") % {"v": version.version, "p": percentage}
 
 
-@require_POST
-@org_page(Capability.WRITE_PROGRAMS)
-def version_release(request, membership, appid, version):
-    """Start a release: everyone, or phased at 1–99 %."""
+def _release_to(request, membership, appid, version, form, percentage_of):
+    """Release (or raise) `version` to the percentage the valid `form` chose, then back to the version page."""
     obj = version_in_org(request, membership, appid, version)
-    form = ReleaseForm(request.POST)
     if form.is_valid():
-        percentage = form.chosen_percentage()
+        percentage = percentage_of(form)
         _run(request, lambda: releases.version_release(version=obj, actor=request.user, percentage=percentage),
              _release_message(obj, percentage))
     else:
         _refused(request, form)
     return redirect(_version_url(membership, obj))
+
+
+@require_POST
+@org_page(Capability.WRITE_PROGRAMS)
+def version_release(request, membership, appid, version):
+    """Start a release: everyone, or phased at 1–99 %."""
+    return _release_to(request, membership, appid, version, ReleaseForm(request.POST),
+                       lambda form: form.chosen_percentage())
 
 
 @require_POST
 @org_page(Capability.WRITE_PROGRAMS)
 def version_raise(request, membership, appid, version):
     """Raise a phased release (only up; 100 releases it to everyone)."""
-    obj = version_in_org(request, membership, appid, version)
-    form = RaiseForm(request.POST)
-    if form.is_valid():
-        percentage = form.cleaned_data["chosen"]
-        _run(request, lambda: releases.version_release(version=obj, actor=request.user, percentage=percentage),
-             _release_message(obj, percentage))
-    else:
-        _refused(request, form)
-    return redirect(_version_url(membership, obj))
+    return _release_to(request, membership, appid, version, RaiseForm(request.POST),
+                       lambda form: form.cleaned_data["chosen"])
 
 
 @require_POST
