@@ -2,6 +2,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from console.models import Organisation
@@ -58,3 +59,17 @@ class ApiKeyForm(forms.Form):
 
 class LanguageForm(forms.Form):
     language = forms.ChoiceField(choices=settings.LANGUAGES)
+
+
+def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
+    """Put a service's ValidationError on the matching fields; anything else on the form itself."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for field, errors in exc.error_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+def error_text(exc: Exception) -> str:
+    """A refusal (ValidationError, PermissionDenied, Conflict) as one line for a flash message."""
+    return " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)

@@ -2,7 +2,7 @@
 
 Forms only shape the input; the rules (name length and uniqueness, 1–4 categories, domain
 checks, logo checks, version ordering) live in programs/services.py, whose ValidationErrors
-are put back on the fields with `add_service_errors`.
+are put back on the fields with `console.forms.add_service_errors`.
 """
 
 from django import forms
@@ -26,15 +26,6 @@ DOMAIN_LABELS = {
     "download": _("downloadFile domains"),
     "socket": _("socket domains"),
 }
-
-
-def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Put a service's ValidationError on the matching fields; anything else on the form itself."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for field, errors in exc.error_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
 
 
 class CategoryChoiceField(forms.ModelMultipleChoiceField):

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from console.exceptions import Conflict
+from console.forms import add_service_errors, error_text
 from console.roles import Capability
 from console.selectors import require_capability
 from programs.models import Version
@@ -172,7 +173,7 @@ def review_claim(request, version_id):
     try:
         claim = services.review_claim(version=version, reviewer=request.user)
     except (ValidationError, Conflict) as exc:
-        messages.error(request, _message(exc))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, _("You hold this version until %(until)s; the lock renews while this page is "
                                     "open.") % {"until": timezone.localtime(claim.expires_at).strftime("%H:%M")})
@@ -189,7 +190,7 @@ def review_claim_refresh(request, version_id):
     except Conflict as exc:
         return JsonResponse({"held": False, "message": str(exc)}, status=409)
     except ValidationError as exc:
-        return JsonResponse({"held": False, "message": _message(exc)}, status=400)
+        return JsonResponse({"held": False, "message": error_text(exc)}, status=400)
     return JsonResponse({"held": True, "expires_at": claim.expires_at.isoformat(),
                          "expires_label": timezone.localtime(claim.expires_at).strftime("%H:%M")})
 
@@ -223,7 +224,7 @@ def review_decide(request, version_id):
             messages.error(request, str(exc))
             return redirect(_review_url(version.pk))
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, str(DONE_MESSAGES[decision.kind]) % {
                 "program": version.program.name, "version": version.version})
@@ -238,29 +239,20 @@ def review_message(request, version_id):
     version = selectors.version_for_review(request.user, version_id)
     form = MessageForm(request.POST)
     if form.is_valid():
-        try:
-            services.review_message_post(version=version, author=request.user, body=form.cleaned_data["body"])
-        except (ValidationError, Conflict) as exc:
-            messages.error(request, _message(exc))
-        else:
-            messages.success(request, _("Message sent to the developer."))
+        _post_message(request, version, form, _("Message sent to the developer."))
         return redirect(_review_url(version.pk, "thread"))
     context = _page_context(request, version, message_form=form)
     return render(request, "reviews/review.html", context, status=400)
 
 
-def _message(exc) -> str:
-    if isinstance(exc, ValidationError):
-        return " ".join(exc.messages)
-    return str(exc)
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for field, errors in exc.error_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
+def _post_message(request, version, form, sent: str) -> None:
+    """Post the thread message of a valid `form`; the outcome becomes a flash message."""
+    try:
+        services.review_message_post(version=version, author=request.user, body=form.cleaned_data["body"])
+    except (ValidationError, Conflict) as exc:
+        messages.error(request, error_text(exc))
+    else:
+        messages.success(request, sent)
 
 
 # ---------------------------------------------------------------- the developer's side
@@ -278,12 +270,7 @@ def developer_answer(request, version_id):
     version.program = program
     form = MessageForm(request.POST)
     if form.is_valid():
-        try:
-            services.review_message_post(version=version, author=request.user, body=form.cleaned_data["body"])
-        except (ValidationError, Conflict) as exc:
-            messages.error(request, _message(exc))
-        else:
-            messages.success(request, _("Sent to the reviewers."))
+        _post_message(request, version, form, _("Sent to the reviewers."))
     else:
         messages.error(request, _("Write a message first."))
     return redirect(services.version_page_path(version) + "#review-thread")

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from console.forms import ApiKeyForm, InvitationForm, OrganisationForm, RoleForm
+from console.forms import ApiKeyForm, InvitationForm, OrganisationForm, RoleForm, error_text
 from console.models import AuditEvent
 from console.panels import DASHBOARD, panels_for
 from console.roles import ASSIGNABLE_ROLES, Capability, Role, role_can, scopes_for_role
@@ -127,10 +127,6 @@ def _invite(request, membership, form) -> bool:
     return True
 
 
-def _error_text(exc) -> str:
-    return " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
-
-
 @require_POST
 @org_page(Capability.MANAGE_MEMBERS)
 def member_role(request, membership, member_id):
@@ -144,7 +140,7 @@ def member_role(request, membership, member_id):
             messages.success(request, _("%(email)s is now %(role)s.") % {
                 "email": target.user.email, "role": target.get_role_display()})
         except (ValidationError, PermissionDenied) as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, error_text(exc))
     return redirect("members", org_slug=membership.organisation.slug)
 
 
@@ -158,7 +154,7 @@ def member_remove(request, membership, member_id):
         membership_remove(membership=target, actor=request.user, actor_role=membership.role)
         messages.success(request, _("%(email)s was removed.") % {"email": target.user.email})
     except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
         return redirect("members", org_slug=membership.organisation.slug)
     if target.user_id == request.user.id:
         return redirect("dashboard")

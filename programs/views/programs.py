@@ -8,10 +8,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from console.forms import add_service_errors
 from console.roles import Capability, role_can
 from console.views.decorators import org_page
 from programs import services
-from programs.forms import DOMAIN_LABELS, LogoForm, ProgramForm, QualificationForm, add_service_errors
+from programs.forms import DOMAIN_LABELS, LogoForm, ProgramForm, QualificationForm
 from programs.images import LOGO_MAX_UPLOAD_BYTES
 from programs.models import Version
 from programs.selectors import search_programs, versions_of

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
+from console.forms import add_service_errors
 from console.panels import VERSION_PAGE, panels_for
 from console.roles import Capability, role_can
 from console.views.decorators import org_page
@@ -18,7 +19,6 @@ from programs.forms import (
     ReleaseForm,
     SubmitForm,
     VersionUploadForm,
-    add_service_errors,
 )
 from programs.models import Version
 from programs.uploads import (
