@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "hosts",
     "programs",
     "reviews",
+    "distribution",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
