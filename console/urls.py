@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from console import apis
 from console.views import accounts, invitations, notifications, organisations
+from distribution import urls as distribution_urls
 from programs import urls as program_urls
 from reviews import urls as review_urls
 
@@ -66,6 +67,7 @@ api_v1_patterns = [
     path("orgs/<slug:org_slug>/audit/", apis.AuditEventListApi.as_view(), name="api_audit_events"),
     *program_urls.api_patterns,
     *review_urls.api_patterns,
+    *distribution_urls.api_patterns,
 ]
 
 urlpatterns = [

@@ -1,0 +1,98 @@
+"""The host platforms' runtime API (SPEC §9 "Host calls"): the share gate and the placements.
+
+Every view here is signed by the host (`hosts.authentication`); the URL's `{host}` must be the key's.
+"""
+
+import json
+
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from console.api_errors import error_response
+from distribution.gate import share_check
+from distribution.host_facts import placement_cards, scene_facts
+from distribution.host_serializers import PlacementsOutput, PlacementsQuery, ShareCheckInput, ShareCheckOutput
+from hosts.authentication import HostSignatureAuthentication, IsHostCall
+
+ERROR = OpenApiResponse(description='`{"error": {"code", "message", "fields"}}`')
+REFUSALS = {
+    400: OpenApiResponse(description="The body or query is not valid (`invalid`)."),
+    401: OpenApiResponse(description="Not signed, `invalid_timestamp`, `stale_timestamp`, `invalid_signature` "
+                                     "(unknown key, revoked key or wrong signature alike) or `replayed`."),
+    404: OpenApiResponse(description="The key belongs to another host (or there is no such host)."),
+    429: OpenApiResponse(description="`rate_limited`: the key's calls per minute; see the Retry-After header."),
+}
+
+
+class HostApi(APIView):
+    authentication_classes = [HostSignatureAuthentication]
+    permission_classes = [IsHostCall]
+
+
+SHARE_EXAMPLES = [
+    OpenApiExample("ask", request_only=True, value={
+        "appid": "2025000000000001", "scene": "weibo.feed", "user": "wb-5521093", "share_id": "s-8c1f2a",
+        "page": "pages/index/index"}),
+    OpenApiExample("allowed", response_only=True, value={"allow": True, "reason": "allowed", "retry_after": None}),
+    OpenApiExample("capped", response_only=True, value={"allow": False, "reason": "share_cap", "retry_after": 2917}),
+    OpenApiExample("paused", response_only=True, value={"allow": False, "reason": "scene_paused", "retry_after": None}),
+]
+
+
+class ShareCheckApi(HostApi):
+    answers_replays = True  # a replayed check repeats its first answer and counts nothing
+
+    @extend_schema(
+        operation_id="host_share_check", tags=["host platforms"], request=ShareCheckInput,
+        responses={200: ShareCheckOutput, 409: OpenApiResponse(
+            description="`replay_in_progress`: the same signed request is still being answered."), **REFUSALS},
+        examples=SHARE_EXAMPLES, summary="The share gate: may this host user share this program into this scene now?",
+        description="Allow, or deny with a stable `reason` (see docs/host-api.md) and, for caps, `retry_after` "
+                    "seconds. Every answer counts towards the stats. Sending the very same signed request again "
+                    "(a replay) returns the first answer with `X-Host-Replayed: true` and counts nothing.",
+    )
+    def post(self, request, host):
+        data = ShareCheckInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        call = request.auth
+        if call.replay == "":
+            response = error_response("replay_in_progress", "This signed request is still being answered.", 409)
+            response["Retry-After"] = "1"
+            return response
+        if call.replay is not None:
+            return Response(json.loads(call.replay), headers={"X-Host-Replayed": "true"})
+        return Response(share_check(host_code=call.host_code, nonce=call.nonce, **data.validated_data))
+
+
+class PlacementsApi(HostApi):
+    @extend_schema(
+        operation_id="host_placements", tags=["host platforms"], responses={200: PlacementsOutput, **REFUSALS},
+        parameters=[
+            OpenApiParameter("scene", str, required=True, description="A placement scene, e.g. `weibo.profile`."),
+            OpenApiParameter("account", str, description="A profile's account uid (account scenes)."),
+            OpenApiParameter("topic", str, description="A topic or lottery campaign id (topic and lottery scenes)."),
+        ],
+        examples=[OpenApiExample("profile", response_only=True, value={
+            "scene": "weibo.profile", "active": True, "cards": [{
+                "appid": "2025000000000001", "name": "City Bikes", "logo": "https://console.example.com/media/…",
+                "title": "City Bikes official", "landing_page": "pages/index/index",
+                "starts_at": "2026-11-01T00:00:00+08:00", "ends_at": "2027-01-30T00:00:00+08:00"}]})],
+        summary="The program cards to show on a profile, topic or lottery now",
+    )
+    def get(self, request, host):
+        query = PlacementsQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        scene = scene_facts(request.auth.host_code, query.validated_data["scene"])
+        field = "account" if "account" in query.validated_data else "topic"
+        if scene is None or not scene.placement_kind or (field == "account") != (scene.placement_kind == "account"):
+            return error_response("invalid", "Some fields are not valid.", 400, {"scene": [
+                f"This host has no scene with placements by {field} called that."]})
+        cards = placement_cards(scene=scene, account=query.validated_data.get("account"),
+                                topic=query.validated_data.get("topic"))
+        now = timezone.now()
+        showing = [card for card in cards if card.showing_at(now)] if scene.active else []
+        body = {"scene": scene.code, "active": scene.active, "cards": [
+            {**card.__dict__, "logo": request.build_absolute_uri(card.logo) if card.logo else ""} for card in showing]}
+        return Response(PlacementsOutput(body).data)
