@@ -5,7 +5,7 @@ import time
 import pytest
 
 from hosts.services import credential_create, credential_revoke
-from hosts.tests.fixtures import SignedClient, clean_host_runtime, weibo, weibo_client, weibo_credential  # noqa: F401
+from hosts.tests.fixtures import SignedClient
 
 SHARE = "/api/v1/hosts/weibo/share-checks/"
 PLACEMENTS = "/api/v1/hosts/weibo/placements/?scene=weibo.profile&account=42"

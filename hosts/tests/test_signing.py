@@ -38,7 +38,7 @@ def test_signed_headers_carry_the_key_the_timestamp_and_the_signature():
 
 
 def test_matching_refuses_any_changed_part():
-    good = dict(secret=SECRET, timestamp="1767225600", method="POST", path=PATH, body=BODY)
+    good = {"secret": SECRET, "timestamp": "1767225600", "method": "POST", "path": PATH, "body": BODY}
     assert signing.signature_matches(**good, given=EXPECTED)
     for name, other in [("secret", "x"), ("timestamp", "1767225601"), ("method", "PUT"), ("path", PATH + "?a=1"),
                         ("body", BODY + b" ")]:

@@ -8,9 +8,8 @@ import pytest
 from django.utils import timezone
 
 from distribution.gate import gate_answers_drain, user_digest
-from distribution.tests.gate_helpers import grant_for, released_program, user_in_bucket
+from distribution.tests.gate.helpers import grant_for, released_program, user_in_bucket
 from hosts.models import Scene
-from hosts.tests.fixtures import clean_host_runtime, weibo, weibo_client, weibo_credential  # noqa: F401
 from programs.models import Version
 from programs.tests.factories import MiniProgramFactory, VersionFactory
 

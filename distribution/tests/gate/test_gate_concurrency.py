@@ -11,8 +11,7 @@ import pytest
 from django.db import connection
 
 from distribution.gate import gate_answers_drain
-from distribution.tests.gate_helpers import grant_for, released_program
-from hosts.tests.fixtures import clean_host_runtime, weibo, weibo_client, weibo_credential  # noqa: F401
+from distribution.tests.gate.helpers import grant_for, released_program
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 SHARE = "/api/v1/hosts/weibo/share-checks/"
