@@ -346,3 +346,4 @@ HOST_STORE_URL = env_str("HOST_STORE_URL") or REDIS_URL or "sqlite:///" + str(
 GATE_REFRESH_SECONDS = env_float("GATE_REFRESH_SECONDS", 1.0)  # scene, program and grant facts are re-read this often
 GATE_ANSWERS_MAX = env_int("GATE_ANSWERS_MAX", 200_000)  # answers kept for the stats before the oldest are dropped
 PLACEMENTS_CACHE_SECONDS = env_int("PLACEMENTS_CACHE_SECONDS", 60)
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})["GateReasonEnum"] = "distribution.gate.GateReason"
