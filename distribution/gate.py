@@ -21,7 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from distribution.host_facts import GateFacts, gate_facts
-from hosts.runtime import Quota, Window, host_store
+from hosts.authentication import nonce_ttl
+from hosts.runtime import Quota, Verdict, Window, host_store
 from programs.releases import rollout_bucket
 
 ANSWERS_LOG = "gate-answers"
@@ -127,21 +128,25 @@ def decide(facts: GateFacts, *, host_code: str, appid: str, user: str, user_key:
 
 def share_check(
     *, host_code: str, appid: str, scene: str, user: str, share_id: str = "", page: str = "",
-    nonce: str | None = None, now: float | None = None,
-) -> dict:
-    """Decide, count and record one share check; returns the answer `{"allow", "reason", "retry_after"}`."""
+    nonce: str | None = None, rate: Quota | None = None, now: float | None = None,
+) -> Verdict:
+    """Decide, count and record one share check in one atomic step of the runtime store.
+
+    With a `nonce` (the signed call's), the same step admits the call: counts it against `rate` and
+    claims the nonce. `Verdict.stopped` then tells a call over the rate limit or a replay (whose first
+    answer it carries); otherwise `Verdict.answer()` is `{"allow", "reason", "retry_after"}`.
+    """
     now = time.time() if now is None else now
     user_key = user_digest(user)
     decision = decide(gate_facts(host_code, scene, appid), host_code=host_code, appid=appid, user=user,
                       user_key=user_key, now=now)
     record = {"time": datetime.fromtimestamp(now, UTC).isoformat(), "host": host_code, "scene": scene,
               "appid": appid, "user": user_key, "share_id": share_id, "page": page}
-    verdict = host_store().attempt(
+    return host_store().attempt(
         limits=decision.limits, refuse=decision.refuse, allow_reason=R.ALLOWED, record=record, log=ANSWERS_LOG,
-        log_max=settings.GATE_ANSWERS_MAX, nonce=nonce,
-        nonce_ttl=settings.HOST_SIGNATURE_MAX_AGE + settings.HOST_CLOCK_SKEW_SECONDS + 1, now=now,
+        log_max=settings.GATE_ANSWERS_MAX, nonce=nonce, nonce_ttl=nonce_ttl(), now=now, claim=nonce is not None,
+        rate=rate,
     )
-    return verdict.answer()
 
 
 def gate_answers_drain(max_items: int) -> list[dict]:

@@ -7,6 +7,11 @@ import json
 
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.exceptions import ValidationError
+from rest_framework.fields import SkipField, empty
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.parsers import JSONParser
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -14,7 +19,7 @@ from console.api_errors import error_response
 from distribution.gate import share_check
 from distribution.host_facts import placement_cards, scene_facts
 from distribution.host_serializers import PlacementsOutput, PlacementsQuery, ShareCheckInput, ShareCheckOutput
-from hosts.authentication import HostSignatureAuthentication, IsHostCall
+from hosts.authentication import HostSignatureAuthentication, IsHostCall, refuse_if_stopped
 
 ERROR = OpenApiResponse(description='`{"error": {"code", "message", "fields"}}`')
 REFUSALS = {
@@ -26,9 +31,41 @@ REFUSALS = {
 }
 
 
+class JsonOnly(BaseContentNegotiation):
+    """Host calls speak JSON only: skip parsing the Accept header on every call."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0]
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
 class HostApi(APIView):
     authentication_classes = [HostSignatureAuthentication]
     permission_classes = [IsHostCall]
+    parser_classes = [JSONParser]
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = JsonOnly
+
+
+def validated(serializer_class, data) -> dict:
+    """`serializer_class(data=data).is_valid()`'s result and errors, without building the serializer's
+    fields again on every call (DRF deep-copies them per instance): the gate's hot path validates with
+    the class's own declared fields, so the limits still live in one place."""
+    if not isinstance(data, dict):
+        raise ValidationError({"non_field_errors": ["Send a JSON object."]})
+    values, errors = {}, {}
+    for name, field in serializer_class._declared_fields.items():
+        try:
+            values[name] = field.run_validation(data.get(name, empty))
+        except ValidationError as exc:
+            errors[name] = exc.detail
+        except SkipField:
+            pass
+    if errors:
+        raise ValidationError(errors)
+    return values
 
 
 SHARE_EXAMPLES = [
@@ -41,29 +78,31 @@ SHARE_EXAMPLES = [
 ]
 
 
+ANSWER_KEYS = ("allow", "reason", "retry_after")
+
+
 class ShareCheckApi(HostApi):
-    answers_replays = True  # a replayed check repeats its first answer and counts nothing
+    admits_itself = True  # rate limit, replay check and the gate's counters in one atomic step
 
     @extend_schema(
         operation_id="host_share_check", tags=["host platforms"], request=ShareCheckInput,
-        responses={200: ShareCheckOutput, 409: OpenApiResponse(
-            description="`replay_in_progress`: the same signed request is still being answered."), **REFUSALS},
+        responses={200: ShareCheckOutput, **REFUSALS},
         examples=SHARE_EXAMPLES, summary="The share gate: may this host user share this program into this scene now?",
         description="Allow, or deny with a stable `reason` (see docs/host-api.md) and, for caps, `retry_after` "
                     "seconds. Every answer counts towards the stats. Sending the very same signed request again "
-                    "(a replay) returns the first answer with `X-Host-Replayed: true` and counts nothing.",
+                    "(a replay) returns the first answer with `X-Host-Replayed: true` and counts nothing; include a "
+                    "`share_id` so that two real shares in one second are not one replay.",
     )
     def post(self, request, host):
-        data = ShareCheckInput(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = validated(ShareCheckInput, request.data)
         call = request.auth
-        if call.replay == "":
-            response = error_response("replay_in_progress", "This signed request is still being answered.", 409)
-            response["Retry-After"] = "1"
-            return response
-        if call.replay is not None:
-            return Response(json.loads(call.replay), headers={"X-Host-Replayed": "true"})
-        return Response(share_check(host_code=call.host_code, nonce=call.nonce, **data.validated_data))
+        verdict = share_check(host_code=call.host_code, nonce=call.nonce, rate=call.rate, **data)
+        stopped = verdict.stopped
+        if stopped is not None and stopped.replayed:
+            first = json.loads(stopped.prior)
+            return Response({key: first[key] for key in ANSWER_KEYS}, headers={"X-Host-Replayed": "true"})
+        refuse_if_stopped(call, stopped)
+        return Response(verdict.answer())
 
 
 class PlacementsApi(HostApi):

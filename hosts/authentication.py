@@ -5,8 +5,11 @@ and not ahead of our clock by more than HOST_CLOCK_SKEW_SECONDS; the key is acti
 matches (one answer for an unknown key, a revoked key and a wrong signature: nothing says which part
 was wrong); the URL's `{host}` is the key's host (404 otherwise, as for any outsider); then, in one
 atomic step of the runtime store, the key's rate limit (429 with Retry-After) and the replay check: a
-signature already seen within the window is refused, unless the view answers replays itself
-(`answers_replays = True`: the share gate repeats its first answer and counts nothing).
+signature already seen within the window is refused (401 `replayed`).
+
+A view with `admits_itself = True` (the share gate) gets the rate bucket and the nonce in `request.auth`
+instead and must pass them to the store's step that does its own work, so that admission, counting and
+remembering the answer are one atomic step: a replayed share check then repeats its first answer.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions
 
 from hosts import signing
-from hosts.runtime import Quota, host_store
+from hosts.runtime import Admission, Quota, host_store
 from hosts.selectors import CredentialFacts, active_credential
 
 RATE_WINDOW = 60  # seconds: HostCredential.requests_per_minute
@@ -34,7 +37,7 @@ class HostCall:
 
     credential: CredentialFacts
     nonce: str
-    replay: str | None  # None: first time; "": a replay while the first is being answered; else its answer
+    rate: Quota  # this call's rate-limit bucket, already counted unless the view admits itself
 
     @property
     def host_code(self) -> str:
@@ -52,6 +55,24 @@ def _check_timestamp(raw: str, now: float) -> None:
     if age > settings.HOST_SIGNATURE_MAX_AGE or age < -settings.HOST_CLOCK_SKEW_SECONDS:
         raise _refuse("stale_timestamp", _("X-Host-Timestamp is more than %(n)d seconds old, or in the future; "
                                            "sign each call when you send it.") % {"n": settings.HOST_SIGNATURE_MAX_AGE})
+
+
+def nonce_ttl() -> float:
+    """How long a signature is remembered: as long as its timestamp could be accepted, and a second."""
+    return settings.HOST_SIGNATURE_MAX_AGE + settings.HOST_CLOCK_SKEW_SECONDS + 1
+
+
+def refuse_if_stopped(call: HostCall, admission: Admission | None) -> None:
+    """429 over the rate limit, 401 for a replay (views that answer replays check `prior` first)."""
+    if admission is None:
+        return
+    if admission.retry_after is not None:
+        wait = max(1, math.ceil(admission.retry_after))
+        raise exceptions.Throttled(wait=wait, code="rate_limited", detail=_(
+            "This key made more than %(n)d calls this minute; try again in %(s)d seconds.") % {
+            "n": call.credential.requests_per_minute, "s": wait})
+    if admission.replayed:
+        raise _refuse("replayed", _("This signed request was already received; sign each call afresh."))
 
 
 def signed_path(request) -> str:
@@ -80,24 +101,14 @@ class HostSignatureAuthentication(authentication.BaseAuthentication):
         url_host = (request.parser_context or {}).get("kwargs", {}).get("host")
         if url_host != credential.host_code or not credential.host_active:
             raise exceptions.NotFound()
-        return AnonymousUser(), self._admit(request, credential, given, now)
-
-    def _admit(self, request, credential: CredentialFacts, given: str, now: float) -> HostCall:
         bucket = int(now // RATE_WINDOW)
-        rate = Quota("rate_limited", f"rate:{credential.key_id}:{bucket}", credential.requests_per_minute,
-                     (bucket + 1) * RATE_WINDOW - now)
-        nonce = f"{credential.key_id}:{given[-64:]}"
-        ttl = settings.HOST_SIGNATURE_MAX_AGE + settings.HOST_CLOCK_SKEW_SECONDS + 1
-        admission = host_store().admit(rate=rate, nonce=nonce, nonce_ttl=ttl, now=now)
-        if admission.retry_after is not None:
-            wait = max(1, math.ceil(admission.retry_after))
-            raise exceptions.Throttled(wait=wait, code="rate_limited", detail=_(
-                "This key made more than %(n)d calls this minute; try again in %(s)d seconds.") % {
-                "n": credential.requests_per_minute, "s": wait})
-        view = (request.parser_context or {}).get("view")
-        if admission.replayed and not getattr(view, "answers_replays", False):
-            raise _refuse("replayed", _("This signed request was already received; sign each call afresh."))
-        return HostCall(credential=credential, nonce=nonce, replay=admission.prior)
+        call = HostCall(credential=credential, nonce=f"{credential.key_id}:{given[-64:]}", rate=Quota(
+            "rate_limited", f"rate:{credential.key_id}:{bucket}", credential.requests_per_minute,
+            (bucket + 1) * RATE_WINDOW - now))
+        if not getattr((request.parser_context or {}).get("view"), "admits_itself", False):
+            refuse_if_stopped(call, host_store().admit(rate=call.rate, nonce=call.nonce, nonce_ttl=nonce_ttl(),
+                                                       now=now))
+        return AnonymousUser(), call
 
     def authenticate_header(self, request):
         return "HostSignature"

@@ -56,6 +56,8 @@ class Verdict:
     allowed: bool
     reason: str
     retry_after: float | None
+    # Set when the step claimed the nonce itself (`claim=True`) and stopped before deciding anything:
+    stopped: Admission | None = None
 
     def answer(self) -> dict:
         retry = None if self.retry_after is None else max(1, int(-(-self.retry_after // 1)))
@@ -75,11 +77,17 @@ class Store:
 
     def attempt(
         self, *, limits: list, refuse: str | None, allow_reason: str, record: dict | None, log: str,
-        log_max: int, nonce: str | None, nonce_ttl: float, now: float,
+        log_max: int, nonce: str | None, nonce_ttl: float, now: float, claim: bool = False,
+        rate: Quota | None = None,
     ) -> Verdict:
         """In one atomic step: unless `refuse` names a reason already, check every limit and consume them
         all if all allow; append `record` plus the answer to `log` (keeping the newest `log_max`); keep the
-        answer under `nonce` so that a replay can be answered without counting again."""
+        answer under `nonce` so that a replay can be answered without counting again.
+
+        With `claim`, the step first does what `admit` does (count the call against `rate`, claim the
+        nonce) and stops there, counting nothing else, when the call is over the rate or a replay:
+        `Verdict.stopped` then says which. One round trip instead of two, and no "being answered" state.
+        """
         raise NotImplementedError
 
     def drain(self, log: str, max_items: int) -> list[dict]:

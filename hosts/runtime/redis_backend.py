@@ -7,7 +7,7 @@ import math
 
 import redis
 
-from hosts.runtime import Admission, Quota, Store, Verdict
+from hosts.runtime import Admission, Quota, Store, Verdict, Window
 
 # KEYS[1] rate-limit bucket, KEYS[2] nonce. ARGV: limit, bucket ms, nonce ms.
 ADMIT = """
@@ -25,17 +25,32 @@ if redis.call('SET', KEYS[2], '', 'NX', 'PX', ARGV[3]) then return {0, '', 0, ''
 return {0, '', 1, redis.call('GET', KEYS[2]) or ''}
 """
 
-# KEYS[1] log, KEYS[2] nonce ('' for none), KEYS[3..] one per limit.
-# ARGV: now, refuse, allow reason, record JSON, log max, nonce ms, then per limit: kind, name, limit, seconds.
+# KEYS[1] log, KEYS[2] nonce ('' for none), KEYS[3] rate bucket, KEYS[4..] one per limit.
+# ARGV: now, refuse, allow reason, record JSON, log max, nonce ms, claim (1/0), rate limit (-1: none), rate ms,
+# then per limit: kind, name, limit, seconds.
 ATTEMPT = """
 local now = tonumber(ARGV[1])
+if ARGV[7] == '1' then
+  local rate = tonumber(ARGV[8])
+  if rate >= 0 then
+    local hits = redis.call('INCR', KEYS[3])
+    if hits == 1 then redis.call('PEXPIRE', KEYS[3], ARGV[9]) end
+    if hits > rate then
+      local ttl = redis.call('PTTL', KEYS[3])
+      if ttl < 0 then ttl = tonumber(ARGV[9]) end
+      return {0, '', '', 'rate', tostring(ttl / 1000)}
+    end
+  end
+  local prior = redis.call('GET', KEYS[2])
+  if prior then return {0, '', '', 'replay', prior} end
+end
 local reason = ARGV[2]
 local retry = nil
-local count = #KEYS - 2
-local function arg(i, j) return ARGV[6 + (i - 1) * 4 + j] end
+local count = #KEYS - 3
+local function arg(i, j) return ARGV[9 + (i - 1) * 4 + j] end
 if reason == '' then
   for i = 1, count do
-    local key, kind, name, limit, secs = KEYS[2 + i], arg(i, 1), arg(i, 2), tonumber(arg(i, 3)), tonumber(arg(i, 4))
+    local key, kind, name, limit, secs = KEYS[3 + i], arg(i, 1), arg(i, 2), tonumber(arg(i, 3)), tonumber(arg(i, 4))
     if kind == 'w' then
       local inside, oldest = 0, nil
       for _, stamp in ipairs(redis.call('LRANGE', key, 0, limit - 1)) do
@@ -53,7 +68,7 @@ if reason == '' then
   end
   if reason == '' then
     for i = 1, count do
-      local key, kind, limit, secs = KEYS[2 + i], arg(i, 1), tonumber(arg(i, 3)), tonumber(arg(i, 4))
+      local key, kind, limit, secs = KEYS[3 + i], arg(i, 1), tonumber(arg(i, 3)), tonumber(arg(i, 4))
       if kind == 'w' then
         redis.call('LPUSH', key, ARGV[1])
         redis.call('LTRIM', key, 0, limit - 1)
@@ -74,7 +89,7 @@ if ARGV[4] ~= '' then
   redis.call('LTRIM', KEYS[1], -tonumber(ARGV[5]), -1)
 end
 if KEYS[2] ~= '' then redis.call('SET', KEYS[2], cjson.encode(answer), 'PX', ARGV[6]) end
-return {allowed and 1 or 0, reason, retry and tostring(retry) or ''}
+return {allowed and 1 or 0, reason, retry and tostring(retry) or '', '', ''}
 """
 
 
@@ -96,15 +111,22 @@ class RedisStore(Store):
             return Admission(retry_after=float(retry))
         return Admission(prior=prior.decode() if replayed else None)
 
-    def attempt(self, *, limits, refuse, allow_reason, record, log, log_max, nonce, nonce_ttl, now) -> Verdict:
-        keys = [self._k(f"log:{log}"), self._k(f"nonce:{nonce}") if nonce else ""]
+    def attempt(self, *, limits, refuse, allow_reason, record, log, log_max, nonce, nonce_ttl, now, claim=False,
+                rate=None) -> Verdict:
+        keys = [self._k(f"log:{log}"), self._k(f"nonce:{nonce}") if nonce else "",
+                self._k(rate.key if rate else "rate:none")]
         args = [repr(now), refuse or "", allow_reason, json.dumps(record) if record else "", log_max,
-                math.ceil(nonce_ttl * 1000)]
+                math.ceil(nonce_ttl * 1000), "1" if claim else "0", rate.limit if rate else -1,
+                math.ceil((rate.resets_in if rate else 1) * 1000)]
         for limit in limits:
             keys.append(self._k(limit.key))
-            seconds = limit.seconds if hasattr(limit, "seconds") else limit.resets_in
-            args += ["w" if hasattr(limit, "seconds") else "q", limit.name, limit.limit, repr(float(seconds))]
-        allowed, reason, retry = self._attempt(keys=keys, args=args)
+            window = isinstance(limit, Window)
+            args += ["w" if window else "q", limit.name, limit.limit, repr(float(limit.seconds if window else limit.resets_in))]
+        allowed, reason, retry, stop, detail = self._attempt(keys=keys, args=args)
+        if stop == b"rate":
+            return Verdict(False, "", None, stopped=Admission(retry_after=float(detail)))
+        if stop == b"replay":
+            return Verdict(False, "", None, stopped=Admission(prior=detail.decode()))
         return Verdict(bool(allowed), reason.decode(), float(retry) if retry else None)
 
     def drain(self, log: str, max_items: int) -> list[dict]:

@@ -1,12 +1,14 @@
 """The runtime store on the embedded default: a dedicated SQLite file, one `BEGIN IMMEDIATE` per step.
 
 `BEGIN IMMEDIATE` takes the file's write lock before reading, so a check-then-consume step is atomic
-across threads and processes (gunicorn workers, the test's threads). Threads of one process also take
-a process lock first, so they queue on a mutex instead of SQLite's sleeping busy handler.
+across threads and processes (gunicorn workers, the test's threads). Before it, threads queue on a
+process mutex and processes on an exclusive `flock` of a lock file next to the database: both wake a
+waiter the moment the holder is done, where SQLite's own busy handler would sleep for milliseconds.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import random
@@ -44,38 +46,49 @@ class SqliteStore(Store):
             self._local.conn, self._local.pid = conn, os.getpid()
         return conn
 
+    def _lock_file(self) -> int:
+        if getattr(self, "_lock_pid", None) != os.getpid():
+            self._lock_fd = os.open(self.path + ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+            self._lock_pid = os.getpid()
+        return self._lock_fd
+
     @contextmanager
     def _transaction(self):
         conn = self._connection()
         with self._mutex:
-            conn.execute("BEGIN IMMEDIATE")
+            lock = self._lock_file()
+            fcntl.flock(lock, fcntl.LOCK_EX)
             try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield conn
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
 
     # ------------------------------------------------------------------ admission
 
     def admit(self, *, rate: Quota | None, nonce: str, nonce_ttl: float, now: float) -> Admission:
         with self._transaction() as conn:
-            if rate is not None:
-                hits, expires = _quota(conn, rate.key, now)
-                if hits >= rate.limit:
-                    return Admission(retry_after=expires - now if expires else rate.resets_in)
-                _quota_hit(conn, rate, now)
-            row = conn.execute("SELECT value FROM nonces WHERE key = ? AND expires > ?", (nonce, now)).fetchone()
-            if row is not None:
-                return Admission(prior=row[0])
+            stopped = _admission(conn, rate, nonce, now)
+            if stopped is not None:
+                return stopped
             conn.execute("INSERT OR REPLACE INTO nonces VALUES (?, '', ?)", (nonce, now + nonce_ttl))
             self._maybe_purge(conn, now)
         return Admission()
 
     # ------------------------------------------------------------------ the gate's step
 
-    def attempt(self, *, limits, refuse, allow_reason, record, log, log_max, nonce, nonce_ttl, now) -> Verdict:
+    def attempt(self, *, limits, refuse, allow_reason, record, log, log_max, nonce, nonce_ttl, now, claim=False,
+                rate=None) -> Verdict:
         with self._transaction() as conn:
+            if claim:
+                stopped = _admission(conn, rate, nonce, now)
+                if stopped is not None:
+                    return Verdict(False, "", None, stopped=stopped)
             verdict = _check(conn, limits, now, allow_reason) if refuse is None else Verdict(False, refuse, None)
             if verdict.allowed:
                 for limit in limits:
@@ -84,6 +97,7 @@ class SqliteStore(Store):
                 _append(conn, log, {**record, **verdict.answer()}, log_max)
             if nonce:
                 conn.execute("INSERT OR REPLACE INTO nonces VALUES (?, ?, ?)", (nonce, answer_json(verdict), now + nonce_ttl))
+                self._maybe_purge(conn, now)
         return verdict
 
     def drain(self, log: str, max_items: int) -> list[dict]:
@@ -112,6 +126,17 @@ class SqliteStore(Store):
         if random.randrange(PURGE_EVERY) == 0:
             for table in ("windows", "quotas", "nonces"):
                 conn.execute(f"DELETE FROM {table} WHERE expires <= ?", (now,))  # noqa: S608
+
+
+def _admission(conn, rate: Quota | None, nonce: str, now: float) -> Admission | None:
+    """Count the call against `rate` and look the nonce up; an Admission when the call stops here."""
+    if rate is not None:
+        hits, expires = _quota(conn, rate.key, now)
+        if hits >= rate.limit:
+            return Admission(retry_after=expires - now if expires else rate.resets_in)
+        _quota_hit(conn, rate, now)
+    row = conn.execute("SELECT value FROM nonces WHERE key = ? AND expires > ?", (nonce, now)).fetchone()
+    return Admission(prior=row[0]) if row is not None else None
 
 
 def _quota(conn, key: str, now: float) -> tuple[int, float | None]:

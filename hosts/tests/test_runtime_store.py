@@ -153,3 +153,31 @@ def test_fifty_concurrent_attempts_get_exactly_the_cap(store):
 
     assert sum(r.allowed for r in results) == 3
     assert len(results) == 50
+
+
+def test_a_claiming_step_stops_at_a_replay_and_repeats_the_first_answer(store):
+    window = Window("share_cap", "w:7", 1, 3600)
+    first = store.attempt(limits=[window], refuse=None, allow_reason="allowed", record={"n": 1}, log=LOG, log_max=5,
+                          nonce="n3", nonce_ttl=300, now=1.0, claim=True)
+
+    again = store.attempt(limits=[window], refuse=None, allow_reason="allowed", record={"n": 2}, log=LOG, log_max=5,
+                          nonce="n3", nonce_ttl=300, now=2.0, claim=True)
+
+    assert first.allowed and first.stopped is None
+    assert json.loads(again.stopped.prior) == {"allow": True, "reason": "allowed", "retry_after": None}
+    assert [item["n"] for item in store.drain(LOG, 10)] == [1]
+
+
+def test_a_claiming_step_stops_over_the_rate_and_counts_nothing_else(store):
+    rate = Quota("rate_limited", "rate:k:2", 1, 30)
+    window = Window("share_cap", "w:8", 5, 3600)
+
+    def step(nonce, now):
+        return store.attempt(limits=[window], refuse=None, allow_reason="allowed", record={"nonce": nonce}, log=LOG,
+                             log_max=5, nonce=nonce, nonce_ttl=300, now=now, claim=True, rate=rate)
+
+    first, second = step("a", 10.0), step("b", 11.0)
+
+    assert first.allowed and second.stopped is not None and 18 <= second.stopped.retry_after <= 30
+    assert [item["nonce"] for item in store.drain(LOG, 10)] == ["a"]
+    assert store.admit(rate=None, nonce="b", nonce_ttl=300, now=12.0).prior is None  # "b" was not claimed
