@@ -32,8 +32,9 @@ class BareApi(APIView):
         return Response(ANSWER)
 
 
+# After the console's routes, so that resolving them costs what resolving the gate's route does.
 urlpatterns = [
+    *console_patterns,
     path("bench/bare/", bare),
     path("bench/bare-drf/", BareApi.as_view()),
-    *console_patterns,
 ]

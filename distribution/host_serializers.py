@@ -7,6 +7,8 @@ from distribution.models import Placement
 
 
 class ShareCheckInput(serializers.Serializer):
+    """Plain CharFields only: the gate validates with these fields' limits directly (host_apis.validated)."""
+
     appid = serializers.CharField(max_length=16)
     scene = serializers.CharField(max_length=60)
     user = serializers.CharField(max_length=128, help_text="The host's pseudonymous id of the sharing user.")

@@ -81,33 +81,41 @@ def signed_path(request) -> str:
     return request.path + (f"?{query}" if query else "")
 
 
+def authenticate_host_call(request, url_host: str | None, *, admits_itself: bool = False) -> HostCall:
+    """Check a Django request's signature, timestamp and host; admit it unless the caller admits itself.
+
+    Raises DRF's NotAuthenticated / AuthenticationFailed (401), NotFound (404) or Throttled (429).
+    """
+    meta = request.META
+    key_id = meta.get("HTTP_X_HOST_KEY", "")
+    timestamp = meta.get("HTTP_X_HOST_TIMESTAMP", "")
+    given = meta.get("HTTP_X_HOST_SIGNATURE", "")
+    if not (key_id and timestamp and given):
+        raise exceptions.NotAuthenticated(_("Sign host calls with the X-Host-Key, X-Host-Timestamp and "
+                                            "X-Host-Signature headers."))
+    now = time.time()
+    _check_timestamp(timestamp, now)
+    credential = active_credential(key_id)
+    if credential is None or not signing.signature_matches(
+        credential.secret, timestamp, request.method, signed_path(request), request.body, given
+    ):
+        raise _refuse("invalid_signature", _("The signature is not valid for an active key."))
+    if url_host != credential.host_code or not credential.host_active:
+        raise exceptions.NotFound()
+    bucket = int(now // RATE_WINDOW)
+    call = HostCall(credential=credential, nonce=f"{credential.key_id}:{given[-64:]}", rate=Quota(
+        "rate_limited", f"rate:{credential.key_id}:{bucket}", credential.requests_per_minute,
+        (bucket + 1) * RATE_WINDOW - now))
+    if not admits_itself:
+        refuse_if_stopped(call, host_store().admit(rate=call.rate, nonce=call.nonce, nonce_ttl=nonce_ttl(), now=now))
+    return call
+
+
 class HostSignatureAuthentication(authentication.BaseAuthentication):
     def authenticate(self, request):
-        meta = request.META
-        key_id = meta.get("HTTP_X_HOST_KEY", "")
-        timestamp = meta.get("HTTP_X_HOST_TIMESTAMP", "")
-        given = meta.get("HTTP_X_HOST_SIGNATURE", "")
-        if not (key_id and timestamp and given):
-            raise exceptions.NotAuthenticated(_("Sign host calls with the X-Host-Key, X-Host-Timestamp and "
-                                                "X-Host-Signature headers."))
-        now = time.time()
-        _check_timestamp(timestamp, now)
-        credential = active_credential(key_id)
-        django_request = request._request
-        if credential is None or not signing.signature_matches(
-            credential.secret, timestamp, request.method, signed_path(django_request), django_request.body, given
-        ):
-            raise _refuse("invalid_signature", _("The signature is not valid for an active key."))
-        url_host = (request.parser_context or {}).get("kwargs", {}).get("host")
-        if url_host != credential.host_code or not credential.host_active:
-            raise exceptions.NotFound()
-        bucket = int(now // RATE_WINDOW)
-        call = HostCall(credential=credential, nonce=f"{credential.key_id}:{given[-64:]}", rate=Quota(
-            "rate_limited", f"rate:{credential.key_id}:{bucket}", credential.requests_per_minute,
-            (bucket + 1) * RATE_WINDOW - now))
-        if not getattr((request.parser_context or {}).get("view"), "admits_itself", False):
-            refuse_if_stopped(call, host_store().admit(rate=call.rate, nonce=call.nonce, nonce_ttl=nonce_ttl(),
-                                                       now=now))
+        context = request.parser_context or {}
+        call = authenticate_host_call(request._request, context.get("kwargs", {}).get("host"),
+                                      admits_itself=getattr(context.get("view"), "admits_itself", False))
         return AnonymousUser(), call
 
     def authenticate_header(self, request):

@@ -81,14 +81,13 @@ if reason == '' then
   end
 end
 local allowed = reason == ARGV[3]
-local answer = {allow = allowed, reason = reason, retry_after = retry and math.max(1, math.ceil(retry)) or cjson.null}
+local answer = '"allow":' .. (allowed and 'true' or 'false') .. ',"reason":"' .. reason .. '","retry_after":' ..
+  (retry and string.format('%d', math.max(1, math.ceil(retry))) or 'null') .. '}'
 if ARGV[4] ~= '' then
-  local record = cjson.decode(ARGV[4])
-  record.allow = answer.allow; record.reason = reason; record.retry_after = answer.retry_after
-  redis.call('RPUSH', KEYS[1], cjson.encode(record))
+  redis.call('RPUSH', KEYS[1], ARGV[4] .. ',' .. answer)
   redis.call('LTRIM', KEYS[1], -tonumber(ARGV[5]), -1)
 end
-if KEYS[2] ~= '' then redis.call('SET', KEYS[2], cjson.encode(answer), 'PX', ARGV[6]) end
+if KEYS[2] ~= '' then redis.call('SET', KEYS[2], '{' .. answer, 'PX', ARGV[6]) end
 return {allowed and 1 or 0, reason, retry and tostring(retry) or '', '', ''}
 """
 
@@ -115,7 +114,9 @@ class RedisStore(Store):
                 rate=None) -> Verdict:
         keys = [self._k(f"log:{log}"), self._k(f"nonce:{nonce}") if nonce else "",
                 self._k(rate.key if rate else "rate:none")]
-        args = [repr(now), refuse or "", allow_reason, json.dumps(record) if record else "", log_max,
+        # The record without its closing brace: the script appends the answer's fields (reason codes are
+        # plain words, so no escaping is needed there).
+        args = [repr(now), refuse or "", allow_reason, json.dumps(record)[:-1] if record else "", log_max,
                 math.ceil(nonce_ttl * 1000), "1" if claim else "0", rate.limit if rate else -1,
                 math.ceil((rate.resets_in if rate else 1) * 1000)]
         for limit in limits:

@@ -283,3 +283,29 @@ def test_an_invalid_body_is_400_with_fields(weibo_client, body):
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid"
     assert response.json()["error"]["fields"]
+
+
+VALID = {"appid": "2025000000000001", "scene": "weibo.feed", "user": "wb-1"}
+
+
+@pytest.mark.parametrize("data", [
+    VALID, {**VALID, "share_id": "s-1", "page": "pages/a"}, {**VALID, "user": 5521093}, {**VALID, "user": 1.5},
+    {**VALID, "user": "  wb-2  "}, {**VALID, "user": ""}, {**VALID, "user": "   "}, {**VALID, "user": None},
+    {**VALID, "user": True}, {**VALID, "user": ["x"]}, {**VALID, "user": "u" * 129}, {**VALID, "share_id": ""},
+    {**VALID, "share_id": None}, {**VALID, "page": "p" * 201}, {"scene": "weibo.feed"}, {}, {**VALID, "extra": 1},
+], ids=lambda d: repr(d)[:60])
+def test_the_gates_lean_validation_agrees_with_the_serializer(data):
+    from rest_framework.exceptions import ValidationError
+
+    from distribution.host_apis import validated
+    from distribution.host_serializers import ShareCheckInput
+
+    serializer = ShareCheckInput(data=data)
+    expected = dict(serializer.validated_data) if serializer.is_valid() else {
+        k: [str(m) for m in v] for k, v in serializer.errors.items()}
+    try:
+        got = validated(ShareCheckInput, data)
+    except ValidationError as exc:
+        got = {k: [str(m) for m in v] for k, v in exc.detail.items()}
+
+    assert got == expected
