@@ -309,3 +309,15 @@ def test_the_gates_lean_validation_agrees_with_the_serializer(data):
         got = {k: [str(m) for m in v] for k, v in exc.detail.items()}
 
     assert got == expected
+
+
+def test_the_host_api_docs_list_every_reason_code_and_the_signature_vector():
+    from pathlib import Path
+
+    from distribution.gate import GateReason
+    from hosts.tests.test_signing import EXPECTED
+
+    docs = (Path(__file__).resolve().parents[3] / "docs" / "host-api.md").read_text()
+
+    assert [code for code in GateReason.values if f"| `{code}` |" not in docs] == []
+    assert EXPECTED in docs
