@@ -341,8 +341,9 @@ HOST_SIGNATURE_MAX_AGE = env_int("HOST_SIGNATURE_MAX_AGE", 300)  # seconds a sig
 HOST_CLOCK_SKEW_SECONDS = env_int("HOST_CLOCK_SKEW_SECONDS", 5)  # tolerated for a host clock ahead of ours
 HOST_REQUESTS_PER_MINUTE = env_int("HOST_REQUESTS_PER_MINUTE", 6000)  # per key, unless the key says otherwise
 # Rate limits, replay nonces, share-gate counters and answers: Redis when named, else a dedicated SQLite file.
-HOST_STORE_URL = env_str("HOST_STORE_URL") or REDIS_URL or "sqlite:///" + str(
-    VAR_DIR / (f"host-store-test-{os.getpid()}.sqlite3" if TESTING else "host-store.sqlite3"))
+# Tests get a file per xdist worker (each test clears it), so that a `make run` never shares theirs.
+_store_file = f"host-store-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}" if TESTING else "host-store"
+HOST_STORE_URL = env_str("HOST_STORE_URL") or REDIS_URL or f"sqlite:///{VAR_DIR / _store_file}.sqlite3"
 GATE_REFRESH_SECONDS = env_float("GATE_REFRESH_SECONDS", 1.0)  # scene, program and grant facts are re-read this often
 GATE_ANSWERS_MAX = env_int("GATE_ANSWERS_MAX", 200_000)  # answers kept for the stats before the oldest are dropped
 PLACEMENTS_CACHE_SECONDS = env_int("PLACEMENTS_CACHE_SECONDS", 60)
