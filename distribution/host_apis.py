@@ -7,6 +7,7 @@ import json
 
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.exceptions import APIException, MethodNotAllowed, ParseError, ValidationError
@@ -27,7 +28,6 @@ from hosts.authentication import (
     refuse_if_stopped,
 )
 
-ERROR = OpenApiResponse(description='`{"error": {"code", "message", "fields"}}`')
 REFUSALS = {
     400: OpenApiResponse(description="The body or query is not valid (`invalid`)."),
     401: OpenApiResponse(description="Not signed, `invalid_timestamp`, `stale_timestamp`, `invalid_signature` "
@@ -55,23 +55,27 @@ class HostApi(APIView):
     content_negotiation_class = JsonOnly
 
 
+class _Refused(Exception):
+    """A field's value is refused; the argument is the key of the field's DRF error message."""
+
+
 def _missing(field):
     if field.required:
-        raise KeyError("required")
+        raise _Refused("required")
     return field.default
 
 
 def _char(field, value) -> str:
     """CharField.run_validation's rules (numbers become text, whitespace trimmed), raising the message key."""
     if value is None:
-        raise KeyError("null")
+        raise _Refused("null")
     if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise KeyError("invalid")
+        raise _Refused("invalid")
     text = str(value).strip() if field.trim_whitespace else str(value)
     if text == "" and not field.allow_blank:
-        raise KeyError("blank")
+        raise _Refused("blank")
     if field.max_length is not None and len(text) > field.max_length:
-        raise KeyError("max_length")
+        raise _Refused("max_length")
     return text
 
 
@@ -85,7 +89,7 @@ def validated(serializer_class, data) -> dict:
     for name, field in serializer_class._declared_fields.items():
         try:
             values[name] = _char(field, data[name]) if name in data else _missing(field)
-        except KeyError as exc:
+        except _Refused as exc:
             errors[name] = [field.error_messages[exc.args[0]].format(max_length=field.max_length)]
     if errors:
         raise ValidationError(errors)
@@ -194,8 +198,8 @@ class PlacementsApi(HostApi):
         scene = scene_facts(request.auth.host_code, query.validated_data["scene"])
         field = "account" if "account" in query.validated_data else "topic"
         if scene is None or not scene.placement_kind or (field == "account") != (scene.placement_kind == "account"):
-            return error_response("invalid", "Some fields are not valid.", 400, {"scene": [
-                f"This host has no scene with placements by {field} called that."]})
+            return error_response("invalid", _("Some fields are not valid."), 400, {"scene": [
+                _("This host has no scene with placements by %(field)s called that.") % {"field": field}]})
         cards = placement_cards(scene=scene, account=query.validated_data.get("account"),
                                 topic=query.validated_data.get("topic"))
         now = timezone.now()

@@ -5,7 +5,7 @@ from django.http import HttpResponseRedirect
 from django.utils.html import format_html
 
 from hosts.models import Host, HostCredential, PackageSizeLimit
-from hosts.services import credential_create, credential_revoke
+from hosts.services import credential_create, credential_revoke, credential_set_rate_limit
 
 
 @admin.register(Host)
@@ -62,7 +62,7 @@ class HostCredentialAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:  # only the rate limit can change
-            HostCredential.objects.filter(pk=obj.pk).update(requests_per_minute=obj.requests_per_minute)
+            credential_set_rate_limit(credential=obj, actor=request.user, requests_per_minute=obj.requests_per_minute)
             return
         try:
             credential, secret = credential_create(host=obj.host, actor=request.user, name=obj.name,

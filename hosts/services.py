@@ -20,6 +20,7 @@ SECRET_PREFIX = "hs_"
 # Audit actions.
 CREDENTIAL_CREATE = "host_credential.create"
 CREDENTIAL_REVOKE = "host_credential.revoke"
+CREDENTIAL_RATE_LIMIT = "host_credential.rate_limit"
 
 
 def _new_key_material(seed: str | None) -> tuple[str, str]:
@@ -64,6 +65,19 @@ def credential_revoke(*, credential: HostCredential, actor) -> HostCredential:
         audit_record(action=CREDENTIAL_REVOKE, target=credential, actor=actor,
                      before={"revoked_at": None}, after={"host": credential.host.code, "key_id": credential.key_id,
                                                          "revoked_at": now.isoformat()})
+    return credential
+
+
+@transaction.atomic
+def credential_set_rate_limit(*, credential: HostCredential, actor, requests_per_minute: int | None) -> HostCredential:
+    """Change the key's calls per minute (None: the HOST_REQUESTS_PER_MINUTE setting); hosts see it within a second."""
+    before = HostCredential.objects.select_for_update().values_list("requests_per_minute", flat=True).get(
+        pk=credential.pk)
+    if before != requests_per_minute:
+        HostCredential.objects.filter(pk=credential.pk).update(requests_per_minute=requests_per_minute)
+        audit_record(action=CREDENTIAL_RATE_LIMIT, target=credential, actor=actor,
+                     before={"requests_per_minute": before}, after={"requests_per_minute": requests_per_minute})
+    credential.requests_per_minute = requests_per_minute
     return credential
 
 

@@ -6,7 +6,14 @@ from django.core.exceptions import ValidationError
 from console.models import AuditEvent
 from console.tests.factories import UserFactory
 from hosts.models import HostCredential
-from hosts.services import CREDENTIAL_CREATE, CREDENTIAL_REVOKE, credential_create, credential_revoke, demo_credential
+from hosts.services import (
+    CREDENTIAL_CREATE,
+    CREDENTIAL_RATE_LIMIT,
+    CREDENTIAL_REVOKE,
+    credential_create,
+    credential_revoke,
+    demo_credential,
+)
 
 
 @pytest.fixture
@@ -111,3 +118,16 @@ def test_admin_revokes_through_the_action_and_cannot_delete(client, admin_user_,
     assert credential.revoked_at is not None
     assert AuditEvent.objects.filter(action=CREDENTIAL_REVOKE, actor=admin_user_).count() == 1
     assert client.get(f"/admin/hosts/hostcredential/{credential.pk}/delete/").status_code in (302, 403)
+
+
+def test_admin_changes_only_the_rate_limit_and_audits_it(client, admin_user_, weibo):
+    client.force_login(admin_user_)
+    credential, _ = credential_create(host=weibo, actor=admin_user_, name="a")
+
+    client.post(f"/admin/hosts/hostcredential/{credential.pk}/change/",
+                {"requests_per_minute": "120", "host": weibo.pk, "name": "renamed"})
+
+    credential.refresh_from_db()
+    assert (credential.requests_per_minute, credential.name) == (120, "a")
+    event = AuditEvent.objects.get(action=CREDENTIAL_RATE_LIMIT)
+    assert (event.before, event.after) == ({"requests_per_minute": None}, {"requests_per_minute": 120})
