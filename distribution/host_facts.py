@@ -8,6 +8,7 @@ gate within a second. The generation itself is polled at most that often.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from dataclasses import dataclass
@@ -184,7 +185,8 @@ def placement_cards(*, scene: SceneFacts, account: str | None, topic: str | None
     key = (generation, scene.code, account, topic)
 
     def shared():
-        cache_key = f"placements:{generation}:{scene.code}:{'a' if account is not None else 't'}:{account or topic}"
+        which = hashlib.sha256(f"{'account' if account is not None else 'topic'}:{account or topic}".encode()).hexdigest()
+        cache_key = f"placements:{generation}:{scene.code}:{which[:32]}"
         cards = cache.get(cache_key)
         if cards is None:
             cards = _load_cards(scene, account=account, topic=topic)
