@@ -45,6 +45,7 @@ class SqliteStore(Store):
             # crash may lose the last moments (or the file: delete it). Commits stay in memory until the OS
             # writes them, which is what makes a step cost tens of microseconds, not hundreds.
             conn.execute("PRAGMA synchronous=OFF")
+            conn.execute("PRAGMA mmap_size=268435456")  # pages another process changed are re-read from memory
             conn.executescript(SCHEMA)
             self._local.conn, self._local.pid = conn, os.getpid()
         return conn
