@@ -31,6 +31,10 @@ org_portal_patterns = [
     path("<str:appid>/upload/", views.version_upload_page, name="version_upload_page"),
     path("<str:appid>/versions/<str:version>/", views.version_detail, name="version_detail"),
     path("<str:appid>/versions/<str:version>/progress/", views.version_progress, name="version_progress"),
+    # The code viewer (reviewers reach the same pages under /reviews/<id>/code/).
+    path("<str:appid>/versions/<str:version>/code/", views.version_code, name="version_code"),
+    path("<str:appid>/versions/<str:version>/code/changes/", views.version_code_changes, name="version_code_changes"),
+    path("<str:appid>/versions/<str:version>/code/raw/", views.version_code_raw, name="version_code_raw"),
     # Lifecycle actions (POST only; each redirects back to the page it came from).
     path("<str:appid>/versions/<str:version>/submit/", views.version_submit, name="version_submit"),
     path("<str:appid>/versions/<str:version>/withdraw/", views.version_withdraw, name="version_withdraw"),
