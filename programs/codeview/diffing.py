@@ -77,8 +77,8 @@ def content_diff(old: str | None, new: str | None, lexer: str) -> ContentDiff:
 
 
 def _hunk(diff: ContentDiff, group, before: _Side, after: _Side) -> None:
-    first = group[0]
-    header = f"@@ -{_line_at(before, first[1])} +{_line_at(after, first[3])} @@"
+    header = f"@@ -{_range(before, [(i1, i2) for _t, i1, i2, _j1, _j2 in group])} " \
+             f"+{_range(after, [(j1, j2) for _t, _i1, _i2, j1, j2 in group])} @@"
     _append(diff, DiffRow("hunk", None, None, html.escape(header)))
     for tag, i1, i2, j1, j2 in group:
         if tag == "equal":
@@ -106,7 +106,7 @@ def _cont(side: _Side, index: int) -> bool:
     return side.number(index) is None
 
 
-def _line_at(side: _Side, index: int) -> int:
-    if not side.spans:
-        return 0
-    return side.spans[min(index, len(side.spans) - 1)][0]
+def _range(side: _Side, spans: list[tuple[int, int]]) -> str:
+    """`start,count` of the lines a hunk covers on one side, as `diff -u` writes it (`0,0` for none)."""
+    lines = {side.spans[index][0] for start, end in spans for index in range(start, end)}
+    return f"{min(lines)},{len(lines)}" if lines else "0,0"

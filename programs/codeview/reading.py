@@ -100,8 +100,8 @@ class PackageReader:
             self._members = {}
             if not self.files:
                 return self._members  # the scan kept nothing: do not even parse the directory
-            self._stream = self.version.package.open("rb")
             try:
+                self._stream = self.version.package.open("rb")
                 with zipfile.ZipFile(self._stream) as archive:
                     infos = archive.infolist()
             except (*READ_ERRORS, UnicodeDecodeError):

@@ -10,11 +10,12 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from programs.codeview import css, documents, render
-from programs.codeview.diffing import MAX_INPUT_ROWS, MAX_SHOWN_CHARS, content_diff
+from programs.codeview.diffing import MAX_INPUT_ROWS, MAX_SHOWN_CHARS, DiffRow, content_diff
 from programs.codeview.reading import MemberUnavailable, PackageReader
 from programs.samples import RawEntry, package_files, raw_zip, zip_files
 from programs.tests.codeview import minified_js, program_with_release, stored_version
 from programs.tests.factories import scannable_program
+from programs.views.code import DisplayRow, split_rows
 
 MB = 1024 * 1024
 
@@ -259,3 +260,21 @@ def test_cache_keys_do_not_depend_on_the_version(org, versions):
     Path(review.package.path).unlink()
 
     assert documents.file_document(review, "utils/format.js").rows
+
+
+def test_side_by_side_pairs_removed_rows_with_the_added_rows_after_them():
+    rows = [DisplayRow(DiffRow(kind, old, new, kind)) for kind, old, new in [
+        ("hunk", None, None), ("same", 1, 1), ("del", 2, None), ("del", 3, None), ("add", None, 2), ("same", 4, 3),
+        ("add", None, 4)]]
+
+    pairs = split_rows(rows)
+
+    assert [(p.old and p.old.row.old, p.new and p.new.row.new, p.kind) for p in pairs] == [
+        (None, None, "hunk"), (1, 1, "same"), (2, 2, "add"), (3, None, "del"), (4, 3, "same"), (None, 4, "add")]
+
+
+def test_a_package_missing_from_storage_is_404_not_an_error(client_for, owner, org, versions):
+    program, _released, review = versions
+    Path(review.package.path).unlink()
+
+    assert browse(client_for(owner), org, program, path="app.js").status_code == 404

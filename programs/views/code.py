@@ -83,6 +83,45 @@ def display_rows(rows, by_line: dict[int, list[dict]], *, line_of=lambda row: ro
     return shown
 
 
+@dataclass(frozen=True)
+class SplitRow:
+    """A side-by-side row: the old side (None when the line was added), the new side (None when removed)."""
+
+    old: DisplayRow | None
+    new: DisplayRow | None
+
+    @property
+    def kind(self) -> str:
+        return (self.new or self.old).row.kind
+
+
+def split_rows(items: list[DisplayRow]) -> list[SplitRow]:
+    """Unified rows side by side: a run of removed rows faces the run of added rows that follows it."""
+    rows: list[SplitRow] = []
+    removed: list[DisplayRow] = []
+    added: list[DisplayRow] = []
+
+    def pair() -> None:
+        for index in range(max(len(removed), len(added))):
+            rows.append(SplitRow(removed[index] if index < len(removed) else None,
+                                 added[index] if index < len(added) else None))
+        removed.clear()
+        added.clear()
+
+    for item in items:
+        if item.row.kind == "del":
+            if added:
+                pair()
+            removed.append(item)
+        elif item.row.kind == "add":
+            added.append(item)
+        else:
+            pair()
+            rows.append(SplitRow(item, item))
+    pair()
+    return rows
+
+
 def _worst(findings: list[dict]) -> str:
     severities = {f.get("severity") for f in findings}
     return next((s for s in ("error", "warning", "notice") if s in severities), "notice")
@@ -103,7 +142,8 @@ def browse_page(request, version, links: CodeLinks, *, base: dict | None = None)
         except MemberUnavailable:
             raise Http404 from None
     diff = selectors.diff_against_release(version)
-    changes = {f.path: "added" for f in diff.files_added} | {f.path: "changed" for f in diff.files_changed}
+    changes = {} if diff.first_release else (  # a first release's every file is new: no use marking them
+        {f.path: "added" for f in diff.files_added} | {f.path: "changed" for f in diff.files_changed})
     findings = documents.findings_of(version, path) if path else []
     by_line, general = documents.findings_by_line(findings)
     context = _frame(version, links, "files", {
@@ -135,6 +175,8 @@ def changes_page(request, version, links: CodeLinks, released_links, *, base: di
     index = next((i for i, row in enumerate(rows) if row.path == path), 0)
     context = _frame(version, links, "changes", {
         "diff": diff, "rows": rows, "path": path, "file_diff": file_diff, "diff_rows": diff_rows,
+        "split": request.GET.get("layout") == "split",
+        "split_rows": split_rows(diff_rows) if request.GET.get("layout") == "split" else [],
         "previous": rows[index - 1].path if index > 0 else "", "next": rows[index + 1].path if index + 1 < len(rows) else "",
         "released_links": released_links(released) if released else None, **(base or {}),
     })

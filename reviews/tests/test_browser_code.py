@@ -3,6 +3,7 @@ with a finding from the scan report and sees it at its line, reads the content d
 developer sees the same viewer for their own version."""
 
 import re
+import time
 
 import pytest
 from playwright.sync_api import expect
@@ -55,9 +56,16 @@ def test_reviewer_browses_the_code_and_the_content_diff(page, screenshot, review
     expect(diff.locator(".cv-add", has_text="require('./prizes/' + tier)")).to_have_count(1)
     expect(diff.locator(".cv-inline")).to_contain_text("code.dynamic_load")
     screenshot(page, "content-diff")
+    diff.get_by_role("link", name="Side by side").click()
+    split = page.locator(".cv-split")
+    expect(split.locator(".cv-srow", has_text="require('./prizes/' + tier)").locator(".cv-src.cv-add")).to_have_count(1)
+    expect(page.locator(".cv-inline-split")).to_contain_text("code.dynamic_load")
+    screenshot(page, "content-diff-side-by-side")
 
     # The 2 MB minified file opens quickly, one bounded part at a time.
-    page.goto(f"/reviews/{review.pk}/code/?path=vendor/confetti.min.js")
+    started = time.perf_counter()
+    page.goto(f"/reviews/{review.pk}/code/?path=vendor/confetti.min.js", wait_until="load")
+    print(f"2 MB minified file, first part: loaded in the browser in {time.perf_counter() - started:.2f} s")
     expect(page.locator(".cv-pager").first).to_contain_text("part 1 of")
     assert page.locator(".cv-row").count() <= 1000
     path = screenshot(page, "minified")
