@@ -14,6 +14,7 @@ class FileMarks:
     findings: int = 0
     severity: str = ""  # the worst finding's
     change: str = ""  # "added", "changed" or "" (compared with the released version)
+    changed_files: int = 0  # folders: files added or changed inside
 
     def add_finding(self, severity: str) -> None:
         self.findings += 1
@@ -63,13 +64,26 @@ def tree_items(files: dict[str, dict], marks: dict[str, FileMarks], current: str
 
 
 def _walk(node: _Folder, prefix: str, depth: int, current: str, marks: dict[str, FileMarks],
-          items: list[TreeItem]) -> None:
+          items: list[TreeItem]) -> FileMarks:
+    """Append the folder's items; returns what its files add up to (a closed folder still shows it)."""
+    total = FileMarks()
     for name in sorted(node.folders, key=str.casefold):
         path = f"{prefix}{name}/"
-        items.append(TreeItem("open", name, path, depth=depth, is_open=depth == 0 or current.startswith(path)))
-        _walk(node.folders[name], path, depth + 1, current, marks, items)
+        folder = TreeItem("open", name, path, depth=depth, is_open=depth == 0 or current.startswith(path))
+        items.append(folder)
+        folder.marks = _walk(node.folders[name], path, depth + 1, current, marks, items)
         items.append(TreeItem("close", depth=depth))
+        _add(total, folder.marks)
     for name in sorted(node.files, key=str.casefold):
         path, size = node.files[name]
         items.append(TreeItem("file", name, path, size, depth, current=path == current,
                               marks=marks.get(path, FileMarks())))
+        _add(total, items[-1].marks)
+    return total
+
+
+def _add(total: FileMarks, marks: FileMarks) -> None:
+    """A folder's marks: its files' findings (worst severity) and how many of them changed."""
+    for _ in range(marks.findings):
+        total.add_finding(marks.severity)
+    total.changed_files += marks.changed_files + (1 if marks.change else 0)

@@ -12,6 +12,7 @@ from django.urls import reverse
 from programs.codeview import css, documents, render
 from programs.codeview.diffing import MAX_INPUT_ROWS, MAX_SHOWN_CHARS, DiffRow, content_diff
 from programs.codeview.reading import MemberUnavailable, PackageReader
+from programs.codeview.tree import file_marks, tree_items
 from programs.samples import RawEntry, package_files, raw_zip, zip_files
 from programs.tests.codeview import minified_js, program_with_release, stored_version
 from programs.tests.factories import scannable_program
@@ -278,3 +279,19 @@ def test_a_package_missing_from_storage_is_404_not_an_error(client_for, owner, o
     Path(review.package.path).unlink()
 
     assert browse(client_for(owner), org, program, path="app.js").status_code == 404
+
+
+def test_the_tree_nests_folders_and_adds_up_what_is_inside():
+    files = {"pages/index/index.js": {"size": 5}, "pages/index/index.axml": {"size": 3}, "app.js": {"size": 1}}
+    marks = file_marks([{"file": "pages/index/index.js", "severity": "warning"},
+                        {"file": "pages/index/index.js", "severity": "error"}], {"pages/index/index.axml": "added"})
+
+    items = tree_items(files, marks, current="pages/index/index.js")
+
+    shape = [(i.kind, i.name, i.depth, i.is_open, i.current, i.marks.findings, i.marks.severity, i.marks.changed_files)
+             for i in items]
+    assert shape == [
+        ("open", "pages", 0, True, False, 2, "error", 1), ("open", "index", 1, True, False, 2, "error", 1),
+        ("file", "index.axml", 2, False, False, 0, "", 0), ("file", "index.js", 2, False, True, 2, "error", 0),
+        ("close", "", 1, False, False, 0, "", 0), ("close", "", 0, False, False, 0, "", 0),
+        ("file", "app.js", 0, False, False, 0, "", 0)]

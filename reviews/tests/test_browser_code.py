@@ -17,7 +17,8 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def versions(org):
     return program_with_release(org, new_files={
-        "utils/nearby.js": NEARBY_JS, "vendor/confetti.min.js": minified_js(2 * 1024 * 1024)})
+        "utils/nearby.js": NEARBY_JS, "vendor/confetti.min.js": minified_js(2 * 1024 * 1024),
+        "fonts/icons.woff2": b"wOF2\x00\x01\x00\x00" + bytes(range(256)) * 4})
 
 
 def test_reviewer_browses_the_code_and_the_content_diff(page, screenshot, reviewer, versions):
@@ -76,12 +77,16 @@ def test_developer_sees_the_viewer_of_their_own_version(page, screenshot, owner,
     program, released, review = versions
     sign_in(page, owner)
     page.goto(f"/orgs/{org.slug}/programs/{program.appid}/versions/1.1.0/")
-    page.get_by_role("link", name="Browse the code").click()
+    page.locator(".page-actions").get_by_role("link", name="Browse the code").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Code Viewer Demo 1.1.0: code")
     page.get_by_role("link", name=re.compile("home.png")).first.click()
     expect(page.locator(".cv-image img")).to_be_visible()
     assert page.locator(".cv-image img").evaluate("img => img.decode().then(() => img.naturalWidth)") == 81
     screenshot(page, "image-preview")
+    page.get_by_role("link", name=re.compile("icons.woff2")).click()
+    expect(page.locator(".cv-binary")).to_contain_text("Binary file: WOFF2 font.")
+    expect(page.locator(".cv-hex")).to_contain_text("00000000  77 4f 46 32")
+    screenshot(page, "binary")
     page.get_by_role("link", name=re.compile("Changes since 1.0.0")).click()
     expect(page.locator(".cv-changes-table")).to_contain_text("utils/nearby.js")
     screenshot(page, "changes")
