@@ -59,6 +59,12 @@ class FileDocument:
     lines: int = 0
 
     @property
+    def description_text(self) -> str:
+        from django.utils.translation import gettext
+
+        return gettext(self.description) if self.description else ""
+
+    @property
     def current(self) -> render.Page | None:
         return self.pages[self.page] if self.pages else None
 
@@ -163,20 +169,24 @@ def changed_files(version, released, diff) -> list[ChangedFile]:
     changes = {f.path: "added" for f in diff.files_added} | {f.path: "changed" for f in diff.files_changed}
     marks = file_marks(report.get("findings") or [], changes)
     old_findings = _finding_keys(released)
+    new_findings: dict[str, int] = {}
+    for key in _finding_keys(version) - old_findings:
+        new_findings[key[0]] = new_findings.get(key[0], 0) + 1
     rows = [ChangedFile(f.path, "added", None, f.new_size, marks[f.path]) for f in diff.files_added]
     rows += [ChangedFile(f.path, "changed", f.old_size, f.new_size, marks[f.path]) for f in diff.files_changed]
     for row in rows:
-        row.new_findings = sum(1 for key in _finding_keys(version, row.path) if key not in old_findings)
+        row.new_findings = new_findings.get(row.path, 0)
     rows += [ChangedFile(f.path, "removed", f.old_size, None, FileMarks(change="removed")) for f in diff.files_removed]
     _mark_terms(version, released, rows, _terms(diff))
     return rows
 
 
-def _finding_keys(version, path: str | None = None) -> set[tuple]:
+def _finding_keys(version) -> set[tuple]:
+    """(file, code, message) of each finding: a finding the released version also had is not new."""
     if version is None or not isinstance(version.scan_report, dict):
         return set()
     return {(f.get("file"), f.get("code"), f.get("message")) for f in version.scan_report.get("findings") or []
-            if isinstance(f, dict) and (path is None or f.get("file") == path)}
+            if isinstance(f, dict)}
 
 
 def _terms(diff) -> dict[str, tuple[str, list[str]]]:

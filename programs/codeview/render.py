@@ -1,4 +1,4 @@
-"""Text to display rows: decoding, wrapping, pages and Pygments highlighting. No Django, no I/O.
+"""Text to display rows: decoding, wrapping, pages and Pygments highlighting. No I/O.
 
 A file is cut into *rows*: one per line, except that a line longer than `WRAP` characters is broken
 into several rows (a 2 MB minified line becomes ~2,000 rows of 1,000 characters, not one DOM node
@@ -14,6 +14,7 @@ import html
 import io
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_noop as _noop
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
@@ -35,13 +36,14 @@ LEXERS = {
 }
 IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
                ".webp": "image/webp", ".bmp": "image/bmp"}
-MAGIC = [  # (prefix, what a reviewer is told the binary is)
-    (b"PK\x03\x04", "zip archive"), (b"\x1f\x8b", "gzip data"), (b"7z\xbc\xaf\x27\x1c", "7-Zip archive"),
-    (b"Rar!", "RAR archive"), (b"wOF2", "WOFF2 font"), (b"wOFF", "WOFF font"), (b"\x00\x01\x00\x00", "TrueType font"),
-    (b"OTTO", "OpenType font"), (b"\x7fELF", "ELF executable"), (b"MZ", "Windows executable"),
-    (b"\x00asm", "WebAssembly module"), (b"%PDF", "PDF document"), (b"ID3", "MP3 audio"), (b"OggS", "Ogg media"),
-    (b"RIFF", "RIFF media (WAV, AVI or WebP)"), (b"\x89PNG", "PNG image"), (b"\xff\xd8\xff", "JPEG image"),
-    (b"GIF8", "GIF image"),
+MAGIC = [  # (prefix, what a reader is told the binary is: marked for the catalog, translated when shown)
+    (b"PK\x03\x04", _noop("zip archive")), (b"\x1f\x8b", _noop("gzip data")),
+    (b"7z\xbc\xaf\x27\x1c", _noop("7-Zip archive")), (b"Rar!", _noop("RAR archive")),
+    (b"wOF2", _noop("WOFF2 font")), (b"wOFF", _noop("WOFF font")), (b"\x00\x01\x00\x00", _noop("TrueType font")),
+    (b"OTTO", _noop("OpenType font")), (b"\x7fELF", _noop("ELF executable")), (b"MZ", _noop("Windows executable")),
+    (b"\x00asm", _noop("WebAssembly module")), (b"%PDF", _noop("PDF document")), (b"ID3", _noop("MP3 audio")),
+    (b"OggS", _noop("Ogg media")), (b"RIFF", _noop("RIFF media (WAV, AVI or WebP)")),
+    (b"\x89PNG", _noop("PNG image")), (b"\xff\xd8\xff", _noop("JPEG image")), (b"GIF8", _noop("GIF image")),
 ]
 
 

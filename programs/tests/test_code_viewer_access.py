@@ -133,3 +133,27 @@ def test_a_deleted_program_is_404_for_its_members(client_for, owner, org, versio
     program.save()
 
     assert {client_for(owner).get(url).status_code for url in review_urls(review)} == {404}
+
+
+def test_the_api_lists_files_with_their_changes_and_serves_one_files_rows(client_for, viewer, org, versions):
+    program, _released, _review = versions
+    client = client_for(viewer)
+
+    listing = client.get(api_urls(program)[0]).json()
+    files = {f["path"]: (f["change"], f["findings"]) for f in listing["files"]}
+    content = client.get(next(f["content_url"] for f in listing["files"] if f["path"] == "app.js")).json()
+
+    assert (listing["version"], listing["released_version"], listing["removed"]) == ("1.1.0", "1.0.0", [])
+    assert (files["app.js"], files["utils/nearby.js"], files["utils/format.js"]) == (
+        ("changed", 1), ("added", 0), ("", 0))
+    assert (content["kind"], content["lines"], content["pages"], len(content["rows"])) == ("text", 20, 1, 20)
+    assert "require" in content["rows"][18]["html"] and content["findings"][0]["line"] == 19
+
+
+def test_the_api_answers_404_in_the_error_shape_for_a_file_not_in_the_package(client_for, viewer, versions):
+    program, _released, _review = versions
+
+    response = client_for(viewer).get(api_urls(program)[1].replace("app.js", "nope.js"))
+
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
