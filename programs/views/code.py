@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass
-from urllib.parse import urlencode
 
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from console.views.decorators import org_page
@@ -34,13 +34,8 @@ class CodeLinks:
     back: str  # the version page or the review page
     back_label: str
 
-    def file(self, path: str, **params) -> str:
-        return f"{self.browse}?{urlencode({'path': path, **params})}"
-
 
 def org_links(org_slug: str, version) -> CodeLinks:
-    from django.utils.translation import gettext as _
-
     args = [org_slug, version.program.appid, version.version]
     return CodeLinks(reverse("version_code", args=args), reverse("version_code_changes", args=args),
                      reverse("version_code_raw", args=args), reverse("version_detail", args=args),
