@@ -1,7 +1,8 @@
 """A unified content diff of two texts, row by row (difflib), highlighted like the viewer's rows.
 
-Long lines are compared as the viewer shows them, in rows of `render.WRAP` characters, so a 2 MB
-minified file is 2,000 comparable rows rather than one line. Inputs past `MAX_INPUT_ROWS` are not
+Long lines are compared as the viewer shows them, in rows of at most `render.WRAP` characters cut where
+the content says, so a 2 MB minified file is ~6,000 comparable rows rather than one line, and changing
+one statement in it changes one or two rows. Inputs past `MAX_INPUT_ROWS` are not
 compared (difflib's cost grows faster than linearly), and at most `MAX_SHOWN_ROWS` rows are returned.
 """
 

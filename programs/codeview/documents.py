@@ -77,29 +77,35 @@ def file_document(version, path: str, *, page: int | None = None, line: int | No
         raise MemberUnavailable(path)
     lexer = render.lexer_name(path)
     doc_key = _key("doc", _content_id(version, path), lexer, settings.CODE_VIEWER_MAX_BYTES)
-    meta, member = cache.get(doc_key), None
+    meta, laid_out = cache.get(doc_key), None
     if meta is None:
-        member = read_member(version, path)
-        meta = _describe(member, lexer)
+        meta, laid_out = _describe(read_member(version, path))
         cache.set(doc_key, meta, settings.CODE_VIEWER_CACHE_SECONDS)
     document = FileDocument(path=path, size=entry["size"], sha256=entry["sha256"], **meta)
     if document.kind != "text" or not document.pages:
         return document
     document.page = _page_index(document.pages, page, line)
-    document.rows = _page_rows(version, path, lexer, doc_key, document, member)
+    document.rows = _page_rows(version, path, lexer, doc_key, document, laid_out)
     return document
 
 
-def _describe(member: MemberBytes, lexer: str) -> dict:
+def _describe(member: MemberBytes) -> tuple[dict, tuple[str, list] | None]:
+    """The cached description of a file, and for text its decoded text and rows (this request's page needs them)."""
     kind = render.kind_of(member.path, member.data)
     meta = {"kind": kind, "truncated": member.truncated}
     if kind == "binary":
         meta.update(description=render.describe_binary(member.data), hex_preview=_hex(member.data))
-    elif kind == "text":
-        text, meta["encoding"] = render.decode(member.data, complete=not member.truncated)
-        spans = render.row_spans(text)
-        meta.update(pages=render.paginate(spans), lines=spans[-1][0])
-    return meta
+    if kind != "text":
+        return meta, None
+    text, meta["encoding"] = render.decode(member.data, complete=not member.truncated)
+    spans = render.row_spans(text)
+    meta.update(pages=render.paginate(spans), lines=spans[-1][0])
+    return meta, (text, spans)
+
+
+def _laid_out(member: MemberBytes) -> tuple[str, list]:
+    text, _encoding = render.decode(member.data, complete=not member.truncated)
+    return text, render.row_spans(text)
 
 
 def _page_index(pages: list[render.Page], page: int | None, line: int | None) -> int:
@@ -108,13 +114,11 @@ def _page_index(pages: list[render.Page], page: int | None, line: int | None) ->
     return render.page_of_line(pages, line) if line else 0
 
 
-def _page_rows(version, path, lexer, doc_key, document: FileDocument, member: MemberBytes | None) -> list:
+def _page_rows(version, path, lexer, doc_key, document: FileDocument, laid_out: tuple | None) -> list:
     key = f"{doc_key}:page:{document.page}"
     rows = cache.get(key)
     if rows is None:
-        member = member or read_member(version, path)
-        text, _encoding = render.decode(member.data, complete=not member.truncated)
-        spans = render.row_spans(text)
+        text, spans = laid_out or _laid_out(read_member(version, path))
         current = document.current
         rows = render.highlight_rows(text, spans[current.first_row:current.end_row], lexer)
         cache.set(key, rows, settings.CODE_VIEWER_CACHE_SECONDS)

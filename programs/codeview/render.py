@@ -1,8 +1,8 @@
 """Text to display rows: decoding, wrapping, pages and Pygments highlighting. No I/O.
 
 A file is cut into *rows*: one per line, except that a line longer than `WRAP` characters is broken
-into several rows (a 2 MB minified line becomes ~2,000 rows of 1,000 characters, not one DOM node
-the browser must lay out whole). Rows are grouped into *pages* of at most `PAGE_ROWS` rows and
+into several rows of at most `WRAP` characters, cut at statement ends chosen by the content (a 2 MB
+minified line becomes ~6,000 rows, not one DOM node the browser must lay out whole). Rows are grouped into *pages* of at most `PAGE_ROWS` rows and
 `PAGE_CHARS` characters, and only the requested page is highlighted, so the HTML of one page is
 bounded whatever the file.
 """
@@ -12,6 +12,8 @@ from __future__ import annotations
 import codecs
 import html
 import io
+import re
+import zlib
 from dataclasses import dataclass
 
 from django.utils.translation import gettext_noop as _noop
@@ -21,7 +23,9 @@ from pygments.util import ClassNotFound
 
 from programs.scanning.package import IMAGE_EXTENSIONS, TEXT_EXTENSIONS, UTF8_BOM, extension
 
-WRAP = 1000  # characters per row
+WRAP = 1000  # characters per row, at most
+MIN_ROW = 80
+_MARKS = re.compile(r"[;},]")
 PAGE_ROWS = 1000
 PAGE_CHARS = 64 * 1024
 SNIFF_BYTES = 8192
@@ -120,11 +124,33 @@ def row_spans(text: str) -> list[tuple[int, int, int]]:
     spans, start, line = [], 0, 1
     for piece in text.split("\n"):
         end = start + len(piece)
-        spans.append((line, start, min(start + WRAP, end)))
-        for at in range(start + WRAP, end, WRAP):
-            spans.append((line, at, min(at + WRAP, end)))
+        spans += [(line, a, b) for a, b in _wrapped(text, start, end)]
         start, line = end + 1, line + 1
     return spans
+
+
+def _wrapped(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """A long line's rows, cut where the content says (content-defined chunking, as rsync does): after a
+    `;`, `}` or `,` whose preceding characters hash to 0 mod 16, once the row has MIN_ROW characters; a
+    row with no such point by WRAP characters is cut there. Rows therefore depend on the text, not on the
+    offset: an edit in a minified file changes the rows around it, not every row after it, so the diff of
+    a one-statement change stays a few rows long."""
+    if end - start <= WRAP:
+        return [(start, end)]
+    rows, at = [], start
+    for mark in _MARKS.finditer(text, start, end):
+        stop = mark.end()
+        while stop - at > WRAP:
+            rows.append((at, at + WRAP))
+            at += WRAP
+        if stop - at >= MIN_ROW and zlib.crc32(text[stop - 16:stop].encode("utf-8", "surrogatepass")) & 15 == 0:
+            rows.append((at, stop))
+            at = stop
+    while end - at > WRAP:
+        rows.append((at, at + WRAP))
+        at += WRAP
+    rows.append((at, end))
+    return rows
 
 
 def paginate(spans: list[tuple[int, int, int]]) -> list[Page]:

@@ -229,6 +229,27 @@ def test_content_diff_refuses_inputs_past_the_limit():
     assert content_diff(big, big + "x\n", "text").too_large
 
 
+def test_one_changed_statement_in_a_minified_file_is_a_short_diff():
+    old = minified_js(2 * MB)
+    new = old[:MB] + "var injected=1;" + old[MB:]
+
+    diff = content_diff(old, new, "javascript")
+
+    assert (diff.added, diff.removed) == (1, 1)
+    assert any("injected" in row.html for row in diff.rows if row.kind == "add")
+
+
+def test_long_lines_are_cut_by_content_within_the_row_limit():
+    text = minified_js(200_000)
+
+    spans = render.row_spans(text)
+    shifted = render.row_spans("x;" + text)
+
+    assert max(end - start for _line, start, end in spans) <= render.WRAP
+    assert len(spans) > 200_000 // render.WRAP
+    assert {text[s:e] for _l, s, e in spans[5:]} <= {("x;" + text)[s:e] for _l, s, e in shifted}
+
+
 def test_content_diff_of_a_2mb_minified_file_stays_bounded():
     new = minified_js(2 * MB)
 
