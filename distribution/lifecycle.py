@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from console.exceptions import Conflict
 from console.services import audit_record
@@ -79,3 +80,17 @@ def grant_transition(grant: Grant, *, to: str, actor=None, action: str, actor_la
                      note=None) -> Grant:
     return _move(Grant, GRANT_TRANSITIONS, grant, to=to, actor=actor, action=action, actor_label=actor_label,
                  changes=changes, note=note)
+
+
+AUDIT_WORDS = {
+    Action.REQUEST: gettext_lazy("Requested"),
+    Action.WITHDRAW: gettext_lazy("Withdrew the request"),
+    Action.APPROVE: gettext_lazy("Approved the request"),
+    Action.REJECT: gettext_lazy("Rejected the request"),
+    Action.GRANT: gettext_lazy("Granted"),
+    Action.REVOKE: gettext_lazy("Revoked the grant"),
+    Action.EXPIRE: gettext_lazy("The grant expired"),
+    Action.RENEW: gettext_lazy("Carried the grant over to its renewal"),
+    Action.EXPIRY_NOTICE: gettext_lazy("Sent the expiry notice"),
+    Action.PLACEMENTS: gettext_lazy("Changed the placements"),
+}

@@ -11,7 +11,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from console.models import AuditEvent, Organisation
+from console.models import AuditEvent, Membership, Organisation
 from distribution.eligibility import SceneState, program_facts, scene_state
 from distribution.models import DistributionRejectionReason, Grant, WhitelistRequest
 from hosts.models import Host, Scene
@@ -149,7 +149,9 @@ def operator_queue(*, operator, filters: QueueFilters | None = None, now: dateti
                    ) -> QuerySet[WhitelistRequest]:
     """Pending requests on the operator's hosts, oldest first, with what a row shows: the same few queries a page."""
     filters, now = filters or QueueFilters(), now or timezone.now()
-    pending = WhitelistRequest.objects.filter(status=R.PENDING, scene__host__in=operator_hosts(operator))
+    own = Membership.objects.filter(user=operator).values("organisation_id")
+    pending = (WhitelistRequest.objects.filter(status=R.PENDING, scene__host__in=operator_hosts(operator))
+               .exclude(program__organisation__in=own))  # another operator decides their own organisation's
     return (_filtered(pending, filters, now)
             .select_related("program__organisation", "scene__host", "renewal_of")
             .prefetch_related("program__categories")
