@@ -14,8 +14,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from distribution.models import Grant, WhitelistRequest
-from distribution.services import grant_expire, grant_revoke, whitelist_approve, whitelist_reject, \
-    whitelist_request_create
+from distribution.services import (
+    grant_expire,
+    grant_revoke,
+    whitelist_approve,
+    whitelist_reject,
+    whitelist_request_create,
+)
 from hosts.models import Host, Scene
 from hosts.services import scene_set_status
 from programs.models import MiniProgram

@@ -13,10 +13,9 @@ from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from distribution.models import Grant, WhitelistRequest
 from hosts.models import Scene
 from programs.models import MiniProgram, Version
-
-from distribution.models import Grant, WhitelistRequest
 
 
 class State(models.TextChoices):
