@@ -81,7 +81,6 @@ def request_withdraw(request, membership, appid, request_id):
     return redirect("distribution_request", membership.organisation.slug, program.appid, obj.pk)
 
 
-@require_GET
 @org_page()
 def request_evidence(request, membership, appid, request_id, evidence_id):
     program = program_in_org(request, membership, appid)
