@@ -113,3 +113,8 @@ def _catalogs_in_transactional_tests(request):
 
     for module, function in SEEDS:
         getattr(import_module(module), function)(apps, None)
+
+
+@pytest.fixture
+def superuser(db):
+    return UserFactory(email="root@platform.test", is_staff=True, is_superuser=True)

@@ -70,17 +70,10 @@ def test_an_unverified_organisation_is_refused_city_services(org):
     assert _refusal(program, "alipay.city_service") is None
 
 
-def test_a_paused_scene_refuses_everyone(service_program, superuser_admin):
-    scene_set_status(scene=scene("weibo.feed"), actor=superuser_admin, status=Scene.Status.PAUSED)
+def test_a_paused_scene_refuses_everyone(service_program, superuser):
+    scene_set_status(scene=scene("weibo.feed"), actor=superuser, status=Scene.Status.PAUSED)
 
     assert _refusal(service_program, "weibo.feed") == Reason.SCENE_PAUSED
-
-
-@pytest.fixture
-def superuser_admin(db):
-    from console.tests.factories import UserFactory
-
-    return UserFactory(email="root@platform.test", is_staff=True, is_superuser=True)
 
 
 def _states(program) -> dict[str, str]:
