@@ -16,6 +16,7 @@ from distribution.serializers import (
     DecisionInput,
     GrantOutput,
     HostMatrixOutput,
+    PlacementInput,
     QueueItemOutput,
     QueueQuery,
     RequestInput,
@@ -173,4 +174,18 @@ class OperatorRevokeApi(APIView):
         data = RevokeInput(data=request.data)
         data.is_valid(raise_exception=True)
         grant = services.grant_revoke(grant=grant, operator=request.user, **data.validated_data)
+        return Response(GrantOutput(grant).data)
+
+
+class OperatorPlacementsApi(APIView):
+    permission_classes = [IsPlatformOperator]
+
+    @extend_schema(request=PlacementInput(many=True), responses=GrantOutput,
+                   summary="Replace a live grant's placements (accounts, topics or campaigns)")
+    def put(self, request, grant_id):
+        grant = selectors.grant_for_operator(request.user, grant_id)
+        data = PlacementInput(data=request.data, many=True)
+        data.is_valid(raise_exception=True)
+        grant = services.grant_set_placements(grant=grant, operator=request.user,
+                                              placements=[dict(p) for p in data.validated_data])
         return Response(GrantOutput(grant).data)

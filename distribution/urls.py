@@ -43,4 +43,6 @@ api_patterns = [
          name="api_distribution_decision"),
     path("distribution/grants/<int:grant_id>/revoke/", apis.OperatorRevokeApi.as_view(),
          name="api_distribution_revoke"),
+    path("distribution/grants/<int:grant_id>/placements/", apis.OperatorPlacementsApi.as_view(),
+         name="api_distribution_placements"),
 ]

@@ -184,3 +184,14 @@ def test_an_operator_of_another_host_gets_404_for_the_request(api, alipay_operat
     assert response.status_code == 404
     request.refresh_from_db()
     assert request.status == "pending"
+
+
+def test_operator_replaces_a_grants_accounts_through_the_api(api, operator, service_program, owner):
+    grant = grant_scene(service_program, "weibo.profile", owner, operator)
+    api.force_login(operator)
+
+    response = api.put(reverse("api_distribution_placements", args=[grant.pk]),
+                       [{"account_uid": "42", "account_name": "New Account"}], format="json")
+
+    assert response.status_code == 200, response.json()
+    assert [p["account_uid"] for p in response.json()["placements"]] == ["42"]
