@@ -41,8 +41,7 @@ def queue(request):
     form = QueueFilterForm(request.GET, hosts=hosts)
     requests = selectors.operator_queue(operator=request.user, filters=form.filters())
     page = Paginator(requests, settings.DISTRIBUTION_QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"form": form, "page": page, "hosts": hosts, "filtering": form.active, "now": timezone.now(),
-               "category_names": selectors.category_names()}
+    context = {"form": form, "page": page, "hosts": hosts, "filtering": form.active, "now": timezone.now()}
     return render(request, "distribution/queue.html", context)
 
 

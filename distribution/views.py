@@ -39,6 +39,7 @@ def request_new(request, membership, appid, scene_code):
     scene = selectors.scene_by_code(scene_code)
     row = selectors.scene_row(program, scene)
     form = RequestForm(request.POST or None, request.FILES or None, scene=scene)
+    refused = False
     if request.method == "POST" and form.is_valid():
         try:
             created = services.whitelist_request_create(
@@ -47,6 +48,9 @@ def request_new(request, membership, appid, scene_code):
         except Conflict as exc:
             messages.error(request, str(exc))
             return redirect("program_distribution", membership.organisation.slug, program.appid)
+        except services.NotEligible:
+            refused = True  # the page says why, once, above the form
+            row = selectors.scene_row(program, scene)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -55,7 +59,7 @@ def request_new(request, membership, appid, scene_code):
             return redirect("distribution_request", membership.organisation.slug, program.appid, created.pk)
     context = {"membership": membership, "program": program, "scene": scene, "row": row, "form": form,
                "rules": rule_lines(scene, selectors.category_names())}
-    return render(request, "distribution/request_form.html", context, status=400 if form.errors else 200)
+    return render(request, "distribution/request_form.html", context, status=400 if form.errors or refused else 200)
 
 
 @org_page()

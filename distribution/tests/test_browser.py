@@ -50,7 +50,8 @@ def test_request_refused_then_granted_then_revoked(new_page, screenshot, owner, 
     dev.get_by_label("Why does the program belong in this scene?").fill("Puzzles for the commute.")
     dev.get_by_label("Evidence files (required for this scene)").set_input_files(str(evidence))
     dev.get_by_role("button", name="Send the request").click()
-    expect(dev.locator(".alert-error").first).to_contain_text("Tools is not one")
+    expect(dev.locator(".alert-error")).to_have_count(1)
+    expect(dev.locator(".alert-error")).to_contain_text("Tools is not one")
     assert not WhitelistRequest.objects.filter(program=puzzle).exists()
     screenshot(dev, "feed-refused")
 

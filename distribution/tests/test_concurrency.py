@@ -15,7 +15,7 @@ from distribution.services import whitelist_approve, whitelist_reject
 from distribution.tests.conftest import ACCOUNTS, request_scene
 from programs.tests.concurrency import postgresql_only, race  # noqa: F401  (fixture)
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("postgresql_only")]
+pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True), pytest.mark.usefixtures("postgresql_only")]
 
 
 def _version_id(program) -> int:
