@@ -13,16 +13,16 @@ from console.models import ApiKey
 from console.roles import Scope
 from distribution import selectors, services
 from distribution.serializers import (
-    DecisionInput,
-    GrantOutput,
-    HostMatrixOutput,
-    PlacementInput,
-    QueueItemOutput,
-    QueueQuery,
-    RequestInput,
-    RequestOutput,
-    RevokeInput,
-    SceneOutput,
+    DistributionHostOutput,
+    GrantPlacementInput,
+    GrantRevokeInput,
+    SceneRuleOutput,
+    WhitelistDecisionInput,
+    WhitelistGrantOutput,
+    WhitelistQueueItemOutput,
+    WhitelistQueueQuery,
+    WhitelistRequestInput,
+    WhitelistRequestOutput,
 )
 from programs.apis import ProgramAccessMixin
 
@@ -33,7 +33,7 @@ def _not_eligible(exc: services.NotEligible) -> Response:
 
 
 class SceneListApi(ListAPIView):
-    serializer_class = SceneOutput
+    serializer_class = SceneRuleOutput
     pagination_class = None
 
     def get_queryset(self):
@@ -45,28 +45,28 @@ class SceneListApi(ListAPIView):
 
 
 class DistributionApi(ProgramAccessMixin, APIView):
-    @extend_schema(responses=HostMatrixOutput(many=True), summary="Every host × scene with its state for a program",
+    @extend_schema(responses=DistributionHostOutput(many=True), summary="Every host × scene with its state for a program",
                    description="States: open, eligible, not_eligible (with `reason`), requested, granted, expiring, "
                                "expired, rejected, revoked. Reasons: scene_paused, host_inactive, not_released, "
                                "not_approved_for_host, org_not_verified, category_not_allowed, not_service_type.")
     def get(self, request, appid):
         program, _membership = self.program(appid)
-        return Response(HostMatrixOutput(selectors.program_distribution(program), many=True).data)
+        return Response(DistributionHostOutput(selectors.program_distribution(program), many=True).data)
 
 
 class WhitelistRequestListApi(ProgramAccessMixin, APIView):
     write_scope = Scope.DISTRIBUTION_WRITE
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
-    @extend_schema(responses=RequestOutput(many=True), summary="The program's whitelist requests, newest first")
+    @extend_schema(responses=WhitelistRequestOutput(many=True), summary="The program's whitelist requests, newest first")
     def get(self, request, appid):
         program, _membership = self.program(appid)
         requests = selectors.program_requests(program).select_related("grant").prefetch_related("evidence")
-        return Response(RequestOutput(requests, many=True).data)
+        return Response(WhitelistRequestOutput(requests, many=True).data)
 
     @extend_schema(
-        request={"application/json": RequestInput, "multipart/form-data": RequestInput},
-        responses={201: RequestOutput, 400: OpenApiResponse(description="`code` is the eligibility reason "
+        request={"application/json": WhitelistRequestInput, "multipart/form-data": WhitelistRequestInput},
+        responses={201: WhitelistRequestOutput, 400: OpenApiResponse(description="`code` is the eligibility reason "
                                                                         "(e.g. `not_service_type`) or `invalid`."),
                    409: OpenApiResponse(description="A request for this scene is already pending.")},
         summary="Request a whitelist scene (a renewal when the program's grant expires soon)",
@@ -75,7 +75,7 @@ class WhitelistRequestListApi(ProgramAccessMixin, APIView):
     )
     def post(self, request, appid):
         program, _membership = self.program(appid)
-        data = RequestInput(data=request.data)
+        data = WhitelistRequestInput(data=request.data)
         data.is_valid(raise_exception=True)
         scene = selectors.scene_by_code(data.validated_data["scene"])
         try:
@@ -84,27 +84,27 @@ class WhitelistRequestListApi(ProgramAccessMixin, APIView):
                 justification=data.validated_data["justification"], evidence=data.validated_data["evidence"])
         except services.NotEligible as exc:
             return _not_eligible(exc)
-        return Response(RequestOutput(created).data, status=status.HTTP_201_CREATED)
+        return Response(WhitelistRequestOutput(created).data, status=status.HTTP_201_CREATED)
 
 
 class WhitelistRequestDetailApi(ProgramAccessMixin, APIView):
     write_scope = Scope.DISTRIBUTION_WRITE
 
-    @extend_schema(responses=RequestOutput, summary="One whitelist request")
+    @extend_schema(responses=WhitelistRequestOutput, summary="One whitelist request")
     def get(self, request, appid, request_id):
         program, _membership = self.program(appid)
-        return Response(RequestOutput(selectors.request_for_program(program, request_id)).data)
+        return Response(WhitelistRequestOutput(selectors.request_for_program(program, request_id)).data)
 
 
 class WhitelistRequestWithdrawApi(ProgramAccessMixin, APIView):
     write_scope = Scope.DISTRIBUTION_WRITE
 
-    @extend_schema(request=None, responses=RequestOutput, summary="Withdraw a pending request")
+    @extend_schema(request=None, responses=WhitelistRequestOutput, summary="Withdraw a pending request")
     def post(self, request, appid, request_id):
         program, _membership = self.program(appid)
         obj = selectors.request_for_program(program, request_id)
         services.whitelist_request_withdraw(request=obj, actor=request.user, api_key=self.api_key())
-        return Response(RequestOutput(obj).data)
+        return Response(WhitelistRequestOutput(obj).data)
 
 
 # ---------------------------------------------------------------- operators
@@ -121,14 +121,14 @@ class IsPlatformOperator(permissions.BasePermission):
 
 class OperatorQueueApi(ListAPIView):
     permission_classes = [IsPlatformOperator]
-    serializer_class = QueueItemOutput
+    serializer_class = WhitelistQueueItemOutput
 
     def get_queryset(self):
-        query = QueueQuery(data=self.request.query_params)
+        query = WhitelistQueueQuery(data=self.request.query_params)
         query.is_valid(raise_exception=True)
         return selectors.operator_queue(operator=self.request.user, filters=query.filters())
 
-    @extend_schema(parameters=[QueueQuery], summary="Pending whitelist requests on your hosts, oldest first")
+    @extend_schema(parameters=[WhitelistQueueQuery], summary="Pending whitelist requests on your hosts, oldest first")
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -137,7 +137,7 @@ class OperatorDecisionApi(APIView):
     permission_classes = [IsPlatformOperator]
 
     @extend_schema(
-        request=DecisionInput, responses={201: RequestOutput, 409: OpenApiResponse(description="Already decided.")},
+        request=WhitelistDecisionInput, responses={201: WhitelistRequestOutput, 409: OpenApiResponse(description="Already decided.")},
         summary="Approve (with validity, caps, rollout and placements) or reject (with a reason) a request",
         examples=[OpenApiExample("approve with two accounts", request_only=True, value={
             "decision": "approve", "valid_until": "2027-01-31T23:59:00+08:00", "share_cap": 1,
@@ -147,7 +147,7 @@ class OperatorDecisionApi(APIView):
     )
     def post(self, request, request_id):
         obj = selectors.request_for_operator(request.user, request_id)
-        data = DecisionInput(data=request.data)
+        data = WhitelistDecisionInput(data=request.data)
         data.is_valid(raise_exception=True)
         d = data.validated_data
         try:
@@ -162,30 +162,30 @@ class OperatorDecisionApi(APIView):
         except services.NotEligible as exc:
             return _not_eligible(exc)
         fresh = selectors.request_for_operator(request.user, request_id)
-        return Response(RequestOutput(fresh).data, status=status.HTTP_201_CREATED)
+        return Response(WhitelistRequestOutput(fresh).data, status=status.HTTP_201_CREATED)
 
 
 class OperatorRevokeApi(APIView):
     permission_classes = [IsPlatformOperator]
 
-    @extend_schema(request=RevokeInput, responses=GrantOutput, summary="Revoke a live grant (the gate refuses at once)")
+    @extend_schema(request=GrantRevokeInput, responses=WhitelistGrantOutput, summary="Revoke a live grant (the gate refuses at once)")
     def post(self, request, grant_id):
         grant = selectors.grant_for_operator(request.user, grant_id)
-        data = RevokeInput(data=request.data)
+        data = GrantRevokeInput(data=request.data)
         data.is_valid(raise_exception=True)
         grant = services.grant_revoke(grant=grant, operator=request.user, **data.validated_data)
-        return Response(GrantOutput(grant).data)
+        return Response(WhitelistGrantOutput(grant).data)
 
 
 class OperatorPlacementsApi(APIView):
     permission_classes = [IsPlatformOperator]
 
-    @extend_schema(request=PlacementInput(many=True), responses=GrantOutput,
+    @extend_schema(request=GrantPlacementInput(many=True), responses=WhitelistGrantOutput,
                    summary="Replace a live grant's placements (accounts, topics or campaigns)")
     def put(self, request, grant_id):
         grant = selectors.grant_for_operator(request.user, grant_id)
-        data = PlacementInput(data=request.data, many=True)
+        data = GrantPlacementInput(data=request.data, many=True)
         data.is_valid(raise_exception=True)
         grant = services.grant_set_placements(grant=grant, operator=request.user,
                                               placements=[dict(p) for p in data.validated_data])
-        return Response(GrantOutput(grant).data)
+        return Response(WhitelistGrantOutput(grant).data)

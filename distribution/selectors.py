@@ -57,6 +57,11 @@ class HostRows:
     host: Host
     rows: list[SceneState]
 
+    @property
+    def all_open(self) -> bool:
+        """Every scene of the host is open to the program: the page folds such hosts away."""
+        return all(row.state == "open" for row in self.rows)
+
 
 def program_distribution(program: MiniProgram, *, now: datetime | None = None) -> list[HostRows]:
     """Every host × scene with its state for `program`: a fixed number of queries whatever the history."""

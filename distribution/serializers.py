@@ -7,7 +7,7 @@ from distribution.selectors import QueueFilters
 from hosts.models import Scene
 
 
-class SceneOutput(serializers.ModelSerializer):
+class SceneRuleOutput(serializers.ModelSerializer):
     host = serializers.CharField(source="host.code")
     host_name = serializers.CharField(source="host.name")
     name = serializers.CharField(source="display_name")
@@ -29,18 +29,18 @@ class SceneOutput(serializers.ModelSerializer):
         }
 
 
-class PlacementOutput(serializers.ModelSerializer):
+class GrantPlacementOutput(serializers.ModelSerializer):
     class Meta:
         model = Placement
         fields = ["kind", "account_uid", "account_name", "topic", "title", "starts_at", "ends_at", "landing_page"]
 
 
-class GrantOutput(serializers.ModelSerializer):
+class WhitelistGrantOutput(serializers.ModelSerializer):
     scene = serializers.CharField(source="scene.code")
     share_cap = serializers.IntegerField(source="effective_share_cap", allow_null=True)
     share_window_seconds = serializers.IntegerField(source="effective_share_window")
     daily_cap = serializers.IntegerField(source="effective_daily_cap", allow_null=True)
-    placements = PlacementOutput(many=True)
+    placements = GrantPlacementOutput(many=True)
     revoke_reason = serializers.CharField(source="revoke_reason.code", default="")
 
     class Meta:
@@ -49,16 +49,16 @@ class GrantOutput(serializers.ModelSerializer):
                   "daily_cap", "rollout_percent", "placements", "revoke_reason", "revoke_text"]
 
 
-class EvidenceOutput(serializers.Serializer):
+class EvidenceFileOutput(serializers.Serializer):
     name = serializers.CharField(source="original_name")
     content_type = serializers.CharField()
     size = serializers.IntegerField()
 
 
-class RequestOutput(serializers.ModelSerializer):
+class WhitelistRequestOutput(serializers.ModelSerializer):
     scene = serializers.CharField(source="scene.code")
     host = serializers.CharField(source="scene.host.code")
-    evidence = EvidenceOutput(many=True)
+    evidence = EvidenceFileOutput(many=True)
     rejection_reason = serializers.CharField(source="rejection_reason.code", default="")
     renewal_of = serializers.IntegerField(source="renewal_of_id", allow_null=True)
     grant_id = serializers.SerializerMethodField()
@@ -73,7 +73,7 @@ class RequestOutput(serializers.ModelSerializer):
         return grant.pk if grant else None
 
 
-class RequestInput(serializers.Serializer):
+class WhitelistRequestInput(serializers.Serializer):
     scene = serializers.CharField(help_text="A scene code, e.g. `weibo.profile`.")
     justification = serializers.CharField(max_length=2000, help_text="Why the program belongs in this scene.")
     evidence = serializers.ListField(child=serializers.FileField(), required=False, default=list,
@@ -104,10 +104,10 @@ class SceneStateOutput(serializers.Serializer):
                 "decision_text": r.decision_text}
 
     def get_grant(self, row) -> dict | None:
-        return GrantOutput(row.grant).data if row.grant is not None else None
+        return WhitelistGrantOutput(row.grant).data if row.grant is not None else None
 
 
-class HostMatrixOutput(serializers.Serializer):
+class DistributionHostOutput(serializers.Serializer):
     host = serializers.CharField(source="host.code")
     host_name = serializers.CharField(source="host.name")
     scenes = SceneStateOutput(source="rows", many=True)
@@ -116,7 +116,7 @@ class HostMatrixOutput(serializers.Serializer):
 # ---------------------------------------------------------------- operators
 
 
-class QueueQuery(serializers.Serializer):
+class WhitelistQueueQuery(serializers.Serializer):
     host = serializers.CharField(required=False, allow_blank=True, default="")
     scene = serializers.CharField(required=False, allow_blank=True, default="")
     category = serializers.CharField(required=False, allow_blank=True, default="")
@@ -130,7 +130,7 @@ class QueueQuery(serializers.Serializer):
                             min_age_days=d["age"])
 
 
-class QueueItemOutput(serializers.Serializer):
+class WhitelistQueueItemOutput(serializers.Serializer):
     id = serializers.IntegerField()
     appid = serializers.CharField(source="program.appid")
     program = serializers.CharField(source="program.name")
@@ -150,7 +150,7 @@ class QueueItemOutput(serializers.Serializer):
         return request.renewal_of_id is not None
 
 
-class PlacementInput(serializers.Serializer):
+class GrantPlacementInput(serializers.Serializer):
     account_uid = serializers.CharField(required=False, allow_blank=True, max_length=40)
     account_name = serializers.CharField(required=False, allow_blank=True, max_length=80)
     topic = serializers.CharField(required=False, allow_blank=True, max_length=120)
@@ -160,14 +160,14 @@ class PlacementInput(serializers.Serializer):
     landing_page = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
 
-class DecisionInput(serializers.Serializer):
+class WhitelistDecisionInput(serializers.Serializer):
     decision = serializers.ChoiceField(choices=["approve", "reject"])
     valid_until = serializers.DateTimeField(required=False, allow_null=True, help_text="Approve: when the grant ends.")
     share_cap = serializers.IntegerField(required=False, allow_null=True, min_value=0)
     share_window_seconds = serializers.IntegerField(required=False, allow_null=True, min_value=1)
     daily_cap = serializers.IntegerField(required=False, allow_null=True, min_value=1)
     rollout_percent = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=100)
-    placements = PlacementInput(many=True, required=False, allow_null=True, default=None)
+    placements = GrantPlacementInput(many=True, required=False, allow_null=True, default=None)
     reason = serializers.CharField(required=False, allow_blank=True, default="", help_text="Reject: a reason code.")
     text = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
@@ -179,6 +179,6 @@ class DecisionInput(serializers.Serializer):
         return data
 
 
-class RevokeInput(serializers.Serializer):
+class GrantRevokeInput(serializers.Serializer):
     reason = serializers.CharField(help_text="A reason code from the catalog.")
     text = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
