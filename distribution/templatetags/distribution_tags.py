@@ -45,3 +45,11 @@ def actor_words(label: str) -> str:
     from distribution.lifecycle import OPERATOR_LABEL
 
     return {OPERATOR_LABEL: gettext("Platform operations"), "system": gettext("System")}.get(label, label)
+
+
+@register.filter
+def host_name(host) -> str:
+    """The host's name in the reader's language (hosts are catalog data, not gettext strings)."""
+    from django.utils.translation import get_language
+
+    return host.name_zh if host.name_zh and (get_language() or "").startswith("zh") else host.name
