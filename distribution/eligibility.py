@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from distribution.models import Grant, WhitelistRequest
 from hosts.models import Scene
@@ -79,18 +79,23 @@ def program_facts(program: MiniProgram) -> ProgramFacts:
     )
 
 
+def _host(scene: Scene) -> str:
+    host = scene.host
+    return host.name_zh if host.name_zh and (get_language() or "").startswith("zh") else host.name
+
+
 def scene_refusal(scene: Scene, facts: ProgramFacts) -> Refusal | None:
     """The first reason the program cannot be in `scene` now, or None when the rule lets it in."""
     if not scene.is_active:
         return Refusal(Reason.SCENE_PAUSED, _("The host has paused this scene for now."))
     if not scene.host.active:
         return Refusal(Reason.HOST_INACTIVE, _("%(host)s is not taking programs at the moment.") % {
-            "host": scene.host.name})
+            "host": _host(scene)})
     if not facts.released:
         return Refusal(Reason.NOT_RELEASED, _("Release a version of the program first."))
     if facts.approved_hosts and scene.host.code not in facts.approved_hosts:
         return Refusal(Reason.NOT_APPROVED_FOR_HOST, _("The released version is not approved for %(host)s.") % {
-            "host": scene.host.name})
+            "host": _host(scene)})
     if scene.needs_verified_org and not facts.org_verified:
         return Refusal(Reason.ORG_NOT_VERIFIED, _("This scene needs a verified organisation."))
     if scene.allowed_categories:
