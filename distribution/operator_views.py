@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from console.exceptions import Conflict
 from console.forms import add_service_errors, error_text
 from distribution import selectors, services
-from distribution.forms import PLACEMENT_FIELDS, WINDOWS, ApproveForm, QueueFilterForm, ReasonForm
+from distribution.forms import PLACEMENT_FIELDS, WINDOWS, ApproveForm, QueueFilterForm, ReasonForm, placements_from_post
 from distribution.placements import MAX_PLACEMENTS
 from distribution.views import evidence_response
 
@@ -55,16 +55,22 @@ def _approve_initial(req) -> dict:
     return initial
 
 
+def _grant_rows(grant) -> list[dict]:
+    """A grant's placements as form rows (datetime-local values in the console's time zone)."""
+    rows = [{name: getattr(p, name) or "" for name in PLACEMENT_FIELDS} for p in grant.placements.all()]
+    for row in rows:
+        for name in ("starts_at", "ends_at"):
+            row[name] = timezone.localtime(row[name]).strftime("%Y-%m-%dT%H:%M") if row[name] else ""
+    return rows
+
+
 def _placement_rows(req, post=None) -> list[dict]:
     """The placement rows the form shows: what was posted, else a renewal's carried-over rows, else one blank."""
     if post is not None:
         rows = [{name: post.get(f"p-{i}-{name}", "") for name in PLACEMENT_FIELDS} for i in range(MAX_PLACEMENTS)]
         rows = [r for r in rows if any(v.strip() for v in r.values())]
     elif req.renewal_of is not None:
-        rows = [{name: getattr(p, name) or "" for name in PLACEMENT_FIELDS} for p in req.renewal_of.placements.all()]
-        for row in rows:
-            for name in ("starts_at", "ends_at"):
-                row[name] = timezone.localtime(row[name]).strftime("%Y-%m-%dT%H:%M") if row[name] else ""
+        rows = _grant_rows(req.renewal_of)
     else:
         rows = []
     return rows or [dict.fromkeys(PLACEMENT_FIELDS, "")]
@@ -140,5 +146,20 @@ def grant_page(request, grant_id):
                 "scene": grant.scene.code, "program": grant.program.name})
         return redirect("distribution_operator_grant", grant.pk)
     context = {"grant": grant, "program": grant.program, "form": form, "now": timezone.now(),
-               "may_decide": services.operator_may_work(request.user, grant.scene)}
+               "may_decide": services.operator_may_work(request.user, grant.scene),
+               "placement_rows": _grant_rows(grant) or [dict.fromkeys(PLACEMENT_FIELDS, "")]}
     return render(request, "distribution/operator_grant.html", context, status=400 if form.errors else 200)
+
+
+@require_POST
+@operator_page
+def grant_placements(request, grant_id):
+    """Replace a live grant's accounts, topics or campaigns (the host sees the change at once)."""
+    grant = selectors.grant_for_operator(request.user, grant_id)
+    try:
+        services.grant_set_placements(grant=grant, operator=request.user, placements=placements_from_post(request.POST))
+    except (Conflict, PermissionDenied, ValidationError) as exc:
+        messages.error(request, error_text(exc))
+    else:
+        messages.success(request, _("Placements saved."))
+    return redirect("distribution_operator_grant", grant.pk)

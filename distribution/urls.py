@@ -26,6 +26,7 @@ operator_patterns = [
     path("requests/<int:request_id>/evidence/<int:evidence_id>/", operator_views.request_evidence,
          name="distribution_operator_evidence"),
     path("grants/<int:grant_id>/", operator_views.grant_page, name="distribution_operator_grant"),
+    path("grants/<int:grant_id>/placements/", operator_views.grant_placements, name="distribution_operator_placements"),
 ]
 
 # Under /api/v1/

@@ -184,3 +184,17 @@ def test_an_operator_rejects_and_revokes_from_the_pages(client_for, operator, ow
 def test_the_nav_shows_the_queue_to_operators_only(client_for, operator, owner, url_name):
     assert reverse(url_name) in client_for(operator).get(reverse("scene_catalog")).content.decode()
     assert reverse(url_name) not in client_for(owner).get(reverse("scene_catalog")).content.decode()
+
+
+def test_an_operator_changes_a_live_grants_accounts_from_its_page(client_for, operator, owner, service_program):
+    grant = grant_scene(service_program, "weibo.profile", owner, operator)
+    client = client_for(operator)
+
+    page = client.get(reverse("distribution_operator_grant", args=[grant.pk])).content.decode()
+    response = client.post(reverse("distribution_operator_placements", args=[grant.pk]), {
+        "p-0-account_uid": "1669879400", "p-0-account_name": "City Daily",
+        "p-3-account_uid": "77", "p-3-account_name": "Night Riders"})
+
+    assert 'value="2803301701"' in page  # the current accounts, ready to edit
+    assert response.status_code == 302
+    assert sorted(grant.placements.values_list("account_name", flat=True)) == ["City Daily", "Night Riders"]
