@@ -102,6 +102,8 @@ def test_request_refused_then_granted_then_revoked(new_page, screenshot, owner, 
 
     # 5. [host part: the integrator's share check goes here] The operator revokes.
     ops.goto(f"/distribution/grants/{grant.pk}/")
+    expect(ops.locator("#edit-placements #p-1-account_name")).to_have_value("Bike Club")
+    screenshot(ops, "operator-grant")
     ops.get_by_label("Reason").select_option(label="User complaints")
     ops.get_by_label("Details for the developer").fill("Users report the card opens a blank page.")
     ops.get_by_role("button", name="Revoke the grant").click()
