@@ -256,6 +256,11 @@ REVIEW_MAX_CLAIMS = env_int("REVIEW_MAX_CLAIMS", 3)
 REVIEW_HEARTBEAT_SECONDS = env_int("REVIEW_HEARTBEAT_SECONDS", 60)
 REVIEW_QUEUE_PAGE_SIZE = env_int("REVIEW_QUEUE_PAGE_SIZE", 50)
 AUTO_APPROVAL_BATCH = env_int("AUTO_APPROVAL_BATCH", 200)
+# Distribution (SPEC §6): the expiry notice and the renewal window open this many days before a grant ends.
+DISTRIBUTION_EXPIRY_NOTICE_DAYS = env_int("DISTRIBUTION_EXPIRY_NOTICE_DAYS", 7)
+DISTRIBUTION_QUEUE_PAGE_SIZE = env_int("DISTRIBUTION_QUEUE_PAGE_SIZE", 50)
+DISTRIBUTION_EVIDENCE_MAX_BYTES = env_int("DISTRIBUTION_EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
+DISTRIBUTION_EVIDENCE_MAX_FILES = env_int("DISTRIBUTION_EVIDENCE_MAX_FILES", 5)
 # Seconds the worker pauses between scan stages: 0 in production; tests and demos
 # raise it to watch progress or to kill a worker in the middle of a scan.
 SCAN_STAGE_DELAY_SECONDS = env_float("SCAN_STAGE_DELAY_SECONDS", 0.0)
@@ -301,6 +306,8 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "console.tasks.requeue_stranded_webhook_deliveries", "schedule": 300.0,
     },
     "prune-webhook-deliveries": {"task": "console.tasks.prune_webhook_deliveries", "schedule": 24 * 3600.0},
+    "expire-whitelist-grants": {"task": "distribution.tasks.expire_grants", "schedule": 60.0},
+    "notify-expiring-whitelist-grants": {"task": "distribution.tasks.notify_expiring_grants", "schedule": 3600.0},
 }
 
 # REST API.
