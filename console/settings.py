@@ -252,6 +252,8 @@ REVIEW_MAX_CLAIMS = env_int("REVIEW_MAX_CLAIMS", 3)
 REVIEW_HEARTBEAT_SECONDS = env_int("REVIEW_HEARTBEAT_SECONDS", 60)
 REVIEW_QUEUE_PAGE_SIZE = env_int("REVIEW_QUEUE_PAGE_SIZE", 50)
 AUTO_APPROVAL_BATCH = env_int("AUTO_APPROVAL_BATCH", 200)
+# The same message from the same author on one version within this many seconds is stored once.
+REVIEW_MESSAGE_DEDUPE_SECONDS = env_int("REVIEW_MESSAGE_DEDUPE_SECONDS", 60)
 # Seconds the worker pauses between scan stages: 0 in production; tests and demos
 # raise it to watch progress or to kill a worker in the middle of a scan.
 SCAN_STAGE_DELAY_SECONDS = env_float("SCAN_STAGE_DELAY_SECONDS", 0.0)

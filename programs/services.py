@@ -207,22 +207,29 @@ def version_sort_key(version: str) -> list:
     return [*key, 0, *identifiers]
 
 
-def _clean_version_string(program: MiniProgram, version: str) -> tuple[str, list]:
+def _check_version_format(version: str) -> tuple[str, list]:
     version = version.strip()
     if not VERSION_RE.match(version):
         raise ValidationError({"version": _("Use a version like 1.2.3 (dotted numbers, optional -suffix).")})
-    key = version_sort_key(version)
+    return version, version_sort_key(version)
+
+
+def _check_version_order(program: MiniProgram, version: str, key: list) -> None:
     previous = program.versions.exclude(status=Version.Status.SCAN_FAILED).only("version", "sort_key")
     highest = max(previous, key=lambda v: v.sort_key, default=None)
     if highest is not None and key <= highest.sort_key:
         raise ValidationError({"version": _("The version must be higher than %(v)s.") % {"v": highest.version}})
-    return version, key
 
 
 @dataclass
 class UploadResult:
     version: Version
     created: bool
+
+
+class _AlreadyUploaded(Exception):
+    def __init__(self, version: Version):
+        self.version = version
 
 
 def version_upload(
@@ -233,25 +240,16 @@ def version_upload(
 
     `package` is a HashedUploadedFile (its sha256 computed while it streamed in).
     An identical package already uploaded for this program is answered with that
-    version instead of a duplicate.
+    version instead of a duplicate, also when both uploads arrive at the same moment:
+    the file goes to storage first, outside any transaction; then one short transaction
+    locks the program row (the lock order of every lifecycle action), looks for the
+    package again, checks the version order and inserts. The unique constraints on
+    (program, package_sha256) and (program, version) stay the backstop.
     """
     existing = program.versions.filter(package_sha256=package.sha256).first()
     if existing:
         return UploadResult(existing, created=False)
-    try:
-        with transaction.atomic():
-            return UploadResult(_create_version(program, actor, version, description, package, method, api_key), True)
-    except IntegrityError:
-        existing = program.versions.filter(package_sha256=package.sha256).first()
-        if existing:  # the same package raced in through another request
-            return UploadResult(existing, created=False)
-        raise ValidationError({"version": _("Version %(v)s already exists.") % {"v": version}})
-
-
-def _create_version(program, actor, version, description, package, method, api_key) -> Version:
-    version, key = _clean_version_string(program, version)
-    # A failed scan does not burn its version string: the new upload replaces it.
-    program.versions.filter(version=version, status=Version.Status.SCAN_FAILED).delete()
+    version, key = _check_version_format(version)
     obj = Version(
         program=program, version=version, sort_key=key, description=description.strip(),
         package_sha256=package.sha256, package_size=package.size, uploaded_by=actor, upload_method=method,
@@ -259,10 +257,43 @@ def _create_version(program, actor, version, description, package, method, api_k
     )
     package.seek(0)
     obj.package.save("package.zip", File(package), save=False)
+    try:
+        with transaction.atomic():
+            return UploadResult(_insert_version(obj, actor, api_key), created=True)
+    except _AlreadyUploaded as duplicate:
+        _discard_file(obj, keep=duplicate.version.package.name)
+        return UploadResult(duplicate.version, created=False)
+    except IntegrityError:
+        _discard_file(obj)
+        existing = program.versions.filter(package_sha256=package.sha256).first()
+        if existing:  # the same package raced in through another request
+            return UploadResult(existing, created=False)
+        raise ValidationError({"version": _("Version %(v)s already exists.") % {"v": version}})
+    except BaseException:
+        _discard_file(obj)
+        raise
+
+
+def _discard_file(obj: Version, keep: str = "") -> None:
+    """Delete a stored package no version row refers to (a refused or duplicate upload)."""
+    if obj.package.name and obj.package.name != keep:
+        obj.package.storage.delete(obj.package.name)
+
+
+def _insert_version(obj: Version, actor, api_key) -> Version:
+    program = obj.program
+    MiniProgram.objects.select_for_update().filter(pk=program.pk).first()
+    existing = program.versions.filter(package_sha256=obj.package_sha256).first()
+    if existing:
+        raise _AlreadyUploaded(existing)
+    _check_version_order(program, obj.version, obj.sort_key)
+    # A failed scan does not burn its version string: the new upload replaces it.
+    program.versions.filter(version=obj.version, status=Version.Status.SCAN_FAILED).delete()
     obj.save()
     audit_record(
         action="version.upload", target=obj, actor=actor, api_key=api_key, organisation=program.organisation,
-        after={"version": version, "sha256": package.sha256, "size": package.size, "method": method},
+        after={"version": obj.version, "sha256": obj.package_sha256, "size": obj.package_size,
+               "method": obj.upload_method},
     )
     from programs.tasks import scan_version
 
