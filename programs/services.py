@@ -17,7 +17,7 @@ from programs.domains import DOMAIN_KINDS, normalise_domain_list
 from programs.images import process_logo
 from programs.models import VERSION_RE, Category, MiniProgram, QualificationDocument, Version
 
-NAME_MIN, NAME_MAX = 3, 20
+NAME_MIN, NAME_MAX = 3, MiniProgram._meta.get_field("name").max_length
 CATEGORIES_MIN, CATEGORIES_MAX = 1, 4
 EDITABLE_FIELDS = ("name", "slogan", "description", "privacy_policy_url")
 
@@ -67,6 +67,12 @@ def _clean_domains(domains: dict[str, list[str]]) -> dict[str, list[str]]:
     return cleaned
 
 
+def _check_model_limits(program: MiniProgram, names) -> None:
+    """The model's own limits (lengths, URL shape) on the fields being written, before the database sees them."""
+    exclude = [f.name for f in MiniProgram._meta.fields if f.name not in names]
+    program.clean_fields(exclude=exclude)
+
+
 def _snapshot(program: MiniProgram) -> dict:
     return {
         **{f: getattr(program, f) for f in EDITABLE_FIELDS},
@@ -85,6 +91,7 @@ def program_create(
         organisation=org, name=_clean_name(name), slogan=slogan.strip(), description=description.strip(),
         privacy_policy_url=privacy_policy_url.strip(), created_by=actor, **_clean_domains(domains or {}),
     )
+    _check_model_limits(program, EDITABLE_FIELDS)
     categories = _clean_categories(categories, org)
     for _attempt in range(5):
         program.appid = _new_appid()
@@ -118,6 +125,7 @@ def program_update(
         fields["name"] = _clean_name(fields["name"], exclude_pk=program.pk)
     for name, value in fields.items():
         setattr(program, name, value.strip() if isinstance(value, str) else value)
+    _check_model_limits(program, fields)
     if domains is not None:
         for name, value in _clean_domains({**program.domains(), **domains}).items():
             setattr(program, name, value)
