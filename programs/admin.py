@@ -1,6 +1,9 @@
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 
 from programs.models import Category, MiniProgram, QualificationDocument, Version
+from programs.services import program_name_clean
 
 
 @admin.register(Category)
@@ -18,8 +21,20 @@ class QualificationInline(admin.TabularInline):
     readonly_fields = ["category", "file", "original_name", "uploaded_by", "uploaded_at"]
 
 
+class MiniProgramAdminForm(forms.ModelForm):
+    """The admin builds the model and fields in (ModelAdmin.get_form); this adds the name rules."""
+
+    def clean_name(self):
+        """The portal's name rules here too: normalised, nothing invisible, no live look-alike."""
+        try:
+            return program_name_clean(self.cleaned_data["name"], exclude_pk=self.instance.pk)
+        except ValidationError as exc:
+            raise ValidationError(exc.messages)
+
+
 @admin.register(MiniProgram)
 class MiniProgramAdmin(admin.ModelAdmin):
+    form = MiniProgramAdminForm
     list_display = ["name", "appid", "organisation", "category_list", "created_at", "deleted_at"]
     list_filter = ["categories", ("deleted_at", admin.EmptyFieldListFilter), "created_at"]
     search_fields = ["name", "appid", "organisation__name", "organisation__slug"]

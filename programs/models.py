@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from console.models import ApiKey, Organisation
 from hosts.models import Dialect
+from programs.names import name_key
 
 
 class Category(models.Model):
@@ -60,6 +61,10 @@ class MiniProgram(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="programs")
     appid = models.CharField(_("AppID"), max_length=16, unique=True, editable=False)
     name = models.CharField(_("name"), max_length=20)
+    name_key = models.CharField(
+        max_length=255, editable=False, default="",
+        help_text="The name's TR39 confusable skeleton, case-folded (programs.names.name_key): unique among live programs.",
+    )
     slogan = models.CharField(_("slogan"), max_length=60, blank=True)
     description = models.TextField(_("description"), max_length=2000, blank=True)
     categories = models.ManyToManyField(Category, related_name="programs", verbose_name=_("categories"))
@@ -85,10 +90,21 @@ class MiniProgram(models.Model):
             models.UniqueConstraint(
                 Lower("name"), condition=models.Q(deleted_at=None), name="unique_live_program_name"
             ),
+            # Look-alikes ("Сity Bikes" with a Cyrillic С beside "City Bikes") cannot both be live.
+            models.UniqueConstraint(
+                fields=["name_key"], condition=models.Q(deleted_at=None), name="unique_live_program_name_key"
+            ),
         ]
 
     def __str__(self):
         return f"{self.name} ({self.appid})"
+
+    def save(self, *args, **kwargs):
+        # Derived data, kept with the name whoever writes it (services, admin, fixtures).
+        self.name_key = name_key(self.name)
+        if kwargs.get("update_fields") is not None and "name" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "name_key"}
+        super().save(*args, **kwargs)
 
     def domains(self) -> dict[str, list[str]]:
         return {

@@ -16,6 +16,7 @@ from console.services import audit_record
 from programs.domains import DOMAIN_KINDS, normalise_domain_list
 from programs.images import process_logo
 from programs.models import VERSION_RE, Category, MiniProgram, QualificationDocument, Version
+from programs.names import name_key, normalise_name
 
 NAME_MIN, NAME_MAX = 3, MiniProgram._meta.get_field("name").max_length
 CATEGORIES_MIN, CATEGORIES_MAX = 1, 4
@@ -30,15 +31,24 @@ def _new_appid() -> str:
     return f"{timezone.now().year}{secrets.randbelow(10**12):012d}"
 
 
-def _clean_name(name: str, *, exclude_pk: int | None = None) -> str:
-    name = " ".join(name.split())
+def program_name_clean(name: str, *, exclude_pk: int | None = None) -> str:
+    """NFKC, no invisible or control characters, 3–20 characters, and no live look-alike (programs.names)."""
+    name = normalise_name(name)
     if not NAME_MIN <= len(name) <= NAME_MAX:
         raise ValidationError({"name": _("The name must be %(min)d–%(max)d characters.") % {
             "min": NAME_MIN, "max": NAME_MAX}})
-    taken = MiniProgram.objects.filter(name__iexact=name, deleted_at=None).exclude(pk=exclude_pk)
-    if taken.exists():
-        raise ValidationError({"name": _("Another live mini-program is already called “%(name)s”.") % {"name": name}})
+    live = MiniProgram.objects.filter(deleted_at=None).exclude(pk=exclude_pk)
+    if live.filter(name__iexact=name).exists():
+        raise ValidationError({"name": _name_taken(name)})
+    clash = live.filter(name_key=name_key(name)).only("name").first()
+    if clash is not None:
+        raise ValidationError({"name": _("“%(name)s” looks the same as “%(other)s”, another live mini-program; "
+                                         "choose a name that reads differently.") % {"name": name, "other": clash.name}})
     return name
+
+
+def _name_taken(name: str) -> str:
+    return _("Another live mini-program is already called “%(name)s”.") % {"name": name}
 
 
 def _clean_categories(categories: list[Category], org: Organisation) -> list[Category]:
@@ -88,7 +98,7 @@ def program_create(
     api_key: ApiKey | None = None,
 ) -> MiniProgram:
     program = MiniProgram(
-        organisation=org, name=_clean_name(name), slogan=slogan.strip(), description=description.strip(),
+        organisation=org, name=program_name_clean(name), slogan=slogan.strip(), description=description.strip(),
         privacy_policy_url=privacy_policy_url.strip(), created_by=actor, **_clean_domains(domains or {}),
     )
     _check_model_limits(program, EDITABLE_FIELDS)
@@ -102,7 +112,7 @@ def program_create(
             program.save()
     except IntegrityError:
         # Two programs named alike at the same moment: the database's constraint decides.
-        raise ValidationError({"name": _("Another live mini-program is already called “%(name)s”.") % {"name": name}})
+        raise ValidationError({"name": _name_taken(program.name)})
     program.categories.set(categories)
     audit_record(
         action="program.create", target=program, actor=actor, api_key=api_key, organisation=org,
@@ -122,7 +132,7 @@ def program_update(
         raise ValidationError({f: _("This field cannot be changed.") for f in unknown})
     before = _snapshot(program)
     if "name" in fields:
-        fields["name"] = _clean_name(fields["name"], exclude_pk=program.pk)
+        fields["name"] = program_name_clean(fields["name"], exclude_pk=program.pk)
     for name, value in fields.items():
         setattr(program, name, value.strip() if isinstance(value, str) else value)
     _check_model_limits(program, fields)
@@ -135,8 +145,7 @@ def program_update(
         with transaction.atomic():
             program.save()
     except IntegrityError:  # renamed at the same moment as another program: the constraint decides
-        raise ValidationError({"name": _("Another live mini-program is already called “%(name)s”.") % {
-            "name": program.name}})
+        raise ValidationError({"name": _name_taken(program.name)})
     after = _snapshot(program)
     changed = {k for k in after if after[k] != before[k]}
     if changed:
