@@ -168,6 +168,12 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 FILE_UPLOAD_TEMP_DIR = env_str("FILE_UPLOAD_TEMP_DIR") or None
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+# Packages and qualification documents: never under MEDIA_ROOT (served publicly in DEBUG), only
+# through the authorised download views (programs/packages.py); on S3, presigned URLs this short-lived.
+PRIVATE_MEDIA_ROOT = Path(env_str("PRIVATE_MEDIA_ROOT", str(VAR_DIR / "private")))
+if PRIVATE_MEDIA_ROOT.resolve().is_relative_to(MEDIA_ROOT.resolve()):
+    raise ConfigError("PRIVATE_MEDIA_ROOT must not be inside MEDIA_ROOT, which is served publicly")
+PRIVATE_FILE_URL_SECONDS = env_int("PRIVATE_FILE_URL_SECONDS", 60)
 
 AWS_STORAGE_BUCKET_NAME = env_str("S3_BUCKET")
 if AWS_STORAGE_BUCKET_NAME:
@@ -184,10 +190,17 @@ if AWS_STORAGE_BUCKET_NAME:
             "file_overwrite": False,
         },
     }
+    _private_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {**_default_storage["OPTIONS"], "location": "private",
+                    "querystring_expire": PRIVATE_FILE_URL_SECONDS, "signature_version": "s3v4"},
+    }
 else:
     _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    _private_storage = {"BACKEND": "programs.packages.PrivateFileSystemStorage"}
 STORAGES = {
     "default": _default_storage,
+    "private": _private_storage,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"

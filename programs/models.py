@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from console.models import ApiKey, Organisation
 from hosts.models import Dialect
 from programs.names import name_key
+from programs.packages import private_storage
 
 
 class Category(models.Model):
@@ -116,7 +117,7 @@ class MiniProgram(models.Model):
 class QualificationDocument(models.Model):
     program = models.ForeignKey(MiniProgram, on_delete=models.CASCADE, related_name="qualifications")
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="+")
-    file = models.FileField(upload_to=qualification_path)
+    file = models.FileField(upload_to=qualification_path, storage=private_storage)
     original_name = models.CharField(max_length=200)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     uploaded_at = models.DateTimeField(default=timezone.now)
@@ -155,7 +156,7 @@ class Version(models.Model):
     sort_key = models.JSONField(default=list, editable=False, help_text="Numeric parts, for ordering and comparison.")
     description = models.TextField(_("description"), max_length=2000, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.UPLOADED, db_index=True)
-    package = models.FileField(upload_to=package_path, max_length=200)
+    package = models.FileField(upload_to=package_path, max_length=200, storage=private_storage)
     package_sha256 = models.CharField(max_length=64)
     package_size = models.PositiveBigIntegerField()
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")

@@ -99,19 +99,26 @@ class VersionInput(serializers.Serializer):
 
 class VersionOutput(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
+    package_url = serializers.SerializerMethodField(help_text="Download the package (the caller's key or session).")
     uploaded_by = serializers.SlugRelatedField(slug_field="email", read_only=True)
     scan = serializers.SerializerMethodField()
     report = serializers.SerializerMethodField()
 
     class Meta:
         model = Version
-        fields = ["version", "url", "status", "description", "package_sha256", "package_size", "uploaded_by",
-                  "upload_method", "created_at", "status_changed_at", "scan", "report"]
+        fields = ["version", "url", "status", "description", "package_sha256", "package_size", "package_url",
+                  "uploaded_by", "upload_method", "created_at", "status_changed_at", "scan", "report"]
 
     def get_url(self, obj) -> str:
         from django.urls import reverse
 
         path = reverse("api_version_detail", args=[obj.program.appid, obj.version])
+        return self.context["request"].build_absolute_uri(path)
+
+    def get_package_url(self, obj) -> str:
+        from django.urls import reverse
+
+        path = reverse("api_package", args=[obj.program.appid, obj.version])
         return self.context["request"].build_absolute_uri(path)
 
     def get_scan(self, obj) -> dict:

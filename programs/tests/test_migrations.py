@@ -1,4 +1,4 @@
-"""The data migration that gives existing programs their name key (programs 0006)."""
+"""Data migrations of programs: name keys for existing programs (0006), files moved to private storage (0007)."""
 
 import pytest
 from django.db import connection
@@ -33,9 +33,30 @@ def test_existing_programs_get_their_keys_and_old_look_alikes_stay_live(org):
         assert keys[twin.pk] == f"city bikes#{twin.pk}"
         assert keys[gone.pk] == "clty blkes"
     finally:
-        _migrate(executor_leaf_nodes())
+        _migrate(_leaf_nodes())
 
 
-def executor_leaf_nodes():
+def test_existing_packages_and_documents_move_out_of_the_public_media_folder(org, settings):
+    from pathlib import Path
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import storages
+
+    old_apps = _migrate([("programs", "0006_name_key")])
+    Program = old_apps.get_model("programs", "MiniProgram")
+    Version = old_apps.get_model("programs", "Version")
+    program = Program.objects.create(organisation_id=org.pk, appid="2026000000000009", name="Old Files")
+    name = storages["default"].save("packages/2026000000000009/abc.zip", ContentFile(b"old package"))
+    Version.objects.create(program=program, version="1.0.0", sort_key=[1, 0, 0, 0, 1], package=name,
+                           package_sha256="abc", package_size=11)
+    try:
+        _migrate([("programs", "0007_private_files")])
+        assert (Path(settings.PRIVATE_MEDIA_ROOT) / name).read_bytes() == b"old package"
+        assert not (Path(settings.MEDIA_ROOT) / name).exists()
+    finally:
+        _migrate(_leaf_nodes())
+
+
+def _leaf_nodes():
     executor = MigrationExecutor(connection)
     return executor.loader.graph.leaf_nodes()
