@@ -40,7 +40,7 @@ class ApiErrorShapeMiddleware:
 
     A body over DATA_UPLOAD_MAX_MEMORY_SIZE (multipart uploads stream past it) is refused here with
     413 before anything reads it; any other non-JSON error page (a 400 for too many fields, a 500)
-    becomes the same status with the error shape. Place it first, so that it sees every answer.
+    becomes the same status with the error shape. Place it early, so that it sees every answer.
     """
 
     def __init__(self, get_response):

@@ -62,9 +62,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "console.middleware.ApiErrorShapeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "console.middleware.ContentSecurityPolicyMiddleware",
+    # Early, so that every later middleware's and view's error under /api/ gets the JSON shape (and the
+    # security headers above still apply to it).
+    "console.middleware.ApiErrorShapeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

@@ -234,3 +234,16 @@ def test_the_version_api_links_its_package(api_with_key, version):
 
     assert body["package_url"] == "http://testserver" + reverse("api_package", args=[version.program.appid, "1.2.0"])
     assert _body(api_with_key.get(body["package_url"])) == DATA
+
+
+def test_the_review_page_links_the_package_for_the_reviewer(client_for):
+    from reviews.tests.factories import WaitingVersionFactory
+
+    waiting = WaitingVersionFactory()
+    reviewer = make_reviewer("rita@platform.test", "Rita")
+
+    html = client_for(reviewer).get(reverse("review_detail", args=[waiting.pk])).content.decode()
+    download = client_for(reviewer).get(_url(waiting))
+
+    assert f'href="{_url(waiting)}"' in html
+    assert download.status_code == 200
