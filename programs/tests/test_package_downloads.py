@@ -25,6 +25,7 @@ from programs.models import QualificationDocument, TrialTester, Version
 from programs.tests.factories import MiniProgramFactory, VersionFactory, category
 from reviews.tests.conftest import make_reviewer
 
+pytestmark = pytest.mark.django_db
 S = Version.Status
 DATA = b"PK\x03\x04 the package bytes"
 
