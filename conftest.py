@@ -27,6 +27,7 @@ def _english_by_default():
 @pytest.fixture(autouse=True)
 def _isolated_media_and_cache(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.PRIVATE_MEDIA_ROOT = str(tmp_path / "private")
     from django.core.cache import cache
 
     cache.clear()

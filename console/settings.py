@@ -65,6 +65,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "console.middleware.ContentSecurityPolicyMiddleware",
+    # Early, so that every later middleware's and view's error under /api/ gets the JSON shape (and the
+    # security headers above still apply to it).
+    "console.middleware.ApiErrorShapeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -168,6 +171,12 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 FILE_UPLOAD_TEMP_DIR = env_str("FILE_UPLOAD_TEMP_DIR") or None
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+# Packages and qualification documents: never under MEDIA_ROOT (served publicly in DEBUG), only
+# through the authorised download views (programs/packages.py); on S3, presigned URLs this short-lived.
+PRIVATE_MEDIA_ROOT = Path(env_str("PRIVATE_MEDIA_ROOT", str(VAR_DIR / "private")))
+if PRIVATE_MEDIA_ROOT.resolve().is_relative_to(MEDIA_ROOT.resolve()):
+    raise ConfigError("PRIVATE_MEDIA_ROOT must not be inside MEDIA_ROOT, which is served publicly")
+PRIVATE_FILE_URL_SECONDS = env_int("PRIVATE_FILE_URL_SECONDS", 60)
 
 AWS_STORAGE_BUCKET_NAME = env_str("S3_BUCKET")
 if AWS_STORAGE_BUCKET_NAME:
@@ -184,10 +193,17 @@ if AWS_STORAGE_BUCKET_NAME:
             "file_overwrite": False,
         },
     }
+    _private_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {**_default_storage["OPTIONS"], "location": "private",
+                    "querystring_expire": PRIVATE_FILE_URL_SECONDS, "signature_version": "s3v4"},
+    }
 else:
     _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    _private_storage = {"BACKEND": "programs.packages.PrivateFileSystemStorage"}
 STORAGES = {
     "default": _default_storage,
+    "private": _private_storage,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -261,6 +277,8 @@ DISTRIBUTION_EXPIRY_NOTICE_DAYS = env_int("DISTRIBUTION_EXPIRY_NOTICE_DAYS", 7)
 DISTRIBUTION_QUEUE_PAGE_SIZE = env_int("DISTRIBUTION_QUEUE_PAGE_SIZE", 50)
 DISTRIBUTION_EVIDENCE_MAX_BYTES = env_int("DISTRIBUTION_EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
 DISTRIBUTION_EVIDENCE_MAX_FILES = env_int("DISTRIBUTION_EVIDENCE_MAX_FILES", 5)
+# The same message from the same author on one version within this many seconds is stored once.
+REVIEW_MESSAGE_DEDUPE_SECONDS = env_int("REVIEW_MESSAGE_DEDUPE_SECONDS", 60)
 # Seconds the worker pauses between scan stages: 0 in production; tests and demos
 # raise it to watch progress or to kill a worker in the middle of a scan.
 SCAN_STAGE_DELAY_SECONDS = env_float("SCAN_STAGE_DELAY_SECONDS", 0.0)
@@ -310,7 +328,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "notify-expiring-whitelist-grants": {"task": "distribution.tasks.notify_expiring_grants", "schedule": 3600.0},
 }
 
-# REST API.
+# REST API. A JSON body nesting lists and objects deeper than this is refused with 400.
+JSON_MAX_DEPTH = env_int("JSON_MAX_DEPTH", 32)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "console.authentication.ApiKeyAuthentication",
@@ -322,6 +341,11 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "console.api_errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "console.parsers.DepthLimitedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {

@@ -14,7 +14,14 @@ from console.api_access import ScopedOrganisationMixin
 from console.api_errors import error_response
 from console.models import Organisation
 from console.roles import Scope
-from programs.selectors import active_categories, program_for_user, programs_for_orgs, version_for_user
+from programs.packages import package_filename, private_file_response
+from programs.selectors import (
+    active_categories,
+    package_version_for_user,
+    program_for_user,
+    programs_for_orgs,
+    version_for_user,
+)
 from programs.serializers import (
     CategoryOutput,
     ProgramInput,
@@ -182,3 +189,17 @@ class VersionDetailApi(ProgramAccessMixin, APIView):
         self.program(appid)
         obj, _ = version_for_user(request.user, appid, version, api_key=self.api_key())
         return Response(VersionOutput(obj, context={"request": request}).data)
+
+
+class PackageDownloadApi(ProgramAccessMixin, APIView):
+    @extend_schema(
+        responses={
+            (200, "application/zip"): OpenApiResponse(description="The package, as an attachment (local storage)."),
+            302: OpenApiResponse(description="On S3: a presigned URL that expires in PRIVATE_FILE_URL_SECONDS."),
+        },
+        summary="Download a version's package",
+    )
+    def get(self, request, appid, version):
+        self.program(appid)  # 404 for outsiders; programs:read
+        obj = package_version_for_user(request.user, appid, version, api_key=self.api_key())
+        return private_file_response(obj.package, filename=package_filename(obj), content_type="application/zip")

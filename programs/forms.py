@@ -28,6 +28,11 @@ DOMAIN_LABELS = {
 }
 
 
+def model_limit(field: str) -> int:
+    """A MiniProgram field's max_length: the form, the API and the database share the model's limit."""
+    return MiniProgram._meta.get_field(field).max_length
+
+
 class CategoryChoiceField(forms.ModelMultipleChoiceField):
     widget = forms.CheckboxSelectMultiple
 
@@ -41,15 +46,16 @@ class ProgramForm(forms.Form):
         widget=forms.TextInput(attrs={"maxlength": NAME_MAX, "minlength": NAME_MIN, "autocomplete": "off"}),
         help_text=_("%(min)d–%(max)d characters, unique among live mini-programs.") % {"min": NAME_MIN, "max": NAME_MAX},
     )
-    slogan = forms.CharField(label=_("Slogan"), max_length=60, required=False,
+    slogan = forms.CharField(label=_("Slogan"), max_length=model_limit("slogan"), required=False,
                              help_text=_("One line shown under the name, up to 60 characters."))
-    description = forms.CharField(label=_("Description"), max_length=2000, required=False,
+    description = forms.CharField(label=_("Description"), max_length=model_limit("description"), required=False,
                                   widget=forms.Textarea(attrs={"rows": 4}))
     categories = CategoryChoiceField(
         label=_("Categories"), queryset=Category.objects.none(),
         help_text=_("Choose 1 to 4. Some categories need a qualification document (licence or permit)."),
     )
     privacy_policy_url = forms.URLField(label=_("Privacy policy URL"), required=False, assume_scheme="https",
+                                        max_length=model_limit("privacy_policy_url"),
                                         widget=forms.URLInput(attrs={"placeholder": "https://"}))
     request_domains = forms.CharField(required=False)
     upload_domains = forms.CharField(required=False)
