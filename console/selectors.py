@@ -95,7 +95,7 @@ def with_public_actor(events: QuerySet) -> QuerySet:
     staff = (Q(actor__is_staff=True) | Q(actor__is_superuser=True) | _actor_in_groups(StaffGroup.ALL))
     member = Exists(Membership.objects.filter(user_id=OuterRef("actor_id"), organisation_id=OuterRef("organisation_id")))
     hidden = Q(actor__isnull=False) & staff & ~member
-    reviewer = _actor_in_groups([StaffGroup.REVIEWERS]) | Q(actor__is_superuser=True)
+    reviewer = _actor_in_groups([StaffGroup.REVIEWERS]) | Q(actor_label=PLATFORM_REVIEW_ACTOR)
     return events.annotate(public_actor=Case(
         When(hidden & reviewer, then=Value(PLATFORM_REVIEW_ACTOR)),
         When(hidden, then=Value(PLATFORM_ACTOR)),
