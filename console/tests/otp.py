@@ -53,3 +53,17 @@ def _force_login_passes_the_second_factor(monkeypatch):
             verify_session(self, user)
 
     monkeypatch.setattr(Client, "force_login", force_login)
+
+
+def browser_second_step(page, user) -> None:
+    """In a browser test, after the password: type the code of the user's authenticator, when one is asked."""
+    if not second_factor_required(user):
+        return
+    import re
+
+    from playwright.sync_api import expect
+
+    expect(page).to_have_url(re.compile(r"/accounts/two-factor/verify/"))
+    page.get_by_label("Code").fill(next_code(authenticator_for(user)))
+    page.get_by_role("button", name="Verify").click()
+    expect(page).not_to_have_url(re.compile(r"/accounts/two-factor/"))
