@@ -40,7 +40,7 @@ def test_an_unconfirmed_user_signs_in_and_sees_a_banner_with_a_resend_button(cli
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Confirm your email address new@example.test" in html
+    assert "Confirm your email address: open the link we sent to new@example.test." in html
     assert reverse("email_verify_resend") in html
 
 

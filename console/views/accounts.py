@@ -62,7 +62,6 @@ def sign_up(request):
                 messages.success(request, _("Welcome! Create an organisation to start shipping mini-programs."))
             else:
                 messages.success(request, _("Welcome! Your account is ready."))
-            messages.info(request, _("We sent a confirmation link to %(email)s.") % {"email": user.email})
             return redirect(target)
     return render(request, "console/sign_up.html", context)
 
