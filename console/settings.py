@@ -145,7 +145,7 @@ REDIS_URL = env_str("REDIS_URL")
 if TESTING and REDIS_URL and os.environ.get("PYTEST_XDIST_WORKER"):
     # Each xdist worker clears its cache between tests: give each its own Redis database.
     _worker = int(os.environ["PYTEST_XDIST_WORKER"].removeprefix("gw") or 0)
-    _base, _, _db = REDIS_URL.rpartition("/")
+    _base, _sep, _db = REDIS_URL.rpartition("/")
     REDIS_URL = f"{_base}/{(int(_db or 0) + _worker) % 16}" if _db.isdigit() else REDIS_URL
 if TESTING and not REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -39,7 +39,7 @@ def _sign_in(client, email, path=LOGIN):
 
 def test_defaults_are_ten_per_account_thirty_per_address_fifteen_minutes(settings):
     assert (settings.AXES_FAILURE_LIMIT, settings.LOGIN_ADDRESS_FACTOR) == (10, 3)
-    assert settings.AXES_COOLOFF_TIME == timedelta(minutes=15)
+    assert timedelta(minutes=15) == settings.AXES_COOLOFF_TIME
 
 
 def test_admin_login_attack_thirty_wrong_passwords_then_the_right_one_is_refused(web, superuser):
