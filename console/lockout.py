@@ -39,6 +39,11 @@ def attempted_username(request, credentials=None) -> str | None:
     return email or None
 
 
+def attempt_address(request) -> str | None:
+    """The client address axes records: the socket's, like every other limit here (None when there is none)."""
+    return request.META.get("REMOTE_ADDR") or None
+
+
 def lockout_parameters(request, credentials=None) -> list:
     if credentials and credentials.get(API_KEY_CREDENTIAL):
         return ["ip_address"]

@@ -254,7 +254,7 @@ AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "console.lockout.attempted_username"
 AXES_LOCKOUT_CALLABLE = "console.lockout.lockout_response"
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "console.ratelimit.client_ip"
+AXES_CLIENT_IP_CALLABLE = "console.lockout.attempt_address"
 AXES_VERBOSE = False
 # Rate limits on other doors: (requests, window in seconds), per client address and per email address.
 SIGN_UP_RATE_LIMIT = (env_int("SIGN_UP_PER_ADDRESS_PER_HOUR", 10), 3600)
