@@ -19,7 +19,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def reviewer():
     user = UserFactory(email="riley@platform.test", full_name="Riley Reviewer", is_staff=True)
-    user.groups.add(Group.objects.get(name=StaffGroup.REVIEWERS))
+    user.groups.add(Group.objects.get_or_create(name=StaffGroup.REVIEWERS)[0])
     return user
 
 

@@ -14,7 +14,7 @@ from console.tests.factories import UserFactory
 
 def _staff(email, group):
     user = UserFactory(email=email, full_name="Riley Reviewer")
-    user.groups.add(Group.objects.get(name=group))
+    user.groups.add(Group.objects.get_or_create(name=group)[0])
     return user
 
 
