@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "hosts",
     "programs",
     "reviews",
+    "distribution",
     "console.admin_site.ConsoleAdminConfig",  # django.contrib.admin with a two-factor site
     "django.contrib.auth",
     "django.contrib.contenttypes",
