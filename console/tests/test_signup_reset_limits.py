@@ -69,17 +69,10 @@ def test_one_address_signing_up_many_accounts_is_limited_at_ten(web, db):
 
 
 @pytest.fixture
-def three_a_minute(settings):
-    from rest_framework.settings import api_settings
-
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"api_key": "3/minute"}}
-    api_settings.reload()
+def three_a_minute(monkeypatch):
     from console.authentication import ApiKeyRateThrottle
 
-    ApiKeyRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
-    yield
-    api_settings.reload()
-    ApiKeyRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+    monkeypatch.setattr(ApiKeyRateThrottle, "rate", "3/minute", raising=False)  # undone after the test
 
 
 def test_the_api_is_limited_per_key_with_retry_after(api, owner_key, org, owner, three_a_minute):
