@@ -187,3 +187,17 @@ def test_a_guessed_key_never_reaches_the_failure_record(owner_key):
     attempt = AccessAttempt.objects.get()
     assert attempt.username is None
     assert "mpk_secret" not in attempt.post_data and "mpk_" not in attempt.get_data
+
+
+def test_admins_see_and_can_clear_lock_outs_in_the_admin_site(web, owner, superuser, client_for):
+    _fail(web, "owner@acme.test", 10)
+    admin_client = client_for(superuser)
+
+    page = admin_client.get("/admin/axes/accessattempt/")
+    attempt = AccessAttempt.objects.get(username="owner@acme.test")
+    admin_client.post("/admin/axes/accessattempt/", {"action": "delete_selected", "_selected_action": [attempt.pk],
+                                                     "post": "yes"})
+
+    assert page.status_code == 200
+    assert "owner@acme.test" in page.content.decode()
+    assert _sign_in(web, "owner@acme.test").status_code == 302
