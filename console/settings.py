@@ -146,7 +146,7 @@ REDIS_URL = env_str("REDIS_URL")
 if TESTING and REDIS_URL and os.environ.get("PYTEST_XDIST_WORKER"):
     # Each xdist worker clears its cache between tests: give each its own Redis database.
     _worker = int(os.environ["PYTEST_XDIST_WORKER"].removeprefix("gw") or 0)
-    _base, _sep, _db = REDIS_URL.rpartition("/")
+    _base, _slash, _db = REDIS_URL.rpartition("/")
     REDIS_URL = f"{_base}/{(int(_db or 0) + _worker) % 16}" if _db.isdigit() else REDIS_URL
 if TESTING and not REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -275,6 +275,9 @@ PACKAGE_UPLOAD_MAX_BYTES = env_int("PACKAGE_UPLOAD_MAX_BYTES", 40 * 1024 * 1024)
 PACKAGE_UPLOADS_PER_HOUR = env_int("PACKAGE_UPLOADS_PER_HOUR", 60)
 SCAN_TIME_LIMIT_SECONDS = env_int("SCAN_TIME_LIMIT_SECONDS", 120)
 SCAN_MAX_ATTEMPTS = env_int("SCAN_MAX_ATTEMPTS", 3)
+# The code viewer: bytes read from one package member, and how long rendered pages stay cached.
+CODE_VIEWER_MAX_BYTES = env_int("CODE_VIEWER_MAX_BYTES", 4 * 1024 * 1024)
+CODE_VIEWER_CACHE_SECONDS = env_int("CODE_VIEWER_CACHE_SECONDS", 7 * 24 * 3600)
 # Review and release rules (SPEC §3).
 WITHDRAWALS_PER_DAY = env_int("WITHDRAWALS_PER_DAY", 5)
 WITHDRAWALS_PER_MONTH = env_int("WITHDRAWALS_PER_MONTH", 10)
