@@ -9,6 +9,7 @@ and ALLOWED_HOSTS mandatory.
 
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -48,7 +49,7 @@ INSTALLED_APPS = [
     "programs",
     "reviews",
     "distribution",
-    "django.contrib.admin",
+    "console.admin_site.ConsoleAdminConfig",  # django.contrib.admin with a two-factor site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -60,6 +61,10 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
 ]
 
 MIDDLEWARE = [
@@ -74,10 +79,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "console.middleware.UserLanguageMiddleware",
     "console.middleware.CurrentOrganisationMiddleware",
+    "console.twofactor.middleware.StaffTwoFactorMiddleware",
+    # Last, so that it sees the lock-out flag the sign-in views set (console/lockout.py).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "console.urls"
@@ -120,7 +129,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "console.User"
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+# Axes first: it refuses locked-out clients before any password is checked (console/lockout.py).
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -246,8 +256,34 @@ CONTENT_SECURITY_POLICY = (
     "base-uri 'self'; object-src 'none'"
 )
 
-# Rate limits: (attempts, window in seconds).
-LOGIN_RATE_LIMIT = (env_int("LOGIN_RATE_LIMIT_ATTEMPTS", 10), env_int("LOGIN_RATE_LIMIT_WINDOW", 300))
+# Lock-out of repeated failed sign-ins (django-axes; console/lockout.py): on the portal, the admin site and
+# API keys. An account is locked after LOGIN_FAILURE_LIMIT failures from anywhere, an address after
+# LOGIN_FAILURE_LIMIT x LOGIN_ADDRESS_FACTOR failures on any accounts or keys; the lock lifts
+# LOGIN_LOCKOUT_MINUTES after the last failure.
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
+LOGIN_ADDRESS_FACTOR = env_int("LOGIN_ADDRESS_FACTOR", 3)
+LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15)
+AXES_HANDLER = "console.lockout.ConsoleAxesHandler"
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = "console.lockout.lockout_parameters"
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "console.lockout.attempted_username"
+AXES_LOCKOUT_CALLABLE = "console.lockout.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "console.lockout.attempt_address"
+AXES_VERBOSE = False
+# Rate limits on other doors: (requests, window in seconds), per client address and per email address.
+SIGN_UP_RATE_LIMIT = (env_int("SIGN_UP_PER_ADDRESS_PER_HOUR", 10), 3600)
+PASSWORD_RESET_RATE_LIMIT = (env_int("PASSWORD_RESET_PER_EMAIL_PER_HOUR", 3), 3600)
+PASSWORD_RESET_ADDRESS_RATE_LIMIT = (env_int("PASSWORD_RESET_PER_ADDRESS_PER_HOUR", 20), 3600)
+VERIFICATION_EMAIL_RATE_LIMIT = (env_int("VERIFICATION_EMAILS_PER_HOUR", 3), 3600)
+EMAIL_VERIFICATION_MAX_AGE_DAYS = env_int("EMAIL_VERIFICATION_MAX_AGE_DAYS", 3)
+# Requests per API key (DRF throttle, 429 with Retry-After).
+API_KEY_RATE = env_str("API_KEY_RATE", "600/minute")
+# Two-factor sign-in (django-otp): required for platform staff, offered to everyone.
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Mini-program console")
+OTP_RECOVERY_CODES = 10
 INVITATION_MAX_AGE_DAYS = 7
 
 # Packages and scanning.
@@ -347,6 +383,8 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "DEFAULT_THROTTLE_CLASSES": ["console.authentication.ApiKeyRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api_key": API_KEY_RATE},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Mini-program developer console API",

@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from conftest import PASSWORD
+from console.tests.otp import browser_second_step
 from programs.demo import DOMAINS
 from programs.lifecycle import version_transition
 from programs.models import Category, Version
@@ -28,6 +29,7 @@ def sign_in(page, user) -> None:
     page.get_by_label("Email address").fill(user.email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    browser_second_step(page, user)  # reviewers are staff: a code from their authenticator
     expect(page).not_to_have_url(re.compile(r"/accounts/login/"))
 
 
