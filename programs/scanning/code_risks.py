@@ -35,6 +35,7 @@ ARGUMENT_CHARS = 300
 MINIFIED_MIN_CHARS = 2048
 MINIFIED_LINE_CHARS = 1000
 MINIFIED_MAX_WHITESPACE = 0.08
+DATA_MIN_DIGITS = 0.5  # a long-lined file that is more than half digits is data
 LINE_SAMPLES = 16
 _OBFUSCATED_NAME = re.compile(rb"\b_0x[0-9a-f]{4,6}\b")
 OBFUSCATED_MIN_NAMES = 20
@@ -147,7 +148,7 @@ def _blob_finding(script: Script, package: Package) -> Finding | None:
     long_lines = _mostly_long_lines(text)
     if _is_obfuscated(text, long_lines):
         return script.finding("code.obfuscated", f"{script.name} looks machine-obfuscated.", 0)
-    if long_lines and _little_whitespace(text) and not _has_source_map(script, package):
+    if long_lines and _little_whitespace(text) and not _is_data(text) and not _has_source_map(script, package):
         return script.finding("code.minified", f"{script.name} is minified and has no source map in the package.", 0)
     return None
 
@@ -178,6 +179,12 @@ def _is_obfuscated(text: bytes, long_lines: bool) -> bool:
 
 def _little_whitespace(text: bytes) -> bool:
     return text.count(b" ") + text.count(b"\n") + text.count(b"\t") < len(text) * MINIFIED_MAX_WHITESPACE
+
+
+def _is_data(text: bytes) -> bool:
+    """Mostly digits: a vertex buffer or lookup table written as an array literal, not minified code."""
+    digits = len(text) - len(text.translate(None, b"0123456789"))
+    return digits > len(text) * DATA_MIN_DIGITS
 
 
 def _has_source_map(script: Script, package: Package) -> bool:

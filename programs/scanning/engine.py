@@ -50,6 +50,7 @@ class _Scan:
     sizes: Sizes | None = None
     signals: set[str] = field(default_factory=set)
     permissions: list[str] = field(default_factory=list)
+    personal_info: list[str] = field(default_factory=list)
     domains: list[str] = field(default_factory=list)
 
     @property
@@ -132,9 +133,11 @@ def _images(scan: _Scan) -> None:
 
 def _privacy(scan: _Scan) -> None:
     scan.scripts = load_scripts(scan.package)
-    result = check_privacy(scan.package, scan.scripts, scan.manifest, scan.package.dialect)
+    result = check_privacy(scan.package, scan.scripts, scan.manifest, scan.package.dialect,
+                           scan.config.privacy_declaration)
     scan.findings += result.findings
     scan.permissions = result.permissions
+    scan.personal_info = result.personal_info
     scan.signals |= result.signals
 
 
@@ -173,9 +176,18 @@ def _report(scan: _Scan) -> ScanReport:
         risk=assess_risk(findings, scan.signals, scan.domains, scan.sizes),
         files={name: FileEntry(member.size, member.sha256) for name, member in package.members.items()},
         permissions=scan.permissions,
+        personal_info=scan.personal_info,
+        root=package.root,
+        pages=_page_count(package.app),
         domains=scan.domains,
         duration_ms=scan.deadline.elapsed_ms(),
     )
+
+
+def _page_count(manifest: AppManifest | None) -> int:
+    if manifest is None:
+        return 0
+    return len(manifest.pages) + sum(len(sub.pages) for sub in manifest.subpackages)
 
 
 def _truncated(findings: list[Finding], per_code: int) -> list[Finding]:

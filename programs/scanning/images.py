@@ -23,7 +23,7 @@ from .structure import Theme, subpackage_of
 
 MIN_TABS, MAX_TABS = 2, 5
 TAB_ICON_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg"})
-# "About 81x81": icons within 20% of the recommended side are fine.
+# "About 81x81": icons down to 20% smaller than the recommended side, and as much out of square, are fine.
 TAB_ICON_TOLERANCE = 0.2
 
 
@@ -138,8 +138,13 @@ def _icon_image_findings(name: str, data: bytes, config: ScanConfig, finding) ->
     if result.problem:
         return []  # a bomb is reported once, by check_images
     side, slack = config.tab_icon_size, config.tab_icon_size * TAB_ICON_TOLERANCE
-    if abs(result.width - side) > slack or abs(result.height - side) > slack:
+    width, height = result.width, result.height
+    # Hosts draw icons at about `side` pixels: a larger square icon is scaled down and stays sharp
+    # (its bytes are capped by tab_icon_max_bytes); a smaller one is blown up and blurs, a non-square
+    # one is stretched.
+    if min(width, height) < side - slack or abs(width - height) > slack:
         return [finding(
             "tabbar.icon_dimensions",
-            f"Tab icon {name} is {result.width}x{result.height}; about {side}x{side} is recommended.")]
+            f"Tab icon {name} is {width}x{height}; hosts draw it at about {side}x{side}, so it is "
+            f"{'stretched' if abs(width - height) > slack else 'blown up and blurs'}.")]
     return []

@@ -104,9 +104,9 @@ class Script:
         self._start_cursor = (offset, start)
         return start
 
-    def finding(self, code: str, message: str, offset: int) -> Finding:
+    def finding(self, code: str, message: str, offset: int, params: dict[str, object] | None = None) -> Finding:
         line, column = self.position(offset)
-        return new_finding(code, message, file=self.name, line=line, column=column)
+        return new_finding(code, message, file=self.name, line=line, column=column, params=params)
 
     # --- context ---------------------------------------------------------------------------------
 

@@ -18,6 +18,16 @@ _PRIVATE_KEY = re.compile(rb"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?---
 _A_KEYS = re.compile(rb"A(?:(?P<aws>(?:KI|SI)A[A-Z0-9]{16}(?![A-Z0-9]))|(?P<tencent>KID[A-Za-z0-9]{32}(?![A-Za-z0-9])))")
 _ALIBABA = re.compile(rb"LTAI[A-Za-z0-9]{12,20}(?![A-Za-z0-9])")
 _PROVIDERS = {"aws": "AWS access key ID", "alibaba": "Alibaba Cloud AccessKey ID", "tencent": "Tencent Cloud SecretId"}
+# The secret that goes with each kind of ID: AWS 40 base64 characters, Alibaba 30 and Tencent 32
+# letters and digits. A key ID is a leaked credential only with such a string near it; alone (a
+# presigned URL's `OSSAccessKeyId=LTAI...&Signature=...`) it names the account and grants nothing.
+_SECRETS = {
+    "aws": re.compile(rb"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])"),
+    "alibaba": re.compile(rb"(?<![A-Za-z0-9])[A-Za-z0-9]{30}(?![A-Za-z0-9])"),
+    "tencent": re.compile(rb"(?<![A-Za-z0-9])[A-Za-z0-9]{32}(?![A-Za-z0-9])"),
+}
+SECRET_WINDOW_BYTES = 400
+_UPPER, _LOWER = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"), frozenset(b"abcdefghijklmnopqrstuvwxyz")
 ORG_KEY_MIN_TAIL = 6
 SHOWN_CHARS = 8
 
@@ -64,18 +74,39 @@ def _private_key_finding(script: Script, match: re.Match) -> Finding:
 
 
 def _cloud_finding(script: Script, match: re.Match, provider_key: str) -> Finding:
-    provider = _PROVIDERS[provider_key]
+    provider, shown = _PROVIDERS[provider_key], _redacted(match.group())
+    params = {"provider": provider_key, "key": shown}
+    if _secret_near(script.text, match, provider_key):
+        return script.finding(
+            "secret.cloud_key",
+            f"{provider} {shown} is in the package with its secret: disable it in the cloud console now.",
+            match.start(), params)
     return script.finding(
-        "secret.cloud_key",
-        f"{provider} {_redacted(match.group())} is in the package: disable it in the cloud console now.",
-        match.start())
+        "secret.cloud_key_id",
+        f"{provider} {shown} is in the package without a secret near it (as in a presigned URL); the ID "
+        "alone is not a credential.", match.start(), params)
+
+
+def _secret_near(text: bytes, match: re.Match, provider_key: str) -> bool:
+    """Whether a mixed-case string shaped like this provider's secret is within the window around the ID.
+
+    Mixed case keeps hex digests (git hashes, MD5s) out; the URL-encoded base64 of a presigned URL's
+    signature has the wrong length.
+    """
+    start, end = max(0, match.start() - SECRET_WINDOW_BYTES), match.end() + SECRET_WINDOW_BYTES
+    for candidate in _SECRETS[provider_key].finditer(text, start, end):
+        token = candidate.group()
+        if candidate.start() != match.start() and _UPPER.intersection(token) and _LOWER.intersection(token):
+            return True
+    return False
 
 
 def _org_finding(script: Script, match: re.Match) -> Finding:
+    shown = _redacted(match.group())
     return script.finding(
         "secret.org_api_key",
-        f"Console API key {_redacted(match.group())} is in the package: revoke it in the console and create a "
-        "new one.", match.start())
+        f"Console API key {shown} is in the package: revoke it in the console and create a new one.",
+        match.start(), {"key": shown})
 
 
 def _redacted(secret: bytes) -> str:
