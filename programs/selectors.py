@@ -4,7 +4,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from console.models import ApiKey, Membership
-from programs.models import Category, MiniProgram, Version
+from programs.models import Category, MiniProgram, PrivacyItem, Version
 
 
 def _memberships(user, api_key: ApiKey | None) -> QuerySet[Membership]:
@@ -69,3 +69,13 @@ def search_programs(org, query: str) -> QuerySet[MiniProgram]:
     if query:
         programs = programs.filter(Q(name__icontains=query) | Q(appid__startswith=query))
     return programs
+
+
+def privacy_declaration(program: MiniProgram) -> dict[str, str]:
+    """The program's privacy declaration as the scanner takes it: kind -> purpose."""
+    return {item.kind: item.purpose for item in privacy_items(program)}
+
+
+def privacy_items(program: MiniProgram) -> list[PrivacyItem]:
+    """The declaration's lines in the catalogue's order."""
+    return sorted(PrivacyItem.objects.filter(program=program), key=lambda item: item.position)

@@ -3,7 +3,7 @@
 from rest_framework import serializers
 
 from programs.domains import DOMAIN_KINDS
-from programs.models import Category, MiniProgram, Version
+from programs.models import Category, MiniProgram, PrivacyItem, Version
 
 
 class CategoryOutput(serializers.ModelSerializer):
@@ -106,3 +106,22 @@ class VersionOutput(serializers.ModelSerializer):
         keys = ("dialect", "errors", "warnings", "notices", "findings", "sizes", "risk", "permissions", "domains",
                 "duration_ms")
         return {k: report.get(k) for k in keys}
+
+
+class PrivacyItemSerializer(serializers.ModelSerializer):
+    """One line of the privacy declaration; the limits come from the model."""
+
+    class Meta:
+        model = PrivacyItem
+        fields = ["kind", "purpose"]
+        validators = []  # the service replaces the whole declaration; uniqueness is checked on the list
+
+
+class PrivacyDeclarationSerializer(serializers.Serializer):
+    items = PrivacyItemSerializer(many=True, help_text="Every kind of personal information the program uses, with why.")
+
+    def validate_items(self, items):
+        kinds = [item["kind"] for item in items]
+        if len(kinds) != len(set(kinds)):
+            raise serializers.ValidationError("Each kind may be listed once.")
+        return items

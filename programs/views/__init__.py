@@ -7,6 +7,7 @@ from programs.views.programs import (
     program_edit,
     program_list,
     program_logo,
+    program_privacy,
     program_qualification,
 )
 from programs.views.releases import (
@@ -23,7 +24,7 @@ from programs.views.versions import version_detail, version_progress, version_up
 
 __all__ = [
     "finding_codes", "program_create", "program_detail", "program_edit", "program_list", "program_logo",
-    "program_qualification", "trial_open", "trial_qr", "trial_tester_add", "trial_tester_remove",
+    "program_privacy", "program_qualification", "trial_open", "trial_qr", "trial_tester_add", "trial_tester_remove",
     "version_cancel_release", "version_detail", "version_progress", "version_raise", "version_release",
     "version_rollback", "version_set_trial", "version_submit", "version_upload_page", "version_withdraw",
 ]
