@@ -1,9 +1,11 @@
 """Input and output shapes of the programs API."""
 
+from django.utils.translation import get_language
 from rest_framework import serializers
 
 from programs.domains import DOMAIN_KINDS
 from programs.models import Category, MiniProgram, PrivacyItem, Version
+from programs.scanning.messages import localized_breakdown, localized_finding
 
 
 class CategoryOutput(serializers.ModelSerializer):
@@ -104,8 +106,14 @@ class VersionOutput(serializers.ModelSerializer):
         if not report:
             return None
         keys = ("dialect", "errors", "warnings", "notices", "findings", "sizes", "risk", "permissions", "domains",
-                "duration_ms")
-        return {k: report.get(k) for k in keys}
+                "duration_ms", "personal_info")
+        data = {k: report.get(k) for k in keys}
+        # Messages and risk reasons in the caller's language (Accept-Language), from each code and its params.
+        language = get_language()
+        data["findings"] = [localized_finding(f, language) for f in report.get("findings") or []]
+        risk = report.get("risk") or {}
+        data["risk"] = {**risk, "breakdown": [localized_breakdown(b, language) for b in risk.get("breakdown") or []]}
+        return data
 
 
 class PrivacyItemSerializer(serializers.ModelSerializer):

@@ -96,7 +96,8 @@ def _valid_pages(manifest: AppManifest, pages: list[str], where: str) -> tuple[l
             findings.append(manifest.finding(
                 "structure.page_path_invalid", f"Page {page!r} in {where} {problem}.", page))
         elif page in valid:
-            findings.append(manifest.finding("structure.page_duplicate", f"Page {page!r} is listed twice.", page))
+            findings.append(manifest.finding("structure.page_duplicate", f"Page {page!r} is listed twice.", page,
+                                             params={"page": page}))
         else:
             valid.append(page)
     return valid, findings

@@ -99,11 +99,12 @@ def _is_call_in_code(script: Script, call: Call) -> bool:
 def _classify(script: Script, call: Call) -> Finding | None:
     kind, offset = call.kind, call.start
     if kind == "eval":
-        return script.finding("code.eval", "eval() executes a string as code.", offset)
+        return script.finding("code.eval", "eval() executes a string as code.", offset, {"call": "eval()"})
     if kind == "timer":
         if not _QUOTE.match(script.text, call.arguments):
             return None
-        return script.finding("code.eval", f"A string passed to {call.name} is executed as code.", offset)
+        return script.finding("code.eval", f"A string passed to {call.name} is executed as code.", offset,
+                              {"call": f"{call.name}('…')"})
     if kind == "function":
         return script.finding("code.new_function", "Function(...) builds code from a string.", offset)
     arguments = _arguments(script.text, call.arguments)
@@ -112,7 +113,8 @@ def _classify(script: Script, call: Call) -> Finding | None:
     if kind == "scripts":
         if _REMOTE.search(arguments):
             return _remote(script, offset, "imports remote scripts")
-        return script.finding("code.dynamic_load", "importScripts() loads code at runtime.", offset)
+        return script.finding("code.dynamic_load", "importScripts() loads code at runtime.", offset,
+                              {"call": "importScripts"})
     return _loader_finding(script, call)
 
 
@@ -127,7 +129,8 @@ def _loader_finding(script: Script, call: Call) -> Finding | None:
         return _remote(script, offset, "loads code from a URL")
     if literal and not (literal.lastgroup == "tq" and b"${" in value):
         return None
-    return script.finding("code.dynamic_load", f"{call.name}() of a computed module name.", offset)
+    return script.finding("code.dynamic_load", f"{call.name}() of a computed module name.", offset,
+                          {"call": call.name})
 
 
 def _arguments(text: bytes, start: int) -> bytes:

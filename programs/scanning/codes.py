@@ -7,8 +7,9 @@ after editing this file (a test fails until the page matches the registry).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from .codes_zh import MESSAGES_ZH, TITLES_ZH
 from .findings import Finding, Severity
 
 E, W, N = Severity.ERROR, Severity.WARNING, Severity.NOTICE
@@ -28,6 +29,8 @@ class FindingCode:
     explanation: str
     weight: int = 0
     fatal: bool = False
+    title_zh: str = ""  # attached from codes_zh
+    message_zh: str = ""  # a template over the finding's params
 
 
 @dataclass(frozen=True)
@@ -212,6 +215,12 @@ _CODES = [
         "size.total_too_large", E, "Package too large",
         "All shipped files together exceed the host's total limit (8 MB Alipay, 30 MB WeChat, 16 MB "
         "Douyin by default)."),
+    FindingCode(
+        "size.over_before_minification", W, "Over the limit before minification",
+        "A part of the package is over its size limit as uploaded, but the project has the IDE minify "
+        "scripts on upload (`setting.minified` in `project.config.json`) and the excess is less than a "
+        "quarter of that part's script bytes, which minification typically saves. The package the IDE "
+        "uploads is likely to fit; check the size it reports, and move assets out if it does not."),
     # --- tabBar and images ----------------------------------------------------------------------
     FindingCode(
         "tabbar.invalid", E, "Invalid tabBar",
@@ -380,6 +389,7 @@ _CODES = [
         "counted in this notice."),
 ]
 
+_CODES = [replace(entry, title_zh=TITLES_ZH[entry.code], message_zh=MESSAGES_ZH[entry.code]) for entry in _CODES]
 FINDING_CODES: dict[str, FindingCode] = {entry.code: entry for entry in _CODES}
 
 RISK_SIGNALS: dict[str, RiskSignal] = {

@@ -199,5 +199,6 @@ def _truncated(findings: list[Finding], per_code: int) -> list[Finding]:
             kept.append(finding)
     for code, count in counts.items():
         if count > per_code:
-            kept.append(new_finding("scan.findings_truncated", f"{count - per_code} more {code} findings not shown."))
+            kept.append(new_finding("scan.findings_truncated", f"{count - per_code} more {code} findings not shown.",
+                                    params={"count": count - per_code, "code": code}))
     return kept

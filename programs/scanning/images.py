@@ -92,10 +92,10 @@ def check_tab_bar(package: Package, manifest: AppManifest, theme: Theme, config:
 def _count_findings(manifest: AppManifest, count: int) -> list[Finding]:
     if count < MIN_TABS:
         return [manifest.finding("tabbar.too_few", f"The tabBar has {count} tab(s); at least {MIN_TABS} are needed.",
-                                 "tabBar", key=True)]
+                                 "tabBar", key=True, params={"count": count})]
     if count > MAX_TABS:
         return [manifest.finding("tabbar.too_many", f"The tabBar has {count} tabs; at most {MAX_TABS} are allowed.",
-                                 "tabBar", key=True)]
+                                 "tabBar", key=True, params={"count": count})]
     return []
 
 
@@ -103,15 +103,17 @@ def _page_findings(manifest: AppManifest, tab: TabItem) -> list[Finding]:
     subpackage_pages = {page for sub in manifest.subpackages for page in sub.page_paths()}
     if tab.page in subpackage_pages or subpackage_of(tab.page, manifest.subpackages) is not None:
         return [manifest.finding(
-            "structure.tabbar_page_in_subpackage", f"Tab page {tab.page!r} is in a subpackage.", tab.page)]
+            "structure.tabbar_page_in_subpackage", f"Tab page {tab.page!r} is in a subpackage.", tab.page,
+            params={"page": tab.page})]
     if tab.page not in manifest.pages:
-        return [manifest.finding("tabbar.page_unknown", f"Tab page {tab.page!r} is not listed in pages.", tab.page)]
+        return [manifest.finding("tabbar.page_unknown", f"Tab page {tab.page!r} is not listed in pages.", tab.page,
+                                 params={"page": tab.page})]
     return []
 
 
 def _icon_findings(package: Package, manifest: AppManifest, path: str, config: ScanConfig) -> list[Finding]:
-    def finding(code: str, message: str) -> Finding:
-        return manifest.finding(code, message, path)
+    def finding(code: str, message: str, **params: object) -> Finding:
+        return manifest.finding(code, message, path, params={"icon": path, **params})
 
     if path.startswith(("http://", "https://", "//")):
         return [finding("tabbar.icon_format", f"Tab icon {path!r} is a network image; icons must be in the package.")]
@@ -125,7 +127,7 @@ def _icon_findings(package: Package, manifest: AppManifest, path: str, config: S
     if member.size > config.tab_icon_max_bytes:
         findings.append(finding(
             "tabbar.icon_too_large", f"Tab icon {name} is {member.size:,} bytes; the limit is "
-            f"{config.tab_icon_max_bytes:,}."))
+            f"{config.tab_icon_max_bytes:,}.", size=f"{member.size:,}", limit=f"{config.tab_icon_max_bytes:,}"))
     if member.data is not None:
         findings += _icon_image_findings(name, member.data, config, finding)
     return findings
@@ -146,5 +148,6 @@ def _icon_image_findings(name: str, data: bytes, config: ScanConfig, finding) ->
         return [finding(
             "tabbar.icon_dimensions",
             f"Tab icon {name} is {width}x{height}; hosts draw it at about {side}x{side}, so it is "
-            f"{'stretched' if abs(width - height) > slack else 'blown up and blurs'}.")]
+            f"{'stretched' if abs(width - height) > slack else 'blown up and blurs'}.",
+            width=width, height=height, side=side, effect="stretched" if abs(width - height) > slack else "blurred")]
     return []

@@ -2,7 +2,7 @@
 
 Shipped files are the members under the mini-program root, except what the IDEs never upload to a
 host: project files (`project.config.json`, `mini.project.json` ...), source maps (`.map`),
-dotfiles and dot-folders (`.git/`, `.env`), `__MACOSX/` resource forks, `node_modules/` (npm
+dotfiles and dot-folders (`.git/`, `.env`), documentation (`.md`) and type declarations (`.d.ts`), `__MACOSX/` resource forks, `node_modules/` (npm
 dependencies are built into `miniprogram_npm/`, which is shipped), and anything matched by the
 project's `packOptions.ignore` rules. Sizes are uncompressed bytes, which is what the limits count.
 """
@@ -21,7 +21,14 @@ from .findings import Finding
 from .package import Package
 
 NEVER_SHIPPED_FOLDERS = frozenset({"node_modules", "__MACOSX"})
-NEVER_SHIPPED_EXTENSIONS = (".map",)
+# Source maps, documentation and TypeScript declarations: the IDEs upload none of them (they only
+# pack the file types a host runtime reads; `.d.ts` holds types, no code).
+NEVER_SHIPPED_EXTENSIONS = (".map", ".md", ".markdown", ".d.ts")
+# Scripts the IDE minifies on upload when the project asks for it (WeChat-style `setting.minified`).
+MINIFIED_ON_UPLOAD = (".js", ".ts")
+# How much of a part's script bytes minification is assumed to save at most: an excess within this
+# is a warning (the upload is likely to fit), beyond it an error.
+MINIFY_SAVING = 0.25
 # Users' regular expressions are not run: a hostile pattern could stall the worker.
 PACK_RULE_TYPES = frozenset({"file", "folder", "suffix", "prefix", "glob"})
 NEAR_LIMIT_FRACTION = 0.9
@@ -33,6 +40,10 @@ class Sizes:
     subpackages: dict[str, int] = field(default_factory=dict)
     full: int = 0
     limits: dict[str, int] = field(default_factory=dict)
+    # Script bytes per part ("" for the main package, else the subpackage root), and whether the
+    # project has the IDE minify them on upload: the shipped size may then be smaller than measured.
+    scripts: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
+    minified_on_upload: bool = field(default=False, repr=False, compare=False)
 
     def to_dict(self) -> dict:
         return {"main": self.main, "subpackages": dict(self.subpackages), "full": self.full,
@@ -95,6 +106,7 @@ def measure_sizes(package: Package, manifest: AppManifest | None, config: ScanCo
     sizes = Sizes(limits=config.limits_for(dialect))
     roots = [sub.root for sub in manifest.subpackages] if manifest else []
     sizes.subpackages = dict.fromkeys(roots, 0)
+    sizes.minified_on_upload = _minifies(package.project)
     for name in package.shipped:
         size = package.members[name].size
         relative = name[len(package.root):]
@@ -104,24 +116,43 @@ def measure_sizes(package: Package, manifest: AppManifest | None, config: ScanCo
         else:
             sizes.subpackages[owner] += size
         sizes.full += size
+        if name.endswith(MINIFIED_ON_UPLOAD):
+            sizes.scripts[owner or ""] = sizes.scripts.get(owner or "", 0) + size
     return sizes, _limit_findings(sizes, config.host, dialect)
 
 
+def _minifies(project: dict | None) -> bool:
+    setting = (project or {}).get("setting")
+    return isinstance(setting, dict) and setting.get("minified") is True
+
+
 def _limit_findings(sizes: Sizes, host: str | None, dialect: str | None) -> list[Finding]:
+    where = host or dialect or "this host"
+    parts = [("size.main_too_large", "", sizes.main, sizes.limits["main"])]
+    parts += [("size.subpackage_too_large", root, size, sizes.limits["subpackage"])
+              for root, size in sizes.subpackages.items()]
+    parts.append(("size.total_too_large", None, sizes.full, sizes.limits["full"]))
     findings = []
-    where = f" for {host or dialect or 'this host'}"
-    if sizes.main > sizes.limits["main"]:
-        findings.append(new_finding(
-            "size.main_too_large", f"The main package is {_mb(sizes.main)}; the limit{where} is {_mb(sizes.limits['main'])}."))
-    for root, size in sizes.subpackages.items():
-        if size > sizes.limits["subpackage"]:
-            findings.append(new_finding(
-                "size.subpackage_too_large",
-                f"Subpackage {root} is {_mb(size)}; the limit{where} is {_mb(sizes.limits['subpackage'])}."))
-    if sizes.full > sizes.limits["full"]:
-        findings.append(new_finding(
-            "size.total_too_large", f"The package is {_mb(sizes.full)}; the limit{where} is {_mb(sizes.limits['full'])}."))
+    for code, root, size, limit in parts:
+        if size > limit:
+            scripts = sum(sizes.scripts.values()) if root is None else sizes.scripts.get(root, 0)
+            findings.append(_limit_finding(code, root, size, limit, scripts, where, sizes.minified_on_upload))
     return findings
+
+
+def _limit_finding(code: str, root: str | None, size: int, limit: int, scripts: int, where: str,
+                   minified: bool) -> Finding:
+    """`root` is "" for the main package, a subpackage root, or None for the whole package."""
+    what = "The package" if root is None else (f"Subpackage {root}" if root else "The main package")
+    params = {"part": "full" if root is None else ("subpackage" if root else "main"), "root": root or "",
+              "size": _mb(size), "limit": _mb(limit), "host": where}
+    if minified and size - limit <= scripts * MINIFY_SAVING:
+        return new_finding(
+            "size.over_before_minification",
+            f"{what} is {_mb(size)} before the IDE minifies its {_mb(scripts)} of scripts (project setting "
+            f"`minified`); the limit for {where} is {_mb(limit)}. The upload is likely to fit: check the size "
+            "the IDE reports.", params={**params, "scripts": _mb(scripts)})
+    return new_finding(code, f"{what} is {_mb(size)}; the limit for {where} is {_mb(limit)}.", params=params)
 
 
 def _mb(size: int) -> str:

@@ -27,7 +27,7 @@ def test_report_dict_has_the_public_shape_and_is_json():
     assert all(FINDING_KEYS <= set(finding) <= FINDING_KEYS | {"params"} for finding in report["findings"])
     assert set(report["sizes"]) == {"main", "subpackages", "full", "limits"}
     assert set(report["risk"]) == {"score", "breakdown"}
-    assert all(set(item) == {"code", "weight", "reason"} for item in report["risk"]["breakdown"])
+    assert all(set(item) == {"code", "weight", "reason", "params"} for item in report["risk"]["breakdown"])
     assert json.loads(json.dumps(report)) == report
 
 
