@@ -266,8 +266,9 @@ _CODES = [
         "WeChat-dialect code calls a location API that `app.json` does not declare: the eight location "
         "APIs (`getLocation`, `getFuzzyLocation`, `onLocationChange`, `startLocationUpdate`, "
         "`startLocationUpdateBackground`, `chooseLocation`, `choosePoi`, `chooseAddress`) must be listed in "
-        "`requiredPrivateInfos`, and those that ask for the user's location need a `permission` "
-        "`scope.userLocation` (or `scope.userFuzzyLocation`) `desc`; WeChat fails the call otherwise. "
+        "`requiredPrivateInfos`, and the precise ones that ask for the user's location (`getLocation`, "
+        "`startLocationUpdate`, `startLocationUpdateBackground`) need a `permission` `scope.userLocation` "
+        "`desc`; WeChat fails the call otherwise. "
         "Camera, recording, Bluetooth, contacts, the phone number … are not declared in `app.json` (WeChat "
         "asks at run time), and Alipay, Douyin and Baidu need no `app.json` declaration: those uses are "
         "checked against the program's privacy declaration instead (`privacy.not_in_declaration`).",

@@ -3,9 +3,8 @@
 Two declarations are checked, each by its own rules:
 
 * **The dialect's own file.** Only WeChat declares private APIs in `app.json`: the eight location
-  APIs go in `requiredPrivateInfos` (since 2022-07-14 they fail otherwise), and the APIs that ask for
-  `scope.userLocation` / `scope.userFuzzyLocation` need that scope's `permission` `desc`
-  ("require permission desc"). Camera, recording, Bluetooth, contacts, the phone number … are not
+  APIs go in `requiredPrivateInfos` (since 2022-07-14 they fail otherwise), and the precise ones that
+  ask for `scope.userLocation` need its `permission` `desc` ("require permission desc"). Camera, recording, Bluetooth, contacts, the phone number … are not
   declared in WeChat's `app.json` at all: WeChat asks the user at run time. Douyin and Baidu accept
   an optional `permission` `desc` that only sets the subtitle of the location prompt, and Alipay's
   `app.json` has no such field; none of them fail without it.
@@ -47,7 +46,7 @@ DEVICE = "signal.camera_or_microphone"
 USER_LOCATION, FUZZY_LOCATION = "scope.userLocation", "scope.userFuzzyLocation"
 
 PRIVATE_APIS: dict[str, PrivateApi] = {
-    "getFuzzyLocation": PrivateApi(kinds.LOCATION, "getFuzzyLocation", FUZZY_LOCATION, (FUZZY_LOCATION,), LOCATION),
+    "getFuzzyLocation": PrivateApi(kinds.LOCATION, "getFuzzyLocation", None, (FUZZY_LOCATION,), LOCATION),
     "getLocation": PrivateApi(kinds.LOCATION, "getLocation", USER_LOCATION, (USER_LOCATION,), LOCATION),
     "onLocationChange": PrivateApi(kinds.LOCATION, "onLocationChange", None, (USER_LOCATION,), LOCATION),
     "startLocationUpdate": PrivateApi(kinds.LOCATION, "startLocationUpdate", USER_LOCATION, (USER_LOCATION,), LOCATION),

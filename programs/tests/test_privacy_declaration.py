@@ -25,7 +25,7 @@ def test_setting_the_declaration_replaces_it_and_is_audited(program, owner):
     program_set_privacy_declaration(program=program, actor=owner, items={"location": " Nearby stores "})
 
     assert privacy_declaration(program) == {"location": "Nearby stores"}
-    events = AuditEvent.objects.filter(action="program.privacy_declaration").order_by("pk")
+    events = AuditEvent.objects.filter(action="program.privacy_declaration").order_by("created_at")
     assert [(e.before, e.after) for e in events] == [
         ({}, {"camera": "Scan receipts"}), ({"camera": "Scan receipts"}, {"location": "Nearby stores"})]
 
