@@ -60,9 +60,10 @@ def check_code(scripts: list[Script], package: Package) -> list[Finding]:
     findings = []
     for script in scripts:
         for call in risky_calls(script.text):
-            if _is_call_in_code(script, call):
+            # Classifying is cheaper than asking for the context, and most calls (`require('./x')`) pass.
+            if _is_call_of_global(script.text, call):
                 finding = _classify(script, call)
-                if finding is not None:
+                if finding is not None and script.is_code(call.start):
                     findings.append(finding)
         blob = _blob_finding(script, package)
         if blob is not None:
@@ -82,18 +83,14 @@ def risky_calls(text: bytes) -> list[Call]:
     return calls
 
 
-def _is_call_in_code(script: Script, call: Call) -> bool:
-    """A call of the global function itself (not `myeval(`, `obj.require(`), outside comments/strings."""
-    text, offset = script.text, call.start
+def _is_call_of_global(text: bytes, call: Call) -> bool:
+    """A call of the global function itself (not `myeval(`, `obj.require(`); the caller checks the context."""
+    offset = call.start
     if call.kind == "eval" and text[offset - 1:offset] == b".":
-        if not _GLOBAL_OBJECT_BEFORE.search(text, max(0, offset - 24), offset):
-            return False
-    elif call.kind == "subpackage":
-        if text[max(0, offset - 4):offset].lower() != b"load":  # loadSubpackage, preloadSubpackage
-            return False
-    elif follows_identifier(text, offset):
-        return False
-    return script.is_code(offset)
+        return _GLOBAL_OBJECT_BEFORE.search(text, max(0, offset - 24), offset) is not None
+    if call.kind == "subpackage":
+        return text[max(0, offset - 4):offset].lower() == b"load"  # loadSubpackage, preloadSubpackage
+    return not follows_identifier(text, offset)
 
 
 def _classify(script: Script, call: Call) -> Finding | None:

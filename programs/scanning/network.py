@@ -175,13 +175,14 @@ def _call_findings(script: Script, dialect: Dialect | None, resolver: _Resolver,
     findings = []
     for index, (offset, name, name_end) in enumerate(calls):
         opening = _OPEN_PARENTHESIS.match(script.text, name_end)
-        if opening is None or not script.is_code(offset):
+        if opening is None:
             continue
         limit = calls[index + 1][0] if index + 1 < len(calls) else len(script.text)
         resolved = _call_url(script, opening.end(), min(limit, opening.end() + URL_KEY_SEARCH_CHARS), resolver)
-        if resolved is not None:
-            findings += [script.finding(code, message, offset, params)
-                         for code, message, params in checker.check(API_KINDS[name], resolved)]
+        verdicts = checker.check(API_KINDS[name], resolved) if resolved is not None else []
+        # Most calls pass: ask whether the call is code (not a comment or string) only when it would matter.
+        if verdicts and script.is_code(offset):
+            findings += [script.finding(code, message, offset, params) for code, message, params in verdicts]
     return findings
 
 
