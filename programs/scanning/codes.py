@@ -216,11 +216,12 @@ _CODES = [
         "All shipped files together exceed the host's total limit (8 MB Alipay, 30 MB WeChat, 16 MB "
         "Douyin by default)."),
     FindingCode(
-        "size.over_before_minification", W, "Over the limit before minification",
-        "A part of the package is over its size limit as uploaded, but the project has the IDE minify "
-        "scripts on upload (`setting.minified` in `project.config.json`) and the excess is less than a "
-        "quarter of that part's script bytes, which minification typically saves. The package the IDE "
-        "uploads is likely to fit; check the size it reports, and move assets out if it does not."),
+        "size.over_before_upload", W, "Over the limit only before the IDE shrinks it",
+        "A part of the package is over its size limit as zipped, but the project's upload settings in "
+        "`project.config.json` shrink it: `setting.minified` minifies scripts (a quarter of their bytes is "
+        "assumed at most) and `setting.ignoreUploadUnusedFiles` leaves out images and media no file names. "
+        "The excess is within what those settings remove, so the uploaded package is likely to fit; check "
+        "the size the IDE reports, and move assets out if it does not."),
     # --- tabBar and images ----------------------------------------------------------------------
     FindingCode(
         "tabbar.invalid", E, "Invalid tabBar",

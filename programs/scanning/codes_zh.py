@@ -50,8 +50,8 @@ MESSAGES_ZH: dict[str, str] = {
     "size.main_too_large": "主包大小为 {size}，{host} 的上限为 {limit}。",
     "size.subpackage_too_large": "分包 {root} 大小为 {size}，{host} 的上限为 {limit}。",
     "size.total_too_large": "代码包总大小为 {size}，{host} 的上限为 {limit}。",
-    "size.over_before_minification": (
-        "压缩前大小为 {size}（其中脚本 {scripts}），{host} 的上限为 {limit}；项目设置了上传时压缩代码（minified），"
+    "size.over_before_upload": (
+        "压缩包中大小为 {size}，{host} 的上限为 {limit}；项目的上传设置（{settings}）最多可减少 {shrinkable}，"
         "上传后很可能不超限，请以开发者工具上传时显示的大小为准。"),
     # tabBar and images
     "tabbar.invalid": "tabBar 的格式不符合该框架的要求。",
@@ -123,7 +123,7 @@ TITLES_ZH: dict[str, str] = {
     "structure.tabbar_page_in_subpackage": "tabBar 页面不在主包", "structure.theme_missing": "主题文件缺失或无效",
     "structure.theme_variable_undefined": "主题变量未定义",
     "size.main_too_large": "主包过大", "size.subpackage_too_large": "分包过大", "size.total_too_large": "代码包过大",
-    "size.over_before_minification": "压缩前超出大小上限",
+    "size.over_before_upload": "上传处理前超出大小上限",
     "tabbar.invalid": "tabBar 格式错误", "tabbar.too_few": "tab 过少", "tabbar.too_many": "tab 过多",
     "tabbar.page_unknown": "tab 页面未列出", "tabbar.icon_missing": "缺少 tab 图标",
     "tabbar.icon_format": "tab 图标不是 PNG/JPEG", "tabbar.icon_too_large": "tab 图标文件过大",

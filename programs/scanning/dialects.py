@@ -66,6 +66,7 @@ class Layout:
     root: str = ""
     project: dict | None = None
     project_file: str | None = None
+    root_missing: bool = False  # the project file names a root folder the archive lacks (e.g. an unbuilt dist/)
 
 
 def detect_layout(package: Package, config: ScanConfig) -> tuple[Layout, list[Finding]]:
@@ -86,7 +87,8 @@ def detect_layout(package: Package, config: ScanConfig) -> tuple[Layout, list[Fi
     if not project_file:
         base = _base_without_project(package)
     root, root_findings = _root(package, dialect, base, project, project_file)
-    return Layout(dialect, base, root, project, project_file), findings + root_findings
+    missing = any(finding.params.get("reason") == "missing" for finding in root_findings)
+    return Layout(dialect, base, root, project, project_file, missing), findings + root_findings
 
 
 def _evidence(package: Package) -> tuple[Counter, Counter]:
@@ -153,13 +155,14 @@ def _root(package: Package, dialect: Dialect, base: str, project: dict | None,
         return base, []
     normal = posixpath.normpath(str(value)) if isinstance(value, str) else ""
     if not normal or normal.startswith(("/", "..")) or "\\" in normal:
-        return base, [_root_finding(project_file, value, "must be a relative folder inside the package")]
+        return base, [_root_finding(project_file, value, "must be a relative folder inside the package", "invalid")]
     root = base + normal + "/"
     if not any(name.startswith(root) for name in package.members):
-        return base, [_root_finding(project_file, value, "names a folder that is not in the package")]
+        return base, [_root_finding(project_file, value, "names a folder that is not in the package", "missing")]
     return root, []
 
 
-def _root_finding(project_file: str | None, value: object, reason: str) -> Finding:
+def _root_finding(project_file: str | None, value: object, reason: str, kind: str) -> Finding:
     return new_finding(
-        "structure.project_config_invalid", f"The root folder {value!r} {reason}.", file=project_file)
+        "structure.project_config_invalid", f"The root folder {value!r} {reason}.", file=project_file,
+        params={"reason": kind})

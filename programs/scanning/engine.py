@@ -111,8 +111,8 @@ def _structure(scan: _Scan) -> None:
         layout.dialect, layout.base, layout.root, layout.project)
     package.shipped = shipped_names(package)
     scan.findings += findings
-    if layout.dialect is None:
-        return
+    if layout.dialect is None or layout.root_missing:
+        return  # without its root folder (an unbuilt dist/, say) the pages cannot be judged: one error says why
     package.app, findings = load_manifest(package, layout.dialect, scan.config)
     scan.findings += findings
     if package.app is not None:

@@ -140,7 +140,7 @@ def test_main_package_over_the_limit_only_before_minification_is_a_warning():
     report = scan(_over_main_by(100_000, minified=True))
 
     assert "size.main_too_large" not in report.codes()
-    assert only(report, "size.over_before_minification").severity.value == "warning"
+    assert only(report, "size.over_before_upload").severity.value == "warning"
 
 
 def test_without_upload_minification_the_same_package_is_an_error():
@@ -151,3 +151,30 @@ def test_minification_cannot_excuse_an_excess_larger_than_it_saves():
     report = scan(_over_main_by(1 * MB, minified=True))
 
     assert "size.main_too_large" in report.codes()
+
+
+def _over_main_with_image(referenced: bool, ignore_unused: bool = True) -> bytes:
+    files = package_files("wechat")
+    project = json.loads(files["project.config.json"])
+    project["setting"] = {"ignoreUploadUnusedFiles": ignore_unused}
+    files["project.config.json"] = json.dumps(project).encode()
+    files["images/cover.png"] = noise_png(900, 900)  # about 2.4 MB on its own
+    if referenced:
+        files["pages/index/index.wxml"] = b'<image src="/images/cover.png"/>'
+    return zip_files(files)
+
+
+def test_an_image_no_file_names_is_left_out_on_upload_when_the_project_says_so():
+    # The WeChat IDE's ignoreUploadUnusedFiles drops it (Rainbow-Cats' unused MarketCover.jpg).
+    report = scan(_over_main_with_image(referenced=False))
+
+    assert "size.main_too_large" not in report.codes()
+    assert "ignoreUploadUnusedFiles" in only(report, "size.over_before_upload").message
+
+
+def test_a_named_image_still_counts():
+    assert "size.main_too_large" in scan(_over_main_with_image(referenced=True)).codes()
+
+
+def test_without_the_setting_an_unnamed_image_still_counts():
+    assert "size.main_too_large" in scan(_over_main_with_image(referenced=False, ignore_unused=False)).codes()
