@@ -250,7 +250,8 @@ _CODES = [
         "A tab icon is larger than the limit (40 KB by default). Compress it or reduce its dimensions."),
     FindingCode(
         "tabbar.icon_dimensions", W, "Tab icon dimensions",
-        "Hosts draw tab icons at about 81x81 pixels. An icon more than 20% smaller is blown up and looks "
+        "Hosts draw tab icons at about the size their docs recommend (81x81 pixels; 60x60 for Alipay). An "
+        "icon more than 20% smaller is blown up and looks "
         "blurry; one that is not square (within 20%) is stretched. Larger square icons are scaled down "
         "and stay sharp (their file size is capped by `tabbar.icon_too_large`)."),
     FindingCode(

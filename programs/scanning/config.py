@@ -52,7 +52,7 @@ class ScanConfig:
     time_limit_seconds: float = 120.0
     org_key_prefixes: list[str] = field(default_factory=list)
     tab_icon_max_bytes: int = 40 * KB
-    tab_icon_size: int = 81
+    tab_icon_size: int | None = None  # None: the dialect's recommendation (Alipay 60 px, the others 81 px)
     image_max_pixels: int = 25_000_000
     max_findings_per_code: int = 100
     # The program's privacy declaration: personal-information kind (see `personal_info`) -> purpose.

@@ -32,11 +32,13 @@ class Dialect:
     json_comments: bool  # whether the dialect's tools accept comments in app.json
     exact_domains: bool  # allowlist by exact host[:port] (WeChat) or registrable domain (Alipay)
     private_infos: bool  # location APIs are declared in requiredPrivateInfos (WeChat)
+    tab_icon_side: int = 81  # the tab icon size the dialect's docs recommend, in pixels
 
 
 ALIPAY = Dialect(
     "alipay", "my", ".axml", ".acss", ("mini.project.json",), ("miniprogramRoot",),
-    "items", "name", ("icon", "activeIcon"), json_comments=True, exact_domains=False, private_infos=False)
+    "items", "name", ("icon", "activeIcon"), json_comments=True, exact_domains=False, private_infos=False,
+    tab_icon_side=60)
 WECHAT = Dialect(
     "wechat", "wx", ".wxml", ".wxss", ("project.config.json",), ("miniprogramRoot",),
     "list", "text", ("iconPath", "selectedIconPath"), json_comments=False, exact_domains=True, private_infos=True)

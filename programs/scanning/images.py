@@ -22,6 +22,7 @@ from .package import IMAGE_EXTENSIONS, Package, extension
 from .structure import Theme, subpackage_of
 
 MIN_TABS, MAX_TABS = 2, 5
+DEFAULT_TAB_ICON_SIDE = 81
 TAB_ICON_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg"})
 # "About 81x81": icons down to 20% smaller than the recommended side, and as much out of square, are fine.
 TAB_ICON_TOLERANCE = 0.2
@@ -129,17 +130,18 @@ def _icon_findings(package: Package, manifest: AppManifest, path: str, config: S
             "tabbar.icon_too_large", f"Tab icon {name} is {member.size:,} bytes; the limit is "
             f"{config.tab_icon_max_bytes:,}.", size=f"{member.size:,}", limit=f"{config.tab_icon_max_bytes:,}"))
     if member.data is not None:
-        findings += _icon_image_findings(name, member.data, config, finding)
+        findings += _icon_image_findings(name, member.data, config, finding, package.dialect)
     return findings
 
 
-def _icon_image_findings(name: str, data: bytes, config: ScanConfig, finding) -> list[Finding]:
+def _icon_image_findings(name: str, data: bytes, config: ScanConfig, finding, dialect) -> list[Finding]:
     result = inspect_image(data, config.image_max_pixels, decode=True)
     if result.problem == "unreadable":
         return [finding("tabbar.icon_format", f"Tab icon {name} cannot be decoded ({result.detail}).")]
     if result.problem:
         return []  # a bomb is reported once, by check_images
-    side, slack = config.tab_icon_size, config.tab_icon_size * TAB_ICON_TOLERANCE
+    side = config.tab_icon_size or (dialect.tab_icon_side if dialect else DEFAULT_TAB_ICON_SIDE)
+    slack = side * TAB_ICON_TOLERANCE
     width, height = result.width, result.height
     # Hosts draw icons at about `side` pixels: a larger square icon is scaled down and stays sharp
     # (its bytes are capped by tab_icon_max_bytes); a smaller one is blown up and blurs, a non-square
