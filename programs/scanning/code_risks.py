@@ -26,6 +26,7 @@ _REVERSED_CALLS = re.compile(
 _GLOBAL_OBJECT_BEFORE = re.compile(rb"\b(?:window|globalThis|self|global)\s*\.\s*$")
 _DEFINITION_BEFORE = re.compile(rb"\bfunction\s*$")
 _QUOTE = re.compile(rb"\s*['\"`]")
+_NPM_SHIM_BEFORE = b"if(!__MODS__[modId]) return "
 _STATIC_ARGUMENT = re.compile(
     rb"""\s*(?:'(?P<sq>[^'\\\n]*(?:\\.[^'\\\n]*)*)'|"(?P<dq>[^"\\\n]*(?:\\.[^"\\\n]*)*)"|`(?P<tq>[^`\\]*(?:\\.[^`\\]*)*)`)\s*[,)]""")
 _REMOTE = re.compile(rb"""['"`]\s*(?:https?:)?//""")
@@ -120,6 +121,8 @@ def _loader_finding(script: Script, call: Call) -> Finding | None:
     offset, text = call.start, script.text
     if _DEFINITION_BEFORE.search(text, max(0, offset - 20), offset):
         return None
+    if text[max(0, offset - len(_NPM_SHIM_BEFORE)):offset] == _NPM_SHIM_BEFORE:
+        return None  # the WeChat IDE's npm build: `__REQUIRE__` falls back to `require(source)` for its own imports
     literal = _STATIC_ARGUMENT.match(text, call.arguments, call.arguments + ARGUMENT_CHARS)
     value = literal.group(literal.lastgroup) if literal else b""
     if literal and _REMOTE_VALUE.match(value):

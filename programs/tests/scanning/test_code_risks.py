@@ -234,3 +234,12 @@ def test_long_lined_numeric_array_is_data_not_minified_code():
     files = {"assets/geometry.js": f"const vertices = new Float32Array([{vertices}]);\n"}
 
     assert "code.minified" not in scan_built("alipay", files=files).codes()
+
+
+def test_the_wechat_npm_build_shim_is_not_dynamic_loading():
+    # Every miniprogram_npm/<package>/index.js the WeChat IDE builds starts with this loader.
+    shim = ("var __REQUIRE__ = function(modId, source) { if(!__MODS__[modId]) return require(source); "
+            "return __MODS__[modId].m.exports; };")
+
+    assert "code.dynamic_load" not in scan_built("wechat", files={"miniprogram_npm/dayjs/index.js": shim}).codes()
+    assert "code.dynamic_load" in scan_built("wechat", **with_code("const m = require(name);")).codes()
