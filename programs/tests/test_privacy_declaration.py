@@ -157,3 +157,27 @@ def test_chinese_interface_shows_chinese_kind_labels(client, owner, org):
     page = client.get(reverse("program_detail", args=[org.slug, program.appid]), HTTP_ACCEPT_LANGUAGE="zh-hans")
 
     assert "手机号" in page.content.decode()
+
+
+# ------------------------------------------------------------------ findings in the reader's language
+
+
+def test_report_page_and_api_give_finding_messages_in_the_readers_language(client, owner, program):
+    version = _scan(program, "\nmy.chooseImage({ count: 1 });\neval(input);\n")
+    client.force_login(owner)
+    page_url = reverse("version_detail", args=[program.organisation.slug, program.appid, version.version])
+    api_url = f"/api/v1/programs/{program.appid}/versions/{version.version}/"
+
+    english = client.get(page_url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    chinese = client.get(page_url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    api_zh = client.get(api_url, HTTP_ACCEPT_LANGUAGE="zh-hans").json()["report"]
+
+    assert "which the program&#x27;s privacy declaration does not list" in english
+    assert "chooseImage 使用了选中的照片或视频信息，但小程序的用户隐私保护指引中未声明。" in chinese
+    messages = {f["code"]: f["message"] for f in api_zh["findings"]}
+    assert messages["code.eval"] == "代码将字符串作为代码执行（eval()），宿主禁止这样做。"
+    reasons = {item["code"]: item["reason"] for item in api_zh["risk"]["breakdown"]}
+    assert reasons["privacy.not_in_declaration"] == "个人信息未在隐私保护指引中声明（2 处）"
+    # The stored report keeps the English message; only what is shown changes.
+    stored = {f["code"]: f["message"] for f in Version.objects.get(pk=version.pk).scan_report["findings"]}
+    assert stored["code.eval"] == "eval() executes a string as code."
