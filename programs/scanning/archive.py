@@ -76,9 +76,13 @@ class _Entry:
 
 
 def read_archive(
-    source: Source, config: ScanConfig, deadline: Deadline, on_progress: Callable[[float], None]
+    source: Source, config: ScanConfig, deadline: Deadline, on_progress: Callable[[float], None],
+    on_member: Callable[[Member], None] | None = None,
 ) -> ArchiveResult:
-    """Validate and read the archive; never raises for a hostile or broken file."""
+    """Validate and read the archive; never raises for a hostile or broken file.
+
+    `on_member` is called with each member as it is read (see `prescan`).
+    """
     with _opened(source) as (stream, size, reopen):
         refusal = _refuse_before_parsing(stream, size, config)
         if refusal is not None:
@@ -88,11 +92,12 @@ def read_archive(
             return ArchiveResult(findings=[failure], stopped=True)
         with archive:
             infos = archive.infolist()
-        return _read_validated(stream, reopen, infos, size, config, deadline, on_progress)
+        return _read_validated(stream, reopen, infos, size, config, deadline, on_progress, on_member)
 
 
 def _read_validated(stream: BinaryIO, reopen: Reopen, infos: list[zipfile.ZipInfo], size: int, config: ScanConfig,
-                    deadline: Deadline, on_progress: Callable[[float], None]) -> ArchiveResult:
+                    deadline: Deadline, on_progress: Callable[[float], None],
+                    on_member: Callable[[Member], None] | None) -> ArchiveResult:
     entries, findings = inspect_central_directory(infos, config, size)
     if any(finding.code in _STOPPING_CODES for finding in findings):
         return ArchiveResult(findings=findings, stopped=True)
@@ -100,7 +105,7 @@ def _read_validated(stream: BinaryIO, reopen: Reopen, infos: list[zipfile.ZipInf
         findings = findings or [new_finding("archive.empty", "The archive contains no files.")]
         return ArchiveResult(findings=findings, stopped=True)
     members, inflate_findings, stopped = inflate_all(stream, reopen, entries, config, deadline, on_progress,
-                                                     READ_ERRORS)
+                                                     READ_ERRORS, on_member)
     return ArchiveResult(members, findings + inflate_findings, stopped)
 
 

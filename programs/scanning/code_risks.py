@@ -57,10 +57,12 @@ class Call:
         return CALL_KINDS[self.name]
 
 
-def check_code(scripts: list[Script], package: Package) -> list[Finding]:
+def check_code(scripts: list[Script], package: Package, found: dict[str, list[Call]] | None = None) -> list[Finding]:
+    """`found` holds the risky calls of scripts already searched (see `prescan`)."""
     findings = []
     for script in scripts:
-        for call in risky_calls(script.text):
+        calls = found.get(script.name) if found is not None else None
+        for call in risky_calls(script.text) if calls is None else calls:
             # Classifying is cheaper than asking for the context, and most calls (`require('./x')`) pass.
             if _is_call_of_global(script.text, call):
                 finding = _classify(script, call)

@@ -26,6 +26,7 @@ from .jssource import Script, load_scripts
 from .leaks import check_secrets
 from .network import check_network
 from .package import Package
+from .prescan import Prescan
 from .privacy import check_privacy
 from .report import FileEntry, ScanReport
 from .risk import assess_risk
@@ -52,6 +53,7 @@ class _Scan:
     permissions: list[str] = field(default_factory=list)
     personal_info: list[str] = field(default_factory=list)
     domains: list[str] = field(default_factory=list)
+    prescan: Prescan | None = None  # per-file results found while the archive was read
 
     @property
     def manifest(self) -> AppManifest | None:
@@ -98,7 +100,8 @@ def _run_stage(scan: _Scan, percent: int, stage: str, action: Callable[[], None]
 
 
 def _read(scan: _Scan, source: Source) -> None:
-    result = read_archive(source, scan.config, scan.deadline, scan.progress.span(1, 40, "archive"))
+    scan.prescan = Prescan(scan.config)
+    result = read_archive(source, scan.config, scan.deadline, scan.progress.span(1, 40, "archive"), scan.prescan)
     scan.package = Package(result.members)
     scan.findings += result.findings
     scan.stopped = result.stopped
@@ -148,11 +151,12 @@ def _network(scan: _Scan) -> None:
 
 
 def _code(scan: _Scan) -> None:
-    scan.findings += check_code(scan.scripts, scan.package)
+    scan.findings += check_code(scan.scripts, scan.package, scan.prescan.calls if scan.prescan else None)
 
 
 def _secrets(scan: _Scan) -> None:
-    scan.findings += check_secrets(scan.package, scan.config.org_key_prefixes)
+    scan.findings += check_secrets(scan.package, scan.config.org_key_prefixes,
+                                   scan.prescan.secrets if scan.prescan else None)
 
 
 _CONTENT_STAGES: list[tuple[int, str, Callable[[_Scan], None]]] = [

@@ -73,9 +73,12 @@ class Inflated(NamedTuple):
 
 
 def inflate_all(stream: BinaryIO, reopen: Reopen, entries: list, config: ScanConfig, deadline: Deadline,
-                on_progress: Callable[[float], None],
-                read_errors: tuple[type[BaseException], ...]) -> tuple[dict[str, Member], list[Finding], bool]:
-    """Inflate `entries` (name + ZipInfo) in order; stop at the first member that fails."""
+                on_progress: Callable[[float], None], read_errors: tuple[type[BaseException], ...],
+                on_member: Callable[[Member], None] | None = None) -> tuple[dict[str, Member], list[Finding], bool]:
+    """Inflate `entries` (name + ZipInfo) in order; stop at the first member that fails.
+
+    `on_member` sees each good member, in order, on this thread, while the workers inflate the next ones.
+    """
     members: dict[str, Member] = {}
     findings: list[Finding] = []
     total, done, reported = sum(entry.info.file_size for entry in entries) or 1, 0, 0.0
@@ -85,6 +88,9 @@ def inflate_all(stream: BinaryIO, reopen: Reopen, entries: list, config: ScanCon
             return members, findings + [inflated.problem], True
         members[member.name] = member
         findings += _member_findings(member, inflated.head, config)
+        if on_member is not None:
+            on_member(member)
+            deadline.check()
         done += member.size
         if done / total - reported >= PROGRESS_STEP:
             reported = done / total

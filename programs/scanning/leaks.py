@@ -32,11 +32,16 @@ ORG_KEY_MIN_TAIL = 6
 SHOWN_CHARS = 8
 
 
-def check_secrets(package: Package, org_key_prefixes: list[str]) -> list[Finding]:
-    org_keys = _org_key_pattern(org_key_prefixes)
+def check_secrets(package: Package, org_key_prefixes: list[str],
+                  found: dict[str, list[Finding]] | None = None) -> list[Finding]:
+    """Secrets in shipped text files; `found` holds files already searched (see `prescan`)."""
+    org_keys = None if found is not None else org_key_pattern(org_key_prefixes)
     findings = []
     for name in package.shipped:
-        if extension(name) in TEXT_EXTENSIONS and (source := source_of(package, name)) is not None:
+        if found is not None and name in found:
+            findings += found[name]
+        elif extension(name) in TEXT_EXTENSIONS and (source := source_of(package, name)) is not None:
+            org_keys = org_keys or org_key_pattern(org_key_prefixes)
             findings += secrets_in(source, org_keys)
     return findings
 
@@ -59,7 +64,7 @@ def _extends_token(text: bytes, offset: int) -> bool:
     return offset > 0 and text[offset - 1:offset].isalnum()
 
 
-def _org_key_pattern(prefixes: list[str]) -> re.Pattern | None:
+def org_key_pattern(prefixes: list[str]) -> re.Pattern | None:
     prefixes = [prefix for prefix in prefixes if prefix]
     if not prefixes:
         return None

@@ -63,12 +63,12 @@ def shipped_names(package: Package) -> list[str]:
     for name in package.members:
         if name.startswith(package.root):
             relative = name[len(package.root):]
-            if not _never_shipped(relative) and not any(_matches(rule, relative) for rule in rules):
+            if not never_shipped(relative) and not any(_matches(rule, relative) for rule in rules):
                 shipped.append(name)
     return shipped
 
 
-def _never_shipped(relative: str) -> bool:
+def never_shipped(relative: str) -> bool:
     parts = relative.split("/")
     if any(part.startswith(".") or part in NEVER_SHIPPED_FOLDERS for part in parts):
         return True

@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from programs.samples import ORG_KEY_PREFIX
+from programs.samples import ALLOWED_DOMAINS, ORG_KEY_PREFIX, package_files, zip_files
+from programs.scanning import ScanConfig, scan_package
 from programs.scanning.jssource import CODE, COMMENT, STRING, Script
 
 from .helpers import APPENDED_CODE_LINE, findings_with, only, scan_built, with_code
@@ -243,3 +244,16 @@ def test_the_wechat_npm_build_shim_is_not_dynamic_loading():
 
     assert "code.dynamic_load" not in scan_built("wechat", files={"miniprogram_npm/dayjs/index.js": shim}).codes()
     assert "code.dynamic_load" in scan_built("wechat", **with_code("const m = require(name);")).codes()
+
+
+def test_secrets_and_risky_calls_outside_the_shipped_files_are_not_reported():
+    # Searched while the archive is read (before the root is known), then kept only for shipped files.
+    secret = "const id = 'LTAI5tQ7xYz9AbCdEfGh1234', key = 'Gx4Zh7yEJlGkV9Kq8wR7Ho2bYYwY9D'; eval(x);"
+    files = package_files("wechat", root="miniprogram/")
+    for name in ("cloudfunctions/login/index.js", "miniprogram/node_modules/x/index.js", "miniprogram/utils/keys.js"):
+        files[name] = secret.encode()
+
+    report = scan_package(zip_files(files), ScanConfig(allowed_domains=ALLOWED_DOMAINS))
+
+    assert {f.file for f in report.findings if f.code in ("secret.cloud_key", "code.eval")} == {
+        "miniprogram/utils/keys.js"}

@@ -45,11 +45,13 @@ def test_two_threads_give_the_same_report_as_one(case, monkeypatch):
 
 
 def test_a_large_package_really_uses_a_second_thread(parallel, monkeypatch):
-    threads = set()
+    threads, both_started = set(), threading.Barrier(2, timeout=10)
     real_inflate = inflating.inflate
 
     def spy(*args, **kwargs):
-        threads.add(threading.get_ident())
+        if threading.get_ident() not in threads:
+            threads.add(threading.get_ident())
+            both_started.wait()  # breaks (and fails the scan) unless a second worker inflates at the same time
         return real_inflate(*args, **kwargs)
 
     monkeypatch.setattr(inflating, "inflate", spy)
