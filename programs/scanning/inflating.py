@@ -15,7 +15,6 @@ import threading
 import zlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack
 from typing import BinaryIO, NamedTuple
 
 from .codes import new_finding
@@ -59,12 +58,6 @@ class PositionalReader:
         self.position += len(data)
         return data
 
-    def __enter__(self) -> PositionalReader:
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        return None
-
 
 class Inflated(NamedTuple):
     member: Member
@@ -105,20 +98,19 @@ def _results(stream: BinaryIO, reopen: Reopen, entries: list, config: ScanConfig
         for entry in entries:
             yield inflate(stream, entry, config, deadline, read_errors)
         return
-    with ExitStack() as stack:
-        handles: dict[int, BinaryIO] = {}
-        pool = stack.enter_context(ThreadPoolExecutor(WORKERS, thread_name_prefix="scan-inflate"))
+    local = threading.local()  # each worker reads through its own handle: no shared file position
 
-        def run(batch: list) -> list[Inflated]:
-            handle = _thread_handle(handles, reopen, stack)
-            results = []
-            for entry in batch:
-                result = inflate(handle, entry, config, deadline, read_errors)
-                results.append(result)
-                if result.problem is not None:
-                    break
-            return results
+    def run(batch: list) -> list[Inflated]:
+        if not hasattr(local, "handle"):
+            local.handle = reopen()
+        results = []
+        for entry in batch:
+            results.append(inflate(local.handle, entry, config, deadline, read_errors))
+            if results[-1].problem is not None:
+                break
+        return results
 
+    with ThreadPoolExecutor(WORKERS, thread_name_prefix="scan-inflate") as pool:
         futures = [pool.submit(run, batch) for batch in _batches(entries)]
         try:
             for future in futures:
@@ -126,14 +118,6 @@ def _results(stream: BinaryIO, reopen: Reopen, entries: list, config: ScanConfig
         finally:
             for future in futures:
                 future.cancel()
-
-
-def _thread_handle(handles: dict[int, BinaryIO], reopen: Callable[[], BinaryIO], stack: ExitStack) -> BinaryIO:
-    """Each worker reads through its own handle, so no two threads share a file position."""
-    key = threading.get_ident()
-    if key not in handles:
-        handles[key] = stack.enter_context(reopen())
-    return handles[key]
 
 
 def _batches(entries: list) -> Iterator[list]:
