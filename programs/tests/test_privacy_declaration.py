@@ -173,6 +173,7 @@ def test_report_page_and_api_give_finding_messages_in_the_readers_language(clien
     api_zh = client.get(api_url, HTTP_ACCEPT_LANGUAGE="zh-hans").json()["report"]
 
     assert "which the program&#x27;s privacy declaration does not list" in english
+    assert "Personal information the code uses" in english and "Photos or videos the user picks" in english
     assert "chooseImage 使用了选中的照片或视频信息，但小程序的用户隐私保护指引中未声明。" in chinese
     messages = {f["code"]: f["message"] for f in api_zh["findings"]}
     assert messages["code.eval"] == "代码将字符串作为代码执行（eval()），宿主禁止这样做。"

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from programs.models import Version
+from programs.models import Version, personal_info_label
 from programs.scanning.messages import localized_breakdown, localized_finding
 
 S = Version.Status
@@ -199,6 +199,7 @@ def report_context(version: Version, *, severity: str = "", query: str = "") -> 
         "risk_score": risk.get("score", version.risk_score),
         "risk_breakdown": [localized_breakdown(b, language) for b in risk.get("breakdown") or [] if isinstance(b, dict)],
         "permissions": _strings(report.get("permissions")),
+        "personal_info": [personal_info_label(kind) for kind in _strings(report.get("personal_info"))],
         "domains": _strings(report.get("domains")),
         "filtering": bool(severity or query),
     }
