@@ -8,13 +8,17 @@ register = template.Library()
 
 
 @register.simple_tag
-def privacy_rows(program, report):
-    """Every kind the program declares or the scanned code uses: (label, purpose or "", used, declared).
+def privacy_rows(version):
+    """Every kind declared or used by the version's code: (label, purpose or "", used, declared).
 
-    `report` is the version's stored scan report (its `personal_info` lists the kinds code uses).
+    The declaration is the one submitted with the version (its `submitted_metadata`), or the program's
+    current one for versions submitted before it was recorded; `personal_info` of the scan report lists
+    the kinds the code uses.
     """
-    declared = {item.kind: item.purpose for item in program.privacy_items.all()}
-    used = set((report or {}).get("personal_info") or [])
+    declared = (version.submitted_metadata or {}).get("privacy")
+    if declared is None:
+        declared = {item.kind: item.purpose for item in version.program.privacy_items.all()}
+    used = set((version.scan_report or {}).get("personal_info") or [])
     kinds = _ordered(declared.keys() | used)
     return [(personal_info_label(kind), declared.get(kind, ""), kind in used, kind in declared) for kind in kinds]
 

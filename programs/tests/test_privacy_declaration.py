@@ -182,3 +182,14 @@ def test_report_page_and_api_give_finding_messages_in_the_readers_language(clien
     # The stored report keeps the English message; only what is shown changes.
     stored = {f["code"]: f["message"] for f in Version.objects.get(pk=version.pk).scan_report["findings"]}
     assert stored["code.eval"] == "eval() executes a string as code."
+
+
+def test_submitting_records_the_declaration_with_the_version(owner, program):
+    from programs.releases import version_submit
+
+    program_set_privacy_declaration(program=program, actor=owner, items={"location": "Stores near you"})
+    version = version_submit(version=_scan(program), actor=owner)
+    program_set_privacy_declaration(program=program, actor=owner, items={"location": "Changed after submitting"})
+
+    version.refresh_from_db()
+    assert version.submitted_metadata["privacy"] == {"location": "Stores near you"}

@@ -134,3 +134,14 @@ def test_the_privacy_declaration_is_shown_against_what_the_code_uses(reviewer_cl
     assert "not declared" in camera_row[:300]  # used by the code, missing from the declaration
     clipboard_row = body[body.index(">Clipboard<"):]
     assert "not used" in clipboard_row[:300]
+
+
+def test_reviewers_see_the_declaration_submitted_with_the_version_not_a_later_edit(reviewer_client):
+    program = MiniProgramFactory(name="Edited", privacy={"location": "Changed after submitting"})
+    submitted = {**metadata(), "privacy": {"location": "Stores near you"}}
+    version = WaitingVersionFactory(program=program, submitted_metadata=submitted,
+                                    scan_report={**scan_report(), "personal_info": ["location"]})
+
+    body = _page(reviewer_client, version)
+
+    assert "Stores near you" in body and "Changed after submitting" not in body
