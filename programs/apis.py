@@ -18,19 +18,21 @@ from programs.packages import package_filename, private_file_response
 from programs.selectors import (
     active_categories,
     package_version_for_user,
+    privacy_items,
     program_for_user,
     programs_for_orgs,
     version_for_user,
 )
 from programs.serializers import (
     CategoryOutput,
+    PrivacyDeclarationSerializer,
     ProgramInput,
     ProgramOutput,
     ProgramPatchInput,
     VersionInput,
     VersionOutput,
 )
-from programs.services import program_create, program_update, version_upload
+from programs.services import program_create, program_set_privacy_declaration, program_update, version_upload
 from programs.uploads import (
     declared_length_exceeds,
     install_package_upload_handler,
@@ -119,6 +121,34 @@ class ProgramDetailApi(ProgramAccessMixin, APIView):
         program_update(program=program, actor=request.user, api_key=self.api_key(),
                        domains=fields.pop("domains", None), categories=fields.pop("categories", None), **fields)
         return Response(ProgramOutput(program, context={"request": request}).data)
+
+
+class PrivacyDeclarationApi(ProgramAccessMixin, APIView):
+    """The program's privacy declaration: which personal information it uses and why.
+
+    Packages are checked against it when they are scanned: code using a kind that is not listed is
+    a `privacy.not_in_declaration` error.
+    """
+
+    @extend_schema(responses=PrivacyDeclarationSerializer, summary="Read the privacy declaration")
+    def get(self, request, appid):
+        program, _ = self.program(appid)
+        return Response(PrivacyDeclarationSerializer({"items": privacy_items(program)}).data)
+
+    @extend_schema(
+        request=PrivacyDeclarationSerializer, responses=PrivacyDeclarationSerializer,
+        summary="Replace the privacy declaration",
+        examples=[OpenApiExample("Location and camera", request_only=True, value={"items": [
+            {"kind": "location", "purpose": "Show the stores nearest to you"},
+            {"kind": "camera", "purpose": "Scan the QR code on your receipt"}]})],
+    )
+    def put(self, request, appid):
+        program, _ = self.program(appid)
+        data = PrivacyDeclarationSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        items = {item["kind"]: item["purpose"] for item in data.validated_data["items"]}
+        program_set_privacy_declaration(program=program, actor=request.user, items=items, api_key=self.api_key())
+        return Response(PrivacyDeclarationSerializer({"items": privacy_items(program)}).data)
 
 
 class VersionListApi(ProgramAccessMixin, ListAPIView):

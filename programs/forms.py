@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from programs.domains import DOMAIN_KINDS
-from programs.models import Category, MiniProgram
+from programs.models import Category, MiniProgram, PrivacyItem, personal_info_label
 from programs.selectors import active_categories
 from programs.services import NAME_MAX, NAME_MIN
 
@@ -211,3 +211,19 @@ def form_error_messages(form: forms.Form) -> list[str]:
         label = form.fields[name].label if name in form.fields and name != "__all__" else ""
         found += [f"{label}: {error}" if label else str(error) for error in errors]
     return found
+
+
+class PrivacyDeclarationForm(forms.Form):
+    """One purpose field per kind of personal information; a blank purpose means "not used"."""
+
+    def __init__(self, *args, items: dict[str, str] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        limit = PrivacyItem._meta.get_field("purpose").max_length
+        for kind, _label in PrivacyItem.KIND_CHOICES:
+            self.fields[f"purpose_{kind}"] = forms.CharField(
+                label=personal_info_label(kind), max_length=limit, required=False, initial=(items or {}).get(kind, ""),
+                widget=forms.TextInput(attrs={"placeholder": _("not used")}))
+
+    def items(self) -> dict[str, str]:
+        return {name.removeprefix("purpose_"): value.strip() for name, value in self.cleaned_data.items()
+                if value.strip()}

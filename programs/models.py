@@ -12,6 +12,7 @@ from console.models import ApiKey, Organisation
 from hosts.models import Dialect
 from programs.names import name_key
 from programs.packages import private_storage
+from programs.scanning.personal_info import PERSONAL_INFO_KINDS
 
 
 class Category(models.Model):
@@ -112,6 +113,44 @@ class MiniProgram(models.Model):
             "request": self.request_domains, "upload": self.upload_domains,
             "download": self.download_domains, "socket": self.socket_domains,
         }
+
+
+def personal_info_label(kind: str) -> str:
+    """A kind of personal information in the interface language (catalogue data, not gettext strings)."""
+    from django.utils.translation import get_language
+
+    entry = PERSONAL_INFO_KINDS.get(kind)
+    if entry is None:
+        return kind
+    return entry.label_zh if (get_language() or "").startswith("zh") else entry.label
+
+
+class PrivacyItem(models.Model):
+    """One line of a program's privacy declaration (as WeChat's 用户隐私保护指引): what it uses and why.
+
+    The scanner checks code against these; reviewers read them next to the scan report.
+    """
+
+    KIND_CHOICES = [(kind.code, kind.label) for kind in PERSONAL_INFO_KINDS.values()]
+
+    program = models.ForeignKey(MiniProgram, on_delete=models.CASCADE, related_name="privacy_items")
+    kind = models.CharField(_("personal information"), max_length=30, choices=KIND_CHOICES)
+    purpose = models.CharField(
+        _("purpose"), max_length=200, help_text=_("Why the program needs it, in the words users will read."))
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["program", "kind"], name="unique_privacy_item_kind")]
+
+    def __str__(self):
+        return f"{self.kind}: {self.purpose}"
+
+    @property
+    def kind_label(self) -> str:
+        return personal_info_label(self.kind)
+
+    @property
+    def position(self) -> int:
+        return list(PERSONAL_INFO_KINDS).index(self.kind)
 
 
 class QualificationDocument(models.Model):

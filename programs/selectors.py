@@ -4,7 +4,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from console.models import ApiKey, Membership
-from programs.models import Category, MiniProgram, Version
+from programs.models import Category, MiniProgram, PrivacyItem, Version
 
 
 def _memberships(user, api_key: ApiKey | None) -> QuerySet[Membership]:
@@ -148,3 +148,13 @@ def _may_see_without_membership(user, program: MiniProgram, version: Version) ->
         return True
     is_trial = program.trial_version_id == version.pk
     return is_trial and program.testers.filter(email__iexact=user.email).exists()
+
+
+def privacy_declaration(program: MiniProgram) -> dict[str, str]:
+    """The program's privacy declaration as the scanner takes it: kind -> purpose."""
+    return {item.kind: item.purpose for item in privacy_items(program)}
+
+
+def privacy_items(program: MiniProgram) -> list[PrivacyItem]:
+    """The declaration's lines in the catalogue's order."""
+    return sorted(PrivacyItem.objects.filter(program=program), key=lambda item: item.position)

@@ -1,9 +1,11 @@
 """Input and output shapes of the programs API."""
 
+from django.utils.translation import get_language
 from rest_framework import serializers
 
 from programs.domains import DOMAIN_KINDS, MAX_DOMAINS_PER_KIND
-from programs.models import Category, MiniProgram, Version
+from programs.models import Category, MiniProgram, PrivacyItem, Version
+from programs.scanning.messages import localized_breakdown, localized_finding
 from programs.services import CATEGORIES_MAX
 
 
@@ -131,5 +133,30 @@ class VersionOutput(serializers.ModelSerializer):
         if not report:
             return None
         keys = ("dialect", "errors", "warnings", "notices", "findings", "sizes", "risk", "permissions", "domains",
-                "duration_ms")
-        return {k: report.get(k) for k in keys}
+                "duration_ms", "personal_info")
+        data = {k: report.get(k) for k in keys}
+        # Messages and risk reasons in the caller's language (Accept-Language), from each code and its params.
+        language = get_language()
+        data["findings"] = [localized_finding(f, language) for f in report.get("findings") or []]
+        risk = report.get("risk") or {}
+        data["risk"] = {**risk, "breakdown": [localized_breakdown(b, language) for b in risk.get("breakdown") or []]}
+        return data
+
+
+class PrivacyItemSerializer(serializers.ModelSerializer):
+    """One line of the privacy declaration; the limits come from the model."""
+
+    class Meta:
+        model = PrivacyItem
+        fields = ["kind", "purpose"]
+        validators = []  # the service replaces the whole declaration; uniqueness is checked on the list
+
+
+class PrivacyDeclarationSerializer(serializers.Serializer):
+    items = PrivacyItemSerializer(many=True, help_text="Every kind of personal information the program uses, with why.")
+
+    def validate_items(self, items):
+        kinds = [item["kind"] for item in items]
+        if len(kinds) != len(set(kinds)):
+            raise serializers.ValidationError("Each kind may be listed once.")
+        return items

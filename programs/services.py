@@ -15,7 +15,7 @@ from console.models import ApiKey, Organisation, User
 from console.services import audit_record
 from programs.domains import DOMAIN_KINDS, normalise_domain_list
 from programs.images import process_logo
-from programs.models import VERSION_RE, Category, MiniProgram, QualificationDocument, Version
+from programs.models import VERSION_RE, Category, MiniProgram, PrivacyItem, QualificationDocument, Version
 from programs.names import name_key, normalise_name
 
 NAME_MIN, NAME_MAX = 3, MiniProgram._meta.get_field("name").max_length
@@ -154,6 +154,45 @@ def program_update(
             before={k: before[k] for k in changed}, after={k: after[k] for k in changed},
         )
     return program
+
+
+@transaction.atomic
+def program_set_privacy_declaration(
+    *, program: MiniProgram, actor: User, items: dict[str, str], api_key: ApiKey | None = None,
+) -> dict[str, str]:
+    """Replace the program's privacy declaration (kind -> purpose); kinds left out are no longer declared."""
+    cleaned = _clean_privacy_items(items)
+    MiniProgram.objects.select_for_update().filter(pk=program.pk).first()  # one writer at a time per program
+    before = {item.kind: item.purpose for item in program.privacy_items.all()}
+    if cleaned == before:
+        return cleaned
+    program.privacy_items.exclude(kind__in=cleaned).delete()
+    for kind, purpose in cleaned.items():
+        PrivacyItem.objects.update_or_create(program=program, kind=kind, defaults={"purpose": purpose})
+    audit_record(
+        action="program.privacy_declaration", target=program, actor=actor, api_key=api_key,
+        organisation=program.organisation, before=before, after=cleaned,
+    )
+    return cleaned
+
+
+def _clean_privacy_items(items: dict[str, str]) -> dict[str, str]:
+    kinds = dict(PrivacyItem.KIND_CHOICES)
+    limit = PrivacyItem._meta.get_field("purpose").max_length
+    cleaned, errors = {}, {}
+    for kind, purpose in items.items():
+        purpose = (purpose or "").strip()
+        if kind not in kinds:
+            errors[kind] = [_("Unknown kind of personal information.")]
+        elif not purpose:
+            errors[kind] = [_("Say why the program needs it.")]
+        elif len(purpose) > limit:
+            errors[kind] = [_("At most %(limit)d characters.") % {"limit": limit}]
+        else:
+            cleaned[kind] = purpose
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
 
 
 @transaction.atomic

@@ -17,7 +17,7 @@ from programs.models import Category, Version
 from programs.releases import version_release, version_submit
 from programs.samples import build_package
 from programs.scans import version_scan
-from programs.services import program_create, version_upload
+from programs.services import program_create, program_set_privacy_declaration, version_upload
 from programs.tests.worker import wait_for
 
 pytestmark = pytest.mark.browser
@@ -42,6 +42,7 @@ def released_program(org, owner, reviewer):
 
     program = program_create(org=org, actor=owner, name="City Rides", domains=DOMAINS,
                              categories=[Category.objects.get(code="travel")])
+    program_set_privacy_declaration(program=program, actor=owner, items={"location": "Find rides nearby"})
     data = build_package("alipay", code="\n// 1.0.0\n")
     package = SimpleUploadedFile("p.zip", data)
     package.sha256 = hashlib.sha256(data).hexdigest()
