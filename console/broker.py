@@ -21,7 +21,6 @@ wedge, plus a new dependency); the solo or threads pool cannot enforce the scan 
 limit; a supervisor that restarts a wedged worker treats the symptom.
 """
 
-
 from kombu.transport import filesystem
 
 POLL_SECONDS = 0.05  # an empty poll is a directory listing: ~20 of them a second cost nothing
