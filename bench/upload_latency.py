@@ -5,7 +5,9 @@
 
 Runs on the broker the environment names (CELERY_BROKER_URL, else REDIS_URL, else the embedded
 file-system broker) and a throwaway SQLite database under a temporary VAR_DIR. Starts its own web
-server (runserver, as `make run`) and Celery worker (prefork, concurrency 2) on a free port, then:
+server (gunicorn, 2 processes x 10 threads, as in production: the single-process development server
+would measure Django's multipart parsing under one GIL, not the broker) on a free port and Celery
+worker (prefork, concurrency 2, as `make run`), then:
 
 1. 20 concurrent uploads of a 2 MB package through the API (one client thread each). An upload's
    latency runs from the start of its request to the moment its report is stored (scan_finished_at).
@@ -66,7 +68,8 @@ class Processes:
         self.procs: dict[str, subprocess.Popen] = {}
 
     def start_web(self) -> None:
-        self._start("web", [sys.executable, "manage.py", "runserver", f"127.0.0.1:{self.port}", "--noreload"])
+        self._start("web", [sys.executable, "-m", "gunicorn", "console.wsgi", f"--bind=127.0.0.1:{self.port}",
+                            "--workers=2", "--threads=10", "--access-logfile=-"])
         _wait(lambda: _accepts(self.port), 60, "web server")
 
     def start_worker(self, **env) -> None:
