@@ -15,8 +15,8 @@ event loop (the hub) on every turn of the loop, with a timer that turns it at le
 pipe per child, children watched through their process sentinels, a killed child replaced
 and its task rejected (and, with `task_reject_on_worker_lost`, re-queued). Polling on every
 turn means a child that finishes a task takes the next one at once (its result wakes the
-loop), not at the next tick. Nothing else changes: messages are still files under
-var/broker/, and the web process publishes exactly as before.
+loop), not at the next tick. Messages are still files under var/broker/; publishing
+now writes each one under a hidden name and renames it into place (see `Channel._put`).
 
 Alternatives considered: kombu's SQLAlchemy transport is just as synchronous (same
 wedge, plus a new dependency); the solo or threads pool cannot enforce the scan time
