@@ -273,6 +273,8 @@ def main() -> int:
     print(f"recovery after SIGKILL of the idle pool children: {idle * 1000:.0f} ms to the next upload's report")
     print(f"recovery after SIGKILL of the pool child mid-scan: {busy * 1000:.0f} ms to its report "
           f"(the slowed scan alone takes {slowed * 1000:.0f} ms)")
+    print(f"load average during the run: {os.getloadavg()[1]:.1f} on {os.cpu_count()} CPUs "
+          "(a loaded machine stretches every leg alike)")
     ok = p50 < TARGET_P50 and idle < TARGET_RECOVERY and busy - slowed < TARGET_RECOVERY
     print(f"targets (p50 < {TARGET_P50:g} s; recovery < {TARGET_RECOVERY:g} s): " + ("met" if ok else "NOT met"))
     return 0 if ok else 1
