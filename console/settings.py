@@ -9,6 +9,7 @@ and ALLOWED_HOSTS mandatory.
 
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -48,7 +49,7 @@ INSTALLED_APPS = [
     "programs",
     "reviews",
     "distribution",
-    "django.contrib.admin",
+    "console.admin_site.ConsoleAdminConfig",  # django.contrib.admin with a two-factor site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -60,21 +61,32 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "console.middleware.ContentSecurityPolicyMiddleware",
+    # Early, so that every later middleware's and view's error under /api/ gets the JSON shape (and the
+    # security headers above still apply to it).
+    "console.middleware.ApiErrorShapeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "console.middleware.UserLanguageMiddleware",
     "console.middleware.CurrentOrganisationMiddleware",
+    "console.twofactor.middleware.StaffTwoFactorMiddleware",
+    # Last, so that it sees the lock-out flag the sign-in views set (console/lockout.py).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "console.urls"
@@ -117,7 +129,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "console.User"
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+# Axes first: it refuses locked-out clients before any password is checked (console/lockout.py).
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -136,7 +149,7 @@ REDIS_URL = env_str("REDIS_URL")
 if TESTING and REDIS_URL and os.environ.get("PYTEST_XDIST_WORKER"):
     # Each xdist worker clears its cache between tests: give each its own Redis database.
     _worker = int(os.environ["PYTEST_XDIST_WORKER"].removeprefix("gw") or 0)
-    _base, _, _db = REDIS_URL.rpartition("/")
+    _base, _slash, _db = REDIS_URL.rpartition("/")
     REDIS_URL = f"{_base}/{(int(_db or 0) + _worker) % 16}" if _db.isdigit() else REDIS_URL
 if TESTING and not REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -168,6 +181,12 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 FILE_UPLOAD_TEMP_DIR = env_str("FILE_UPLOAD_TEMP_DIR") or None
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+# Packages and qualification documents: never under MEDIA_ROOT (served publicly in DEBUG), only
+# through the authorised download views (programs/packages.py); on S3, presigned URLs this short-lived.
+PRIVATE_MEDIA_ROOT = Path(env_str("PRIVATE_MEDIA_ROOT", str(VAR_DIR / "private")))
+if PRIVATE_MEDIA_ROOT.resolve().is_relative_to(MEDIA_ROOT.resolve()):
+    raise ConfigError("PRIVATE_MEDIA_ROOT must not be inside MEDIA_ROOT, which is served publicly")
+PRIVATE_FILE_URL_SECONDS = env_int("PRIVATE_FILE_URL_SECONDS", 60)
 
 AWS_STORAGE_BUCKET_NAME = env_str("S3_BUCKET")
 if AWS_STORAGE_BUCKET_NAME:
@@ -184,10 +203,17 @@ if AWS_STORAGE_BUCKET_NAME:
             "file_overwrite": False,
         },
     }
+    _private_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {**_default_storage["OPTIONS"], "location": "private",
+                    "querystring_expire": PRIVATE_FILE_URL_SECONDS, "signature_version": "s3v4"},
+    }
 else:
     _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    _private_storage = {"BACKEND": "programs.packages.PrivateFileSystemStorage"}
 STORAGES = {
     "default": _default_storage,
+    "private": _private_storage,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -230,8 +256,34 @@ CONTENT_SECURITY_POLICY = (
     "base-uri 'self'; object-src 'none'"
 )
 
-# Rate limits: (attempts, window in seconds).
-LOGIN_RATE_LIMIT = (env_int("LOGIN_RATE_LIMIT_ATTEMPTS", 10), env_int("LOGIN_RATE_LIMIT_WINDOW", 300))
+# Lock-out of repeated failed sign-ins (django-axes; console/lockout.py): on the portal, the admin site and
+# API keys. An account is locked after LOGIN_FAILURE_LIMIT failures from anywhere, an address after
+# LOGIN_FAILURE_LIMIT x LOGIN_ADDRESS_FACTOR failures on any accounts or keys; the lock lifts
+# LOGIN_LOCKOUT_MINUTES after the last failure.
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
+LOGIN_ADDRESS_FACTOR = env_int("LOGIN_ADDRESS_FACTOR", 3)
+LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15)
+AXES_HANDLER = "console.lockout.ConsoleAxesHandler"
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = "console.lockout.lockout_parameters"
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "console.lockout.attempted_username"
+AXES_LOCKOUT_CALLABLE = "console.lockout.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "console.lockout.attempt_address"
+AXES_VERBOSE = False
+# Rate limits on other doors: (requests, window in seconds), per client address and per email address.
+SIGN_UP_RATE_LIMIT = (env_int("SIGN_UP_PER_ADDRESS_PER_HOUR", 10), 3600)
+PASSWORD_RESET_RATE_LIMIT = (env_int("PASSWORD_RESET_PER_EMAIL_PER_HOUR", 3), 3600)
+PASSWORD_RESET_ADDRESS_RATE_LIMIT = (env_int("PASSWORD_RESET_PER_ADDRESS_PER_HOUR", 20), 3600)
+VERIFICATION_EMAIL_RATE_LIMIT = (env_int("VERIFICATION_EMAILS_PER_HOUR", 3), 3600)
+EMAIL_VERIFICATION_MAX_AGE_DAYS = env_int("EMAIL_VERIFICATION_MAX_AGE_DAYS", 3)
+# Requests per API key (DRF throttle, 429 with Retry-After).
+API_KEY_RATE = env_str("API_KEY_RATE", "600/minute")
+# Two-factor sign-in (django-otp): required for platform staff, offered to everyone.
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Mini-program console")
+OTP_RECOVERY_CODES = 10
 INVITATION_MAX_AGE_DAYS = 7
 
 # Packages and scanning.
@@ -239,6 +291,9 @@ PACKAGE_UPLOAD_MAX_BYTES = env_int("PACKAGE_UPLOAD_MAX_BYTES", 40 * 1024 * 1024)
 PACKAGE_UPLOADS_PER_HOUR = env_int("PACKAGE_UPLOADS_PER_HOUR", 60)
 SCAN_TIME_LIMIT_SECONDS = env_int("SCAN_TIME_LIMIT_SECONDS", 120)
 SCAN_MAX_ATTEMPTS = env_int("SCAN_MAX_ATTEMPTS", 3)
+# The code viewer: bytes read from one package member, and how long rendered pages stay cached.
+CODE_VIEWER_MAX_BYTES = env_int("CODE_VIEWER_MAX_BYTES", 4 * 1024 * 1024)
+CODE_VIEWER_CACHE_SECONDS = env_int("CODE_VIEWER_CACHE_SECONDS", 7 * 24 * 3600)
 # Review and release rules (SPEC §3).
 WITHDRAWALS_PER_DAY = env_int("WITHDRAWALS_PER_DAY", 5)
 WITHDRAWALS_PER_MONTH = env_int("WITHDRAWALS_PER_MONTH", 10)
@@ -253,14 +308,24 @@ REVIEW_MAX_CLAIMS = env_int("REVIEW_MAX_CLAIMS", 3)
 REVIEW_HEARTBEAT_SECONDS = env_int("REVIEW_HEARTBEAT_SECONDS", 60)
 REVIEW_QUEUE_PAGE_SIZE = env_int("REVIEW_QUEUE_PAGE_SIZE", 50)
 AUTO_APPROVAL_BATCH = env_int("AUTO_APPROVAL_BATCH", 200)
+# Distribution (SPEC §6): the expiry notice and the renewal window open this many days before a grant ends.
+DISTRIBUTION_EXPIRY_NOTICE_DAYS = env_int("DISTRIBUTION_EXPIRY_NOTICE_DAYS", 7)
+DISTRIBUTION_QUEUE_PAGE_SIZE = env_int("DISTRIBUTION_QUEUE_PAGE_SIZE", 50)
+DISTRIBUTION_EVIDENCE_MAX_BYTES = env_int("DISTRIBUTION_EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
+DISTRIBUTION_EVIDENCE_MAX_FILES = env_int("DISTRIBUTION_EVIDENCE_MAX_FILES", 5)
+# The same message from the same author on one version within this many seconds is stored once.
+REVIEW_MESSAGE_DEDUPE_SECONDS = env_int("REVIEW_MESSAGE_DEDUPE_SECONDS", 60)
 # Seconds the worker pauses between scan stages: 0 in production; tests and demos
 # raise it to watch progress or to kill a worker in the middle of a scan.
 SCAN_STAGE_DELAY_SECONDS = env_float("SCAN_STAGE_DELAY_SECONDS", 0.0)
 
 # Celery. The embedded default is kombu's file-system transport: a real broker
-# and a real worker process, with no server to install.
+# and a real worker process, with no server to install. It is driven by the worker's
+# event loop (console/broker.py says why: the stock, blocking transport wedges the
+# worker when an idle pool child is killed, and polls only once a second).
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or REDIS_URL or "filesystem://"
 if CELERY_BROKER_URL == "filesystem://":
+    CELERY_BROKER_TRANSPORT = "console.broker:Transport"
     # Tests get their own folder so that a `make run` worker never takes their messages.
     _broker_dir = VAR_DIR / ("broker-test" if TESTING else "broker")
     for sub in ("queue", "processed", "control"):
@@ -282,25 +347,37 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Prefork, replacing a killed pool child within a second (console/workerpool.py).
+CELERY_WORKER_POOL = "console.workerpool:TaskPool"
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Routes and the beat schedule live here, in one place.
-CELERY_TASK_ROUTES: dict = {"programs.tasks.scan_version": {"queue": "scans"}}
+# The stuck-scan sweeper has its own queue and its own small worker (`--queues=maintenance
+# --pool=solo`, started by runconsole): it must keep running when the scan worker does not.
+CELERY_TASK_ROUTES: dict = {
+    "programs.tasks.scan_version": {"queue": "scans"},
+    "programs.tasks.requeue_stuck_scans": {"queue": "maintenance"},
+}
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_BEAT_SCHEDULE: dict = {
     "delete-stale-invitations": {"task": "console.tasks.delete_stale_invitations", "schedule": 24 * 3600.0},
-    "requeue-stuck-scans": {"task": "programs.tasks.requeue_stuck_scans", "schedule": 60.0},
+    # A sweep nobody took within its minute is superseded by the next one, not piled up.
+    "requeue-stuck-scans": {"task": "programs.tasks.requeue_stuck_scans", "schedule": 60.0,
+                            "options": {"expires": 55}},
     "auto-approve-reviews": {"task": "reviews.tasks.auto_approve_waiting", "schedule": 300.0},
     "delete-expired-review-claims": {"task": "reviews.tasks.delete_expired_claims", "schedule": 3600.0},
     "requeue-stranded-webhook-deliveries": {
         "task": "console.tasks.requeue_stranded_webhook_deliveries", "schedule": 300.0,
     },
     "prune-webhook-deliveries": {"task": "console.tasks.prune_webhook_deliveries", "schedule": 24 * 3600.0},
+    "expire-whitelist-grants": {"task": "distribution.tasks.expire_grants", "schedule": 60.0},
+    "notify-expiring-whitelist-grants": {"task": "distribution.tasks.notify_expiring_grants", "schedule": 3600.0},
 }
 
-# REST API.
+# REST API. A JSON body nesting lists and objects deeper than this is refused with 400.
+JSON_MAX_DEPTH = env_int("JSON_MAX_DEPTH", 32)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "console.authentication.ApiKeyAuthentication",
@@ -312,7 +389,14 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "console.api_errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "console.parsers.DepthLimitedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "DEFAULT_THROTTLE_CLASSES": ["console.authentication.ApiKeyRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api_key": API_KEY_RATE},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Mini-program developer console API",

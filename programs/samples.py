@@ -78,6 +78,23 @@ def build_package(dialect: str = "alipay", **options) -> bytes:
     return zip_files(package_files(dialect, **options))
 
 
+def sized_package(total_bytes: int = 2 * MIB - 64 * 1024, *, seed: int = 0, tag: str = "") -> bytes:
+    """A valid Alipay package of about `total_bytes`, its bulk in photos that do not compress.
+
+    The default stays just under the 2 MB main-package limit, so it scans to `ready`. A `tag`
+    (written to tag.txt) makes packages with the same photos differ, e.g. for a burst of uploads.
+    """
+    base = build_package("alipay")
+    photos: dict[str, bytes | str | None] = {"tag.txt": tag} if tag else {}
+    budget, index = total_bytes - len(base), 0
+    while budget > 0:
+        side = min(320, max(16, int((budget / 3) ** 0.5)))
+        photos[f"images/photo{index}.png"] = noise_png(side, side, seed=seed * 1000 + index)
+        budget -= len(photos[f"images/photo{index}.png"])
+        index += 1
+    return build_package("alipay", files=photos)
+
+
 def package_files(
     dialect: str = "alipay",
     *,
@@ -250,6 +267,7 @@ def png_icon(size: int = 81, seed: int = 0) -> bytes:
     return buffer.getvalue()
 
 
+@functools.lru_cache(maxsize=64)
 def noise_png(width: int, height: int, seed: int = 0) -> bytes:
     """A photo-like PNG that does not compress: realistic bulk for size tests and benchmarks."""
     rng = random.Random(seed)
@@ -469,12 +487,15 @@ def _content_cases() -> list[HostileCase]:
                     "code.new_function"),
         HostileCase("private_key", build_package("alipay", files={"keys/server.pem": private_key}),
                     "secret.private_key"),
-        HostileCase("cloud_key", build_package("alipay", code="\nconst oss = { accessKeyId: 'LTAI5tQ7xYz9AbCdEfGh1234' };\n"),
-                    "secret.cloud_key"),
+        HostileCase("cloud_key", build_package("alipay", code=(
+            "\nconst oss = { accessKeyId: 'LTAI5tQ7xYz9AbCdEfGh1234', "
+            "accessKeySecret: 'Gx4Zh7yEJlGkV9Kq8wR7Ho2bYYwY9D' };\n")), "secret.cloud_key"),
         HostileCase("org_api_key", build_package("alipay", code=f"\nconst KEY = '{ORG_KEY_PREFIX}s3cr3tS3cr3tValue';\n"),
                     "secret.org_api_key", {"org_key_prefixes": [ORG_KEY_PREFIX]}),
-        HostileCase("undeclared_location", build_package("alipay", app_json={"permission": None}),
+        HostileCase("undeclared_location", build_package("wechat", app_json={"requiredPrivateInfos": None}),
                     "privacy.undeclared"),
+        HostileCase("location_not_in_declaration", build_package("alipay"), "privacy.not_in_declaration",
+                    {"privacy_declaration": {}}),
         HostileCase("insecure_url", build_package("alipay", code="\nmy.request({ url: 'http://api.example.com/x' });\n"),
                     "network.insecure"),
         HostileCase("ip_literal", build_package("alipay", code="\nmy.request({ url: 'https://10.0.0.8/api' });\n"),

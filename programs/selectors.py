@@ -4,7 +4,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from console.models import ApiKey, Membership
-from programs.models import Category, MiniProgram, Version
+from programs.models import Category, MiniProgram, PrivacyItem, Version
 
 
 def _memberships(user, api_key: ApiKey | None) -> QuerySet[Membership]:
@@ -69,3 +69,92 @@ def search_programs(org, query: str) -> QuerySet[MiniProgram]:
     if query:
         programs = programs.filter(Q(name__icontains=query) | Q(appid__startswith=query))
     return programs
+
+
+# ---------------------------------------------------------------- the code viewer
+
+
+def current_release(program: MiniProgram) -> Version | None:
+    return program.versions.filter(status=Version.Status.RELEASED).first()
+
+
+def diff_against_release(version: Version, released: Version | None = None):
+    """What changed since the program's current release (`released` when the caller already has it)."""
+    from programs.versiondiff import version_diff
+
+    if released is None:
+        released = current_release(version.program)
+    if released is None or released.pk == version.pk:
+        return version_diff(new_report=version.scan_report, new_metadata=version.submitted_metadata,
+                            first_release=True)
+    return version_diff(
+        new_report=version.scan_report, new_metadata=version.submitted_metadata,
+        old_report=released.scan_report, old_metadata=released.submitted_metadata,
+    )
+
+
+def code_version_access(user, version: Version | None, *, api_key: ApiKey | None = None) -> Version:
+    """The one rule for reading a version's files (code viewer pages, its API, member downloads).
+
+    Members of the program's organisation may (any role; with an API key, only the key's organisation);
+    reviewers may, signed in (not with a key), for versions that were submitted for review.
+    Everyone else gets 404, as if the version did not exist.
+    """
+    if version is None or not user.is_authenticated or version.program.deleted_at is not None:
+        raise Http404
+    if _memberships(user, api_key).filter(organisation=version.program.organisation_id).exists():
+        return version
+    if api_key is None and version.submitted_at is not None and user.is_reviewer:
+        return version
+    raise Http404
+
+
+def code_version_by_id(user, version_id: int) -> Version:
+    """The reviewers' way in (/reviews/<id>/code/), through `code_version_access`."""
+    version = Version.objects.select_related("program__organisation").filter(pk=version_id).first()
+    return code_version_access(user, version)
+
+
+def code_version_for_user(user, appid: str, version: str, *, api_key: ApiKey | None = None) -> Version:
+    """The organisation's and the API's way in (by AppID and version string), through `code_version_access`."""
+    obj = (Version.objects.select_related("program__organisation")
+           .filter(program__appid=appid, program__deleted_at=None, version=version).first())
+    return code_version_access(user, obj, api_key=api_key)
+
+
+def package_version_for_user(user, appid: str, version: str, *, api_key: ApiKey | None = None) -> Version:
+    """The version whose package `user` may download; 404 for everyone else (one rule for every download).
+
+    Members of the program's organisation may (with an API key, only a key of that organisation);
+    reviewers may, for a version that was submitted for review; the program's named testers may, for
+    its trial version only.
+    """
+    program = MiniProgram.objects.select_related("organisation").filter(appid=appid, deleted_at=None).first()
+    if program is None or not user.is_authenticated:
+        raise Http404
+    obj = program.versions.filter(version=version).first()
+    if obj is None:
+        raise Http404
+    obj.program = program
+    if _memberships(user, api_key).filter(organisation=program.organisation_id).exists():
+        return obj
+    if api_key is None and _may_see_without_membership(user, program, obj):
+        return obj
+    raise Http404
+
+
+def _may_see_without_membership(user, program: MiniProgram, version: Version) -> bool:
+    if version.submitted_at is not None and user.is_reviewer:
+        return True
+    is_trial = program.trial_version_id == version.pk
+    return is_trial and program.testers.filter(email__iexact=user.email).exists()
+
+
+def privacy_declaration(program: MiniProgram) -> dict[str, str]:
+    """The program's privacy declaration as the scanner takes it: kind -> purpose."""
+    return {item.kind: item.purpose for item in privacy_items(program)}
+
+
+def privacy_items(program: MiniProgram) -> list[PrivacyItem]:
+    """The declaration's lines in the catalogue's order."""
+    return sorted(PrivacyItem.objects.filter(program=program), key=lambda item: item.position)
