@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "programs",
     "reviews",
     "distribution",
+    "stats",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -253,6 +254,15 @@ REVIEW_MAX_CLAIMS = env_int("REVIEW_MAX_CLAIMS", 3)
 REVIEW_HEARTBEAT_SECONDS = env_int("REVIEW_HEARTBEAT_SECONDS", 60)
 REVIEW_QUEUE_PAGE_SIZE = env_int("REVIEW_QUEUE_PAGE_SIZE", 50)
 AUTO_APPROVAL_BATCH = env_int("AUTO_APPROVAL_BATCH", 200)
+# Stats (SPEC §7): events up to this late are accepted and land in their own day; raw events are
+# kept this long (rollups stay); days are cut in the platform's time zone.
+STATS_LATE_EVENT_DAYS = env_int("STATS_LATE_EVENT_DAYS", 7)
+STATS_FUTURE_SKEW_SECONDS = env_int("STATS_FUTURE_SKEW_SECONDS", 300)
+STATS_MAX_EVENTS_PER_BATCH = env_int("STATS_MAX_EVENTS_PER_BATCH", 1000)
+STATS_RAW_RETENTION_DAYS = env_int("STATS_RAW_RETENTION_DAYS", 90)
+STATS_TIME_ZONE = env_str("STATS_TIME_ZONE", TIME_ZONE)
+# Host user ids are stored only as HMACs under this key (derived from SECRET_KEY when unset).
+STATS_USER_HASH_KEY = env_str("STATS_USER_HASH_KEY")
 # Seconds the worker pauses between scan stages: 0 in production; tests and demos
 # raise it to watch progress or to kill a worker in the middle of a scan.
 SCAN_STAGE_DELAY_SECONDS = env_float("SCAN_STAGE_DELAY_SECONDS", 0.0)
@@ -298,6 +308,7 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "console.tasks.requeue_stranded_webhook_deliveries", "schedule": 300.0,
     },
     "prune-webhook-deliveries": {"task": "console.tasks.prune_webhook_deliveries", "schedule": 24 * 3600.0},
+    "stats-prune-raw-events": {"task": "stats.tasks.prune_raw_events", "schedule": 6 * 3600.0},
 }
 
 # REST API.

@@ -1,0 +1,226 @@
+"""Storing a batch of validated events: raw rows, then every rollup they touch, in one transaction.
+
+Called by the ingest task with events that `stats.events` normalised. A batch that was stored
+already (a retried task, a host that posted twice) changes nothing: `EventKey` admits each event
+once, and only admitted events reach the rollups.
+"""
+
+from collections import defaultdict
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from stats import bitmaps, storage
+from stats.models import DailyStats, EventType, ProgramStatsState, Share, StatsUser, UserSet
+
+# Deeper cascades are not followed further (a hostile cycle of parents would otherwise never settle).
+MAX_DEPTH = 1000
+# Which users each kind of set holds.
+SET_KIND_OF_EVENT = {
+    EventType.VISIT: UserSet.Kind.ACTIVE,
+    EventType.SHARE: UserSet.Kind.SHARERS,
+    EventType.NEW_USER: UserSet.Kind.NEW,
+}
+
+
+@transaction.atomic
+def events_store(events: list[dict]) -> int:
+    """Store the events not stored before; returns how many were new."""
+    new_keys = storage.insert_new_event_keys(_unique_keys(events))
+    fresh, seen = [], set()
+    for event in events:
+        if event["key"] in new_keys and event["key"] not in seen:
+            seen.add(event["key"])
+            fresh.append(event)
+    if not fresh:
+        return 0
+    received_at = timezone.now()
+    storage.ensure_month_partitions({date.fromisoformat(e["day"]) for e in fresh})
+    storage.write_raw_events([_raw_row(e, received_at) for e in fresh])
+    storage.add_daily_counters(_daily_counters(fresh))
+    for program_id in sorted({e["program_id"] for e in fresh}):
+        _program_rollups(program_id, [e for e in fresh if e["program_id"] == program_id])
+    return len(fresh)
+
+
+def _unique_keys(events: list[dict]) -> list[tuple[str, str]]:
+    return list({e["key"]: (e["key"], e["day"]) for e in events}.values())
+
+
+def _raw_row(event: dict, received_at: datetime) -> tuple:
+    return (
+        event["key"], event["host"], event["scene"], event["program_id"], event["type"], event["user_hash"],
+        datetime.fromisoformat(event["occurred_at"]), date.fromisoformat(event["day"]), event["page"],
+        event["page_views"], event["stay_seconds"], event["share_id"], event["parent_share_id"],
+        Decimal(event["amount"]), received_at,
+    )
+
+
+def _daily_counters(events: list[dict]) -> dict[tuple, dict]:
+    rows: dict[tuple, dict] = defaultdict(lambda: dict.fromkeys(storage.DAILY_COUNTERS, 0))
+    for e in events:
+        counters = rows[(e["program_id"], e["host"], e["scene"], e["day"])]
+        kind = e["type"]
+        if kind == EventType.VISIT:
+            counters["visits"] += 1
+            counters["page_views"] += e["page_views"]
+            counters["stay_seconds"] += e["stay_seconds"]
+        elif kind == EventType.SHARE:
+            counters["shares"] += 1
+        elif kind == EventType.SHARE_OPEN:
+            counters["share_opens"] += 1
+        elif kind == EventType.NEW_USER:
+            counters["new_users"] += 1
+            counters["new_users_via_share"] += bool(e["share_id"])
+        elif kind == EventType.PAYMENT:
+            counters["payments"] += 1
+            counters["revenue_fen"] += int(Decimal(e["amount"]) * 100)
+    return rows
+
+
+def _program_rollups(program_id: int, events: list[dict]) -> None:
+    """Everything that needs the program's users: sets, distinct counts, shares. Serialised per program."""
+    ProgramStatsState.objects.get_or_create(program_id=program_id)
+    state = ProgramStatsState.objects.select_for_update().get(program_id=program_id)
+    ordinals = _ordinals(state, program_id, events)
+    _update_user_sets(program_id, events, ordinals)
+    _store_shares(program_id, events)
+
+
+def _ordinals(state: ProgramStatsState, program_id: int, events: list[dict]) -> dict[str, int]:
+    """Ordinals of the batch's users, numbering the new ones after the last."""
+    first_day: dict[str, str] = {}
+    for e in events:
+        first_day[e["user_hash"]] = min(first_day.get(e["user_hash"], e["day"]), e["day"])
+    known = dict(
+        StatsUser.objects.filter(program_id=program_id, user_hash__in=list(first_day))
+        .values_list("user_hash", "ordinal")
+    )
+    new_users = [h for h in first_day if h not in known]
+    created = [
+        StatsUser(program_id=program_id, user_hash=h, ordinal=state.next_ordinal + i, first_day=first_day[h])
+        for i, h in enumerate(new_users)
+    ]
+    StatsUser.objects.bulk_create(created)
+    if created:
+        state.next_ordinal += len(created)
+        state.save(update_fields=["next_ordinal"])
+    known.update({u.user_hash: u.ordinal for u in created})
+    return known
+
+
+def _update_user_sets(program_id: int, events: list[dict], ordinals: dict[str, int]) -> None:
+    members: dict[tuple, set[int]] = defaultdict(set)
+    for e in events:
+        kind = SET_KIND_OF_EVENT.get(e["type"])
+        if kind is None:
+            continue
+        ordinal = ordinals[e["user_hash"]]
+        for host, scene in ((e["host"], e["scene"]), (e["host"], ""), ("", "")):
+            members[(host, scene, e["day"], kind)].add(ordinal)
+    for (host, scene, day, kind), added in members.items():
+        count = _add_to_set(program_id, host, scene, day, kind, added)
+        if scene:
+            field = {UserSet.Kind.ACTIVE: "unique_visitors", UserSet.Kind.SHARERS: "share_users"}.get(kind)
+            if field:
+                DailyStats.objects.filter(program_id=program_id, host=host, scene=scene, day=day).update(
+                    **{field: count}
+                )
+
+
+def _add_to_set(program_id: int, host: str, scene: str, day: str, kind: str, added: set[int]) -> int:
+    row, _ = UserSet.objects.get_or_create(program_id=program_id, host=host, scene=scene, day=day, kind=kind)
+    bits, count = bitmaps.with_bits(bytes(row.bits), added)
+    if count != row.count:
+        UserSet.objects.filter(pk=row.pk).update(bits=bits, count=count)
+    return count
+
+
+def _store_shares(program_id: int, events: list[dict]) -> None:
+    shares = [e for e in events if e["type"] == EventType.SHARE]
+    if shares:
+        _insert_shares(program_id, shares)
+    _count_on_shares(program_id, events, EventType.SHARE_OPEN, "opens")
+    _count_on_shares(program_id, [e for e in events if e["share_id"]], EventType.NEW_USER, "new_users")
+
+
+def _insert_shares(program_id: int, shares: list[dict]) -> None:
+    """New shares, placed under their parents; children that arrived before their parent are re-placed."""
+    rows = {
+        e["share_id"]: Share(
+            program_id=program_id, host=e["host"], scene=e["scene"], share_id=e["share_id"],
+            parent_share_id=e["parent_share_id"], user_hash=e["user_hash"], day=e["day"],
+        )
+        for e in shares
+    }
+    existing = set(Share.objects.filter(program_id=program_id, share_id__in=list(rows)).values_list("share_id", flat=True))
+    rows = {sid: row for sid, row in rows.items() if sid not in existing}
+    placed = _parents(program_id, rows)
+    for row in _in_parent_order(rows):
+        row.depth, row.root_share_id = _placement(row, placed)
+        placed[row.share_id] = (row.depth, row.root_share_id)
+    Share.objects.bulk_create(rows.values(), ignore_conflicts=True)
+    _replace_children(program_id, list(rows))
+
+
+def _parents(program_id: int, rows: dict[str, Share]) -> dict[str, tuple[int, str]]:
+    parent_ids = {r.parent_share_id for r in rows.values() if r.parent_share_id} - set(rows)
+    return {
+        sid: (depth, root)
+        for sid, depth, root in Share.objects.filter(program_id=program_id, share_id__in=list(parent_ids))
+        .values_list("share_id", "depth", "root_share_id")
+    }
+
+
+def _in_parent_order(rows: dict[str, Share]) -> list[Share]:
+    """Parents before their children within the batch (chains inside one batch are common); cycles are cut."""
+    ordered, done = [], set()
+    for row in rows.values():
+        chain, in_chain, current = [], set(), row
+        while current is not None and current.share_id not in done and current.share_id not in in_chain:
+            chain.append(current)
+            in_chain.add(current.share_id)
+            current = rows.get(current.parent_share_id)
+        for link in reversed(chain):
+            done.add(link.share_id)
+            ordered.append(link)
+    return ordered
+
+
+def _placement(row: Share, placed: dict[str, tuple[int, str]]) -> tuple[int, str]:
+    if not row.parent_share_id:
+        return 1, row.share_id
+    if row.parent_share_id in placed:
+        depth, root = placed[row.parent_share_id]
+        return depth + 1, root
+    # The parent has not arrived yet: at least depth 2, rooted at the parent until it does.
+    return 2, row.parent_share_id
+
+
+def _replace_children(program_id: int, new_ids: list[str]) -> None:
+    """Shares stored before their parent (now arrived) take the depth and root the parent gives them."""
+    frontier = list(Share.objects.filter(program_id=program_id, share_id__in=new_ids))
+    while frontier:
+        by_id = {s.share_id: s for s in frontier}
+        children = list(Share.objects.filter(program_id=program_id, parent_share_id__in=list(by_id)))
+        moved = []
+        for child in children:
+            parent = by_id[child.parent_share_id]
+            depth, root = parent.depth + 1, parent.root_share_id
+            if depth <= MAX_DEPTH and (child.depth, child.root_share_id) != (depth, root):
+                child.depth, child.root_share_id = depth, root
+                moved.append(child)
+        Share.objects.bulk_update(moved, ["depth", "root_share_id"])
+        frontier = moved
+
+
+def _count_on_shares(program_id: int, events: list[dict], kind: str, field: str) -> None:
+    counts: dict[str, int] = defaultdict(int)
+    for e in events:
+        if e["type"] == kind and e["share_id"]:
+            counts[e["share_id"]] += 1
+    for share_id, n in counts.items():
+        Share.objects.filter(program_id=program_id, share_id=share_id).update(**{field: F(field) + n})
