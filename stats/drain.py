@@ -16,8 +16,8 @@ from django.utils import timezone
 from stats import bitmaps, storage
 from stats.models import DailyStats, EventType, ProgramStatsState, Share, StatsUser, UserSet
 
-# Deeper cascades are not followed further (a hostile cycle of parents would otherwise never settle).
-MAX_DEPTH = 1000
+# Depth is stored in a small integer; deeper cascades stop growing there.
+MAX_DEPTH = 30_000
 # Which users each kind of set holds.
 SET_KIND_OF_EVENT = {
     EventType.VISIT: UserSet.Kind.ACTIVE,
@@ -203,6 +203,7 @@ def _placement(row: Share, placed: dict[str, tuple[int, str]]) -> tuple[int, str
 def _replace_children(program_id: int, new_ids: list[str]) -> None:
     """Shares stored before their parent (now arrived) take the depth and root the parent gives them."""
     frontier = list(Share.objects.filter(program_id=program_id, share_id__in=new_ids))
+    moved_once: set[str] = set()  # a hostile cycle of parents would otherwise never settle
     while frontier:
         by_id = {s.share_id: s for s in frontier}
         children = list(Share.objects.filter(program_id=program_id, parent_share_id__in=list(by_id)))
@@ -210,9 +211,12 @@ def _replace_children(program_id: int, new_ids: list[str]) -> None:
         for child in children:
             parent = by_id[child.parent_share_id]
             depth, root = parent.depth + 1, parent.root_share_id
-            if depth <= MAX_DEPTH and (child.depth, child.root_share_id) != (depth, root):
+            if child.share_id in moved_once or depth > MAX_DEPTH:
+                continue
+            if (child.depth, child.root_share_id) != (depth, root):
                 child.depth, child.root_share_id = depth, root
                 moved.append(child)
+                moved_once.add(child.share_id)
         Share.objects.bulk_update(moved, ["depth", "root_share_id"])
         frontier = moved
 
