@@ -286,3 +286,18 @@ def host_scene_totals(*, host: str, start: date, end: date) -> list[dict]:
     ]
 
 
+
+
+def program_totals(program: MiniProgram, query: StatsQuery) -> dict:
+    return _totals(program, query, _daily_rows(program, query))
+
+
+def previous_period(query: StatsQuery) -> StatsQuery:
+    """The range of the same length just before `query`'s, for "change against the previous period"."""
+    length = (query.end - query.start).days + 1
+    return StatsQuery(start=query.start - timedelta(days=length), end=query.start - timedelta(days=1),
+                      host=query.host, scene=query.scene, granularity=query.granularity)
+
+
+def scenes_with_data(program: MiniProgram) -> list[tuple[str, str]]:
+    return list(DailyStats.objects.filter(program=program).values_list("host", "scene").distinct().order_by("scene"))
