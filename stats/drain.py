@@ -10,11 +10,20 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Count, F, Sum
 from django.utils import timezone
 
 from stats import bitmaps, storage
-from stats.models import DailyStats, EventType, ProgramStatsState, Share, StatsUser, UserSet
+from stats.models import (
+    DailyStats,
+    EventType,
+    ProgramStatsState,
+    Share,
+    ShareChain,
+    ShareDepthDaily,
+    StatsUser,
+    UserSet,
+)
 
 # Depth is stored in a small integer; deeper cascades stop growing there.
 MAX_DEPTH = 30_000
@@ -140,14 +149,18 @@ def _add_to_set(program_id: int, host: str, scene: str, day: str, kind: str, add
 
 
 def _store_shares(program_id: int, events: list[dict]) -> None:
+    touched: set[str] = set()  # roots whose chain summary must be rewritten
+    depth_deltas: dict[tuple, int] = defaultdict(int)
     shares = [e for e in events if e["type"] == EventType.SHARE]
     if shares:
-        _insert_shares(program_id, shares)
-    _count_on_shares(program_id, events, EventType.SHARE_OPEN, "opens")
-    _count_on_shares(program_id, [e for e in events if e["share_id"]], EventType.NEW_USER, "new_users")
+        _insert_shares(program_id, shares, touched, depth_deltas)
+    touched |= _count_on_shares(program_id, events, EventType.SHARE_OPEN, "opens")
+    touched |= _count_on_shares(program_id, [e for e in events if e["share_id"]], EventType.NEW_USER, "new_users")
+    _add_depth_deltas(program_id, depth_deltas)
+    _rewrite_chains(program_id, touched)
 
 
-def _insert_shares(program_id: int, shares: list[dict]) -> None:
+def _insert_shares(program_id: int, shares: list[dict], touched: set[str], depth_deltas: dict) -> None:
     """New shares, placed under their parents; children that arrived before their parent are re-placed."""
     rows = {
         e["share_id"]: Share(
@@ -162,8 +175,13 @@ def _insert_shares(program_id: int, shares: list[dict]) -> None:
     for row in _in_parent_order(rows):
         row.depth, row.root_share_id = _placement(row, placed)
         placed[row.share_id] = (row.depth, row.root_share_id)
+        depth_deltas[(row.host, row.scene, str(row.day), row.depth)] += 1
+        touched.add(row.root_share_id)
     Share.objects.bulk_create(rows.values(), ignore_conflicts=True)
-    _replace_children(program_id, list(rows))
+    for child, old_depth, old_root in _replace_children(program_id, list(rows)):
+        depth_deltas[(child.host, child.scene, str(child.day), old_depth)] -= 1
+        depth_deltas[(child.host, child.scene, str(child.day), child.depth)] += 1
+        touched |= {old_root, child.root_share_id}
 
 
 def _parents(program_id: int, rows: dict[str, Share]) -> dict[str, tuple[int, str]]:
@@ -200,10 +218,13 @@ def _placement(row: Share, placed: dict[str, tuple[int, str]]) -> tuple[int, str
     return 2, row.parent_share_id
 
 
-def _replace_children(program_id: int, new_ids: list[str]) -> None:
-    """Shares stored before their parent (now arrived) take the depth and root the parent gives them."""
+def _replace_children(program_id: int, new_ids: list[str]) -> list[tuple[Share, int, str]]:
+    """Shares stored before their parent (now arrived) take the depth and root the parent gives them.
+
+    Returns each moved share with its former depth and root.
+    """
     frontier = list(Share.objects.filter(program_id=program_id, share_id__in=new_ids))
-    moved_once: set[str] = set()  # a hostile cycle of parents would otherwise never settle
+    moved_once: dict[str, tuple[Share, int, str]] = {}  # a hostile cycle of parents would otherwise never settle
     while frontier:
         by_id = {s.share_id: s for s in frontier}
         children = list(Share.objects.filter(program_id=program_id, parent_share_id__in=list(by_id)))
@@ -214,17 +235,64 @@ def _replace_children(program_id: int, new_ids: list[str]) -> None:
             if child.share_id in moved_once or depth > MAX_DEPTH:
                 continue
             if (child.depth, child.root_share_id) != (depth, root):
+                moved_once[child.share_id] = (child, child.depth, child.root_share_id)
                 child.depth, child.root_share_id = depth, root
                 moved.append(child)
-                moved_once.add(child.share_id)
         Share.objects.bulk_update(moved, ["depth", "root_share_id"])
         frontier = moved
+    return list(moved_once.values())
 
 
-def _count_on_shares(program_id: int, events: list[dict], kind: str, field: str) -> None:
+def _count_on_shares(program_id: int, events: list[dict], kind: str, field: str) -> set[str]:
+    """Add opens or new users to the shares they came through; returns the roots of those shares."""
     counts: dict[str, int] = defaultdict(int)
     for e in events:
         if e["type"] == kind and e["share_id"]:
             counts[e["share_id"]] += 1
     for share_id, n in counts.items():
         Share.objects.filter(program_id=program_id, share_id=share_id).update(**{field: F(field) + n})
+    return set(Share.objects.filter(program_id=program_id, share_id__in=list(counts))
+               .values_list("root_share_id", flat=True))
+
+
+def _add_depth_deltas(program_id: int, deltas: dict[tuple, int]) -> None:
+    for (host, scene, day, depth), delta in deltas.items():
+        if delta:
+            row, _ = ShareDepthDaily.objects.get_or_create(program_id=program_id, host=host, scene=scene, day=day,
+                                                           depth=depth)
+            ShareDepthDaily.objects.filter(pk=row.pk).update(shares=F("shares") + delta)
+
+
+def _rewrite_chains(program_id: int, roots: set[str]) -> None:
+    """Summarise each touched root's cascade from its shares; a lone share is no chain."""
+    if not roots:
+        return
+    levels: dict[str, dict[int, list[int]]] = defaultdict(dict)
+    members = (Share.objects.filter(program_id=program_id, root_share_id__in=list(roots))
+               .values("root_share_id", "depth").annotate(n=Count("id"), opens=Sum("opens"), new=Sum("new_users")))
+    for row in members:
+        levels[row["root_share_id"]][row["depth"]] = [row["n"], row["opens"], row["new"]]
+    firsts = _first_shares(program_id, roots)
+    ShareChain.objects.filter(program_id=program_id, root_share_id__in=list(roots)).delete()
+    chains = [_chain(program_id, root, levels[root], firsts.get(root)) for root in roots
+              if sum(n for n, _, _ in levels[root].values()) >= 2]
+    ShareChain.objects.bulk_create(chains)
+
+
+def _first_shares(program_id: int, roots: set[str]) -> dict[str, Share]:
+    """Per root, its earliest share: the root itself, or the first that arrived while the root is missing."""
+    firsts: dict[str, Share] = {}
+    for share in Share.objects.filter(program_id=program_id, root_share_id__in=list(roots)).order_by("depth", "day", "id"):
+        firsts.setdefault(share.root_share_id, share)
+    return firsts
+
+
+def _chain(program_id: int, root: str, levels: dict[int, list[int]], first: Share) -> ShareChain:
+    ordered = sorted(levels.items())
+    return ShareChain(
+        program_id=program_id, root_share_id=root, host=first.host, scene=first.scene, day=first.day,
+        root_user_hash=first.user_hash if first.share_id == root else "",
+        size=sum(n for _, (n, _, _) in ordered), depth=ordered[-1][0],
+        opens=sum(o for _, (_, o, _) in ordered), new_users=sum(u for _, (_, _, u) in ordered),
+        levels=[{"depth": d, "shares": n, "opens": o, "new_users": u} for d, (n, o, u) in ordered],
+    )

@@ -176,3 +176,43 @@ class ProgramStatsState(models.Model):
 
     program = models.OneToOneField(MiniProgram, on_delete=models.CASCADE, primary_key=True, related_name="+")
     next_ordinal = models.PositiveIntegerField(default=0)
+
+
+class ShareDepthDaily(models.Model):
+    """Shares per cascade depth per program × host × scene × day (the depth distribution)."""
+
+    program = models.ForeignKey(MiniProgram, on_delete=models.CASCADE, related_name="+")
+    host = models.CharField(max_length=30)
+    scene = models.CharField(max_length=60)
+    day = models.DateField()
+    depth = models.PositiveSmallIntegerField()
+    shares = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["program", "host", "scene", "day", "depth"], name="one_share_depth_row"),
+        ]
+
+
+class ShareChain(models.Model):
+    """A cascade of two or more shares from one root, summarised; single shares are not chains.
+
+    Rewritten from `Share` whenever a batch touches one of its shares, so that the dashboard's
+    "top chains" read a few rows instead of every share.
+    """
+
+    program = models.ForeignKey(MiniProgram, on_delete=models.CASCADE, related_name="+")
+    root_share_id = models.CharField(max_length=64)
+    host = models.CharField(max_length=30)
+    scene = models.CharField(max_length=60)
+    day = models.DateField(help_text="The day of the chain's first share.")
+    root_user_hash = models.CharField(max_length=32, blank=True)
+    size = models.PositiveIntegerField()
+    depth = models.PositiveSmallIntegerField()
+    opens = models.PositiveIntegerField(default=0)
+    new_users = models.PositiveIntegerField(default=0)
+    levels = models.JSONField(default=list, help_text="Per depth: shares, opens, new users.")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["program", "root_share_id"], name="one_chain_per_root")]
+        indexes = [models.Index(fields=["program", "day", "size"])]

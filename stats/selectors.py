@@ -8,11 +8,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Count, Max, QuerySet, Sum
+from django.db.models import QuerySet, Sum
 
 from programs.models import MiniProgram
 from stats import bitmaps
-from stats.models import DailyStats, GateDaily, Share, UserSet
+from stats.models import DailyStats, GateDaily, ShareChain, ShareDepthDaily, UserSet
 
 RETENTION_DAYS = (1, 2, 3, 4, 5, 6, 7, 14, 30)
 TOP_CHAINS = 5
@@ -200,21 +200,19 @@ def _retention(program: MiniProgram, query: StatsQuery) -> list[dict]:
     return table
 
 
-def _shares(program: MiniProgram, query: StatsQuery) -> QuerySet[Share]:
-    shares = Share.objects.filter(program=program, day__gte=query.start, day__lte=query.end)
+def _scoped(rows: QuerySet, query: StatsQuery) -> QuerySet:
     if query.scene:
-        shares = shares.filter(scene=query.scene)
-    elif query.host:
-        shares = shares.filter(host=query.host)
-    return shares
+        return rows.filter(scene=query.scene)
+    return rows.filter(host=query.host) if query.host else rows
 
 
 def _fission(program: MiniProgram, query: StatsQuery, daily: QuerySet) -> dict:
     sums = daily.aggregate(shares=Sum("shares"), opens=Sum("share_opens"), via=Sum("new_users_via_share"))
     active = _distinct(program, query, UserSet.Kind.ACTIVE, query.start, query.end)
     sharers = _distinct(program, query, UserSet.Kind.SHARERS, query.start, query.end)
-    shares = _shares(program, query)
-    depths = dict(shares.values_list("depth").annotate(n=Count("id")).order_by("depth"))
+    depth_rows = _scoped(ShareDepthDaily.objects.filter(program=program, day__gte=query.start, day__lte=query.end),
+                         query)
+    depths = {d: n for d, n in depth_rows.values_list("depth").annotate(n=Sum("shares")).order_by("depth") if n}
     return {
         "share_rate": round(sharers / active, 4) if active else 0,
         "opens_per_share": round((sums["opens"] or 0) / sums["shares"], 4) if sums["shares"] else 0,
@@ -222,32 +220,17 @@ def _fission(program: MiniProgram, query: StatsQuery, daily: QuerySet) -> dict:
         "new_users_via_share": sums["via"] or 0,
         "max_depth": max(depths, default=0),
         "depth_distribution": [{"depth": d, "shares": n} for d, n in depths.items()],
-        "top_chains": _top_chains(shares),
+        "top_chains": _top_chains(program, query),
     }
 
 
-def _top_chains(shares: QuerySet[Share]) -> list[dict]:
-    """The largest cascades: per root share, its size, depth, and shares / opens / new users per level."""
-    roots = list(
-        shares.values("root_share_id")
-        .annotate(size=Count("id"), depth=Max("depth"), opens=Sum("opens"), new_users=Sum("new_users"))
-        .order_by("-size", "-opens", "root_share_id")[:TOP_CHAINS]
-    )
-    if not roots:
-        return []
-    ids = [r["root_share_id"] for r in roots]
-    levels: dict[str, list] = defaultdict(list)
-    for row in (shares.filter(root_share_id__in=ids).values("root_share_id", "depth")
-                .annotate(shares=Count("id"), opens=Sum("opens"), new_users=Sum("new_users")).order_by("depth")):
-        levels[row["root_share_id"]].append(
-            {"depth": row["depth"], "shares": row["shares"], "opens": row["opens"], "new_users": row["new_users"]}
-        )
-    sharers = dict(shares.filter(share_id__in=ids).values_list("share_id", "user_hash"))
+def _top_chains(program: MiniProgram, query: StatsQuery) -> list[dict]:
+    """The largest cascades that started in the range: size, depth, and shares / opens / new users per level."""
+    chains = _scoped(ShareChain.objects.filter(program=program, day__gte=query.start, day__lte=query.end), query)
     return [
-        {"root_share_id": r["root_share_id"], "root_sharer": _pseudonym(sharers.get(r["root_share_id"], "")),
-         "shares": r["size"], "depth": r["depth"], "opens": r["opens"] or 0, "new_users": r["new_users"] or 0,
-         "levels": levels[r["root_share_id"]]}
-        for r in roots
+        {"root_share_id": c.root_share_id, "root_sharer": _pseudonym(c.root_user_hash), "shares": c.size,
+         "depth": c.depth, "opens": c.opens, "new_users": c.new_users, "levels": c.levels}
+        for c in chains.order_by("-size", "-opens", "root_share_id")[:TOP_CHAINS]
     ]
 
 

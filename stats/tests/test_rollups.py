@@ -118,6 +118,17 @@ def test_a_child_share_that_arrives_before_its_parent_is_re_placed(program, post
     placed = dict(Share.objects.values_list("share_id", "depth"))
     assert placed == {"A": 1, "B": 2, "C": 3}
     assert set(Share.objects.values_list("root_share_id", flat=True)) == {"A"}
+    fission = program_stats(program, _query())["fission"]
+    assert fission["depth_distribution"] == [{"depth": d, "shares": 1} for d in (1, 2, 3)]
+    assert [(c["root_share_id"], c["shares"], c["depth"]) for c in fission["top_chains"]] == [("A", 3, 3)]
+    assert fission["top_chains"][0]["root_sharer"] == "user-" + user_hash(user_hash_key(), "weibo", "u1")[:8]
+
+
+def test_a_lone_share_is_not_a_chain(program, post, at):
+    post([event("a", "share", "u1", at(0), share_id="A"), event("o", "share_open", "u2", at(0), share_id="A")])
+    fission = program_stats(program, _query())["fission"]
+    assert fission["top_chains"] == []
+    assert fission["depth_distribution"] == [{"depth": 1, "shares": 1}]
 
 
 def test_a_long_chain_in_one_batch_is_placed_whatever_the_order(program, post, at):
