@@ -10,7 +10,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Count, F, Sum
+from django.db.models import Count, Sum
 from django.utils import timezone
 
 from stats import bitmaps, storage
@@ -122,6 +122,7 @@ def _ordinals(state: ProgramStatsState, program_id: int, events: list[dict]) -> 
 
 
 def _update_user_sets(program_id: int, events: list[dict], ordinals: dict[str, int]) -> None:
+    """Add the batch's users to the day's sets at every level; a few bulk queries, whatever the batch."""
     members: dict[tuple, set[int]] = defaultdict(set)
     for e in events:
         kind = SET_KIND_OF_EVENT.get(e["type"])
@@ -129,23 +130,45 @@ def _update_user_sets(program_id: int, events: list[dict], ordinals: dict[str, i
             continue
         ordinal = ordinals[e["user_hash"]]
         for host, scene in ((e["host"], e["scene"]), (e["host"], ""), ("", "")):
-            members[(host, scene, e["day"], kind)].add(ordinal)
-    for (host, scene, day, kind), added in members.items():
-        count = _add_to_set(program_id, host, scene, day, kind, added)
-        if scene:
-            field = {UserSet.Kind.ACTIVE: "unique_visitors", UserSet.Kind.SHARERS: "share_users"}.get(kind)
-            if field:
-                DailyStats.objects.filter(program_id=program_id, host=host, scene=scene, day=day).update(
-                    **{field: count}
-                )
+            members[(host, scene, e["day"], str(kind))].add(ordinal)
+    if not members:
+        return
+    rows = {
+        (r.host, r.scene, r.day.isoformat(), r.kind): r
+        for r in UserSet.objects.filter(program_id=program_id, day__in={k[2] for k in members})
+        .filter(kind__in={k[3] for k in members})
+    }
+    created, changed = [], []
+    for key, added in members.items():
+        row = rows.get(key)
+        if row is None:
+            row = UserSet(program_id=program_id, host=key[0], scene=key[1], day=key[2], kind=key[3])
+            created.append(row)
+        bits, count = bitmaps.with_bits(bytes(row.bits), added)
+        if row in created or count != row.count:
+            row.bits, row.count = bits, count
+            if row.pk:
+                changed.append(row)
+        rows[key] = row
+    UserSet.objects.bulk_create(created)
+    UserSet.objects.bulk_update(changed, ["bits", "count"], batch_size=200)
+    _copy_scene_counts(program_id, {k: r.count for k, r in rows.items() if k[1] and k in members})
 
 
-def _add_to_set(program_id: int, host: str, scene: str, day: str, kind: str, added: set[int]) -> int:
-    row, _ = UserSet.objects.get_or_create(program_id=program_id, host=host, scene=scene, day=day, kind=kind)
-    bits, count = bitmaps.with_bits(bytes(row.bits), added)
-    if count != row.count:
-        UserSet.objects.filter(pk=row.pk).update(bits=bits, count=count)
-    return count
+def _copy_scene_counts(program_id: int, counts: dict[tuple, int]) -> None:
+    """Each scene's daily distinct visitors and sharers onto its DailyStats row."""
+    field_of = {UserSet.Kind.ACTIVE: "unique_visitors", UserSet.Kind.SHARERS: "share_users"}
+    daily = {
+        (r.host, r.scene, r.day.isoformat()): r
+        for r in DailyStats.objects.filter(program_id=program_id, day__in={k[2] for k in counts})
+    }
+    changed = {}
+    for (host, scene, day, kind), count in counts.items():
+        field, row = field_of.get(kind), daily.get((host, scene, day))
+        if field and row is not None:
+            setattr(row, field, count)
+            changed[row.pk] = row
+    DailyStats.objects.bulk_update(changed.values(), ["unique_visitors", "share_users"], batch_size=200)
 
 
 def _store_shares(program_id: int, events: list[dict]) -> None:
@@ -249,18 +272,34 @@ def _count_on_shares(program_id: int, events: list[dict], kind: str, field: str)
     for e in events:
         if e["type"] == kind and e["share_id"]:
             counts[e["share_id"]] += 1
-    for share_id, n in counts.items():
-        Share.objects.filter(program_id=program_id, share_id=share_id).update(**{field: F(field) + n})
-    return set(Share.objects.filter(program_id=program_id, share_id__in=list(counts))
-               .values_list("root_share_id", flat=True))
+    if not counts:
+        return set()
+    shares = list(Share.objects.filter(program_id=program_id, share_id__in=list(counts)))
+    for share in shares:
+        setattr(share, field, getattr(share, field) + counts[share.share_id])
+    Share.objects.bulk_update(shares, [field], batch_size=200)
+    return {share.root_share_id for share in shares}
 
 
 def _add_depth_deltas(program_id: int, deltas: dict[tuple, int]) -> None:
+    deltas = {key: delta for key, delta in deltas.items() if delta}
+    if not deltas:
+        return
+    rows = {
+        (r.host, r.scene, r.day.isoformat(), r.depth): r
+        for r in ShareDepthDaily.objects.filter(program_id=program_id, day__in={k[2] for k in deltas})
+    }
+    created, changed = [], []
     for (host, scene, day, depth), delta in deltas.items():
-        if delta:
-            row, _ = ShareDepthDaily.objects.get_or_create(program_id=program_id, host=host, scene=scene, day=day,
-                                                           depth=depth)
-            ShareDepthDaily.objects.filter(pk=row.pk).update(shares=F("shares") + delta)
+        row = rows.get((host, scene, day, depth))
+        if row is None:
+            created.append(ShareDepthDaily(program_id=program_id, host=host, scene=scene, day=day, depth=depth,
+                                           shares=delta))
+        else:
+            row.shares += delta
+            changed.append(row)
+    ShareDepthDaily.objects.bulk_create(created)
+    ShareDepthDaily.objects.bulk_update(changed, ["shares"], batch_size=200)
 
 
 def _rewrite_chains(program_id: int, roots: set[str]) -> None:
