@@ -58,15 +58,16 @@ def period_start(day: date, granularity: str) -> date:
 
 def program_stats(program: MiniProgram, query: StatsQuery) -> dict:
     daily = _daily_rows(program, query)
+    totals = _totals(program, query, daily)
     return {
         "program": {"appid": program.appid, "name": program.name},
         "range": {"from": query.start.isoformat(), "to": query.end.isoformat(), "host": query.host,
                   "scene": query.scene, "granularity": query.granularity},
-        "totals": _totals(program, query, daily),
+        "totals": totals,
         "series": _series(program, query, daily),
         "breakdown": _breakdown(program, query),
         "retention": _retention(program, query),
-        "fission": _fission(program, query, daily),
+        "fission": _fission(program, query, daily, totals),
     }
 
 
@@ -206,10 +207,10 @@ def _scoped(rows: QuerySet, query: StatsQuery) -> QuerySet:
     return rows.filter(host=query.host) if query.host else rows
 
 
-def _fission(program: MiniProgram, query: StatsQuery, daily: QuerySet) -> dict:
-    sums = daily.aggregate(shares=Sum("shares"), opens=Sum("share_opens"), via=Sum("new_users_via_share"))
-    active = _distinct(program, query, UserSet.Kind.ACTIVE, query.start, query.end)
-    sharers = _distinct(program, query, UserSet.Kind.SHARERS, query.start, query.end)
+def _fission(program: MiniProgram, query: StatsQuery, daily: QuerySet, totals: dict) -> dict:
+    via = daily.aggregate(via=Sum("new_users_via_share"))["via"] or 0
+    active, sharers = totals["unique_visitors"], totals["share_users"]
+    sums = {"shares": totals["shares"], "opens": totals["share_opens"], "via": via}
     depth_rows = _scoped(ShareDepthDaily.objects.filter(program=program, day__gte=query.start, day__lte=query.end),
                          query)
     depths = {d: n for d, n in depth_rows.values_list("depth").annotate(n=Sum("shares")).order_by("depth") if n}
