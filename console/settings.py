@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "programs",
     "reviews",
     "distribution",
+    "stats",
     "console.admin_site.ConsoleAdminConfig",  # django.contrib.admin with a two-factor site
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -315,6 +316,15 @@ DISTRIBUTION_EVIDENCE_MAX_BYTES = env_int("DISTRIBUTION_EVIDENCE_MAX_BYTES", 10 
 DISTRIBUTION_EVIDENCE_MAX_FILES = env_int("DISTRIBUTION_EVIDENCE_MAX_FILES", 5)
 # The same message from the same author on one version within this many seconds is stored once.
 REVIEW_MESSAGE_DEDUPE_SECONDS = env_int("REVIEW_MESSAGE_DEDUPE_SECONDS", 60)
+# Stats (SPEC §7): events up to this late are accepted and land in their own day; raw events are
+# kept this long (rollups stay); days are cut in the platform's time zone.
+STATS_LATE_EVENT_DAYS = env_int("STATS_LATE_EVENT_DAYS", 7)
+STATS_FUTURE_SKEW_SECONDS = env_int("STATS_FUTURE_SKEW_SECONDS", 300)
+STATS_MAX_EVENTS_PER_BATCH = env_int("STATS_MAX_EVENTS_PER_BATCH", 1000)
+STATS_RAW_RETENTION_DAYS = env_int("STATS_RAW_RETENTION_DAYS", 90)
+STATS_TIME_ZONE = env_str("STATS_TIME_ZONE", TIME_ZONE)
+# Host user ids are stored only as HMACs under this key (derived from SECRET_KEY when unset).
+STATS_USER_HASH_KEY = env_str("STATS_USER_HASH_KEY")
 # Seconds the worker pauses between scan stages: 0 in production; tests and demos
 # raise it to watch progress or to kill a worker in the middle of a scan.
 SCAN_STAGE_DELAY_SECONDS = env_float("SCAN_STAGE_DELAY_SECONDS", 0.0)
@@ -374,6 +384,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "prune-webhook-deliveries": {"task": "console.tasks.prune_webhook_deliveries", "schedule": 24 * 3600.0},
     "expire-whitelist-grants": {"task": "distribution.tasks.expire_grants", "schedule": 60.0},
     "notify-expiring-whitelist-grants": {"task": "distribution.tasks.notify_expiring_grants", "schedule": 3600.0},
+    "stats-prune-raw-events": {"task": "stats.tasks.prune_raw_events", "schedule": 6 * 3600.0},
 }
 
 # REST API. A JSON body nesting lists and objects deeper than this is refused with 400.
