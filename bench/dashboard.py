@@ -95,8 +95,8 @@ def median_ms(fn) -> float:
 
 
 def measure(program, client, path) -> dict:
-    from stats.selectors import StatsQuery, _distinct  # the dashboard's own union of bitmaps
     from stats.models import UserSet
+    from stats.selectors import StatsQuery, _distinct  # the dashboard's own union of bitmaps
 
     today = timezone.localdate()
     query = StatsQuery(start=today - timedelta(days=29), end=today)
