@@ -385,6 +385,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "expire-whitelist-grants": {"task": "distribution.tasks.expire_grants", "schedule": 60.0},
     "notify-expiring-whitelist-grants": {"task": "distribution.tasks.notify_expiring_grants", "schedule": 3600.0},
     "stats-prune-raw-events": {"task": "stats.tasks.prune_raw_events", "schedule": 6 * 3600.0},
+    # Near real time: the gate's answers reach the operators' dashboard within half a minute.
+    "stats-rollup-gate-answers": {"task": "stats.tasks.rollup_gate_answers", "schedule": 20.0},
 }
 
 # REST API. A JSON body nesting lists and objects deeper than this is refused with 400.

@@ -5,6 +5,7 @@ Standard library only. In the repository: `python -m hosts.client …`; elsewher
 
     client.py share-check --host weibo --appid APPID --scene weibo.feed --user U [--share-id S] [--page P]
     client.py placements  --host weibo --scene weibo.profile (--account UID | --topic ID)
+    client.py event       --host weibo --appid APPID --scene S --user U [--type visit|share|…] [--share-id S]
     client.py post PATH [BODY-JSON | @file.json]        (e.g. /api/v1/hosts/weibo/events/)
     client.py get PATH
 
@@ -19,12 +20,14 @@ From Python: `HostClient(url, key_id, secret).share_check(appid=…, scene=…, 
 from __future__ import annotations
 
 import argparse
+import datetime
 import http.client
 import json
 import os
 import sys
 import time
 import urllib.parse
+import uuid
 
 try:
     from hosts.signing import signed_headers
@@ -77,6 +80,11 @@ class HostClient:
         status, _, payload = self.post(f"/api/v1/hosts/{host}/share-checks/", body)
         return status, payload
 
+    def events(self, *, host: str, events: list[dict]):
+        """Post a batch of usage events (at most 1,000); answers accepted, duplicates and refused ones."""
+        status, _, payload = self.post(f"/api/v1/hosts/{host}/events/", {"events": events})
+        return status, payload
+
     def placements(self, *, host: str, scene: str, account: str | None = None, topic: str | None = None):
         status, _, payload = self.get(f"/api/v1/hosts/{host}/placements/",
                                       {"scene": scene, "account": account, "topic": topic})
@@ -103,6 +111,16 @@ def _parser() -> argparse.ArgumentParser:
     which = places.add_mutually_exclusive_group(required=True)
     which.add_argument("--account")
     which.add_argument("--topic")
+    one = commands.add_parser("event", parents=[common], help="post one usage event, happening now")
+    one.add_argument("--host", required=True)
+    for name in ("appid", "scene", "user"):
+        one.add_argument(f"--{name}", required=True)
+    one.add_argument("--type", default="visit", choices=["visit", "share", "share_open", "new_user", "payment"])
+    one.add_argument("--id", default="", help="event id (default: a new random one)")
+    one.add_argument("--page", default="pages/index/index")
+    one.add_argument("--share-id", default="")
+    one.add_argument("--parent-share-id", default="")
+    one.add_argument("--amount", default="")
     post = commands.add_parser("post", parents=[common], help="a signed POST of a JSON body")
     post.add_argument("path")
     post.add_argument("body", nargs="?", default="{}", help="JSON, or @file.json")
@@ -118,10 +136,27 @@ def _body(text: str):
     return json.loads(text)
 
 
+def _event(args) -> dict:
+    event = {"id": args.id or f"cli-{uuid.uuid4().hex[:16]}", "type": args.type, "appid": args.appid,
+             "scene": args.scene, "user": args.user,
+             "time": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")}
+    if args.type == "visit":
+        event["page"] = args.page
+    if args.share_id:
+        event["share_id"] = args.share_id
+    if args.parent_share_id:
+        event["parent_share_id"] = args.parent_share_id
+    if args.amount:
+        event["amount"] = args.amount
+    return event
+
+
 def _call(client: HostClient, args) -> tuple[int, object]:
     if args.command == "share-check":
         return client.share_check(host=args.host, appid=args.appid, scene=args.scene, user=args.user,
                                   share_id=args.share_id, page=args.page)
+    if args.command == "event":
+        return client.events(host=args.host, events=[_event(args)])
     if args.command == "placements":
         return client.placements(host=args.host, scene=args.scene, account=args.account, topic=args.topic)
     if args.command == "post":

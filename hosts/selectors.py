@@ -71,3 +71,20 @@ def forget_cached_credentials() -> None:
 
 def credentials_for_host(host: Host) -> QuerySet[HostCredential]:
     return host.credentials.all()
+
+
+def demo_credential_to_show(host_code: str) -> tuple[str, str] | None:
+    """The demo credential (key id, secret) where showing it helps a newcomer: DEBUG on and the credential active.
+
+    Production never shows one: a host credential belongs to the host platform, not to developers.
+    """
+    from django.conf import settings
+
+    from hosts.models import HostCredential
+    from hosts.services import demo_key_material
+
+    if not settings.DEBUG:
+        return None
+    key_id, secret = demo_key_material(host_code)
+    active = HostCredential.objects.filter(key_id=key_id, revoked_at=None).exists()
+    return (key_id, secret) if active else None

@@ -42,6 +42,11 @@ def scene_set_status(*, scene: Scene, actor, status: str) -> bool:
     return True
 
 
+def demo_key_material(host_code: str) -> tuple[str, str]:
+    """The demo credential's key id and secret for `host_code` (derived, nothing written)."""
+    return _new_key_material(f"demo:{host_code}")
+
+
 def _new_key_material(seed: str | None) -> tuple[str, str]:
     """A key id and secret: random, or derived from SECRET_KEY and `seed` (demo data only)."""
     if seed is None:
@@ -105,7 +110,7 @@ def demo_credential(*, host: Host, actor=None) -> tuple[HostCredential, str]:
 
     Restored if an admin revoked it; a new SECRET_KEY gives a new credential.
     """
-    key_id, secret = _new_key_material(f"demo:{host.code}")
+    key_id, secret = demo_key_material(host.code)
     existing = HostCredential.objects.filter(key_id=key_id).first()
     if existing is None:
         return credential_create(host=host, actor=actor, name="Demo credential", seed=f"demo:{host.code}")

@@ -17,3 +17,18 @@ def prune_raw_events() -> int:
     from stats.retention import raw_events_prune
 
     return raw_events_prune()
+
+
+@shared_task(acks_late=True, soft_time_limit=50, time_limit=60)
+def rollup_gate_answers(max_batches: int = 20) -> int:
+    """Take the share gate's recorded answers (oldest first) and add them to GateDaily."""
+    from distribution.gate import gate_answers_drain
+    from stats.gate_rollup import BATCH, gate_answers_store
+
+    stored = 0
+    for _ in range(max_batches):
+        answers = gate_answers_drain(BATCH)
+        if not answers:
+            break
+        stored += gate_answers_store(answers)
+    return stored

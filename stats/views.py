@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from console.roles import Capability
 from console.views.decorators import org_page
 from hosts.models import Host, Scene
+from hosts.selectors import demo_credential_to_show
 from programs.views.access import program_in_org
 from stats.apis import csv_response
 from stats.export import TABLES
@@ -78,11 +79,11 @@ def _retention_rows(retention: list[dict]) -> list[dict]:
 
 
 def first_event_command(appid: str) -> str:
-    """A command that posts one visit for `appid` with the demo host credential (see `make run`)."""
-    return (
-        ".venv/bin/python -m hosts.client events --host weibo --key <key id> --secret <secret> \\\n"
-        f"  --appid {appid} --scene weibo.private_message --type visit --user demo-user-1"
-    )
+    """A command that posts one visit for `appid` as the demo host (its credential only where DEBUG shows it)."""
+    shown = demo_credential_to_show("weibo")
+    key, secret = shown or ("$HOST_KEY_ID", "$HOST_SECRET")
+    return (f".venv/bin/python -m hosts.client --key {key} --secret {secret} \\\n"
+            f"  event --host weibo --appid {appid} --scene weibo.private_message --type visit --user demo-user-1")
 
 
 def _chart_data(stats: dict) -> dict:

@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
+from hosts.tests.fixtures import *  # noqa: F403 - signed host calls
 from stats.gate_rollup import gate_answers_store
 from stats.models import GateDaily
 from stats.selectors import gate_answers
@@ -36,3 +37,18 @@ def test_days_are_the_platforms(db):
     """23:30 UTC on the 1st is the 2nd in Shanghai."""
     gate_answers_store([_answer(True, "allowed", when=datetime(2026, 11, 1, 23, 30, tzinfo=UTC))])
     assert str(GateDaily.objects.get().day) == "2026-11-02"
+
+
+def test_the_gates_answers_reach_the_rollup(program, weibo_client, django_capture_on_commit_callbacks):
+    """A real signed share check, then the beat task: the answer is counted under its scene and reason."""
+    from stats.tasks import rollup_gate_answers
+
+    body = {"appid": program.appid, "scene": "weibo.private_message", "user": "u1", "share_id": "s1"}
+    assert weibo_client.post("/api/v1/hosts/weibo/share-checks/", body).json()["allow"] is True
+    body.update(scene="weibo.feed", share_id="s2")
+    assert weibo_client.post("/api/v1/hosts/weibo/share-checks/", body).json()["allow"] is False
+    assert rollup_gate_answers() == 2
+    assert rollup_gate_answers() == 0  # taken once
+    rows = sorted(GateDaily.objects.values_list("scene", "allowed", "reason", "count"))
+    assert rows[0] == ("weibo.feed", False, rows[0][2], 1) and rows[0][2] != "allowed"
+    assert rows[1] == ("weibo.private_message", True, "allowed", 1)
