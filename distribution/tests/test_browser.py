@@ -164,5 +164,6 @@ def test_request_refused_then_granted_then_revoked(new_page, screenshot, owner, 
     phone_ops.goto(f"/distribution/requests/{request.pk}/")
     screenshot(phone_ops, "operator-request-phone")
     phone.goto("/scenes/")
-    expect(phone.locator('[data-scene="weibo.feed"]')).to_contain_text("At most 1 share per program per user per hour.")
+    # The owner chose 简体中文 in step 6, so the phone session reads the rule in Chinese.
+    expect(phone.locator('[data-scene="weibo.feed"]')).to_contain_text("每位用户对每个小程序每小时最多分享 1 次。")
     screenshot(phone, "scenes-phone")
