@@ -8,7 +8,6 @@ and ALLOWED_HOSTS mandatory.
 """
 
 import os
-import sys
 from pathlib import Path
 
 import dj_database_url
@@ -21,8 +20,6 @@ VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("DEBUG", True)
-# Under pytest the suite gets eager Celery, a local-memory cache and fast hashing unless told otherwise.
-TESTING = env_bool("TESTING", "pytest" in sys.modules)
 
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
@@ -123,8 +120,6 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-if TESTING:
-    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
@@ -132,14 +127,7 @@ LOGOUT_REDIRECT_URL = "login"
 # Cache: Redis when named (shared by every process), else files under var/ so
 # that the web server and the worker still share rate-limit counters.
 REDIS_URL = env_str("REDIS_URL")
-if TESTING and REDIS_URL and os.environ.get("PYTEST_XDIST_WORKER"):
-    # Each xdist worker clears its cache between tests: give each its own Redis database.
-    _worker = int(os.environ["PYTEST_XDIST_WORKER"].removeprefix("gw") or 0)
-    _base, _, _db = REDIS_URL.rpartition("/")
-    REDIS_URL = f"{_base}/{(int(_db or 0) + _worker) % 16}" if _db.isdigit() else REDIS_URL
-if TESTING and not REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-elif REDIS_URL:
+if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {
@@ -187,13 +175,7 @@ else:
     _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
     "default": _default_storage,
-    "staticfiles": {
-        "BACKEND": (
-            "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if TESTING
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        )
-    },
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
 # Email: printed to the console in development.
@@ -207,6 +189,10 @@ EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+
+# Webhooks: plain http to 127.0.0.1 and deliveries to internal addresses (the SSRF guard off) only where
+# asked for; development allows them so that a receiver on the laptop works.
+WEBHOOK_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", DEBUG)
 
 # Security. In production every cookie is secure and HTTPS is enforced.
 SESSION_COOKIE_HTTPONLY = True
@@ -259,23 +245,28 @@ SCAN_STAGE_DELAY_SECONDS = env_float("SCAN_STAGE_DELAY_SECONDS", 0.0)
 # Celery. The embedded default is kombu's file-system transport: a real broker
 # and a real worker process, with no server to install.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or REDIS_URL or "filesystem://"
-if CELERY_BROKER_URL == "filesystem://":
-    # Tests get their own folder so that a `make run` worker never takes their messages.
-    _broker_dir = VAR_DIR / ("broker-test" if TESTING else "broker")
+
+
+def filesystem_broker_options(folder: Path) -> dict:
+    """kombu's file-system transport under `folder` (queue, processed and control sub-folders)."""
     for sub in ("queue", "processed", "control"):
-        (_broker_dir / sub).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_broker_dir / "queue"),
-        "data_folder_out": str(_broker_dir / "queue"),
-        "processed_folder": str(_broker_dir / "processed"),
+        (folder / sub).mkdir(parents=True, exist_ok=True)
+    return {
+        "data_folder_in": str(folder / "queue"),
+        "data_folder_out": str(folder / "queue"),
+        "processed_folder": str(folder / "processed"),
         "store_processed": False,
         # kombu otherwise writes its broadcast exchanges into the working directory.
-        "control_folder": str(_broker_dir / "control"),
+        "control_folder": str(folder / "control"),
     }
+
+
+if CELERY_BROKER_URL == "filesystem://":
+    CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker_options(VAR_DIR / "broker")
 else:
     # A task whose worker dies unacknowledged comes back after this long.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 900)}
-CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", TESTING)
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True

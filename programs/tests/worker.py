@@ -28,7 +28,8 @@ class WorkerProcess:
 
     def __init__(self, **env):
         self.env = {
-            **os.environ, "TESTING": "1", "CELERY_TASK_ALWAYS_EAGER": "0", "DATABASE_URL": _database_url(),
+            **os.environ, "DJANGO_SETTINGS_MODULE": "console.settings_test", "CELERY_TASK_ALWAYS_EAGER": "0",
+            "DATABASE_URL": _database_url(),
             "MEDIA_ROOT": str(settings.MEDIA_ROOT), **{k: str(v) for k, v in env.items()},
         }
         self.proc: subprocess.Popen | None = None
