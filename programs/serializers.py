@@ -79,7 +79,9 @@ class VersionInput(serializers.Serializer):
 
 class VersionOutput(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
-    uploaded_by = serializers.SlugRelatedField(slug_field="email", read_only=True)
+    uploaded_by = serializers.SlugRelatedField(
+        slug_field="email", read_only=True, allow_null=True,
+        help_text="Null once the uploader's account has been deleted.")
     scan = serializers.SerializerMethodField()
     report = serializers.SerializerMethodField()
 
