@@ -288,7 +288,14 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "console.tasks.requeue_stranded_webhook_deliveries", "schedule": 300.0,
     },
     "prune-webhook-deliveries": {"task": "console.tasks.prune_webhook_deliveries", "schedule": 24 * 3600.0},
+    "heartbeat": {"task": "console.tasks.heartbeat", "schedule": 60.0},  # /healthz/ wants one within 3 minutes
 }
+
+# Operations: Prometheus metrics (console/metrics.py). Processes on one host share the directory, which
+# runconsole empties at start; /metrics/ wants `Authorization: Bearer $METRICS_TOKEN` (without a token only
+# DEBUG serves it, to 127.0.0.1).
+PROMETHEUS_MULTIPROC_DIR = Path(env_str("PROMETHEUS_MULTIPROC_DIR", str(VAR_DIR / "prometheus")))
+METRICS_TOKEN = env_str("METRICS_TOKEN")
 
 # REST API.
 REST_FRAMEWORK = {

@@ -30,6 +30,10 @@ if REDIS_URL and os.environ.get("PYTEST_XDIST_WORKER"):
     if _db.isdigit():
         CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
                               "LOCATION": f"{_base}/{(int(_db) + _worker) % 16}", "KEY_PREFIX": CACHE_KEY_PREFIX}}
+elif os.environ.get("TEST_CACHE_DIR"):
+    # A test that shares the cache with a worker process it starts (the heartbeat of /healthz/).
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                          "LOCATION": os.environ["TEST_CACHE_DIR"], "KEY_PREFIX": CACHE_KEY_PREFIX}}
 elif not REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "KEY_PREFIX": CACHE_KEY_PREFIX}}
 
@@ -38,6 +42,9 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", True)
 if CELERY_BROKER_URL == "filesystem://":
     # A folder of the tests' own, so that a `make run` worker never takes their messages.
     CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker_options(VAR_DIR / "broker-test")
+
+# Metrics of the test processes (and the workers they start) apart from `make run`'s.
+PROMETHEUS_MULTIPROC_DIR = VAR_DIR / "prometheus-test"
 
 # The SSRF guard is on, as in production; the tests that deliver to a receiver on 127.0.0.1 turn it off
 # themselves (the `private_webhook_targets` fixture).
