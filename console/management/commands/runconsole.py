@@ -5,10 +5,12 @@ as its own process, exactly as in production, so the worker really scans.
 """
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
@@ -31,11 +33,13 @@ class Command(BaseCommand):
                        "--queues=celery,scans"],
             "beat": [python, "-m", "celery", "-A", "console", "beat", "--loglevel=INFO"],
         }
-        processes = {name: subprocess.Popen(cmd, start_new_session=True) for name, cmd in commands.items()}
+        env = child_environment(addr, port)
+        _empty(Path(env["PROMETHEUS_MULTIPROC_DIR"]))  # metrics of an earlier run are not this run's
+        processes = {name: subprocess.Popen(cmd, start_new_session=True, env=env) for name, cmd in commands.items()}
         # `kill`, a closed terminal or a supervisor's stop must take the children down too, not only Ctrl-C.
         for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             signal.signal(signum, _interrupt)
-        self._banner(addr, port)
+        self._banner(env["SITE_URL"])
         try:
             self._wait(processes)
         except KeyboardInterrupt:
@@ -43,9 +47,8 @@ class Command(BaseCommand):
         finally:
             self._stop(processes)
 
-    def _banner(self, addr, port):
-        url = f"http://{addr}:{port}/"
-        self.stdout.write(self.style.SUCCESS(f"\nConsole running at {url}  (Ctrl-C stops web, worker and beat)"))
+    def _banner(self, url):
+        self.stdout.write(self.style.SUCCESS(f"\nConsole running at {url}/  (Ctrl-C stops web, worker and beat)"))
         self.stdout.write(f"Broker: {settings.CELERY_BROKER_URL}   Database: {settings.DATABASES['default']['ENGINE']}")
         self.stdout.write(f"Demo logins (password {DEMO_PASSWORD}): developer@example.com, reviewer@example.com, "
                           "operator@example.com, admin@example.com\n")
@@ -69,6 +72,22 @@ class Command(BaseCommand):
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
         self.stdout.write("Stopped web, worker and beat.")
+
+
+def child_environment(addr: str, port, environ=None) -> dict:
+    """The environment of web, worker and beat: links in emails point at the port the web server binds
+    (unless SITE_URL names the public address), and the three share one metrics folder."""
+    env = dict(os.environ if environ is None else environ)
+    if not env.get("SITE_URL"):
+        host = "127.0.0.1" if addr in ("", "0.0.0.0", "::") else addr
+        env["SITE_URL"] = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+    env.setdefault("PROMETHEUS_MULTIPROC_DIR", str(settings.PROMETHEUS_MULTIPROC_DIR))
+    return env
+
+
+def _empty(folder: Path) -> None:
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True, exist_ok=True)
 
 
 def _interrupt(signum, frame):
