@@ -10,7 +10,7 @@ from console.models import Membership, Organisation, User
 from console.roles import Role, scopes_for_role
 from console.services import api_key_create, organisation_create
 
-pytest_plugins = ["console.tests.browser"]
+pytest_plugins = ["console.tests.browser", "console.tests.s3"]
 
 PASSWORD = "correct-horse-battery-9"
 

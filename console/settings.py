@@ -156,23 +156,29 @@ FILE_UPLOAD_TEMP_DIR = env_str("FILE_UPLOAD_TEMP_DIR") or None
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 
-AWS_STORAGE_BUCKET_NAME = env_str("S3_BUCKET")
-if AWS_STORAGE_BUCKET_NAME:
-    _default_storage = {
+
+def s3_storage(bucket: str) -> dict:
+    """django-storages on an S3-compatible service; private objects, served through presigned URLs."""
+    return {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
-            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "bucket_name": bucket,
             "endpoint_url": env_str("S3_ENDPOINT_URL") or None,
             "region_name": env_str("S3_REGION") or None,
             "access_key": env_str("S3_ACCESS_KEY_ID") or None,
             "secret_key": env_str("S3_SECRET_ACCESS_KEY") or None,
             "default_acl": None,
             "querystring_auth": True,
+            # Presigned URLs signed with SigV4: SigV2 is refused by newer AWS regions and most S3 services.
+            "signature_version": "s3v4",
             "file_overwrite": False,
         },
     }
-else:
-    _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+
+
+AWS_STORAGE_BUCKET_NAME = env_str("S3_BUCKET")
+_default_storage = (s3_storage(AWS_STORAGE_BUCKET_NAME) if AWS_STORAGE_BUCKET_NAME
+                    else {"BACKEND": "django.core.files.storage.FileSystemStorage"})
 STORAGES = {
     "default": _default_storage,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
