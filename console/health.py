@@ -13,6 +13,7 @@ from health_check.base import HealthCheck
 from health_check.checks import Cache, Database, Storage
 from health_check.exceptions import ServiceUnavailable
 from health_check.views import HealthCheckView
+from kombu.exceptions import ChannelError
 
 from console.celery import app as celery_app
 
@@ -30,7 +31,8 @@ def heartbeat_record() -> float:
 
 @dataclasses.dataclass
 class Broker(HealthCheck):
-    """The Celery broker accepts a connection."""
+    """The Celery broker answers: a passive declare of the default queue is a round trip on every transport
+    (a Redis connection is lazy, so connecting alone proves nothing)."""
 
     timeout = datetime.timedelta(seconds=3)
 
@@ -38,6 +40,10 @@ class Broker(HealthCheck):
         try:
             with celery_app.connection_for_write() as connection:
                 connection.ensure_connection(max_retries=1, timeout=2)
+                try:
+                    connection.default_channel.queue_declare(queue="celery", passive=True)
+                except ChannelError:  # "no such queue yet" is an answer too
+                    pass
         except Exception as exc:
             raise ServiceUnavailable("The broker cannot be reached.") from exc
 

@@ -75,8 +75,9 @@ def test_healthz_reports_storage_that_cannot_be_written(client, db, settings, tm
     assert _checks(response)["Storage"] != "OK"
 
 
-def test_healthz_reports_a_broker_that_cannot_be_reached(client, db):
+def test_healthz_reports_a_broker_that_cannot_be_reached(client, db, monkeypatch):
     url = celery_app.conf.broker_url
+    monkeypatch.setenv("CELERY_BROKER_URL", NOWHERE)  # Celery reads the environment before its settings
     celery_app.conf.broker_url = NOWHERE
     try:
         response = client.get(reverse("healthz"))
