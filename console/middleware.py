@@ -1,6 +1,7 @@
 """Request-wide concerns: the content security policy and the organisation the user is working in."""
 
 from django.conf import settings
+from django.http import HttpResponse, JsonResponse
 from django.utils import translation
 
 from console.selectors import memberships_for_user
@@ -18,6 +19,30 @@ class ContentSecurityPolicyMiddleware:
         response = self.get_response(request)
         response.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
         return response
+
+
+class RefuseNulCharactersMiddleware:
+    """A NUL character in the address names nothing (404) and is no valid query (400).
+
+    PostgreSQL cannot compare text with NUL, so without this any lookup by a path or query value answered
+    500. Under /api/ the refusal has the API's error shape.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path:
+            return _refusal(request, 404, "not_found", "Not found.")
+        if "%00" in request.META.get("QUERY_STRING", "") or any("\x00" in v for v in request.GET.values()):
+            return _refusal(request, 400, "invalid", "NUL characters are not allowed in the query.")
+        return self.get_response(request)
+
+
+def _refusal(request, status: int, code: str, message: str) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return JsonResponse({"error": {"code": code, "message": message, "fields": {}}}, status=status)
+    return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
 
 
 class CurrentOrganisationMiddleware:

@@ -237,6 +237,8 @@ class NotificationEvent(models.TextChoices):
     REVIEW_MESSAGE = "review.message", _("Review message")
     RELEASE_CHANGED = "release.changed", _("Release changed")
     WHITELIST_DECIDED = "whitelist.decided", _("Whitelist request decided")
+    WHITELIST_EXPIRING = "whitelist.expiring", _("Whitelist grant expiring")
+    WHITELIST_REVOKED = "whitelist.revoked", _("Whitelist grant revoked")
 
 
 class Notification(models.Model):

@@ -1,7 +1,7 @@
 """The OpenAPI schema documents every status an operation can answer, by rule, in the one error shape.
 
 Rules (each operation gets what applies to it; a view adds its own with `error_statuses`):
-- 400 when the operation reads a request body (validation);
+- 400 when the operation reads a request body or query parameters (validation; NUL characters);
 - 401 and 403 when it needs a caller (no or a bad key; a missing scope, a role that does not allow it,
   the session without its CSRF token);
 - 404 when its path names an object (an outsider gets 404 too) or it is paginated (a page past the end);
@@ -40,6 +40,15 @@ BODY_METHODS = {"POST", "PUT", "PATCH"}
 
 
 class ConsoleAutoSchema(AutoSchema):
+    def get_operation(self, *args, **kwargs):
+        operation = super().get_operation(*args, **kwargs)
+        if operation and any(p.get("in") == "query" for p in operation.get("parameters", [])):
+            responses = operation["responses"]
+            if "400" not in responses:
+                responses["400"] = self._error_response(400, BY_RULE[400])
+                operation["responses"] = dict(sorted(responses.items()))
+        return operation
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         if direction != "response":

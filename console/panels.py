@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 DASHBOARD = "organisation_dashboard"
 VERSION_PAGE = "version_detail"
+PROGRAM_PAGE = "program_detail"
 
 
 @dataclass

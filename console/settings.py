@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "hosts",
     "programs",
     "reviews",
+    "distribution",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -61,6 +62,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "console.middleware.ContentSecurityPolicyMiddleware",
+    "console.middleware.RefuseNulCharactersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -230,6 +232,9 @@ PACKAGE_UPLOAD_MAX_BYTES = env_int("PACKAGE_UPLOAD_MAX_BYTES", 40 * 1024 * 1024)
 PACKAGE_UPLOADS_PER_HOUR = env_int("PACKAGE_UPLOADS_PER_HOUR", 60)
 SCAN_TIME_LIMIT_SECONDS = env_int("SCAN_TIME_LIMIT_SECONDS", 120)
 SCAN_MAX_ATTEMPTS = env_int("SCAN_MAX_ATTEMPTS", 3)
+# The code viewer: bytes read from one package member, and how long rendered pages stay cached.
+CODE_VIEWER_MAX_BYTES = env_int("CODE_VIEWER_MAX_BYTES", 4 * 1024 * 1024)
+CODE_VIEWER_CACHE_SECONDS = env_int("CODE_VIEWER_CACHE_SECONDS", 7 * 24 * 3600)
 # Review and release rules (SPEC §3).
 WITHDRAWALS_PER_DAY = env_int("WITHDRAWALS_PER_DAY", 5)
 WITHDRAWALS_PER_MONTH = env_int("WITHDRAWALS_PER_MONTH", 10)
@@ -244,6 +249,11 @@ REVIEW_MAX_CLAIMS = env_int("REVIEW_MAX_CLAIMS", 3)
 REVIEW_HEARTBEAT_SECONDS = env_int("REVIEW_HEARTBEAT_SECONDS", 60)
 REVIEW_QUEUE_PAGE_SIZE = env_int("REVIEW_QUEUE_PAGE_SIZE", 50)
 AUTO_APPROVAL_BATCH = env_int("AUTO_APPROVAL_BATCH", 200)
+# Distribution (SPEC §6): the expiry notice and the renewal window open this many days before a grant ends.
+DISTRIBUTION_EXPIRY_NOTICE_DAYS = env_int("DISTRIBUTION_EXPIRY_NOTICE_DAYS", 7)
+DISTRIBUTION_QUEUE_PAGE_SIZE = env_int("DISTRIBUTION_QUEUE_PAGE_SIZE", 50)
+DISTRIBUTION_EVIDENCE_MAX_BYTES = env_int("DISTRIBUTION_EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
+DISTRIBUTION_EVIDENCE_MAX_FILES = env_int("DISTRIBUTION_EVIDENCE_MAX_FILES", 5)
 # Seconds the worker pauses between scan stages: 0 in production; tests and demos
 # raise it to watch progress or to kill a worker in the middle of a scan.
 SCAN_STAGE_DELAY_SECONDS = env_float("SCAN_STAGE_DELAY_SECONDS", 0.0)
@@ -294,6 +304,8 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "console.tasks.requeue_stranded_webhook_deliveries", "schedule": 300.0,
     },
     "prune-webhook-deliveries": {"task": "console.tasks.prune_webhook_deliveries", "schedule": 24 * 3600.0},
+    "expire-whitelist-grants": {"task": "distribution.tasks.expire_grants", "schedule": 60.0},
+    "notify-expiring-whitelist-grants": {"task": "distribution.tasks.notify_expiring_grants", "schedule": 3600.0},
     "heartbeat": {"task": "console.tasks.heartbeat", "schedule": 60.0},  # /healthz/ wants one within 3 minutes
 }
 

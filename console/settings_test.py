@@ -26,7 +26,7 @@ STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.s
 # its cache between tests) gets its own database.
 if REDIS_URL and os.environ.get("PYTEST_XDIST_WORKER"):
     _worker = int(os.environ["PYTEST_XDIST_WORKER"].removeprefix("gw") or 0)
-    _base, _, _db = REDIS_URL.rpartition("/")
+    _base, _slash, _db = REDIS_URL.rpartition("/")
     if _db.isdigit():
         CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
                               "LOCATION": f"{_base}/{(int(_db) + _worker) % 16}", "KEY_PREFIX": CACHE_KEY_PREFIX}}

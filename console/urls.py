@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from console import apis
 from console.health import HealthView
 from console.views import accounts, invitations, notifications, operations, organisations
+from distribution import urls as distribution_urls
 from programs import urls as program_urls
 from reviews import urls as review_urls
 
@@ -52,6 +53,7 @@ org_patterns = [
     path("webhooks/<int:endpoint_id>/deliveries/<uuid:delivery_id>/redeliver/",
          notifications.webhook_delivery_redeliver, name="webhook_redeliver"),
     path("programs/", include(program_urls.org_portal_patterns)),
+    path("programs/<str:appid>/distribution/", include(distribution_urls.program_patterns)),
 ]
 
 notification_patterns = [
@@ -66,6 +68,7 @@ api_v1_patterns = [
     path("orgs/<slug:org_slug>/audit/", apis.AuditEventListApi.as_view(), name="api_audit_events"),
     *program_urls.api_patterns,
     *review_urls.api_patterns,
+    *distribution_urls.api_patterns,
 ]
 
 urlpatterns = [
@@ -78,6 +81,8 @@ urlpatterns = [
     path("notifications/", include(notification_patterns)),
     *program_urls.portal_patterns,
     path("reviews/", include(review_urls.portal_patterns)),
+    path("distribution/", include(distribution_urls.operator_patterns)),
+    *distribution_urls.portal_patterns,
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1_patterns)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),

@@ -1,7 +1,9 @@
 """The catalog of host platforms (super-apps) that mini-programs are distributed into."""
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
@@ -62,3 +64,96 @@ class PackageSizeLimit(models.Model):
 
     def as_dict(self) -> dict[str, int]:
         return {"main": self.main_bytes, "subpackage": self.subpackage_bytes, "full": self.full_bytes}
+
+
+class Scene(models.Model):
+    """A place inside a host where a mini-program can appear, with the rule operators tune.
+
+    Scenes and their rules are data: operators tighten caps, open categories or pause a
+    scene from the admin site as they learn where the "grey boundary" lies.
+    """
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        PAUSED = "paused", _("Paused")
+
+    class PlacementKind(models.TextChoices):
+        NONE = "", _("No placements")
+        ACCOUNT = "account", _("Named accounts' profiles")
+        TOPIC = "topic", _("Topics with a time window")
+        LOTTERY = "lottery", _("Lottery campaigns")
+
+    host = models.ForeignKey(Host, on_delete=models.CASCADE, related_name="scenes")
+    code = models.CharField(
+        _("code"), max_length=60, unique=True,
+        help_text=_("Stable code hosts and integrators use, “<host>.<scene>”, e.g. “weibo.feed”."),
+    )
+    name = models.CharField(_("name"), max_length=80)
+    name_zh = models.CharField(_("Chinese name"), max_length=80, blank=True)
+    description = models.TextField(_("description"), max_length=500, blank=True)
+    description_zh = models.TextField(_("Chinese description"), max_length=500, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    # The rule.
+    needs_whitelist = models.BooleanField(
+        _("needs a whitelist grant"), default=False,
+        help_text=_("Off: open to every released program approved for the host."),
+    )
+    allowed_categories = models.JSONField(
+        _("allowed categories"), default=list, blank=True,
+        help_text=_("Category codes allowed in this scene; empty: every category (see also service types only)."),
+    )
+    service_types_only = models.BooleanField(
+        _("service-type categories only"), default=False,
+        help_text=_("Only programs whose categories are all service types (life services, public welfare …)."),
+    )
+    needs_verified_org = models.BooleanField(_("needs a verified organisation"), default=False)
+    share_cap = models.PositiveIntegerField(
+        _("share cap"), null=True, blank=True,
+        help_text=_("Shares allowed per program per host user in each window; empty: no cap."),
+    )
+    share_window_seconds = models.PositiveIntegerField(_("share cap window (seconds)"), default=3600)
+    daily_cap = models.PositiveIntegerField(
+        _("daily cap"), null=True, blank=True,
+        help_text=_("Distributions allowed per program per day in this scene; empty: no cap."),
+    )
+    default_rollout_percent = models.PositiveSmallIntegerField(
+        _("default rollout %"), default=100, validators=[MinValueValidator(1), MaxValueValidator(100)],
+    )
+    max_grant_days = models.PositiveSmallIntegerField(
+        _("longest grant validity (days)"), default=180, validators=[MinValueValidator(1)],
+    )
+    evidence_required = models.BooleanField(_("evidence files required"), default=False)
+    placement_kind = models.CharField(
+        _("placements"), max_length=10, choices=PlacementKind.choices, default=PlacementKind.NONE, blank=True,
+        help_text=_("What a grant in this scene is bound to, if anything."),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["host__position", "position", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(default_rollout_percent__gte=1, default_rollout_percent__lte=100),
+                name="scene_rollout_percent_in_range",
+            ),
+            models.CheckConstraint(condition=models.Q(share_window_seconds__gte=1), name="scene_window_positive"),
+        ]
+
+    def __str__(self):
+        return self.code
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+    def display_name(self) -> str:
+        if (get_language() or "").startswith("zh") and self.name_zh:
+            return self.name_zh
+        return self.name
+
+    def display_description(self) -> str:
+        if (get_language() or "").startswith("zh") and self.description_zh:
+            return self.description_zh
+        return self.description

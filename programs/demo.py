@@ -33,15 +33,15 @@ def _logo(seed: int) -> bytes:
     return buffer.getvalue()
 
 
-def _package(version: str, code: str = "") -> SimpleUploadedFile:
-    data = build_package("alipay", code=f"\n// build {version}\n{code}")
+def _package(version: str, code: str = "", **options) -> SimpleUploadedFile:
+    data = build_package("alipay", code=f"\n// build {version}\n{code}", **options)
     package = SimpleUploadedFile(f"{version}.zip", data, content_type="application/zip")
     package.sha256 = hashlib.sha256(data).hexdigest()
     return package
 
 
-def _upload(program, dev, version, *, scan=True, code="", description="") -> Version:
-    result = version_upload(program=program, actor=dev, version=version, package=_package(version, code),
+def _upload(program, dev, version, *, scan=True, code="", description="", **options) -> Version:
+    result = version_upload(program=program, actor=dev, version=version, package=_package(version, code, **options),
                             description=description or f"Release {version}", method=Version.UploadMethod.CLI)
     if scan:
         version_scan(result.version.pk)  # now, rather than waiting for the worker
@@ -80,6 +80,25 @@ def _city_bikes(demo) -> None:
             description="Experimental build")
 
 
+# What Lucky Draw 2.0.0 adds, so that the reviewer's code viewer has a content diff to show: a prize loader
+# the scanner warns about, a new file using the camera (a new permission) and a new domain.
+PRIZE_WHEEL = {
+    "code": "\nfunction loadPrize(tier) {\n  return require('./prizes/' + tier);\n}\n",
+    "files": {"utils/wheel.js": (
+        "// The prize wheel: scan the code on a prize stand, then fetch what it unlocks.\n"
+        "export function scanStand(done) {\n"
+        "  const camera = my.createCameraContext();\n"
+        "  camera.takePhoto({\n"
+        "    success(photo) {\n"
+        "      my.request({url: 'https://cdn.example.com/prizes', data: photo, success: done});\n"
+        "    },\n"
+        "  });\n"
+        "}\n")},
+    "app_json": {"permission": {"scope.userLocation": {"desc": "Shows the stores near you."},
+                                "scope.camera": {"desc": "Scans the code on a prize stand."}}},
+}
+
+
 def _lucky_draw(demo) -> None:
     program = _program(demo, "Lucky Draw", ["entertainment"], slogan="Spin and win",
                        domains=DOMAINS)
@@ -87,7 +106,7 @@ def _lucky_draw(demo) -> None:
         return
     dev, reviewer = demo.users["developer"], demo.users["reviewer"]
     version_release(version=_approve(_upload(program, dev, "1.0.0"), reviewer), actor=dev)
-    waiting = _upload(program, dev, "2.0.0", description="New prize wheel and share cards")
+    waiting = _upload(program, dev, "2.0.0", description="New prize wheel and share cards", **PRIZE_WHEEL)
     version_submit(version=waiting, actor=dev, notes="The prize wheel is behind the 'Spin' tab.",
                    test_account="reviewer / spin-2026")
 

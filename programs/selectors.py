@@ -69,3 +69,54 @@ def search_programs(org, query: str) -> QuerySet[MiniProgram]:
     if query:
         programs = programs.filter(Q(name__icontains=query) | Q(appid__startswith=query))
     return programs
+
+
+# ---------------------------------------------------------------- the code viewer
+
+
+def current_release(program: MiniProgram) -> Version | None:
+    return program.versions.filter(status=Version.Status.RELEASED).first()
+
+
+def diff_against_release(version: Version, released: Version | None = None):
+    """What changed since the program's current release (`released` when the caller already has it)."""
+    from programs.versiondiff import version_diff
+
+    if released is None:
+        released = current_release(version.program)
+    if released is None or released.pk == version.pk:
+        return version_diff(new_report=version.scan_report, new_metadata=version.submitted_metadata,
+                            first_release=True)
+    return version_diff(
+        new_report=version.scan_report, new_metadata=version.submitted_metadata,
+        old_report=released.scan_report, old_metadata=released.submitted_metadata,
+    )
+
+
+def code_version_access(user, version: Version | None, *, api_key: ApiKey | None = None) -> Version:
+    """The one rule for reading a version's files (code viewer pages, its API, member downloads).
+
+    Members of the program's organisation may (any role; with an API key, only the key's organisation);
+    reviewers may, signed in (not with a key), for versions that were submitted for review.
+    Everyone else gets 404, as if the version did not exist.
+    """
+    if version is None or not user.is_authenticated or version.program.deleted_at is not None:
+        raise Http404
+    if _memberships(user, api_key).filter(organisation=version.program.organisation_id).exists():
+        return version
+    if api_key is None and version.submitted_at is not None and user.is_reviewer:
+        return version
+    raise Http404
+
+
+def code_version_by_id(user, version_id: int) -> Version:
+    """The reviewers' way in (/reviews/<id>/code/), through `code_version_access`."""
+    version = Version.objects.select_related("program__organisation").filter(pk=version_id).first()
+    return code_version_access(user, version)
+
+
+def code_version_for_user(user, appid: str, version: str, *, api_key: ApiKey | None = None) -> Version:
+    """The organisation's and the API's way in (by AppID and version string), through `code_version_access`."""
+    obj = (Version.objects.select_related("program__organisation")
+           .filter(program__appid=appid, program__deleted_at=None, version=version).first())
+    return code_version_access(user, obj, api_key=api_key)

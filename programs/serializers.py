@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from console.fields import SlugLookupField
 from programs.domains import DOMAIN_KINDS
 from programs.models import Category, MiniProgram, Version
 
@@ -30,9 +31,7 @@ class ProgramInput(serializers.Serializer):
     name = serializers.CharField(max_length=60)
     slogan = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
     description = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
-    categories = serializers.SlugRelatedField(
-        slug_field="code", queryset=Category.objects.filter(active=True), many=True
-    )
+    categories = SlugLookupField(slug_field="code", queryset=Category.objects.filter(active=True), many=True)
     privacy_policy_url = serializers.URLField(required=False, allow_blank=True, default="")
     domains = DomainsField(required=False, help_text="e.g. {\"request\": [\"https://api.example.com\"]}")
 
@@ -40,7 +39,7 @@ class ProgramInput(serializers.Serializer):
 class ProgramPatchInput(ProgramInput):
     organisation = None
     name = serializers.CharField(max_length=60, required=False)
-    categories = serializers.SlugRelatedField(
+    categories = SlugLookupField(
         slug_field="code", queryset=Category.objects.filter(active=True), many=True, required=False
     )
     slogan = serializers.CharField(max_length=60, required=False, allow_blank=True)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from programs import apis, release_apis, views
+from programs import apis, code_apis, release_apis, views
 
 api_patterns = [
     path("categories/", apis.CategoryListApi.as_view(), name="api_categories"),
@@ -8,6 +8,9 @@ api_patterns = [
     path("programs/<str:appid>/", apis.ProgramDetailApi.as_view(), name="api_program_detail"),
     path("programs/<str:appid>/versions/", apis.VersionListApi.as_view(), name="api_versions"),
     path("programs/<str:appid>/versions/<str:version>/", apis.VersionDetailApi.as_view(), name="api_version_detail"),
+    path("programs/<str:appid>/versions/<str:version>/files/", code_apis.CodeTreeApi.as_view(), name="api_code_files"),
+    path("programs/<str:appid>/versions/<str:version>/files/content/", code_apis.CodeContentApi.as_view(),
+         name="api_code_content"),
     path("programs/<str:appid>/versions/<str:version>/submit/", release_apis.SubmitApi.as_view(), name="api_submit"),
     path("programs/<str:appid>/versions/<str:version>/withdraw/", release_apis.WithdrawApi.as_view(),
          name="api_withdraw"),
@@ -31,6 +34,10 @@ org_portal_patterns = [
     path("<str:appid>/upload/", views.version_upload_page, name="version_upload_page"),
     path("<str:appid>/versions/<str:version>/", views.version_detail, name="version_detail"),
     path("<str:appid>/versions/<str:version>/progress/", views.version_progress, name="version_progress"),
+    # The code viewer (reviewers reach the same pages under /reviews/<id>/code/).
+    path("<str:appid>/versions/<str:version>/code/", views.version_code, name="version_code"),
+    path("<str:appid>/versions/<str:version>/code/changes/", views.version_code_changes, name="version_code_changes"),
+    path("<str:appid>/versions/<str:version>/code/raw/", views.version_code_raw, name="version_code_raw"),
     # Lifecycle actions (POST only; each redirects back to the page it came from).
     path("<str:appid>/versions/<str:version>/submit/", views.version_submit, name="version_submit"),
     path("<str:appid>/versions/<str:version>/withdraw/", views.version_withdraw, name="version_withdraw"),

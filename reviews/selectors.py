@@ -12,8 +12,10 @@ from django.utils.translation import gettext as _
 
 from console.models import AuditEvent, Membership, Organisation
 from hosts.models import Host
+from programs import selectors as program_selectors
 from programs.models import Category, MiniProgram, Version
-from reviews.diff import VersionDiff, version_diff
+from programs.selectors import current_release
+from programs.versiondiff import VersionDiff
 from reviews.models import AutoApprovalEvaluation, RejectionReason, ReviewClaim, ReviewDecision, ReviewMessage
 
 S = Version.Status
@@ -191,19 +193,11 @@ def claims_held(reviewer) -> QuerySet[ReviewClaim]:
 
 
 def last_released(program: MiniProgram) -> Version | None:
-    return program.versions.filter(status=S.RELEASED).first()
+    return current_release(program)
 
 
 def diff_against_release(version: Version, released: Version | None = None) -> VersionDiff:
-    if released is None:
-        released = last_released(version.program)
-    if released is None or released.pk == version.pk:
-        return version_diff(new_report=version.scan_report, new_metadata=version.submitted_metadata,
-                            first_release=True)
-    return version_diff(
-        new_report=version.scan_report, new_metadata=version.submitted_metadata,
-        old_report=released.scan_report, old_metadata=released.submitted_metadata,
-    )
+    return program_selectors.diff_against_release(version, released)
 
 
 def version_history(version: Version, *, limit: int = 50) -> list[AuditEvent]:

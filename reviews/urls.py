@@ -12,6 +12,10 @@ portal_patterns = [
     path("<int:version_id>/claim/release/", views.review_claim_release, name="review_claim_release"),
     path("<int:version_id>/decide/", views.review_decide, name="review_decide"),
     path("<int:version_id>/messages/", views.review_message, name="review_message"),
+    # The code viewer (programs/views/code.py), as reviewers reach it from the review page.
+    path("<int:version_id>/code/", views.review_code, name="review_code"),
+    path("<int:version_id>/code/changes/", views.review_code_changes, name="review_code_changes"),
+    path("<int:version_id>/code/raw/", views.review_code_raw, name="review_code_raw"),
     # The developer's answer, posted from the review panel on their version page.
     path("<int:version_id>/answer/", views.developer_answer, name="review_answer"),
 ]

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, JsonResponse, QueryDict
+from django.http import Http404, HttpResponseNotAllowed, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,7 +22,8 @@ from console.forms import add_service_errors, error_text
 from console.roles import Capability
 from console.selectors import require_capability
 from programs.models import Version
-from programs.selectors import program_for_user
+from programs.selectors import code_version_by_id, program_for_user
+from programs.views import code as code_views
 from programs.views.reports import report_context
 from reviews import selectors, services
 from reviews.forms import DecisionForm, MessageForm, QueueFilterForm
@@ -155,6 +156,7 @@ def _page_context(request, version, *, decision_form=None, message_form=None, op
         "decision_form": decision_form or DecisionForm(), "message_form": message_form or MessageForm(),
         "open_form": open_form, "decidable": version.status == version.Status.IN_REVIEW,
         "claim_minutes": settings.REVIEW_CLAIM_MINUTES, "heartbeat_seconds": settings.REVIEW_HEARTBEAT_SECONDS,
+        "code": code_links(version),
         **report_context(version),
     }
 
@@ -274,3 +276,42 @@ def developer_answer(request, version_id):
     else:
         messages.error(request, _("Write a message first."))
     return redirect(services.version_page_path(version) + "#review-thread")
+
+
+# ---------------------------------------------------------------- the code viewer, from the review page
+
+
+def code_links(version) -> code_views.CodeLinks:
+    args = [version.pk]
+    return code_views.CodeLinks(
+        reverse("review_code", args=args), reverse("review_code_changes", args=args),
+        reverse("review_code_raw", args=args), reverse("review_detail", args=args), _("Review"))
+
+
+def code_page(view):
+    """Signed in; the version through the code viewer's access rule (members and reviewers; else 404); GET."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, version_id):
+        version = code_version_by_id(request.user, version_id)
+        if request.method not in ("GET", "HEAD"):
+            return HttpResponseNotAllowed(["GET", "HEAD"])
+        return view(request, version)
+
+    return wrapper
+
+
+@code_page
+def review_code(request, version):
+    return code_views.browse_page(request, version, code_links(version), base={"side": "review"})
+
+
+@code_page
+def review_code_changes(request, version):
+    return code_views.changes_page(request, version, code_links(version), code_links, base={"side": "review"})
+
+
+@code_page
+def review_code_raw(request, version):
+    return code_views.raw_response(request, version)

@@ -124,6 +124,7 @@ class ContractWorld:
 
     org_key: str
     reviewer_session: str
+    operator_session: str = ""
     path_values: dict[str, list] = field(default_factory=dict)
 
 
@@ -131,6 +132,7 @@ class ContractWorld:
 CREDENTIALS: dict[str, Callable[[ContractWorld], AuthBase]] = {
     "/api/v1/": lambda world: BearerKey(world.org_key),
     "/api/v1/reviews/": lambda world: StaffSession(world.reviewer_session),
+    "/api/v1/distribution/": lambda world: StaffSession(world.operator_session),
 }
 
 

@@ -39,6 +39,10 @@ OPERATIONS = sorted(
 )
 FIGURES: Counter = Counter()  # cases per status, over the module
 RUNS: Counter = Counter()
+# Operations whose every generated case may miss, and why (the sanity check below asks the others for a hit).
+ONLY_MISSES = {
+    "/api/v1/programs/{appid}/versions/{version}/files/content/": "the file path is generated, never a real one",
+}
 
 pytestmark = [
     pytest.mark.contract,
@@ -68,12 +72,20 @@ def _figures(request):
                   f"{sum(FIGURES.values())} cases; statuses {statuses}")
 
 
-@pytest.fixture
-def world(org, owner_key, django_user_model):
-    from django.contrib.auth.models import Group
+def _staff_session(user) -> str:
     from django.test import Client
 
+    browser = Client()
+    browser.force_login(user)
+    return browser.cookies["sessionid"].value
+
+
+@pytest.fixture
+def world(org, owner, owner_key, django_user_model):
+    from django.contrib.auth.models import Group
+
     from console.roles import StaffGroup
+    from distribution.tests.conftest import grant_scene, make_operator, program_in, request_scene
     from programs.models import Version
     from programs.tests.factories import MiniProgramFactory, VersionFactory
     from reviews.tests.factories import WaitingVersionFactory, released_version
@@ -85,12 +97,15 @@ def world(org, owner_key, django_user_model):
     elsewhere = WaitingVersionFactory()  # another organisation's: what the reviewer reviews
     reviewer = django_user_model.objects.create_user(email="rita@platform.test", password="x-9-long-password")
     reviewer.groups.add(Group.objects.get(name=StaffGroup.REVIEWERS))
-    browser = Client()
-    browser.force_login(reviewer)
+    operator = make_operator("oscar@platform.test", "weibo")
+    service = program_in(org, "life-services")
+    pending = request_scene(service, "weibo.feed", owner)
+    grant = grant_scene(program_in(org, "life-services"), "weibo.profile", owner, operator)
     return ContractWorld(
-        org_key=owner_key[1], reviewer_session=browser.cookies["sessionid"].value,
-        path_values={"org_slug": [org.slug], "appid": [program.appid, waiting.program.appid],
-                     "version": ["1.0.0", "1.1.0", "2.0.0"], "version_id": [elsewhere.pk, waiting.pk]},
+        org_key=owner_key[1], reviewer_session=_staff_session(reviewer), operator_session=_staff_session(operator),
+        path_values={"org_slug": [org.slug], "appid": [program.appid, waiting.program.appid, service.appid],
+                     "version": ["1.0.0", "1.1.0", "2.0.0"], "version_id": [elsewhere.pk, waiting.pk],
+                     "request_id": [pending.pk], "grant_id": [grant.pk]},
     )
 
 
@@ -98,7 +113,7 @@ def _strategy(operation, world: ContractWorld):
     names = [p.name for p in operation.path_parameters]
     modes = [schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE]
     generated = [operation.as_strategy(generation_mode=mode) for mode in modes]
-    if not names:
+    if not names or not all(world.path_values.get(n) for n in names):
         return st.one_of(generated)
     real = st.fixed_dictionaries({n: st.sampled_from(world.path_values[n]) for n in names})
     return st.one_of(*generated, real.flatmap(
@@ -126,5 +141,5 @@ def test_operation_answers_only_what_the_schema_documents(api_schema, world, met
     finally:
         FIGURES.update(seen)
     assert seen[401] == 0, f"the credentials were refused: {dict(seen)}"
-    assert set(seen) - {404}, f"every case missed: {dict(seen)}"
+    assert set(seen) - {404} or path in ONLY_MISSES, f"every case missed: {dict(seen)}"
     RUNS["passed"] += 1

@@ -101,3 +101,58 @@ def test_creating_a_program_in_an_unreachable_organisation_is_a_documented_404(a
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
     assert "404" in schema["paths"]["/api/v1/programs/"]["post"]["responses"]
+
+
+# ---------------------------------------------------------------- found after distribution landed
+
+
+def test_a_nul_character_in_an_api_path_is_a_404_in_the_error_shape(api_with_key):
+    """Found by the contract run: PostgreSQL cannot compare text with NUL, so a lookup by such a path was a 500."""
+    response = api_with_key.get("/api/v1/programs/%00abc/")
+
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_a_nul_character_in_a_portal_path_is_a_404(client_for, owner, org):
+    response = client_for(owner).get(f"/orgs/{org.slug}/programs/%00/")
+
+    assert response.status_code == 404
+
+
+def test_a_nul_character_in_the_query_is_a_400(api_with_key):
+    response = api_with_key.get("/api/v1/programs/", {"organisation": "acme\x00"})
+
+    assert response.status_code == 400
+    assert response.json()["error"] == {"code": "invalid", "message": "NUL characters are not allowed in the query.",
+                                         "fields": {}}
+
+
+def test_a_category_code_with_a_nul_character_is_invalid_input_not_a_500(api_with_key):
+    """Found by the contract run: the category lookup queried PostgreSQL with the NUL and failed (500)."""
+    response = api_with_key.post(reverse("api_programs"), {"name": "Nul Cat", "categories": ["tools\x00"]},
+                                 format="json")
+
+    assert response.status_code == 400
+    assert "categories" in response.json()["error"]["fields"]
+
+
+def test_operations_reading_query_parameters_document_400(schema):
+    """Found by the contract run: the operators' queue answers 400 to a bad filter, undocumented."""
+    with_query = [(m, p, op) for m, p, op in _operations(schema)
+                  if any(param["in"] == "query" for param in op.get("parameters", []))]
+    assert ("GET", "/api/v1/distribution/queue/") in [(m, p) for m, p, _op in with_query]
+    assert [(m, p) for m, p, op in with_query if "400" not in op["responses"]] == []
+
+
+def test_withdrawing_a_request_twice_is_a_documented_400(api_with_key, schema, org, owner):
+    """Found by the contract run: the second withdrawal is refused with 400, which the schema did not list."""
+    from distribution.tests.conftest import program_in, request_scene
+
+    pending = request_scene(program_in(org, "life-services"), "weibo.feed", owner)
+    url = f"/api/v1/programs/{pending.program.appid}/whitelist-requests/{pending.pk}/withdraw/"
+
+    assert api_with_key.post(url).status_code == 200
+    assert api_with_key.post(url).status_code == 400
+    responses = schema["paths"]["/api/v1/programs/{appid}/whitelist-requests/{request_id}/withdraw/"]["post"]
+    assert {"400", "409"} <= set(responses["responses"])

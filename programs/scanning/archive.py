@@ -329,6 +329,12 @@ def _exceeds_ratio(expanded: int, compressed: int, config: ScanConfig) -> bool:
     return expanded >= config.ratio_min_bytes and expanded > config.max_ratio * max(compressed, 1)
 
 
+def accepted_members(infos: list[zipfile.ZipInfo], config: ScanConfig, archive_size: int) -> dict[str, zipfile.ZipInfo]:
+    """The members the scanner would inflate, by the name it gives them (the code viewer reads only these)."""
+    entries, _findings = inspect_central_directory(infos, config, archive_size)
+    return {entry.name: entry.info for entry in entries}
+
+
 def _overlap_findings(infos: list[zipfile.ZipInfo]) -> list[Finding]:
     """Entries whose local data overlap (a conservative bound: the local extra field is not counted)."""
     ordered = sorted(infos, key=lambda info: info.header_offset)

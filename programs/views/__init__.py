@@ -1,5 +1,6 @@
 """Portal pages for mini-programs, versions, scan reports, the lifecycle actions and the trial version."""
 
+from programs.views.code import version_code, version_code_changes, version_code_raw
 from programs.views.docs import finding_codes
 from programs.views.programs import (
     program_create,
@@ -24,6 +25,6 @@ from programs.views.versions import version_detail, version_progress, version_up
 __all__ = [
     "finding_codes", "program_create", "program_detail", "program_edit", "program_list", "program_logo",
     "program_qualification", "trial_open", "trial_qr", "trial_tester_add", "trial_tester_remove",
-    "version_cancel_release", "version_detail", "version_progress", "version_raise", "version_release",
+    "version_cancel_release", "version_code", "version_code_changes", "version_code_raw", "version_detail", "version_progress", "version_raise", "version_release",
     "version_rollback", "version_set_trial", "version_submit", "version_upload_page", "version_withdraw",
 ]

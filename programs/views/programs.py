@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from console.forms import add_service_errors
+from console.panels import PROGRAM_PAGE, panels_for
 from console.roles import Capability, role_can
 from console.views.decorators import org_page
 from programs import services
@@ -71,6 +72,7 @@ def program_detail(request, membership, appid):
         "missing": services.missing_qualifications(program), "can_write": can_write,
         "domains": [(DOMAIN_LABELS[kind], entries) for kind, entries in program.domains().items()],
         "releases": releases_context(program), **trial_context(program, can_write=can_write),
+        "panels": panels_for(PROGRAM_PAGE, request, program=program, membership=membership),
     }
     return render(request, "programs/program_detail.html", context)
 

@@ -28,6 +28,7 @@ from programs.uploads import (
     upload_rate_message,
 )
 from programs.views.access import program_in_org, version_in_org
+from programs.views.code import org_links
 from programs.views.lifecycle import lifecycle_context
 from programs.views.reports import version_state_context
 
@@ -131,6 +132,7 @@ def _live_context(request, membership, obj, *, severity: str = "", query: str = 
         "can_write": role_can(membership.role, Capability.WRITE_PROGRAMS),
         "panels": panels_for(VERSION_PAGE, request, version=obj, membership=membership),
         "submit_form": submit_form or SubmitForm(), "release_form": ReleaseForm(), "raise_form": RaiseForm(),
+        "code": org_links(membership.organisation.slug, obj) if obj.scan_done else None,
         **version_state_context(obj, severity=severity, query=query),
         **lifecycle_context(obj, membership),
     }

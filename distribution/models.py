@@ -1,0 +1,191 @@
+"""Distribution into host scenes: whitelist requests, grants with their caps, and placements.
+
+The scenes and their rules live in the hosts catalog (`hosts.Scene`); this app records who asked
+for which scene, what operators decided, and what a grant binds the program to.
+"""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from hosts.models import Scene
+from programs.models import MiniProgram
+
+
+class DistributionRejectionReason(models.Model):
+    """An admin-editable canned reason an operator picks when rejecting or revoking."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    title = models.CharField(_("title"), max_length=120)
+    title_zh = models.CharField(_("Chinese title"), max_length=120, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    description_zh = models.TextField(_("Chinese description"), blank=True)
+    active = models.BooleanField(_("active"), default=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "code"]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def display_title(self) -> str:
+        return self.title_zh if self.title_zh and (get_language() or "").startswith("zh") else self.title
+
+    @property
+    def display_description(self) -> str:
+        zh = (get_language() or "").startswith("zh")
+        return self.description_zh if self.description_zh and zh else self.description
+
+
+class WhitelistRequest(models.Model):
+    """A developer's request to distribute a released program into a whitelist scene."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    program = models.ForeignKey(MiniProgram, on_delete=models.CASCADE, related_name="whitelist_requests")
+    scene = models.ForeignKey(Scene, on_delete=models.PROTECT, related_name="whitelist_requests")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    justification = models.TextField(_("justification"), max_length=2000)
+    renewal_of = models.ForeignKey(
+        "Grant", null=True, blank=True, on_delete=models.SET_NULL, related_name="renewal_requests",
+        help_text=_("The grant this request would carry over when approved."),
+    )
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    status_changed_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    rejection_reason = models.ForeignKey(
+        DistributionRejectionReason, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decision_text = models.TextField(_("operator's note"), max_length=2000, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "scene"], condition=models.Q(status="pending"),
+                name="one_pending_request_per_program_scene",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.program} → {self.scene}"
+
+
+def evidence_path(evidence, filename):
+    return f"distribution/evidence/{evidence.request.program.appid}/{evidence.request_id}/{filename}"
+
+
+class EvidenceFile(models.Model):
+    """A file a developer attaches to a request (licences, agreements with the named accounts …)."""
+
+    request = models.ForeignKey(WhitelistRequest, on_delete=models.CASCADE, related_name="evidence")
+    file = models.FileField(upload_to=evidence_path, max_length=200)
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["uploaded_at"]
+
+    def __str__(self):
+        return self.original_name
+
+
+class Grant(models.Model):
+    """An operator's approval: the program may appear in the scene until `valid_until`, within its caps.
+
+    Caps left empty fall back to the scene's rule, so an operator tightening a scene tightens every
+    grant that did not say otherwise.
+    """
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Granted")
+        EXPIRED = "expired", _("Expired")
+        REVOKED = "revoked", _("Revoked")
+        RENEWED = "renewed", _("Renewed")
+
+    program = models.ForeignKey(MiniProgram, on_delete=models.CASCADE, related_name="grants")
+    scene = models.ForeignKey(Scene, on_delete=models.PROTECT, related_name="grants")
+    request = models.OneToOneField(WhitelistRequest, on_delete=models.PROTECT, related_name="grant")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE, db_index=True)
+    valid_from = models.DateTimeField(default=timezone.now)
+    valid_until = models.DateTimeField(db_index=True)
+    share_cap = models.PositiveIntegerField(_("share cap"), null=True, blank=True)
+    share_window_seconds = models.PositiveIntegerField(_("share cap window (seconds)"), null=True, blank=True)
+    daily_cap = models.PositiveIntegerField(_("daily cap"), null=True, blank=True)
+    rollout_percent = models.PositiveSmallIntegerField(
+        _("rollout %"), default=100, validators=[MinValueValidator(1), MaxValueValidator(100)]
+    )
+    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    status_changed_at = models.DateTimeField(default=timezone.now)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoke_reason = models.ForeignKey(
+        DistributionRejectionReason, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    revoke_text = models.TextField(max_length=2000, blank=True)
+    expiry_notice_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "scene"], condition=models.Q(status="active"),
+                name="one_active_grant_per_program_scene",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(rollout_percent__gte=1, rollout_percent__lte=100), name="grant_rollout_in_range"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.program} in {self.scene} until {self.valid_until:%Y-%m-%d}"
+
+    def effective_share_cap(self) -> int | None:
+        return self.share_cap if self.share_cap is not None else self.scene.share_cap
+
+    def effective_share_window(self) -> int:
+        return self.share_window_seconds or self.scene.share_window_seconds
+
+    def effective_daily_cap(self) -> int | None:
+        return self.daily_cap if self.daily_cap is not None else self.scene.daily_cap
+
+
+class Placement(models.Model):
+    """Where a grant's card shows: a named account's profile, a topic, or a lottery campaign."""
+
+    grant = models.ForeignKey(Grant, on_delete=models.CASCADE, related_name="placements")
+    kind = models.CharField(max_length=10, choices=Scene.PlacementKind.choices[1:])
+    # weibo.profile: the account whose profile shows the card.
+    account_uid = models.CharField(_("account uid"), max_length=40, blank=True, db_index=True)
+    account_name = models.CharField(_("account display name"), max_length=80, blank=True)
+    # Hot-search topics and lottery campaigns: an identifier, a title and a window.
+    topic = models.CharField(_("topic or campaign id"), max_length=120, blank=True, db_index=True)
+    title = models.CharField(_("title"), max_length=120, blank=True)
+    starts_at = models.DateTimeField(null=True, blank=True)
+    ends_at = models.DateTimeField(null=True, blank=True)
+    landing_page = models.CharField(
+        _("landing or claim page"), max_length=200, blank=True, help_text=_("A page path inside the program.")
+    )
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.account_name or self.title or self.topic or self.account_uid

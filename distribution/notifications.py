@@ -1,0 +1,87 @@
+"""What the organisation is told about its whitelist requests and grants: in-app, email and webhooks.
+
+Titles and bodies are lazy, so each member reads them in their own language; operators are never
+named (the payload carries no operator either).
+"""
+
+from django.urls import reverse
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
+
+from console.notify import NotificationEvent, notify
+from distribution.models import Grant, WhitelistRequest
+
+
+def request_path(request: WhitelistRequest) -> str:
+    program = request.program
+    return reverse("distribution_request", args=[program.organisation.slug, program.appid, request.pk])
+
+
+def grant_path(grant: Grant) -> str:
+    program = grant.program
+    return reverse("distribution_grant", args=[program.organisation.slug, program.appid, grant.pk])
+
+
+def _scene_name(scene):
+    return lazy(scene.display_name, str)()
+
+
+def _grant_payload(grant: Grant) -> dict:
+    return {
+        "grant_id": grant.pk, "valid_until": grant.valid_until, "rollout_percent": grant.rollout_percent,
+        "share_cap": grant.effective_share_cap(), "share_window_seconds": grant.effective_share_window(),
+        "daily_cap": grant.effective_daily_cap(),
+        "placements": [p.account_uid or p.topic for p in grant.placements.all()],
+    }
+
+
+def _reason_body(reason, text: str):
+    title = lazy(lambda: reason.display_title if reason else "", str)()
+    return format_lazy("{}{}{}", title, "\n\n" if reason and text else "", text)
+
+
+def whitelist_decided(request: WhitelistRequest, *, grant: Grant | None, operator) -> None:
+    program, scene = request.program, request.scene
+    payload = {"appid": program.appid, "scene": scene.code, "host": scene.host.code, "request_id": request.pk,
+               "decision": request.status, "renewal": request.renewal_of_id is not None}
+    if grant is not None:
+        title = format_lazy(gettext_lazy("{name} was granted {scene}"), name=program.name, scene=_scene_name(scene))
+        body = format_lazy(gettext_lazy("Until {date}."), date=f"{grant.valid_until:%Y-%m-%d}")
+        payload["grant"] = _grant_payload(grant)
+        url = grant_path(grant)
+    else:
+        title = format_lazy(gettext_lazy("{name}'s request for {scene} was rejected"), name=program.name,
+                            scene=_scene_name(scene))
+        body = _reason_body(request.rejection_reason, request.decision_text)
+        payload.update(reason=request.rejection_reason.code if request.rejection_reason else "",
+                       text=request.decision_text)
+        url = request_path(request)
+    notify(organisation=program.organisation, event=NotificationEvent.WHITELIST_DECIDED, title=title, body=body,
+           url=url, payload=payload, actor=operator)
+
+
+def grant_revoked(grant: Grant, *, operator) -> None:
+    program, scene = grant.program, grant.scene
+    notify(
+        organisation=program.organisation, event=NotificationEvent.WHITELIST_REVOKED,
+        title=format_lazy(gettext_lazy("{name} can no longer appear in {scene}"), name=program.name,
+                          scene=_scene_name(scene)),
+        body=_reason_body(grant.revoke_reason, grant.revoke_text), url=grant_path(grant), actor=operator,
+        payload={"appid": program.appid, "scene": scene.code, "host": scene.host.code, "grant_id": grant.pk,
+                 "reason": grant.revoke_reason.code if grant.revoke_reason else "", "text": grant.revoke_text},
+    )
+
+
+def grant_expiring(grant: Grant) -> None:
+    program, scene = grant.program, grant.scene
+    notify(
+        organisation=program.organisation, event=NotificationEvent.WHITELIST_EXPIRING,
+        title=format_lazy(gettext_lazy("{name}'s grant for {scene} ends on {date}"), name=program.name,
+                          scene=_scene_name(scene), date=f"{grant.valid_until:%Y-%m-%d}"),
+        body=gettext_lazy("Request a renewal from the program's distribution page: the placements and caps carry "
+                          "over when an operator approves it."),
+        url=grant_path(grant),
+        payload={"appid": program.appid, "scene": scene.code, "host": scene.host.code, "grant_id": grant.pk,
+                 "valid_until": grant.valid_until},
+    )

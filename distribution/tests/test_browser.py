@@ -1,0 +1,137 @@
+"""The distribution journey in headless Chromium, as a developer and an operator would live it:
+the feed refused for a non-service category with the reason; the profile scene requested, approved by an
+operator with two accounts and 1 share per hour, seen granted by the developer, then revoked.
+(The host's share check between approval and revocation is the integrator's part, after the gate merges.)"""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from conftest import PASSWORD
+from console.tests.browser import PHONE
+from distribution.models import Grant, WhitelistRequest
+from distribution.tests.conftest import PDF, program_in
+
+pytestmark = pytest.mark.browser
+
+
+def sign_in(page, user) -> None:
+    page.goto("/accounts/login/")
+    page.get_by_label("Email address").fill(user.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator(".sidebar")).to_be_visible()
+
+
+def _row(page, code):
+    return page.locator(f'.dist-row[data-scene="{code}"]')
+
+
+def test_request_refused_then_granted_then_revoked(new_page, screenshot, owner, org, operator, tmp_path):
+    puzzle = program_in(org, "tools")
+    bikes = program_in(org, "life-services")
+    evidence = tmp_path / "licence.pdf"
+    evidence.write_bytes(PDF)
+    dev = new_page()
+    sign_in(dev, owner)
+
+    # 1. The feed: not eligible for a tools program, with the reason, before and after asking.
+    dev.goto(f"/orgs/{org.slug}/programs/{puzzle.appid}/")
+    dev.locator("#distribution-card").get_by_role("link", name="Hosts and scenes").click()
+    expect(dev.get_by_role("heading", name="Distribution", exact=True)).to_be_visible()
+    feed = _row(dev, "weibo.feed")
+    expect(feed).to_have_attribute("data-state", "not_eligible")
+    expect(feed.locator("[data-reason]")).to_contain_text("Only service-type categories")
+    expect(feed.get_by_role("link", name="Request")).to_have_count(0)
+    screenshot(dev, "feed-not-eligible")
+    dev.goto(f"/orgs/{org.slug}/programs/{puzzle.appid}/distribution/request/weibo.feed/")
+    expect(dev.locator(".alert-error")).to_contain_text("Not eligible")
+    dev.get_by_label("Why does the program belong in this scene?").fill("Puzzles for the commute.")
+    dev.get_by_label("Evidence files (required for this scene)").set_input_files(str(evidence))
+    dev.get_by_role("button", name="Send the request").click()
+    expect(dev.locator(".alert-error")).to_have_count(1)
+    expect(dev.locator(".alert-error")).to_contain_text("Tools is not one")
+    assert not WhitelistRequest.objects.filter(program=puzzle).exists()
+    screenshot(dev, "feed-refused")
+
+    # 2. The profile scene for the life-services program: requested.
+    dev.goto(f"/orgs/{org.slug}/programs/{bikes.appid}/distribution/")
+    _row(dev, "weibo.profile").get_by_role("link", name="Request").click()
+    dev.get_by_label("Why does the program belong in this scene?").fill(
+        "The city's transport accounts want our bike map on their profile.")
+    screenshot(dev, "profile-request-form")
+    dev.get_by_role("button", name="Send the request").click()
+    expect(dev.locator("[data-request-status]")).to_have_text("Pending")
+    request = WhitelistRequest.objects.get(program=bikes)
+    screenshot(dev, "profile-requested")
+
+    # 3. The operator approves with two accounts and 1 share per hour.
+    ops = new_page()
+    sign_in(ops, operator)
+    ops.get_by_role("link", name="Distribution queue").click()
+    expect(ops.locator(f'[data-request="{request.pk}"]')).to_contain_text("weibo.profile")
+    screenshot(ops, "operator-queue")
+    ops.get_by_role("link", name=bikes.name).click()
+    expect(ops.locator("[data-justification]")).to_contain_text("transport accounts")
+    approve = ops.locator("#decide-approve")
+    approve.get_by_label("Shares per user").fill("1")
+    approve.get_by_label("Window").select_option(label="per hour")
+    approve.locator("#p-0-account_uid").fill("1669879400")
+    approve.locator("#p-0-account_name").fill("City Daily")
+    approve.get_by_role("button", name="+ Add a row").click()
+    approve.locator("#p-1-account_uid").fill("2803301701")
+    approve.locator("#p-1-account_name").fill("Bike Club")
+    screenshot(ops, "operator-approving")
+    approve.get_by_role("button", name="Approve").click()
+    expect(ops).to_have_url(re.compile(r"/distribution/queue/$"))
+    expect(ops.locator(".messages")).to_contain_text("Granted weibo.profile")
+    grant = Grant.objects.get(request=request)
+    assert (grant.share_cap, grant.share_window_seconds) == (1, 3600)
+    assert sorted(grant.placements.values_list("account_name", flat=True)) == ["Bike Club", "City Daily"]
+
+    # 4. The developer sees the grant with its caps and accounts.
+    dev.goto(f"/orgs/{org.slug}/programs/{bikes.appid}/distribution/")
+    profile = _row(dev, "weibo.profile")
+    expect(profile).to_have_attribute("data-state", "granted")
+    expect(profile).to_contain_text("At most 1 share per program per user per hour.")
+    screenshot(dev, "profile-granted")
+    profile.get_by_role("link", name="View grant").click()
+    expect(dev.locator("[data-placement]")).to_have_count(2)
+    screenshot(dev, "grant-detail")
+
+    # 5. [host part: the integrator's share check goes here] The operator revokes.
+    ops.goto(f"/distribution/grants/{grant.pk}/")
+    expect(ops.locator("#edit-placements #p-1-account_name")).to_have_value("Bike Club")
+    screenshot(ops, "operator-grant")
+    ops.get_by_label("Reason").select_option(label="User complaints")
+    ops.get_by_label("Details for the developer").fill("Users report the card opens a blank page.")
+    ops.get_by_role("button", name="Revoke the grant").click()
+    expect(ops.locator("[data-grant-status]")).to_have_text("Revoked")
+    screenshot(ops, "operator-revoked")
+    grant.refresh_from_db()
+    assert grant.status == Grant.Status.REVOKED
+
+    dev.goto(f"/orgs/{org.slug}/programs/{bikes.appid}/distribution/")
+    expect(profile).to_have_attribute("data-state", "revoked")
+    expect(profile).to_contain_text("User complaints")
+    expect(dev.locator(".bell-badge")).to_be_visible()
+    screenshot(dev, "profile-revoked")
+
+    # 6. The same page in Chinese and on a phone.
+    dev.get_by_role("button", name="简体中文").click()
+    expect(dev.locator("html")).to_have_attribute("lang", "zh-hans")
+    expect(_row(dev, "weibo.feed")).to_contain_text("首页信息流")
+    screenshot(dev, "distribution-zh-hans")
+    phone = new_page(viewport=PHONE)
+    sign_in(phone, owner)
+    phone.goto(f"/orgs/{org.slug}/programs/{bikes.appid}/distribution/")
+    expect(_row(phone, "weibo.profile")).to_have_attribute("data-state", "revoked")
+    screenshot(phone, "distribution-phone")
+    phone_ops = new_page(viewport=PHONE)
+    sign_in(phone_ops, operator)
+    phone_ops.goto(f"/distribution/requests/{request.pk}/")
+    screenshot(phone_ops, "operator-request-phone")
+    phone.goto("/scenes/")
+    expect(phone.locator('[data-scene="weibo.feed"]')).to_contain_text("At most 1 share per program per user per hour.")
+    screenshot(phone, "scenes-phone")

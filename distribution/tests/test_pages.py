@@ -1,0 +1,200 @@
+"""Portal pages: the program's distribution page, the scene catalog, the operators' queue and decision pages."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from console.tests.factories import OrganisationFactory
+from distribution.models import Grant, WhitelistRequest
+from distribution.tests.conftest import grant_scene, program_in, request_scene
+
+
+def test_the_distribution_page_shows_states_reasons_and_next_actions(client_for, owner, tools_program, operator):
+    grant_scene(tools_program, "weibo.profile", owner, operator)
+    url = reverse("program_distribution", args=[tools_program.organisation.slug, tools_program.appid])
+
+    page = client_for(owner).get(url).content.decode()
+
+    assert 'data-scene="weibo.feed" data-state="not_eligible"' in page
+    assert 'data-reason="not_service_type"' in page
+    assert 'data-scene="weibo.profile" data-state="granted"' in page
+    assert 'data-scene="weibo.hot_search" data-state="eligible"' in page
+    assert reverse("distribution_request_new", args=[tools_program.organisation.slug, tools_program.appid,
+                                                     "weibo.hot_search"]) in page
+
+
+def test_a_viewer_sees_the_page_without_request_buttons(client_for, viewer, service_program):
+    url = reverse("program_distribution", args=[service_program.organisation.slug, service_program.appid])
+
+    page = client_for(viewer).get(url).content.decode()
+
+    assert 'data-state="eligible"' in page
+    assert "/distribution/request/" not in page
+
+
+def test_the_program_page_has_the_distribution_card(client_for, owner, service_program):
+    url = reverse("program_detail", args=[service_program.organisation.slug, service_program.appid])
+
+    page = client_for(owner).get(url).content.decode()
+
+    assert 'id="distribution-card"' in page
+    assert reverse("program_distribution", args=[service_program.organisation.slug, service_program.appid]) in page
+
+
+def test_the_request_page_offers_withdraw_while_pending(client_for, owner, service_program):
+    request = request_scene(service_program, "weibo.profile", owner)
+    args = [service_program.organisation.slug, service_program.appid, request.pk]
+    client = client_for(owner)
+
+    assert reverse("distribution_request_withdraw", args=args) in client.get(
+        reverse("distribution_request", args=args)).content.decode()
+    response = client.post(reverse("distribution_request_withdraw", args=args))
+
+    assert response.status_code == 302
+    request.refresh_from_db()
+    assert request.status == "withdrawn"
+
+
+def test_the_grant_page_shows_the_accounts_and_caps(client_for, owner, service_program, operator):
+    grant = grant_scene(service_program, "weibo.profile", owner, operator, share_cap=1, share_window_seconds=3600)
+
+    page = client_for(owner).get(reverse("distribution_grant", args=[
+        service_program.organisation.slug, service_program.appid, grant.pk])).content.decode()
+
+    assert "City Daily" in page and "Bike Club" in page
+    assert "At most 1 share per program per user per hour." in page
+
+
+def test_the_scene_catalog_speaks_both_languages(client_for, owner):
+    client = client_for(owner)
+
+    english = client.get(reverse("scene_catalog")).content.decode()
+    with translation.override("zh-hans"):
+        client.cookies["django_language"] = "zh-hans"
+        chinese = client.get(reverse("scene_catalog"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+
+    assert "At most 1 share per program per user per hour." in english
+    assert "Home feed" in english
+    assert "首页信息流" in chinese
+
+
+# ---------------------------------------------------------------- operators
+
+
+def test_non_operators_get_403_on_the_operator_pages(client_for, owner, service_program):
+    request = request_scene(service_program, "weibo.profile", owner)
+    client = client_for(owner)
+
+    assert client.get(reverse("distribution_queue")).status_code == 403
+    assert client.get(reverse("distribution_operator_request", args=[request.pk])).status_code == 403
+
+
+def test_an_operator_of_another_host_gets_404(client_for, alipay_operator, service_program, owner):
+    request = request_scene(service_program, "weibo.profile", owner)
+
+    response = client_for(alipay_operator).get(reverse("distribution_operator_request", args=[request.pk]))
+
+    assert response.status_code == 404
+
+
+def test_the_queue_is_oldest_first_and_filters_by_scene_and_org(client_for, operator, owner, org):
+    older = request_scene(program_in(org, "life-services"), "weibo.profile", owner)
+    WhitelistRequest.objects.filter(pk=older.pk).update(created_at=timezone.now() - timedelta(days=3))
+    newer = request_scene(program_in(org, "life-services"), "weibo.hot_search", owner)
+    client = client_for(operator)
+
+    page = client.get(reverse("distribution_queue")).content.decode()
+    filtered = client.get(reverse("distribution_queue"), {"scene": "weibo.hot_search"}).content.decode()
+    aged = client.get(reverse("distribution_queue"), {"age": 2}).content.decode()
+
+    assert page.index(f'data-request="{older.pk}"') < page.index(f'data-request="{newer.pk}"')
+    assert f'data-request="{older.pk}"' not in filtered and f'data-request="{newer.pk}"' in filtered
+    assert f'data-request="{older.pk}"' in aged and f'data-request="{newer.pk}"' not in aged
+
+
+def _fill_queue(owner, n):
+    for _ in range(n):
+        program = program_in(OrganisationFactory(), "life-services", "travel")
+        request_scene(program, "weibo.profile", owner)
+
+
+def test_the_queue_costs_the_same_queries_for_3_or_30_requests(client_for, operator, owner, settings):
+    client = client_for(operator)
+    _fill_queue(owner, 3)
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(reverse("distribution_queue")).status_code == 200
+    _fill_queue(owner, 27)
+    with CaptureQueriesContext(connection) as large:
+        page = client.get(reverse("distribution_queue")).content.decode()
+
+    assert page.count("data-request=") == 30
+    assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_an_operator_approves_from_the_decision_page(client_for, operator, owner, service_program):
+    request = request_scene(service_program, "weibo.profile", owner)
+    client = client_for(operator)
+    until = (timezone.localdate() + timedelta(days=30)).isoformat()
+
+    page = client.get(reverse("distribution_operator_request", args=[request.pk])).content.decode()
+    response = client.post(reverse("distribution_decide", args=[request.pk]), {
+        "decision": "approve", "valid_until": until, "share_cap": "1", "share_window_seconds": "3600",
+        "rollout_percent": "100", "p-0-account_uid": "1669879400", "p-0-account_name": "City Daily",
+        "p-1-account_uid": "2803301701", "p-1-account_name": "Bike Club"})
+
+    assert 'id="placement-row-template"' in page and "decide.js" in page
+    assert response.status_code == 302, response.content.decode()[:2000]
+    grant = Grant.objects.get(request=request)
+    assert (grant.share_cap, grant.share_window_seconds, grant.placements.count()) == (1, 3600, 2)
+
+
+def test_the_decision_page_keeps_the_rows_and_says_why_when_refused(client_for, operator, owner, service_program):
+    request = request_scene(service_program, "weibo.profile", owner)
+
+    response = client_for(operator).post(reverse("distribution_decide", args=[request.pk]), {
+        "decision": "approve", "valid_until": (timezone.localdate() + timedelta(days=200)).isoformat(),
+        "rollout_percent": "100", "p-0-account_uid": "1669879400", "p-0-account_name": "City Daily"})
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "at most 90 days" in page
+    assert 'value="1669879400"' in page
+    assert not Grant.objects.exists()
+
+
+def test_an_operator_rejects_and_revokes_from_the_pages(client_for, operator, owner, service_program):
+    rejected = request_scene(service_program, "weibo.hot_search", owner)
+    grant = grant_scene(service_program, "weibo.profile", owner, operator)
+    client = client_for(operator)
+
+    client.post(reverse("distribution_decide", args=[rejected.pk]), {"decision": "reject", "reason": "scene-rules",
+                                                                      "text": "Not now."})
+    revoke = client.post(reverse("distribution_operator_grant", args=[grant.pk]), {"reason": "user-complaints"})
+
+    rejected.refresh_from_db()
+    grant.refresh_from_db()
+    assert (rejected.status, grant.status, revoke.status_code) == ("rejected", "revoked", 302)
+
+
+@pytest.mark.parametrize("url_name", ["distribution_queue"])
+def test_the_nav_shows_the_queue_to_operators_only(client_for, operator, owner, url_name):
+    assert reverse(url_name) in client_for(operator).get(reverse("scene_catalog")).content.decode()
+    assert reverse(url_name) not in client_for(owner).get(reverse("scene_catalog")).content.decode()
+
+
+def test_an_operator_changes_a_live_grants_accounts_from_its_page(client_for, operator, owner, service_program):
+    grant = grant_scene(service_program, "weibo.profile", owner, operator)
+    client = client_for(operator)
+
+    page = client.get(reverse("distribution_operator_grant", args=[grant.pk])).content.decode()
+    response = client.post(reverse("distribution_operator_placements", args=[grant.pk]), {
+        "p-0-account_uid": "1669879400", "p-0-account_name": "City Daily",
+        "p-3-account_uid": "77", "p-3-account_name": "Night Riders"})
+
+    assert 'value="2803301701"' in page  # the current accounts, ready to edit
+    assert response.status_code == 302
+    assert sorted(grant.placements.values_list("account_name", flat=True)) == ["City Daily", "Night Riders"]
