@@ -4,13 +4,14 @@ Browser fixtures live in console/tests/browser.py and are loaded as a plugin her
 """
 
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from console.models import Membership, Organisation, User
 from console.roles import Role, scopes_for_role
 from console.services import api_key_create, organisation_create
 
-pytest_plugins = ["console.tests.browser", "console.tests.s3"]
+pytest_plugins = ["console.tests.browser", "console.tests.otp", "console.tests.s3"]
 
 PASSWORD = "correct-horse-battery-9"
 
@@ -27,6 +28,7 @@ def _english_by_default():
 @pytest.fixture(autouse=True)
 def _isolated_media_and_cache(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.PRIVATE_MEDIA_ROOT = str(tmp_path / "private")
     from django.core.cache import cache
 
     cache.clear()
@@ -35,6 +37,7 @@ def _isolated_media_and_cache(settings, tmp_path):
 
 
 def make_user(email: str, **extra) -> User:
+    extra.setdefault("email_verified_at", timezone.now())  # the personas have confirmed their addresses
     return User.objects.create_user(email=email, password=PASSWORD, **extra)
 
 

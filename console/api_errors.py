@@ -1,6 +1,7 @@
 """Every API error has one shape: {"error": {"code", "message", "fields"}}."""
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions
@@ -16,9 +17,28 @@ _MESSAGES = {
 
 
 def _field_errors(detail) -> dict:
-    if isinstance(detail, dict):
-        return {key: [str(m) for m in (value if isinstance(value, list) else [value])] for key, value in detail.items()}
-    return {}
+    """`{"field": ["message", …]}`; nested errors get dotted names (`domains.request.2`), never a repr."""
+    if not isinstance(detail, dict):
+        return {}
+    fields: dict[str, list[str]] = {}
+    for key, value in detail.items():
+        _flatten(str(key), value, fields)
+    return fields
+
+
+def _flatten(name: str, value, fields: dict) -> None:
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            _flatten(f"{name}.{key}", inner, fields)
+    elif isinstance(value, list | tuple):
+        for index, inner in enumerate(value):
+            if isinstance(inner, dict | list | tuple):
+                # A list of per-item errors (ListField): the item's index names it; empty items had none.
+                _flatten(f"{name}.{index}", inner, fields)
+            else:
+                fields.setdefault(name, []).append(str(inner))
+    else:
+        fields.setdefault(name, []).append(str(value))
 
 
 def _from_django_validation_error(exc: DjangoValidationError) -> exceptions.ValidationError:
@@ -36,6 +56,18 @@ class ConflictError(exceptions.APIException):
     default_code = "conflict"
 
 
+class RequestTooLarge(exceptions.APIException):
+    status_code = 413
+    default_code = "request_too_large"
+    default_detail = "The request body is too large; send less."
+
+
+class TooManyFields(exceptions.APIException):
+    status_code = 400
+    default_code = "too_many_fields"
+    default_detail = "The request has too many fields or files."
+
+
 def exception_handler(exc, context):
     if isinstance(exc, Conflict):
         exc = ConflictError(str(exc))
@@ -45,6 +77,10 @@ def exception_handler(exc, context):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(*exc.args)
+    elif isinstance(exc, RequestDataTooBig):
+        exc = RequestTooLarge()
+    elif isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+        exc = TooManyFields()
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

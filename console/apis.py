@@ -51,7 +51,7 @@ class MeApi(ScopedOrganisationMixin, APIView):
 class AuditEventOutput(serializers.Serializer):
     id = serializers.UUIDField()
     created_at = serializers.DateTimeField()
-    actor = serializers.CharField(source="actor_label")
+    actor = serializers.CharField(source="shown_actor", help_text="Platform staff appear as “Platform review” or “Platform”.")
     action = serializers.CharField()
     target_type = serializers.CharField()
     target_id = serializers.CharField()

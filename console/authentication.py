@@ -2,7 +2,10 @@
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
+from rest_framework.throttling import SimpleRateThrottle
 
+from console.lockout import LockedOut, api_key_failed, api_key_locked, retry_after_seconds
+from console.models import ApiKey
 from console.services import api_key_authenticate
 
 
@@ -25,8 +28,12 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             return None
         if len(parts) != 2:
             raise exceptions.AuthenticationFailed("The Authorization header must be 'Bearer <key>'.")
+        # Guessing keys is a sign-in attempt like any other: an address that keeps failing is locked out.
+        if api_key_locked(request):
+            raise LockedOut(wait=retry_after_seconds())
         key = api_key_authenticate(parts[1])
         if key is None:
+            api_key_failed(request)
             raise exceptions.AuthenticationFailed("This API key is not valid or has been revoked.")
         if not key.created_by.is_active:
             raise exceptions.AuthenticationFailed("The account that created this API key is disabled.")
@@ -34,6 +41,17 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request):
         return self.keyword
+
+
+class ApiKeyRateThrottle(SimpleRateThrottle):
+    """Requests per API key (settings.API_KEY_RATE); browser sessions are not counted here."""
+
+    scope = "api_key"
+
+    def get_cache_key(self, request, view):
+        if not isinstance(request.auth, ApiKey):
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": request.auth.pk}
 
 
 class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):

@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from console.models import ApiKey, Membership, Organisation, User
 from console.roles import Role, StaffGroup, scopes_for_role
@@ -13,8 +14,13 @@ from console.services import (
     organisation_create,
     organisation_set_verified,
 )
+from console.twofactor.services import demo_totp_device
 
 DEMO_PASSWORD = "demo-pass-123"
+DEMO_SECOND_FACTOR_LINE = (
+    "Staff logins (reviewer, operator, admin) then ask for a two-factor code: "
+    "`.venv/bin/python manage.py demo_totp` prints the current one for each."
+)
 
 
 @dataclass
@@ -33,6 +39,11 @@ def _user(email: str, full_name: str, *, superuser=False, groups=()) -> User:
         user = maker(email=email, password=DEMO_PASSWORD, full_name=full_name)
     for name in groups:
         user.groups.add(Group.objects.get(name=name))
+    if user.email_verified_at is None:  # demo addresses count as confirmed
+        User.objects.filter(pk=user.pk).update(email_verified_at=timezone.now())
+        user.email_verified_at = timezone.now()
+    if user.is_platform_staff:  # staff sign in with a second factor: a fixed demo authenticator
+        demo_totp_device(user=user)
     return user
 
 
@@ -78,4 +89,5 @@ def load(demo: Demo) -> None:
     elif existing.revoked_at is not None:
         ApiKey.objects.filter(pk=existing.pk).update(revoked_at=None)
     demo.lines.append(f"Demo API key (Demo Studio, all scopes): {raw}")
+    demo.lines.append(DEMO_SECOND_FACTOR_LINE)
 

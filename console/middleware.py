@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
+from django.template.defaultfilters import filesizeformat
 from django.utils import translation
 
 from console.selectors import memberships_for_user
@@ -21,28 +22,51 @@ class ContentSecurityPolicyMiddleware:
         return response
 
 
-class RefuseNulCharactersMiddleware:
-    """A NUL character in the address names nothing (404) and is no valid query (400).
+API_PREFIX = "/api/"
+_API_ERROR_CODES = {400: "bad_request", 401: "not_authenticated", 403: "permission_denied", 404: "not_found",
+                    405: "method_not_allowed", 413: "request_too_large", 429: "throttled", 500: "server_error"}
+_API_ERROR_MESSAGES = {
+    400: "The request could not be read.", 403: "You do not have permission to do this.", 404: "Not found.",
+    500: "Something went wrong on our side; try again, and tell us if it keeps happening.",
+}
 
-    PostgreSQL cannot compare text with NUL, so without this any lookup by a path or query value answered
-    500. Under /api/ the refusal has the API's error shape.
+
+def api_error(code: str, message: str, status: int) -> JsonResponse:
+    return JsonResponse({"error": {"code": code, "message": message, "fields": {}}}, status=status)
+
+
+class ApiErrorShapeMiddleware:
+    """Under /api/ every error is JSON in the API's shape, including those Django answers before DRF runs.
+
+    A body over DATA_UPLOAD_MAX_MEMORY_SIZE (multipart uploads stream past it) is refused here with
+    413 before anything reads it; any other non-JSON error page (a 400 for too many fields, a 500)
+    becomes the same status with the error shape. Place it early, so that it sees every answer.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if "\x00" in request.path:
-            return _refusal(request, 404, "not_found", "Not found.")
-        if "%00" in request.META.get("QUERY_STRING", "") or any("\x00" in v for v in request.GET.values()):
-            return _refusal(request, 400, "invalid", "NUL characters are not allowed in the query.")
-        return self.get_response(request)
+        if not request.path.startswith(API_PREFIX):
+            return self.get_response(request)
+        if _declared_body_too_big(request):
+            limit = filesizeformat(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+            return api_error("request_too_large", f"The request body is larger than {limit}; send less.", 413)
+        response = self.get_response(request)
+        if response.status_code >= 400 and not response.get("Content-Type", "").startswith("application/json"):
+            status = response.status_code
+            return api_error(_API_ERROR_CODES.get(status, "error"), _API_ERROR_MESSAGES.get(status, "Error."), status)
+        return response
 
 
-def _refusal(request, status: int, code: str, message: str) -> HttpResponse:
-    if request.path.startswith("/api/"):
-        return JsonResponse({"error": {"code": code, "message": message, "fields": {}}}, status=status)
-    return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+def _declared_body_too_big(request) -> bool:
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    if limit is None or request.content_type == "multipart/form-data":
+        return False
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0) > limit
+    except ValueError:
+        return False
 
 
 class CurrentOrganisationMiddleware:
@@ -99,3 +123,27 @@ class UserLanguageMiddleware:
             translation.activate(language)
             request.LANGUAGE_CODE = language
         return self.get_response(request)
+
+
+class RefuseNulCharactersMiddleware:
+    """A NUL character in the address names nothing (404) and is no valid query (400).
+
+    PostgreSQL cannot compare text with NUL, so without this any lookup by a path or query value answered
+    500. Under /api/ the refusal has the API's error shape.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path:
+            return _refusal(request, 404, "not_found", "Not found.")
+        if "%00" in request.META.get("QUERY_STRING", "") or any("\x00" in v for v in request.GET.values()):
+            return _refusal(request, 400, "invalid", "NUL characters are not allowed in the query.")
+        return self.get_response(request)
+
+
+def _refusal(request, status: int, code: str, message: str) -> HttpResponse:
+    if request.path.startswith(API_PREFIX):
+        return api_error(code, message, status)
+    return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")

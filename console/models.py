@@ -41,6 +41,10 @@ class User(AbstractUser):
     email = models.EmailField(_("email address"), unique=True)
     full_name = models.CharField(_("full name"), max_length=120, blank=True)
     language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, blank=True)
+    email_verified_at = models.DateTimeField(
+        _("email verified at"), null=True, blank=True,
+        help_text=_("When the user proved they receive mail at this address; until then it grants nothing."),
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -68,6 +72,17 @@ class User(AbstractUser):
     @property
     def is_platform_operator(self) -> bool:
         return self.in_staff_group(StaffGroup.OPERATORS)
+
+    @property
+    def is_platform_staff(self) -> bool:
+        """Admin-site users, superusers and the reviewer, operator and admin groups: two-factor is required."""
+        if self.is_staff or self.is_superuser:
+            return True
+        return self.groups.filter(name__in=StaffGroup.ALL).exists()
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
 
 
 class Organisation(models.Model):
@@ -197,6 +212,13 @@ class ApiKey(models.Model):
         return scope in self.scopes
 
 
+# How platform staff appear to organisations (console.selectors.with_public_actor); stored in English,
+# shown in the reader's language.
+PLATFORM_REVIEW_ACTOR = "Platform review"
+PLATFORM_ACTOR = "Platform"
+PUBLIC_ACTOR_LABELS = {PLATFORM_REVIEW_ACTOR: _("Platform review"), PLATFORM_ACTOR: _("Platform")}
+
+
 class AuditEvent(models.Model):
     """One state change: who did what to which object, with before and after."""
 
@@ -224,6 +246,12 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.actor_label} {self.action} {self.target_type}:{self.target_id}"
+
+    @property
+    def shown_actor(self) -> str:
+        """Who acted, as an organisation may see it (needs `with_public_actor`; else the stored label)."""
+        label = getattr(self, "public_actor", self.actor_label)
+        return str(PUBLIC_ACTOR_LABELS.get(label, label))
 
 
 # ---------------------------------------------------------------- notifications and webhooks

@@ -1,11 +1,20 @@
 """Reads for accounts and organisations, including the one access helper per resource."""
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Case, CharField, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.http import Http404
 
-from console.models import ApiKey, AuditEvent, Invitation, Membership, Organisation, User
-from console.roles import role_can
+from console.models import (
+    PLATFORM_ACTOR,
+    PLATFORM_REVIEW_ACTOR,
+    ApiKey,
+    AuditEvent,
+    Invitation,
+    Membership,
+    Organisation,
+    User,
+)
+from console.roles import StaffGroup, role_can
 
 
 def memberships_for_user(user: User) -> QuerySet[Membership]:
@@ -71,12 +80,35 @@ def invitation_in_org(org: Organisation, invitation_id: int) -> Invitation:
     return invitation
 
 
+def _actor_in_groups(names) -> Exists:
+    return Exists(User.groups.through.objects.filter(user_id=OuterRef("actor_id"), group__name__in=names))
+
+
+def with_public_actor(events: QuerySet) -> QuerySet:
+    """Annotate `public_actor`: who an organisation may see acted, whatever the writer stored.
+
+    Platform staff (admin-site users, superusers, the reviewer, operator and admin groups) acting on an
+    organisation they are not a member of appear as "Platform review" (reviewers) or "Platform", never by
+    name or email. This is the one read path of the organisation-facing audit log, its API, the recent
+    activity panels and the version timeline, so a writer that forgets the label leaks nothing.
+    """
+    staff = (Q(actor__is_staff=True) | Q(actor__is_superuser=True) | _actor_in_groups(StaffGroup.ALL))
+    member = Exists(Membership.objects.filter(user_id=OuterRef("actor_id"), organisation_id=OuterRef("organisation_id")))
+    hidden = Q(actor__isnull=False) & staff & ~member
+    reviewer = _actor_in_groups([StaffGroup.REVIEWERS]) | Q(actor_label=PLATFORM_REVIEW_ACTOR)
+    return events.annotate(public_actor=Case(
+        When(hidden & reviewer, then=Value(PLATFORM_REVIEW_ACTOR)),
+        When(hidden, then=Value(PLATFORM_ACTOR)),
+        default=F("actor_label"), output_field=CharField(),
+    ))
+
+
 def audit_events_for_org(org: Organisation, *, action: str = "", actor: str = "", target_type: str = "") -> QuerySet:
-    events = AuditEvent.objects.filter(organisation=org).select_related("actor")
+    events = with_public_actor(AuditEvent.objects.filter(organisation=org))
     if action:
         events = events.filter(action__startswith=action)
     if actor:
-        events = events.filter(actor_label__icontains=actor)
+        events = events.filter(public_actor__icontains=actor)
     if target_type:
         events = events.filter(target_type=target_type)
     return events.order_by("-created_at")

@@ -5,6 +5,7 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.template.loader import render_to_string
@@ -70,6 +71,68 @@ def user_sign_up(*, email: str, password: str, full_name: str = "", language: st
         raise ValidationError({"email": _("An account with this email address already exists.")})
     user = User.objects.create_user(email=email, password=password, full_name=full_name, language=language)
     audit_record(action="user.sign_up", target=user, actor=user, after={"email": email})
+    return user
+
+
+# ---------------------------------------------------------------- email verification
+
+EMAIL_VERIFY_SALT = "console.email-verification"
+
+
+def email_verification_token(user: User) -> str:
+    """A signed, expiring token naming the account and the address it proves (a changed address voids it)."""
+    return signing.dumps({"u": user.pk, "e": user.email.lower()}, salt=EMAIL_VERIFY_SALT, compress=True)
+
+
+def email_verification_send(*, user: User, url_builder) -> bool:
+    """Email a verification link (`url_builder(token)` makes it absolute); False when over the hourly limit."""
+    from console.ratelimit import rate_limit_exceeded
+
+    limit, window = settings.VERIFICATION_EMAIL_RATE_LIMIT
+    if user.email_verified or rate_limit_exceeded(f"verify-email:{user.pk}", limit=limit, window=window):
+        return False
+    url = url_builder(email_verification_token(user))
+    transaction.on_commit(lambda: _send_verification_email(user, url))
+    return True
+
+
+def _send_verification_email(user: User, url: str) -> None:
+    from console.tasks import send_email
+
+    context = {"user": user, "url": url, "days": settings.EMAIL_VERIFICATION_MAX_AGE_DAYS}
+    send_email.delay(
+        subject=_("Confirm your email address"),
+        body=render_to_string("console/email/verify_email.txt", context),
+        recipients=[user.email],
+        from_email=settings.DEFAULT_FROM_EMAIL,
+    )
+
+
+@transaction.atomic
+def email_verify(*, token: str) -> User:
+    """Mark the address in `token` verified; refuses a forged, expired or outdated link."""
+    max_age = timedelta(days=settings.EMAIL_VERIFICATION_MAX_AGE_DAYS)
+    try:
+        data = signing.loads(token, salt=EMAIL_VERIFY_SALT, max_age=max_age)
+    except signing.SignatureExpired:
+        raise ValidationError(_("This confirmation link has expired. Sign in and ask for a new one.")) from None
+    except signing.BadSignature:
+        raise ValidationError(_("This confirmation link is not valid.")) from None
+    user = User.objects.filter(pk=data.get("u"), email__iexact=data.get("e", "")).first()
+    if user is None:
+        raise ValidationError(_("This confirmation link is for an address that is no longer on the account."))
+    return user_mark_email_verified(user=user, proof="link")
+
+
+@transaction.atomic
+def user_mark_email_verified(*, user: User, proof: str) -> User:
+    """Record that the user receives mail at their address (`proof`: link, invitation, password_reset)."""
+    now = timezone.now()
+    if User.objects.filter(pk=user.pk, email_verified_at=None).update(email_verified_at=now):
+        user.email_verified_at = now
+        audit_record(action="user.email_verify", target=user, actor=user, after={"email": user.email, "proof": proof})
+    elif user.email_verified_at is None:
+        user.refresh_from_db(fields=["email_verified_at"])
     return user
 
 
@@ -229,6 +292,9 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
     if user.email.lower() != invitation.email.lower():
         raise ValidationError(_("This invitation was sent to %(email)s; sign in with that address.") % {
             "email": invitation.email})
+    # The link's secret token was only ever emailed to this address: holding it proves the mailbox, exactly
+    # as a confirmation link does, so accepting verifies an unverified account's address.
+    user_mark_email_verified(user=user, proof="invitation")
     # Compare-and-swap: two clicks on one link make one membership.
     claimed = Invitation.objects.filter(
         pk=invitation.pk, accepted_at=None, revoked_at=None, expires_at__gt=timezone.now()

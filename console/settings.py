@@ -8,6 +8,7 @@ and ALLOWED_HOSTS mandatory.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -45,7 +46,7 @@ INSTALLED_APPS = [
     "programs",
     "reviews",
     "distribution",
-    "django.contrib.admin",
+    "console.admin_site.ConsoleAdminConfig",  # django.contrib.admin with a two-factor site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -57,11 +58,18 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "console.middleware.ContentSecurityPolicyMiddleware",
+    # Early, so that every later middleware's and view's error under /api/ gets the JSON shape (and the
+    # security headers above still apply to it).
+    "console.middleware.ApiErrorShapeMiddleware",
     "console.middleware.RefuseNulCharactersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -69,10 +77,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "console.middleware.UserLanguageMiddleware",
     "console.middleware.CurrentOrganisationMiddleware",
+    "console.twofactor.middleware.StaffTwoFactorMiddleware",
+    # Last, so that it sees the lock-out flag the sign-in views set (console/lockout.py).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "console.urls"
@@ -115,7 +127,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "console.User"
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+# Axes first: it refuses locked-out clients before any password is checked (console/lockout.py).
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -157,6 +170,12 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 FILE_UPLOAD_TEMP_DIR = env_str("FILE_UPLOAD_TEMP_DIR") or None
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+# Packages and qualification documents: never under MEDIA_ROOT (served publicly in DEBUG), only
+# through the authorised download views (programs/packages.py); on S3, presigned URLs this short-lived.
+PRIVATE_MEDIA_ROOT = Path(env_str("PRIVATE_MEDIA_ROOT", str(VAR_DIR / "private")))
+if PRIVATE_MEDIA_ROOT.resolve().is_relative_to(MEDIA_ROOT.resolve()):
+    raise ConfigError("PRIVATE_MEDIA_ROOT must not be inside MEDIA_ROOT, which is served publicly")
+PRIVATE_FILE_URL_SECONDS = env_int("PRIVATE_FILE_URL_SECONDS", 60)
 
 
 def s3_storage(bucket: str) -> dict:
@@ -178,11 +197,23 @@ def s3_storage(bucket: str) -> dict:
     }
 
 
+def s3_private_storage(bucket: str) -> dict:
+    """Packages and qualification documents: their own prefix, presigned URLs that expire soon."""
+    storage = s3_storage(bucket)
+    storage["OPTIONS"].update(location="private", querystring_expire=PRIVATE_FILE_URL_SECONDS)
+    return storage
+
+
 AWS_STORAGE_BUCKET_NAME = env_str("S3_BUCKET")
-_default_storage = (s3_storage(AWS_STORAGE_BUCKET_NAME) if AWS_STORAGE_BUCKET_NAME
-                    else {"BACKEND": "django.core.files.storage.FileSystemStorage"})
+if AWS_STORAGE_BUCKET_NAME:
+    _default_storage = s3_storage(AWS_STORAGE_BUCKET_NAME)
+    _private_storage = s3_private_storage(AWS_STORAGE_BUCKET_NAME)
+else:
+    _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    _private_storage = {"BACKEND": "programs.packages.PrivateFileSystemStorage"}
 STORAGES = {
     "default": _default_storage,
+    "private": _private_storage,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
@@ -223,8 +254,34 @@ CONTENT_SECURITY_POLICY = (
     "base-uri 'self'; object-src 'none'"
 )
 
-# Rate limits: (attempts, window in seconds).
-LOGIN_RATE_LIMIT = (env_int("LOGIN_RATE_LIMIT_ATTEMPTS", 10), env_int("LOGIN_RATE_LIMIT_WINDOW", 300))
+# Lock-out of repeated failed sign-ins (django-axes; console/lockout.py): on the portal, the admin site and
+# API keys. An account is locked after LOGIN_FAILURE_LIMIT failures from anywhere, an address after
+# LOGIN_FAILURE_LIMIT x LOGIN_ADDRESS_FACTOR failures on any accounts or keys; the lock lifts
+# LOGIN_LOCKOUT_MINUTES after the last failure.
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
+LOGIN_ADDRESS_FACTOR = env_int("LOGIN_ADDRESS_FACTOR", 3)
+LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15)
+AXES_HANDLER = "console.lockout.ConsoleAxesHandler"
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = "console.lockout.lockout_parameters"
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "console.lockout.attempted_username"
+AXES_LOCKOUT_CALLABLE = "console.lockout.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "console.lockout.attempt_address"
+AXES_VERBOSE = False
+# Rate limits on other doors: (requests, window in seconds), per client address and per email address.
+SIGN_UP_RATE_LIMIT = (env_int("SIGN_UP_PER_ADDRESS_PER_HOUR", 10), 3600)
+PASSWORD_RESET_RATE_LIMIT = (env_int("PASSWORD_RESET_PER_EMAIL_PER_HOUR", 3), 3600)
+PASSWORD_RESET_ADDRESS_RATE_LIMIT = (env_int("PASSWORD_RESET_PER_ADDRESS_PER_HOUR", 20), 3600)
+VERIFICATION_EMAIL_RATE_LIMIT = (env_int("VERIFICATION_EMAILS_PER_HOUR", 3), 3600)
+EMAIL_VERIFICATION_MAX_AGE_DAYS = env_int("EMAIL_VERIFICATION_MAX_AGE_DAYS", 3)
+# Requests per API key (DRF throttle, 429 with Retry-After).
+API_KEY_RATE = env_str("API_KEY_RATE", "600/minute")
+# Two-factor sign-in (django-otp): required for platform staff, offered to everyone.
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Mini-program console")
+OTP_RECOVERY_CODES = 10
 INVITATION_MAX_AGE_DAYS = 7
 
 # Packages and scanning.
@@ -254,6 +311,8 @@ DISTRIBUTION_EXPIRY_NOTICE_DAYS = env_int("DISTRIBUTION_EXPIRY_NOTICE_DAYS", 7)
 DISTRIBUTION_QUEUE_PAGE_SIZE = env_int("DISTRIBUTION_QUEUE_PAGE_SIZE", 50)
 DISTRIBUTION_EVIDENCE_MAX_BYTES = env_int("DISTRIBUTION_EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
 DISTRIBUTION_EVIDENCE_MAX_FILES = env_int("DISTRIBUTION_EVIDENCE_MAX_FILES", 5)
+# The same message from the same author on one version within this many seconds is stored once.
+REVIEW_MESSAGE_DEDUPE_SECONDS = env_int("REVIEW_MESSAGE_DEDUPE_SECONDS", 60)
 # Seconds the worker pauses between scan stages: 0 in production; tests and demos
 # raise it to watch progress or to kill a worker in the middle of a scan.
 SCAN_STAGE_DELAY_SECONDS = env_float("SCAN_STAGE_DELAY_SECONDS", 0.0)
@@ -315,7 +374,8 @@ CELERY_BEAT_SCHEDULE: dict = {
 PROMETHEUS_MULTIPROC_DIR = Path(env_str("PROMETHEUS_MULTIPROC_DIR", str(VAR_DIR / "prometheus")))
 METRICS_TOKEN = env_str("METRICS_TOKEN")
 
-# REST API.
+# REST API. A JSON body nesting lists and objects deeper than this is refused with 400.
+JSON_MAX_DEPTH = env_int("JSON_MAX_DEPTH", 32)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "console.authentication.ApiKeyAuthentication",
@@ -327,7 +387,14 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "console.api_errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "console.parsers.DepthLimitedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "DEFAULT_THROTTLE_CLASSES": ["console.authentication.ApiKeyRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api_key": API_KEY_RATE},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Mini-program developer console API",

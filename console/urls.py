@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from console import apis
 from console.health import HealthView
+from console.twofactor import views as twofactor_views
 from console.views import accounts, invitations, notifications, operations, organisations
 from distribution import urls as distribution_urls
 from programs import urls as program_urls
@@ -16,19 +17,24 @@ admin.site.site_title = "Console admin"
 
 account_patterns = [
     path("signup/", accounts.sign_up, name="sign_up"),
-    path("login/", accounts.RateLimitedLoginView.as_view(), name="login"),
+    path("login/", accounts.SignInView.as_view(), name="login"),
+    path("verify/resend/", accounts.email_verify_resend, name="email_verify_resend"),
+    path("verify/<str:token>/", accounts.email_verify_page, name="email_verify"),
+    path("two-factor/", twofactor_views.two_factor_settings, name="two_factor_settings"),
+    path("two-factor/verify/", twofactor_views.two_factor_verify, name="two_factor_verify"),
+    path("two-factor/setup/", twofactor_views.two_factor_setup, name="two_factor_setup"),
+    path("two-factor/recovery-codes/", twofactor_views.recovery_codes_new, name="recovery_codes_new"),
+    path("two-factor/off/", twofactor_views.two_factor_off, name="two_factor_off"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", auth_views.PasswordChangeView.as_view(
         template_name="console/password_change.html"), name="password_change"),
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(
         template_name="console/password_change_done.html"), name="password_change_done"),
-    path("password/reset/", auth_views.PasswordResetView.as_view(
-        template_name="console/password_reset.html", email_template_name="console/email/password_reset.txt",
-        subject_template_name="console/email/password_reset_subject.txt"), name="password_reset"),
+    path("password/reset/", accounts.RateLimitedPasswordResetView.as_view(), name="password_reset"),
     path("password/reset/sent/", auth_views.PasswordResetDoneView.as_view(
         template_name="console/password_reset_sent.html"), name="password_reset_done"),
-    path("password/reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(
-        template_name="console/password_reset_confirm.html"), name="password_reset_confirm"),
+    path("password/reset/<uidb64>/<token>/", accounts.PasswordResetConfirmView.as_view(),
+         name="password_reset_confirm"),
     path("password/reset/complete/", auth_views.PasswordResetCompleteView.as_view(
         template_name="console/password_reset_complete.html"), name="password_reset_complete"),
     path("language/", accounts.set_language, name="set_language"),

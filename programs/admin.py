@@ -1,6 +1,11 @@
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils.html import format_html
 
 from programs.models import Category, MiniProgram, QualificationDocument, Version
+from programs.services import program_name_clean
 
 
 @admin.register(Category)
@@ -12,14 +17,38 @@ class CategoryAdmin(admin.ModelAdmin):
     search_fields = ["code", "name", "name_zh"]
 
 
-class QualificationInline(admin.TabularInline):
+class QualificationLinkMixin:
+    @admin.display(description="file")
+    def file_link(self, document):
+        """Private files have no URL of their own: link the members' download view."""
+        if not document.pk:
+            return "-"
+        program = document.program
+        url = reverse("qualification_download", args=[program.organisation.slug, program.appid, document.pk])
+        return format_html('<a href="{}">{}</a>', url, document.original_name)
+
+
+class QualificationInline(QualificationLinkMixin, admin.TabularInline):
     model = QualificationDocument
     extra = 0
-    readonly_fields = ["category", "file", "original_name", "uploaded_by", "uploaded_at"]
+    fields = ["category", "file_link", "original_name", "uploaded_by", "uploaded_at"]
+    readonly_fields = fields
+
+
+class MiniProgramAdminForm(forms.ModelForm):
+    """The admin builds the model and fields in (ModelAdmin.get_form); this adds the name rules."""
+
+    def clean_name(self):
+        """The portal's name rules here too: normalised, nothing invisible, no live look-alike."""
+        try:
+            return program_name_clean(self.cleaned_data["name"], exclude_pk=self.instance.pk)
+        except ValidationError as exc:
+            raise ValidationError(exc.messages)
 
 
 @admin.register(MiniProgram)
 class MiniProgramAdmin(admin.ModelAdmin):
+    form = MiniProgramAdminForm
     list_display = ["name", "appid", "organisation", "category_list", "created_at", "deleted_at"]
     list_filter = ["categories", ("deleted_at", admin.EmptyFieldListFilter), "created_at"]
     search_fields = ["name", "appid", "organisation__name", "organisation__slug"]
@@ -45,7 +74,12 @@ class VersionAdmin(admin.ModelAdmin):
     list_filter = ["status", "dialect", "upload_method", "created_at"]
     search_fields = ["version", "program__name", "program__appid", "package_sha256"]
     list_select_related = ["program"]
-    readonly_fields = [f.name for f in Version._meta.fields]
+    readonly_fields = [f.name if f.name != "package" else "package_link" for f in Version._meta.fields]
+
+    @admin.display(description="package")
+    def package_link(self, obj):
+        url = reverse("package_download", args=[obj.program.appid, obj.version])
+        return format_html('<a href="{}">{}</a>', url, obj.package.name)
 
     def has_add_permission(self, request):
         return False
@@ -55,7 +89,9 @@ class VersionAdmin(admin.ModelAdmin):
 
 
 @admin.register(QualificationDocument)
-class QualificationDocumentAdmin(admin.ModelAdmin):
+class QualificationDocumentAdmin(QualificationLinkMixin, admin.ModelAdmin):
+    exclude = ["file"]
+    readonly_fields = ["file_link"]
     list_display = ["program", "category", "original_name", "uploaded_by", "uploaded_at"]
     list_filter = ["category"]
     search_fields = ["program__name", "program__appid", "original_name"]

@@ -14,16 +14,25 @@ from console.api_access import ScopedOrganisationMixin
 from console.api_errors import error_response
 from console.models import Organisation
 from console.roles import Scope
-from programs.selectors import active_categories, program_for_user, programs_for_orgs, version_for_user
+from programs.packages import package_filename, private_file_response
+from programs.selectors import (
+    active_categories,
+    package_version_for_user,
+    privacy_items,
+    program_for_user,
+    programs_for_orgs,
+    version_for_user,
+)
 from programs.serializers import (
     CategoryOutput,
+    PrivacyDeclarationSerializer,
     ProgramInput,
     ProgramOutput,
     ProgramPatchInput,
     VersionInput,
     VersionOutput,
 )
-from programs.services import program_create, program_update, version_upload
+from programs.services import program_create, program_set_privacy_declaration, program_update, version_upload
 from programs.uploads import (
     declared_length_exceeds,
     install_package_upload_handler,
@@ -115,6 +124,34 @@ class ProgramDetailApi(ProgramAccessMixin, APIView):
         return Response(ProgramOutput(program, context={"request": request}).data)
 
 
+class PrivacyDeclarationApi(ProgramAccessMixin, APIView):
+    """The program's privacy declaration: which personal information it uses and why.
+
+    Packages are checked against it when they are scanned: code using a kind that is not listed is
+    a `privacy.not_in_declaration` error.
+    """
+
+    @extend_schema(responses=PrivacyDeclarationSerializer, summary="Read the privacy declaration")
+    def get(self, request, appid):
+        program, _ = self.program(appid)
+        return Response(PrivacyDeclarationSerializer({"items": privacy_items(program)}).data)
+
+    @extend_schema(
+        request=PrivacyDeclarationSerializer, responses=PrivacyDeclarationSerializer,
+        summary="Replace the privacy declaration",
+        examples=[OpenApiExample("Location and camera", request_only=True, value={"items": [
+            {"kind": "location", "purpose": "Show the stores nearest to you"},
+            {"kind": "camera", "purpose": "Scan the QR code on your receipt"}]})],
+    )
+    def put(self, request, appid):
+        program, _ = self.program(appid)
+        data = PrivacyDeclarationSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        items = {item["kind"]: item["purpose"] for item in data.validated_data["items"]}
+        program_set_privacy_declaration(program=program, actor=request.user, items=items, api_key=self.api_key())
+        return Response(PrivacyDeclarationSerializer({"items": privacy_items(program)}).data)
+
+
 class VersionListApi(ProgramAccessMixin, ListAPIView):
     serializer_class = VersionOutput
     parser_classes = [MultiPartParser, FormParser]
@@ -183,3 +220,17 @@ class VersionDetailApi(ProgramAccessMixin, APIView):
         self.program(appid)
         obj, _ = version_for_user(request.user, appid, version, api_key=self.api_key())
         return Response(VersionOutput(obj, context={"request": request}).data)
+
+
+class PackageDownloadApi(ProgramAccessMixin, APIView):
+    @extend_schema(
+        responses={
+            (200, "application/zip"): OpenApiResponse(description="The package, as an attachment (local storage)."),
+            302: OpenApiResponse(description="On S3: a presigned URL that expires in PRIVATE_FILE_URL_SECONDS."),
+        },
+        summary="Download a version's package",
+    )
+    def get(self, request, appid, version):
+        self.program(appid)  # 404 for outsiders; programs:read
+        obj = package_version_for_user(request.user, appid, version, api_key=self.api_key())
+        return private_file_response(obj.package, filename=package_filename(obj), content_type="application/zip")

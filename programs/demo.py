@@ -9,7 +9,7 @@ from programs.models import Category, MiniProgram, Version
 from programs.releases import program_rollback, version_release, version_set_trial, version_submit
 from programs.samples import build_package
 from programs.scans import version_scan
-from programs.services import program_create, program_set_logo, version_upload
+from programs.services import program_create, program_set_logo, program_set_privacy_declaration, version_upload
 
 S = Version.Status
 # The sample packages call api.example.com and ws.example.com.
@@ -61,6 +61,9 @@ def _program(demo, name, categories, **fields) -> MiniProgram | None:
     program = program_create(org=demo.orgs["studio"], actor=demo.users["developer"], name=name,
                              categories=list(Category.objects.filter(code__in=categories)), **fields)
     program_set_logo(program=program, actor=demo.users["developer"], data=_logo(len(name)))
+    # The sample packages ask for the user's location; the declaration says why.
+    program_set_privacy_declaration(program=program, actor=demo.users["developer"], items={
+        "location": "Show the stations and stores nearest to you."})
     return program
 
 

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from programs.domains import DOMAIN_KINDS
-from programs.models import Category, MiniProgram
+from programs.models import Category, MiniProgram, PrivacyItem, personal_info_label
 from programs.selectors import active_categories
 from programs.services import NAME_MAX, NAME_MIN
 
@@ -28,6 +28,11 @@ DOMAIN_LABELS = {
 }
 
 
+def model_limit(field: str) -> int:
+    """A MiniProgram field's max_length: the form, the API and the database share the model's limit."""
+    return MiniProgram._meta.get_field(field).max_length
+
+
 class CategoryChoiceField(forms.ModelMultipleChoiceField):
     widget = forms.CheckboxSelectMultiple
 
@@ -41,15 +46,16 @@ class ProgramForm(forms.Form):
         widget=forms.TextInput(attrs={"maxlength": NAME_MAX, "minlength": NAME_MIN, "autocomplete": "off"}),
         help_text=_("%(min)d–%(max)d characters, unique among live mini-programs.") % {"min": NAME_MIN, "max": NAME_MAX},
     )
-    slogan = forms.CharField(label=_("Slogan"), max_length=60, required=False,
+    slogan = forms.CharField(label=_("Slogan"), max_length=model_limit("slogan"), required=False,
                              help_text=_("One line shown under the name, up to 60 characters."))
-    description = forms.CharField(label=_("Description"), max_length=2000, required=False,
+    description = forms.CharField(label=_("Description"), max_length=model_limit("description"), required=False,
                                   widget=forms.Textarea(attrs={"rows": 4}))
     categories = CategoryChoiceField(
         label=_("Categories"), queryset=Category.objects.none(),
         help_text=_("Choose 1 to 4. Some categories need a qualification document (licence or permit)."),
     )
     privacy_policy_url = forms.URLField(label=_("Privacy policy URL"), required=False, assume_scheme="https",
+                                        max_length=model_limit("privacy_policy_url"),
                                         widget=forms.URLInput(attrs={"placeholder": "https://"}))
     request_domains = forms.CharField(required=False)
     upload_domains = forms.CharField(required=False)
@@ -205,3 +211,19 @@ def form_error_messages(form: forms.Form) -> list[str]:
         label = form.fields[name].label if name in form.fields and name != "__all__" else ""
         found += [f"{label}: {error}" if label else str(error) for error in errors]
     return found
+
+
+class PrivacyDeclarationForm(forms.Form):
+    """One purpose field per kind of personal information; a blank purpose means "not used"."""
+
+    def __init__(self, *args, items: dict[str, str] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        limit = PrivacyItem._meta.get_field("purpose").max_length
+        for kind, _label in PrivacyItem.KIND_CHOICES:
+            self.fields[f"purpose_{kind}"] = forms.CharField(
+                label=personal_info_label(kind), max_length=limit, required=False, initial=(items or {}).get(kind, ""),
+                widget=forms.TextInput(attrs={"placeholder": _("not used")}))
+
+    def items(self) -> dict[str, str]:
+        return {name.removeprefix("purpose_"): value.strip() for name, value in self.cleaned_data.items()
+                if value.strip()}

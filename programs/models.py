@@ -10,6 +10,9 @@ from django.utils.translation import gettext_lazy as _
 
 from console.models import ApiKey, Organisation
 from hosts.models import Dialect
+from programs.names import name_key
+from programs.packages import private_storage
+from programs.scanning.personal_info import PERSONAL_INFO_KINDS
 
 
 class Category(models.Model):
@@ -60,6 +63,10 @@ class MiniProgram(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="programs")
     appid = models.CharField(_("AppID"), max_length=16, unique=True, editable=False)
     name = models.CharField(_("name"), max_length=20)
+    name_key = models.CharField(
+        max_length=255, editable=False, default="",
+        help_text="The name's TR39 confusable skeleton, case-folded (programs.names.name_key): unique among live programs.",
+    )
     slogan = models.CharField(_("slogan"), max_length=60, blank=True)
     description = models.TextField(_("description"), max_length=2000, blank=True)
     categories = models.ManyToManyField(Category, related_name="programs", verbose_name=_("categories"))
@@ -85,10 +92,21 @@ class MiniProgram(models.Model):
             models.UniqueConstraint(
                 Lower("name"), condition=models.Q(deleted_at=None), name="unique_live_program_name"
             ),
+            # Look-alikes ("Сity Bikes" with a Cyrillic С beside "City Bikes") cannot both be live.
+            models.UniqueConstraint(
+                fields=["name_key"], condition=models.Q(deleted_at=None), name="unique_live_program_name_key"
+            ),
         ]
 
     def __str__(self):
         return f"{self.name} ({self.appid})"
+
+    def save(self, *args, **kwargs):
+        # Derived data, kept with the name whoever writes it (services, admin, fixtures).
+        self.name_key = name_key(self.name)
+        if kwargs.get("update_fields") is not None and "name" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "name_key"}
+        super().save(*args, **kwargs)
 
     def domains(self) -> dict[str, list[str]]:
         return {
@@ -97,10 +115,48 @@ class MiniProgram(models.Model):
         }
 
 
+def personal_info_label(kind: str) -> str:
+    """A kind of personal information in the interface language (catalogue data, not gettext strings)."""
+    from django.utils.translation import get_language
+
+    entry = PERSONAL_INFO_KINDS.get(kind)
+    if entry is None:
+        return kind
+    return entry.label_zh if (get_language() or "").startswith("zh") else entry.label
+
+
+class PrivacyItem(models.Model):
+    """One line of a program's privacy declaration (as WeChat's 用户隐私保护指引): what it uses and why.
+
+    The scanner checks code against these; reviewers read them next to the scan report.
+    """
+
+    KIND_CHOICES = [(kind.code, kind.label) for kind in PERSONAL_INFO_KINDS.values()]
+
+    program = models.ForeignKey(MiniProgram, on_delete=models.CASCADE, related_name="privacy_items")
+    kind = models.CharField(_("personal information"), max_length=30, choices=KIND_CHOICES)
+    purpose = models.CharField(
+        _("purpose"), max_length=200, help_text=_("Why the program needs it, in the words users will read."))
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["program", "kind"], name="unique_privacy_item_kind")]
+
+    def __str__(self):
+        return f"{self.kind}: {self.purpose}"
+
+    @property
+    def kind_label(self) -> str:
+        return personal_info_label(self.kind)
+
+    @property
+    def position(self) -> int:
+        return list(PERSONAL_INFO_KINDS).index(self.kind)
+
+
 class QualificationDocument(models.Model):
     program = models.ForeignKey(MiniProgram, on_delete=models.CASCADE, related_name="qualifications")
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="+")
-    file = models.FileField(upload_to=qualification_path)
+    file = models.FileField(upload_to=qualification_path, storage=private_storage)
     original_name = models.CharField(max_length=200)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     uploaded_at = models.DateTimeField(default=timezone.now)
@@ -139,7 +195,7 @@ class Version(models.Model):
     sort_key = models.JSONField(default=list, editable=False, help_text="Numeric parts, for ordering and comparison.")
     description = models.TextField(_("description"), max_length=2000, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.UPLOADED, db_index=True)
-    package = models.FileField(upload_to=package_path, max_length=200)
+    package = models.FileField(upload_to=package_path, max_length=200, storage=private_storage)
     package_sha256 = models.CharField(max_length=64)
     package_size = models.PositiveBigIntegerField()
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")

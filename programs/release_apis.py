@@ -6,6 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from programs.apis import ProgramAccessMixin
+from programs.models import Version
 from programs.releases import (
     program_rollback,
     version_cancel_phase,
@@ -19,9 +20,11 @@ from programs.serializers import VersionOutput
 
 
 class SubmitInput(serializers.Serializer):
-    notes = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="",
+    notes = serializers.CharField(max_length=Version._meta.get_field("submit_notes").max_length, required=False,
+                                  allow_blank=True, default="",
                                   help_text="Notes for the reviewer.")
-    test_account = serializers.CharField(max_length=200, required=False, allow_blank=True, default="",
+    test_account = serializers.CharField(max_length=Version._meta.get_field("test_account").max_length,
+                                         required=False, allow_blank=True, default="",
                                          help_text="A login the reviewer can use inside the mini-program.")
     expedited = serializers.BooleanField(required=False, default=False,
                                          help_text="Ask for expedited review (monthly quota).")

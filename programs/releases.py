@@ -76,8 +76,9 @@ def _check_can_submit(version: Version, expedited: bool) -> None:
 
 
 def _metadata(program: MiniProgram) -> dict:
-    """What reviewers compare between releases besides the package: categories and domains."""
-    return {"categories": sorted(program.categories.values_list("code", flat=True)), "domains": program.domains()}
+    """What reviewers compare between releases besides the package: categories, domains, privacy declaration."""
+    return {"categories": sorted(program.categories.values_list("code", flat=True)), "domains": program.domains(),
+            "privacy": dict(program.privacy_items.values_list("kind", "purpose"))}
 
 
 @transaction.atomic

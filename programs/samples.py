@@ -469,12 +469,15 @@ def _content_cases() -> list[HostileCase]:
                     "code.new_function"),
         HostileCase("private_key", build_package("alipay", files={"keys/server.pem": private_key}),
                     "secret.private_key"),
-        HostileCase("cloud_key", build_package("alipay", code="\nconst oss = { accessKeyId: 'LTAI5tQ7xYz9AbCdEfGh1234' };\n"),
-                    "secret.cloud_key"),
+        HostileCase("cloud_key", build_package("alipay", code=(
+            "\nconst oss = { accessKeyId: 'LTAI5tQ7xYz9AbCdEfGh1234', "
+            "accessKeySecret: 'Gx4Zh7yEJlGkV9Kq8wR7Ho2bYYwY9D' };\n")), "secret.cloud_key"),
         HostileCase("org_api_key", build_package("alipay", code=f"\nconst KEY = '{ORG_KEY_PREFIX}s3cr3tS3cr3tValue';\n"),
                     "secret.org_api_key", {"org_key_prefixes": [ORG_KEY_PREFIX]}),
-        HostileCase("undeclared_location", build_package("alipay", app_json={"permission": None}),
+        HostileCase("undeclared_location", build_package("wechat", app_json={"requiredPrivateInfos": None}),
                     "privacy.undeclared"),
+        HostileCase("location_not_in_declaration", build_package("alipay"), "privacy.not_in_declaration",
+                    {"privacy_declaration": {}}),
         HostileCase("insecure_url", build_package("alipay", code="\nmy.request({ url: 'http://api.example.com/x' });\n"),
                     "network.insecure"),
         HostileCase("ip_literal", build_package("alipay", code="\nmy.request({ url: 'https://10.0.0.8/api' });\n"),

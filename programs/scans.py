@@ -25,6 +25,7 @@ from programs.models import Version
 from programs.notifications import notify_scan_finished
 from programs.releases import prune_development_versions
 from programs.scanning import ScanConfig, scan_package
+from programs.selectors import privacy_declaration
 
 log = logging.getLogger(__name__)
 S = Version.Status
@@ -40,6 +41,7 @@ def scan_config_for(version: Version, *, host: str | None = None) -> ScanConfig:
         size_limits=size_limits_for_host(host),
         time_limit_seconds=settings.SCAN_TIME_LIMIT_SECONDS,
         org_key_prefixes=[f"mpk_{p}_" for p in prefixes],
+        privacy_declaration=privacy_declaration(program),
     )
 
 

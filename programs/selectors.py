@@ -4,7 +4,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from console.models import ApiKey, Membership
-from programs.models import Category, MiniProgram, Version
+from programs.models import Category, MiniProgram, PrivacyItem, Version
 
 
 def _memberships(user, api_key: ApiKey | None) -> QuerySet[Membership]:
@@ -120,3 +120,41 @@ def code_version_for_user(user, appid: str, version: str, *, api_key: ApiKey | N
     obj = (Version.objects.select_related("program__organisation")
            .filter(program__appid=appid, program__deleted_at=None, version=version).first())
     return code_version_access(user, obj, api_key=api_key)
+
+
+def package_version_for_user(user, appid: str, version: str, *, api_key: ApiKey | None = None) -> Version:
+    """The version whose package `user` may download; 404 for everyone else (one rule for every download).
+
+    Members of the program's organisation may (with an API key, only a key of that organisation);
+    reviewers may, for a version that was submitted for review; the program's named testers may, for
+    its trial version only.
+    """
+    program = MiniProgram.objects.select_related("organisation").filter(appid=appid, deleted_at=None).first()
+    if program is None or not user.is_authenticated:
+        raise Http404
+    obj = program.versions.filter(version=version).first()
+    if obj is None:
+        raise Http404
+    obj.program = program
+    if _memberships(user, api_key).filter(organisation=program.organisation_id).exists():
+        return obj
+    if api_key is None and _may_see_without_membership(user, program, obj):
+        return obj
+    raise Http404
+
+
+def _may_see_without_membership(user, program: MiniProgram, version: Version) -> bool:
+    if version.submitted_at is not None and user.is_reviewer:
+        return True
+    is_trial = program.trial_version_id == version.pk
+    return is_trial and program.testers.filter(email__iexact=user.email).exists()
+
+
+def privacy_declaration(program: MiniProgram) -> dict[str, str]:
+    """The program's privacy declaration as the scanner takes it: kind -> purpose."""
+    return {item.kind: item.purpose for item in privacy_items(program)}
+
+
+def privacy_items(program: MiniProgram) -> list[PrivacyItem]:
+    """The declaration's lines in the catalogue's order."""
+    return sorted(PrivacyItem.objects.filter(program=program), key=lambda item: item.position)

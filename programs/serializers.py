@@ -1,10 +1,12 @@
 """Input and output shapes of the programs API."""
 
+from django.utils.translation import get_language
 from rest_framework import serializers
 
-from console.fields import SlugLookupField
-from programs.domains import DOMAIN_KINDS
-from programs.models import Category, MiniProgram, Version
+from programs.domains import DOMAIN_KINDS, MAX_DOMAINS_PER_KIND
+from programs.models import Category, MiniProgram, PrivacyItem, Version
+from programs.scanning.messages import localized_breakdown, localized_finding
+from programs.services import CATEGORIES_MAX
 
 
 class CategoryOutput(serializers.ModelSerializer):
@@ -14,7 +16,9 @@ class CategoryOutput(serializers.ModelSerializer):
 
 
 class DomainsField(serializers.DictField):
-    child = serializers.ListField(child=serializers.CharField(max_length=200), max_length=50)
+    """`{"request": [...], …}`: each list as long as the domain rules allow (programs.domains)."""
+
+    child = serializers.ListField(child=serializers.CharField(max_length=200), max_length=MAX_DOMAINS_PER_KIND)
 
     def to_internal_value(self, data):
         value = super().to_internal_value(data)
@@ -24,27 +28,45 @@ class DomainsField(serializers.DictField):
         return value
 
 
-class ProgramInput(serializers.Serializer):
+class CategoryCodesField(serializers.ListField):
+    """Category codes, at most as many as a program may have; resolved to active categories."""
+
+    child = serializers.SlugField(max_length=Category._meta.get_field("code").max_length)
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=CATEGORIES_MAX, **kwargs)
+
+    def to_internal_value(self, data):
+        codes = list(dict.fromkeys(super().to_internal_value(data)))
+        found = {c.code: c for c in Category.objects.filter(active=True, code__in=codes)}
+        unknown = [code for code in codes if code not in found]
+        if unknown:
+            raise serializers.ValidationError(f"Unknown categories: {', '.join(unknown)}.")
+        return [found[code] for code in codes]
+
+
+class ProgramInput(serializers.ModelSerializer):
+    """The text fields take their limits from the model (MiniProgram), so the API and the database agree."""
+
     organisation = serializers.SlugField(
         required=False, help_text="Slug of the organisation; defaults to the API key's (or your only) organisation."
     )
-    name = serializers.CharField(max_length=60)
-    slogan = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
-    description = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
-    categories = SlugLookupField(slug_field="code", queryset=Category.objects.filter(active=True), many=True)
-    privacy_policy_url = serializers.URLField(required=False, allow_blank=True, default="")
+    categories = CategoryCodesField(help_text=f"1 to {CATEGORIES_MAX} category codes (GET /api/v1/categories/).")
     domains = DomainsField(required=False, help_text="e.g. {\"request\": [\"https://api.example.com\"]}")
+
+    class Meta:
+        model = MiniProgram
+        fields = ["organisation", "name", "slogan", "description", "categories", "privacy_policy_url", "domains"]
+        extra_kwargs = {"name": {"required": True}}
 
 
 class ProgramPatchInput(ProgramInput):
     organisation = None
-    name = serializers.CharField(max_length=60, required=False)
-    categories = SlugLookupField(
-        slug_field="code", queryset=Category.objects.filter(active=True), many=True, required=False
-    )
-    slogan = serializers.CharField(max_length=60, required=False, allow_blank=True)
-    description = serializers.CharField(max_length=2000, required=False, allow_blank=True)
-    privacy_policy_url = serializers.URLField(required=False, allow_blank=True)
+    categories = CategoryCodesField(required=False, help_text=f"1 to {CATEGORIES_MAX} category codes.")
+
+    class Meta(ProgramInput.Meta):
+        fields = ["name", "slogan", "description", "categories", "privacy_policy_url", "domains"]
+        extra_kwargs = {"name": {"required": False}}
 
 
 class ProgramOutput(serializers.ModelSerializer):
@@ -68,8 +90,9 @@ class ProgramOutput(serializers.ModelSerializer):
 
 class VersionInput(serializers.Serializer):
     package = serializers.FileField(help_text="The package, a .zip archive.")
-    version = serializers.CharField(max_length=40)
-    description = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    version = serializers.CharField(max_length=Version._meta.get_field("version").max_length)
+    description = serializers.CharField(max_length=Version._meta.get_field("description").max_length, required=False,
+                                        allow_blank=True, default="")
     method = serializers.ChoiceField(
         choices=[Version.UploadMethod.API, Version.UploadMethod.CLI], default=Version.UploadMethod.API,
         help_text="How the upload was made: `api` (default) or `cli`.",
@@ -78,6 +101,7 @@ class VersionInput(serializers.Serializer):
 
 class VersionOutput(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
+    package_url = serializers.SerializerMethodField(help_text="Download the package (the caller's key or session).")
     uploaded_by = serializers.SlugRelatedField(
         slug_field="email", read_only=True, allow_null=True,
         help_text="Null once the uploader's account has been deleted.")
@@ -86,13 +110,19 @@ class VersionOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Version
-        fields = ["version", "url", "status", "description", "package_sha256", "package_size", "uploaded_by",
-                  "upload_method", "created_at", "status_changed_at", "scan", "report"]
+        fields = ["version", "url", "status", "description", "package_sha256", "package_size", "package_url",
+                  "uploaded_by", "upload_method", "created_at", "status_changed_at", "scan", "report"]
 
     def get_url(self, obj) -> str:
         from django.urls import reverse
 
         path = reverse("api_version_detail", args=[obj.program.appid, obj.version])
+        return self.context["request"].build_absolute_uri(path)
+
+    def get_package_url(self, obj) -> str:
+        from django.urls import reverse
+
+        path = reverse("api_package", args=[obj.program.appid, obj.version])
         return self.context["request"].build_absolute_uri(path)
 
     def get_scan(self, obj) -> dict:
@@ -105,5 +135,30 @@ class VersionOutput(serializers.ModelSerializer):
         if not report:
             return None
         keys = ("dialect", "errors", "warnings", "notices", "findings", "sizes", "risk", "permissions", "domains",
-                "duration_ms")
-        return {k: report.get(k) for k in keys}
+                "duration_ms", "personal_info")
+        data = {k: report.get(k) for k in keys}
+        # Messages and risk reasons in the caller's language (Accept-Language), from each code and its params.
+        language = get_language()
+        data["findings"] = [localized_finding(f, language) for f in report.get("findings") or []]
+        risk = report.get("risk") or {}
+        data["risk"] = {**risk, "breakdown": [localized_breakdown(b, language) for b in risk.get("breakdown") or []]}
+        return data
+
+
+class PrivacyItemSerializer(serializers.ModelSerializer):
+    """One line of the privacy declaration; the limits come from the model."""
+
+    class Meta:
+        model = PrivacyItem
+        fields = ["kind", "purpose"]
+        validators = []  # the service replaces the whole declaration; uniqueness is checked on the list
+
+
+class PrivacyDeclarationSerializer(serializers.Serializer):
+    items = PrivacyItemSerializer(many=True, help_text="Every kind of personal information the program uses, with why.")
+
+    def validate_items(self, items):
+        kinds = [item["kind"] for item in items]
+        if len(kinds) != len(set(kinds)):
+            raise serializers.ValidationError("Each kind may be listed once.")
+        return items

@@ -15,9 +15,10 @@ from console.models import ApiKey, Organisation, User
 from console.services import audit_record
 from programs.domains import DOMAIN_KINDS, normalise_domain_list
 from programs.images import process_logo
-from programs.models import VERSION_RE, Category, MiniProgram, QualificationDocument, Version
+from programs.models import VERSION_RE, Category, MiniProgram, PrivacyItem, QualificationDocument, Version
+from programs.names import name_key, normalise_name
 
-NAME_MIN, NAME_MAX = 3, 20
+NAME_MIN, NAME_MAX = 3, MiniProgram._meta.get_field("name").max_length
 CATEGORIES_MIN, CATEGORIES_MAX = 1, 4
 EDITABLE_FIELDS = ("name", "slogan", "description", "privacy_policy_url")
 
@@ -30,15 +31,24 @@ def _new_appid() -> str:
     return f"{timezone.now().year}{secrets.randbelow(10**12):012d}"
 
 
-def _clean_name(name: str, *, exclude_pk: int | None = None) -> str:
-    name = " ".join(name.split())
+def program_name_clean(name: str, *, exclude_pk: int | None = None) -> str:
+    """NFKC, no invisible or control characters, 3–20 characters, and no live look-alike (programs.names)."""
+    name = normalise_name(name)
     if not NAME_MIN <= len(name) <= NAME_MAX:
         raise ValidationError({"name": _("The name must be %(min)d–%(max)d characters.") % {
             "min": NAME_MIN, "max": NAME_MAX}})
-    taken = MiniProgram.objects.filter(name__iexact=name, deleted_at=None).exclude(pk=exclude_pk)
-    if taken.exists():
-        raise ValidationError({"name": _("Another live mini-program is already called “%(name)s”.") % {"name": name}})
+    live = MiniProgram.objects.filter(deleted_at=None).exclude(pk=exclude_pk)
+    if live.filter(name__iexact=name).exists():
+        raise ValidationError({"name": _name_taken(name)})
+    clash = live.filter(name_key=name_key(name)).only("name").first()
+    if clash is not None:
+        raise ValidationError({"name": _("“%(name)s” looks the same as “%(other)s”, another live mini-program; "
+                                         "choose a name that reads differently.") % {"name": name, "other": clash.name}})
     return name
+
+
+def _name_taken(name: str) -> str:
+    return _("Another live mini-program is already called “%(name)s”.") % {"name": name}
 
 
 def _clean_categories(categories: list[Category], org: Organisation) -> list[Category]:
@@ -67,6 +77,12 @@ def _clean_domains(domains: dict[str, list[str]]) -> dict[str, list[str]]:
     return cleaned
 
 
+def _check_model_limits(program: MiniProgram, names) -> None:
+    """The model's own limits (lengths, URL shape) on the fields being written, before the database sees them."""
+    exclude = [f.name for f in MiniProgram._meta.fields if f.name not in names]
+    program.clean_fields(exclude=exclude)
+
+
 def _snapshot(program: MiniProgram) -> dict:
     return {
         **{f: getattr(program, f) for f in EDITABLE_FIELDS},
@@ -82,9 +98,10 @@ def program_create(
     api_key: ApiKey | None = None,
 ) -> MiniProgram:
     program = MiniProgram(
-        organisation=org, name=_clean_name(name), slogan=slogan.strip(), description=description.strip(),
+        organisation=org, name=program_name_clean(name), slogan=slogan.strip(), description=description.strip(),
         privacy_policy_url=privacy_policy_url.strip(), created_by=actor, **_clean_domains(domains or {}),
     )
+    _check_model_limits(program, EDITABLE_FIELDS)
     categories = _clean_categories(categories, org)
     for _attempt in range(5):
         program.appid = _new_appid()
@@ -95,7 +112,7 @@ def program_create(
             program.save()
     except IntegrityError:
         # Two programs named alike at the same moment: the database's constraint decides.
-        raise ValidationError({"name": _("Another live mini-program is already called “%(name)s”.") % {"name": name}})
+        raise ValidationError({"name": _name_taken(program.name)})
     program.categories.set(categories)
     audit_record(
         action="program.create", target=program, actor=actor, api_key=api_key, organisation=org,
@@ -115,9 +132,10 @@ def program_update(
         raise ValidationError({f: _("This field cannot be changed.") for f in unknown})
     before = _snapshot(program)
     if "name" in fields:
-        fields["name"] = _clean_name(fields["name"], exclude_pk=program.pk)
+        fields["name"] = program_name_clean(fields["name"], exclude_pk=program.pk)
     for name, value in fields.items():
         setattr(program, name, value.strip() if isinstance(value, str) else value)
+    _check_model_limits(program, fields)
     if domains is not None:
         for name, value in _clean_domains({**program.domains(), **domains}).items():
             setattr(program, name, value)
@@ -127,8 +145,7 @@ def program_update(
         with transaction.atomic():
             program.save()
     except IntegrityError:  # renamed at the same moment as another program: the constraint decides
-        raise ValidationError({"name": _("Another live mini-program is already called “%(name)s”.") % {
-            "name": program.name}})
+        raise ValidationError({"name": _name_taken(program.name)})
     after = _snapshot(program)
     changed = {k for k in after if after[k] != before[k]}
     if changed:
@@ -137,6 +154,45 @@ def program_update(
             before={k: before[k] for k in changed}, after={k: after[k] for k in changed},
         )
     return program
+
+
+@transaction.atomic
+def program_set_privacy_declaration(
+    *, program: MiniProgram, actor: User, items: dict[str, str], api_key: ApiKey | None = None,
+) -> dict[str, str]:
+    """Replace the program's privacy declaration (kind -> purpose); kinds left out are no longer declared."""
+    cleaned = _clean_privacy_items(items)
+    MiniProgram.objects.select_for_update().filter(pk=program.pk).first()  # one writer at a time per program
+    before = {item.kind: item.purpose for item in program.privacy_items.all()}
+    if cleaned == before:
+        return cleaned
+    program.privacy_items.exclude(kind__in=cleaned).delete()
+    for kind, purpose in cleaned.items():
+        PrivacyItem.objects.update_or_create(program=program, kind=kind, defaults={"purpose": purpose})
+    audit_record(
+        action="program.privacy_declaration", target=program, actor=actor, api_key=api_key,
+        organisation=program.organisation, before=before, after=cleaned,
+    )
+    return cleaned
+
+
+def _clean_privacy_items(items: dict[str, str]) -> dict[str, str]:
+    kinds = dict(PrivacyItem.KIND_CHOICES)
+    limit = PrivacyItem._meta.get_field("purpose").max_length
+    cleaned, errors = {}, {}
+    for kind, purpose in items.items():
+        purpose = (purpose or "").strip()
+        if kind not in kinds:
+            errors[kind] = [_("Unknown kind of personal information.")]
+        elif not purpose:
+            errors[kind] = [_("Say why the program needs it.")]
+        elif len(purpose) > limit:
+            errors[kind] = [_("At most %(limit)d characters.") % {"limit": limit}]
+        else:
+            cleaned[kind] = purpose
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
 
 
 @transaction.atomic
@@ -207,22 +263,29 @@ def version_sort_key(version: str) -> list:
     return [*key, 0, *identifiers]
 
 
-def _clean_version_string(program: MiniProgram, version: str) -> tuple[str, list]:
+def _check_version_format(version: str) -> tuple[str, list]:
     version = version.strip()
     if not VERSION_RE.match(version):
         raise ValidationError({"version": _("Use a version like 1.2.3 (dotted numbers, optional -suffix).")})
-    key = version_sort_key(version)
+    return version, version_sort_key(version)
+
+
+def _check_version_order(program: MiniProgram, version: str, key: list) -> None:
     previous = program.versions.exclude(status=Version.Status.SCAN_FAILED).only("version", "sort_key")
     highest = max(previous, key=lambda v: v.sort_key, default=None)
     if highest is not None and key <= highest.sort_key:
         raise ValidationError({"version": _("The version must be higher than %(v)s.") % {"v": highest.version}})
-    return version, key
 
 
 @dataclass
 class UploadResult:
     version: Version
     created: bool
+
+
+class _AlreadyUploaded(Exception):
+    def __init__(self, version: Version):
+        self.version = version
 
 
 def version_upload(
@@ -233,25 +296,16 @@ def version_upload(
 
     `package` is a HashedUploadedFile (its sha256 computed while it streamed in).
     An identical package already uploaded for this program is answered with that
-    version instead of a duplicate.
+    version instead of a duplicate, also when both uploads arrive at the same moment:
+    the file goes to storage first, outside any transaction; then one short transaction
+    locks the program row (the lock order of every lifecycle action), looks for the
+    package again, checks the version order and inserts. The unique constraints on
+    (program, package_sha256) and (program, version) stay the backstop.
     """
     existing = program.versions.filter(package_sha256=package.sha256).first()
     if existing:
         return UploadResult(existing, created=False)
-    try:
-        with transaction.atomic():
-            return UploadResult(_create_version(program, actor, version, description, package, method, api_key), True)
-    except IntegrityError:
-        existing = program.versions.filter(package_sha256=package.sha256).first()
-        if existing:  # the same package raced in through another request
-            return UploadResult(existing, created=False)
-        raise ValidationError({"version": _("Version %(v)s already exists.") % {"v": version}})
-
-
-def _create_version(program, actor, version, description, package, method, api_key) -> Version:
-    version, key = _clean_version_string(program, version)
-    # A failed scan does not burn its version string: the new upload replaces it.
-    program.versions.filter(version=version, status=Version.Status.SCAN_FAILED).delete()
+    version, key = _check_version_format(version)
     obj = Version(
         program=program, version=version, sort_key=key, description=description.strip(),
         package_sha256=package.sha256, package_size=package.size, uploaded_by=actor, upload_method=method,
@@ -259,10 +313,43 @@ def _create_version(program, actor, version, description, package, method, api_k
     )
     package.seek(0)
     obj.package.save("package.zip", File(package), save=False)
+    try:
+        with transaction.atomic():
+            return UploadResult(_insert_version(obj, actor, api_key), created=True)
+    except _AlreadyUploaded as duplicate:
+        _discard_file(obj, keep=duplicate.version.package.name)
+        return UploadResult(duplicate.version, created=False)
+    except IntegrityError:
+        _discard_file(obj)
+        existing = program.versions.filter(package_sha256=package.sha256).first()
+        if existing:  # the same package raced in through another request
+            return UploadResult(existing, created=False)
+        raise ValidationError({"version": _("Version %(v)s already exists.") % {"v": version}})
+    except BaseException:
+        _discard_file(obj)
+        raise
+
+
+def _discard_file(obj: Version, keep: str = "") -> None:
+    """Delete a stored package no version row refers to (a refused or duplicate upload)."""
+    if obj.package.name and obj.package.name != keep:
+        obj.package.storage.delete(obj.package.name)
+
+
+def _insert_version(obj: Version, actor, api_key) -> Version:
+    program = obj.program
+    MiniProgram.objects.select_for_update().filter(pk=program.pk).first()
+    existing = program.versions.filter(package_sha256=obj.package_sha256).first()
+    if existing:
+        raise _AlreadyUploaded(existing)
+    _check_version_order(program, obj.version, obj.sort_key)
+    # A failed scan does not burn its version string: the new upload replaces it.
+    program.versions.filter(version=obj.version, status=Version.Status.SCAN_FAILED).delete()
     obj.save()
     audit_record(
         action="version.upload", target=obj, actor=actor, api_key=api_key, organisation=program.organisation,
-        after={"version": version, "sha256": package.sha256, "size": package.size, "method": method},
+        after={"version": obj.version, "sha256": obj.package_sha256, "size": obj.package_size,
+               "method": obj.upload_method},
     )
     from programs.tasks import scan_version
 

@@ -6,11 +6,14 @@ api_patterns = [
     path("categories/", apis.CategoryListApi.as_view(), name="api_categories"),
     path("programs/", apis.ProgramListApi.as_view(), name="api_programs"),
     path("programs/<str:appid>/", apis.ProgramDetailApi.as_view(), name="api_program_detail"),
+    path("programs/<str:appid>/privacy/", apis.PrivacyDeclarationApi.as_view(), name="api_program_privacy"),
     path("programs/<str:appid>/versions/", apis.VersionListApi.as_view(), name="api_versions"),
     path("programs/<str:appid>/versions/<str:version>/", apis.VersionDetailApi.as_view(), name="api_version_detail"),
     path("programs/<str:appid>/versions/<str:version>/files/", code_apis.CodeTreeApi.as_view(), name="api_code_files"),
     path("programs/<str:appid>/versions/<str:version>/files/content/", code_apis.CodeContentApi.as_view(),
          name="api_code_content"),
+    path("programs/<str:appid>/versions/<str:version>/package/", apis.PackageDownloadApi.as_view(),
+         name="api_package"),
     path("programs/<str:appid>/versions/<str:version>/submit/", release_apis.SubmitApi.as_view(), name="api_submit"),
     path("programs/<str:appid>/versions/<str:version>/withdraw/", release_apis.WithdrawApi.as_view(),
          name="api_withdraw"),
@@ -31,6 +34,9 @@ org_portal_patterns = [
     path("<str:appid>/edit/", views.program_edit, name="program_edit"),
     path("<str:appid>/logo/", views.program_logo, name="program_logo"),
     path("<str:appid>/qualifications/", views.program_qualification, name="program_qualification"),
+    path("<str:appid>/qualifications/<int:document_id>/", views.qualification_download,
+         name="qualification_download"),
+    path("<str:appid>/privacy/", views.program_privacy, name="program_privacy"),
     path("<str:appid>/upload/", views.version_upload_page, name="version_upload_page"),
     path("<str:appid>/versions/<str:version>/", views.version_detail, name="version_detail"),
     path("<str:appid>/versions/<str:version>/progress/", views.version_progress, name="version_progress"),
@@ -56,4 +62,6 @@ org_portal_patterns = [
 portal_patterns = [
     path("docs/findings/", views.finding_codes, name="finding_codes"),
     path("trial/<str:appid>/", views.trial_open, name="trial_open"),
+    # Packages, for members, reviewers and the trial's testers (programs.selectors.package_version_for_user).
+    path("packages/<str:appid>/<str:version>/", views.package_download, name="package_download"),
 ]

@@ -128,7 +128,10 @@ class VersionMessagesApi(ProgramAccessMixin, APIView):
         return Response(MessageOutput(selectors.thread(obj), many=True).data)
 
     @extend_schema(request=MessageInput, responses={201: MessageOutput}, summary="Answer the reviewers",
-                   description="An answer to a request for changes puts the version back in the review queue.",
+                   description="An answer to a request for changes puts the version back in the review queue. "
+                               "The same body posted again by the same caller on this version within a minute "
+                               "(a double click, a retry) is not stored twice: the answer is the message already "
+                               "posted.",
                    examples=[OpenApiExample("answer", request_only=True,
                                             value={"body": "Fixed: the test account is demo / demo-1234."})])
     def post(self, request, appid, version):

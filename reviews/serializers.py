@@ -4,8 +4,12 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework import serializers
 
-from reviews.models import ReviewClaim, ReviewDecision, ReviewMessage
+from hosts.models import Host
+from reviews.models import RejectionReason, ReviewClaim, ReviewDecision, ReviewMessage
 from reviews.selectors import SORTS, QueueFilters
+
+# No decision names more reasons or hosts than this (both catalogs are a few dozen rows).
+MAX_LISTED_CODES = 50
 
 
 class QueueQuery(serializers.Serializer):
@@ -74,13 +78,22 @@ class QueueItemOutput(serializers.Serializer):
         return self.context["request"].build_absolute_uri(reverse("review_detail", args=[version.pk]))
 
 
+def _limit(model, field: str) -> int:
+    return model._meta.get_field(field).max_length
+
+
 class DecisionInput(serializers.Serializer):
+    """Text limits come from the models; the lists are capped at what the catalogs could ever hold in one decision."""
+
     decision = serializers.ChoiceField(choices=ReviewDecision.Kind.choices)
-    reasons = serializers.ListField(child=serializers.SlugField(), required=False, default=list,
+    reasons = serializers.ListField(child=serializers.SlugField(max_length=_limit(RejectionReason, "code")),
+                                    required=False, default=list, max_length=MAX_LISTED_CODES,
                                     help_text="Rejection reason codes: at least one to reject.")
-    text = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000,
+    text = serializers.CharField(required=False, allow_blank=True, default="",
+                                 max_length=_limit(ReviewDecision, "text"),
                                  help_text="To the developer; required to request changes.")
-    hosts = serializers.ListField(child=serializers.SlugField(), required=False, default=list,
+    hosts = serializers.ListField(child=serializers.SlugField(max_length=_limit(Host, "code")), required=False,
+                                  default=list, max_length=MAX_LISTED_CODES,
                                   help_text="Approve only for these host codes; empty approves for every host.")
 
 
@@ -102,7 +115,7 @@ class DecisionOutput(serializers.ModelSerializer):
 
 
 class MessageInput(serializers.Serializer):
-    body = serializers.CharField(max_length=4000)
+    body = serializers.CharField(max_length=_limit(ReviewMessage, "body"))
 
 
 class MessageOutput(serializers.ModelSerializer):

@@ -301,12 +301,21 @@ def _back_in_queue(version: Version, author: User) -> None:
         pass  # another answer put it back a moment ago
 
 
+def _same_message_just_posted(version: Version, author: User, body: str) -> ReviewMessage | None:
+    """The message this author posted on this version with this very body in the dedupe window, if any."""
+    since = timezone.now() - timedelta(seconds=settings.REVIEW_MESSAGE_DEDUPE_SECONDS)
+    return (ReviewMessage.objects.filter(version=version, author=author, body=body, created_at__gte=since)
+            .order_by("created_at").first())
+
+
 @transaction.atomic
 def review_message_post(*, version: Version, author: User, body: str) -> ReviewMessage:
     """Post to a version's thread, from either side.
 
     An organisation member writes as the developer: their answer to a request for changes puts
-    the version back in the queue. Anyone else must be a reviewer.
+    the version back in the queue. Anyone else must be a reviewer. The same body from the same
+    author on the same version within REVIEW_MESSAGE_DEDUPE_SECONDS is a double click or a retry:
+    it is not stored or announced again, the message already posted is returned.
     """
     body = body.strip()
     if not body:
@@ -318,6 +327,12 @@ def review_message_post(*, version: Version, author: User, body: str) -> ReviewM
     from_reviewer = not is_member(author, version.program.organisation_id)
     if from_reviewer:
         _check_reviewer(author, version)
+    # Lock the program row first (the lock order of decisions and lifecycle actions), so that a
+    # double click's second post waits for the first and then finds it.
+    MiniProgram.objects.select_for_update().filter(pk=version.program_id).first()
+    repeated = _same_message_just_posted(version, author, body)
+    if repeated is not None:
+        return repeated
     message = ReviewMessage.objects.create(version=version, author=author, from_reviewer=from_reviewer, body=body)
     if not from_reviewer:
         _back_in_queue(version, author)

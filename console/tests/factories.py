@@ -27,6 +27,7 @@ class UserFactory(DjangoModelFactory):
     email = factory.Sequence(lambda n: f"user{n}@example.test")
     full_name = factory.Faker("name")
     password = factory.django.Password(PASSWORD)
+    email_verified_at = factory.LazyFunction(timezone.now)  # an ordinary account has confirmed its address
 
 
 class OrganisationFactory(DjangoModelFactory):

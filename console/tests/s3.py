@@ -29,14 +29,14 @@ def s3(settings):
         pytest.skip(message)
     import boto3
 
-    from console.settings import s3_storage
+    from console.settings import s3_private_storage, s3_storage
 
     bucket = f"test-{uuid.uuid4().hex[:16]}"
     options = s3_storage(bucket)["OPTIONS"]
     client = boto3.client("s3", endpoint_url=endpoint, region_name=options["region_name"] or "us-east-1",
                           aws_access_key_id=options["access_key"], aws_secret_access_key=options["secret_key"])
     client.create_bucket(Bucket=bucket)
-    settings.STORAGES = {**settings.STORAGES, "default": s3_storage(bucket)}
+    settings.STORAGES = {**settings.STORAGES, "default": s3_storage(bucket), "private": s3_private_storage(bucket)}
     yield SimpleNamespace(client=client, bucket=bucket, endpoint=endpoint)
     for item in client.list_objects_v2(Bucket=bucket).get("Contents", []):
         client.delete_object(Bucket=bucket, Key=item["Key"])

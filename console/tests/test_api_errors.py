@@ -1,5 +1,7 @@
 """Every API error has one shape: {"error": {"code", "message", "fields"}}."""
 
+import json
+
 import pytest
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -108,3 +110,39 @@ def test_unknown_api_path_answers_with_the_error_shape(api, db, method, path):
     assert response["Content-Type"] == "application/json"
     assert response.json() == {"error": {"code": "not_found", "message": "No API endpoint at this path.",
                                          "fields": {}}}
+
+
+def test_an_html_error_page_under_the_api_becomes_the_json_error_shape(rf):
+    from django.http import HttpResponseServerError
+
+    from console.middleware import ApiErrorShapeMiddleware
+
+    middleware = ApiErrorShapeMiddleware(lambda request: HttpResponseServerError("<h1>Server Error (500)</h1>"))
+
+    response = middleware(rf.get("/api/v1/programs/"))
+
+    assert response.status_code == 500
+    assert response["Content-Type"] == "application/json"
+    assert json.loads(response.content)["error"]["code"] == "server_error"
+
+
+def test_html_error_pages_outside_the_api_are_left_alone(rf):
+    from django.http import HttpResponseNotFound
+
+    from console.middleware import ApiErrorShapeMiddleware
+
+    middleware = ApiErrorShapeMiddleware(lambda request: HttpResponseNotFound("<h1>Not found</h1>"))
+
+    response = middleware(rf.get("/orgs/acme/"))
+
+    assert (response.status_code, response.content) == (404, b"<h1>Not found</h1>")
+
+
+def test_nested_errors_get_dotted_field_names_and_plain_messages():
+    detail = {"domains": {"request": {2: [exceptions.ErrorDetail("Too long.", code="max_length")]}},
+              "items": [{}, {"name": ["Required."]}]}
+
+    status, data = _handle(exceptions.ValidationError(detail))
+
+    assert status == 400
+    assert data["error"]["fields"] == {"domains.request.2": ["Too long."], "items.1.name": ["Required."]}

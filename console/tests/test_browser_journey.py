@@ -82,8 +82,10 @@ def test_newcomer_signs_up_invites_a_member_and_calls_the_api_with_a_key(
     expect(pending.get_by_role("row", name=INVITEE_EMAIL)).to_contain_text("Developer")
     screenshot(page, "invitation-sent")
 
-    assert [m.to for m in mailoutbox] == [[INVITEE_EMAIL]]
-    link = re.search(r"https?://\S+/invitations/\S+/", mailoutbox[0].body).group(0)
+    # The first email is the owner's own address confirmation, sent at sign-up.
+    assert [(m.to, m.subject) for m in mailoutbox] == [
+        ([OWNER_EMAIL], "Confirm your email address"), ([INVITEE_EMAIL], "You are invited to join Lotus Apps")]
+    link = re.search(r"https?://\S+/invitations/\S+/", mailoutbox[1].body).group(0)
     assert link.startswith(live_server.url)
 
     # The invitee opens the link in their own browser, signs up from it and accepts.

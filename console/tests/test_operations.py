@@ -19,7 +19,7 @@ from console.tasks import heartbeat
 from programs.demo import DOMAINS as SAMPLE_DOMAINS
 from programs.models import Category, Version
 from programs.samples import build_package
-from programs.services import program_create, version_upload
+from programs.services import program_create, program_set_privacy_declaration, version_upload
 from programs.tests.worker import WorkerProcess, eager_again, real_broker, wait_for
 
 NOWHERE = "redis://127.0.0.1:9/0"  # the discard port: nothing listens
@@ -174,6 +174,7 @@ def test_a_finished_scan_is_observed_in_the_latency_histogram(client, org, owner
     before = _sample(_scrape(client, settings), 'console_scan_latency_seconds_count{outcome="ready"}')
     program = program_create(org=org, actor=owner, name="Metrics", categories=[Category.objects.get(code="tools")],
                              domains=SAMPLE_DOMAINS)
+    program_set_privacy_declaration(program=program, actor=owner, items={"location": "Nearby stores"})
     data = build_package(dialect="alipay")
     package = SimpleUploadedFile("p.zip", data, content_type="application/zip")
     package.sha256 = hashlib.sha256(data).hexdigest()

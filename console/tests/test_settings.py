@@ -101,6 +101,24 @@ def test_env_list_splits_and_trims(monkeypatch):
     assert env_list("SOME_LIST") == ["a.example", "b.example"]
 
 
+def test_private_files_inside_the_public_media_folder_refuse_to_start(tmp_path):
+    media = tmp_path / "media"
+    result = _manage(tmp_path, "check", MEDIA_ROOT=str(media), PRIVATE_MEDIA_ROOT=str(media / "private"))
+
+    assert result.returncode != 0
+    assert "PRIVATE_MEDIA_ROOT must not be inside MEDIA_ROOT" in result.stderr
+
+
+def test_with_s3_private_files_get_their_own_prefix_and_short_lived_urls(tmp_path):
+    code = ("from django.conf import settings; p = settings.STORAGES['private']; "
+            "print(p['BACKEND'], p['OPTIONS']['location'], p['OPTIONS']['querystring_auth'], "
+            "p['OPTIONS']['querystring_expire'])")
+    result = _manage(tmp_path, "shell", "-v", "0", "-c", code, S3_BUCKET="console", PRIVATE_FILE_URL_SECONDS="45")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["storages.backends.s3.S3Storage", "private", "True", "45"]
+
+
 # ------------------------------------------------------------------ production never asks whether tests run
 
 

@@ -1,18 +1,24 @@
-"""Sign-up, sign-in with a rate limit, sign-out and the user's language."""
+"""Sign-up, sign-in, email confirmation, password reset, sign-out and the user's language.
+
+Failed sign-ins are counted and locked out by django-axes (console/lockout.py), on this page and the
+admin site alike; sign-up, password reset and confirmation emails are rate-limited here.
+"""
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from console.forms import EmailAuthenticationForm, SignUpForm
-from console.ratelimit import client_ip, rate_limit_exceeded, rate_limit_reset
-from console.services import user_sign_up
+from console.ratelimit import client_ip, rate_limit_exceeded
+from console.services import email_verification_send, email_verify, user_mark_email_verified, user_sign_up
 
 
 def _safe_next(request, default="dashboard"):
@@ -22,16 +28,34 @@ def _safe_next(request, default="dashboard"):
     return default
 
 
+def _over_limits(request, name: str, email: str, address_limit, email_limit=None) -> bool:
+    """Count one request against the client's address and (when given) the email; True when either is over."""
+    over = rate_limit_exceeded(f"{name}-ip:{client_ip(request)}", limit=address_limit[0], window=address_limit[1])
+    if email_limit and email:
+        over = rate_limit_exceeded(f"{name}-email:{email}", limit=email_limit[0], window=email_limit[1]) or over
+    return over
+
+
+def _verification_url_builder(request):
+    return lambda token: request.build_absolute_uri(reverse("email_verify", args=[token]))
+
+
 def sign_up(request):
     if request.user.is_authenticated:
         return redirect("dashboard")
     form = SignUpForm(request.POST or None)
+    context = {"form": form, "next": request.GET.get("next", "")}
+    if request.method == "POST":
+        email = (request.POST.get("email") or "").strip().lower()
+        if _over_limits(request, "sign-up", email, settings.SIGN_UP_RATE_LIMIT, settings.SIGN_UP_RATE_LIMIT):
+            return render(request, "console/sign_up.html", {**context, "rate_limited": True}, status=429)
     if request.method == "POST" and form.is_valid():
         try:
             user = user_sign_up(**form.cleaned_data, language=request.LANGUAGE_CODE)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
+            email_verification_send(user=user, url_builder=_verification_url_builder(request))
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             target = _safe_next(request, "organisation_create")
             if target == "organisation_create":
@@ -39,32 +63,64 @@ def sign_up(request):
             else:
                 messages.success(request, _("Welcome! Your account is ready."))
             return redirect(target)
-    return render(request, "console/sign_up.html", {"form": form, "next": request.GET.get("next", "")})
+    return render(request, "console/sign_up.html", context)
 
 
-class RateLimitedLoginView(auth_views.LoginView):
-    """Django's login view with a limit per client address and per email address."""
+class SignInView(auth_views.LoginView):
+    """Django's login view; django-axes refuses locked-out accounts and addresses before the password is checked."""
 
     template_name = "console/login.html"
     authentication_form = EmailAuthenticationForm
     redirect_authenticated_user = True
 
+
+class RateLimitedPasswordResetView(auth_views.PasswordResetView):
+    """Reset emails: a few per email address an hour, more per client address (else 429, no email)."""
+
+    template_name = "console/password_reset.html"
+    email_template_name = "console/email/password_reset.txt"
+    subject_template_name = "console/email/password_reset_subject.txt"
+
     def post(self, request, *args, **kwargs):
-        limit, window = settings.LOGIN_RATE_LIMIT
-        email = (request.POST.get("username") or "").strip().lower()
-        over_ip = rate_limit_exceeded(f"login-ip:{client_ip(request)}", limit=limit * 3, window=window)
-        over_email = rate_limit_exceeded(f"login-email:{email}", limit=limit, window=window)
-        if over_ip or over_email:
-            form = self.get_form()
-            form.errors.clear()
-            context = self.get_context_data(form=form, rate_limited=True)
+        email = (request.POST.get("email") or "").strip().lower()
+        if _over_limits(request, "password-reset", email, settings.PASSWORD_RESET_ADDRESS_RATE_LIMIT,
+                        settings.PASSWORD_RESET_RATE_LIMIT):
+            context = self.get_context_data(form=self.get_form_class()(), rate_limited=True)
             return self.render_to_response(context, status=429)
         return super().post(request, *args, **kwargs)
 
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Setting a password from the emailed link also proves the address."""
+
+    template_name = "console/password_reset_confirm.html"
+
     def form_valid(self, form):
-        # The limit is on failed attempts: signing in clears the email's count (not the address's).
-        rate_limit_reset(f"login-email:{form.cleaned_data['username']}")
-        return super().form_valid(form)
+        response = super().form_valid(form)
+        user_mark_email_verified(user=form.user, proof="password_reset")
+        return response
+
+
+def email_verify_page(request, token):
+    """Where the confirmation email links to; works signed in or out."""
+    try:
+        user = email_verify(token=token)
+    except ValidationError as exc:
+        return render(request, "console/email_verify.html", {"error": " ".join(exc.messages)}, status=400)
+    messages.success(request, _("Thank you: %(email)s is confirmed.") % {"email": user.email})
+    return redirect("dashboard" if request.user.is_authenticated else "login")
+
+
+@require_POST
+@login_required
+def email_verify_resend(request):
+    if request.user.email_verified:
+        messages.info(request, _("Your email address is already confirmed."))
+    elif email_verification_send(user=request.user, url_builder=_verification_url_builder(request)):
+        messages.success(request, _("We sent a new confirmation link to %(email)s.") % {"email": request.user.email})
+    else:
+        messages.error(request, _("We already sent several links this hour. Check your spam folder, or try later."))
+    return redirect(_safe_next(request, "dashboard"))
 
 
 @require_POST

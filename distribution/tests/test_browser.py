@@ -10,6 +10,8 @@ from playwright.sync_api import expect
 
 from conftest import PASSWORD
 from console.tests.browser import PHONE
+from console.tests.otp import authenticator_for, browser_second_step
+from console.twofactor.services import second_factor_required
 from distribution.models import Grant, WhitelistRequest
 from distribution.tests.conftest import PDF, program_in
 
@@ -17,10 +19,13 @@ pytestmark = pytest.mark.browser
 
 
 def sign_in(page, user) -> None:
+    if second_factor_required(user):
+        authenticator_for(user)  # operators are staff: enrolled in two-factor sign-in
     page.goto("/accounts/login/")
     page.get_by_label("Email address").fill(user.email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    browser_second_step(page, user)
     expect(page.locator(".sidebar")).to_be_visible()
 
 

@@ -197,7 +197,7 @@ def _terms(diff) -> dict[str, tuple[str, list[str]]]:
     """{term to look for: (kind, what it stands for)}: new permissions (and the APIs that need them), new domains."""
     terms: dict[str, tuple[str, list[str]]] = {}
     for permission in diff.permissions.added:
-        apis = [name for name, api in PRIVATE_APIS.items() if permission in (api.info, api.scope)]
+        apis = [name for name, api in PRIVATE_APIS.items() if permission == api.info or permission in (api.desc_scope, *api.scopes)]
         for term in [permission, *apis]:
             terms.setdefault(term, ("permission", []))[1].append(permission)
     for domain in diff.new_domains:

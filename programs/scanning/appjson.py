@@ -45,9 +45,10 @@ class AppManifest:
     private_infos: list[str] = field(default_factory=list)
     scopes: dict[str, str] = field(default_factory=dict)  # permission scope -> description
 
-    def finding(self, code: str, message: str, *needles: str, key: bool = False) -> Finding:
+    def finding(self, code: str, message: str, *needles: str, key: bool = False,
+                params: dict[str, object] | None = None) -> Finding:
         line, column = self.document.position(*needles, key=key)
-        return new_finding(code, message, file=self.document.name, line=line, column=column)
+        return new_finding(code, message, file=self.document.name, line=line, column=column, params=params)
 
 
 def load_manifest(package: Package, dialect: Dialect, config: ScanConfig) -> tuple[AppManifest | None, list[Finding]]:
@@ -95,7 +96,8 @@ def _valid_pages(manifest: AppManifest, pages: list[str], where: str) -> tuple[l
             findings.append(manifest.finding(
                 "structure.page_path_invalid", f"Page {page!r} in {where} {problem}.", page))
         elif page in valid:
-            findings.append(manifest.finding("structure.page_duplicate", f"Page {page!r} is listed twice.", page))
+            findings.append(manifest.finding("structure.page_duplicate", f"Page {page!r} is listed twice.", page,
+                                             params={"page": page}))
         else:
             valid.append(page)
     return valid, findings

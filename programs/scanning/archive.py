@@ -15,7 +15,6 @@ everything else is streamed through SHA-256 and dropped.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import os
 import re
@@ -33,8 +32,9 @@ from .codes import new_finding
 from .config import ScanConfig
 from .deadline import Deadline
 from .findings import Finding
-from .package import IMAGE_EXTENSIONS, TEXT_EXTENSIONS, Member, extension
-from .zipreader import member_chunks, raw_name
+from .inflating import PositionalReader, Reopen, inflate_all
+from .package import Member
+from .zipreader import raw_name
 
 Source = str | os.PathLike | bytes | BinaryIO
 
@@ -44,15 +44,6 @@ MAX_COMPONENT_CHARS = 255
 # directory bigger than this is hiding more entries than the record admits (zipfile ignores the count).
 CENTRAL_DIRECTORY_BYTES_PER_ENTRY = 512
 LOCAL_HEADER_BYTES = 30
-PROGRESS_STEP = 0.01  # report reading progress once per percent, not once per member
-
-ARCHIVE_EXTENSIONS = frozenset({
-    ".zip", ".jar", ".apk", ".aar", ".ipa", ".war", ".xpi", ".crx", ".gz", ".tgz", ".bz2", ".xz", ".7z",
-    ".rar", ".tar", ".zst", ".lz", ".lzma", ".cab", ".wgt",
-})
-ARCHIVE_MAGIC = (b"PK\x03\x04", b"\x1f\x8b\x08", b"7z\xbc\xaf\x27\x1c", b"Rar!\x1a\x07", b"\xfd7zXZ\x00",
-                 b"\x28\xb5\x2f\xfd")
-
 EOCD = struct.Struct("<4s4H2LH")
 EOCD_SIGNATURE = b"PK\x05\x06"
 ZIP64_LOCATOR = struct.Struct("<4sLQL")
@@ -85,10 +76,14 @@ class _Entry:
 
 
 def read_archive(
-    source: Source, config: ScanConfig, deadline: Deadline, on_progress: Callable[[float], None]
+    source: Source, config: ScanConfig, deadline: Deadline, on_progress: Callable[[float], None],
+    on_member: Callable[[Member], None] | None = None,
 ) -> ArchiveResult:
-    """Validate and read the archive; never raises for a hostile or broken file."""
-    with _opened(source) as (stream, size):
+    """Validate and read the archive; never raises for a hostile or broken file.
+
+    `on_member` is called with each member as it is read (see `prescan`).
+    """
+    with _opened(source) as (stream, size, reopen):
         refusal = _refuse_before_parsing(stream, size, config)
         if refusal is not None:
             return ArchiveResult(findings=[refusal], stopped=True)
@@ -97,18 +92,20 @@ def read_archive(
             return ArchiveResult(findings=[failure], stopped=True)
         with archive:
             infos = archive.infolist()
-        return _read_validated(stream, infos, size, config, deadline, on_progress)
+        return _read_validated(stream, reopen, infos, size, config, deadline, on_progress, on_member)
 
 
-def _read_validated(stream: BinaryIO, infos: list[zipfile.ZipInfo], size: int, config: ScanConfig,
-                    deadline: Deadline, on_progress: Callable[[float], None]) -> ArchiveResult:
+def _read_validated(stream: BinaryIO, reopen: Reopen, infos: list[zipfile.ZipInfo], size: int, config: ScanConfig,
+                    deadline: Deadline, on_progress: Callable[[float], None],
+                    on_member: Callable[[Member], None] | None) -> ArchiveResult:
     entries, findings = inspect_central_directory(infos, config, size)
     if any(finding.code in _STOPPING_CODES for finding in findings):
         return ArchiveResult(findings=findings, stopped=True)
     if not entries:
         findings = findings or [new_finding("archive.empty", "The archive contains no files.")]
         return ArchiveResult(findings=findings, stopped=True)
-    members, inflate_findings, stopped = _inflate_all(stream, entries, config, deadline, on_progress)
+    members, inflate_findings, stopped = inflate_all(stream, reopen, entries, config, deadline, on_progress,
+                                                     READ_ERRORS, on_member)
     return ArchiveResult(members, findings + inflate_findings, stopped)
 
 
@@ -117,17 +114,18 @@ _STOPPING_CODES = frozenset(
 
 
 @contextmanager
-def _opened(source: Source) -> Iterator[tuple[BinaryIO, int]]:
+def _opened(source: Source) -> Iterator[tuple[BinaryIO, int, Reopen]]:
+    """The stream, its size, and how another thread can get its own handle (None: it cannot)."""
     if isinstance(source, (bytes, bytearray, memoryview)):
-        yield io.BytesIO(source), len(source)
+        yield io.BytesIO(source), len(source), lambda: io.BytesIO(source)
     elif isinstance(source, (str, os.PathLike)):
         with open(source, "rb") as stream:
-            yield stream, os.fstat(stream.fileno()).st_size
+            yield stream, os.fstat(stream.fileno()).st_size, lambda: PositionalReader(stream.fileno())
     else:
         source.seek(0, os.SEEK_END)
         size = source.tell()
         source.seek(0)
-        yield source, size
+        yield source, size, None
 
 
 # --- before zipfile parses anything -------------------------------------------------------------
@@ -345,81 +343,3 @@ def _overlap_findings(infos: list[zipfile.ZipInfo]) -> list[Finding]:
                 "archive.overlapping_entries",
                 f"{following.filename} starts inside the data of {current.filename}.", file=following.filename)]
     return []
-
-
-# --- inflating ---------------------------------------------------------------------------------
-
-
-def _inflate_all(stream: BinaryIO, entries: list[_Entry], config: ScanConfig, deadline: Deadline,
-                 on_progress: Callable[[float], None]) -> tuple[dict[str, Member], list[Finding], bool]:
-    members: dict[str, Member] = {}
-    findings: list[Finding] = []
-    total, done, reported = sum(entry.info.file_size for entry in entries) or 1, 0, 0.0
-    for entry in entries:
-        deadline.check()
-        member, head, problem = _inflate(stream, entry, config, deadline)
-        if problem is not None:
-            return members, findings + [problem], True
-        members[entry.name] = member
-        findings += _member_findings(member, head, config)
-        done += member.size
-        if done / total - reported >= PROGRESS_STEP:
-            reported = done / total
-            on_progress(reported)
-    return members, findings, False
-
-
-def _inflate(stream: BinaryIO, entry: _Entry, config: ScanConfig,
-             deadline: Deadline) -> tuple[Member, bytes, Finding | None]:
-    """Stream one member through CRC-32 and SHA-256, counting real bytes; keep its data if a check needs it."""
-    info = entry.info
-    member = Member(entry.name, info.file_size, info.compress_size)
-    keep = _inspected(entry.name, info.file_size, config)
-    digest, parts, head, real, crc = hashlib.sha256(), [], b"", 0, 0
-    try:
-        for chunk in member_chunks(stream, info):
-            real += len(chunk)
-            if real > info.file_size:
-                return member, head, _size_mismatch(entry.name, info.file_size, "more than")
-            crc = zlib.crc32(chunk, crc)
-            digest.update(chunk)
-            head = head or chunk[:16]
-            if keep:
-                parts.append(chunk)
-            deadline.check()
-    except READ_ERRORS as error:
-        return member, head, new_finding("archive.corrupt", f"{entry.name} cannot be read: {error}.", file=entry.name)
-    if real != info.file_size:
-        return member, head, _size_mismatch(entry.name, info.file_size, f"only {real:,} bytes instead of")
-    if crc != info.CRC:
-        return member, head, new_finding("archive.corrupt", f"{entry.name} fails its CRC check.", file=entry.name)
-    member.sha256 = digest.hexdigest()
-    member.data = b"".join(parts) if keep else None
-    return member, head, None
-
-
-def _size_mismatch(name: str, declared: int, how: str) -> Finding:
-    return new_finding(
-        "archive.size_mismatch", f"{name} inflates to {how} the {declared:,} bytes its header declares.", file=name)
-
-
-def _wanted(name: str) -> bool:
-    kind = extension(name)
-    return kind in TEXT_EXTENSIONS or kind in IMAGE_EXTENSIONS
-
-
-def _inspected(name: str, size: int, config: ScanConfig) -> bool:
-    return _wanted(name) and size <= config.max_member_bytes
-
-
-def _member_findings(member: Member, head: bytes, config: ScanConfig) -> list[Finding]:
-    """Nested archives (by extension or magic bytes) and content too large to inspect."""
-    name, findings = member.name, []
-    if extension(name) in ARCHIVE_EXTENSIONS or head.startswith(ARCHIVE_MAGIC):
-        findings.append(new_finding("archive.nested_archive", f"{name} is an archive inside the package.", file=name))
-    if _wanted(name) and not _inspected(name, member.size, config):
-        findings.append(new_finding(
-            "scan.member_skipped",
-            f"{name} ({member.size:,} bytes) is larger than the inspection limit of {config.max_member_bytes:,} "
-            "bytes; its content was not checked.", file=name))
-    return findings

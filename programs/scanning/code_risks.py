@@ -26,6 +26,7 @@ _REVERSED_CALLS = re.compile(
 _GLOBAL_OBJECT_BEFORE = re.compile(rb"\b(?:window|globalThis|self|global)\s*\.\s*$")
 _DEFINITION_BEFORE = re.compile(rb"\bfunction\s*$")
 _QUOTE = re.compile(rb"\s*['\"`]")
+_NPM_SHIM_BEFORE = b"if(!__MODS__[modId]) return "
 _STATIC_ARGUMENT = re.compile(
     rb"""\s*(?:'(?P<sq>[^'\\\n]*(?:\\.[^'\\\n]*)*)'|"(?P<dq>[^"\\\n]*(?:\\.[^"\\\n]*)*)"|`(?P<tq>[^`\\]*(?:\\.[^`\\]*)*)`)\s*[,)]""")
 _REMOTE = re.compile(rb"""['"`]\s*(?:https?:)?//""")
@@ -35,6 +36,7 @@ ARGUMENT_CHARS = 300
 MINIFIED_MIN_CHARS = 2048
 MINIFIED_LINE_CHARS = 1000
 MINIFIED_MAX_WHITESPACE = 0.08
+DATA_MIN_DIGITS = 0.5  # a long-lined file that is more than half digits is data
 LINE_SAMPLES = 16
 _OBFUSCATED_NAME = re.compile(rb"\b_0x[0-9a-f]{4,6}\b")
 OBFUSCATED_MIN_NAMES = 20
@@ -55,13 +57,16 @@ class Call:
         return CALL_KINDS[self.name]
 
 
-def check_code(scripts: list[Script], package: Package) -> list[Finding]:
+def check_code(scripts: list[Script], package: Package, found: dict[str, list[Call]] | None = None) -> list[Finding]:
+    """`found` holds the risky calls of scripts already searched (see `prescan`)."""
     findings = []
     for script in scripts:
-        for call in risky_calls(script.text):
-            if _is_call_in_code(script, call):
+        calls = found.get(script.name) if found is not None else None
+        for call in risky_calls(script.text) if calls is None else calls:
+            # Classifying is cheaper than asking for the context, and most calls (`require('./x')`) pass.
+            if _is_call_of_global(script.text, call):
                 finding = _classify(script, call)
-                if finding is not None:
+                if finding is not None and script.is_code(call.start):
                     findings.append(finding)
         blob = _blob_finding(script, package)
         if blob is not None:
@@ -81,28 +86,25 @@ def risky_calls(text: bytes) -> list[Call]:
     return calls
 
 
-def _is_call_in_code(script: Script, call: Call) -> bool:
-    """A call of the global function itself (not `myeval(`, `obj.require(`), outside comments/strings."""
-    text, offset = script.text, call.start
+def _is_call_of_global(text: bytes, call: Call) -> bool:
+    """A call of the global function itself (not `myeval(`, `obj.require(`); the caller checks the context."""
+    offset = call.start
     if call.kind == "eval" and text[offset - 1:offset] == b".":
-        if not _GLOBAL_OBJECT_BEFORE.search(text, max(0, offset - 24), offset):
-            return False
-    elif call.kind == "subpackage":
-        if text[max(0, offset - 4):offset].lower() != b"load":  # loadSubpackage, preloadSubpackage
-            return False
-    elif follows_identifier(text, offset):
-        return False
-    return script.is_code(offset)
+        return _GLOBAL_OBJECT_BEFORE.search(text, max(0, offset - 24), offset) is not None
+    if call.kind == "subpackage":
+        return text[max(0, offset - 4):offset].lower() == b"load"  # loadSubpackage, preloadSubpackage
+    return not follows_identifier(text, offset)
 
 
 def _classify(script: Script, call: Call) -> Finding | None:
     kind, offset = call.kind, call.start
     if kind == "eval":
-        return script.finding("code.eval", "eval() executes a string as code.", offset)
+        return script.finding("code.eval", "eval() executes a string as code.", offset, {"call": "eval()"})
     if kind == "timer":
         if not _QUOTE.match(script.text, call.arguments):
             return None
-        return script.finding("code.eval", f"A string passed to {call.name} is executed as code.", offset)
+        return script.finding("code.eval", f"A string passed to {call.name} is executed as code.", offset,
+                              {"call": f"{call.name}('…')"})
     if kind == "function":
         return script.finding("code.new_function", "Function(...) builds code from a string.", offset)
     arguments = _arguments(script.text, call.arguments)
@@ -111,7 +113,8 @@ def _classify(script: Script, call: Call) -> Finding | None:
     if kind == "scripts":
         if _REMOTE.search(arguments):
             return _remote(script, offset, "imports remote scripts")
-        return script.finding("code.dynamic_load", "importScripts() loads code at runtime.", offset)
+        return script.finding("code.dynamic_load", "importScripts() loads code at runtime.", offset,
+                              {"call": "importScripts"})
     return _loader_finding(script, call)
 
 
@@ -120,13 +123,16 @@ def _loader_finding(script: Script, call: Call) -> Finding | None:
     offset, text = call.start, script.text
     if _DEFINITION_BEFORE.search(text, max(0, offset - 20), offset):
         return None
+    if text[max(0, offset - len(_NPM_SHIM_BEFORE)):offset] == _NPM_SHIM_BEFORE:
+        return None  # the WeChat IDE's npm build: `__REQUIRE__` falls back to `require(source)` for its own imports
     literal = _STATIC_ARGUMENT.match(text, call.arguments, call.arguments + ARGUMENT_CHARS)
     value = literal.group(literal.lastgroup) if literal else b""
     if literal and _REMOTE_VALUE.match(value):
         return _remote(script, offset, "loads code from a URL")
     if literal and not (literal.lastgroup == "tq" and b"${" in value):
         return None
-    return script.finding("code.dynamic_load", f"{call.name}() of a computed module name.", offset)
+    return script.finding("code.dynamic_load", f"{call.name}() of a computed module name.", offset,
+                          {"call": call.name})
 
 
 def _arguments(text: bytes, start: int) -> bytes:
@@ -147,7 +153,7 @@ def _blob_finding(script: Script, package: Package) -> Finding | None:
     long_lines = _mostly_long_lines(text)
     if _is_obfuscated(text, long_lines):
         return script.finding("code.obfuscated", f"{script.name} looks machine-obfuscated.", 0)
-    if long_lines and _little_whitespace(text) and not _has_source_map(script, package):
+    if long_lines and _little_whitespace(text) and not _is_data(text) and not _has_source_map(script, package):
         return script.finding("code.minified", f"{script.name} is minified and has no source map in the package.", 0)
     return None
 
@@ -178,6 +184,12 @@ def _is_obfuscated(text: bytes, long_lines: bool) -> bool:
 
 def _little_whitespace(text: bytes) -> bool:
     return text.count(b" ") + text.count(b"\n") + text.count(b"\t") < len(text) * MINIFIED_MAX_WHITESPACE
+
+
+def _is_data(text: bytes) -> bool:
+    """Mostly digits: a vertex buffer or lookup table written as an array literal, not minified code."""
+    digits = len(text) - len(text.translate(None, b"0123456789"))
+    return digits > len(text) * DATA_MIN_DIGITS
 
 
 def _has_source_map(script: Script, package: Package) -> bool:

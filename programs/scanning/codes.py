@@ -7,8 +7,9 @@ after editing this file (a test fails until the page matches the registry).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from .codes_zh import MESSAGES_ZH, TITLES_ZH
 from .findings import Finding, Severity
 
 E, W, N = Severity.ERROR, Severity.WARNING, Severity.NOTICE
@@ -28,6 +29,8 @@ class FindingCode:
     explanation: str
     weight: int = 0
     fatal: bool = False
+    title_zh: str = ""  # attached from codes_zh
+    message_zh: str = ""  # a template over the finding's params
 
 
 @dataclass(frozen=True)
@@ -212,6 +215,13 @@ _CODES = [
         "size.total_too_large", E, "Package too large",
         "All shipped files together exceed the host's total limit (8 MB Alipay, 30 MB WeChat, 16 MB "
         "Douyin by default)."),
+    FindingCode(
+        "size.over_before_upload", W, "Over the limit only before the IDE shrinks it",
+        "A part of the package is over its size limit as zipped, but the project's upload settings in "
+        "`project.config.json` shrink it: `setting.minified` minifies scripts (a quarter of their bytes is "
+        "assumed at most) and `setting.ignoreUploadUnusedFiles` leaves out images and media no file names. "
+        "The excess is within what those settings remove, so the uploaded package is likely to fit; check "
+        "the size the IDE reports, and move assets out if it does not."),
     # --- tabBar and images ----------------------------------------------------------------------
     FindingCode(
         "tabbar.invalid", E, "Invalid tabBar",
@@ -240,8 +250,10 @@ _CODES = [
         "A tab icon is larger than the limit (40 KB by default). Compress it or reduce its dimensions."),
     FindingCode(
         "tabbar.icon_dimensions", W, "Tab icon dimensions",
-        "Tab icons should be about 81x81 pixels (within 20%) and square, or they are scaled and look "
-        "blurry."),
+        "Hosts draw tab icons at about the size their docs recommend (81x81 pixels; 60x60 for Alipay). An "
+        "icon more than 20% smaller is blown up and looks "
+        "blurry; one that is not square (within 20%) is stretched. Larger square icons are scaled down "
+        "and stay sharp (their file size is capped by `tabbar.icon_too_large`)."),
     FindingCode(
         "image.unreadable", W, "Image cannot be decoded",
         "An image file cannot be opened by the image library: it is truncated, mislabelled or in an "
@@ -252,14 +264,31 @@ _CODES = [
         "exhaust memory on the device. Resize it.", weight=20),
     # --- privacy --------------------------------------------------------------------------------
     FindingCode(
-        "privacy.undeclared", E, "Private API used but not declared",
-        "Code calls a private API (location, phone number, camera, recording, album, contacts ...) that "
-        "is not declared in `app.json`: add the API to `requiredPrivateInfos` (WeChat location APIs) "
-        "and/or the scope to `permission` with a `desc` explaining why.", weight=20),
+        "privacy.undeclared", E, "Private API not declared in app.json",
+        "WeChat-dialect code calls a location API that `app.json` does not declare: the eight location "
+        "APIs (`getLocation`, `getFuzzyLocation`, `onLocationChange`, `startLocationUpdate`, "
+        "`startLocationUpdateBackground`, `chooseLocation`, `choosePoi`, `chooseAddress`) must be listed in "
+        "`requiredPrivateInfos`, and the precise ones that ask for the user's location (`getLocation`, "
+        "`startLocationUpdate`, `startLocationUpdateBackground`) need a `permission` `scope.userLocation` "
+        "`desc`; WeChat fails the call otherwise. "
+        "Camera, recording, Bluetooth, contacts, the phone number … are not declared in `app.json` (WeChat "
+        "asks at run time), and Alipay, Douyin and Baidu need no `app.json` declaration: those uses are "
+        "checked against the program's privacy declaration instead (`privacy.not_in_declaration`).",
+        weight=20),
     FindingCode(
-        "privacy.unused", N, "Declared but unused",
+        "privacy.unused", N, "Declared in app.json but unused",
         "A private API or permission scope is declared in `app.json` but no code uses it. Remove the "
         "declaration so users are not asked for it.", weight=2),
+    FindingCode(
+        "privacy.not_in_declaration", E, "Personal information not in the privacy declaration",
+        "Code uses a kind of personal information (location, phone number, camera, microphone, album, "
+        "Bluetooth, contacts, clipboard …) that the program's privacy declaration in the console does not "
+        "list. Add it on the program's privacy page with the purpose users will read (as WeChat's "
+        "用户隐私保护指引), then upload the package again.", weight=20),
+    FindingCode(
+        "privacy.declaration_unused", N, "Declared personal information unused",
+        "The program's privacy declaration lists a kind of personal information that no code in this "
+        "package uses. Remove it from the declaration if the program no longer needs it.", weight=0),
     FindingCode(
         "privacy.missing_description", E, "Permission without description",
         "A `permission` scope has no non-empty `desc`. Hosts show the description to the user when "
@@ -325,8 +354,15 @@ _CODES = [
     FindingCode(
         "secret.cloud_key", E, "Cloud access key in package",
         "An AWS (`AKIA...`), Alibaba Cloud (`LTAI...`) or Tencent Cloud (`AKID...`) access key ID is in "
-        "the package, usually with its secret nearby. Disable the key in the cloud console now and call "
-        "the cloud API from your server instead.", weight=40),
+        "the package together with a string shaped like its secret (within a few lines). Anyone can "
+        "call the cloud API as you: disable the key in the cloud console now and call the cloud API from "
+        "your server instead.", weight=40),
+    FindingCode(
+        "secret.cloud_key_id", N, "Cloud access key ID without a secret",
+        "An AWS, Alibaba Cloud or Tencent Cloud access key ID is in the package with no secret near it, "
+        "typically inside a presigned URL (`OSSAccessKeyId=LTAI...&Expires=...&Signature=...`). The ID "
+        "alone is not a credential: it names the account and is public by design in presigned URLs. "
+        "Check that the secret itself is not shipped anywhere.", weight=0),
     FindingCode(
         "secret.org_api_key", E, "Console API key in package",
         "One of your organisation's console API keys is in the package. Revoke it in the console's API "
@@ -356,6 +392,7 @@ _CODES = [
         "counted in this notice."),
 ]
 
+_CODES = [replace(entry, title_zh=TITLES_ZH[entry.code], message_zh=MESSAGES_ZH[entry.code]) for entry in _CODES]
 FINDING_CODES: dict[str, FindingCode] = {entry.code: entry for entry in _CODES}
 
 RISK_SIGNALS: dict[str, RiskSignal] = {
@@ -374,7 +411,12 @@ RISK_SIGNALS: dict[str, RiskSignal] = {
 
 
 def new_finding(
-    code: str, message: str, *, file: str | None = None, line: int | None = None, column: int | None = None
+    code: str, message: str, *, file: str | None = None, line: int | None = None, column: int | None = None,
+    params: dict[str, object] | None = None,
 ) -> Finding:
-    """Build a finding with the code's registered severity (unknown codes are a programming error)."""
-    return Finding(code, FINDING_CODES[code].severity, message, file, line, column)
+    """Build a finding with the code's registered severity (unknown codes are a programming error).
+
+    `params` are the values the code's Chinese template (`messages.MESSAGES_ZH`) fills in.
+    """
+    values = {key: str(value) for key, value in (params or {}).items()}
+    return Finding(code, FINDING_CODES[code].severity, message, file, line, column, values)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import copy
 from dataclasses import asdict, dataclass, field, fields
 
+from .personal_info import PERSONAL_INFO_KINDS
+
 KB = 1024
 MB = 1024 * 1024
 
@@ -50,9 +52,12 @@ class ScanConfig:
     time_limit_seconds: float = 120.0
     org_key_prefixes: list[str] = field(default_factory=list)
     tab_icon_max_bytes: int = 40 * KB
-    tab_icon_size: int = 81
+    tab_icon_size: int | None = None  # None: the dialect's recommendation (Alipay 60 px, the others 81 px)
     image_max_pixels: int = 25_000_000
     max_findings_per_code: int = 100
+    # The program's privacy declaration: personal-information kind (see `personal_info`) -> purpose.
+    # None when unknown (a local scanpackage run): code is then not checked against it.
+    privacy_declaration: dict[str, str] | None = None
 
     def __post_init__(self) -> None:
         # Partial limits (e.g. only the rows a host overrides) keep the defaults for the rest.
@@ -66,6 +71,10 @@ class ScanConfig:
             unknown = set(self.allowed_domains) - set(NETWORK_KINDS)
             if unknown:
                 raise ValueError(f"ScanConfig.allowed_domains has unknown kinds: {sorted(unknown)}")
+        if self.privacy_declaration is not None:
+            unknown = set(self.privacy_declaration) - set(PERSONAL_INFO_KINDS)
+            if unknown:
+                raise ValueError(f"ScanConfig.privacy_declaration has unknown kinds: {sorted(unknown)}")
 
     def limits_for(self, dialect: str | None) -> dict[str, int]:
         for key in (self.host, dialect, "default"):

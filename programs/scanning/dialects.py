@@ -32,11 +32,13 @@ class Dialect:
     json_comments: bool  # whether the dialect's tools accept comments in app.json
     exact_domains: bool  # allowlist by exact host[:port] (WeChat) or registrable domain (Alipay)
     private_infos: bool  # location APIs are declared in requiredPrivateInfos (WeChat)
+    tab_icon_side: int = 81  # the tab icon size the dialect's docs recommend, in pixels
 
 
 ALIPAY = Dialect(
     "alipay", "my", ".axml", ".acss", ("mini.project.json",), ("miniprogramRoot",),
-    "items", "name", ("icon", "activeIcon"), json_comments=True, exact_domains=False, private_infos=False)
+    "items", "name", ("icon", "activeIcon"), json_comments=True, exact_domains=False, private_infos=False,
+    tab_icon_side=60)
 WECHAT = Dialect(
     "wechat", "wx", ".wxml", ".wxss", ("project.config.json",), ("miniprogramRoot",),
     "list", "text", ("iconPath", "selectedIconPath"), json_comments=False, exact_domains=True, private_infos=True)
@@ -66,6 +68,7 @@ class Layout:
     root: str = ""
     project: dict | None = None
     project_file: str | None = None
+    root_missing: bool = False  # the project file names a root folder the archive lacks (e.g. an unbuilt dist/)
 
 
 def detect_layout(package: Package, config: ScanConfig) -> tuple[Layout, list[Finding]]:
@@ -86,7 +89,8 @@ def detect_layout(package: Package, config: ScanConfig) -> tuple[Layout, list[Fi
     if not project_file:
         base = _base_without_project(package)
     root, root_findings = _root(package, dialect, base, project, project_file)
-    return Layout(dialect, base, root, project, project_file), findings + root_findings
+    missing = any(finding.params.get("reason") == "missing" for finding in root_findings)
+    return Layout(dialect, base, root, project, project_file, missing), findings + root_findings
 
 
 def _evidence(package: Package) -> tuple[Counter, Counter]:
@@ -153,13 +157,14 @@ def _root(package: Package, dialect: Dialect, base: str, project: dict | None,
         return base, []
     normal = posixpath.normpath(str(value)) if isinstance(value, str) else ""
     if not normal or normal.startswith(("/", "..")) or "\\" in normal:
-        return base, [_root_finding(project_file, value, "must be a relative folder inside the package")]
+        return base, [_root_finding(project_file, value, "must be a relative folder inside the package", "invalid")]
     root = base + normal + "/"
     if not any(name.startswith(root) for name in package.members):
-        return base, [_root_finding(project_file, value, "names a folder that is not in the package")]
+        return base, [_root_finding(project_file, value, "names a folder that is not in the package", "missing")]
     return root, []
 
 
-def _root_finding(project_file: str | None, value: object, reason: str) -> Finding:
+def _root_finding(project_file: str | None, value: object, reason: str, kind: str) -> Finding:
     return new_finding(
-        "structure.project_config_invalid", f"The root folder {value!r} {reason}.", file=project_file)
+        "structure.project_config_invalid", f"The root folder {value!r} {reason}.", file=project_file,
+        params={"reason": kind})

@@ -21,12 +21,12 @@ def render_markdown() -> str:
         "",
     ]
     for family in _families():
-        lines += [f"## {family}", "", "| code | severity | weight | title |", "| --- | --- | --- | --- |"]
+        lines += [f"## {family}", "", "| code | severity | weight | title | 标题 |", "| --- | --- | --- | --- | --- |"]
         entries = [entry for entry in _CODES if entry.code.split(".")[0] == family]
         lines += [_table_row(entry) for entry in entries]
         lines.append("")
         for entry in entries:
-            lines += [f"### `{entry.code}`", "", entry.explanation, ""]
+            lines += [f"### `{entry.code}`", "", entry.explanation, "", f"中文消息：{entry.message_zh}", ""]
     lines += _signal_section()
     return "\n".join(lines).rstrip() + "\n"
 
@@ -37,7 +37,7 @@ def _families() -> list[str]:
 
 def _table_row(entry: FindingCode) -> str:
     severity = entry.severity.value + (", fatal" if entry.fatal else "")
-    return f"| `{entry.code}` | {severity} | {entry.weight} | {entry.title} |"
+    return f"| `{entry.code}` | {severity} | {entry.weight} | {entry.title} | {entry.title_zh} |"
 
 
 def _signal_section() -> list[str]:

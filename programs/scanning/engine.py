@@ -26,6 +26,7 @@ from .jssource import Script, load_scripts
 from .leaks import check_secrets
 from .network import check_network
 from .package import Package
+from .prescan import Prescan
 from .privacy import check_privacy
 from .report import FileEntry, ScanReport
 from .risk import assess_risk
@@ -50,7 +51,9 @@ class _Scan:
     sizes: Sizes | None = None
     signals: set[str] = field(default_factory=set)
     permissions: list[str] = field(default_factory=list)
+    personal_info: list[str] = field(default_factory=list)
     domains: list[str] = field(default_factory=list)
+    prescan: Prescan | None = None  # per-file results found while the archive was read
 
     @property
     def manifest(self) -> AppManifest | None:
@@ -97,7 +100,8 @@ def _run_stage(scan: _Scan, percent: int, stage: str, action: Callable[[], None]
 
 
 def _read(scan: _Scan, source: Source) -> None:
-    result = read_archive(source, scan.config, scan.deadline, scan.progress.span(1, 40, "archive"))
+    scan.prescan = Prescan(scan.config)
+    result = read_archive(source, scan.config, scan.deadline, scan.progress.span(1, 40, "archive"), scan.prescan)
     scan.package = Package(result.members)
     scan.findings += result.findings
     scan.stopped = result.stopped
@@ -110,8 +114,8 @@ def _structure(scan: _Scan) -> None:
         layout.dialect, layout.base, layout.root, layout.project)
     package.shipped = shipped_names(package)
     scan.findings += findings
-    if layout.dialect is None:
-        return
+    if layout.dialect is None or layout.root_missing:
+        return  # without its root folder (an unbuilt dist/, say) the pages cannot be judged: one error says why
     package.app, findings = load_manifest(package, layout.dialect, scan.config)
     scan.findings += findings
     if package.app is not None:
@@ -132,9 +136,11 @@ def _images(scan: _Scan) -> None:
 
 def _privacy(scan: _Scan) -> None:
     scan.scripts = load_scripts(scan.package)
-    result = check_privacy(scan.package, scan.scripts, scan.manifest, scan.package.dialect)
+    result = check_privacy(scan.package, scan.scripts, scan.manifest, scan.package.dialect,
+                           scan.config.privacy_declaration)
     scan.findings += result.findings
     scan.permissions = result.permissions
+    scan.personal_info = result.personal_info
     scan.signals |= result.signals
 
 
@@ -145,11 +151,12 @@ def _network(scan: _Scan) -> None:
 
 
 def _code(scan: _Scan) -> None:
-    scan.findings += check_code(scan.scripts, scan.package)
+    scan.findings += check_code(scan.scripts, scan.package, scan.prescan.calls if scan.prescan else None)
 
 
 def _secrets(scan: _Scan) -> None:
-    scan.findings += check_secrets(scan.package, scan.config.org_key_prefixes)
+    scan.findings += check_secrets(scan.package, scan.config.org_key_prefixes,
+                                   scan.prescan.secrets if scan.prescan else None)
 
 
 _CONTENT_STAGES: list[tuple[int, str, Callable[[_Scan], None]]] = [
@@ -173,9 +180,18 @@ def _report(scan: _Scan) -> ScanReport:
         risk=assess_risk(findings, scan.signals, scan.domains, scan.sizes),
         files={name: FileEntry(member.size, member.sha256) for name, member in package.members.items()},
         permissions=scan.permissions,
+        personal_info=scan.personal_info,
+        root=package.root,
+        pages=_page_count(package.app),
         domains=scan.domains,
         duration_ms=scan.deadline.elapsed_ms(),
     )
+
+
+def _page_count(manifest: AppManifest | None) -> int:
+    if manifest is None:
+        return 0
+    return len(manifest.pages) + sum(len(sub.pages) for sub in manifest.subpackages)
 
 
 def _truncated(findings: list[Finding], per_code: int) -> list[Finding]:
@@ -187,5 +203,6 @@ def _truncated(findings: list[Finding], per_code: int) -> list[Finding]:
             kept.append(finding)
     for code, count in counts.items():
         if count > per_code:
-            kept.append(new_finding("scan.findings_truncated", f"{count - per_code} more {code} findings not shown."))
+            kept.append(new_finding("scan.findings_truncated", f"{count - per_code} more {code} findings not shown.",
+                                    params={"count": count - per_code, "code": code}))
     return kept

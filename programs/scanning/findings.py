@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 
 
@@ -26,7 +26,8 @@ class Finding:
     """One linter-style message about a package.
 
     `file` is the member's path inside the archive; `line` and `column` are 1-based and
-    present only where the check could pin the problem down.
+    present only where the check could pin the problem down. `message` is English; `params` are the
+    values the code's message templates need to say the same in another language (see `messages`).
     """
 
     code: str
@@ -35,10 +36,13 @@ class Finding:
     file: str | None = None
     line: int | None = None
     column: int | None = None
+    params: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 
     def to_dict(self) -> dict:
-        data = asdict(self)
-        data["severity"] = self.severity.value
+        data = {"code": self.code, "severity": self.severity.value, "message": self.message, "file": self.file,
+                "line": self.line, "column": self.column}
+        if self.params:
+            data["params"] = dict(self.params)
         return data
 
     @classmethod
@@ -50,6 +54,7 @@ class Finding:
             file=data.get("file"),
             line=data.get("line"),
             column=data.get("column"),
+            params=dict(data.get("params") or {}),
         )
 
     @property

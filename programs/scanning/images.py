@@ -22,8 +22,9 @@ from .package import IMAGE_EXTENSIONS, Package, extension
 from .structure import Theme, subpackage_of
 
 MIN_TABS, MAX_TABS = 2, 5
+DEFAULT_TAB_ICON_SIDE = 81
 TAB_ICON_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg"})
-# "About 81x81": icons within 20% of the recommended side are fine.
+# "About 81x81": icons down to 20% smaller than the recommended side, and as much out of square, are fine.
 TAB_ICON_TOLERANCE = 0.2
 
 
@@ -92,10 +93,10 @@ def check_tab_bar(package: Package, manifest: AppManifest, theme: Theme, config:
 def _count_findings(manifest: AppManifest, count: int) -> list[Finding]:
     if count < MIN_TABS:
         return [manifest.finding("tabbar.too_few", f"The tabBar has {count} tab(s); at least {MIN_TABS} are needed.",
-                                 "tabBar", key=True)]
+                                 "tabBar", key=True, params={"count": count})]
     if count > MAX_TABS:
         return [manifest.finding("tabbar.too_many", f"The tabBar has {count} tabs; at most {MAX_TABS} are allowed.",
-                                 "tabBar", key=True)]
+                                 "tabBar", key=True, params={"count": count})]
     return []
 
 
@@ -103,15 +104,17 @@ def _page_findings(manifest: AppManifest, tab: TabItem) -> list[Finding]:
     subpackage_pages = {page for sub in manifest.subpackages for page in sub.page_paths()}
     if tab.page in subpackage_pages or subpackage_of(tab.page, manifest.subpackages) is not None:
         return [manifest.finding(
-            "structure.tabbar_page_in_subpackage", f"Tab page {tab.page!r} is in a subpackage.", tab.page)]
+            "structure.tabbar_page_in_subpackage", f"Tab page {tab.page!r} is in a subpackage.", tab.page,
+            params={"page": tab.page})]
     if tab.page not in manifest.pages:
-        return [manifest.finding("tabbar.page_unknown", f"Tab page {tab.page!r} is not listed in pages.", tab.page)]
+        return [manifest.finding("tabbar.page_unknown", f"Tab page {tab.page!r} is not listed in pages.", tab.page,
+                                 params={"page": tab.page})]
     return []
 
 
 def _icon_findings(package: Package, manifest: AppManifest, path: str, config: ScanConfig) -> list[Finding]:
-    def finding(code: str, message: str) -> Finding:
-        return manifest.finding(code, message, path)
+    def finding(code: str, message: str, **params: object) -> Finding:
+        return manifest.finding(code, message, path, params={"icon": path, **params})
 
     if path.startswith(("http://", "https://", "//")):
         return [finding("tabbar.icon_format", f"Tab icon {path!r} is a network image; icons must be in the package.")]
@@ -125,21 +128,28 @@ def _icon_findings(package: Package, manifest: AppManifest, path: str, config: S
     if member.size > config.tab_icon_max_bytes:
         findings.append(finding(
             "tabbar.icon_too_large", f"Tab icon {name} is {member.size:,} bytes; the limit is "
-            f"{config.tab_icon_max_bytes:,}."))
+            f"{config.tab_icon_max_bytes:,}.", size=f"{member.size:,}", limit=f"{config.tab_icon_max_bytes:,}"))
     if member.data is not None:
-        findings += _icon_image_findings(name, member.data, config, finding)
+        findings += _icon_image_findings(name, member.data, config, finding, package.dialect)
     return findings
 
 
-def _icon_image_findings(name: str, data: bytes, config: ScanConfig, finding) -> list[Finding]:
+def _icon_image_findings(name: str, data: bytes, config: ScanConfig, finding, dialect) -> list[Finding]:
     result = inspect_image(data, config.image_max_pixels, decode=True)
     if result.problem == "unreadable":
         return [finding("tabbar.icon_format", f"Tab icon {name} cannot be decoded ({result.detail}).")]
     if result.problem:
         return []  # a bomb is reported once, by check_images
-    side, slack = config.tab_icon_size, config.tab_icon_size * TAB_ICON_TOLERANCE
-    if abs(result.width - side) > slack or abs(result.height - side) > slack:
+    side = config.tab_icon_size or (dialect.tab_icon_side if dialect else DEFAULT_TAB_ICON_SIDE)
+    slack = side * TAB_ICON_TOLERANCE
+    width, height = result.width, result.height
+    # Hosts draw icons at about `side` pixels: a larger square icon is scaled down and stays sharp
+    # (its bytes are capped by tab_icon_max_bytes); a smaller one is blown up and blurs, a non-square
+    # one is stretched.
+    if min(width, height) < side - slack or abs(width - height) > slack:
         return [finding(
             "tabbar.icon_dimensions",
-            f"Tab icon {name} is {result.width}x{result.height}; about {side}x{side} is recommended.")]
+            f"Tab icon {name} is {width}x{height}; hosts draw it at about {side}x{side}, so it is "
+            f"{'stretched' if abs(width - height) > slack else 'blown up and blurs'}.",
+            width=width, height=height, side=side, effect="stretched" if abs(width - height) > slack else "blurred")]
     return []

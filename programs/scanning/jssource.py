@@ -23,7 +23,7 @@ import re
 
 from .codes import new_finding
 from .findings import Finding
-from .package import SCRIPT_EXTENSIONS, UTF8_BOM, Package, extension
+from .package import SCRIPT_EXTENSIONS, UTF8_BOM, Member, Package, extension
 
 CODE, STRING, COMMENT = "code", "string", "comment"
 # Longer line prefixes go straight to the (cached) line tokens instead of being copied and searched.
@@ -104,9 +104,9 @@ class Script:
         self._start_cursor = (offset, start)
         return start
 
-    def finding(self, code: str, message: str, offset: int) -> Finding:
+    def finding(self, code: str, message: str, offset: int, params: dict[str, object] | None = None) -> Finding:
         line, column = self.position(offset)
-        return new_finding(code, message, file=self.name, line=line, column=column)
+        return new_finding(code, message, file=self.name, line=line, column=column, params=params)
 
     # --- context ---------------------------------------------------------------------------------
 
@@ -212,8 +212,13 @@ def source_of(package: Package, name: str) -> Script | None:
     member = package.members.get(name)
     if member is None or member.data is None:
         return None
-    data = member.data
-    return Script(name, data[len(UTF8_BOM):] if data.startswith(UTF8_BOM) else data)
+    return member_script(member)
+
+
+def member_script(member: Member) -> Script:
+    """A kept member as a Script, BOM dropped (so offsets agree wherever it is made)."""
+    data = member.data or b""
+    return Script(member.name, data[len(UTF8_BOM):] if data.startswith(UTF8_BOM) else data)
 
 
 def load_scripts(package: Package) -> list[Script]:

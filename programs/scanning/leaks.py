@@ -18,15 +18,30 @@ _PRIVATE_KEY = re.compile(rb"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?---
 _A_KEYS = re.compile(rb"A(?:(?P<aws>(?:KI|SI)A[A-Z0-9]{16}(?![A-Z0-9]))|(?P<tencent>KID[A-Za-z0-9]{32}(?![A-Za-z0-9])))")
 _ALIBABA = re.compile(rb"LTAI[A-Za-z0-9]{12,20}(?![A-Za-z0-9])")
 _PROVIDERS = {"aws": "AWS access key ID", "alibaba": "Alibaba Cloud AccessKey ID", "tencent": "Tencent Cloud SecretId"}
+# The secret that goes with each kind of ID: AWS 40 base64 characters, Alibaba 30 and Tencent 32
+# letters and digits. A key ID is a leaked credential only with such a string near it; alone (a
+# presigned URL's `OSSAccessKeyId=LTAI...&Signature=...`) it names the account and grants nothing.
+_SECRETS = {
+    "aws": re.compile(rb"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])"),
+    "alibaba": re.compile(rb"(?<![A-Za-z0-9])[A-Za-z0-9]{30}(?![A-Za-z0-9])"),
+    "tencent": re.compile(rb"(?<![A-Za-z0-9])[A-Za-z0-9]{32}(?![A-Za-z0-9])"),
+}
+SECRET_WINDOW_BYTES = 400
+_UPPER, _LOWER = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"), frozenset(b"abcdefghijklmnopqrstuvwxyz")
 ORG_KEY_MIN_TAIL = 6
 SHOWN_CHARS = 8
 
 
-def check_secrets(package: Package, org_key_prefixes: list[str]) -> list[Finding]:
-    org_keys = _org_key_pattern(org_key_prefixes)
+def check_secrets(package: Package, org_key_prefixes: list[str],
+                  found: dict[str, list[Finding]] | None = None) -> list[Finding]:
+    """Secrets in shipped text files; `found` holds files already searched (see `prescan`)."""
+    org_keys = None if found is not None else org_key_pattern(org_key_prefixes)
     findings = []
     for name in package.shipped:
-        if extension(name) in TEXT_EXTENSIONS and (source := source_of(package, name)) is not None:
+        if found is not None and name in found:
+            findings += found[name]
+        elif extension(name) in TEXT_EXTENSIONS and (source := source_of(package, name)) is not None:
+            org_keys = org_keys or org_key_pattern(org_key_prefixes)
             findings += secrets_in(source, org_keys)
     return findings
 
@@ -49,7 +64,7 @@ def _extends_token(text: bytes, offset: int) -> bool:
     return offset > 0 and text[offset - 1:offset].isalnum()
 
 
-def _org_key_pattern(prefixes: list[str]) -> re.Pattern | None:
+def org_key_pattern(prefixes: list[str]) -> re.Pattern | None:
     prefixes = [prefix for prefix in prefixes if prefix]
     if not prefixes:
         return None
@@ -64,18 +79,39 @@ def _private_key_finding(script: Script, match: re.Match) -> Finding:
 
 
 def _cloud_finding(script: Script, match: re.Match, provider_key: str) -> Finding:
-    provider = _PROVIDERS[provider_key]
+    provider, shown = _PROVIDERS[provider_key], _redacted(match.group())
+    params = {"provider": provider_key, "key": shown}
+    if _secret_near(script.text, match, provider_key):
+        return script.finding(
+            "secret.cloud_key",
+            f"{provider} {shown} is in the package with its secret: disable it in the cloud console now.",
+            match.start(), params)
     return script.finding(
-        "secret.cloud_key",
-        f"{provider} {_redacted(match.group())} is in the package: disable it in the cloud console now.",
-        match.start())
+        "secret.cloud_key_id",
+        f"{provider} {shown} is in the package without a secret near it (as in a presigned URL); the ID "
+        "alone is not a credential.", match.start(), params)
+
+
+def _secret_near(text: bytes, match: re.Match, provider_key: str) -> bool:
+    """Whether a mixed-case string shaped like this provider's secret is within the window around the ID.
+
+    Mixed case keeps hex digests (git hashes, MD5s) out; the URL-encoded base64 of a presigned URL's
+    signature has the wrong length.
+    """
+    start, end = max(0, match.start() - SECRET_WINDOW_BYTES), match.end() + SECRET_WINDOW_BYTES
+    for candidate in _SECRETS[provider_key].finditer(text, start, end):
+        token = candidate.group()
+        if candidate.start() != match.start() and _UPPER.intersection(token) and _LOWER.intersection(token):
+            return True
+    return False
 
 
 def _org_finding(script: Script, match: re.Match) -> Finding:
+    shown = _redacted(match.group())
     return script.finding(
         "secret.org_api_key",
-        f"Console API key {_redacted(match.group())} is in the package: revoke it in the console and create a "
-        "new one.", match.start())
+        f"Console API key {shown} is in the package: revoke it in the console and create a new one.",
+        match.start(), {"key": shown})
 
 
 def _redacted(secret: bytes) -> str:

@@ -175,13 +175,14 @@ def _call_findings(script: Script, dialect: Dialect | None, resolver: _Resolver,
     findings = []
     for index, (offset, name, name_end) in enumerate(calls):
         opening = _OPEN_PARENTHESIS.match(script.text, name_end)
-        if opening is None or not script.is_code(offset):
+        if opening is None:
             continue
         limit = calls[index + 1][0] if index + 1 < len(calls) else len(script.text)
         resolved = _call_url(script, opening.end(), min(limit, opening.end() + URL_KEY_SEARCH_CHARS), resolver)
-        if resolved is not None:
-            findings += [script.finding(code, message, offset)
-                         for code, message in checker.check(API_KINDS[name], resolved)]
+        verdicts = checker.check(API_KINDS[name], resolved) if resolved is not None else []
+        # Most calls pass: ask whether the call is code (not a comment or string) only when it would matter.
+        if verdicts and script.is_code(offset):
+            findings += [script.finding(code, message, offset, params) for code, message, params in verdicts]
     return findings
 
 
@@ -267,13 +268,14 @@ class _UrlChecker:
     def __init__(self, dialect: Dialect | None, config: ScanConfig) -> None:
         self.exact = dialect.exact_domains if dialect else True
         self.allowed = config.allowed_domains
-        self._verdicts: dict[tuple, list[tuple[str, str]]] = {}
+        self._verdicts: dict[tuple, list[tuple[str, str, dict]]] = {}
 
-    def check(self, kind: str, url: Resolved) -> list[tuple[str, str]]:
+    def check(self, kind: str, url: Resolved) -> list[tuple[str, str, dict]]:
         scheme, separator, rest = url.value.partition("://")
         if not separator:
             if url.complete and url.value:
-                return [("network.invalid_url", f"{kind} URL {url.value!r} has no scheme and host.")]
+                return [("network.invalid_url", f"{kind} URL {url.value!r} has no scheme and host.",
+                         {"kind": kind, "url": url.value})]
             return []
         netloc = _known_netloc(rest, url.complete)
         key = (kind, scheme.lower(), netloc)
@@ -281,22 +283,25 @@ class _UrlChecker:
             self._verdicts[key] = self._verdict(kind, scheme.lower(), netloc, url.value)
         return self._verdicts[key]
 
-    def _verdict(self, kind: str, scheme: str, netloc: str | None, shown: str) -> list[tuple[str, str]]:
+    def _verdict(self, kind: str, scheme: str, netloc: str | None, shown: str) -> list[tuple[str, str, dict]]:
         secure = SECURE_SCHEMES[kind]
         if scheme in INSECURE_SCHEMES:
-            return [("network.insecure", f"{kind} URL {shown!r} uses {scheme}://; use {secure}://.")]
+            return [("network.insecure", f"{kind} URL {shown!r} uses {scheme}://; use {secure}://.",
+                     {"kind": kind, "url": shown, "secure": secure})]
         if scheme != secure:
-            return [("network.invalid_url", f"{kind} URL {shown!r} must use {secure}://.")]
+            return [("network.invalid_url", f"{kind} URL {shown!r} must use {secure}://.", {"kind": kind, "url": shown})]
         target = parse_netloc(netloc) if netloc else None
         return self._host_verdict(kind, target) if target else []
 
-    def _host_verdict(self, kind: str, target: HostPort) -> list[tuple[str, str]]:
+    def _host_verdict(self, kind: str, target: HostPort) -> list[tuple[str, str, dict]]:
         if is_ip_or_local(target.host):
-            return [("network.ip_literal", f"{kind} URL targets {target}, an IP address or localhost.")]
+            return [("network.ip_literal", f"{kind} URL targets {target}, an IP address or localhost.",
+                     {"kind": kind, "target": str(target)})]
         if self.allowed is None or is_allowed(target, self.allowed.get(kind, []), exact=self.exact):
             return []
         rule = "exact host[:port]" if self.exact else "registrable domain"
-        return [("network.not_allowed", f"{target} is not on the {kind} domain allowlist (matched by {rule}).")]
+        return [("network.not_allowed", f"{target} is not on the {kind} domain allowlist (matched by {rule}).",
+                 {"kind": kind, "target": str(target)})]
 
 
 def _known_netloc(rest: str, complete: bool) -> str | None:

@@ -27,6 +27,9 @@ class ScanReport:
     permissions: list[str] = field(default_factory=list)
     domains: list[str] = field(default_factory=list)
     duration_ms: int = 0
+    personal_info: list[str] = field(default_factory=list)  # personal-information kinds code uses
+    root: str = ""  # the mini-program root folder inside the archive
+    pages: int = 0  # pages of the main package and subpackages
 
     def count(self, severity: Severity) -> int:
         return sum(1 for finding in self.findings if finding.severity is severity)
@@ -64,6 +67,9 @@ class ScanReport:
             "permissions": list(self.permissions),
             "domains": list(self.domains),
             "duration_ms": self.duration_ms,
+            "personal_info": list(self.personal_info),
+            "root": self.root,
+            "pages": self.pages,
         }
 
     @classmethod
@@ -80,4 +86,7 @@ class ScanReport:
             permissions=list(data.get("permissions", [])),
             domains=list(data.get("domains", [])),
             duration_ms=data.get("duration_ms", 0),
+            personal_info=list(data.get("personal_info", [])),
+            root=data.get("root", ""),
+            pages=data.get("pages", 0),
         )

@@ -28,10 +28,11 @@ SIGNAL_REASONS = {
 class RiskItem:
     code: str
     weight: int
-    reason: str
+    reason: str  # English; `messages.render_reason` says it in Chinese from the code and params
+    params: dict = field(default_factory=dict, compare=False, hash=False)
 
     def to_dict(self) -> dict:
-        return {"code": self.code, "weight": self.weight, "reason": self.reason}
+        return {"code": self.code, "weight": self.weight, "reason": self.reason, "params": dict(self.params)}
 
 
 @dataclass
@@ -60,7 +61,7 @@ def _finding_items(findings: list[Finding]) -> list[RiskItem]:
         entry = FINDING_CODES[code]
         if entry.weight:
             times = f"{count}x " if count > 1 else ""
-            items.append(RiskItem(code, entry.weight, f"{times}{entry.title}"))
+            items.append(RiskItem(code, entry.weight, f"{times}{entry.title}", {"count": count}))
     return items
 
 
@@ -69,9 +70,11 @@ def _signal_items(signals: set[str], domains: list[str], sizes: Sizes | None) ->
     extra_domains = len(domains) - FREE_DOMAINS
     if extra_domains > 0:
         weight = RISK_SIGNALS["signal.many_domains"].weight * min(extra_domains, MAX_DOMAIN_MULTIPLIER)
-        items.append(RiskItem("signal.many_domains", weight, f"Code talks to {len(domains)} domains."))
+        items.append(RiskItem("signal.many_domains", weight, f"Code talks to {len(domains)} domains.",
+                              {"domains": len(domains)}))
     if sizes is not None and sizes.near_limit:
         items.append(RiskItem(
             "signal.near_size_limit", RISK_SIGNALS["signal.near_size_limit"].weight,
-            f"{sizes.full:,} bytes is close to the {sizes.limits['full']:,}-byte limit."))
+            f"{sizes.full:,} bytes is close to the {sizes.limits['full']:,}-byte limit.",
+            {"size": f"{sizes.full:,}", "limit": f"{sizes.limits['full']:,}"}))
     return items

@@ -25,11 +25,11 @@ def check_pages(package: Package, manifest: AppManifest, dialect: Dialect) -> li
             findings.append(manifest.finding(
                 "structure.page_missing_template",
                 f"Page {page!r} has no {dialect.template_ext} template ({package.in_root(page)}{dialect.template_ext}).",
-                _needle(page, manifest)))
+                _needle(page, manifest), params={"page": page, "file": package.in_root(page) + dialect.template_ext}))
         if not any(package.exists(page + ext) for ext in PAGE_SCRIPT_EXTENSIONS):
             findings.append(manifest.finding(
                 "structure.page_missing_script", f"Page {page!r} has no .js script ({package.in_root(page)}.js).",
-                _needle(page, manifest)))
+                _needle(page, manifest), params={"page": page, "file": package.in_root(page) + ".js"}))
     return findings
 
 
@@ -46,18 +46,21 @@ def check_subpackages(package: Package, manifest: AppManifest) -> list[Finding]:
     for index, sub in enumerate(manifest.subpackages):
         if not any(name.startswith(package.root + sub.root) for name in package.members):
             findings.append(manifest.finding(
-                "structure.subpackage_missing", f"Subpackage folder {sub.root!r} has no files.", sub.root.rstrip("/")))
+                "structure.subpackage_missing", f"Subpackage folder {sub.root!r} has no files.", sub.root.rstrip("/"),
+                params={"root": sub.root}))
         for other in manifest.subpackages[index + 1:]:
             if sub.root.startswith(other.root) or other.root.startswith(sub.root):
                 findings.append(manifest.finding(
                     "structure.subpackage_nested",
-                    f"Subpackage roots {sub.root!r} and {other.root!r} overlap.", other.root.rstrip("/")))
+                    f"Subpackage roots {sub.root!r} and {other.root!r} overlap.", other.root.rstrip("/"),
+                    params={"root": sub.root, "other": other.root}))
     for page in manifest.pages:
         owner = subpackage_of(page, manifest.subpackages)
         if owner is not None and page != manifest.entry:
             findings.append(manifest.finding(
                 "structure.main_page_in_subpackage",
-                f"Main page {page!r} is inside subpackage folder {owner.root!r}.", page))
+                f"Main page {page!r} is inside subpackage folder {owner.root!r}.", page,
+                params={"page": page, "root": owner.root}))
     return findings
 
 
@@ -68,7 +71,7 @@ def check_entry(manifest: AppManifest) -> list[Finding]:
     if entry not in manifest.pages or subpackage_of(entry, manifest.subpackages) is not None:
         return [manifest.finding(
             "structure.entry_in_subpackage",
-            f"The entry page {entry!r} must be a page of the main package.", entry)]
+            f"The entry page {entry!r} must be a page of the main package.", entry, params={"page": entry})]
     return []
 
 
@@ -121,7 +124,8 @@ def _load_theme(package: Package, location: str, config: ScanConfig) -> tuple[Th
 
 
 def _undefined(manifest: AppManifest, value: str, reason: str) -> Finding:
-    return manifest.finding("structure.theme_variable_undefined", f"Theme variable {value!r}: {reason}.", value)
+    return manifest.finding("structure.theme_variable_undefined", f"Theme variable {value!r}: {reason}.", value,
+                            params={"variable": value})
 
 
 def check_structure(package: Package, manifest: AppManifest, dialect: Dialect) -> list[Finding]:

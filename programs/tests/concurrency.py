@@ -26,22 +26,33 @@ def race(*calls, expect_status: str | None = None) -> list:
     Every thread loads its own copy of the version and waits at a barrier, so all of them write with
     the same, soon stale, picture. `expect_status` asserts that picture.
     """
+
+    def prepare(version_id):
+        snapshot = Version.objects.select_related("program__organisation").get(pk=version_id)
+        if expect_status is not None:
+            assert snapshot.status == expect_status
+        return snapshot
+
+    return race_with(*[(lambda vid=vid: prepare(vid), action) for action, vid in calls])
+
+
+def race_with(*calls) -> list:
+    """Run each `(prepare, action)` in its own thread and connection: every thread runs its `prepare()`,
+    all wait at one barrier, then each runs `action(prepared)`. Returns each outcome or exception."""
     barrier = threading.Barrier(len(calls))
     results: list = [None] * len(calls)
 
-    def run(index, action, version_id):
+    def run(index, prepare, action):
         try:
-            snapshot = Version.objects.select_related("program__organisation").get(pk=version_id)
-            if expect_status is not None:
-                assert snapshot.status == expect_status
+            prepared = prepare()
             barrier.wait(timeout=10)
-            results[index] = action(snapshot)
+            results[index] = action(prepared)
         except Exception as exc:  # noqa: BLE001 - the outcome under test
             results[index] = exc
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=run, args=(i, action, vid)) for i, (action, vid) in enumerate(calls)]
+    threads = [threading.Thread(target=run, args=(i, prepare, action)) for i, (prepare, action) in enumerate(calls)]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -17,7 +17,7 @@ from factory.django import DjangoModelFactory
 from PIL import Image
 
 from console.tests.factories import OrganisationFactory
-from programs.models import Category, MiniProgram, Version
+from programs.models import Category, MiniProgram, PrivacyItem, Version
 from programs.services import version_sort_key
 
 
@@ -38,6 +38,14 @@ class MiniProgramFactory(DjangoModelFactory):
     def categories(self, create, extracted, **kwargs):
         if create:
             self.categories.set(extracted if extracted is not None else [category("tools")])
+
+    @factory.post_generation
+    def privacy(self, create, extracted, **kwargs):
+        """The privacy declaration (kind -> purpose); by default location, which the sample packages use."""
+        if create:
+            items = extracted if extracted is not None else {"location": "Show the stores nearest to you"}
+            for kind, purpose in items.items():
+                PrivacyItem.objects.create(program=self, kind=kind, purpose=purpose)
 
 
 class VersionFactory(DjangoModelFactory):

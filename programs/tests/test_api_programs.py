@@ -114,7 +114,7 @@ def test_a_duplicate_that_passes_the_check_at_the_same_moment_is_a_400_not_a_500
     from programs import services
 
     assert api_with_key.post(LIST, _create_body(), format="json").status_code == 201
-    monkeypatch.setattr(services, "_clean_name", lambda name, exclude_pk=None: name)
+    monkeypatch.setattr(services, "program_name_clean", lambda name, exclude_pk=None: name)
     fields = _assert_error(api_with_key.post(LIST, _create_body(name="city bikes"), format="json"), 400, "invalid")
     assert list(fields) == ["name"]
     assert MiniProgram.objects.count() == 1

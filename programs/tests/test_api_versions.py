@@ -61,7 +61,7 @@ def _fields(response, status: int = 400, code: str = "invalid") -> dict:
 
 
 def _stored_files() -> list[Path]:
-    root = Path(settings.MEDIA_ROOT)
+    root = Path(settings.PRIVATE_MEDIA_ROOT)
     return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
 
 

@@ -47,6 +47,15 @@ def test_developer_creates_a_program_uploads_and_reads_the_report(page, screensh
     expect(page).to_have_url(re.compile(rf"/programs/{program.appid}/$"))
     screenshot(page, "program-page")
 
+    # The sample package asks for the user's location: declare it (and why) before uploading.
+    page.goto(f"/orgs/{org.slug}/programs/{program.appid}/edit/#privacy")
+    page.get_by_label("Location", exact=True).fill("Show the bike stations nearest to you")
+    screenshot(page, "privacy-declaration-form")
+    page.get_by_role("button", name="Save the privacy declaration").click()
+    expect(page.get_by_text("Privacy declaration saved")).to_be_visible()
+    page.goto(f"/orgs/{org.slug}/programs/{program.appid}/")
+    expect(page.get_by_text("Show the bike stations nearest to you")).to_be_visible()
+
     upload(page, tmp_path, build_package("alipay", code="\n// 1.0.0\n"), "1.0.0")
     expect(page.locator(".status-ready").first).to_be_visible(timeout=30_000)
     expect(page.get_by_text("Main package").first).to_be_visible()

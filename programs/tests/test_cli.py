@@ -14,7 +14,7 @@ from programs import cli
 from programs.demo import DOMAINS
 from programs.models import Category, Version
 from programs.samples import build_package
-from programs.services import program_create
+from programs.services import program_create, program_set_privacy_declaration
 
 live = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -27,8 +27,10 @@ def _no_console_env(monkeypatch):
 
 @pytest.fixture
 def program(org, owner):
-    return program_create(org=org, actor=owner, name="CLI Bikes", categories=[Category.objects.get(code="tools")],
-                          domains=DOMAINS)
+    program = program_create(org=org, actor=owner, name="CLI Bikes", categories=[Category.objects.get(code="tools")],
+                             domains=DOMAINS)
+    program_set_privacy_declaration(program=program, actor=owner, items={"location": "Nearby bikes"})
+    return program
 
 
 @pytest.fixture

@@ -200,7 +200,8 @@ def test_the_changes_page_lists_changed_files_with_their_markers(client_for, own
     rows = {row.path: (row.change, row.permissions, row.domains, row.marks.findings, row.new_findings)
             for row in response.context["rows"]}
     assert rows == {
-        "utils/nearby.js": ("added", ["scope.camera"], ["cdn.example.com"], 0, 0),
+        # The camera is used but not in the privacy declaration: privacy.not_in_declaration, new in 1.1.0.
+        "utils/nearby.js": ("added", ["scope.camera"], ["cdn.example.com"], 1, 1),
         "app.js": ("changed", [], [], 1, 1),
         "app.json": ("changed", ["scope.camera"], [], 0, 0),
     }

@@ -145,7 +145,7 @@ def test_the_api_lists_files_with_their_changes_and_serves_one_files_rows(client
 
     assert (listing["version"], listing["released_version"], listing["removed"]) == ("1.1.0", "1.0.0", [])
     assert (files["app.js"], files["utils/nearby.js"], files["utils/format.js"]) == (
-        ("changed", 1), ("added", 0), ("", 0))
+        ("changed", 1), ("added", 1), ("", 0))  # utils/nearby.js: privacy.not_in_declaration
     assert (content["kind"], content["lines"], content["pages"], len(content["rows"])) == ("text", 20, 1, 20)
     assert "require" in content["rows"][18]["html"] and content["findings"][0]["line"] == 19
 

@@ -104,7 +104,7 @@ def test_create_may_reuse_the_name_of_a_deleted_program(org, owner):
 def test_a_duplicate_name_that_slips_past_the_check_is_a_validation_error(org, owner, monkeypatch):
     """Two requests both pass the existence check; the database constraint decides, cleanly."""
     _create(org, owner, name="City Bikes")
-    monkeypatch.setattr(services, "_clean_name", lambda name, exclude_pk=None: name)
+    monkeypatch.setattr(services, "program_name_clean", lambda name, exclude_pk=None: name)
     with pytest.raises(ValidationError) as exc:
         _create(org, owner, name="city bikes")
     assert list(_error(exc)) == ["name"]
@@ -206,7 +206,7 @@ def test_update_with_a_bad_domain_changes_nothing(program, owner):
 
 def test_a_rename_racing_another_program_to_the_same_name_is_a_validation_error(program, org, owner, monkeypatch):
     other = _create(org, owner, name="Other One")
-    monkeypatch.setattr(services, "_clean_name", lambda name, exclude_pk=None: name)
+    monkeypatch.setattr(services, "program_name_clean", lambda name, exclude_pk=None: name)
     with pytest.raises(ValidationError) as exc:
         program_update(program=other, actor=owner, name="City Bikes")
     assert list(_error(exc)) == ["name"]

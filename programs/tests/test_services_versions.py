@@ -111,10 +111,27 @@ def test_the_same_version_string_racing_in_twice_is_a_field_error(program, membe
     def lose_the_race(*args):
         raise IntegrityError("unique_version_per_program")
 
-    monkeypatch.setattr(services, "_create_version", lose_the_race)
+    monkeypatch.setattr(services, "_insert_version", lose_the_race)
     with pytest.raises(ValidationError) as exc:
         _upload(program, member, b"late bytes", "1.0.0")
     assert exc.value.message_dict == {"version": ["Version 1.0.0 already exists."]}
+    assert not _stored_packages(), "the refused upload's file stays behind in storage"
+
+
+def test_a_refused_upload_leaves_no_file_in_storage(program, member):
+    VersionFactory(program=program, version="2.0.0", status=Version.Status.READY, package_bytes=b"two")
+    stored_before = _stored_packages()
+    with pytest.raises(ValidationError):
+        _upload(program, member, b"lower bytes", "1.0.0")
+    assert _stored_packages() == stored_before
+
+
+def _stored_packages() -> list[str]:
+    storage = Version._meta.get_field("package").storage
+    found = []
+    for folder in storage.listdir("packages")[0] if storage.exists("packages") else []:
+        found += [f"packages/{folder}/{name}" for name in storage.listdir(f"packages/{folder}")[1]]
+    return sorted(found)
 
 
 def test_reading_the_hashed_upload_gives_back_the_bytes():

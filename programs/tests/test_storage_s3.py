@@ -13,7 +13,7 @@ from django.urls import reverse
 from programs.demo import DOMAINS as SAMPLE_DOMAINS
 from programs.models import Category, Version
 from programs.samples import build_package
-from programs.services import program_create, program_set_logo
+from programs.services import program_create, program_set_logo, program_set_privacy_declaration
 from programs.tests.factories import image_bytes
 
 PUBLIC = "http://acs.amazonaws.com/groups/global/AllUsers"
@@ -21,8 +21,10 @@ PUBLIC = "http://acs.amazonaws.com/groups/global/AllUsers"
 
 @pytest.fixture
 def program(org, owner):
-    return program_create(org=org, actor=owner, name="Bucket Test", categories=[Category.objects.get(code="tools")],
-                          domains=SAMPLE_DOMAINS)
+    program = program_create(org=org, actor=owner, name="Bucket Test", categories=[Category.objects.get(code="tools")],
+                             domains=SAMPLE_DOMAINS)
+    program_set_privacy_declaration(program=program, actor=owner, items={"location": "Nearby stores"})
+    return program
 
 
 def _keys(s3) -> list[str]:
@@ -39,10 +41,27 @@ def test_an_uploaded_package_is_stored_privately_in_the_bucket_and_scanned_from_
     assert response.status_code == 202, response.content
     version = Version.objects.get(program=program)
     assert version.status == Version.Status.READY, version.scan_report
-    stored = s3.client.get_object(Bucket=s3.bucket, Key=version.package.name)
+    key = f"private/{version.package.name}"  # the private storage's own prefix
+    stored = s3.client.get_object(Bucket=s3.bucket, Key=key)
     assert hashlib.sha256(stored["Body"].read()).hexdigest() == version.package_sha256 == hashlib.sha256(data).hexdigest()
-    grants = s3.client.get_object_acl(Bucket=s3.bucket, Key=version.package.name)["Grants"]
+    grants = s3.client.get_object_acl(Bucket=s3.bucket, Key=key)["Grants"]
     assert [g for g in grants if g["Grantee"].get("URI") == PUBLIC] == [], "packages are never public"
+
+
+def test_a_package_download_is_a_short_lived_presigned_redirect(s3, api_with_key, program,
+                                                                django_capture_on_commit_callbacks):
+    data = build_package(dialect="alipay")
+    with django_capture_on_commit_callbacks(execute=True):
+        body = api_with_key.post(reverse("api_versions", args=[program.appid]),
+                                 {"package": _file(data), "version": "1.0.0", "description": ""}).json()
+
+    response = api_with_key.get(body["package_url"])
+
+    assert response.status_code == 302
+    url = response["Location"]
+    assert url.startswith(f"{s3.endpoint}/{s3.bucket}/private/") and "X-Amz-Expires=60" in url
+    assert requests.get(url, timeout=10).content == data
+    assert requests.get(url.split("?")[0], timeout=10).status_code == 403, "without the signature: refused"
 
 
 def test_a_logo_is_stored_in_the_bucket_and_served_by_a_presigned_url(s3, api_with_key, program, owner):

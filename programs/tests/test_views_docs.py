@@ -58,3 +58,10 @@ def test_risk_signals_are_documented_with_anchors(client, db):
 
     for code in RISK_SIGNALS:
         assert f'id="{code}"' in html
+
+
+def test_codes_page_shows_chinese_titles_to_chinese_readers(client):
+    body = client.get("/docs/findings/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+
+    assert "个人信息未在隐私保护指引中声明" in body
+    assert "<code>privacy.not_in_declaration</code>" in body

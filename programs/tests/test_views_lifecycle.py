@@ -278,6 +278,19 @@ def test_review_decisions_show_the_platform_not_the_reviewer(client_for, member,
     assert "rita@platform.test" not in html
 
 
+def test_staff_on_the_timeline_appear_as_the_platform_whatever_the_action(client_for, member, org, program):
+    """Anonymity holds on the read path: a staff actor with no label, on a non-review action, stays unnamed."""
+    admin = UserFactory(email="ada@platform.test", is_staff=True)
+    version = at(program, S.APPROVED)
+    releases.version_release(version=version, actor=admin)
+
+    entries = client_for(member).get(url("version_detail", org, version)).context["timeline"]
+
+    assert [(e.label, e.actor) for e in entries if e.label == "Released to everyone"] == [
+        ("Released to everyone", "Platform")]
+    assert "ada@platform.test" not in page(client_for(member), org, version)
+
+
 def test_the_whole_release_story_reads_in_order(client_for, member, owner, org, program):
     old = at(program, S.APPROVED, number="1.0.0")
     releases.version_release(version=old, actor=owner)

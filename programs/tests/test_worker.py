@@ -15,7 +15,7 @@ from programs.demo import DOMAINS as SAMPLE_DOMAINS
 from programs.models import Category, Version
 from programs.samples import build_package
 from programs.scans import scans_requeue_stuck
-from programs.services import program_create, version_upload
+from programs.services import program_create, program_set_privacy_declaration, version_upload
 from programs.tests.worker import WorkerProcess, eager_again, real_broker, wait_for
 
 pytestmark = [
@@ -36,8 +36,10 @@ def broker():
 
 @pytest.fixture
 def program(org, owner):
-    return program_create(org=org, actor=owner, name="Worker Test", categories=[Category.objects.get(code="tools")],
-                          domains=SAMPLE_DOMAINS)
+    program = program_create(org=org, actor=owner, name="Worker Test", categories=[Category.objects.get(code="tools")],
+                             domains=SAMPLE_DOMAINS)
+    program_set_privacy_declaration(program=program, actor=owner, items={"location": "Nearby stores"})
+    return program
 
 
 def _upload(program, owner, version="1.0.0", **package_options) -> Version:

@@ -30,7 +30,8 @@ class WorkerProcess:
         self.env = {
             **os.environ, "DJANGO_SETTINGS_MODULE": "console.settings_test", "CELERY_TASK_ALWAYS_EAGER": "0",
             "DATABASE_URL": _database_url(),
-            "MEDIA_ROOT": str(settings.MEDIA_ROOT), **{k: str(v) for k, v in env.items()},
+            "MEDIA_ROOT": str(settings.MEDIA_ROOT), "PRIVATE_MEDIA_ROOT": str(settings.PRIVATE_MEDIA_ROOT),
+            **{k: str(v) for k, v in env.items()},
         }
         self.proc: subprocess.Popen | None = None
         self.log_path = Path(settings.MEDIA_ROOT).parent / f"worker-{time.monotonic_ns()}.log"

@@ -25,14 +25,14 @@ def version_in_org(request, membership, appid: str, version: str):
 def trial_program_for_user(user, appid: str):
     """The program whose trial `user` may open, and their membership (None for a tester); else 404.
 
-    Members of the program's organisation and the named testers (email, case-insensitive) may;
-    nobody else learns that the program exists.
+    Members of the program's organisation and the named testers (email, case-insensitive, and only once
+    the account has confirmed that address) may; nobody else learns that the program exists.
     """
     program = (MiniProgram.objects.select_related("organisation", "trial_version")
                .filter(appid=appid, deleted_at=None).first())
     if program is None or not user.is_authenticated:
         raise Http404
     membership = Membership.objects.filter(user=user, organisation=program.organisation_id).first()
-    if membership is None and not program.testers.filter(email__iexact=user.email).exists():
+    if membership is None and not (user.email_verified and program.testers.filter(email__iexact=user.email).exists()):
         raise Http404
     return program, membership

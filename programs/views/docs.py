@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from django.shortcuts import render
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 # The order families appear in on the page; any family the registry adds later follows these.
@@ -49,8 +50,11 @@ def _value(entry, name: str, index: int, default=None):
 
 def _doc(code: str, entry) -> CodeDoc:
     severity = _value(entry, "severity", 0, "")
+    title = str(_value(entry, "title", 1, ""))
+    if (get_language() or "").startswith("zh"):
+        title = str(_value(entry, "title_zh", 5, "") or title)  # the registry's Chinese title
     return CodeDoc(
-        code=code, severity=str(getattr(severity, "value", severity)), title=str(_value(entry, "title", 1, "")),
+        code=code, severity=str(getattr(severity, "value", severity)), title=title,
         explanation=str(_value(entry, "explanation", 2, "")), weight=_value(entry, "weight", 3, 0) or 0,
         fatal=bool(_value(entry, "fatal", 4, False)),
     )

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from console.models import AuditEvent
 from console.roles import Capability, role_can
+from console.selectors import with_public_actor
 from programs.lifecycle import can_transition
 from programs.models import MiniProgram, Version
 from programs.releases import IN_FLIGHT, TRIAL_STATUSES, expedited_used_this_month, rollback_targets, withdrawals_used
@@ -100,7 +101,7 @@ def _actor(event: AuditEvent) -> str:
         return _("Automatic review") if (event.after or {}).get("automatic") else _("Platform review")
     if event.actor_id is None and event.actor_label == "system":
         return _("Scanner") if event.action.startswith("version.scan") else _("System")
-    return event.actor_label
+    return event.shown_actor
 
 
 def version_events(version: Version) -> list[AuditEvent]:
@@ -109,7 +110,7 @@ def version_events(version: Version) -> list[AuditEvent]:
     trial = Q(target_type=MiniProgram._meta.label_lower, target_id=str(version.program_id),
               action="program.trial_version")
     named = Q(after__trial_version=version.version) | Q(before__trial_version=version.version)
-    events = AuditEvent.objects.filter(own | (trial & named)).exclude(action__startswith="review.")
+    events = with_public_actor(AuditEvent.objects.filter(own | (trial & named)).exclude(action__startswith="review."))
     return list(events.order_by("created_at")[:TIMELINE_LIMIT])
 
 

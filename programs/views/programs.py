@@ -13,10 +13,10 @@ from console.panels import PROGRAM_PAGE, panels_for
 from console.roles import Capability, role_can
 from console.views.decorators import org_page
 from programs import services
-from programs.forms import DOMAIN_LABELS, LogoForm, ProgramForm, QualificationForm
+from programs.forms import DOMAIN_LABELS, LogoForm, PrivacyDeclarationForm, ProgramForm, QualificationForm
 from programs.images import LOGO_MAX_UPLOAD_BYTES
 from programs.models import Version
-from programs.selectors import search_programs, versions_of
+from programs.selectors import privacy_declaration, privacy_items, search_programs, versions_of
 from programs.views.access import program_in_org
 from programs.views.lifecycle import releases_context
 from programs.views.trial import trial_context
@@ -73,12 +73,15 @@ def program_detail(request, membership, appid):
         "domains": [(DOMAIN_LABELS[kind], entries) for kind, entries in program.domains().items()],
         "releases": releases_context(program), **trial_context(program, can_write=can_write),
         "panels": panels_for(PROGRAM_PAGE, request, program=program, membership=membership),
+        "privacy_items": privacy_items(program),
     }
     return render(request, "programs/program_detail.html", context)
 
 
-def _edit_page(request, membership, program, *, form=None, logo_form=None, qualification_form=None, status=200):
+def _edit_page(request, membership, program, *, form=None, logo_form=None, qualification_form=None,
+               privacy_form=None, status=200):
     context = {
+        "privacy_form": privacy_form or PrivacyDeclarationForm(items=privacy_declaration(program)),
         "membership": membership, "program": program,
         "form": form or ProgramForm(initial=ProgramForm.initial_for(program)),
         "logo_form": logo_form or LogoForm(),
@@ -143,3 +146,20 @@ def program_qualification(request, membership, appid):
                 "name": document.original_name, "category": document.category.name})
             return redirect("program_edit", membership.organisation.slug, program.appid)
     return _edit_page(request, membership, program, qualification_form=form, status=400)
+
+
+@require_POST
+@org_page(Capability.WRITE_PROGRAMS)
+def program_privacy(request, membership, appid):
+    program = program_in_org(request, membership, appid)
+    form = PrivacyDeclarationForm(request.POST)
+    if form.is_valid():
+        try:
+            services.program_set_privacy_declaration(program=program, actor=request.user, items=form.items())
+        except ValidationError as exc:
+            for kind, errors in exc.message_dict.items():
+                form.add_error(f"purpose_{kind}" if f"purpose_{kind}" in form.fields else None, errors)
+        else:
+            messages.success(request, _("Privacy declaration saved. It applies to packages scanned from now on."))
+            return redirect("program_edit", membership.organisation.slug, program.appid)
+    return _edit_page(request, membership, program, privacy_form=form, status=400)

@@ -6,10 +6,11 @@ Presentation only: grouping, filtering and bar widths. The report is read defens
 
 from dataclasses import dataclass, field
 
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from programs.models import Version
+from programs.models import Version, personal_info_label
+from programs.scanning.messages import localized_breakdown, localized_finding
 
 S = Version.Status
 SEVERITIES = ("error", "warning", "notice")
@@ -184,7 +185,8 @@ def _strings(value) -> list[str]:
 
 def report_context(version: Version, *, severity: str = "", query: str = "") -> dict:
     report = version.scan_report if isinstance(version.scan_report, dict) else {}
-    findings = [f for f in report.get("findings") or [] if isinstance(f, dict)]
+    language = get_language()
+    findings = [localized_finding(f, language) for f in report.get("findings") or [] if isinstance(f, dict)]
     shown = [f for f in findings if _matches(f, severity, query)]
     risk = report.get("risk") if isinstance(report.get("risk"), dict) else {}
     return {
@@ -195,8 +197,9 @@ def report_context(version: Version, *, severity: str = "", query: str = "") -> 
         "total_count": len(findings),
         "size_bars": size_bars(report.get("sizes")),
         "risk_score": risk.get("score", version.risk_score),
-        "risk_breakdown": [b for b in risk.get("breakdown") or [] if isinstance(b, dict)],
+        "risk_breakdown": [localized_breakdown(b, language) for b in risk.get("breakdown") or [] if isinstance(b, dict)],
         "permissions": _strings(report.get("permissions")),
+        "personal_info": [personal_info_label(kind) for kind in _strings(report.get("personal_info"))],
         "domains": _strings(report.get("domains")),
         "filtering": bool(severity or query),
     }

@@ -5,11 +5,13 @@ from django.contrib.auth.models import Group
 
 from console.roles import StaffGroup
 from console.tests.factories import UserFactory
+from console.tests.otp import authenticator_for
 
 
 def make_reviewer(email: str, full_name: str):
     user = UserFactory(email=email, full_name=full_name)
     user.groups.add(Group.objects.get(name=StaffGroup.REVIEWERS))
+    authenticator_for(user)  # staff sign in with a second factor: an authenticator app of their own
     return user
 
 

@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from conftest import PASSWORD
 from console.tests.browser import PHONE
+from console.tests.otp import browser_second_step
 from programs.models import Version
 from programs.tests.factories import MiniProgramFactory
 from reviews.models import ReviewClaim
@@ -23,6 +24,7 @@ def sign_in(page, user) -> None:
     page.get_by_label("Email address").fill(user.email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    browser_second_step(page, user)  # reviewers are staff: a code from their authenticator
 
 
 @pytest.fixture

@@ -10,13 +10,14 @@ import pytest
 from playwright.sync_api import expect
 
 from conftest import PASSWORD
+from console.tests.otp import browser_second_step
 from programs.demo import DOMAINS
 from programs.lifecycle import version_transition
 from programs.models import Category, Version
 from programs.releases import version_release, version_submit
 from programs.samples import build_package
 from programs.scans import version_scan
-from programs.services import program_create, version_upload
+from programs.services import program_create, program_set_privacy_declaration, version_upload
 from programs.tests.worker import wait_for
 
 pytestmark = pytest.mark.browser
@@ -28,6 +29,7 @@ def sign_in(page, user) -> None:
     page.get_by_label("Email address").fill(user.email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    browser_second_step(page, user)  # reviewers are staff: a code from their authenticator
     expect(page).not_to_have_url(re.compile(r"/accounts/login/"))
 
 
@@ -40,6 +42,7 @@ def released_program(org, owner, reviewer):
 
     program = program_create(org=org, actor=owner, name="City Rides", domains=DOMAINS,
                              categories=[Category.objects.get(code="travel")])
+    program_set_privacy_declaration(program=program, actor=owner, items={"location": "Find rides nearby"})
     data = build_package("alipay", code="\n// 1.0.0\n")
     package = SimpleUploadedFile("p.zip", data)
     package.sha256 = hashlib.sha256(data).hexdigest()

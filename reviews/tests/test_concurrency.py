@@ -67,3 +67,23 @@ def test_two_reviewers_claiming_at_once_exactly_one_gets_it(reviewer, other_revi
     claims = [r for r in results if isinstance(r, ReviewClaim)]
     assert len(claims) == 1 and sum(isinstance(r, Conflict) for r in results) == 1, results
     assert ReviewClaim.objects.get(version=version).reviewer == claims[0].reviewer
+
+
+@pytest.mark.parametrize("round_", range(ROUNDS))
+def test_a_message_double_clicked_is_stored_once(org, owner, reviewer, round_):
+    """Two identical posts at the same moment (a double click): one message, one notification."""
+    from console.models import Notification
+    from reviews.models import ReviewMessage
+    from reviews.services import review_message_post
+
+    version = WaitingVersionFactory(org=org)
+    body = f"The test account is demo / demo-{round_}."
+    results = _run_race(
+        version,
+        lambda v: review_message_post(version=v, author=owner, body=body),
+        lambda v: review_message_post(version=v, author=owner, body=body),
+    )
+    assert all(isinstance(r, ReviewMessage) for r in results), results
+    assert results[0].pk == results[1].pk
+    assert list(ReviewMessage.objects.filter(version=version).values_list("body", flat=True)) == [body]
+    assert Notification.objects.filter(user=reviewer, event="review.message").count() == 1

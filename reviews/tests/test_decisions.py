@@ -177,6 +177,23 @@ def test_a_second_developer_message_changes_nothing_more(waiting, reviewer, owne
     assert ReviewMessage.objects.filter(version=waiting, from_reviewer=False).count() == 2
 
 
+def test_the_same_message_sent_twice_in_a_row_is_stored_once(waiting, owner):
+    """A double click (or a client retrying after a timeout): the second post answers with the first message."""
+    first = review_message_post(version=waiting, author=owner, body="demo / pass-1234")
+    again = review_message_post(version=waiting, author=owner, body="  demo / pass-1234 ")
+    assert again.pk == first.pk
+    assert ReviewMessage.objects.filter(version=waiting).count() == 1
+
+
+def test_the_same_words_after_the_dedupe_window_are_a_new_message(waiting, owner, settings):
+    first = review_message_post(version=waiting, author=owner, body="Still waiting?")
+    ReviewMessage.objects.filter(pk=first.pk).update(
+        created_at=timezone.now() - timedelta(seconds=settings.REVIEW_MESSAGE_DEDUPE_SECONDS + 1))
+    again = review_message_post(version=waiting, author=owner, body="Still waiting?")
+    assert again.pk != first.pk
+    assert ReviewMessage.objects.filter(version=waiting).count() == 2
+
+
 def test_reviewer_messages_notify_the_organisation(waiting, reviewer, owner):
     message = review_message_post(version=waiting, author=reviewer, body="Which page shows the map?")
     assert message.from_reviewer

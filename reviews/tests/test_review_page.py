@@ -119,3 +119,29 @@ def test_the_page_in_chinese(reviewer_client, reviewer):
     version = WaitingVersionFactory()
     body = reviewer_client.get(reverse("review_detail", args=[version.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert "缺少测试账号" in body.content.decode()  # rejection reasons have Chinese titles
+
+
+def test_the_privacy_declaration_is_shown_against_what_the_code_uses(reviewer_client):
+    program = MiniProgramFactory(name="Declares", privacy={"location": "Show the nearest ferry pier",
+                                                           "clipboard": "Paste a booking code"})
+    report = {**scan_report(), "personal_info": ["location", "camera"]}
+    version = WaitingVersionFactory(program=program, scan_report=report)
+
+    body = _page(reviewer_client, version)
+
+    assert "Show the nearest ferry pier" in body and "Paste a booking code" in body
+    camera_row = body[body.index(">Camera<"):]
+    assert "not declared" in camera_row[:300]  # used by the code, missing from the declaration
+    clipboard_row = body[body.index(">Clipboard<"):]
+    assert "not used" in clipboard_row[:300]
+
+
+def test_reviewers_see_the_declaration_submitted_with_the_version_not_a_later_edit(reviewer_client):
+    program = MiniProgramFactory(name="Edited", privacy={"location": "Changed after submitting"})
+    submitted = {**metadata(), "privacy": {"location": "Stores near you"}}
+    version = WaitingVersionFactory(program=program, submitted_metadata=submitted,
+                                    scan_report={**scan_report(), "personal_info": ["location"]})
+
+    body = _page(reviewer_client, version)
+
+    assert "Stores near you" in body and "Changed after submitting" not in body

@@ -15,7 +15,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from console.demo import DEMO_PASSWORD
+from console.demo import DEMO_PASSWORD, DEMO_SECOND_FACTOR_LINE
 
 
 class Command(BaseCommand):
@@ -51,7 +51,8 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"\nConsole running at {url}/  (Ctrl-C stops web, worker and beat)"))
         self.stdout.write(f"Broker: {settings.CELERY_BROKER_URL}   Database: {settings.DATABASES['default']['ENGINE']}")
         self.stdout.write(f"Demo logins (password {DEMO_PASSWORD}): developer@example.com, reviewer@example.com, "
-                          "operator@example.com, admin@example.com\n")
+                          "operator@example.com, admin@example.com")
+        self.stdout.write(DEMO_SECOND_FACTOR_LINE + "\n")
 
     def _wait(self, processes):
         while True:

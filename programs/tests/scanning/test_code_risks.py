@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from programs.samples import ORG_KEY_PREFIX
+from programs.samples import ALLOWED_DOMAINS, ORG_KEY_PREFIX, package_files, zip_files
+from programs.scanning import ScanConfig, scan_package
 from programs.scanning.jssource import CODE, COMMENT, STRING, Script
 
 from .helpers import APPENDED_CODE_LINE, findings_with, only, scan_built, with_code
@@ -120,16 +121,49 @@ def test_private_key_is_an_error():
                 "secret.private_key").file == "certs/deploy.txt"
 
 
-@pytest.mark.parametrize(("key", "provider"), [
-    ("AKIAIOSFODNN7EXAMPLE", "AWS"), ("LTAI5tQ7xYz9AbCdEfGh1234", "Alibaba"),
-    ("AKIDz8krbsJ5yKBZQpn74WFkmLPx3gnPhESA", "Tencent"),
-])
-def test_cloud_keys_are_errors_and_redacted(key, provider):
-    finding = only(scan_built("alipay", **with_code(f"// backup: {key}")), "secret.cloud_key")
+CLOUD_KEYS = [
+    ("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "AWS"),
+    ("LTAI5tQ7xYz9AbCdEfGh1234", "Gx4Zh7yEJlGkV9Kq8wR7Ho2bYYwY9D", "Alibaba"),
+    ("AKIDz8krbsJ5yKBZQpn74WFkmLPx3gnPhESA", "Gu5t9xGARNpq86cd98joQYCN3EXAMPLE", "Tencent"),
+]
+
+
+@pytest.mark.parametrize(("key", "secret", "provider"), CLOUD_KEYS)
+def test_cloud_key_with_its_secret_is_an_error_and_redacted(key, secret, provider):
+    code = f"// backup\nconst id = '{key}';\nconst secret = '{secret}';"
+
+    finding = only(scan_built("alipay", **with_code(code)), "secret.cloud_key")
 
     assert provider in finding.message
-    assert key not in finding.message
+    assert key not in finding.message and secret not in finding.message
     assert key[:8] in finding.message
+
+
+@pytest.mark.parametrize(("key", "secret", "provider"), CLOUD_KEYS)
+def test_cloud_key_id_alone_is_a_notice_saying_it_is_no_credential(key, secret, provider):
+    report = scan_built("alipay", **with_code(f"// backup: {key}"))
+
+    assert "secret.cloud_key" not in report.codes()
+    finding = only(report, "secret.cloud_key_id")
+    assert finding.severity.value == "notice"
+    assert "not a credential" in finding.message
+
+
+def test_access_key_id_in_a_presigned_oss_url_is_not_a_leaked_secret():
+    url = ("https://bucket.oss-cn-hangzhou.aliyuncs.com/banner.png?OSSAccessKeyId=LTAI5tQ7xYz9AbCdEfGh1234"
+           "&Expires=1893456000&Signature=vLnKz0mO%2BxQ4c8H1tYp6Wd3eRf0%3D")
+
+    report = scan_built("alipay", **with_code(f"const banner = '{url}';"))
+
+    assert "secret.cloud_key" not in report.codes()
+    assert report.errors == 0
+    assert only(report, "secret.cloud_key_id").line is not None
+
+
+def test_hex_digest_near_a_key_id_is_not_taken_for_its_secret():
+    code = "const id = 'LTAI5tQ7xYz9AbCdEfGh1234'; // build 0123456789abcdef0123456789abcd"
+
+    assert "secret.cloud_key" not in scan_built("alipay", **with_code(code)).codes()
 
 
 def test_cloud_key_lookalikes_inside_longer_tokens_are_ignored():
@@ -155,7 +189,8 @@ def test_org_key_prefix_of_another_org_is_not_flagged():
 
 
 def test_secrets_in_json_files_are_found_too():
-    report = scan_built("alipay", files={"config/oss.json": '{"accessKeyId": "LTAI5tQ7xYz9AbCdEfGh1234"}'})
+    report = scan_built("alipay", files={"config/oss.json": (
+        '{"accessKeyId": "LTAI5tQ7xYz9AbCdEfGh1234", "accessKeySecret": "Gx4Zh7yEJlGkV9Kq8wR7Ho2bYYwY9D"}')})
 
     assert only(report, "secret.cloud_key").file == "config/oss.json"
 
@@ -192,3 +227,33 @@ def test_context_answers_do_not_depend_on_the_order_of_questions():
 
     assert forward == backward
     assert [forward[offset] for offset in offsets] == [COMMENT, CODE, COMMENT, COMMENT, CODE, COMMENT]
+
+
+def test_long_lined_numeric_array_is_data_not_minified_code():
+    # The WeChat demo's XR-frame geometry files: one line of vertex floats, no source map needed.
+    vertices = ", ".join(f"{index * 0.0123456789:.12f}" for index in range(2000))
+    files = {"assets/geometry.js": f"const vertices = new Float32Array([{vertices}]);\n"}
+
+    assert "code.minified" not in scan_built("alipay", files=files).codes()
+
+
+def test_the_wechat_npm_build_shim_is_not_dynamic_loading():
+    # Every miniprogram_npm/<package>/index.js the WeChat IDE builds starts with this loader.
+    shim = ("var __REQUIRE__ = function(modId, source) { if(!__MODS__[modId]) return require(source); "
+            "return __MODS__[modId].m.exports; };")
+
+    assert "code.dynamic_load" not in scan_built("wechat", files={"miniprogram_npm/dayjs/index.js": shim}).codes()
+    assert "code.dynamic_load" in scan_built("wechat", **with_code("const m = require(name);")).codes()
+
+
+def test_secrets_and_risky_calls_outside_the_shipped_files_are_not_reported():
+    # Searched while the archive is read (before the root is known), then kept only for shipped files.
+    secret = "const id = 'LTAI5tQ7xYz9AbCdEfGh1234', key = 'Gx4Zh7yEJlGkV9Kq8wR7Ho2bYYwY9D'; eval(x);"
+    files = package_files("wechat", root="miniprogram/")
+    for name in ("cloudfunctions/login/index.js", "miniprogram/node_modules/x/index.js", "miniprogram/utils/keys.js"):
+        files[name] = secret.encode()
+
+    report = scan_package(zip_files(files), ScanConfig(allowed_domains=ALLOWED_DOMAINS))
+
+    assert {f.file for f in report.findings if f.code in ("secret.cloud_key", "code.eval")} == {
+        "miniprogram/utils/keys.js"}

@@ -126,3 +126,14 @@ def test_unreadable_image_is_a_warning():
     report = scan_built("alipay", files={"images/photo.jpg": b"\xff\xd8\xff garbage"})
 
     assert only(report, "image.unreadable").severity.value == "warning"
+
+
+def test_tab_icon_larger_than_81_pixels_is_scaled_down_without_a_warning():
+    # Real packages (the WeChat demo, Alipay samples) ship 200x200 and 256x256 icons: sharp when scaled down.
+    assert "tabbar.icon_dimensions" not in scan_built("alipay", files={"images/tab1.png": png_icon(size=256)}).codes()
+
+
+def test_tab_icon_size_follows_the_dialects_recommendation():
+    # Alipay recommends 60x60, WeChat 81x81: a 52-pixel icon is fine for the first, blurry for the second.
+    assert "tabbar.icon_dimensions" not in scan_built("alipay", files={"images/tab1.png": png_icon(size=52)}).codes()
+    assert "tabbar.icon_dimensions" in scan_built("wechat", files={"images/tab1.png": png_icon(size=52)}).codes()

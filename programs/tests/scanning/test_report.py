@@ -15,7 +15,7 @@ from programs.scanning.docs import render_markdown
 from .helpers import only, scan, scan_built, with_code
 
 REPORT_KEYS = {"dialect", "errors", "warnings", "notices", "findings", "sizes", "risk", "files", "permissions",
-               "domains", "duration_ms"}
+               "domains", "duration_ms", "personal_info", "root", "pages"}
 FINDING_KEYS = {"code", "severity", "message", "file", "line", "column"}
 DOCS = Path(__file__).resolve().parents[3] / "docs" / "finding-codes.md"
 
@@ -24,10 +24,10 @@ def test_report_dict_has_the_public_shape_and_is_json():
     report = scan_built("wechat", **with_code("eval(x);")).to_dict()
 
     assert set(report) == REPORT_KEYS
-    assert all(set(finding) == FINDING_KEYS for finding in report["findings"])
+    assert all(FINDING_KEYS <= set(finding) <= FINDING_KEYS | {"params"} for finding in report["findings"])
     assert set(report["sizes"]) == {"main", "subpackages", "full", "limits"}
     assert set(report["risk"]) == {"score", "breakdown"}
-    assert all(set(item) == {"code", "weight", "reason"} for item in report["risk"]["breakdown"])
+    assert all(set(item) == {"code", "weight", "reason", "params"} for item in report["risk"]["breakdown"])
     assert json.loads(json.dumps(report)) == report
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 
 import pytest
 
@@ -109,3 +110,71 @@ def test_partial_limits_keep_the_other_defaults():
     assert config.limits_for("wechat") == {"main": 2 * MB, "subpackage": 2 * MB, "full": 20 * MB}
     assert config.limits_for("alipay")["full"] == 8 * MB
     assert config.limits_for(None)["full"] == 8 * MB
+
+
+def test_documentation_and_type_declarations_are_not_shipped():
+    files = package_files("wechat")
+    baseline = scan(zip_files(files)).sizes.full
+    files.update({"miniprogram_npm/ui/README.md": b"r" * 10_000, "miniprogram_npm/ui/index.d.ts": b"t" * 10_000})
+
+    assert scan(zip_files(files)).sizes.full == baseline
+
+
+def _over_main_by(excess: int, minified: bool) -> bytes:
+    files = package_files("wechat")
+    project = json.loads(files["project.config.json"])
+    project["setting"] = {"minified": minified}
+    files["project.config.json"] = json.dumps(project).encode()
+    main = sum(len(data) for name, data in files.items() if not name.startswith("packageA/")
+               and name != "project.config.json")
+    rng = random.Random(excess)
+    lines, size = [], 0
+    while size < 2 * MB - main + excess:  # random names: compressible like real code, not like a zip bomb
+        lines.append(f"var v{rng.getrandbits(64):x} = '{rng.getrandbits(128):x}';\n")
+        size += len(lines[-1])
+    files["utils/vendor.js"] = "".join(lines).encode()
+    return zip_files(files)
+
+
+def test_main_package_over_the_limit_only_before_minification_is_a_warning():
+    report = scan(_over_main_by(100_000, minified=True))
+
+    assert "size.main_too_large" not in report.codes()
+    assert only(report, "size.over_before_upload").severity.value == "warning"
+
+
+def test_without_upload_minification_the_same_package_is_an_error():
+    assert "size.main_too_large" in scan(_over_main_by(100_000, minified=False)).codes()
+
+
+def test_minification_cannot_excuse_an_excess_larger_than_it_saves():
+    report = scan(_over_main_by(1 * MB, minified=True))
+
+    assert "size.main_too_large" in report.codes()
+
+
+def _over_main_with_image(referenced: bool, ignore_unused: bool = True) -> bytes:
+    files = package_files("wechat")
+    project = json.loads(files["project.config.json"])
+    project["setting"] = {"ignoreUploadUnusedFiles": ignore_unused}
+    files["project.config.json"] = json.dumps(project).encode()
+    files["images/cover.png"] = noise_png(900, 900)  # about 2.4 MB on its own
+    if referenced:
+        files["pages/index/index.wxml"] = b'<image src="/images/cover.png"/>'
+    return zip_files(files)
+
+
+def test_an_image_no_file_names_is_left_out_on_upload_when_the_project_says_so():
+    # The WeChat IDE's ignoreUploadUnusedFiles drops it (Rainbow-Cats' unused MarketCover.jpg).
+    report = scan(_over_main_with_image(referenced=False))
+
+    assert "size.main_too_large" not in report.codes()
+    assert "ignoreUploadUnusedFiles" in only(report, "size.over_before_upload").message
+
+
+def test_a_named_image_still_counts():
+    assert "size.main_too_large" in scan(_over_main_with_image(referenced=True)).codes()
+
+
+def test_without_the_setting_an_unnamed_image_still_counts():
+    assert "size.main_too_large" in scan(_over_main_with_image(referenced=False, ignore_unused=False)).codes()

@@ -72,7 +72,11 @@ def test_miniprogram_root_that_does_not_exist_is_a_project_error():
     files = package_files("wechat")
     files["project.config.json"] = json.dumps({"appid": "wx1", "miniprogramRoot": "missing/"}).encode()
 
-    assert "not in the package" in only(scan(zip_files(files)), "structure.project_config_invalid").message
+    report = scan(zip_files(files))
+
+    assert "not in the package" in only(report, "structure.project_config_invalid").message
+    # A source tree whose build folder is missing: the pages cannot be judged, so no errors follow from it.
+    assert {f.code for f in report.findings if f.severity.value == "error"} == {"structure.project_config_invalid"}
 
 
 def test_app_json_missing_is_an_error():
