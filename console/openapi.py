@@ -5,7 +5,8 @@ Rules (each operation gets what applies to it; a view adds its own with `error_s
 - 401 and 403 when it needs a caller (no or a bad key; a missing scope, a role that does not allow it,
   the session without its CSRF token);
 - 404 when its path names an object (an outsider gets 404 too) or it is paginated (a page past the end);
-- 415 when it reads a request body (a content type it does not parse).
+- 415 when it reads a request body (a content type it does not parse);
+- 429 when it is throttled (the per-key rate of REST_FRAMEWORK's throttles).
 A view's `error_statuses = {409: "why", …}` adds statuses its services give (conflicts, limits);
 a response declared with `extend_schema` keeps its description and gets the error body.
 """
@@ -35,6 +36,7 @@ BY_RULE = {
     403: "The API key lacks the scope, the caller's role does not allow it, or the session's CSRF token is missing.",
     404: "Not found, or not yours: an outsider gets 404.",
     415: "The request's content type is not one this operation reads.",
+    429: "Too many requests (per API key); `Retry-After` says when to try again.",
 }
 BODY_METHODS = {"POST", "PUT", "PATCH"}
 
@@ -75,6 +77,8 @@ class ConsoleAutoSchema(AutoSchema):
             statuses[404] = BY_RULE[404]
         if reads_body:
             statuses[415] = BY_RULE[415]
+        if getattr(self.view, "throttle_classes", None):
+            statuses[429] = BY_RULE[429]
         statuses.update(getattr(self.view, "error_statuses", {}))
         # Declared responses the rules do not cover (409, 413, 429 …) get the error body too.
         for code, response in (self._declared_responses() or {}).items():

@@ -156,3 +156,10 @@ def test_withdrawing_a_request_twice_is_a_documented_400(api_with_key, schema, o
     assert api_with_key.post(url).status_code == 400
     responses = schema["paths"]["/api/v1/programs/{appid}/whitelist-requests/{request_id}/withdraw/"]["post"]
     assert {"400", "409"} <= set(responses["responses"])
+
+
+def test_throttled_operations_document_429(schema):
+    """Every API operation is throttled per key (429 with Retry-After): the schema says so for each."""
+    keyed = [(m, p, op) for m, p, op in _operations(schema) if {"ApiKey": []} in op.get("security", [])]
+    assert len(keyed) > 20
+    assert [(m, p) for m, p, op in keyed if "429" not in op["responses"]] == []
