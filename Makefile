@@ -34,6 +34,7 @@ bench: install
 	$(BIN)/python bench/scan.py
 	$(BIN)/python bench/review_queue.py
 	$(BIN)/python bench/distribution_queue.py
+	$(BIN)/python bench/upload_latency.py
 
 # Regenerate and compile the translation catalogs (needs GNU gettext); the compiled .mo files are committed.
 messages: install

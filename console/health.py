@@ -54,9 +54,9 @@ class Broker(HealthCheck):
 @dataclasses.dataclass
 class Workers(HealthCheck):
     """Live workers answer a broadcast (Celery's ping, asking for their queues); every queue the console
-    routes tasks to has a consumer."""
+    routes tasks to (settings.CELERY_TASK_ROUTES and the default) has a consumer."""
 
-    queues: tuple = ("celery", "scans")
+    queues: tuple = ("celery", "scans", "maintenance")
     # The broadcast waits 1.5 s for every worker's answer; the file-system broker adds ~1.5 s of polling.
     timeout = datetime.timedelta(seconds=4)
 

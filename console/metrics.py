@@ -21,7 +21,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, g
 from prometheus_client.core import GaugeMetricFamily  # noqa: E402
 from prometheus_client.multiprocess import MultiProcessCollector  # noqa: E402
 
-QUEUES = ("celery", "scans")
+QUEUES = ("celery", "scans", "maintenance")
 
 TASK_FAILURES = Counter("console_task_failures", "Celery tasks that raised (retries excluded).", ["task"])
 _SCRAPE_COLLECTORS: list = []

@@ -318,7 +318,9 @@ REVIEW_MESSAGE_DEDUPE_SECONDS = env_int("REVIEW_MESSAGE_DEDUPE_SECONDS", 60)
 SCAN_STAGE_DELAY_SECONDS = env_float("SCAN_STAGE_DELAY_SECONDS", 0.0)
 
 # Celery. The embedded default is kombu's file-system transport: a real broker
-# and a real worker process, with no server to install.
+# and a real worker process, with no server to install. It is driven by the worker's
+# event loop (console/broker.py says why: the stock, blocking transport wedges the
+# worker when an idle pool child is killed, and polls only once a second).
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or REDIS_URL or "filesystem://"
 
 
@@ -337,6 +339,7 @@ def filesystem_broker_options(folder: Path) -> dict:
 
 
 if CELERY_BROKER_URL == "filesystem://":
+    CELERY_BROKER_TRANSPORT = "console.broker:Transport"
     CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker_options(VAR_DIR / "broker")
 else:
     # A task whose worker dies unacknowledged comes back after this long.
@@ -347,16 +350,25 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Prefork, replacing a killed pool child within a second (console/workerpool.py).
+CELERY_WORKER_POOL = "console.workerpool:TaskPool"
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Routes and the beat schedule live here, in one place.
-CELERY_TASK_ROUTES: dict = {"programs.tasks.scan_version": {"queue": "scans"}}
+# The stuck-scan sweeper has its own queue and its own small worker (`--queues=maintenance
+# --pool=solo`, started by runconsole): it must keep running when the scan worker does not.
+CELERY_TASK_ROUTES: dict = {
+    "programs.tasks.scan_version": {"queue": "scans"},
+    "programs.tasks.requeue_stuck_scans": {"queue": "maintenance"},
+}
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_BEAT_SCHEDULE: dict = {
     "delete-stale-invitations": {"task": "console.tasks.delete_stale_invitations", "schedule": 24 * 3600.0},
-    "requeue-stuck-scans": {"task": "programs.tasks.requeue_stuck_scans", "schedule": 60.0},
+    # A sweep nobody took within its minute is superseded by the next one, not piled up.
+    "requeue-stuck-scans": {"task": "programs.tasks.requeue_stuck_scans", "schedule": 60.0,
+                            "options": {"expires": 55}},
     "auto-approve-reviews": {"task": "reviews.tasks.auto_approve_waiting", "schedule": 300.0},
     "delete-expired-review-claims": {"task": "reviews.tasks.delete_expired_claims", "schedule": 3600.0},
     "requeue-stranded-webhook-deliveries": {

@@ -109,6 +109,9 @@ def _lucky_draw(demo) -> None:
         return
     dev, reviewer = demo.users["developer"], demo.users["reviewer"]
     version_release(version=_approve(_upload(program, dev, "1.0.0"), reviewer), actor=dev)
+    # 2.0.0 scans prize stands with the camera: the declaration says so before the upload.
+    program_set_privacy_declaration(program=program, actor=dev, items={
+        "location": "Show the stations and stores nearest to you.", "camera": "Scan the code on a prize stand."})
     waiting = _upload(program, dev, "2.0.0", description="New prize wheel and share cards", **PRIZE_WHEEL)
     version_submit(version=waiting, actor=dev, notes="The prize wheel is behind the 'Spin' tab.",
                    test_account="reviewer / spin-2026")

@@ -78,6 +78,23 @@ def build_package(dialect: str = "alipay", **options) -> bytes:
     return zip_files(package_files(dialect, **options))
 
 
+def sized_package(total_bytes: int = 2 * MIB - 64 * 1024, *, seed: int = 0, tag: str = "") -> bytes:
+    """A valid Alipay package of about `total_bytes`, its bulk in photos that do not compress.
+
+    The default stays just under the 2 MB main-package limit, so it scans to `ready`. A `tag`
+    (written to tag.txt) makes packages with the same photos differ, e.g. for a burst of uploads.
+    """
+    base = build_package("alipay")
+    photos: dict[str, bytes | str | None] = {"tag.txt": tag} if tag else {}
+    budget, index = total_bytes - len(base), 0
+    while budget > 0:
+        side = min(320, max(16, int((budget / 3) ** 0.5)))
+        photos[f"images/photo{index}.png"] = noise_png(side, side, seed=seed * 1000 + index)
+        budget -= len(photos[f"images/photo{index}.png"])
+        index += 1
+    return build_package("alipay", files=photos)
+
+
 def package_files(
     dialect: str = "alipay",
     *,
@@ -250,6 +267,7 @@ def png_icon(size: int = 81, seed: int = 0) -> bytes:
     return buffer.getvalue()
 
 
+@functools.lru_cache(maxsize=64)
 def noise_png(width: int, height: int, seed: int = 0) -> bytes:
     """A photo-like PNG that does not compress: realistic bulk for size tests and benchmarks."""
     rng = random.Random(seed)

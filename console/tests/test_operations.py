@@ -98,7 +98,7 @@ def test_healthz_is_200_with_a_worker_on_every_queue_and_a_fresh_heartbeat(clien
         settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
                                        "LOCATION": env["TEST_CACHE_DIR"], "KEY_PREFIX": settings.CACHE_KEY_PREFIX}}
     real_broker()
-    worker = WorkerProcess(**env).start()
+    worker = WorkerProcess(queues="celery,scans,maintenance", **env).start()
     try:
         heartbeat.delay()  # what beat sends every minute
         wait_for(lambda: cache.get(health.HEARTBEAT_KEY), timeout=30)

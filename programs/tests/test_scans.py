@@ -4,6 +4,8 @@ import itertools
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from console.models import AuditEvent
@@ -88,6 +90,32 @@ def test_version_scan_takes_an_upload_to_ready(program):
     assert row.scan_started_at <= row.scan_finished_at
     assert row.scan_report["sizes"]["full"] > 0
     assert _actions(version) == ["version.scan_start", "version.scan_finish"]
+
+
+def _progress_writes(queries) -> list[str]:
+    return [q["sql"] for q in queries.captured_queries
+            if q["sql"].startswith('UPDATE "programs_version" SET "scan_progress"')]
+
+
+def test_a_fast_scan_writes_no_progress_rows_before_its_report(program):
+    """Twenty progress UPDATEs were most of a 2 MB package's scan task; a scan that quick writes none."""
+    version = _version(program)
+    with CaptureQueriesContext(connection) as queries:
+        scans.version_scan(version.pk)
+    progress_writes = _progress_writes(queries)
+    assert progress_writes == []
+    assert Version.objects.get(pk=version.pk).scan_progress == 100
+
+
+def test_a_slow_scan_still_reports_its_progress(program, settings, monkeypatch):
+    settings.SCAN_STAGE_DELAY_SECONDS = 0.03  # a scan of about half a second
+    monkeypatch.setattr(scans, "PROGRESS_WRITE_SECONDS", 0.02)
+    version = _version(program)
+    with CaptureQueriesContext(connection) as queries:
+        scans.version_scan(version.pk)
+    progress_writes = _progress_writes(queries)
+    assert len(progress_writes) >= 3
+    assert Version.objects.get(pk=version.pk).status == S.READY
 
 
 def test_version_scan_of_a_broken_package_is_scan_failed(program):

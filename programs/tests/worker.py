@@ -26,7 +26,8 @@ def _database_url() -> str:
 class WorkerProcess:
     """Start with `start()`, stop with `stop()` (warm) or `kill()` (SIGKILL to the whole process group)."""
 
-    def __init__(self, **env):
+    def __init__(self, *, concurrency: int = 1, queues: str = "celery,scans", pool: str = "prefork", **env):
+        self.concurrency, self.queues, self.pool = concurrency, queues, pool
         self.env = {
             **os.environ, "DJANGO_SETTINGS_MODULE": "console.settings_test", "CELERY_TASK_ALWAYS_EAGER": "0",
             "DATABASE_URL": _database_url(),
@@ -37,8 +38,9 @@ class WorkerProcess:
         self.log_path = Path(settings.MEDIA_ROOT).parent / f"worker-{time.monotonic_ns()}.log"
 
     def start(self, timeout: float = 30) -> "WorkerProcess":
-        command = [sys.executable, "-m", "celery", "-A", "console", "worker", "--queues=celery,scans",
-                   "--concurrency=1", "--pool=prefork", "--loglevel=INFO", "--without-gossip", "--without-mingle",
+        command = [sys.executable, "-m", "celery", "-A", "console", "worker", f"--queues={self.queues}",
+                   f"--concurrency={self.concurrency}", f"--pool={self.pool}", "--loglevel=INFO", "--without-gossip",
+                   "--without-mingle",
                    f"--hostname=test-{os.getpid()}-{time.monotonic_ns()}@%h"]
         self.log = open(self.log_path, "w")
         self.proc = subprocess.Popen(command, cwd=REPO, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
@@ -58,6 +60,26 @@ class WorkerProcess:
 
     def output(self) -> str:
         return self.log_path.read_text()
+
+    def children(self) -> list[int]:
+        """The pool's child processes (the worker's main process forks them)."""
+        pid = self.proc.pid
+        return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+    def wait_for_children(self, count: int, *, excluding: list[int] = (), timeout: float = 15) -> list[int]:
+        """The pool's children once there are `count` of them, none of them in `excluding` (killed ones)."""
+        def ready():
+            kids = self.children()
+            return len(kids) == count and not set(kids) & set(excluding) and kids
+
+        return wait_for(ready, timeout, interval=0.02)
+
+    def kill_children(self) -> list[int]:
+        """SIGKILL every pool child, leaving the main process alone, as the OOM killer or an operator would."""
+        killed = self.children()
+        for pid in killed:
+            os.kill(pid, signal.SIGKILL)
+        return killed
 
     def kill(self) -> None:
         os.killpg(self.proc.pid, signal.SIGKILL)

@@ -1,13 +1,13 @@
-"""Run the web server, a Celery worker and Celery beat together in the foreground.
+"""Run the web server, the Celery workers and Celery beat together in the foreground.
 
-`make run` uses this on the embedded default; Ctrl-C stops all three. Each runs
-as its own process, exactly as in production, so the worker really scans.
+`make run` uses this on the embedded default; Ctrl-C stops them all. Each runs as
+its own process, exactly as in production, so the worker really scans; a worker or
+beat that dies (even by SIGKILL) is started again (console/supervisor.py).
 """
 
 import os
 import shutil
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -16,68 +16,59 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from console.demo import DEMO_PASSWORD, DEMO_SECOND_FACTOR_LINE
+from console.supervisor import Supervisor
 
 
 class Command(BaseCommand):
-    help = "Run web + Celery worker + Celery beat in the foreground (Ctrl-C stops them all)."
+    help = "Run web + Celery workers + Celery beat in the foreground, restarting a worker that dies (Ctrl-C stops all)."
 
     def add_arguments(self, parser):
         parser.add_argument("--addr", default=os.environ.get("HOST", "127.0.0.1"))
         parser.add_argument("--port", default=os.environ.get("PORT", "8000"))
 
     def handle(self, *args, addr, port, **options):
-        python = sys.executable
-        commands = {
-            "web": [python, "manage.py", "runserver", f"{addr}:{port}", "--noreload"],
-            "worker": [python, "-m", "celery", "-A", "console", "worker", "--loglevel=INFO", "--concurrency=2",
-                       "--queues=celery,scans"],
-            "beat": [python, "-m", "celery", "-A", "console", "beat", "--loglevel=INFO"],
-        }
         env = child_environment(addr, port)
         _empty(Path(env["PROMETHEUS_MULTIPROC_DIR"]))  # metrics of an earlier run are not this run's
-        processes = {name: subprocess.Popen(cmd, start_new_session=True, env=env) for name, cmd in commands.items()}
+        os.environ.update(env)  # the supervised processes inherit it
+        supervisor = Supervisor(self._commands(addr, port), essential=("web",), log=self.stderr.write)
+        supervisor.start()
         # `kill`, a closed terminal or a supervisor's stop must take the children down too, not only Ctrl-C.
         for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             signal.signal(signum, _interrupt)
         self._banner(env["SITE_URL"])
         try:
-            self._wait(processes)
+            while supervisor.poll() is None:
+                time.sleep(0.5)
         except KeyboardInterrupt:
             pass
         finally:
-            self._stop(processes)
+            supervisor.stop()
+            self.stdout.write("Stopped web, workers and beat.")
+
+    @staticmethod
+    def _commands(addr, port) -> dict[str, list[str]]:
+        celery = [sys.executable, "-m", "celery", "-A", "console"]
+        return {
+            "web": [sys.executable, "manage.py", "runserver", f"{addr}:{port}", "--noreload"],
+            "worker": [*celery, "worker", "--loglevel=INFO", "--concurrency=2", "--queues=celery,scans",
+                       "--hostname=scans@%h"],
+            # The stuck-scan sweeper runs apart from the worker it watches (see CELERY_TASK_ROUTES).
+            "maintenance": [*celery, "worker", "--loglevel=INFO", "--pool=solo", "--queues=maintenance",
+                            "--hostname=maintenance@%h"],
+            "beat": [*celery, "beat", "--loglevel=INFO"],
+        }
 
     def _banner(self, url):
-        self.stdout.write(self.style.SUCCESS(f"\nConsole running at {url}/  (Ctrl-C stops web, worker and beat)"))
+        self.stdout.write(self.style.SUCCESS(f"\nConsole running at {url}/  (Ctrl-C stops web, workers and beat)"))
         self.stdout.write(f"Broker: {settings.CELERY_BROKER_URL}   Database: {settings.DATABASES['default']['ENGINE']}")
         self.stdout.write(f"Demo logins (password {DEMO_PASSWORD}): developer@example.com, reviewer@example.com, "
                           "operator@example.com, admin@example.com")
         self.stdout.write(DEMO_SECOND_FACTOR_LINE + "\n")
 
-    def _wait(self, processes):
-        while True:
-            for name, proc in processes.items():
-                if proc.poll() is not None:
-                    self.stderr.write(f"{name} exited with {proc.returncode}; stopping the others.")
-                    return
-            time.sleep(0.5)
-
-    def _stop(self, processes):
-        for proc in processes.values():
-            if proc.poll() is None:
-                proc.terminate()  # the main process only: Celery then stops its own pool (a warm shutdown)
-        deadline = time.monotonic() + 15
-        for proc in processes.values():
-            try:
-                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-        self.stdout.write("Stopped web, worker and beat.")
-
 
 def child_environment(addr: str, port, environ=None) -> dict:
-    """The environment of web, worker and beat: links in emails point at the port the web server binds
-    (unless SITE_URL names the public address), and the three share one metrics folder."""
+    """The environment of web, workers and beat: links in emails point at the port the web server binds
+    (unless SITE_URL names the public address), and they share one metrics folder."""
     env = dict(os.environ if environ is None else environ)
     if not env.get("SITE_URL"):
         host = "127.0.0.1" if addr in ("", "0.0.0.0", "::") else addr
