@@ -76,13 +76,13 @@ def test_healthz_reports_storage_that_cannot_be_written(client, db, settings, tm
 
 
 def test_healthz_reports_a_broker_that_cannot_be_reached(client, db, monkeypatch):
-    url = celery_app.conf.broker_url
+    url, transport = celery_app.conf.broker_url, celery_app.conf.broker_transport
     monkeypatch.setenv("CELERY_BROKER_URL", NOWHERE)  # Celery reads the environment before its settings
-    celery_app.conf.broker_url = NOWHERE
+    celery_app.conf.broker_url, celery_app.conf.broker_transport = NOWHERE, None
     try:
         response = client.get(reverse("healthz"))
     finally:
-        celery_app.conf.broker_url = url
+        celery_app.conf.broker_url, celery_app.conf.broker_transport = url, transport
 
     assert response.status_code == 503
     assert _checks(response)["Broker"] == "Unavailable: The broker cannot be reached."
