@@ -35,6 +35,9 @@ bench: install
 	$(BIN)/python bench/review_queue.py
 	$(BIN)/python bench/distribution_queue.py
 	$(BIN)/python bench/upload_latency.py
+	$(BIN)/python bench/gate.py
+	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/dashboard.py
 
 # Regenerate and compile the translation catalogs (needs GNU gettext); the compiled .mo files are committed.
 messages: install

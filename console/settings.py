@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "programs",
     "reviews",
     "distribution",
+    "stats",
     "console.admin_site.ConsoleAdminConfig",  # django.contrib.admin with a two-factor site
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -313,6 +314,15 @@ DISTRIBUTION_EVIDENCE_MAX_BYTES = env_int("DISTRIBUTION_EVIDENCE_MAX_BYTES", 10 
 DISTRIBUTION_EVIDENCE_MAX_FILES = env_int("DISTRIBUTION_EVIDENCE_MAX_FILES", 5)
 # The same message from the same author on one version within this many seconds is stored once.
 REVIEW_MESSAGE_DEDUPE_SECONDS = env_int("REVIEW_MESSAGE_DEDUPE_SECONDS", 60)
+# Stats (SPEC §7): events up to this late are accepted and land in their own day; raw events are
+# kept this long (rollups stay); days are cut in the platform's time zone.
+STATS_LATE_EVENT_DAYS = env_int("STATS_LATE_EVENT_DAYS", 7)
+STATS_FUTURE_SKEW_SECONDS = env_int("STATS_FUTURE_SKEW_SECONDS", 300)
+STATS_MAX_EVENTS_PER_BATCH = env_int("STATS_MAX_EVENTS_PER_BATCH", 1000)
+STATS_RAW_RETENTION_DAYS = env_int("STATS_RAW_RETENTION_DAYS", 90)
+STATS_TIME_ZONE = env_str("STATS_TIME_ZONE", TIME_ZONE)
+# Host user ids are stored only as HMACs under this key (derived from SECRET_KEY when unset).
+STATS_USER_HASH_KEY = env_str("STATS_USER_HASH_KEY")
 # Seconds the worker pauses between scan stages: 0 in production; tests and demos
 # raise it to watch progress or to kill a worker in the middle of a scan.
 SCAN_STAGE_DELAY_SECONDS = env_float("SCAN_STAGE_DELAY_SECONDS", 0.0)
@@ -377,6 +387,9 @@ CELERY_BEAT_SCHEDULE: dict = {
     "prune-webhook-deliveries": {"task": "console.tasks.prune_webhook_deliveries", "schedule": 24 * 3600.0},
     "expire-whitelist-grants": {"task": "distribution.tasks.expire_grants", "schedule": 60.0},
     "notify-expiring-whitelist-grants": {"task": "distribution.tasks.notify_expiring_grants", "schedule": 3600.0},
+    "stats-prune-raw-events": {"task": "stats.tasks.prune_raw_events", "schedule": 6 * 3600.0},
+    # Near real time: the gate's answers reach the operators' dashboard within half a minute.
+    "stats-rollup-gate-answers": {"task": "stats.tasks.rollup_gate_answers", "schedule": 20.0},
     "heartbeat": {"task": "console.tasks.heartbeat", "schedule": 60.0},  # /healthz/ wants one within 3 minutes
 }
 
@@ -429,3 +442,15 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# Host platforms' calls (SPEC §9 "Host calls"): signatures, per-key rate limits and the share gate.
+HOST_SIGNATURE_MAX_AGE = env_int("HOST_SIGNATURE_MAX_AGE", 300)  # seconds a signed call stays valid
+HOST_CLOCK_SKEW_SECONDS = env_int("HOST_CLOCK_SKEW_SECONDS", 5)  # tolerated for a host clock ahead of ours
+HOST_REQUESTS_PER_MINUTE = env_int("HOST_REQUESTS_PER_MINUTE", 6000)  # per key, unless the key says otherwise
+# Rate limits, replay nonces, share-gate counters and answers: Redis when named, else a dedicated SQLite file.
+# (The tests get a file of their own: console/settings_test.py.)
+HOST_STORE_URL = env_str("HOST_STORE_URL") or REDIS_URL or f"sqlite:///{VAR_DIR / 'host-store'}.sqlite3"
+GATE_REFRESH_SECONDS = env_float("GATE_REFRESH_SECONDS", 1.0)  # scene, program and grant facts are re-read this often
+GATE_ANSWERS_MAX = env_int("GATE_ANSWERS_MAX", 200_000)  # answers kept for the stats before the oldest are dropped
+PLACEMENTS_CACHE_SECONDS = env_int("PLACEMENTS_CACHE_SECONDS", 60)
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})["GateReasonEnum"] = "distribution.gate.GateReason"

@@ -43,6 +43,10 @@ if CELERY_BROKER_URL == "filesystem://":
     # A folder of the tests' own, so that a `make run` worker never takes their messages.
     CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker_options(VAR_DIR / "broker-test")
 
+# The host runtime store: a file per xdist worker (each test clears it), so that a `make run` never shares theirs.
+if not os.environ.get("HOST_STORE_URL") and not REDIS_URL:
+    HOST_STORE_URL = f"sqlite:///{VAR_DIR / ('host-store-test-' + os.environ.get('PYTEST_XDIST_WORKER', 'main'))}.sqlite3"
+
 # Metrics of the test processes (and the workers they start) apart from `make run`'s.
 PROMETHEUS_MULTIPROC_DIR = VAR_DIR / "prometheus-test"
 

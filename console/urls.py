@@ -11,6 +11,7 @@ from console.views import accounts, invitations, notifications, operations, orga
 from distribution import urls as distribution_urls
 from programs import urls as program_urls
 from reviews import urls as review_urls
+from stats import urls as stats_urls
 
 admin.site.site_header = "Mini-program console administration"
 admin.site.site_title = "Console admin"
@@ -58,6 +59,7 @@ org_patterns = [
     path("webhooks/<int:endpoint_id>/ping/", notifications.webhook_send_ping, name="webhook_ping"),
     path("webhooks/<int:endpoint_id>/deliveries/<uuid:delivery_id>/redeliver/",
          notifications.webhook_delivery_redeliver, name="webhook_redeliver"),
+    path("programs/<str:appid>/stats/", include(stats_urls.org_portal_patterns)),
     path("programs/", include(program_urls.org_portal_patterns)),
     path("programs/<str:appid>/distribution/", include(distribution_urls.program_patterns)),
 ]
@@ -75,6 +77,7 @@ api_v1_patterns = [
     *program_urls.api_patterns,
     *review_urls.api_patterns,
     *distribution_urls.api_patterns,
+    *stats_urls.api_patterns,
 ]
 
 urlpatterns = [
@@ -89,6 +92,7 @@ urlpatterns = [
     path("reviews/", include(review_urls.portal_patterns)),
     path("distribution/", include(distribution_urls.operator_patterns)),
     *distribution_urls.portal_patterns,
+    path("stats/", include(stats_urls.portal_patterns)),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1_patterns)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),

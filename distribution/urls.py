@@ -1,6 +1,6 @@
 from django.urls import path
 
-from distribution import apis, operator_views, views
+from distribution import apis, host_apis, operator_views, views
 
 # Inside an organisation: /orgs/<org_slug>/programs/<appid>/distribution/…
 program_patterns = [
@@ -46,4 +46,7 @@ api_patterns = [
          name="api_distribution_revoke"),
     path("distribution/grants/<int:grant_id>/placements/", apis.OperatorPlacementsApi.as_view(),
          name="api_distribution_placements"),
+    # Host platforms' signed calls.
+    path("hosts/<slug:host>/share-checks/", host_apis.share_check_endpoint, name="api_host_share_check"),
+    path("hosts/<slug:host>/placements/", host_apis.PlacementsApi.as_view(), name="api_host_placements"),
 ]

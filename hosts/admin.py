@@ -1,8 +1,12 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseRedirect
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from hosts.models import Host, PackageSizeLimit, Scene
-from hosts.services import scene_set_status
+from hosts.models import Host, HostCredential, PackageSizeLimit, Scene
+from hosts.services import credential_create, credential_revoke, credential_set_rate_limit, scene_set_status
 
 
 @admin.register(Host)
@@ -56,3 +60,62 @@ class SceneAdmin(admin.ModelAdmin):
     @admin.action(description=_("Resume the selected scenes"))
     def resume(self, request, queryset):
         self.message_user(request, _("%(n)d scenes resumed.") % {"n": self._set(request, queryset, Scene.Status.ACTIVE)})
+
+
+class HostCredentialForm(forms.ModelForm):
+    class Meta:
+        model = HostCredential
+        fields = ["host", "name", "requests_per_minute"]
+
+
+@admin.register(HostCredential)
+class HostCredentialAdmin(admin.ModelAdmin):
+    """Create (the secret is shown once, in the confirmation), rotate (two active at most) and revoke.
+
+    Nothing else about a credential can change, and it is never deleted: revoking keeps the record."""
+
+    form = HostCredentialForm
+    list_display = ["key_id", "host", "name", "requests_per_minute", "created_at", "created_by", "revoked_at"]
+    list_filter = ["host", ("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["key_id", "name", "host__code"]
+    list_select_related = ["host", "created_by"]
+    readonly_fields = ["key_id", "created_at", "created_by", "revoked_at", "revoked_by"]
+    actions = ["revoke"]
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["host", "name", "requests_per_minute"]
+        return ["host", "name", "key_id", "requests_per_minute", "created_at", "created_by", "revoked_at", "revoked_by"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, "host", "name"] if obj is not None else []
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        if change:  # only the rate limit can change
+            credential_set_rate_limit(credential=obj, actor=request.user, requests_per_minute=obj.requests_per_minute)
+            return
+        try:
+            credential, secret = credential_create(host=obj.host, actor=request.user, name=obj.name,
+                                                   requests_per_minute=obj.requests_per_minute)
+        except ValidationError as exc:
+            raise PermissionDenied(exc.messages[0]) from exc
+        obj.pk, obj.key_id = credential.pk, credential.key_id
+        messages.warning(request, format_html(
+            "Copy the secret now: it is not shown again. Key id <code>{}</code>, secret <code>{}</code>",
+            credential.key_id, secret))
+
+    def add_view(self, request, form_url="", extra_context=None):
+        try:
+            return super().add_view(request, form_url, extra_context)
+        except PermissionDenied as exc:
+            messages.error(request, str(exc))
+            return HttpResponseRedirect(request.path)
+
+    @admin.action(description="Revoke the selected credentials")
+    def revoke(self, request, queryset):
+        for credential in queryset.filter(revoked_at=None):
+            credential_revoke(credential=credential, actor=request.user)
+        messages.success(request, "Revoked; hosts using these keys are refused within a second.")

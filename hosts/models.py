@@ -157,3 +157,38 @@ class Scene(models.Model):
         if (get_language() or "").startswith("zh") and self.description_zh:
             return self.description_zh
         return self.description
+
+
+class HostCredential(models.Model):
+    """A host platform's API credential: a key id and a secret that signs every call (SPEC §9).
+
+    The secret is shown once, when an admin creates the credential; it is kept as is because the server
+    must compute the same HMAC (a hash could not). At most two are active per host, so a host can rotate:
+    create the new one, switch, revoke the old one.
+    """
+
+    host = models.ForeignKey(Host, on_delete=models.CASCADE, related_name="credentials")
+    name = models.CharField(_("name"), max_length=80, help_text=_("What the host uses it for, e.g. “production 2026”."))
+    key_id = models.CharField(_("key id"), max_length=40, unique=True, editable=False)
+    secret = models.CharField(max_length=80, editable=False)
+    requests_per_minute = models.PositiveIntegerField(
+        _("requests per minute"), null=True, blank=True,
+        help_text=_("Rate limit for this key; empty: the HOST_REQUESTS_PER_MINUTE setting."),
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["host__position", "-created_at"]
+        verbose_name = _("host credential")
+
+    def __str__(self):
+        return f"{self.host.code}: {self.name} ({self.key_id})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

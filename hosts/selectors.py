@@ -1,8 +1,12 @@
 """Reads of the host catalog."""
 
+from dataclasses import dataclass
+
+from django.conf import settings
 from django.db.models import QuerySet
 
-from hosts.models import Host, PackageSizeLimit
+from hosts.memo import TtlMemo
+from hosts.models import Host, HostCredential, PackageSizeLimit
 
 
 def active_hosts() -> QuerySet[Host]:
@@ -20,3 +24,67 @@ def size_limits_for_host(host_code: str | None) -> dict[str, dict[str, int]]:
         if row.host_id is None or (host_code and row.host.code == host_code):
             limits[row.dialect] = row.as_dict()
     return limits
+
+
+# ---------------------------------------------------------------- credentials for host calls
+
+
+@dataclass(frozen=True)
+class CredentialFacts:
+    """What authenticating a host call needs, cached per process for GATE_REFRESH_SECONDS."""
+
+    id: int
+    key_id: str
+    secret: str
+    host_code: str
+    host_active: bool
+    requests_per_minute: int
+
+
+def _facts_ttl() -> float:
+    return settings.GATE_REFRESH_SECONDS
+
+
+_credentials = TtlMemo(_facts_ttl)
+
+
+def _load_credential(key_id: str) -> CredentialFacts | None:
+    row = (HostCredential.objects.filter(key_id=key_id, revoked_at=None).select_related("host").first())
+    if row is None:
+        return None
+    return CredentialFacts(
+        id=row.pk, key_id=row.key_id, secret=row.secret, host_code=row.host.code, host_active=row.host.active,
+        requests_per_minute=row.requests_per_minute or settings.HOST_REQUESTS_PER_MINUTE,
+    )
+
+
+def active_credential(key_id: str) -> CredentialFacts | None:
+    """The active credential with this key id, or None (unknown or revoked); at most a second old."""
+    if not key_id or len(key_id) > 40:
+        return None
+    return _credentials.get(key_id, lambda: _load_credential(key_id))
+
+
+def forget_cached_credentials() -> None:
+    _credentials.clear()
+
+
+def credentials_for_host(host: Host) -> QuerySet[HostCredential]:
+    return host.credentials.all()
+
+
+def demo_credential_to_show(host_code: str) -> tuple[str, str] | None:
+    """The demo credential (key id, secret) where showing it helps a newcomer: DEBUG on and the credential active.
+
+    Production never shows one: a host credential belongs to the host platform, not to developers.
+    """
+    from django.conf import settings
+
+    from hosts.models import HostCredential
+    from hosts.services import demo_key_material
+
+    if not settings.DEBUG:
+        return None
+    key_id, secret = demo_key_material(host_code)
+    active = HostCredential.objects.filter(key_id=key_id, revoked_at=None).exists()
+    return (key_id, secret) if active else None

@@ -125,6 +125,7 @@ class ContractWorld:
     org_key: str
     reviewer_session: str
     operator_session: str = ""
+    host_key: tuple[str, str] = ("", "")  # (key id, secret) of a host credential
     path_values: dict[str, list] = field(default_factory=dict)
 
 
@@ -133,6 +134,7 @@ CREDENTIALS: dict[str, Callable[[ContractWorld], AuthBase]] = {
     "/api/v1/": lambda world: BearerKey(world.org_key),
     "/api/v1/reviews/": lambda world: StaffSession(world.reviewer_session),
     "/api/v1/distribution/": lambda world: StaffSession(world.operator_session),
+    "/api/v1/hosts/": lambda world: HostSignature(*world.host_key),
 }
 
 

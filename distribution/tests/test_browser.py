@@ -14,6 +14,9 @@ from console.tests.otp import authenticator_for, browser_second_step
 from console.twofactor.services import second_factor_required
 from distribution.models import Grant, WhitelistRequest
 from distribution.tests.conftest import PDF, program_in
+from hosts.client import HostClient
+from hosts.models import Host
+from hosts.services import credential_create
 
 pytestmark = pytest.mark.browser
 
@@ -33,7 +36,13 @@ def _row(page, code):
     return page.locator(f'.dist-row[data-scene="{code}"]')
 
 
-def test_request_refused_then_granted_then_revoked(new_page, screenshot, owner, org, operator, tmp_path):
+def _host(live_server) -> HostClient:
+    """Weibo, as its servers would call the console: signed HTTP calls with its own credential."""
+    credential, secret = credential_create(host=Host.objects.get(code="weibo"), actor=None, name="journey")
+    return HostClient(live_server.url, credential.key_id, secret)
+
+
+def test_request_refused_then_granted_then_revoked(new_page, screenshot, owner, org, operator, tmp_path, live_server):
     puzzle = program_in(org, "tools")
     bikes = program_in(org, "life-services")
     evidence = tmp_path / "licence.pdf"
@@ -105,7 +114,21 @@ def test_request_refused_then_granted_then_revoked(new_page, screenshot, owner, 
     expect(dev.locator("[data-placement]")).to_have_count(2)
     screenshot(dev, "grant-detail")
 
-    # 5. [host part: the integrator's share check goes here] The operator revokes.
+    # 5. The host: the placements call lists the card for those accounts; the gate allows one share by a
+    #    user and denies the next with retry_after (1 share per hour).
+    weibo = _host(live_server)
+    status, cards = weibo.placements(host="weibo", scene="weibo.profile", account="2803301701")
+    assert status == 200 and [c["appid"] for c in cards["cards"]] == [bikes.appid]
+    status, cards = weibo.placements(host="weibo", scene="weibo.profile", account="999")
+    assert status == 200 and cards["cards"] == []
+    ask = {"host": "weibo", "appid": bikes.appid, "scene": "weibo.profile", "user": "wb-5521093"}
+    assert weibo.share_check(**ask, share_id="s-1") == (200, {"allow": True, "reason": "allowed", "retry_after": None})
+    status, denied = weibo.share_check(**ask, share_id="s-2")
+    assert (status, denied["allow"], denied["reason"]) == (200, False, "share_cap")
+    assert 3500 <= denied["retry_after"] <= 3600
+    assert weibo.share_check(**{**ask, "user": "wb-other"}, share_id="s-3")[1]["allow"] is True
+
+    # 6. The operator revokes; the gate denies at once, and the card is gone.
     ops.goto(f"/distribution/grants/{grant.pk}/")
     expect(ops.locator("#edit-placements #p-1-account_name")).to_have_value("Bike Club")
     screenshot(ops, "operator-grant")
@@ -116,6 +139,9 @@ def test_request_refused_then_granted_then_revoked(new_page, screenshot, owner, 
     screenshot(ops, "operator-revoked")
     grant.refresh_from_db()
     assert grant.status == Grant.Status.REVOKED
+    status, after = weibo.share_check(**{**ask, "user": "wb-third"}, share_id="s-4")
+    assert (status, after["allow"]) == (200, False) and after["reason"] != "share_cap"
+    assert weibo.placements(host="weibo", scene="weibo.profile", account="2803301701")[1]["cards"] == []
 
     dev.goto(f"/orgs/{org.slug}/programs/{bikes.appid}/distribution/")
     expect(profile).to_have_attribute("data-state", "revoked")

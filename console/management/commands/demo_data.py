@@ -22,10 +22,12 @@ class Command(BaseCommand):
             raise CommandError("demo_data refuses to run with DEBUG off; pass --force if you really mean it.")
         demo = Demo()
         with transaction.atomic():
-            for config in apps.get_app_configs():
-                module_name = f"{config.name}.demo"
-                if find_spec(config.name) and find_spec(module_name):
-                    import_module(module_name).load(demo)
+            # `<app>.demo` loaders first, then `<app>.demo_late` ones that need every app's data.
+            for stage in ("demo", "demo_late"):
+                for config in apps.get_app_configs():
+                    module_name = f"{config.name}.{stage}"
+                    if find_spec(config.name) and find_spec(module_name):
+                        import_module(module_name).load(demo)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self.stdout.write(f"Demo logins (password {DEMO_PASSWORD}): developer@example.com, reviewer@example.com, "
                           "operator@example.com, admin@example.com")

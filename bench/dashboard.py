@@ -1,0 +1,161 @@
+"""Benchmark a program's 30-day stats dashboard as raw events grow, and exact uniques against COUNT(DISTINCT).
+
+    python bench/dashboard.py                                            # a throwaway SQLite database
+    DATABASE_URL=postgres://postgres@127.0.0.1/x python bench/dashboard.py   # creates and drops test_x
+    BENCH_SIZES=100000,1000000,10000000 ...                              # raw events at each measurement
+
+Events go through the production drain (`stats.drain.events_store`, the Celery task's body), in
+batches of 5,000, for one program with BENCH_USERS users over 30 days; at each size the script
+measures, median of RUNS after a warm-up:
+- the dashboard page (server time through Django's test client) and the stats API;
+- the 30-day unique visitors from the rollups against COUNT(DISTINCT user_hash) over the raw events
+  (both must agree).
+Targets (issue 8): dashboard p50 < 20 ms, the largest size ≤ 1.5× the smallest; uniques ≥ 20× faster.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
+
+import os  # noqa: E402
+import random  # noqa: E402
+import statistics  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from datetime import UTC, datetime, timedelta  # noqa: E402
+
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("VAR_DIR", tempfile.mkdtemp(prefix="bench-dashboard-"))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "console.settings_test")  # local cache, eager Celery
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "100000,1000000").split(",")]
+USERS = int(os.environ.get("BENCH_USERS", 50_000))
+RUNS = int(os.environ.get("BENCH_RUNS", 15))
+BATCH = 5_000
+SCENES = [("weibo", "weibo.private_message"), ("weibo", "weibo.profile"), ("alipay", "alipay.life_account")]
+KINDS = ["visit"] * 75 + ["share"] * 5 + ["share_open"] * 10 + ["new_user"] * 7 + ["payment"] * 3
+
+
+class Traffic:
+    """Normalised events (as `stats.events` makes them) for one program: skewed users, chains of shares."""
+
+    def __init__(self, program_id: int):
+        self.program_id, self.rng, self.serial = program_id, random.Random(11), 0
+        self.today = timezone.localdate()
+        self.recent_shares: list[str] = []
+
+    def batch(self, n: int) -> list[dict]:
+        return [self._event() for _ in range(n)]
+
+    def _event(self) -> dict:
+        self.serial += 1
+        rng, kind = self.rng, self.rng.choice(KINDS)
+        host, scene = rng.choice(SCENES)
+        day = self.today - timedelta(days=min(29, int(rng.expovariate(1 / 9))))
+        user = min(USERS - 1, int(rng.paretovariate(1.2))) if rng.random() < 0.5 else rng.randrange(USERS)
+        share_id = parent = ""
+        if kind == "share":
+            share_id = f"s{self.serial}"
+            if self.recent_shares and rng.random() < 0.4:
+                parent = rng.choice(self.recent_shares)
+            self.recent_shares = (self.recent_shares + [share_id])[-500:]
+        elif kind in ("share_open", "new_user") and self.recent_shares and rng.random() < 0.7:
+            share_id = rng.choice(self.recent_shares)
+        return {
+            "key": f"{host}:b{self.serial}", "host": host, "scene": scene, "program_id": self.program_id,
+            "type": kind, "user_hash": f"{user:032x}",
+            "occurred_at": datetime(day.year, day.month, day.day, 4, tzinfo=UTC).isoformat(), "day": day.isoformat(),
+            "page": "pages/index/index", "page_views": rng.randint(1, 9), "stay_seconds": rng.randint(5, 600),
+            "share_id": share_id, "parent_share_id": parent, "amount": "19.90" if kind == "payment" else "0",
+        }
+
+
+def median_ms(fn) -> float:
+    fn()  # warm-up
+    times = []
+    for _ in range(RUNS):
+        started = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+def measure(program, client, path) -> dict:
+    from stats.models import UserSet
+    from stats.selectors import StatsQuery, _distinct  # the dashboard's own union of bitmaps
+
+    today = timezone.localdate()
+    query = StatsQuery(start=today - timedelta(days=29), end=today)
+    api = f"/api/v1/programs/{program.appid}/stats/"
+    page_ms = median_ms(lambda: client.get(path))
+    api_ms = median_ms(lambda: client.get(api))
+    rollup_uniques = _distinct(program, query, UserSet.Kind.ACTIVE, query.start, query.end)
+
+    def count_distinct():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT COUNT(DISTINCT user_hash) FROM stats_rawevent WHERE program_id = %s AND "
+                           "type = 'visit' AND day BETWEEN %s AND %s", [program.pk, query.start, query.end])
+            return cursor.fetchone()[0]
+
+    raw_uniques = count_distinct()
+    return {
+        "page_ms": page_ms, "api_ms": api_ms, "uniques": rollup_uniques, "raw_uniques": raw_uniques,
+        "union_ms": median_ms(lambda: _distinct(program, query, UserSet.Kind.ACTIVE, query.start, query.end)),
+        "distinct_ms": median_ms(count_distinct),
+    }
+
+
+def main() -> int:
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    try:
+        from console.models import Membership, Organisation, User
+        from console.roles import Role
+        from programs.models import MiniProgram
+        from stats.drain import events_store
+
+        owner = User.objects.create_user(email="bench@example.com", password="x")
+        org = Organisation.objects.create(name="Bench", slug="bench")
+        Membership.objects.create(organisation=org, user=owner, role=Role.OWNER)
+        program = MiniProgram.objects.create(organisation=org, appid="2099000000000001", name="Bench")
+        client = Client()
+        client.force_login(owner)
+        path = f"/orgs/{org.slug}/programs/{program.appid}/stats/"
+        traffic, loaded, results = Traffic(program.pk), 0, []
+        print(f"{connection.vendor}, {USERS:,} users over 30 days, {RUNS} runs per figure")
+        for size in SIZES:
+            started = time.perf_counter()
+            while loaded < size:
+                n = min(BATCH, size - loaded)
+                events_store(traffic.batch(n))
+                loaded += n
+            rate = (size - (results[-1][0] if results else 0)) / (time.perf_counter() - started)
+            figures = measure(program, client, path)
+            results.append((size, figures))
+            print(f"{size:>11,} raw events (drained at {rate:,.0f}/s): page p50 {figures['page_ms']:.1f} ms, "
+                  f"API p50 {figures['api_ms']:.1f} ms; 30-day uniques {figures['uniques']:,} "
+                  f"(COUNT DISTINCT {figures['raw_uniques']:,}) in {figures['union_ms']:.2f} ms "
+                  f"vs {figures['distinct_ms']:.1f} ms = {figures['distinct_ms'] / figures['union_ms']:.0f}× faster")
+        small, large = results[0][1], results[-1][1]
+        exact = all(f["uniques"] == f["raw_uniques"] for _, f in results)
+        print(f"page at {results[-1][0]:,} ÷ at {results[0][0]:,}: {large['page_ms'] / small['page_ms']:.2f}× "
+              f"(target ≤ 1.5×); p50 target < 20 ms; uniques exact: {exact}")
+        return 0 if exact else 1
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

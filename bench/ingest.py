@@ -1,0 +1,158 @@
+"""Benchmark the stats ingest end to end: signed batches through the real endpoint and the drain.
+
+    python bench/ingest.py                                            # a throwaway SQLite database
+    DATABASE_URL=postgres://postgres@127.0.0.1/x python bench/ingest.py   # creates and drops test_x
+
+Three ways to get the same events into the database, measured in one run (events per second):
+1. ours: signed POSTs of 1,000 events to `/api/v1/hosts/weibo/events/` (in-process, Django's test client),
+   validated, enqueued, and stored by the drain task (eager here, so its time is included): raw rows by
+   COPY plus every rollup;
+2. one insert per request: each event POSTed alone to a bare view that validates it the same way and
+   inserts its raw row (no rollups at all);
+3. a raw COPY (PostgreSQL; a multi-row INSERT on SQLite) of the very raw rows the first way stored.
+Targets (issue 8): ours ≥ 25× the second, ≥ 50 % of the third.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
+
+import json  # noqa: E402
+import os  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("VAR_DIR", tempfile.mkdtemp(prefix="bench-ingest-"))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "console.settings_test")  # local cache, eager Celery
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.http import JsonResponse  # noqa: E402
+from django.test import Client, override_settings  # noqa: E402
+from django.urls import path  # noqa: E402
+from django.utils import timezone  # noqa: E402
+from django.views.decorators.csrf import csrf_exempt  # noqa: E402
+
+EVENTS = int(os.environ.get("BENCH_EVENTS", 50_000))
+SINGLE = int(os.environ.get("BENCH_SINGLE", 3_000))  # events sent one per request (the slow baseline)
+APPID = "2099000000000001"
+
+
+@csrf_exempt
+def one_event_one_insert(request):
+    """The naive ingest: one event per request, validated, one INSERT of its raw row."""
+    from hosts.models import Host
+    from stats.drain import _raw_row
+    from stats.events import validate_batch
+    from stats.ingest import ingest_context
+    from stats.models import RawEvent
+
+    raw = json.loads(request.body)
+    accepted = validate_batch([raw], ingest_context(Host.objects.get(code="weibo"), [raw])).accepted
+    for event in accepted:
+        RawEvent.objects.create(**dict(zip(RAW_FIELDS, _raw_row(event, timezone.now()), strict=True)))
+    return JsonResponse({"accepted": len(accepted)})
+
+
+RAW_FIELDS = ("event_key", "host", "scene", "program_id", "type", "user_hash", "occurred_at", "day", "page",
+              "page_views", "stay_seconds", "share_id", "parent_share_id", "amount", "received_at")
+urlpatterns = [path("naive/", one_event_one_insert)]
+
+
+def events(count: int, prefix: str) -> list[dict]:
+    from stats.simulation import Placement, Simulator, batches  # noqa: F401
+
+    out: list[dict] = []
+    seed = 0
+    while len(out) < count:  # a week of realistic traffic per seed, until there is enough
+        seed += 1
+        sim = Simulator([Placement(APPID, "weibo", ("weibo.private_message", "weibo.profile"))], days=7,
+                        new_users_per_day=max(10, count // 40), seed=seed)
+        for event in sim.events(now=timezone.now()):
+            event["id"] = f"{prefix}{seed}-{event['id']}"
+            out.append(event)
+    return out[:count]
+
+
+def signed_post(client: Client, key: str, secret: str, batch: list[dict]):
+    from hosts import signing
+
+    path_, body = "/api/v1/hosts/weibo/events/", json.dumps({"events": batch}).encode()
+    headers = signing.signed_headers(key, secret, int(time.time()), "POST", path_, body)
+    response = client.generic("POST", path_, body, content_type="application/json",
+                              **{f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items()})
+    assert response.status_code == 202, response.content
+    answer = response.json()
+    assert not answer["rejected"], answer["rejected"][:3]
+    return answer
+
+
+def copy_rate() -> float:
+    """Re-insert the stored raw rows, as they are, into an empty table of the same shape."""
+    from stats import storage
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(storage.RAW_COLUMNS)} FROM stats_rawevent")
+        rows = [tuple(r) for r in cursor.fetchall()]
+        cursor.execute("DELETE FROM stats_rawevent")
+    started = time.perf_counter()
+    storage.write_raw_events(rows)
+    return len(rows) / (time.perf_counter() - started)
+
+
+def main() -> int:
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    try:
+        from console.models import Organisation
+        from hosts.models import Host
+        from hosts.services import credential_create
+        from programs.models import MiniProgram, Version
+        from stats.models import RawEvent
+
+        org = Organisation.objects.create(name="Bench", slug="bench")
+        program = MiniProgram.objects.create(organisation=org, appid=APPID, name="Bench")
+        Version.objects.create(program=program, version="1.0.0", sort_key=[1, 0, 0], status=Version.Status.RELEASED,
+                               package="x.zip", package_sha256="0" * 64, package_size=1)
+        credential, secret = credential_create(host=Host.objects.get(code="weibo"), actor=None, name="bench")
+        credential.requests_per_minute = 10**6
+        credential.save()
+        client = Client()
+        print(f"{connection.vendor}: {EVENTS:,} events in batches of 1,000; {SINGLE:,} for the one-per-request baseline")
+
+        ours = events(EVENTS, "a")
+        started = time.perf_counter()
+        for start in range(0, len(ours), 1000):
+            signed_post(client, credential.key_id, secret, ours[start:start + 1000])
+        ours_rate = len(ours) / (time.perf_counter() - started)
+        stored = RawEvent.objects.count()
+        copy = copy_rate()
+
+        singles = events(SINGLE, "b")
+        with override_settings(ROOT_URLCONF=__name__):
+            started = time.perf_counter()
+            for event in singles:
+                client.post("/naive/", json.dumps(event), content_type="application/json")
+            naive_rate = len(singles) / (time.perf_counter() - started)
+
+        print(f"ours (signed batches, validation, drain with COPY and every rollup): {ours_rate:,.0f} events/s "
+              f"({stored:,} stored)")
+        print(f"one event, one INSERT per request (no rollups):                     {naive_rate:,.0f} events/s")
+        print(f"raw COPY of the same rows (no validation, no rollups):               {copy:,.0f} events/s")
+        print(f"ours ÷ one-per-request: {ours_rate / naive_rate:.1f}× (target ≥ 25×); "
+              f"ours ÷ raw COPY: {ours_rate / copy:.0%} (target ≥ 50 %)")
+        return 0
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

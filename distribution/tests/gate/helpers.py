@@ -1,0 +1,43 @@
+"""Builders for the share gate and placements tests: released programs, grants, placements."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from distribution.models import Grant, Placement, WhitelistRequest
+from hosts.models import Scene
+from programs.models import Version
+from programs.releases import rollout_bucket
+from programs.tests.factories import MiniProgramFactory, VersionFactory
+
+S = Version.Status
+
+
+def released_program(*, approved_hosts=(), **fields):
+    """A program with version 1.0.0 released (approved for `approved_hosts`; empty: every host)."""
+    program = MiniProgramFactory(**fields)
+    VersionFactory(program=program, version="1.0.0", status=S.RELEASED, approved_hosts=list(approved_hosts),
+                   released_at=timezone.now())
+    return program
+
+
+def grant_for(program, scene_code: str, *, days: int = 30, **fields) -> Grant:
+    scene = Scene.objects.get(code=scene_code)
+    request = WhitelistRequest.objects.create(program=program, scene=scene, status=WhitelistRequest.Status.APPROVED,
+                                              justification="For the tests.")
+    return Grant.objects.create(program=program, scene=scene, request=request,
+                                valid_until=timezone.now() + timedelta(days=days), **fields)
+
+
+def placement_for(grant: Grant, **fields) -> Placement:
+    kind = grant.scene.placement_kind
+    return Placement.objects.create(grant=grant, kind=kind, **fields)
+
+
+def user_in_bucket(appid: str, predicate, *, salt: str = "") -> str:
+    """The first host user id whose rollout bucket (salted like the gate's) satisfies `predicate`."""
+    for n in range(10_000):
+        user = f"user-{n}"
+        if predicate(rollout_bucket(appid, f"{salt}{user}")):
+            return user
+    raise AssertionError("no such user")

@@ -1,0 +1,115 @@
+"""hosts/client.py, the integrators' signed client, run in-process (`main(argv)`) against a live server."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from distribution.gate import gate_answers_drain
+from distribution.tests.gate.helpers import grant_for, placement_for, released_program
+from hosts import client as host_client
+from hosts.signing import signature
+
+live = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def _no_host_env(monkeypatch):
+    for name in ("CONSOLE_URL", "HOST_KEY_ID", "HOST_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def run(live_server, weibo_credential, capsys):
+    credential, secret = weibo_credential
+
+    def _run(*argv, key=credential.key_id, secret=secret):
+        capsys.readouterr()
+        code = host_client.main(["--url", live_server.url, "--key", key, "--secret", secret, *argv])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return _run
+
+
+@live
+def test_share_check_exits_0_when_allowed_and_1_when_denied(run):
+    program = released_program()
+    grant_for(program, "weibo.feed")
+    argv = ["share-check", "--host", "weibo", "--appid", program.appid, "--scene", "weibo.feed", "--user", "wb-1"]
+
+    allowed = run(*argv, "--share-id", "s-1")
+    denied = run(*argv, "--share-id", "s-2")
+
+    assert allowed[0] == 0 and json.loads(allowed[1]) == {"allow": True, "reason": "allowed", "retry_after": None}
+    assert denied[0] == 1 and json.loads(denied[1])["reason"] == "share_cap"
+    assert [a["share_id"] for a in gate_answers_drain(10)] == ["s-1", "s-2"]
+
+
+@live
+def test_placements_prints_the_cards(run):
+    grant = grant_for(released_program(name="Profile Bikes"), "weibo.profile")
+    placement_for(grant, account_uid="1001")
+
+    code, out, _ = run("placements", "--host", "weibo", "--scene", "weibo.profile", "--account", "1001")
+
+    assert code == 0
+    assert [c["name"] for c in json.loads(out)["cards"]] == ["Profile Bikes"]
+
+
+@live
+def test_generic_post_and_get_are_signed(run, tmp_path):
+    body = tmp_path / "body.json"
+    body.write_text(json.dumps({"appid": "2099000000000000", "scene": "weibo.feed", "user": "u"}))
+
+    posted = run("post", "/api/v1/hosts/weibo/share-checks/", f"@{body}")
+    got = run("get", "/api/v1/hosts/weibo/placements/?scene=weibo.lottery&topic=x")
+
+    assert (posted[0], json.loads(posted[1])["reason"]) == (0, "program_unknown")  # a generic post: 0 when answered
+    assert (got[0], json.loads(got[1])["cards"]) == (0, [])
+
+
+@live
+def test_a_refused_call_exits_2_with_the_error(run):
+    code, out, _ = run("get", "/api/v1/hosts/weibo/placements/?scene=weibo.lottery&topic=x", secret="hs_wrong")
+
+    assert code == 2
+    assert json.loads(out)["error"]["code"] == "invalid_signature"
+
+
+def test_no_key_exits_2(capsys):
+    assert host_client.main(["get", "/api/v1/hosts/weibo/placements/"]) == 2
+    assert "--key" in capsys.readouterr().err
+
+
+def test_an_unreachable_console_exits_3(capsys):
+    code = host_client.main(["--url", "http://127.0.0.1:9", "--key", "k", "--secret", "s", "get", "/x"])
+
+    assert code == 3
+
+
+def test_the_client_signs_the_path_under_a_url_prefix_and_the_exact_body():
+    sent = {}
+
+    class Recorder(host_client.HostClient):
+        def request(self, method, path, body=b"", *, timestamp=None):
+            sent.update(method=method, path=self.base + path, body=body)
+            return 200, {}, {}
+
+    Recorder("https://gw.example.com/console/", "hk_1", "hs_s").post("/api/v1/hosts/weibo/share-checks/", {"a": 1})
+
+    assert sent == {"method": "POST", "path": "/console/api/v1/hosts/weibo/share-checks/", "body": b'{"a":1}'}
+    assert signature("hs_s", 1, "POST", sent["path"], sent["body"]).startswith("sha256=")
+
+
+def test_the_client_and_signing_files_work_when_copied_out_of_the_repository(tmp_path):
+    for name in ("client.py", "signing.py"):
+        (tmp_path / name).write_text((ROOT / "hosts" / name).read_text())
+
+    result = subprocess.run([sys.executable, "client.py", "--help"], cwd=tmp_path, capture_output=True, text=True,
+                            timeout=30)
+
+    assert result.returncode == 0 and "share-check" in result.stdout

@@ -1,0 +1,61 @@
+"""Stats in the API: the same numbers as the dashboard, as JSON or CSV."""
+
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from console.roles import Scope
+from programs.apis import ProgramAccessMixin
+from stats.export import TABLES, stats_csv
+from stats.selectors import program_stats
+from stats.serializers import StatsOutput, StatsQueryInput
+
+QUERY_PARAMETERS = [
+    OpenApiParameter("from", OpenApiTypes.DATE, description="First day; default 29 days before `to`."),
+    OpenApiParameter("to", OpenApiTypes.DATE, description="Last day (inclusive); default today."),
+    OpenApiParameter("host", OpenApiTypes.STR, description="Only this host."),
+    OpenApiParameter("scene", OpenApiTypes.STR, description="Only this scene."),
+    OpenApiParameter("granularity", OpenApiTypes.STR, enum=["day", "week", "month"]),
+]
+
+
+class _StatsApi(ProgramAccessMixin, APIView):
+    read_scope = Scope.STATS_READ
+
+    def stats(self, request, appid: str) -> dict:
+        program, _ = self.program(appid)
+        query = StatsQueryInput(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        return program_stats(program, query.validated_data["query"])
+
+
+class ProgramStatsApi(_StatsApi):
+    @extend_schema(parameters=QUERY_PARAMETERS, responses=StatsOutput, summary="A program's stats")
+    def get(self, request, appid):
+        return Response(self.stats(request, appid))
+
+
+class ExportQueryInput(serializers.Serializer):
+    table = serializers.ChoiceField(choices=TABLES)
+
+
+class ProgramStatsExportApi(_StatsApi):
+    @extend_schema(
+        parameters=[*QUERY_PARAMETERS, OpenApiParameter("table", OpenApiTypes.STR, enum=list(TABLES), required=True)],
+        responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="The table as CSV.")},
+        summary="A program's stats table as CSV",
+    )
+    def get(self, request, appid):
+        table = ExportQueryInput(data=request.query_params)
+        table.is_valid(raise_exception=True)
+        return csv_response(self.stats(request, appid), table.validated_data["table"], appid)
+
+
+def csv_response(stats: dict, table: str, appid: str) -> HttpResponse:
+    response = HttpResponse(stats_csv(stats, table), content_type="text/csv; charset=utf-8")
+    name = f"{appid}-{table}-{stats['range']['from']}-{stats['range']['to']}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

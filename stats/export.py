@@ -1,0 +1,33 @@
+"""CSV export of every stats table, with the API's metric names as columns."""
+
+import csv
+import io
+
+from stats.selectors import METRICS, RETENTION_DAYS
+
+TABLES = ("series", "breakdown", "retention", "chains")
+
+
+def stats_csv(stats: dict, table: str) -> str:
+    rows, columns = _table(stats, table)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def _table(stats: dict, table: str) -> tuple[list[dict], list[str]]:
+    if table == "series":
+        return stats["series"], ["period", *METRICS]
+    if table == "breakdown":
+        return stats["breakdown"], ["host", "scene", *METRICS]
+    if table == "retention":
+        return stats["retention"], ["cohort", "new_users", *(f"day_{n}" for n in RETENTION_DAYS)]
+    if table == "chains":
+        rows = [
+            {"root_share_id": chain["root_share_id"], "root_sharer": chain["root_sharer"], **level}
+            for chain in stats["fission"]["top_chains"] for level in chain["levels"]
+        ]
+        return rows, ["root_share_id", "root_sharer", "depth", "shares", "opens", "new_users"]
+    raise ValueError(table)

@@ -1,0 +1,68 @@
+"""The ingest service behind `POST /api/v1/hosts/{host}/events/`: validate, de-duplicate, enqueue.
+
+The request writes nothing to the database: it reads what it needs to validate (the host's
+scenes, the batch's programs), marks event ids as seen where an atomic store exists (Redis), and
+hands the accepted events to a Celery task that stores them in one transaction.
+"""
+
+import hashlib
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.utils import timezone
+
+from hosts.models import Host, Scene
+from programs.models import MiniProgram, Version
+from stats import seen
+from stats.events import IngestContext, validate_batch
+from stats.tasks import store_events
+
+
+@dataclass
+class IngestAnswer:
+    accepted: int
+    duplicates: int
+    rejected: list[dict]
+
+    def as_dict(self) -> dict:
+        return {"accepted": self.accepted, "duplicates": self.duplicates, "rejected": self.rejected}
+
+
+def user_hash_key() -> bytes:
+    configured = settings.STATS_USER_HASH_KEY
+    if configured:
+        return configured.encode()
+    return hashlib.sha256(f"stats-user-hash:{settings.SECRET_KEY}".encode()).digest()
+
+
+def ingest_context(host: Host, events: list) -> IngestContext:
+    appids = {e.get("appid") for e in events if isinstance(e, dict) and isinstance(e.get("appid"), str)}
+    programs = dict(MiniProgram.objects.filter(appid__in=appids, deleted_at=None).values_list("appid", "id"))
+    return IngestContext(
+        host=host.code,
+        programs=programs,
+        on_host=frozenset(_released_on_host(host.code, list(programs))),
+        scenes=frozenset(Scene.objects.filter(host=host).values_list("code", flat=True)),
+        now=timezone.now(),
+        hash_key=user_hash_key(),
+        time_zone=ZoneInfo(settings.STATS_TIME_ZONE),
+        late_days=settings.STATS_LATE_EVENT_DAYS,
+        future_skew_seconds=settings.STATS_FUTURE_SKEW_SECONDS,
+    )
+
+
+def _released_on_host(host_code: str, appids: list[str]) -> set[str]:
+    """Programs whose live release (released or phased) is approved for the host (empty list: every host)."""
+    live = Version.objects.filter(
+        program__appid__in=appids, status__in=[Version.Status.RELEASED, Version.Status.PHASED]
+    ).values_list("program__appid", "approved_hosts")
+    return {appid for appid, hosts in live if not hosts or host_code in hosts}
+
+
+def events_ingest(*, host: Host, events: list) -> IngestAnswer:
+    validated = validate_batch(events, ingest_context(host, events))
+    fresh, duplicates = seen.split_duplicates(validated.accepted)
+    if fresh:
+        store_events.delay_on_commit(fresh)
+    return IngestAnswer(accepted=len(fresh), duplicates=duplicates, rejected=validated.rejected)

@@ -1,0 +1,120 @@
+"""The stats query (shared by the API, the dashboard and the CSV export) and the documented answer."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+from rest_framework import serializers
+
+from hosts.models import Host, Scene
+from stats.selectors import Granularity, StatsQuery
+
+MAX_RANGE_DAYS = 366
+DEFAULT_RANGE_DAYS = 30
+
+
+class StatsQueryInput(serializers.Serializer):
+    start = serializers.DateField(required=False, help_text="First day (platform time zone); default 29 days before `to`.")
+    end = serializers.DateField(required=False, help_text="Last day, inclusive; default today.")
+    host = serializers.SlugField(required=False, allow_blank=True, max_length=30, help_text="A host code.")
+    scene = serializers.CharField(required=False, allow_blank=True, max_length=60, help_text="A scene code.")
+    granularity = serializers.ChoiceField(choices=Granularity.ALL, required=False, default=Granularity.DAY)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # `from` is a Python keyword: the public names are `from` and `to`; validated data keeps start and end.
+        self.fields["from"] = self.fields.pop("start")
+        self.fields["to"] = self.fields.pop("end")
+
+    def validate_host(self, value):
+        if value and not Host.objects.filter(code=value).exists():
+            raise serializers.ValidationError("Unknown host.")
+        return value
+
+    def validate_scene(self, value):
+        if value and not Scene.objects.filter(code=value).exists():
+            raise serializers.ValidationError("Unknown scene.")
+        return value
+
+    def validate(self, data):
+        end = data.get("end") or timezone.localdate()
+        start = data.get("start") or end - timedelta(days=DEFAULT_RANGE_DAYS - 1)
+        if start > end:
+            raise serializers.ValidationError({"from": ["must not be after `to`."]})
+        if (end - start).days >= MAX_RANGE_DAYS:
+            raise serializers.ValidationError({"from": [f"The range is at most {MAX_RANGE_DAYS} days."]})
+        host, scene = data.get("host", ""), data.get("scene", "")
+        if host and scene and not scene.startswith(f"{host}."):
+            raise serializers.ValidationError({"scene": ["This scene is not on that host."]})
+        return {"query": StatsQuery(start=start, end=end, host=host, scene=scene,
+                                    granularity=data.get("granularity") or Granularity.DAY)}
+
+
+class MetricsOutput(serializers.Serializer):
+    visits = serializers.IntegerField()
+    page_views = serializers.IntegerField()
+    unique_visitors = serializers.IntegerField()
+    new_users = serializers.IntegerField()
+    avg_stay_seconds = serializers.FloatField()
+    shares = serializers.IntegerField()
+    share_users = serializers.IntegerField()
+    share_opens = serializers.IntegerField()
+    payments = serializers.IntegerField()
+    revenue = serializers.FloatField(help_text="Yuan.")
+
+
+class PeriodOutput(MetricsOutput):
+    period = serializers.DateField(help_text="First day of the day, week (Monday) or month.")
+
+
+class BreakdownOutput(MetricsOutput):
+    host = serializers.CharField()
+    scene = serializers.CharField()
+
+
+class RetentionOutput(serializers.Serializer):
+    cohort = serializers.DateField()
+    new_users = serializers.IntegerField()
+    day_1 = serializers.FloatField(allow_null=True, help_text="Share of the cohort active 1 day later; null until then.")
+    day_7 = serializers.FloatField(allow_null=True)
+    day_14 = serializers.FloatField(allow_null=True)
+    day_30 = serializers.FloatField(allow_null=True)
+
+
+class ChainLevelOutput(serializers.Serializer):
+    depth = serializers.IntegerField()
+    shares = serializers.IntegerField()
+    opens = serializers.IntegerField()
+    new_users = serializers.IntegerField()
+
+
+class ChainOutput(serializers.Serializer):
+    root_share_id = serializers.CharField()
+    root_sharer = serializers.CharField(help_text="A pseudonym of the root sharer.")
+    shares = serializers.IntegerField()
+    depth = serializers.IntegerField()
+    opens = serializers.IntegerField()
+    new_users = serializers.IntegerField()
+    levels = ChainLevelOutput(many=True)
+
+
+class DepthOutput(serializers.Serializer):
+    depth = serializers.IntegerField()
+    shares = serializers.IntegerField()
+
+
+class FissionOutput(serializers.Serializer):
+    share_rate = serializers.FloatField(help_text="Share users ÷ active users.")
+    opens_per_share = serializers.FloatField(help_text="Share opens ÷ shares.")
+    k_factor = serializers.FloatField(help_text="New users who arrived through a share ÷ sharing users.")
+    new_users_via_share = serializers.IntegerField()
+    max_depth = serializers.IntegerField()
+    depth_distribution = DepthOutput(many=True)
+    top_chains = ChainOutput(many=True)
+
+
+class StatsOutput(serializers.Serializer):
+    totals = MetricsOutput()
+    series = PeriodOutput(many=True)
+    breakdown = BreakdownOutput(many=True)
+    retention = RetentionOutput(many=True, help_text="Also day_2 … day_6.")
+    fission = FissionOutput()

@@ -1,0 +1,55 @@
+// Stats dashboard: charts from the JSON the page embeds (no inline scripts: CSP), retention heat.
+(function () {
+  "use strict";
+  var COLORS = ["#2563eb", "#16a34a", "#d97706", "#9333ea", "#dc2626"];
+
+  function data() {
+    var node = document.getElementById("stats-chart-data");
+    return node ? JSON.parse(node.textContent) : null;
+  }
+
+  function lineChart(id, labels, series, names) {
+    var canvas = document.getElementById(id);
+    if (!canvas || typeof Chart === "undefined") return;
+    var datasets = Object.keys(series).map(function (key, i) {
+      return { label: names[key] || key, data: series[key], borderColor: COLORS[i], backgroundColor: COLORS[i],
+               tension: 0.25, pointRadius: labels.length > 45 ? 0 : 2, borderWidth: 2 };
+    });
+    new Chart(canvas, {
+      type: "line",
+      data: { labels: labels, datasets: datasets },
+      options: { responsive: true, maintainAspectRatio: false, interaction: { mode: "index", intersect: false },
+                 scales: { y: { beginAtZero: true, ticks: { precision: 0 } }, x: { ticks: { maxTicksLimit: 8 } } },
+                 plugins: { legend: { position: "bottom" } } }
+    });
+  }
+
+  function depthChart(depths, label) {
+    var canvas = document.getElementById("chart-depths");
+    if (!canvas || typeof Chart === "undefined") return;
+    new Chart(canvas, {
+      type: "bar",
+      data: { labels: depths.map(function (d) { return d.depth; }),
+              datasets: [{ label: label, data: depths.map(function (d) { return d.shares; }), backgroundColor: COLORS[0] }] },
+      options: { responsive: true, maintainAspectRatio: false, plugins: { legend: { display: false } },
+                 scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } }
+    });
+  }
+
+  function heat() {
+    document.querySelectorAll("td.heat[data-heat]").forEach(function (cell) {
+      var value = Math.min(100, parseFloat(cell.getAttribute("data-heat")) || 0);
+      cell.style.backgroundColor = "rgba(37, 99, 235, " + (0.08 + value / 100 * 0.6).toFixed(2) + ")";
+      if (value > 55) cell.style.color = "#fff";
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    heat();
+    var d = data();
+    if (!d) return;
+    lineChart("chart-traffic", d.labels, d.traffic, d.names);
+    lineChart("chart-sharing", d.labels, d.sharing, d.names);
+    depthChart(d.depths, d.names.shares);
+  });
+})();

@@ -1,0 +1,34 @@
+"""Celery tasks of the stats: store ingested batches, prune old raw events."""
+
+from celery import shared_task
+
+from stats.drain import events_store
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=120, time_limit=150,
+             autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def store_events(events: list[dict]) -> int:
+    """Idempotent: events already stored are skipped by `EventKey`."""
+    return events_store(events)
+
+
+@shared_task(acks_late=True, soft_time_limit=600, time_limit=660)
+def prune_raw_events() -> int:
+    from stats.retention import raw_events_prune
+
+    return raw_events_prune()
+
+
+@shared_task(acks_late=True, soft_time_limit=50, time_limit=60)
+def rollup_gate_answers(max_batches: int = 20) -> int:
+    """Take the share gate's recorded answers (oldest first) and add them to GateDaily."""
+    from distribution.gate import gate_answers_drain
+    from stats.gate_rollup import BATCH, gate_answers_store
+
+    stored = 0
+    for _ in range(max_batches):
+        answers = gate_answers_drain(BATCH)
+        if not answers:
+            break
+        stored += gate_answers_store(answers)
+    return stored

@@ -1,0 +1,125 @@
+"""The stats API, the CSV export and the dashboards: same numbers everywhere, and only for those allowed."""
+
+import csv
+import io
+
+import pytest
+from django.urls import reverse
+
+from console.roles import Role, Scope
+from console.services import api_key_create
+from hosts.models import Host
+from stats.tests.conftest import event
+
+URL = "/api/v1/programs/2026000000000001/stats/"
+
+
+@pytest.fixture
+def traffic(program, post, at):
+    post([event("v1", "visit", "u1", at(1), page_views=2, stay_seconds=30),
+          event("v2", "visit", "u2", at(0), scene="weibo.profile", stay_seconds=10),
+          event("s1", "share", "u1", at(0), share_id="S1"),
+          event("o1", "share_open", "u3", at(0), share_id="S1"),
+          event("n1", "new_user", "u3", at(0), share_id="S1"),
+          event("p1", "payment", "u2", at(0), amount="9.90")])
+    return program
+
+
+def test_the_api_answers_the_documented_shape(api_with_key, traffic):
+    body = api_with_key.get(URL).json()
+    assert set(body) >= {"totals", "series", "breakdown", "retention", "fission"}
+    assert body["totals"]["visits"] == 2
+    assert body["totals"]["unique_visitors"] == 2
+    assert body["totals"]["avg_stay_seconds"] == 20.0
+    assert body["totals"]["revenue"] == 9.9
+    assert body["fission"]["k_factor"] == 1.0
+    assert len(body["series"]) == 30
+    assert {b["scene"] for b in body["breakdown"]} == {"weibo.private_message", "weibo.profile"}
+
+
+def test_the_api_filters_and_groups(api_with_key, traffic):
+    body = api_with_key.get(URL, {"scene": "weibo.profile", "granularity": "month"}).json()
+    assert body["totals"]["visits"] == 1
+    assert all(p["period"].endswith("-01") for p in body["series"])
+
+
+@pytest.mark.parametrize(("params", "field"), [
+    ({"from": "2026-02-30"}, "from"),
+    ({"from": "2026-11-30", "to": "2026-11-01"}, "from"),
+    ({"from": "2024-01-01", "to": "2026-01-01"}, "from"),
+    ({"granularity": "hour"}, "granularity"),
+    ({"host": "myspace"}, "host"),
+    ({"scene": "weibo.nowhere"}, "scene"),
+    ({"host": "alipay", "scene": "weibo.feed"}, "scene"),
+])
+def test_bad_queries_get_a_field_error(api_with_key, traffic, params, field):
+    response = api_with_key.get(URL, params)
+    assert response.status_code == 400
+    assert field in response.json()["error"]["fields"]
+
+
+def test_an_outsider_gets_404(api, traffic, outsider, other_org):
+    key, raw = api_key_create(org=other_org, user=outsider, role=Role.OWNER, name="x", scopes=[Scope.STATS_READ])
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert api.get(URL).status_code == 404
+    assert api.get(URL + "export/", {"table": "series"}).status_code == 404
+
+
+def test_a_key_without_the_stats_scope_gets_403(api, traffic, org, owner):
+    _, raw = api_key_create(org=org, user=owner, role=Role.OWNER, name="ci", scopes=[Scope.PROGRAMS_READ])
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert api.get(URL).status_code == 403
+
+
+def test_csv_export_has_the_api_metric_names_as_columns(api_with_key, traffic):
+    response = api_with_key.get(URL + "export/", {"table": "breakdown"})
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert list(rows[0]) == ["host", "scene", "visits", "page_views", "unique_visitors", "new_users",
+                             "avg_stay_seconds", "shares", "share_users", "share_opens", "payments", "revenue"]
+    by_scene = {r["scene"]: r for r in rows}
+    assert (by_scene["weibo.profile"]["visits"], by_scene["weibo.profile"]["revenue"]) == ("1", "0.0")
+    assert (by_scene["weibo.private_message"]["payments"], by_scene["weibo.private_message"]["revenue"]) == ("1", "9.9")
+
+
+def test_the_dashboard_shows_the_same_numbers(client_for, owner, org, traffic):
+    page = client_for(owner).get(reverse("program_stats", args=[org.slug, traffic.appid]))
+    assert page.status_code == 200
+    cards = {c["name"]: c["value"] for c in page.context["cards"]}
+    api_totals = page.context["stats"]["totals"]
+    assert cards["visits"] == api_totals["visits"] == 2
+    assert cards["revenue"] == 9.9
+    assert b"chart-traffic" in page.content
+
+
+def test_the_dashboard_csv_matches_the_api(client_for, owner, org, traffic, api_with_key):
+    page_csv = client_for(owner).get(reverse("program_stats_export", args=[org.slug, traffic.appid, "series"]))
+    api_csv = api_with_key.get(URL + "export/", {"table": "series"})
+    assert page_csv.content == api_csv.content
+
+
+def test_a_viewer_may_not_read_stats(client_for, viewer, org, traffic):
+    assert client_for(viewer).get(reverse("program_stats", args=[org.slug, traffic.appid])).status_code == 403
+
+
+def test_an_outsider_gets_404_on_the_dashboard(client_for, outsider, org, traffic):
+    assert client_for(outsider).get(reverse("program_stats", args=[org.slug, traffic.appid])).status_code == 404
+    url = reverse("program_stats_export", args=[org.slug, traffic.appid, "series"])
+    assert client_for(outsider).get(url).status_code == 404
+
+
+def test_the_empty_state_says_how_to_send_a_first_event(client_for, owner, org, program):
+    page = client_for(owner).get(reverse("program_stats", args=[org.slug, program.appid]))
+    assert b"No events in this range yet" in page.content
+    assert program.appid.encode() in page.content
+
+
+def test_the_host_dashboard_is_for_that_hosts_operators(client_for, traffic, owner, outsider):
+    weibo = Host.objects.get(code="weibo")
+    url = reverse("host_stats", args=["weibo"])
+    assert client_for(owner).get(url).status_code == 404
+    weibo.operators.add(outsider)
+    page = client_for(outsider).get(url)
+    assert page.status_code == 200
+    assert [s["scene"] for s in page.context["scenes"]] == ["weibo.private_message", "weibo.profile"]
+    assert page.context["programs"][0]["visits"] == 2

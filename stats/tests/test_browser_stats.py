@@ -1,0 +1,60 @@
+"""The stats dashboard in headless Chromium: a month of simulated traffic, charts drawn, filters, phone, Chinese."""
+
+import re
+
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import expect
+
+from programs.models import Version
+from programs.tests.factories import MiniProgramFactory, VersionFactory
+from programs.tests.test_browser_programs import sign_in
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def busy_program(org):
+    program = MiniProgramFactory(organisation=org, appid="2026000000000042", name="Harbour Bikes")
+    VersionFactory(program=program, version="1.0.0", status=Version.Status.RELEASED)
+    call_command("simulate_traffic", "--days", "30", "--users-per-day", "15", "--appid", program.appid)
+    return program
+
+
+def _chart_drawn(page, canvas_id: str) -> bool:
+    return page.evaluate(f"() => !!(window.Chart && Chart.getChart('{canvas_id}'))")
+
+
+def test_a_developer_reads_a_month_of_stats(page, new_page, screenshot, owner, org, busy_program):
+    sign_in(page, owner.email)
+    page.goto(f"/orgs/{org.slug}/programs/{busy_program.appid}/")
+    page.get_by_role("link", name=re.compile("Open stats")).click()
+    expect(page.get_by_role("heading", name="Stats", exact=True)).to_be_visible()
+    visits = page.locator(".stats-cards .stat").first.locator(".value")
+    assert int(visits.inner_text().replace(",", "")) > 100
+    assert _chart_drawn(page, "chart-traffic") and _chart_drawn(page, "chart-sharing")
+    assert page.locator(".retention tbody tr").count() >= 20
+    expect(page.locator("details.chain").first).to_be_visible()
+    screenshot(page, "dashboard-30-days")
+
+    page.locator("select[name=granularity]").select_option("week")
+    page.get_by_role("button", name="Show").click()
+    expect(page).to_have_url(re.compile("granularity=week"))
+    assert page.evaluate("() => Chart.getChart('chart-traffic').data.labels.length") in (5, 6)
+    page.get_by_role("link", name="Last 7 days").click()
+    assert page.evaluate("() => Chart.getChart('chart-traffic').data.labels.length") <= 2
+    screenshot(page, "weekly-last-7-days")
+
+    with page.expect_download() as download:
+        page.locator("a", has_text="CSV").nth(1).click()
+    assert download.value.suggested_filename.startswith(f"{busy_program.appid}-breakdown-")
+
+    phone = new_page(viewport={"width": 390, "height": 844})
+    sign_in(phone, owner.email)
+    phone.locator(".topbar").get_by_role("button", name="简体中文").click()
+    expect(phone.locator("html")).to_have_attribute("lang", "zh-hans")
+    phone.goto(f"/orgs/{org.slug}/programs/{busy_program.appid}/stats/")
+    assert _chart_drawn(phone, "chart-traffic")
+    width = phone.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= 400, f"the page is {width} px wide on a 390 px phone"
+    screenshot(phone, "phone")

@@ -1,0 +1,155 @@
+"""The ingest service: each event validated on its own, duplicates counted once, nothing written in the request."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from hosts.models import Host
+from programs.models import Version
+from stats.ingest import events_ingest
+from stats.models import DailyStats, EventKey, RawEvent
+from stats.tests.conftest import SHANGHAI, event
+
+
+def test_accepted_events_are_stored_and_counted(program, post, at):
+    answer = post([event("e1", "visit", "u1", at(0), page="pages/index", page_views=3, stay_seconds=40),
+                   event("e2", "payment", "u1", at(0), amount="12.50")])
+    assert answer == {"accepted": 2, "duplicates": 0, "rejected": []}
+    row = DailyStats.objects.get(program=program, scene="weibo.private_message")
+    assert (row.visits, row.page_views, row.stay_seconds, row.payments, row.revenue_fen) == (1, 3, 40, 1, 1250)
+    assert RawEvent.objects.count() == 2
+
+
+def test_the_same_event_id_twice_counts_once_across_requests(program, post, at):
+    first = post([event("e1", "visit", "u1", at(0))])
+    again = post([event("e1", "visit", "u1", at(0)), event("e2", "visit", "u2", at(0))])
+    assert first["accepted"] == 1
+    assert (again["accepted"], again["duplicates"]) == (1, 1)
+    assert DailyStats.objects.get(program=program).visits == 2
+
+
+def test_duplicates_inside_one_batch_count_once(program, post, at):
+    answer = post([event("e1", "visit", "u1", at(0))] * 3)
+    assert (answer["accepted"], answer["duplicates"]) == (1, 2)
+    assert DailyStats.objects.get(program=program).visits == 1
+
+
+def test_a_retried_drain_stores_nothing_twice(program, at, weibo):
+    """The task is retried after the events were stored (acks_late after a crash): counts stay."""
+    from stats.drain import events_store
+    from stats.events import validate_batch
+    from stats.ingest import ingest_context
+
+    raw = [event("e1", "visit", "u1", at(0)), event("e2", "share", "u1", at(0), share_id="s1")]
+    accepted = validate_batch(raw, ingest_context(weibo, raw)).accepted
+    assert events_store(accepted) == 2
+    assert events_store(accepted) == 0
+    row = DailyStats.objects.get(program=program)
+    assert (row.visits, row.shares, row.unique_visitors, row.share_users) == (1, 1, 1, 1)
+
+
+@pytest.mark.parametrize(("fields", "reason", "field"), [
+    ({"appid": "9999999999999999"}, "unknown_program", "appid"),
+    ({"scene": "alipay.life_account"}, "unknown_scene", "scene"),
+    ({"scene": "weibo.nowhere"}, "unknown_scene", "scene"),
+    ({"type": "purchase"}, "unknown_type", "type"),
+    ({"user": ""}, "bad_field", "user"),
+    ({"user": "u" * 129}, "bad_field", "user"),
+    ({"id": "has space"}, "bad_field", "id"),
+    ({"time": "yesterday"}, "bad_field", "time"),
+    ({"time": "2026-11-30T10:00:00"}, "bad_field", "time"),
+    ({"page_views": -1}, "bad_field", "page_views"),
+    ({"page_views": True}, "bad_field", "page_views"),
+    ({"stay_seconds": 10**9}, "bad_field", "stay_seconds"),
+])
+def test_each_bad_event_is_refused_with_its_index_and_reason(program, post, at, fields, reason, field):
+    bad = {**event("bad", "visit", "u1", at(0)), **fields}
+    answer = post([event("ok", "visit", "u1", at(0)), bad])
+    assert answer["accepted"] == 1
+    assert answer["rejected"][0]["index"] == 1
+    assert answer["rejected"][0]["reason"] == reason
+    assert answer["rejected"][0]["field"] == field
+
+
+@pytest.mark.parametrize(("amount", "ok"), [
+    ("12.50", True), (3, True), (0.1, True), ("0", False), (-5, False), ("1.005", False), ("NaN", False),
+    ("abc", False), (None, False), (True, False), ("100000000", False),
+])
+def test_payment_amounts(program, post, at, amount, ok):
+    answer = post([event("p", "payment", "u1", at(0), amount=amount)])
+    assert answer["accepted"] == int(ok)
+
+
+def test_a_share_needs_its_id_and_cannot_be_its_own_parent(program, post, at):
+    answer = post([event("a", "share", "u1", at(0)),
+                   event("b", "share", "u1", at(0), share_id="s1", parent_share_id="s1")])
+    assert [(r["index"], r["field"]) for r in answer["rejected"]] == [(0, "share_id"), (1, "parent_share_id")]
+
+
+def test_events_too_late_or_in_the_future_are_refused(program, post):
+    now = datetime.now(SHANGHAI)
+    answer = post([
+        event("late", "visit", "u1", (now - timedelta(days=7, minutes=5)).isoformat()),
+        event("ok-late", "visit", "u1", (now - timedelta(days=6, hours=23)).isoformat()),
+        event("future", "visit", "u1", (now + timedelta(minutes=6)).isoformat()),
+        event("skew", "visit", "u1", (now + timedelta(minutes=4)).isoformat()),
+    ])
+    assert [r["reason"] for r in answer["rejected"]] == ["too_late", "time_in_future"]
+    assert answer["accepted"] == 2
+
+
+def test_late_events_land_in_their_own_day(program, post):
+    three_days_ago = (datetime.now(SHANGHAI) - timedelta(days=3)).replace(hour=1)
+    post([event("e", "visit", "u1", three_days_ago.isoformat())])
+    assert DailyStats.objects.get(program=program).day == three_days_ago.date()
+
+
+def test_days_are_cut_in_the_platform_time_zone(program, post):
+    """07:30 in Shanghai is 23:30 UTC the day before: the event belongs to Shanghai's day."""
+    morning = (datetime.now(SHANGHAI) - timedelta(days=2)).replace(hour=7, minute=30)
+    in_utc = morning.astimezone(UTC)
+    assert in_utc.date() != morning.date()
+    post([event("e", "visit", "u1", in_utc.isoformat())])
+    assert DailyStats.objects.get(program=program).day == morning.date()
+
+
+def test_a_program_not_released_on_the_host_is_refused(program, post, at):
+    program.versions.update(approved_hosts=["alipay"])
+    answer = post([event("e", "visit", "u1", at(0))])
+    assert answer["rejected"][0]["reason"] == "program_not_on_host"
+    program.versions.update(approved_hosts=["alipay", "weibo"])
+    assert post([event("e", "visit", "u1", at(0))])["accepted"] == 1
+
+
+def test_a_program_with_no_live_release_is_not_on_any_host(program, post, at):
+    program.versions.update(status=Version.Status.ROLLED_BACK)
+    assert post([event("e", "visit", "u1", at(0))])["rejected"][0]["reason"] == "program_not_on_host"
+
+
+def test_host_user_ids_are_stored_only_as_keyed_hashes(program, post, at):
+    post([event("e", "visit", "alice@weibo", at(0))])
+    stored = RawEvent.objects.get()
+    assert "alice" not in stored.user_hash and len(stored.user_hash) == 32
+    assert not RawEvent.objects.filter(user_hash__contains="alice").exists()
+
+
+def test_the_request_writes_nothing_to_the_database(program, weibo, at):
+    """Validation and de-duplication only read; the drain task writes (here it is never run)."""
+    with CaptureQueriesContext(connection) as queries:
+        answer = events_ingest(host=weibo, events=[event(f"e{i}", "visit", f"u{i}", at(0)) for i in range(50)])
+    assert answer.accepted == 50
+    writes = [q["sql"] for q in queries if q["sql"].split()[0].upper() in {"INSERT", "UPDATE", "DELETE"}]
+    assert writes == []
+    assert len(queries) <= 5
+    assert not EventKey.objects.exists()
+
+
+def test_other_hosts_events_are_their_own(program, post, at):
+    """The same event id from two hosts is two events."""
+    alipay = Host.objects.get(code="alipay")
+    post([event("e1", "visit", "u1", at(0))])
+    answer = post([event("e1", "visit", "u1", at(0), scene="alipay.life_account")], host=alipay)
+    assert answer["accepted"] == 1
+    assert sorted(DailyStats.objects.values_list("host", flat=True)) == ["alipay", "weibo"]

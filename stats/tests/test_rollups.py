@@ -1,0 +1,155 @@
+"""Rollups and what the selectors read from them: exact distinct counts, retention, fission, chains."""
+
+from datetime import date, datetime, timedelta
+
+from django.db.models import Count
+
+from stats.events import user_hash
+from stats.ingest import user_hash_key
+from stats.models import RawEvent, Share
+from stats.selectors import Granularity, StatsQuery, period_start, program_stats
+from stats.tests.conftest import SHANGHAI, event
+
+
+def _day(days_ago: int) -> date:
+    return (datetime.now(SHANGHAI) - timedelta(days=days_ago)).date()
+
+
+def _query(days: int = 6, **kw) -> StatsQuery:
+    return StatsQuery(start=_day(days), end=_day(0), **kw)
+
+
+def test_unique_visitors_over_a_range_are_a_de_duplication_not_a_sum(program, post, at):
+    # u1 visits on three days, u2 on two, u3 once: 6 daily uniques, 3 distinct users.
+    visits = [("u1", 0), ("u1", 1), ("u1", 2), ("u2", 1), ("u2", 3), ("u3", 0)]
+    post([event(f"e{i}", "visit", user, at(ago)) for i, (user, ago) in enumerate(visits)])
+    stats = program_stats(program, _query())
+    assert stats["totals"]["unique_visitors"] == 3
+    assert sum(p["unique_visitors"] for p in stats["series"]) == 6
+    assert stats["totals"]["visits"] == 6
+
+
+def test_weekly_and_monthly_series_de_duplicate_within_each_period(program, post, at, settings):
+    settings.STATS_LATE_EVENT_DAYS = 30
+    visits = [("u1", 0), ("u1", 1), ("u1", 8), ("u2", 8), ("u2", 9)]
+    post([event(f"e{i}", "visit", user, at(ago)) for i, (user, ago) in enumerate(visits)])
+    for granularity in (Granularity.WEEK, Granularity.MONTH):
+        stats = program_stats(program, _query(days=9, granularity=granularity))
+        expected: dict = {}
+        for user, ago in visits:
+            expected.setdefault(period_start(_day(ago), granularity).isoformat(), set()).add(user)
+        got = {p["period"]: p["unique_visitors"] for p in stats["series"] if p["visits"]}
+        assert got == {period: len(users) for period, users in expected.items()}
+
+
+def test_weeks_start_on_monday():
+    assert period_start(date(2026, 11, 29), Granularity.WEEK) == date(2026, 11, 23)  # a Sunday
+    assert period_start(date(2026, 11, 30), Granularity.WEEK) == date(2026, 11, 30)  # a Monday
+    assert period_start(date(2026, 11, 30), Granularity.MONTH) == date(2026, 11, 1)
+
+
+def test_unique_visitors_match_count_distinct_on_the_raw_events(program, post, at):
+    events = [event(f"e{i}", "visit", f"u{i % 17}", at(i % 5), scene=("weibo.private_message", "weibo.profile")[i % 2])
+              for i in range(120)]
+    post(events)
+    raw = RawEvent.objects.filter(program_id=program.pk, type="visit").aggregate(n=Count("user_hash", distinct=True))
+    assert program_stats(program, _query())["totals"]["unique_visitors"] == raw["n"] == 17
+    per_scene = RawEvent.objects.filter(program_id=program.pk, scene="weibo.profile").aggregate(
+        n=Count("user_hash", distinct=True))["n"]
+    assert program_stats(program, _query(scene="weibo.profile"))["totals"]["unique_visitors"] == per_scene
+
+
+def test_filters_by_host_and_scene(program, post, at):
+    post([event("a", "visit", "u1", at(0)), event("b", "visit", "u2", at(0), scene="weibo.profile")])
+    assert program_stats(program, _query(scene="weibo.profile"))["totals"]["visits"] == 1
+    assert program_stats(program, _query(host="weibo"))["totals"]["visits"] == 2
+    assert program_stats(program, _query(host="alipay"))["totals"]["visits"] == 0
+    breakdown = program_stats(program, _query())["breakdown"]
+    assert [(b["scene"], b["visits"], b["unique_visitors"]) for b in breakdown] == [
+        ("weibo.private_message", 1, 1), ("weibo.profile", 1, 1)]
+
+
+def test_retention_is_the_share_of_a_cohort_active_n_days_later(program, post, at):
+    # Three new users five days ago; two come back the next day, one of them also three days later.
+    events = [event(f"n{u}", "new_user", u, at(5)) for u in ("a", "b", "c")]
+    events += [event(f"v{u}0", "visit", u, at(5)) for u in ("a", "b", "c")]
+    events += [event("va1", "visit", "a", at(4)), event("vb1", "visit", "b", at(4)), event("va3", "visit", "a", at(2))]
+    post(events)
+    cohort = next(r for r in program_stats(program, _query())["retention"] if r["cohort"] == _day(5).isoformat())
+    assert cohort["new_users"] == 3
+    assert cohort["day_1"] == round(2 / 3, 4)
+    assert cohort["day_2"] == 0
+    assert cohort["day_3"] == round(1 / 3, 4)
+    assert cohort["day_30"] is None  # that day has not come
+
+
+def test_fission_share_rate_opens_per_share_and_k_factor(program, post, at):
+    events = [event(f"v{u}", "visit", u, at(1)) for u in ("a", "b", "c", "d")]
+    events += [
+        event("s1", "share", "a", at(1), share_id="S1"),
+        event("s2", "share", "a", at(1), share_id="S2"),
+        event("s3", "share", "b", at(1), share_id="S3", parent_share_id="S1"),
+        event("o1", "share_open", "x", at(1), share_id="S1"),
+        event("o2", "share_open", "y", at(1), share_id="S1"),
+        event("o3", "share_open", "z", at(1), share_id="S3"),
+        event("n1", "new_user", "x", at(1), share_id="S1"),
+        event("n2", "new_user", "z", at(1), share_id="S3"),
+        event("n3", "new_user", "q", at(1)),
+    ]
+    post(events)
+    fission = program_stats(program, _query())["fission"]
+    assert fission["share_rate"] == 0.5  # 2 sharers of 4 active users
+    assert fission["opens_per_share"] == 1.0  # 3 opens / 3 shares
+    assert fission["k_factor"] == 1.0  # 2 new users through a share / 2 sharers
+    assert fission["max_depth"] == 2
+    assert fission["depth_distribution"] == [{"depth": 1, "shares": 2}, {"depth": 2, "shares": 1}]
+    top = fission["top_chains"][0]
+    assert (top["root_share_id"], top["shares"], top["depth"], top["opens"], top["new_users"]) == ("S1", 2, 2, 3, 2)
+    assert top["levels"] == [{"depth": 1, "shares": 1, "opens": 2, "new_users": 1},
+                             {"depth": 2, "shares": 1, "opens": 1, "new_users": 1}]
+    assert top["root_sharer"] == "user-" + user_hash(user_hash_key(), "weibo", "a")[:8]  # a pseudonym, not "a"
+
+
+def test_a_child_share_that_arrives_before_its_parent_is_re_placed(program, post, at):
+    post([event("c", "share", "u3", at(0), share_id="C", parent_share_id="B")])
+    assert Share.objects.get(share_id="C").depth == 2  # at least 2 until the parent comes
+    post([event("b", "share", "u2", at(0), share_id="B", parent_share_id="A")])
+    post([event("a", "share", "u1", at(0), share_id="A")])
+    placed = dict(Share.objects.values_list("share_id", "depth"))
+    assert placed == {"A": 1, "B": 2, "C": 3}
+    assert set(Share.objects.values_list("root_share_id", flat=True)) == {"A"}
+    fission = program_stats(program, _query())["fission"]
+    assert fission["depth_distribution"] == [{"depth": d, "shares": 1} for d in (1, 2, 3)]
+    assert [(c["root_share_id"], c["shares"], c["depth"]) for c in fission["top_chains"]] == [("A", 3, 3)]
+    assert fission["top_chains"][0]["root_sharer"] == "user-" + user_hash(user_hash_key(), "weibo", "u1")[:8]
+
+
+def test_a_lone_share_is_not_a_chain(program, post, at):
+    post([event("a", "share", "u1", at(0), share_id="A"), event("o", "share_open", "u2", at(0), share_id="A")])
+    fission = program_stats(program, _query())["fission"]
+    assert fission["top_chains"] == []
+    assert fission["depth_distribution"] == [{"depth": 1, "shares": 1}]
+
+
+def test_a_long_chain_in_one_batch_is_placed_whatever_the_order(program, post, at):
+    chain = [event(f"s{i}", "share", f"u{i}", at(0), share_id=f"S{i}",
+                   **({"parent_share_id": f"S{i - 1}"} if i else {})) for i in range(1500)]
+    post(list(reversed(chain))[:1000])
+    post(list(reversed(chain))[1000:])
+    assert Share.objects.get(share_id="S1499").depth == 1500
+    assert program_stats(program, _query())["fission"]["max_depth"] == 1500
+
+
+def test_a_cycle_of_parents_settles(program, post, at):
+    post([event("x", "share", "u1", at(0), share_id="X", parent_share_id="Y"),
+          event("y", "share", "u2", at(0), share_id="Y", parent_share_id="X")])
+    assert Share.objects.count() == 2
+    assert all(depth <= 1000 for depth in Share.objects.values_list("depth", flat=True))
+
+
+def test_an_empty_range_has_zeros_not_errors(program):
+    stats = program_stats(program, _query())
+    assert stats["totals"]["visits"] == 0 and stats["totals"]["avg_stay_seconds"] == 0
+    assert stats["fission"] == {"share_rate": 0, "opens_per_share": 0, "k_factor": 0, "new_users_via_share": 0,
+                                "max_depth": 0, "depth_distribution": [], "top_chains": []}
+    assert len(stats["series"]) == 7 and stats["retention"] == []

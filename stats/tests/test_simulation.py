@@ -1,0 +1,56 @@
+"""simulate_traffic: a realistic, repeatable month of events through the ingest."""
+
+from datetime import UTC, datetime
+from io import StringIO
+
+from django.core.management import call_command
+from django.db.models import Sum
+
+from stats.models import DailyStats, RawEvent, Share
+from stats.simulation import Placement, Simulator
+
+
+def test_the_simulation_is_repeatable_and_never_in_the_future():
+    sim = Simulator([Placement("2026000000000001", "weibo", ("weibo.private_message",))], days=5)
+    now = datetime.now(UTC)
+    first, second = list(sim.events(now=now)), list(sim.events(now=now))
+    assert first == second
+    assert max(datetime.fromisoformat(e["time"]) for e in first) <= now
+    assert {e["type"] for e in first} == {"visit", "new_user", "share", "share_open", "payment"}
+
+
+def test_share_chains_branch_and_die_out():
+    sim = Simulator([Placement("2026000000000001", "weibo", ("weibo.private_message",))], days=20,
+                    new_users_per_day=60)
+    events = list(sim.events(now=datetime.now(UTC)))
+    shares = {e["share_id"]: e.get("parent_share_id", "") for e in events if e["type"] == "share"}
+    depth = {}
+    for sid in shares:
+        d, parent = 1, shares[sid]
+        while parent:
+            d, parent = d + 1, shares.get(parent, "")
+        depth[sid] = d
+    assert max(depth.values()) >= 3
+    assert sum(1 for d in depth.values() if d == 1) > sum(1 for d in depth.values() if d >= 3)
+
+
+def test_the_command_fills_the_rollups_and_counts_nothing_twice(program, django_capture_on_commit_callbacks):
+    out = StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("simulate_traffic", "--days", "10", "--users-per-day", "8", stdout=out)
+    assert "Sent" in out.getvalue() and "0 refused" in out.getvalue()
+    days = DailyStats.objects.filter(program=program).values("day").distinct().count()
+    assert days == 10
+    visits = DailyStats.objects.filter(program=program).aggregate(v=Sum("visits"))["v"]
+    assert visits == RawEvent.objects.filter(type="visit").count() > 0
+    shares = {s.share_id: s for s in Share.objects.filter(program=program)}
+    assert shares
+    for share in shares.values():  # every share sits one level under its parent
+        parent = shares.get(share.parent_share_id)
+        assert share.depth == (parent.depth + 1 if parent else 1)
+
+    again = StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("simulate_traffic", "--days", "10", "--users-per-day", "8", stdout=again)
+    assert again.getvalue().startswith("Sent 0 events")
+    assert DailyStats.objects.filter(program=program).aggregate(v=Sum("visits"))["v"] == visits

@@ -1,0 +1,167 @@
+"""Stats dashboards: one per program for its organisation, one per host for the host's operators."""
+
+from datetime import timedelta
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from console.roles import Capability
+from console.views.decorators import org_page
+from hosts.models import Host, Scene
+from hosts.selectors import demo_credential_to_show
+from programs.views.access import program_in_org
+from stats.apis import csv_response
+from stats.export import TABLES
+from stats.selectors import (
+    RETENTION_DAYS,
+    StatsQuery,
+    gate_answers,
+    host_program_totals,
+    host_scene_totals,
+    previous_period,
+    program_stats,
+    program_totals,
+)
+from stats.serializers import StatsQueryInput
+
+PRESETS = (7, 30, 90)
+CARDS = (
+    ("visits", _("Visits")), ("unique_visitors", _("Unique visitors")), ("new_users", _("New users")),
+    ("avg_stay_seconds", _("Average stay (s)")), ("shares", _("Shares")), ("share_opens", _("Share opens")),
+    ("revenue", _("Revenue (¥)")),
+)
+GRANULARITIES = (("day", _("Day")), ("week", _("Week")), ("month", _("Month")))
+METRIC_LABELS = {
+    "visits": _("Visits"), "page_views": _("Page views"), "unique_visitors": _("Unique visitors"),
+    "new_users": _("New users"), "avg_stay_seconds": _("Average stay (s)"), "shares": _("Shares"),
+    "share_users": _("Share users"), "share_opens": _("Share opens"), "payments": _("Payments"),
+    "revenue": _("Revenue (¥)"),
+}
+
+
+def _parse(request) -> tuple[StatsQuery | None, dict]:
+    params = request.GET.copy()
+    days = params.pop("days", [""])[-1]
+    if days.isdigit() and int(days) in PRESETS:
+        # A preset: the last N days ending today.
+        params["to"] = timezone.localdate().isoformat()
+        params["from"] = (timezone.localdate() - timedelta(days=int(days) - 1)).isoformat()
+    query = StatsQueryInput(data=params)
+    if query.is_valid():
+        return query.validated_data["query"], {}
+    return None, query.errors
+
+
+def _default_query() -> StatsQuery:
+    default = StatsQueryInput(data={})
+    default.is_valid(raise_exception=True)
+    return default.validated_data["query"]
+
+
+def _cards(current: dict, previous: dict) -> list[dict]:
+    cards = []
+    for name, label in CARDS:
+        now, before = current[name], previous[name]
+        change = round((now - before) / before * 100, 1) if before else None
+        cards.append({"name": name, "label": label, "value": now, "previous": before, "change": change})
+    return cards
+
+
+def _retention_rows(retention: list[dict]) -> list[dict]:
+    return [
+        {"cohort": row["cohort"], "new_users": row["new_users"],
+         "cells": [None if row[f"day_{n}"] is None else round(row[f"day_{n}"] * 100, 1) for n in RETENTION_DAYS]}
+        for row in retention
+    ]
+
+
+def first_event_command(appid: str) -> str:
+    """A command that posts one visit for `appid` as the demo host (its credential only where DEBUG shows it)."""
+    shown = demo_credential_to_show("weibo")
+    key, secret = shown or ("$HOST_KEY_ID", "$HOST_SECRET")
+    return (f".venv/bin/python -m hosts.client --key {key} --secret {secret} \\\n"
+            f"  event --host weibo --appid {appid} --scene weibo.private_message --type visit --user demo-user-1")
+
+
+def _chart_data(stats: dict) -> dict:
+    series = stats["series"]
+    return {
+        "labels": [p["period"] for p in series],
+        "traffic": {name: [p[name] for p in series] for name in ("visits", "unique_visitors", "new_users")},
+        "sharing": {name: [p[name] for p in series] for name in ("shares", "share_opens", "share_users")},
+        "revenue": [p["revenue"] for p in series],
+        "depths": stats["fission"]["depth_distribution"],
+        "names": {k: str(v) for k, v in METRIC_LABELS.items()},
+    }
+
+
+@org_page(Capability.READ_STATS)
+def program_dashboard(request, membership, appid):
+    program = program_in_org(request, membership, appid)
+    query, errors = _parse(request)
+    query = query or _default_query()
+    stats = program_stats(program, query)
+    context = {
+        "membership": membership, "program": program, "query": query, "errors": errors, "stats": stats,
+        "cards": _cards(stats["totals"], program_totals(program, previous_period(query))),
+        "chart": _chart_data(stats), "tables": TABLES, "retention_days": RETENTION_DAYS,
+        "presets": PRESETS, "hosts": Host.objects.filter(active=True), "scenes": Scene.objects.select_related("host"),
+        "has_data": any(p["visits"] or p["shares"] or p["new_users"] for p in stats["series"]),
+        "granularities": GRANULARITIES, "retention_rows": _retention_rows(stats["retention"]),
+        "fission_percent": {"share_rate": round(stats["fission"]["share_rate"] * 100, 1)},
+        "first_event_command": first_event_command(program.appid),
+    }
+    return render(request, "stats/program_dashboard.html", context, status=400 if errors else 200)
+
+
+@org_page(Capability.READ_STATS)
+def program_export(request, membership, appid, table):
+    program = program_in_org(request, membership, appid)
+    if table not in TABLES:
+        raise Http404
+    query, errors = _parse(request)
+    if query is None:
+        raise Http404
+    return csv_response(program_stats(program, query), table, program.appid)
+
+
+def _operated_host(user, code: str) -> Host:
+    host = get_object_or_404(Host, code=code)
+    if not (user.is_superuser or host.operators.filter(pk=user.pk).exists()):
+        raise Http404
+    return host
+
+
+@login_required
+def host_dashboard(request, host_code):
+    host = _operated_host(request.user, host_code)
+    query, errors = _parse(request)
+    end = query.end if query else timezone.localdate()
+    start = query.start if query else end - timedelta(days=29)
+    answers = gate_answers(host=host.code, start=start, end=end)
+    context = {
+        "host": host, "start": start, "end": end, "errors": errors, "presets": PRESETS,
+        "scenes": host_scene_totals(host=host.code, start=start, end=end),
+        "programs": host_program_totals(host=host.code, start=start, end=end),
+        "gate": _gate_table(answers),
+    }
+    return render(request, "stats/host_dashboard.html", context)
+
+
+def _gate_table(answers: list[dict]) -> list[dict]:
+    """Per scene: allowed, denied, the deny rate and what denied."""
+    scenes: dict[str, dict] = {}
+    for row in answers:
+        scene = scenes.setdefault(row["scene"], {"scene": row["scene"], "allowed": 0, "denied": 0, "reasons": []})
+        if row["allowed"]:
+            scene["allowed"] += row["count"]
+        else:
+            scene["denied"] += row["count"]
+            scene["reasons"].append((row["reason"], row["count"]))
+    for scene in scenes.values():
+        total = scene["allowed"] + scene["denied"]
+        scene["deny_rate"] = round(scene["denied"] / total * 100, 1) if total else 0
+    return sorted(scenes.values(), key=lambda s: s["scene"])
