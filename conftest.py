@@ -11,7 +11,7 @@ from console.models import Membership, Organisation, User
 from console.roles import Role, scopes_for_role
 from console.services import api_key_create, organisation_create
 
-pytest_plugins = ["console.tests.browser", "console.tests.otp"]
+pytest_plugins = ["console.tests.browser", "console.tests.otp", "console.tests.s3"]
 
 PASSWORD = "correct-horse-battery-9"
 

@@ -31,8 +31,7 @@ from datetime import UTC, datetime, timedelta  # noqa: E402
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("VAR_DIR", tempfile.mkdtemp(prefix="bench-dashboard-"))
-os.environ.setdefault("TESTING", "1")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "console.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "console.settings_test")  # local cache, eager Celery
 
 import django  # noqa: E402
 

@@ -24,8 +24,7 @@ from datetime import timedelta  # noqa: E402
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("VAR_DIR", tempfile.mkdtemp(prefix="bench-dist-"))
-os.environ.setdefault("TESTING", "1")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "console.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "console.settings_test")  # plain static, local cache, eager
 
 import django  # noqa: E402
 

@@ -276,7 +276,7 @@ def _overruns(port: int, credential, appids: dict) -> dict:
 def _base_env(var_dir: str) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL")}
     env.update({
-        "VAR_DIR": var_dir, "DJANGO_SETTINGS_MODULE": "bench.gate_settings", "DEBUG": "0", "TESTING": "0",
+        "VAR_DIR": var_dir, "DJANGO_SETTINGS_MODULE": "bench.gate_settings", "DEBUG": "0",
         "SECRET_KEY": "bench-gate-secret-key-not-for-production-0123456789", "ALLOWED_HOSTS": "127.0.0.1",
         "SECURE_SSL_REDIRECT": "0", "LOG_LEVEL": "WARNING", "DB_CONN_MAX_AGE": "60", "CACHE_KEY_PREFIX": "gatebench",
         "PYTHONPATH": str(ROOT),

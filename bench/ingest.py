@@ -29,8 +29,7 @@ import time  # noqa: E402
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("VAR_DIR", tempfile.mkdtemp(prefix="bench-ingest-"))
-os.environ.setdefault("TESTING", "1")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "console.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "console.settings_test")  # local cache, eager Celery
 
 import django  # noqa: E402
 

@@ -29,9 +29,8 @@ from datetime import timedelta  # noqa: E402
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("VAR_DIR", tempfile.mkdtemp(prefix="bench-queue-"))
-# Plain static files (no collectstatic), a local-memory cache and eager Celery, as under the tests.
-os.environ.setdefault("TESTING", "1")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "console.settings")
+# The test settings: plain static files (no collectstatic), a local-memory cache and eager Celery.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "console.settings_test")
 
 import django  # noqa: E402
 

@@ -41,12 +41,12 @@ from concurrent.futures import ThreadPoolExecutor  # noqa: E402
 
 VAR_DIR = tempfile.mkdtemp(prefix="bench-upload-")
 ENV = {
-    **{k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "TESTING")},
-    "VAR_DIR": VAR_DIR, "DEBUG": "1", "TESTING": "0", "CELERY_TASK_ALWAYS_EAGER": "0",
+    **{k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")},
+    # Production's settings module (not the tests'), with DEBUG for the embedded defaults.
+    "VAR_DIR": VAR_DIR, "DEBUG": "1", "DJANGO_SETTINGS_MODULE": "console.settings", "CELERY_TASK_ALWAYS_EAGER": "0",
     "PACKAGE_UPLOADS_PER_HOUR": "10000",
 }
 os.environ.update(ENV)
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "console.settings")
 
 import django  # noqa: E402
 

@@ -1,7 +1,7 @@
 """Request-wide concerns: the content security policy and the organisation the user is working in."""
 
 from django.conf import settings
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.template.defaultfilters import filesizeformat
 from django.utils import translation
 
@@ -123,3 +123,27 @@ class UserLanguageMiddleware:
             translation.activate(language)
             request.LANGUAGE_CODE = language
         return self.get_response(request)
+
+
+class RefuseNulCharactersMiddleware:
+    """A NUL character in the address names nothing (404) and is no valid query (400).
+
+    PostgreSQL cannot compare text with NUL, so without this any lookup by a path or query value answered
+    500. Under /api/ the refusal has the API's error shape.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path:
+            return _refusal(request, 404, "not_found", "Not found.")
+        if "%00" in request.META.get("QUERY_STRING", "") or any("\x00" in v for v in request.GET.values()):
+            return _refusal(request, 400, "invalid", "NUL characters are not allowed in the query.")
+        return self.get_response(request)
+
+
+def _refusal(request, status: int, code: str, message: str) -> HttpResponse:
+    if request.path.startswith(API_PREFIX):
+        return api_error(code, message, status)
+    return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")

@@ -8,7 +8,6 @@ and ALLOWED_HOSTS mandatory.
 """
 
 import os
-import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -22,8 +21,6 @@ VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("DEBUG", True)
-# Under pytest the suite gets eager Celery, a local-memory cache and fast hashing unless told otherwise.
-TESTING = env_bool("TESTING", "pytest" in sys.modules)
 
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
@@ -74,6 +71,7 @@ MIDDLEWARE = [
     # Early, so that every later middleware's and view's error under /api/ gets the JSON shape (and the
     # security headers above still apply to it).
     "console.middleware.ApiErrorShapeMiddleware",
+    "console.middleware.RefuseNulCharactersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -138,8 +136,6 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-if TESTING:
-    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
@@ -147,14 +143,7 @@ LOGOUT_REDIRECT_URL = "login"
 # Cache: Redis when named (shared by every process), else files under var/ so
 # that the web server and the worker still share rate-limit counters.
 REDIS_URL = env_str("REDIS_URL")
-if TESTING and REDIS_URL and os.environ.get("PYTEST_XDIST_WORKER"):
-    # Each xdist worker clears its cache between tests: give each its own Redis database.
-    _worker = int(os.environ["PYTEST_XDIST_WORKER"].removeprefix("gw") or 0)
-    _base, _slash, _db = REDIS_URL.rpartition("/")
-    REDIS_URL = f"{_base}/{(int(_db or 0) + _worker) % 16}" if _db.isdigit() else REDIS_URL
-if TESTING and not REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-elif REDIS_URL:
+if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {
@@ -189,39 +178,44 @@ if PRIVATE_MEDIA_ROOT.resolve().is_relative_to(MEDIA_ROOT.resolve()):
     raise ConfigError("PRIVATE_MEDIA_ROOT must not be inside MEDIA_ROOT, which is served publicly")
 PRIVATE_FILE_URL_SECONDS = env_int("PRIVATE_FILE_URL_SECONDS", 60)
 
-AWS_STORAGE_BUCKET_NAME = env_str("S3_BUCKET")
-if AWS_STORAGE_BUCKET_NAME:
-    _default_storage = {
+
+def s3_storage(bucket: str) -> dict:
+    """django-storages on an S3-compatible service; private objects, served through presigned URLs."""
+    return {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
-            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "bucket_name": bucket,
             "endpoint_url": env_str("S3_ENDPOINT_URL") or None,
             "region_name": env_str("S3_REGION") or None,
             "access_key": env_str("S3_ACCESS_KEY_ID") or None,
             "secret_key": env_str("S3_SECRET_ACCESS_KEY") or None,
             "default_acl": None,
             "querystring_auth": True,
+            # Presigned URLs signed with SigV4: SigV2 is refused by newer AWS regions and most S3 services.
+            "signature_version": "s3v4",
             "file_overwrite": False,
         },
     }
-    _private_storage = {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {**_default_storage["OPTIONS"], "location": "private",
-                    "querystring_expire": PRIVATE_FILE_URL_SECONDS, "signature_version": "s3v4"},
-    }
+
+
+def s3_private_storage(bucket: str) -> dict:
+    """Packages and qualification documents: their own prefix, presigned URLs that expire soon."""
+    storage = s3_storage(bucket)
+    storage["OPTIONS"].update(location="private", querystring_expire=PRIVATE_FILE_URL_SECONDS)
+    return storage
+
+
+AWS_STORAGE_BUCKET_NAME = env_str("S3_BUCKET")
+if AWS_STORAGE_BUCKET_NAME:
+    _default_storage = s3_storage(AWS_STORAGE_BUCKET_NAME)
+    _private_storage = s3_private_storage(AWS_STORAGE_BUCKET_NAME)
 else:
     _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
     _private_storage = {"BACKEND": "programs.packages.PrivateFileSystemStorage"}
 STORAGES = {
     "default": _default_storage,
     "private": _private_storage,
-    "staticfiles": {
-        "BACKEND": (
-            "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if TESTING
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        )
-    },
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
 # Email: printed to the console in development.
@@ -235,6 +229,10 @@ EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+
+# Webhooks: plain http to 127.0.0.1 and deliveries to internal addresses (the SSRF guard off) only where
+# asked for; development allows them so that a receiver on the laptop works.
+WEBHOOK_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", DEBUG)
 
 # Security. In production every cookie is secure and HTTPS is enforced.
 SESSION_COOKIE_HTTPONLY = True
@@ -334,24 +332,29 @@ SCAN_STAGE_DELAY_SECONDS = env_float("SCAN_STAGE_DELAY_SECONDS", 0.0)
 # event loop (console/broker.py says why: the stock, blocking transport wedges the
 # worker when an idle pool child is killed, and polls only once a second).
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or REDIS_URL or "filesystem://"
-if CELERY_BROKER_URL == "filesystem://":
-    CELERY_BROKER_TRANSPORT = "console.broker:Transport"
-    # Tests get their own folder so that a `make run` worker never takes their messages.
-    _broker_dir = VAR_DIR / ("broker-test" if TESTING else "broker")
+
+
+def filesystem_broker_options(folder: Path) -> dict:
+    """kombu's file-system transport under `folder` (queue, processed and control sub-folders)."""
     for sub in ("queue", "processed", "control"):
-        (_broker_dir / sub).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_broker_dir / "queue"),
-        "data_folder_out": str(_broker_dir / "queue"),
-        "processed_folder": str(_broker_dir / "processed"),
+        (folder / sub).mkdir(parents=True, exist_ok=True)
+    return {
+        "data_folder_in": str(folder / "queue"),
+        "data_folder_out": str(folder / "queue"),
+        "processed_folder": str(folder / "processed"),
         "store_processed": False,
         # kombu otherwise writes its broadcast exchanges into the working directory.
-        "control_folder": str(_broker_dir / "control"),
+        "control_folder": str(folder / "control"),
     }
+
+
+if CELERY_BROKER_URL == "filesystem://":
+    CELERY_BROKER_TRANSPORT = "console.broker:Transport"
+    CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker_options(VAR_DIR / "broker")
 else:
     # A task whose worker dies unacknowledged comes back after this long.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 900)}
-CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", TESTING)
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
@@ -387,7 +390,14 @@ CELERY_BEAT_SCHEDULE: dict = {
     "stats-prune-raw-events": {"task": "stats.tasks.prune_raw_events", "schedule": 6 * 3600.0},
     # Near real time: the gate's answers reach the operators' dashboard within half a minute.
     "stats-rollup-gate-answers": {"task": "stats.tasks.rollup_gate_answers", "schedule": 20.0},
+    "heartbeat": {"task": "console.tasks.heartbeat", "schedule": 60.0},  # /healthz/ wants one within 3 minutes
 }
+
+# Operations: Prometheus metrics (console/metrics.py). Processes on one host share the directory, which
+# runconsole empties at start; /metrics/ wants `Authorization: Bearer $METRICS_TOKEN` (without a token only
+# DEBUG serves it, to 127.0.0.1).
+PROMETHEUS_MULTIPROC_DIR = Path(env_str("PROMETHEUS_MULTIPROC_DIR", str(VAR_DIR / "prometheus")))
+METRICS_TOKEN = env_str("METRICS_TOKEN")
 
 # REST API. A JSON body nesting lists and objects deeper than this is refused with 400.
 JSON_MAX_DEPTH = env_int("JSON_MAX_DEPTH", 32)
@@ -397,7 +407,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "console.openapi.ConsoleAutoSchema",
     "DEFAULT_PAGINATION_CLASS": "console.pagination.PagePagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "console.api_errors.exception_handler",
@@ -438,9 +448,8 @@ HOST_SIGNATURE_MAX_AGE = env_int("HOST_SIGNATURE_MAX_AGE", 300)  # seconds a sig
 HOST_CLOCK_SKEW_SECONDS = env_int("HOST_CLOCK_SKEW_SECONDS", 5)  # tolerated for a host clock ahead of ours
 HOST_REQUESTS_PER_MINUTE = env_int("HOST_REQUESTS_PER_MINUTE", 6000)  # per key, unless the key says otherwise
 # Rate limits, replay nonces, share-gate counters and answers: Redis when named, else a dedicated SQLite file.
-# Tests get a file per xdist worker (each test clears it), so that a `make run` never shares theirs.
-_store_file = f"host-store-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}" if TESTING else "host-store"
-HOST_STORE_URL = env_str("HOST_STORE_URL") or REDIS_URL or f"sqlite:///{VAR_DIR / _store_file}.sqlite3"
+# (The tests get a file of their own: console/settings_test.py.)
+HOST_STORE_URL = env_str("HOST_STORE_URL") or REDIS_URL or f"sqlite:///{VAR_DIR / 'host-store'}.sqlite3"
 GATE_REFRESH_SECONDS = env_float("GATE_REFRESH_SECONDS", 1.0)  # scene, program and grant facts are re-read this often
 GATE_ANSWERS_MAX = env_int("GATE_ANSWERS_MAX", 200_000)  # answers kept for the stats before the oldest are dropped
 PLACEMENTS_CACHE_SECONDS = env_int("PLACEMENTS_CACHE_SECONDS", 60)

@@ -6,6 +6,7 @@ from celery import shared_task
 from django.core.mail import send_mail
 from django.utils import timezone
 
+from console import health
 from console.models import Invitation
 from console.notify import webhooks
 
@@ -59,3 +60,9 @@ def requeue_stranded_webhook_deliveries() -> list[str]:
 @shared_task(soft_time_limit=300, time_limit=360)
 def prune_webhook_deliveries(days: int = 30) -> int:
     return webhooks.webhook_deliveries_prune(days=days)
+
+
+@shared_task(ignore_result=True, soft_time_limit=10, time_limit=20, expires=120)
+def heartbeat() -> float:
+    """Beat sends it every minute; a worker running it proves both alive to /healthz/."""
+    return health.heartbeat_record()

@@ -2,12 +2,12 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
-from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from console import apis
+from console.health import HealthView
 from console.twofactor import views as twofactor_views
-from console.views import accounts, invitations, notifications, organisations
+from console.views import accounts, invitations, notifications, operations, organisations
 from distribution import urls as distribution_urls
 from programs import urls as program_urls
 from reviews import urls as review_urls
@@ -98,7 +98,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
     re_path(r"^api/", apis.api_not_found),
-    path("healthz/", TemplateView.as_view(template_name="console/healthz.txt", content_type="text/plain")),
+    path("healthz/", HealthView.as_view(), name="healthz"),
+    path("metrics/", operations.prometheus_metrics, name="metrics"),
 ]
 
 if settings.DEBUG:

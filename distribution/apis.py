@@ -98,6 +98,7 @@ class WhitelistRequestDetailApi(ProgramAccessMixin, APIView):
 
 class WhitelistRequestWithdrawApi(ProgramAccessMixin, APIView):
     write_scope = Scope.DISTRIBUTION_WRITE
+    error_statuses = {400: "The request is no longer pending.", 409: "Someone else decided it a moment ago."}
 
     @extend_schema(request=None, responses=WhitelistRequestOutput, summary="Withdraw a pending request")
     def post(self, request, appid, request_id):
@@ -121,6 +122,7 @@ class IsPlatformOperator(permissions.BasePermission):
 
 class OperatorQueueApi(ListAPIView):
     permission_classes = [IsPlatformOperator]
+    accepts_api_keys = False  # the schema names the session only
     serializer_class = WhitelistQueueItemOutput
 
     def get_queryset(self):
@@ -135,6 +137,7 @@ class OperatorQueueApi(ListAPIView):
 
 class OperatorDecisionApi(APIView):
     permission_classes = [IsPlatformOperator]
+    accepts_api_keys = False  # the schema names the session only
 
     @extend_schema(
         request=WhitelistDecisionInput, responses={201: WhitelistRequestOutput, 409: OpenApiResponse(description="Already decided.")},
@@ -167,6 +170,7 @@ class OperatorDecisionApi(APIView):
 
 class OperatorRevokeApi(APIView):
     permission_classes = [IsPlatformOperator]
+    accepts_api_keys = False  # the schema names the session only
 
     @extend_schema(request=GrantRevokeInput, responses=WhitelistGrantOutput, summary="Revoke a live grant (the gate refuses at once)")
     def post(self, request, grant_id):
@@ -179,6 +183,7 @@ class OperatorRevokeApi(APIView):
 
 class OperatorPlacementsApi(APIView):
     permission_classes = [IsPlatformOperator]
+    accepts_api_keys = False  # the schema names the session only
 
     @extend_schema(request=GrantPlacementInput(many=True), responses=WhitelistGrantOutput,
                    summary="Replace a live grant's placements (accounts, topics or campaigns)")

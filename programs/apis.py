@@ -62,6 +62,7 @@ class CategoryListApi(APIView):
 
 class ProgramListApi(ScopedOrganisationMixin, ListAPIView):
     serializer_class = ProgramOutput
+    error_statuses = {404: "The named organisation is not one the caller (or the API key) reaches."}
 
     def get_queryset(self):
         self.required_scope = Scope.PROGRAMS_READ

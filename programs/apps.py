@@ -6,4 +6,4 @@ class ProgramsConfig(AppConfig):
     verbose_name = "Mini-programs"
 
     def ready(self):
-        from programs import panels  # noqa: F401  (registers the dashboard panel)
+        from programs import metrics, panels  # noqa: F401  (register the dashboard panel and the metrics)

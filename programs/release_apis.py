@@ -39,6 +39,10 @@ class _VersionAction(ProgramAccessMixin, APIView):
     """POST to act on one version; answers with the version as it is afterwards."""
 
     input_serializer: type[serializers.Serializer] | None = None
+    error_statuses = {
+        400: "The version's status or a limit does not allow this now (the message says why).",
+        409: "Someone else changed the version a moment ago.",
+    }
 
     def post(self, request, appid, version):
         self.program(appid)  # 404 for outsiders, 403 without programs:write

@@ -20,6 +20,7 @@ from console.models import ApiKey
 from hosts.selectors import size_limits_for_host
 from programs.domains import host_of
 from programs.lifecycle import TransitionConflict, TransitionError, version_transition
+from programs.metrics import scan_observe
 from programs.models import Version
 from programs.notifications import notify_scan_finished
 from programs.releases import prune_development_versions
@@ -101,6 +102,7 @@ def store_report(version: Version, report: dict) -> Version:
         if target == S.READY:
             prune_development_versions(program=version.program)
         notify_scan_finished(version)
+    scan_observe(version)
     return version
 
 

@@ -102,7 +102,9 @@ class VersionInput(serializers.Serializer):
 class VersionOutput(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
     package_url = serializers.SerializerMethodField(help_text="Download the package (the caller's key or session).")
-    uploaded_by = serializers.SlugRelatedField(slug_field="email", read_only=True)
+    uploaded_by = serializers.SlugRelatedField(
+        slug_field="email", read_only=True, allow_null=True,
+        help_text="Null once the uploader's account has been deleted.")
     scan = serializers.SerializerMethodField()
     report = serializers.SerializerMethodField()
 

@@ -41,6 +41,7 @@ class IsReviewer(permissions.BasePermission):
 
 class ReviewerApi(APIView):
     permission_classes = [IsReviewer]
+    accepts_api_keys = False  # documented in the schema: the session only
 
     def version(self, version_id: int):
         return selectors.version_for_review(self.request.user, version_id)
@@ -48,6 +49,7 @@ class ReviewerApi(APIView):
 
 class ReviewQueueApi(ReviewerApi, ListAPIView):
     serializer_class = QueueItemOutput
+    error_statuses = {400: "A filter is not valid (`fields` says which)."}
 
     def get_queryset(self):
         query = QueueQuery(data=self.request.query_params)

@@ -34,15 +34,17 @@ RETRY_BACKOFF_SECONDS = (30, 120, 600, 3600, 6 * 3600)
 MAX_ATTEMPTS = len(RETRY_BACKOFF_SECONDS) + 1
 # A pending delivery this far past its plan lost its Celery message (broker restart, worker killed).
 STRANDED_AFTER = timedelta(minutes=15)
-# Plain http only to the developer's own machine, and only in development and tests: a receiver
+# Plain http only to the developer's own machine, and only where WEBHOOK_ALLOW_PRIVATE_TARGETS is on: a receiver
 # started on a laptop has no certificate. Anywhere else a webhook carries signed, possibly
 # confidential data, so it must travel over TLS.
 LOCAL_HTTP_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 
 def private_targets_allowed() -> bool:
-    """Development and tests deliver to 127.0.0.1; production refuses internal addresses (SSRF)."""
-    return bool(settings.DEBUG or settings.TESTING)
+    """Development delivers to 127.0.0.1; production refuses internal addresses (SSRF).
+
+    One explicit setting decides (`WEBHOOK_ALLOW_PRIVATE_TARGETS`, on by default only with DEBUG)."""
+    return bool(settings.WEBHOOK_ALLOW_PRIVATE_TARGETS)
 
 
 # ---------------------------------------------------------------- endpoints

@@ -32,6 +32,12 @@ def user_with_role(org, owner, admin_member, member, operator_member, viewer):
 
 
 @pytest.fixture
+def private_webhook_targets(settings):
+    """Webhooks may go to 127.0.0.1 (a receiver the test starts): the test settings refuse that by default."""
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True
+
+
+@pytest.fixture
 def superuser(db):
     return UserFactory(email="root@platform.test", is_staff=True, is_superuser=True)
 

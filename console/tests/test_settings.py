@@ -117,3 +117,39 @@ def test_with_s3_private_files_get_their_own_prefix_and_short_lived_urls(tmp_pat
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["storages.backends.s3.S3Storage", "private", "True", "45"]
+
+
+# ------------------------------------------------------------------ production never asks whether tests run
+
+
+def test_production_settings_in_a_process_that_imported_pytest_keep_every_guard(tmp_path):
+    """The attack: `"pytest" in sys.modules` once switched production into test mode (SSRF guard off, eager
+    Celery, MD5 hashing). A process that merely imported pytest must get production's settings unchanged."""
+    base = {k: os.environ[k] for k in _KEEP if k in os.environ}
+    base.update(VAR_DIR=str(tmp_path / "var"), DJANGO_SETTINGS_MODULE="console.settings", DEBUG="0",
+                SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS="console.example.com")
+    script = ("import pytest, django; django.setup(); from django.conf import settings as s; "
+              "print(s.WEBHOOK_ALLOW_PRIVATE_TARGETS, s.CELERY_TASK_ALWAYS_EAGER, s.PASSWORD_HASHERS[0], "
+              "hasattr(s, 'TESTING'), s.STORAGES['staticfiles']['BACKEND'])")
+    result = subprocess.run([sys.executable, "-c", script], env=base, cwd=REPO, capture_output=True, text=True,
+                            timeout=120)
+
+    assert result.returncode == 0, result.stderr
+    guard_off, eager, hasher, testing, static = result.stdout.split()
+    assert (guard_off, eager, testing) == ("False", "False", "False")
+    assert hasher == "django.contrib.auth.hashers.PBKDF2PasswordHasher"
+    assert static == "whitenoise.storage.CompressedManifestStaticFilesStorage"
+
+
+def test_production_source_never_asks_whether_pytest_runs():
+    offenders = [str(p.relative_to(REPO)) for app in ("console", "programs", "reviews", "hosts", "distribution", "bench")
+                 for p in (REPO / app).rglob("*.py")
+                 if "tests" not in p.parts and p.name != "settings_test.py"
+                 and ("sys.modules" in p.read_text() or "TESTING" in p.read_text())]
+
+    assert offenders == []
+
+
+def test_the_suite_runs_on_the_test_settings_module(settings):
+    assert os.environ["DJANGO_SETTINGS_MODULE"] == "console.settings_test"
+    assert settings.WEBHOOK_ALLOW_PRIVATE_TARGETS is False, "the SSRF guard is on unless a test opts out"

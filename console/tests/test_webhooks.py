@@ -60,7 +60,8 @@ class Receiver:
 
 
 @pytest.fixture
-def receiver():
+def receiver(private_webhook_targets):
+    """Start receivers on 127.0.0.1, which the test settings refuse (SSRF guard on) unless a test opts in."""
     started = []
 
     def start(*statuses, body=b'{"ok": true}'):
@@ -105,9 +106,9 @@ def _signature_ok(secret: str, request: dict) -> bool:
 
 @pytest.fixture
 def production(settings):
-    """Neither DEBUG nor TESTING: the SSRF guard and the https rule apply."""
+    """As production: the SSRF guard and the https rule apply."""
     settings.DEBUG = False
-    settings.TESTING = False
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = False
 
 
 # ---------------------------------------------------------------- endpoints
@@ -135,9 +136,9 @@ def test_endpoint_url_must_be_https(org, owner, url):
         webhook_endpoint_create(organisation=org, actor=owner, url=url, events=["scan.finished"])
 
 
-def test_plain_http_to_localhost_is_allowed_in_development_only(org, owner, settings):
+def test_plain_http_to_localhost_is_allowed_in_development_only(org, owner, settings, private_webhook_targets):
     webhook_endpoint_create(organisation=org, actor=owner, url="http://127.0.0.1:9000/h", events=["scan.finished"])
-    settings.DEBUG, settings.TESTING = False, False
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = False
 
     with pytest.raises(ValidationError):
         webhook_endpoint_create(organisation=org, actor=owner, url="http://localhost:9000/h", events=["scan.finished"])
@@ -286,7 +287,7 @@ def test_attempts_are_idempotent(endpoint_for, receiver):
     assert len(r.requests) == 2
 
 
-def test_a_network_error_is_recorded_and_retried(endpoint_for):
+def test_a_network_error_is_recorded_and_retried(endpoint_for, private_webhook_targets):
     with socket.socket() as s:  # a port nobody listens on
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -578,3 +579,9 @@ def test_redeliver_button_queues_a_copy(client_for, owner, org, endpoint_with_de
     assert response.status_code == 302
     copy = WebhookDelivery.objects.get(redelivery_of=delivery)
     assert (copy.payload, copy.event) == ({"id": "e1"}, "review.decided")
+
+
+def test_the_test_settings_keep_the_ssrf_guard_on_unless_a_test_opts_out(org, owner):
+    """The attack: tests once ran with the SSRF guard off for every test, hiding a guard that never ran."""
+    with pytest.raises(ValidationError):
+        webhook_endpoint_create(organisation=org, actor=owner, url="http://127.0.0.1:9000/h", events=["scan.finished"])

@@ -29,7 +29,8 @@ class WorkerProcess:
     def __init__(self, *, concurrency: int = 1, queues: str = "celery,scans", pool: str = "prefork", **env):
         self.concurrency, self.queues, self.pool = concurrency, queues, pool
         self.env = {
-            **os.environ, "TESTING": "1", "CELERY_TASK_ALWAYS_EAGER": "0", "DATABASE_URL": _database_url(),
+            **os.environ, "DJANGO_SETTINGS_MODULE": "console.settings_test", "CELERY_TASK_ALWAYS_EAGER": "0",
+            "DATABASE_URL": _database_url(),
             "MEDIA_ROOT": str(settings.MEDIA_ROOT), "PRIVATE_MEDIA_ROOT": str(settings.PRIVATE_MEDIA_ROOT),
             **{k: str(v) for k, v in env.items()},
         }

@@ -6,9 +6,11 @@ beat that dies (even by SIGKILL) is started again (console/supervisor.py).
 """
 
 import os
+import shutil
 import signal
 import sys
 import time
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
@@ -25,12 +27,15 @@ class Command(BaseCommand):
         parser.add_argument("--port", default=os.environ.get("PORT", "8000"))
 
     def handle(self, *args, addr, port, **options):
+        env = child_environment(addr, port)
+        _empty(Path(env["PROMETHEUS_MULTIPROC_DIR"]))  # metrics of an earlier run are not this run's
+        os.environ.update(env)  # the supervised processes inherit it
         supervisor = Supervisor(self._commands(addr, port), essential=("web",), log=self.stderr.write)
         supervisor.start()
         # `kill`, a closed terminal or a supervisor's stop must take the children down too, not only Ctrl-C.
         for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             signal.signal(signum, _interrupt)
-        self._banner(addr, port)
+        self._banner(env["SITE_URL"])
         try:
             while supervisor.poll() is None:
                 time.sleep(0.5)
@@ -53,13 +58,28 @@ class Command(BaseCommand):
             "beat": [*celery, "beat", "--loglevel=INFO"],
         }
 
-    def _banner(self, addr, port):
-        url = f"http://{addr}:{port}/"
-        self.stdout.write(self.style.SUCCESS(f"\nConsole running at {url}  (Ctrl-C stops web, workers and beat)"))
+    def _banner(self, url):
+        self.stdout.write(self.style.SUCCESS(f"\nConsole running at {url}/  (Ctrl-C stops web, workers and beat)"))
         self.stdout.write(f"Broker: {settings.CELERY_BROKER_URL}   Database: {settings.DATABASES['default']['ENGINE']}")
         self.stdout.write(f"Demo logins (password {DEMO_PASSWORD}): developer@example.com, reviewer@example.com, "
                           "operator@example.com, admin@example.com")
         self.stdout.write(DEMO_SECOND_FACTOR_LINE + "\n")
+
+
+def child_environment(addr: str, port, environ=None) -> dict:
+    """The environment of web, workers and beat: links in emails point at the port the web server binds
+    (unless SITE_URL names the public address), and they share one metrics folder."""
+    env = dict(os.environ if environ is None else environ)
+    if not env.get("SITE_URL"):
+        host = "127.0.0.1" if addr in ("", "0.0.0.0", "::") else addr
+        env["SITE_URL"] = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+    env.setdefault("PROMETHEUS_MULTIPROC_DIR", str(settings.PROMETHEUS_MULTIPROC_DIR))
+    return env
+
+
+def _empty(folder: Path) -> None:
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True, exist_ok=True)
 
 
 def _interrupt(signum, frame):

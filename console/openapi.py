@@ -1,0 +1,95 @@
+"""The OpenAPI schema documents every status an operation can answer, by rule, in the one error shape.
+
+Rules (each operation gets what applies to it; a view adds its own with `error_statuses`):
+- 400 when the operation reads a request body or query parameters (validation; NUL characters);
+- 401 and 403 when it needs a caller (no or a bad key; a missing scope, a role that does not allow it,
+  the session without its CSRF token);
+- 404 when its path names an object (an outsider gets 404 too) or it is paginated (a page past the end);
+- 415 when it reads a request body (a content type it does not parse);
+- 429 when it is throttled (the per-key rate of REST_FRAMEWORK's throttles).
+A view's `error_statuses = {409: "why", …}` adds statuses its services give (conflicts, limits);
+a response declared with `extend_schema` keeps its description and gets the error body.
+"""
+
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+
+
+class ErrorDetailOutput(serializers.Serializer):
+    code = serializers.CharField(help_text="A stable machine-readable code, e.g. `not_found`, `invalid`.")
+    message = serializers.CharField(help_text="What went wrong, for people.")
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="Per-field messages when the input was not valid; empty otherwise.",
+    )
+
+
+class ErrorOutput(serializers.Serializer):
+    error = ErrorDetailOutput()
+
+
+BY_RULE = {
+    400: "The input is not valid (`fields` says which).",
+    401: "No credentials, or an API key that is not valid or was revoked.",
+    403: "The API key lacks the scope, the caller's role does not allow it, or the session's CSRF token is missing.",
+    404: "Not found, or not yours: an outsider gets 404.",
+    415: "The request's content type is not one this operation reads.",
+    429: "Too many requests (per API key); `Retry-After` says when to try again.",
+}
+BODY_METHODS = {"POST", "PUT", "PATCH"}
+
+
+class ConsoleAutoSchema(AutoSchema):
+    def get_operation(self, *args, **kwargs):
+        operation = super().get_operation(*args, **kwargs)
+        if operation and any(p.get("in") == "query" for p in operation.get("parameters", [])):
+            responses = operation["responses"]
+            if "400" not in responses:
+                responses["400"] = self._error_response(400, BY_RULE[400])
+                operation["responses"] = dict(sorted(responses.items()))
+        return operation
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        if direction != "response":
+            return responses
+        for code, description in self.error_statuses().items():
+            declared = responses.get(str(code))
+            if declared is None:
+                responses[str(code)] = self._error_response(code, description)
+            elif "content" not in declared:  # declared with a description only: it has the error body
+                responses[str(code)] = self._error_response(code, declared.get("description") or description)
+        return dict(sorted(responses.items()))
+
+    def _error_response(self, code: int, description: str) -> dict:
+        return self._get_response_for_code(OpenApiResponse(ErrorOutput, description=description), str(code))
+
+    def error_statuses(self) -> dict[int, str]:
+        statuses = {}
+        reads_body = self.method in BODY_METHODS and self.get_request_serializer() is not None
+        if reads_body:
+            statuses[400] = BY_RULE[400]
+        if self._needs_a_caller():
+            statuses[401], statuses[403] = BY_RULE[401], BY_RULE[403]
+        if "{" in self.path or (self._is_list_view() and self._get_paginator()):
+            statuses[404] = BY_RULE[404]
+        if reads_body:
+            statuses[415] = BY_RULE[415]
+        if getattr(self.view, "throttle_classes", None):
+            statuses[429] = BY_RULE[429]
+        statuses.update(getattr(self.view, "error_statuses", {}))
+        # Declared responses the rules do not cover (409, 413, 429 …) get the error body too.
+        for code, response in (self._declared_responses() or {}).items():
+            if str(code).isdigit() and int(code) >= 400:
+                description = response.description if isinstance(response, OpenApiResponse) else ""
+                statuses.setdefault(int(code), description or "Error.")
+        return statuses
+
+    def _needs_a_caller(self) -> bool:
+        return not all(issubclass(p, AllowAny) for p in self.view.permission_classes)
+
+    def _declared_responses(self) -> dict | None:
+        declared = self.get_response_serializers()
+        return declared if isinstance(declared, dict) else None
