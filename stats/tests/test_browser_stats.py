@@ -1,6 +1,7 @@
 """The stats dashboard in headless Chromium: a month of simulated traffic, charts drawn, filters, phone, Chinese."""
 
 import re
+import time
 
 import pytest
 from django.core.management import call_command
@@ -21,8 +22,16 @@ def busy_program(org):
     return program
 
 
-def _chart_drawn(page, canvas_id: str) -> bool:
-    return page.evaluate(f"() => !!(window.Chart && Chart.getChart('{canvas_id}'))")
+def _chart_drawn(page, canvas_id: str, timeout: float = 10) -> bool:
+    """Whether Chart.js drew on the canvas, asked until `timeout` (the scripts are deferred; the page's CSP
+    forbids Playwright's wait_for_function)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if page.evaluate(f"() => !!(window.Chart && Chart.getChart('{canvas_id}'))"):
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
 
 
 def test_a_developer_reads_a_month_of_stats(page, new_page, screenshot, owner, org, busy_program):
@@ -40,8 +49,12 @@ def test_a_developer_reads_a_month_of_stats(page, new_page, screenshot, owner, o
     page.locator("select[name=granularity]").select_option("week")
     page.get_by_role("button", name="Show").click()
     expect(page).to_have_url(re.compile("granularity=week"))
+    assert _chart_drawn(page, "chart-traffic")
     assert page.evaluate("() => Chart.getChart('chart-traffic').data.labels.length") in (5, 6)
     page.get_by_role("link", name="Last 7 days").click()
+    expect(page).to_have_url(re.compile("days=7"))
+    page.wait_for_load_state()
+    assert _chart_drawn(page, "chart-traffic")
     assert page.evaluate("() => Chart.getChart('chart-traffic').data.labels.length") <= 2
     screenshot(page, "weekly-last-7-days")
 

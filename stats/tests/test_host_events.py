@@ -87,7 +87,7 @@ def test_the_events_of_another_host_are_not_this_hosts(program, send, at):
     assert body["rejected"][0]["reason"] == "unknown_scene"
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # keeps the seeded hosts for the server
 def test_the_host_client_posts_one_event_to_a_running_console(live_server, weibo_credential, capsys):
     """`python -m hosts.client event …` (the dashboard's empty state shows this command) is counted."""
     from hosts.client import main
