@@ -96,6 +96,16 @@ def scene_refusal(scene: Scene, facts: ProgramFacts) -> Refusal | None:
     if facts.approved_hosts and scene.host.code not in facts.approved_hosts:
         return Refusal(Reason.NOT_APPROVED_FOR_HOST, _("The released version is not approved for %(host)s.") % {
             "host": _host(scene)})
+    return developer_refusal(scene, facts)
+
+
+# The rules about the developer and the program's categories (not about the scene's or the release's state):
+# the share gate applies these through `developer_refusal`, and checks the release per host user itself.
+DEVELOPER_REASONS = (Reason.ORG_NOT_VERIFIED, Reason.CATEGORY_NOT_ALLOWED, Reason.NOT_SERVICE_TYPE)
+
+
+def developer_refusal(scene: Scene, facts: ProgramFacts) -> Refusal | None:
+    """The first of DEVELOPER_REASONS that keeps the program out of `scene`, or None."""
     if scene.needs_verified_org and not facts.org_verified:
         return Refusal(Reason.ORG_NOT_VERIFIED, _("This scene needs a verified organisation."))
     if scene.allowed_categories:

@@ -1,7 +1,8 @@
 """The share gate: "may host user U share program P into scene S now?" (SPEC §6, issue 7 item 6).
 
 `decide` is a pure function of cached facts (`distribution.host_facts`): scene active, program released
-and approved for the host (a user outside a phased release gets the previous release), grant valid (or
+and approved for the host (a user outside a phased release gets the previous release), the developer-side
+eligibility rule (`distribution.eligibility`: verified organisation, categories), grant valid (or
 the scene open), rollout by a stable hash of the host user. What it cannot know alone, the caps, it
 hands to the runtime store as limits, and `share_check` asks the store in one atomic step that checks
 them, consumes them only when all allow, records the answer for the stats and remembers it for a replay.
@@ -20,6 +21,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from distribution.eligibility import Reason as Eligibility
 from distribution.host_facts import GateFacts, gate_facts
 from hosts.authentication import nonce_ttl
 from hosts.runtime import Quota, Verdict, Window, host_store
@@ -37,6 +39,10 @@ class GateReason(models.TextChoices):
     PROGRAM_UNKNOWN = "program_unknown", _("No live mini-program has this AppID.")
     NOT_RELEASED = "not_released", _("No version of the program is released (to this user).")
     NOT_APPROVED_FOR_HOST = "not_approved_for_host", _("The version this user gets is not approved for this host.")
+    ORG_NOT_VERIFIED = Eligibility.ORG_NOT_VERIFIED.value, _("The scene needs a verified organisation.")
+    CATEGORY_NOT_ALLOWED = Eligibility.CATEGORY_NOT_ALLOWED.value, _("A category of the program is not allowed in "
+                                                                     "the scene.")
+    NOT_SERVICE_TYPE = Eligibility.NOT_SERVICE_TYPE.value, _("The scene takes service-type categories only.")
     NOT_WHITELISTED = "not_whitelisted", _("The scene needs a whitelist grant the program does not have.")
     GRANT_EXPIRED = "grant_expired", _("The program's grant for this scene has expired.")
     OUTSIDE_ROLLOUT = "outside_rollout", _("The user is outside the grant's rollout percentage.")
@@ -117,6 +123,8 @@ def decide(facts: GateFacts, *, host_code: str, appid: str, user: str, user_key:
         return Decision(refuse=R.NOT_RELEASED)
     if version.approved_hosts and host_code not in version.approved_hosts:
         return Decision(refuse=R.NOT_APPROVED_FOR_HOST)
+    if facts.ineligible:  # the Distribution page's rule: a grant does not outlive it
+        return Decision(refuse=facts.ineligible)
     grant = _usable_grant(facts, now)
     if facts.scene.needs_whitelist and grant is None:
         return Decision(refuse=_grant_refusal(facts, now))

@@ -1,9 +1,10 @@
 """What host calls read, as small frozen facts cached per process (no database query per call).
 
 Facts are keyed on the distribution generation (`distribution.invalidation`), which grant and placement
-writers bump, and are re-read at least every GATE_REFRESH_SECONDS anyway: scene pauses (hosts catalog)
-and releases (programs) do not bump the generation, so that refresh is what makes a pause reach the
-gate within a second. The generation itself is polled at most that often.
+writers bump, and on the programs generation (`programs.invalidation`), which releases, rollbacks, phased
+releases, host approvals and category edits bump; they are re-read at least every GATE_REFRESH_SECONDS
+anyway: scene pauses (hosts catalog) and organisation verification (console) bump neither, so that refresh
+is what makes them reach the gate within a second. The generations themselves are polled at most that often.
 """
 
 from __future__ import annotations
@@ -18,10 +19,13 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
-from distribution.invalidation import distribution_generation
+from console.generations import generations
+from distribution.eligibility import developer_refusal, program_facts
+from distribution.invalidation import GENERATION_KEY as DISTRIBUTION_KEY
 from distribution.models import Grant, Placement
 from hosts.memo import TtlMemo
 from hosts.models import Scene
+from programs.invalidation import GENERATION_KEY as PROGRAMS_KEY
 from programs.models import MiniProgram, Version
 
 
@@ -30,16 +34,17 @@ def _ttl() -> float:
 
 
 class _GenerationPoll:
-    """The distribution generation, read from the shared cache at most every GATE_REFRESH_SECONDS."""
+    """The distribution and programs generations, read from the shared cache (one round trip) at most every
+    GATE_REFRESH_SECONDS; "d-p" keys both the per-process facts and the shared placements cache."""
 
     def __init__(self):
-        self._checked_at, self._value, self._lock = float("-inf"), 0, threading.Lock()
+        self._checked_at, self._value, self._lock = float("-inf"), "0-0", threading.Lock()
 
-    def current(self) -> int:
+    def current(self) -> str:
         now = time.monotonic()
         if now - self._checked_at >= _ttl():
             with self._lock:
-                self._value, self._checked_at = distribution_generation(), now
+                self._value, self._checked_at = "-".join(map(str, generations(DISTRIBUTION_KEY, PROGRAMS_KEY))), now
         return self._value
 
     def forget(self) -> None:
@@ -100,6 +105,7 @@ class GateFacts:
     released: ReleaseFacts | None = None
     phased: ReleaseFacts | None = None
     grant: GrantFacts | None = None  # the active grant, else the latest one (for its status)
+    ineligible: str = ""  # the eligibility rule's reason code (eligibility.DEVELOPER_REASONS), "" when it lets it in
 
 
 def gate_facts(host_code: str, scene_code: str, appid: str) -> GateFacts:
@@ -143,9 +149,12 @@ def _load_gate_facts(host_code: str, scene_code: str, appid: str) -> GateFacts:
     if scene is None:
         return GateFacts(scene=None, program_known=False)
     facts = _scene_facts(scene)
-    program_id = MiniProgram.objects.filter(appid=appid, deleted_at=None).values_list("pk", flat=True).first()
-    if program_id is None:
+    program = (MiniProgram.objects.select_related("organisation").prefetch_related("categories")
+               .filter(appid=appid, deleted_at=None).first())
+    if program is None:
         return GateFacts(scene=facts, program_known=False)
+    program_id = program.pk
+    refusal = developer_refusal(scene, program_facts(program))  # the Distribution page's rule, once per load
     releases = {row["status"]: _release_facts(row) for row in Version.objects.filter(
         program_id=program_id, status__in=[Version.Status.RELEASED, Version.Status.PHASED],
     ).values("status", "version", "approved_hosts", "phased_percentage")}
@@ -156,6 +165,7 @@ def _load_gate_facts(host_code: str, scene_code: str, appid: str) -> GateFacts:
     return GateFacts(
         scene=facts, program_known=True, released=releases.get(Version.Status.RELEASED),
         phased=releases.get(Version.Status.PHASED), grant=_grant_facts(grant) if grant else None,
+        ineligible=refusal.code if refusal else "",
     )
 
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from console.exceptions import Conflict
 from console.services import audit_record
+from programs.invalidation import programs_changed
 from programs.models import Version
 
 S = Version.Status
@@ -67,4 +68,5 @@ def version_transition(
         organisation=version.program.organisation,
         before={"status": current}, after={"status": to, **(note or {})},
     )
+    programs_changed()  # a release, rollback, phase or host approval: hosts' caches read it again
     return version

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from console.services import audit_record
+from programs.invalidation import programs_changed
 from programs.lifecycle import TransitionConflict, version_transition
 from programs.models import MiniProgram, TrialTester, Version, Withdrawal
 from programs.notifications import notify_release_changed
@@ -224,6 +225,7 @@ def _raise_phase(version: Version, actor, percentage: int, api_key) -> Version:
     before = version.phased_percentage
     Version.objects.filter(pk=version.pk, status=S.PHASED).update(phased_percentage=percentage)
     version.phased_percentage = percentage
+    programs_changed()
     audit_record(action="version.release_raise", target=version, actor=actor, api_key=api_key,
                  organisation=version.program.organisation, before={"percentage": before},
                  after={"percentage": percentage})

@@ -15,6 +15,7 @@ from console.models import ApiKey, Organisation, User
 from console.services import audit_record
 from programs.domains import DOMAIN_KINDS, normalise_domain_list
 from programs.images import process_logo
+from programs.invalidation import programs_changed
 from programs.models import VERSION_RE, Category, MiniProgram, PrivacyItem, QualificationDocument, Version
 from programs.names import name_key, normalise_name
 
@@ -148,6 +149,8 @@ def program_update(
         raise ValidationError({"name": _name_taken(program.name)})
     after = _snapshot(program)
     changed = {k for k in after if after[k] != before[k]}
+    if "categories" in changed:
+        programs_changed()  # scenes admit programs by category: hosts' caches read it again
     if changed:
         audit_record(
             action="program.update", target=program, actor=actor, api_key=api_key, organisation=program.organisation,

@@ -8,13 +8,15 @@ from distribution.models import Grant, Placement, WhitelistRequest
 from hosts.models import Scene
 from programs.models import Version
 from programs.releases import rollout_bucket
-from programs.tests.factories import MiniProgramFactory, VersionFactory
+from programs.tests.factories import MiniProgramFactory, VersionFactory, category
 
 S = Version.Status
 
 
 def released_program(*, approved_hosts=(), **fields):
-    """A program with version 1.0.0 released (approved for `approved_hosts`; empty: every host)."""
+    """A program with version 1.0.0 released (approved for `approved_hosts`; empty: every host), filed under
+    life services (a service type, so that the feed's eligibility rule lets it in) unless told otherwise."""
+    fields.setdefault("categories", [category("life-services")])
     program = MiniProgramFactory(**fields)
     VersionFactory(program=program, version="1.0.0", status=S.RELEASED, approved_hosts=list(approved_hosts),
                    released_at=timezone.now())
