@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from console.models import AuditEvent
 from console.roles import Capability, role_can
 from console.selectors import with_public_actor
+from hosts.selectors import host_names
 from programs.lifecycle import can_transition
 from programs.models import MiniProgram, Version
 from programs.releases import IN_FLIGHT, TRIAL_STATUSES, expedited_used_this_month, rollback_targets, withdrawals_used
@@ -209,6 +210,8 @@ def now_facts(version: Version) -> dict:
         facts["overdue"] = version.review_due_at < timezone.now()
     if version.status == S.PHASED:
         facts["current_release"] = _current_release(version.program)
+    if version.status in {S.APPROVED, S.PHASED, S.RELEASED}:
+        facts["covers"] = host_names(version.approved_hosts) if version.approved_hosts else []  # []: every host
     if version.status == S.SUPERSEDED:
         facts["rollback_target"] = version.pk in {v.pk for v in rollback_targets(version.program)}
     return facts
