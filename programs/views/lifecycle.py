@@ -21,6 +21,7 @@ from programs.lifecycle import can_transition
 from programs.models import MiniProgram, Version
 from programs.releases import IN_FLIGHT, TRIAL_STATUSES, expedited_used_this_month, rollback_targets, withdrawals_used
 from programs.services import missing_qualifications
+from programs.wording import finding_counts, warnings_phrase
 
 S = Version.Status
 RAISE_PRESETS = (10, 25, 50, 100)
@@ -47,10 +48,10 @@ def _percent(value) -> str:
 
 def _describe_scan(after: dict) -> tuple[str, str, str]:
     if after.get("status") == S.READY:
-        return _("Scan passed"), "ok", _("%(w)s warnings · risk %(r)s") % {
-            "w": after.get("warnings", 0), "r": after.get("risk", "–")}
-    return _("Scan found errors"), "err", _("%(e)s errors, %(w)s warnings") % {
-        "e": after.get("errors", 0), "w": after.get("warnings", 0)}
+        return _("Scan passed"), "ok", _("%(w)s · risk %(r)s") % {
+            "w": warnings_phrase(after.get("warnings", 0)), "r": after.get("risk", "–")}
+    return _("Scan found errors"), "err", str(finding_counts(errors=after.get("errors", 0),
+                                                             warnings=after.get("warnings", 0)))
 
 
 def _describe(action: str, before: dict, after: dict) -> tuple[str, str, str]:
