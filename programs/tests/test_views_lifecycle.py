@@ -615,3 +615,12 @@ def test_an_approval_for_every_host_says_so_in_chinese_too(client_for, viewer, o
 
 def test_a_version_in_review_says_nothing_of_hosts(client_for, viewer, org, program):
     assert "data-approval-hosts" not in page(client_for(viewer), org, at(program, S.IN_REVIEW))
+
+
+def test_the_page_says_what_reviewers_need_instead_of_offering_submit(client_for, member, org, program):
+    program.privacy_policy_url = ""
+    program.save()
+    html = page(client_for(member), org, at(program, S.READY))
+    assert "data-details-missing" in html and "a privacy policy URL" in html
+    assert reverse("program_edit", args=[org.slug, program.appid]) in html
+    assert url("version_submit", org, Version.objects.get(program=program)) not in html.split("data-details-missing")[1]

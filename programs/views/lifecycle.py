@@ -19,7 +19,14 @@ from console.selectors import with_public_actor
 from hosts.selectors import host_names
 from programs.lifecycle import can_transition
 from programs.models import MiniProgram, Version
-from programs.releases import IN_FLIGHT, TRIAL_STATUSES, expedited_used_this_month, rollback_targets, withdrawals_used
+from programs.releases import (
+    IN_FLIGHT,
+    TRIAL_STATUSES,
+    expedited_used_this_month,
+    missing_for_review,
+    rollback_targets,
+    withdrawals_used,
+)
 from programs.services import missing_qualifications
 from programs.wording import finding_counts, warnings_phrase
 
@@ -137,6 +144,7 @@ class NextActions:
     submit: bool = False
     blocking: Version | None = None  # the program's version already in flight
     missing: list = field(default_factory=list)  # categories still needing a qualification document
+    details_missing: list = field(default_factory=list)  # program details reviewers need (releases.missing_for_review)
     expedited_quota: int = 0
     expedited_left: int = 0
     trial: bool = False
@@ -154,7 +162,7 @@ class NextActions:
 
     @property
     def submit_blocked(self) -> bool:
-        return bool(self.blocking or self.missing)
+        return bool(self.blocking or self.details_missing or self.missing)
 
     @property
     def withdraw_blocked(self) -> bool:
@@ -165,6 +173,7 @@ def _submit_facts(version: Version, actions: NextActions) -> None:
     program = version.program
     actions.submit = True
     actions.blocking = program.versions.filter(status__in=IN_FLIGHT).exclude(pk=version.pk).first()
+    actions.details_missing = missing_for_review(program)
     actions.missing = missing_qualifications(program)
     org = program.organisation
     actions.expedited_quota = org.expedited_quota
