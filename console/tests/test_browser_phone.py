@@ -88,3 +88,39 @@ def test_no_developer_page_is_wider_than_a_phone(demo, new_page, screenshot):
         if overflow(page) > 0:
             wide[path] = page.evaluate(WIDEST)
     assert wide == {}
+
+
+def sign_in_staff(page, email: str) -> None:
+    from console.models import User
+    from console.tests.otp import authenticator_for, next_code
+
+    sign_in(page, email)
+    expect(page).to_have_url(re.compile(r"/accounts/two-factor/verify/"))
+    page.locator("main form input[name=code]").first.fill(
+        next_code(authenticator_for(User.objects.get(email=email))))
+    page.locator("main form button[type=submit]").first.click()
+    expect(page).not_to_have_url(re.compile(r"/accounts/two-factor/"))
+
+
+@pytest.mark.parametrize(("viewport", "locale"), [(None, "en-US"), (PHONE, "en-US"), (PHONE, "zh-CN")])
+def test_the_reviewer_lands_on_the_queue_and_the_developer_reads_the_audit_log_in_words(
+    demo, new_page, screenshot, viewport, locale
+):
+    page = new_page(viewport=viewport, locale=locale)
+    sign_in_staff(page, "reviewer@example.com")
+    expect(page).to_have_url(re.compile(r"/review/?$|/reviews?/"))
+    screenshot(page, "reviewer-lands-on-the-queue")
+    assert overflow(page) <= 0, page.evaluate(WIDEST)
+
+    page = new_page(viewport=viewport, locale=locale)
+    sign_in(page, DEVELOPER)
+    org = Organisation.objects.filter(memberships__user__email=DEVELOPER).order_by("pk").first()
+    page.goto(f"/orgs/{org.slug}/audit/")
+    screenshot(page, "audit-log")
+    assert overflow(page) <= 0, page.evaluate(WIDEST)
+    body = page.content()
+    assert "version.scan_finish</code>" not in body and "{'status'" not in body
+    assert overflow(page) <= 0
+    page.goto(f"/orgs/{org.slug}/")
+    screenshot(page, "overview")
+    assert "<code>version." not in page.content()
