@@ -124,3 +124,13 @@ def test_the_reviewer_lands_on_the_queue_and_the_developer_reads_the_audit_log_i
     page.goto(f"/orgs/{org.slug}/")
     screenshot(page, "overview")
     assert "<code>version." not in page.content()
+
+
+def test_a_missing_page_on_a_phone_is_the_styled_404(demo, new_page, screenshot):
+    page = new_page(viewport=PHONE)
+    sign_in(page, DEVELOPER)
+    response = page.goto("/orgs/no-such-org/programs/")
+    assert response.status == 404
+    expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
+    screenshot(page, "404")
+    assert overflow(page) <= 0
