@@ -9,5 +9,8 @@ class ConsoleConfig(AppConfig):
         from celery.signals import task_failure
 
         from console import metrics
+        from console.audit_words import register_value_labels
+        from console.roles import Role
 
         task_failure.connect(metrics.task_failure_count, weak=False, dispatch_uid="console.metrics.task_failure")
+        register_value_labels(Role)

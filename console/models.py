@@ -253,6 +253,20 @@ class AuditEvent(models.Model):
         label = getattr(self, "public_actor", self.actor_label)
         return str(PUBLIC_ACTOR_LABELS.get(label, label))
 
+    @property
+    def action_label(self) -> str:
+        """The action in words for people (the stored code stays for filters and the API)."""
+        from console.audit_words import action_label
+
+        return action_label(self.action)
+
+    @property
+    def changes(self):
+        """Before/after as readable field changes (see console.audit_words.field_changes)."""
+        from console.audit_words import field_changes
+
+        return field_changes(self.before, self.after)
+
 
 # ---------------------------------------------------------------- notifications and webhooks
 

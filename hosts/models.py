@@ -24,6 +24,7 @@ class Host(models.Model):
     def __str__(self):
         return self.name
 
+    @property
     def display_name(self) -> str:
         """The name in the interface language (hosts are catalog data, not gettext strings)."""
         return self.name_zh if self.name_zh and (get_language() or "").startswith("zh") else self.name

@@ -13,6 +13,13 @@ def active_hosts() -> QuerySet[Host]:
     return Host.objects.filter(active=True)
 
 
+def host_names(codes) -> list[str]:
+    """Names (in the interface language) of the hosts with these codes, in catalog order; unknown codes as is."""
+    hosts = list(Host.objects.filter(code__in=list(codes)))
+    known = {h.code for h in hosts}
+    return [h.display_name for h in hosts] + [c for c in codes if c not in known]
+
+
 def size_limits_for_host(host_code: str | None) -> dict[str, dict[str, int]]:
     """Limits per dialect for scans aimed at `host_code` (or the defaults when None).
 

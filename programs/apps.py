@@ -6,4 +6,8 @@ class ProgramsConfig(AppConfig):
     verbose_name = "Mini-programs"
 
     def ready(self):
+        from console.audit_words import register_value_labels
         from programs import metrics, panels  # noqa: F401  (register the dashboard panel and the metrics)
+        from programs.models import Version
+
+        register_value_labels(Version.Status)

@@ -104,7 +104,8 @@ PRIZE_WHEEL = {
 
 def _lucky_draw(demo) -> None:
     program = _program(demo, "Lucky Draw", ["entertainment"], slogan="Spin and win",
-                       domains=DOMAINS)
+                       description="Spin the prize wheel once a day and share what you won.",
+                       privacy_policy_url="https://luckydraw.example.com/privacy", domains=DOMAINS)
     if program is None:
         return
     dev, reviewer = demo.users["developer"], demo.users["reviewer"]
@@ -118,7 +119,9 @@ def _lucky_draw(demo) -> None:
 
 
 def _street_food(demo) -> None:
-    program = _program(demo, "Street Food", ["food-delivery"], slogan="Hot food, fast", domains=DOMAINS)
+    program = _program(demo, "Street Food", ["food-delivery"], slogan="Hot food, fast",
+                       description="Order from the street food stalls near you.",
+                       privacy_policy_url="https://streetfood.example.com/privacy", domains=DOMAINS)
     if program is None:
         return
     dev, reviewer = demo.users["developer"], demo.users["reviewer"]
@@ -131,7 +134,9 @@ def _street_food(demo) -> None:
 
 
 def _clinic(demo) -> None:
-    program = _program(demo, "Clinic Booking", ["medical"], slogan="See a doctor today", domains=DOMAINS)
+    program = _program(demo, "Clinic Booking", ["medical"], slogan="See a doctor today",
+                       description="Book an appointment with a clinic near you.",
+                       privacy_policy_url="https://clinic.example.com/privacy", domains=DOMAINS)
     if program is not None:
         # Left for the worker: `make run` starts it, and it scans this one first.
         _upload(program, demo.users["developer"], "0.1.0", scan=False)

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from console.notify import NotificationEvent, notify
 from programs.models import Version
+from programs.wording import finding_counts
 
 
 def version_url(version: Version) -> str:
@@ -24,8 +25,8 @@ def notify_scan_finished(version: Version) -> None:
         _("{program} {version}: scan passed") if passed else _("{program} {version}: scan found errors"),
         program=version.program.name, version=version.version,
     )
-    body = format_lazy(_("{errors} errors, {warnings} warnings, {notices} notices."),
-                       errors=version.errors, warnings=version.warnings, notices=version.notices)
+    body = format_lazy(_("{counts}."), counts=finding_counts(
+        errors=version.errors, warnings=version.warnings, notices=version.notices))
     notify(organisation=version.program.organisation, event=NotificationEvent.SCAN_FINISHED, title=title,
            body=body, url=version_url(version),
            payload=_payload(version, errors=version.errors, warnings=version.warnings, risk=version.risk_score))

@@ -59,6 +59,16 @@ def expedited_used_this_month(org, *, now: datetime | None = None) -> int:
     ).count()
 
 
+def missing_for_review(program: MiniProgram) -> list[str]:
+    """What reviewers need from the program page that it does not give yet; asked before submission."""
+    missing = []
+    if not (program.description or "").strip():
+        missing.append(str(_("a description of the mini-program")))
+    if not program.privacy_policy_url:
+        missing.append(str(_("a privacy policy URL")))
+    return missing
+
+
 def _check_can_submit(version: Version, expedited: bool) -> None:
     if version.status != S.READY:
         raise ValidationError(_("Only a development version (ready, after a clean scan) can be submitted for "
@@ -67,6 +77,10 @@ def _check_can_submit(version: Version, expedited: bool) -> None:
     if program.versions.filter(status__in=IN_FLIGHT).exclude(pk=version.pk).exists():
         raise ValidationError(_("Another version of this program is already in review, approved or being "
                                 "released; finish or withdraw it first."))
+    details = missing_for_review(program)
+    if details:
+        raise ValidationError(_("Reviewers need %(missing)s: add them on the program's edit page first.") % {
+            "missing": _(" and ").join(details)})
     missing = missing_qualifications(program)
     if missing:
         raise ValidationError(_("Upload the qualification documents for: %(names)s.") % {

@@ -111,7 +111,9 @@ def _night_market(demo, org) -> None:
     """A first release, overdue, with a high risk score."""
     owner = demo.users["outsider"]
     program = program_create(org=org, actor=owner, name="Night Market", categories=_categories("life-services"),
-                             slogan="Street food after dark", domains={"request": ["https://api.nightmarket.example.com"]})
+                             slogan="Street food after dark", description="Find the night market's stalls and pay.",
+                             privacy_policy_url="https://nightmarket.example.com/privacy",
+                             domains={"request": ["https://api.nightmarket.example.com"]})
     version = _version(program, "0.9.0", _report(
         {**FILES_1, "vendor/sdk.min.js": 182000}, permissions=["scope.userLocation", "getPhoneNumber"],
         domains=["api.nightmarket.example.com", "cdn.example.org", "track.example.io", "ads.example.biz",
@@ -126,7 +128,8 @@ def _harbour_ferry(demo, org) -> None:
     """A program with a rejected version and a thread; its next version was asked for changes and answered."""
     owner, reviewer = demo.users["developer"], demo.users["reviewer"]
     program = program_create(org=org, actor=owner, name="Harbour Ferry", categories=_categories("travel"),
-                             slogan="Tickets and timetables", domains={"request": ["https://api.ferry.example.com"]},
+                             slogan="Tickets and timetables", description="Ferry tickets and timetables.",
+                             domains={"request": ["https://api.ferry.example.com"]},
                              privacy_policy_url="https://ferry.example.com/privacy")
     rejected = _version(program, "1.0.0", _report(FILES_1, domains=["api.ferry.example.com"], risk=12), owner,
                         "Timetables")
@@ -146,6 +149,8 @@ def _metro_card(demo, org) -> None:
     """Waiting for its developer's answer: out of the queue."""
     owner, reviewer = demo.users["outsider"], demo.users["reviewer"]
     program = program_create(org=org, actor=owner, name="Metro Card", categories=_categories("travel"),
+                             description="Top up the metro card and see the trips made.",
+                             privacy_policy_url="https://metro.example.com/privacy",
                              domains={"request": ["https://api.metro.example.com"]})
     version = _version(program, "2.0.0", _report(FILES_1, domains=["api.metro.example.com"], risk=20), owner,
                        "Top up by NFC")

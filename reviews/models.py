@@ -64,6 +64,10 @@ class ReviewDecision(models.Model):
         REJECT = "reject", _("Reject")
         REQUEST_CHANGES = "request_changes", _("Request changes")
 
+    OUTCOME_LABELS = {  # what a taken decision says on badges: "Approved", not the button's "Approve"
+        Kind.APPROVE: _("Approved"), Kind.REJECT: _("Rejected"), Kind.REQUEST_CHANGES: _("Changes requested"),
+    }
+
     version = models.ForeignKey(Version, on_delete=models.CASCADE, related_name="review_decisions")
     reviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="review_decisions",
@@ -87,6 +91,10 @@ class ReviewDecision(models.Model):
     def __str__(self):
         who = "auto" if self.automatic else (self.reviewer or "?")
         return f"{self.get_kind_display()} {self.version} ({who}{', dry run' if self.dry_run else ''})"
+
+    @property
+    def outcome_label(self) -> str:
+        return str(self.OUTCOME_LABELS.get(self.kind, self.get_kind_display()))
 
     @property
     def reviewer_label(self) -> str:

@@ -123,6 +123,13 @@ def review_queue(*, reviewer, filters: QueueFilters | None = None, now: datetime
     return versions.order_by(*SORTS.get(filters.sort, SORTS["due"]))
 
 
+def awaiting_developer(*, reviewer) -> QuerySet[Version]:
+    """Versions a reviewer asked changes of and whose developer has not answered yet, longest waiting first."""
+    versions = Version.objects.filter(status=S.IN_REVIEW, awaiting_developer=True).exclude(
+        program_id__in=_own_programs(reviewer))
+    return _row_data(versions).order_by("submitted_at", "id")
+
+
 ROW_FIELDS = (
     "version", "status", "expedited", "risk_score", "submitted_at", "review_due_at", "submitted_metadata",
     "program__name", "program__appid", "program__organisation__name", "program__organisation__slug",

@@ -149,7 +149,7 @@ def _decided_message(version: Version) -> str:
     decision = latest_decision(version, since=version.submitted_at)
     if decision is not None:
         return _("%(who)s already decided this version (%(kind)s at %(when)s); reload to see it.") % {
-            "who": decision.reviewer_label, "kind": decision.get_kind_display().lower(),
+            "who": decision.reviewer_label, "kind": decision.outcome_label.lower(),
             "when": _when(decision.created_at)}
     return _("This version is no longer in review (it is “%(status)s”).") % {"status": version.get_status_display()}
 

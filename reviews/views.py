@@ -31,6 +31,7 @@ from reviews.models import ReviewDecision
 
 Kind = ReviewDecision.Kind
 QUEUE_FILTERS_KEY = "review_queue_filters"
+AWAITING_SHOWN = 50  # versions waiting for their developer's answer listed under the queue
 SKIPPED_KEY = "review_skipped"
 SKIP_MEMORY = 50
 
@@ -114,6 +115,7 @@ def queue(request):
         "form": form, "page": page, "now": now,
         "held": selectors.claims_held(request.user), "max_claims": settings.REVIEW_MAX_CLAIMS,
         "filtering": form.active,
+        "waiting_on_developer": selectors.awaiting_developer(reviewer=request.user)[:AWAITING_SHOWN],
     }
     return render(request, "reviews/queue.html", context)
 

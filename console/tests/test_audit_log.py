@@ -131,8 +131,37 @@ def test_page_shows_before_and_after(client_for, owner, org):
 
     content = client_for(owner).get(reverse("audit_log", args=[org.slug])).content.decode()
 
-    assert "Old Name" in content
-    assert "New Name" in content
+    assert "Old Name → New Name" in content
+    assert "{'name'" not in content  # a field change in words, not a Python dict
+
+
+def test_page_and_recent_activity_say_the_action_in_words_not_its_code(client_for, owner, org):
+    audit_record(action="version.rollback_from", target=org, actor=owner, organisation=org,
+                 before={"status": "released"}, after={"status": "rolled_back"})
+    client = client_for(owner)
+    log = client.get(reverse("audit_log", args=[org.slug])).content.decode()
+    assert "Rolled back from this version" in log
+    assert "Status:</span> Released → Rolled back" in log
+    assert ">version.rollback_from<" not in log and "'rolled_back'" not in log
+    overview = client.get(reverse("organisation_dashboard", args=[org.slug])).content.decode()
+    assert "Rolled back from this version" in overview and "<code>version.rollback_from</code>" not in overview
+
+
+def test_every_audit_action_written_by_the_code_has_words(settings):
+    """A new action constant without a label would show up as its code: the registry must know them all."""
+    import pathlib
+    import re
+
+    from console.audit_words import ACTION_LABELS
+
+    root = pathlib.Path(settings.BASE_DIR)
+    written = set()
+    for app in ("console", "programs", "reviews", "distribution", "hosts", "stats"):
+        for path in (root / app).rglob("*.py"):
+            if "tests" in path.parts or "migrations" in path.parts:
+                continue
+            written |= set(re.findall(r'audit_record\(\s*action="([a-z_]+\.[a-z_]+)"', path.read_text()))
+    assert written and written - set(ACTION_LABELS) == set()
 
 
 # ------------------------------------------------------------------ API

@@ -160,7 +160,7 @@ def test_dashboard_on_a_phone_opens_the_navigation_from_the_menu_button(new_page
     assert sidebar.bounding_box()["x"] + sidebar.bounding_box()["width"] <= 0, "navigation should start closed"
     screenshot(phone, "dashboard-phone")
 
-    phone.get_by_label("Menu").click()
+    phone.get_by_label("Menu", exact=True).click()
     expect(sidebar).to_have_css("transform", "none")  # slid in (the page's CSP forbids wait_for_function)
     screenshot(phone, "navigation-open")
     phone.get_by_role("navigation").get_by_role("link", name="Members").click()

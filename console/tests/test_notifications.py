@@ -126,6 +126,7 @@ def test_each_recipient_gets_one_email_with_title_body_and_absolute_link(send, s
     assert "Reviewer notes: all good." in mail.body
     assert "https://console.example.com/orgs/acme-apps/" in mail.body
     assert "https://console.example.com/notifications/#preferences" in mail.body
+    assert ".." not in mail.body and "p.m." not in mail.body  # "Sent on <date> 19:32.", not "7:32 p.m.."
 
 
 def test_email_is_sent_only_after_the_transaction_commits(org, member, mailoutbox, django_capture_on_commit_callbacks):

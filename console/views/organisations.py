@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from console.forms import ApiKeyForm, InvitationForm, OrganisationForm, RoleForm, error_text
 from console.models import AuditEvent
 from console.panels import DASHBOARD, panels_for
-from console.roles import ASSIGNABLE_ROLES, Capability, Role, role_can, scopes_for_role
+from console.roles import ASSIGNABLE_ROLES, Capability, Role, StaffGroup, role_can, scopes_for_role
 from console.selectors import (
     api_key_for_member,
     audit_events_for_org,
@@ -39,11 +39,19 @@ from console.views.decorators import org_page
 
 @login_required
 def dashboard(request):
-    """Land on the organisation the user worked in last, or ask them to create one."""
+    """Land where the user's work is: platform admins on the admin site, reviewers on the review queue,
+    operators on the distribution queue, developers on the organisation they worked in last; else create one."""
+    user = request.user
+    if user.is_staff and (user.is_superuser or user.in_staff_group(StaffGroup.ADMINS)):
+        return redirect("admin:index")
+    if user.is_reviewer:
+        return redirect("review_queue")
+    if user.is_platform_operator:
+        return redirect("distribution_queue")
     current = request.memberships.current()
-    if current is None:
-        return redirect("organisation_create")
-    return redirect("organisation_dashboard", org_slug=current.organisation.slug)
+    if current is not None:
+        return redirect("organisation_dashboard", org_slug=current.organisation.slug)
+    return redirect("organisation_create")
 
 
 @login_required

@@ -33,6 +33,9 @@ class MiniProgramFactory(DjangoModelFactory):
     organisation = factory.SubFactory(OrganisationFactory)
     appid = factory.Sequence(lambda n: f"2025{n:012d}")
     name = factory.Sequence(lambda n: f"Program {n}")
+    # What reviewers need before a version can be submitted (releases.missing_for_review).
+    description = "Everything a reviewer needs to know about this mini-program."
+    privacy_policy_url = "https://example.com/privacy"
 
     @factory.post_generation
     def categories(self, create, extracted, **kwargs):

@@ -28,7 +28,8 @@ def _no_console_env(monkeypatch):
 @pytest.fixture
 def program(org, owner):
     program = program_create(org=org, actor=owner, name="CLI Bikes", categories=[Category.objects.get(code="tools")],
-                             domains=DOMAINS)
+                             domains=DOMAINS, description="Bikes from the command line.",
+                             privacy_policy_url="https://bikes.example.com/privacy")
     program_set_privacy_declaration(program=program, actor=owner, items={"location": "Nearby bikes"})
     return program
 

@@ -100,6 +100,25 @@ def test_only_a_ready_version_can_be_submitted(program, owner, status):
     assert actions(version) == []
 
 
+@pytest.mark.parametrize(("blank", "said"), [
+    ({"description": ""}, "a description of the mini-program"),
+    ({"privacy_policy_url": ""}, "a privacy policy URL"),
+    ({"description": "  ", "privacy_policy_url": ""}, "a description of the mini-program and a privacy policy URL"),
+])
+def test_submit_asks_first_for_what_reviewers_need(program, owner, blank, said):
+    for name, value in blank.items():
+        setattr(program, name, value)
+    program.save()
+    version = make(program, Version.Status.READY)
+
+    with pytest.raises(ValidationError) as exc:
+        version_submit(version=version, actor=owner)
+
+    assert said in exc.value.messages[0]
+    assert fresh(version).status == Version.Status.READY
+    assert actions(version) == []
+
+
 def test_a_second_submit_of_the_same_stale_object_is_refused(program, owner):
     """A double click: both requests hold the version as it was before the first one."""
     version = make(program, S.READY)

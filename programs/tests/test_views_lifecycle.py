@@ -594,3 +594,33 @@ def test_a_viewer_sees_releases_but_no_rollback_button(client_for, viewer, owner
 
     assert "Live for everyone" in html and "1.0.0" in html
     assert "Roll back to 1.0.0</button>" not in html
+
+
+@pytest.mark.parametrize("status", [S.APPROVED, S.PHASED, S.RELEASED])
+def test_the_developer_sees_by_name_which_hosts_the_approval_covers(client_for, viewer, org, program, status):
+    version = at(program, status, approved_hosts=["weibo", "alipay"], released_at=timezone.now(), phased_percentage=10)
+    html = page(client_for(viewer), org, version)
+    covers = html.split("data-approval-hosts", 1)[1].split("</p>", 1)[0]
+    assert "The approval covers:" in covers and "Alipay, Weibo" in covers  # names in catalog order, not codes
+
+
+def test_an_approval_for_every_host_says_so_in_chinese_too(client_for, viewer, org, program):
+    version = at(program, S.APPROVED, approved_hosts=[])
+    assert "every host" in page(client_for(viewer), org, version).split("data-approval-hosts", 1)[1]
+    zh = client_for(viewer)
+    version_two = at(program, S.RELEASED, number="0.9.0", approved_hosts=["weibo"], released_at=timezone.now())
+    html = zh.get(url("version_detail", org, version_two), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "微博" in html.split("data-approval-hosts", 1)[1]
+
+
+def test_a_version_in_review_says_nothing_of_hosts(client_for, viewer, org, program):
+    assert "data-approval-hosts" not in page(client_for(viewer), org, at(program, S.IN_REVIEW))
+
+
+def test_the_page_says_what_reviewers_need_instead_of_offering_submit(client_for, member, org, program):
+    program.privacy_policy_url = ""
+    program.save()
+    html = page(client_for(member), org, at(program, S.READY))
+    assert "data-details-missing" in html and "a privacy policy URL" in html
+    assert reverse("program_edit", args=[org.slug, program.appid]) in html
+    assert url("version_submit", org, Version.objects.get(program=program)) not in html.split("data-details-missing")[1]

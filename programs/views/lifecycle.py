@@ -16,10 +16,19 @@ from django.utils.translation import gettext as _
 from console.models import AuditEvent
 from console.roles import Capability, role_can
 from console.selectors import with_public_actor
+from hosts.selectors import host_names
 from programs.lifecycle import can_transition
 from programs.models import MiniProgram, Version
-from programs.releases import IN_FLIGHT, TRIAL_STATUSES, expedited_used_this_month, rollback_targets, withdrawals_used
+from programs.releases import (
+    IN_FLIGHT,
+    TRIAL_STATUSES,
+    expedited_used_this_month,
+    missing_for_review,
+    rollback_targets,
+    withdrawals_used,
+)
 from programs.services import missing_qualifications
+from programs.wording import finding_counts, warnings_phrase
 
 S = Version.Status
 RAISE_PRESETS = (10, 25, 50, 100)
@@ -46,10 +55,10 @@ def _percent(value) -> str:
 
 def _describe_scan(after: dict) -> tuple[str, str, str]:
     if after.get("status") == S.READY:
-        return _("Scan passed"), "ok", _("%(w)s warnings · risk %(r)s") % {
-            "w": after.get("warnings", 0), "r": after.get("risk", "–")}
-    return _("Scan found errors"), "err", _("%(e)s errors, %(w)s warnings") % {
-        "e": after.get("errors", 0), "w": after.get("warnings", 0)}
+        return _("Scan passed"), "ok", _("%(w)s · risk %(r)s") % {
+            "w": warnings_phrase(after.get("warnings", 0)), "r": after.get("risk", "–")}
+    return _("Scan found errors"), "err", str(finding_counts(errors=after.get("errors", 0),
+                                                             warnings=after.get("warnings", 0)))
 
 
 def _describe(action: str, before: dict, after: dict) -> tuple[str, str, str]:
@@ -135,6 +144,7 @@ class NextActions:
     submit: bool = False
     blocking: Version | None = None  # the program's version already in flight
     missing: list = field(default_factory=list)  # categories still needing a qualification document
+    details_missing: list = field(default_factory=list)  # program details reviewers need (releases.missing_for_review)
     expedited_quota: int = 0
     expedited_left: int = 0
     trial: bool = False
@@ -152,7 +162,7 @@ class NextActions:
 
     @property
     def submit_blocked(self) -> bool:
-        return bool(self.blocking or self.missing)
+        return bool(self.blocking or self.details_missing or self.missing)
 
     @property
     def withdraw_blocked(self) -> bool:
@@ -163,6 +173,7 @@ def _submit_facts(version: Version, actions: NextActions) -> None:
     program = version.program
     actions.submit = True
     actions.blocking = program.versions.filter(status__in=IN_FLIGHT).exclude(pk=version.pk).first()
+    actions.details_missing = missing_for_review(program)
     actions.missing = missing_qualifications(program)
     org = program.organisation
     actions.expedited_quota = org.expedited_quota
@@ -209,6 +220,8 @@ def now_facts(version: Version) -> dict:
         facts["overdue"] = version.review_due_at < timezone.now()
     if version.status == S.PHASED:
         facts["current_release"] = _current_release(version.program)
+    if version.status in {S.APPROVED, S.PHASED, S.RELEASED}:
+        facts["covers"] = host_names(version.approved_hosts) if version.approved_hosts else []  # []: every host
     if version.status == S.SUPERSEDED:
         facts["rollback_target"] = version.pk in {v.pk for v in rollback_targets(version.program)}
     return facts

@@ -167,7 +167,7 @@ def test_someone_else_decided_first_is_409(reviewer_api, other_reviewer):
     response = reviewer_api.post(_decision_url(version), {"decision": "reject", "reasons": ["unstable"]},
                                  format="json")
     assert response.status_code == 409
-    assert response.json()["error"]["message"].startswith("Sam Second already decided this version (approve at")
+    assert response.json()["error"]["message"].startswith("Sam Second already decided this version (approved at")
 
 
 def test_deciding_while_another_holds_the_claim_is_409(reviewer_api, other_reviewer):

@@ -41,7 +41,8 @@ def released_program(org, owner, reviewer):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     program = program_create(org=org, actor=owner, name="City Rides", domains=DOMAINS,
-                             categories=[Category.objects.get(code="travel")])
+                             categories=[Category.objects.get(code="travel")], description="Rides across the city.",
+                             privacy_policy_url="https://rides.example.com/privacy")
     program_set_privacy_declaration(program=program, actor=owner, items={"location": "Find rides nearby"})
     data = build_package("alipay", code="\n// 1.0.0\n")
     package = SimpleUploadedFile("p.zip", data)

@@ -222,7 +222,7 @@ def test_a_reviewer_cannot_decide_while_another_holds_the_claim(waiting, reviewe
 def test_deciding_an_already_decided_version_says_who_won(waiting, reviewer, other_reviewer):
     stale = Version.objects.get(pk=waiting.pk)
     review_reject(version=waiting, reviewer=other_reviewer, reasons=["unstable"])
-    with pytest.raises(Conflict, match="Sam Second already decided this version \\(reject at"):
+    with pytest.raises(Conflict, match="Sam Second already decided this version \\(rejected at"):
         review_approve(version=stale, reviewer=reviewer)
     assert ReviewDecision.objects.count() == 1
 
@@ -235,7 +235,7 @@ def test_asking_for_changes_twice_is_a_conflict(waiting, reviewer, other_reviewe
 
 def test_nobody_decides_while_the_developer_is_asked_for_changes(waiting, reviewer, other_reviewer):
     review_request_changes(version=waiting, reviewer=other_reviewer, text="Which page uses the camera?")
-    with pytest.raises(Conflict, match="Sam Second already decided this version \\(request changes at"):
+    with pytest.raises(Conflict, match="Sam Second already decided this version \\(changes requested at"):
         review_approve(version=waiting, reviewer=reviewer)
     with pytest.raises(ValidationError, match="waits for its developer's answer"):
         review_claim(version=waiting, reviewer=reviewer)
@@ -289,7 +289,7 @@ def test_a_conflict_on_the_page_is_a_clear_message(reviewer_client, waiting, oth
     review_approve(version=waiting, reviewer=other_reviewer)
     response = reviewer_client.post(reverse("review_decide", args=[waiting.pk]),
                                     {"decision": "reject", "reasons": ["unstable"]}, follow=True)
-    assert "Sam Second already decided this version (approve at" in response.content.decode()
+    assert "Sam Second already decided this version (approved at" in response.content.decode()
 
 
 def test_message_from_the_page(reviewer_client, waiting):

@@ -64,3 +64,20 @@ def test_a_rejected_version_shows_the_reasons(client_for, member, org, reviewer)
     review_reject(version=version, reviewer=reviewer, reasons=["privacy-policy-missing"], text="Add the policy.")
     body = _version_page(client_for(member), version).content.decode()
     assert "Privacy policy missing" in body and "Add the policy." in body
+
+
+def test_an_approved_version_wears_an_approved_badge_not_the_approve_button_word(client_for, member, org, reviewer):
+    from reviews.services import review_approve
+
+    version = WaitingVersionFactory(org=org)
+    review_approve(version=version, reviewer=reviewer, text="Looks good.")
+    body = _version_page(client_for(member), version).content.decode()
+    assert ">Approved</span>" in body
+    assert ">Approve</span>" not in body
+
+
+def test_a_rejected_version_wears_a_rejected_badge(client_for, member, org, reviewer):
+    version = WaitingVersionFactory(org=org)
+    review_reject(version=version, reviewer=reviewer, reasons=["privacy-policy-missing"], text="Add the policy.")
+    body = _version_page(client_for(member), version).content.decode()
+    assert ">Rejected</span>" in body and ">Reject</span>" not in body

@@ -214,3 +214,21 @@ def test_api_query_count_does_not_grow_with_page_size(reviewer_api, other_review
     with CaptureQueriesContext(connection) as large:
         assert len(reviewer_api.get(url, {"page_size": 50}).json()["results"]) == 50
     assert len(small.captured_queries) == len(large.captured_queries)
+
+
+def test_versions_waiting_for_the_developers_answer_are_listed_apart_under_the_queue(reviewer_client, reviewer):
+    asked = WaitingVersionFactory(program=MiniProgramFactory(name="Tea House"), awaiting_developer=True)
+    waiting = WaitingVersionFactory(program=MiniProgramFactory(name="Bike Share"))
+    body = reviewer_client.get(QUEUE).content.decode()
+    assert "Waiting for the developer" in body
+    waiting_section = body.split('id="awaiting-developer"', 1)[1]
+    assert "Tea House" in waiting_section and reverse("review_detail", args=[asked.pk]) in waiting_section
+    assert "Bike Share" not in waiting_section
+    assert _ids(reviewer) == [waiting.pk]  # still out of the queue proper
+
+
+def test_the_waiting_list_leaves_out_the_reviewers_own_organisation(reviewer_client, reviewer):
+    own = WaitingVersionFactory(program=MiniProgramFactory(name="Own Shop"), awaiting_developer=True)
+    Membership.objects.create(user=reviewer, organisation=own.program.organisation, role=Role.DEVELOPER)
+    body = reviewer_client.get(QUEUE).content.decode()
+    assert "Own Shop" not in body and 'id="awaiting-developer"' not in body

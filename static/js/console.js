@@ -20,3 +20,17 @@ document.addEventListener("submit", (event) => {
   const message = event.target.dataset.confirm;
   if (message && !window.confirm(message)) event.preventDefault();
 });
+
+// Phone menu: Escape closes it; Enter or Space on the ☰ / × labels toggles it like a tap.
+const navToggle = () => document.getElementById("nav-toggle");
+document.addEventListener("keydown", (event) => {
+  const toggle = navToggle();
+  if (!toggle) return;
+  if (event.key === "Escape" && toggle.checked) {
+    toggle.checked = false;
+    document.querySelector(".nav-toggle-button")?.focus();
+  } else if ((event.key === "Enter" || event.key === " ") && event.target.matches?.("label[for=nav-toggle]")) {
+    event.preventDefault();
+    toggle.checked = !toggle.checked;
+  }
+});

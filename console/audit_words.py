@@ -1,0 +1,163 @@
+"""Audit events in words for people: one registry of action labels, and before/after as field changes.
+
+Audit actions are stored as stable codes (``version.rollback_from``); pages never show the code or the raw
+before/after dicts but `action_label(code)` and `field_changes(before, after)`. Apps add the labels of their
+status values with `register_value_labels(SomeModel.Status)` (in their AppConfig.ready).
+"""
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+ACTION_LABELS = {
+    # accounts and organisations
+    "user.sign_up": _("Signed up"),
+    "user.email_verify": _("Confirmed the email address"),
+    "user.two_factor_enable": _("Turned on two-factor sign-in"),
+    "user.two_factor_disable": _("Turned off two-factor sign-in"),
+    "user.recovery_codes_regenerate": _("Made new recovery codes"),
+    "organisation.create": _("Created the organisation"),
+    "organisation.update": _("Changed the organisation's details"),
+    "organisation.verify": _("Verified the organisation"),
+    "organisation.unverify": _("Withdrew the organisation's verification"),
+    "membership.change_role": _("Changed a member's role"),
+    "membership.remove": _("Removed a member"),
+    "invitation.create": _("Invited a member"),
+    "invitation.accept": _("Accepted an invitation"),
+    "invitation.revoke": _("Revoked an invitation"),
+    "invitation.expire": _("An invitation expired"),
+    "api_key.create": _("Created an API key"),
+    "api_key.revoke": _("Revoked an API key"),
+    "webhook.create": _("Added a webhook"),
+    "webhook.update": _("Changed a webhook"),
+    "webhook.delete": _("Deleted a webhook"),
+    "webhook.enable": _("Turned a webhook on"),
+    "webhook.disable": _("Turned a webhook off"),
+    "webhook.ping": _("Sent a test delivery"),
+    "webhook.redeliver": _("Sent a delivery again"),
+    "webhook.roll_secret": _("Changed a webhook's signing secret"),
+    "notification_preference.update": _("Changed notification settings"),
+    # mini-programs
+    "program.create": _("Created the mini-program"),
+    "program.update": _("Changed the mini-program's details"),
+    "program.logo": _("Changed the logo"),
+    "program.privacy_declaration": _("Changed the privacy declaration"),
+    "program.qualification_add": _("Added a qualification document"),
+    "program.tester_add": _("Added a trial tester"),
+    "program.tester_remove": _("Removed a trial tester"),
+    "program.trial_version": _("Chose the trial version"),
+    # versions
+    "version.upload": _("Uploaded a version"),
+    "version.scan_start": _("Scan started"),
+    "version.scan_requeue": _("Scan restarted"),
+    "version.scan_finish": _("Scan finished"),
+    "version.submit": _("Submitted for review"),
+    "version.withdraw": _("Withdrew from review"),
+    "version.in_review": _("Back in review"),
+    "version.approve": _("Approved"),
+    "version.approved": _("Approved"),
+    "version.reject": _("Rejected"),
+    "version.rejected": _("Rejected"),
+    "version.awaiting_developer": _("Asked the developer for changes"),
+    "version.developer_answered": _("The developer answered"),
+    "version.release": _("Released to everyone"),
+    "version.released": _("Released to everyone"),
+    "version.release_phased": _("Started a phased release"),
+    "version.release_raise": _("Raised the phased release"),
+    "version.release_cancel": _("Cancelled the phased release"),
+    "version.rollback_from": _("Rolled back from this version"),
+    "version.rollback_to": _("Rolled back to this version"),
+    "version.supersede": _("Replaced by a newer release"),
+    "version.prune": _("Removed an old development version"),
+    # reviews
+    "review.claim": _("Claimed for review"),
+    "review.release": _("Released the review claim"),
+    # distribution
+    "whitelist.request": _("Asked to join a scene"),
+    "whitelist.withdraw": _("Withdrew a scene request"),
+    "whitelist.approve": _("Approved a scene request"),
+    "whitelist.reject": _("Turned down a scene request"),
+    "grant.create": _("Placed in a scene"),
+    "grant.renew": _("Renewed a scene placement"),
+    "grant.revoke": _("Ended a scene placement"),
+    "grant.expire": _("A scene placement expired"),
+    "grant.expiry_notice": _("Warned that a scene placement expires soon"),
+    "grant.placements": _("Changed the placements in a scene"),
+    "scene.pause": _("Paused a scene"),
+    "scene.resume": _("Resumed a scene"),
+    "host_credential.create": _("Created a host credential"),
+    "host_credential.revoke": _("Revoked a host credential"),
+    "host_credential.rate_limit": _("Changed a host credential's rate limit"),
+}
+
+FIELD_LABELS = {
+    "status": _("Status"), "name": _("Name"), "email": _("Email"), "role": _("Role"), "version": _("Version"),
+    "reviewer": _("Reviewer"), "percentage": _("Share of users"), "hosts": _("Hosts"), "expedited": _("Expedited"),
+    "errors": _("Errors"), "warnings": _("Warnings"), "risk": _("Risk"), "active": _("Active"),
+    "verified": _("Verified"), "kind": _("Kind"), "prefix": _("Key prefix"), "scopes": _("Scopes"),
+    "scene": _("Scene"), "host": _("Host"), "placements": _("Placements"), "valid_until": _("Valid until"),
+    "expires_at": _("Expires"), "revoked_at": _("Revoked"), "requests_per_minute": _("Requests per minute"),
+    "trial_version": _("Trial version"), "user": _("User"), "logo": _("Logo"), "document": _("Document"),
+    "category": _("Category"), "automatic": _("Automatic"), "awaiting_developer": _("Waiting for the developer"),
+    "review_due_at": _("Review due"), "description": _("Description"), "url": _("Address"), "events": _("Events"),
+    "reason": _("Reason"), "reasons": _("Reasons"), "from": _("From"), "to": _("To"), "key_id": _("Key"),
+    "new_member": _("New member"), "delivery": _("Delivery"), "email_muted_events": _("Muted emails"),
+    "approved_hosts": _("Approved hosts"), "phased_percentage": _("Share of users"),
+}
+
+VALUE_LABELS: dict[str, object] = {}
+EMPTY = "–"
+
+
+def register_value_labels(choices) -> None:
+    """Let stored values of a TextChoices (e.g. 'in_review') read as their label (e.g. 'In review')."""
+    for value, label in choices.choices:
+        VALUE_LABELS.setdefault(value, label)
+
+
+def action_label(code: str) -> str:
+    """The action in words; an action nobody labelled yet reads as its code made into a phrase."""
+    label = ACTION_LABELS.get(code)
+    if label is not None:
+        return str(label)
+    return code.replace(".", " ").replace("_", " ").capitalize()
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    label: str
+    before: str | None  # None: the field was not there before (a plain fact of the event)
+    after: str | None
+
+
+def _field_label(key: str) -> str:
+    label = FIELD_LABELS.get(key)
+    return str(label) if label is not None else key.replace("_", " ").capitalize()
+
+
+def _value(value) -> str:
+    if value is None or value == "" or value == []:
+        return EMPTY
+    if isinstance(value, bool):
+        return str(_("yes") if value else _("no"))
+    if isinstance(value, list | tuple):
+        return ", ".join(_value(v) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{_field_label(str(k))}: {_value(v)}" for k, v in value.items())
+    if isinstance(value, str) and value in VALUE_LABELS:
+        return str(VALUE_LABELS[value])
+    text = str(value)
+    return text if len(text) <= 120 else text[:119] + "…"
+
+
+def field_changes(before: dict | None, after: dict | None) -> list[FieldChange]:
+    """Each field of before/after as 'Label: old → new'; a field only in one side is shown as a plain fact."""
+    before, after = before or {}, after or {}
+    if not isinstance(before, dict) or not isinstance(after, dict):
+        return [FieldChange(str(_("Change")), _value(before) if before else None, _value(after) if after else None)]
+    changes = []
+    for key in list(before) + [k for k in after if k not in before]:
+        old = _value(before[key]) if key in before else None
+        new = _value(after[key]) if key in after else None
+        changes.append(FieldChange(_field_label(key), old, new))
+    return changes

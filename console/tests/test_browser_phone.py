@@ -1,0 +1,136 @@
+"""The console on a 390 px phone, as the demo developer: the menu opens and closes (× button, Escape,
+a tap beside it) without covering ☰ for good, and no page is wider than the screen; tables scroll
+inside their card so their action buttons stay reachable."""
+
+import re
+
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import expect
+
+from console.demo import DEMO_PASSWORD
+from console.models import Organisation
+from console.tests.browser import PHONE
+from programs.models import MiniProgram as Program
+
+pytestmark = pytest.mark.browser
+
+DEVELOPER = "developer@example.com"
+
+
+@pytest.fixture
+def demo(db, settings):
+    settings.DEBUG = True
+    call_command("demo_data", stdout=open("/dev/null", "w"))
+    settings.DEBUG = False
+
+
+def sign_in(page, email: str) -> None:
+    page.goto("/accounts/login/")
+    page.locator("input[name=username], input[type=email]").first.fill(email)
+    page.locator("input[type=password]").first.fill(DEMO_PASSWORD)
+    page.locator("main form button[type=submit]").first.click()
+    expect(page).not_to_have_url(re.compile(r"/accounts/login/"))
+
+
+WIDEST = """[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > innerWidth + 1
+  && e.parentElement.getBoundingClientRect().right <= innerWidth + 1)
+  .slice(0, 8).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))"""
+
+
+def overflow(page) -> int:
+    """How many CSS pixels the page is wider than the screen (0 when nothing scrolls sideways)."""
+    return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+
+
+def test_phone_menu_closes_with_the_cross_escape_and_a_tap_beside_it(demo, new_page, screenshot):
+    page = new_page(viewport=PHONE)
+    sign_in(page, DEVELOPER)
+    sidebar = page.locator("#sidebar")
+    menu = page.get_by_role("button", name="Menu", exact=True)
+
+    def opened():
+        menu.click()
+        expect(sidebar).to_be_in_viewport()
+
+    opened()
+    screenshot(page, "menu-open")
+    page.get_by_role("button", name="Close menu").click()
+    expect(sidebar).not_to_be_in_viewport()
+    opened()
+    page.keyboard.press("Escape")
+    expect(sidebar).not_to_be_in_viewport()
+    opened()
+    page.mouse.click(370, 400)  # beside the 260 px menu
+    expect(sidebar).not_to_be_in_viewport()
+    screenshot(page, "menu-closed")
+
+
+def test_no_developer_page_is_wider_than_a_phone(demo, new_page, screenshot):
+    page = new_page(viewport=PHONE)
+    sign_in(page, DEVELOPER)
+    org = Organisation.objects.filter(memberships__user__email=DEVELOPER).order_by("pk").first()
+    program = Program.objects.filter(organisation=org).order_by("pk").first()
+    version = program.versions.order_by("-pk").first()
+    paths = [
+        f"/orgs/{org.slug}/",
+        f"/orgs/{org.slug}/programs/",
+        f"/orgs/{org.slug}/programs/{program.appid}/",
+        f"/orgs/{org.slug}/programs/{program.appid}/upload/",
+        f"/orgs/{org.slug}/programs/{program.appid}/versions/{version.version}/",
+        f"/orgs/{org.slug}/members/",
+        f"/orgs/{org.slug}/audit/",
+    ]
+    wide = {}
+    for path in paths:
+        page.goto(path)
+        screenshot(page, path)
+        if overflow(page) > 0:
+            wide[path] = page.evaluate(WIDEST)
+    assert wide == {}
+
+
+def sign_in_staff(page, email: str) -> None:
+    from console.models import User
+    from console.tests.otp import authenticator_for, next_code
+
+    sign_in(page, email)
+    expect(page).to_have_url(re.compile(r"/accounts/two-factor/verify/"))
+    page.locator("main form input[name=code]").first.fill(
+        next_code(authenticator_for(User.objects.get(email=email))))
+    page.locator("main form button[type=submit]").first.click()
+    expect(page).not_to_have_url(re.compile(r"/accounts/two-factor/"))
+
+
+@pytest.mark.parametrize(("viewport", "locale"), [(None, "en-US"), (PHONE, "en-US"), (PHONE, "zh-CN")])
+def test_the_reviewer_lands_on_the_queue_and_the_developer_reads_the_audit_log_in_words(
+    demo, new_page, screenshot, viewport, locale
+):
+    page = new_page(viewport=viewport, locale=locale)
+    sign_in_staff(page, "reviewer@example.com")
+    expect(page).to_have_url(re.compile(r"/review/?$|/reviews?/"))
+    screenshot(page, "reviewer-lands-on-the-queue")
+    assert overflow(page) <= 0, page.evaluate(WIDEST)
+
+    page = new_page(viewport=viewport, locale=locale)
+    sign_in(page, DEVELOPER)
+    org = Organisation.objects.filter(memberships__user__email=DEVELOPER).order_by("pk").first()
+    page.goto(f"/orgs/{org.slug}/audit/")
+    screenshot(page, "audit-log")
+    assert overflow(page) <= 0, page.evaluate(WIDEST)
+    body = page.content()
+    assert "version.scan_finish</code>" not in body and "{'status'" not in body
+    assert overflow(page) <= 0
+    page.goto(f"/orgs/{org.slug}/")
+    screenshot(page, "overview")
+    assert "<code>version." not in page.content()
+
+
+def test_a_missing_page_on_a_phone_is_the_styled_404(demo, new_page, screenshot):
+    page = new_page(viewport=PHONE)
+    sign_in(page, DEVELOPER)
+    response = page.goto("/orgs/no-such-org/programs/")
+    assert response.status == 404
+    expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
+    screenshot(page, "404")
+    assert overflow(page) <= 0
