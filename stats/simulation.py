@@ -86,6 +86,8 @@ class _PlacementRun:
             age = day - user.joined
             if age > 0 and self.rng.random() < 0.45 * (0.88 ** age) + 0.04:
                 events += self._session(day, user)
+                if self.rng.random() < 0.3:  # some come back later the same day
+                    events += self._session(day, user)
         return events
 
     def _arrive(self, day: int, via_share: str = "", scene: str = "", depth: int = 1, user_id: str = "") -> list[dict]:
