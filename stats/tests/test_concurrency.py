@@ -1,0 +1,43 @@
+"""The same batch drained twice at once (a retried task racing its first run): every event counts once."""
+
+import pytest
+
+from programs.tests.concurrency import postgresql_only, race_with  # noqa: F401  (fixture)
+from stats.drain import events_store
+from stats.events import validate_batch
+from stats.ingest import ingest_context
+from stats.models import DailyStats, RawEvent, Share, StatsUser
+from stats.tests.conftest import event
+
+pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True),
+              pytest.mark.usefixtures("postgresql_only")]
+
+
+def test_one_batch_drained_twice_at_once_counts_once(program, weibo, at):
+    raw = [event(f"e{i}", "visit", f"u{i % 7}", at(0)) for i in range(40)]
+    raw += [event("s1", "share", "u1", at(0), share_id="S1"), event("s2", "share", "u2", at(0), share_id="S2",
+                                                                       parent_share_id="S1")]
+    accepted = validate_batch(raw, ingest_context(weibo, raw)).accepted
+
+    outcomes = race_with(*[(lambda: None, lambda _: events_store(accepted))] * 3)
+
+    assert sorted(outcomes) == [0, 0, 42]  # one drain stored everything, the others found it stored
+    row = DailyStats.objects.get(program=program)
+    assert (row.visits, row.shares, row.unique_visitors) == (40, 2, 7)
+    assert RawEvent.objects.count() == 42
+    assert StatsUser.objects.filter(program=program).count() == 7
+    assert dict(Share.objects.values_list("share_id", "depth")) == {"S1": 1, "S2": 2}
+
+
+def test_two_batches_with_the_same_new_users_at_once_number_each_user_once(program, weibo, at):
+    """Both drains meet the same new users: one numbers them, the other finds them (the program's row lock)."""
+    first = [event(f"a{i}", "visit", f"u{i}", at(0)) for i in range(30)]
+    second = [event(f"b{i}", "visit", f"u{i}", at(0)) for i in range(30)]
+    batches = [validate_batch(raw, ingest_context(weibo, raw)).accepted for raw in (first, second)]
+
+    outcomes = race_with(*[(lambda: None, lambda _, b=b: events_store(b)) for b in batches])
+
+    assert outcomes == [30, 30]
+    assert sorted(StatsUser.objects.filter(program=program).values_list("ordinal", flat=True)) == list(range(30))
+    row = DailyStats.objects.get(program=program)
+    assert (row.visits, row.unique_visitors) == (60, 30)
