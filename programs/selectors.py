@@ -125,29 +125,24 @@ def code_version_for_user(user, appid: str, version: str, *, api_key: ApiKey | N
 def package_version_for_user(user, appid: str, version: str, *, api_key: ApiKey | None = None) -> Version:
     """The version whose package `user` may download; 404 for everyone else (one rule for every download).
 
-    Members of the program's organisation may (with an API key, only a key of that organisation);
-    reviewers may, for a version that was submitted for review; the program's named testers may, for
-    its trial version only.
+    Whoever may read the version's files may (`code_version_access`: members, and reviewers once it was
+    submitted); the program's named testers may too, for its trial version only.
     """
-    program = MiniProgram.objects.select_related("organisation").filter(appid=appid, deleted_at=None).first()
-    if program is None or not user.is_authenticated:
-        raise Http404
-    obj = program.versions.filter(version=version).first()
-    if obj is None:
-        raise Http404
-    obj.program = program
-    if _memberships(user, api_key).filter(organisation=program.organisation_id).exists():
-        return obj
-    if api_key is None and _may_see_without_membership(user, program, obj):
-        return obj
-    raise Http404
+    obj = (Version.objects.select_related("program__organisation")
+           .filter(program__appid=appid, program__deleted_at=None, version=version).first())
+    try:
+        return code_version_access(user, obj, api_key=api_key)
+    except Http404:
+        if api_key is None and obj is not None and obj.program.trial_version_id == obj.pk \
+                and is_named_tester(user, obj.program):
+            return obj
+        raise
 
 
-def _may_see_without_membership(user, program: MiniProgram, version: Version) -> bool:
-    if version.submitted_at is not None and user.is_reviewer:
-        return True
-    is_trial = program.trial_version_id == version.pk
-    return is_trial and program.testers.filter(email__iexact=user.email).exists()
+def is_named_tester(user, program: MiniProgram) -> bool:
+    """A trial tester named by email (case-insensitive), once the account has confirmed that address."""
+    return (user.is_authenticated and user.email_verified
+            and program.testers.filter(email__iexact=user.email).exists())
 
 
 def privacy_declaration(program: MiniProgram) -> dict[str, str]:

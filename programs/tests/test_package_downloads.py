@@ -115,6 +115,15 @@ def test_named_tester_downloads_the_trial_version_only(client_for, owner, progra
     assert client.get(_url(other)).status_code == 404
 
 
+def test_a_tester_address_not_yet_confirmed_gets_404(client_for, owner, program, version):
+    """Signing up with a tester's address grants nothing until the address is confirmed (as for the trial page)."""
+    releases.version_set_trial(version=version, actor=owner)
+    TrialTester.objects.create(program=program, email="tess@example.com")
+    impostor = UserFactory(email="tess@example.com", email_verified_at=None)
+
+    assert client_for(impostor).get(_url(version)).status_code == 404
+
+
 def test_a_stranger_gets_404_for_the_trial_version(client_for, owner, version):
     releases.version_set_trial(version=version, actor=owner)
 

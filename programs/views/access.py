@@ -4,7 +4,7 @@ from django.http import Http404
 
 from console.models import Membership
 from programs.models import MiniProgram
-from programs.selectors import program_for_user, version_for_user
+from programs.selectors import is_named_tester, program_for_user, version_for_user
 
 
 def program_in_org(request, membership, appid: str):
@@ -33,6 +33,6 @@ def trial_program_for_user(user, appid: str):
     if program is None or not user.is_authenticated:
         raise Http404
     membership = Membership.objects.filter(user=user, organisation=program.organisation_id).first()
-    if membership is None and not (user.email_verified and program.testers.filter(email__iexact=user.email).exists()):
+    if membership is None and not is_named_tester(user, program):
         raise Http404
     return program, membership
