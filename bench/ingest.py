@@ -55,16 +55,15 @@ def one_event_one_insert(request):
     from stats.events import validate_batch
     from stats.ingest import ingest_context
     from stats.models import RawEvent
+    from stats.storage import RAW_COLUMNS
 
     raw = json.loads(request.body)
     accepted = validate_batch([raw], ingest_context(Host.objects.get(code="weibo"), [raw])).accepted
     for event in accepted:
-        RawEvent.objects.create(**dict(zip(RAW_FIELDS, _raw_row(event, timezone.now()), strict=True)))
+        RawEvent.objects.create(**dict(zip(RAW_COLUMNS, _raw_row(event, timezone.now()), strict=True)))
     return JsonResponse({"accepted": len(accepted)})
 
 
-RAW_FIELDS = ("event_key", "host", "scene", "program_id", "type", "user_hash", "occurred_at", "day", "page",
-              "page_views", "stay_seconds", "share_id", "parent_share_id", "amount", "received_at")
 urlpatterns = [path("naive/", one_event_one_insert)]
 
 

@@ -281,7 +281,3 @@ def previous_period(query: StatsQuery) -> StatsQuery:
     length = (query.end - query.start).days + 1
     return StatsQuery(start=query.start - timedelta(days=length), end=query.start - timedelta(days=1),
                       host=query.host, scene=query.scene, granularity=query.granularity)
-
-
-def scenes_with_data(program: MiniProgram) -> list[tuple[str, str]]:
-    return list(DailyStats.objects.filter(program=program).values_list("host", "scene").distinct().order_by("scene"))
