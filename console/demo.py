@@ -1,7 +1,11 @@
 """Demo accounts and organisations. Every app may have a `demo.py` with `load(demo)`; see demo_data."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
+import time_machine
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
@@ -23,13 +27,31 @@ DEMO_SECOND_FACTOR_LINE = (
 )
 
 
+# The demo people and organisations date from before the demo's first program (34 days ago).
+PEOPLE_DAYS_AGO = 45
+
+
 @dataclass
 class Demo:
-    """What the apps' demo loaders share: the demo people and organisations, and lines to print."""
+    """What the apps' demo loaders share: the demo people and organisations, lines to print, the clock."""
 
     users: dict[str, User] = field(default_factory=dict)
     orgs: dict[str, Organisation] = field(default_factory=dict)
     lines: list[str] = field(default_factory=list)
+    now: datetime = field(default_factory=timezone.now)
+
+    @contextmanager
+    def ago(self, days: float = 0, hours: float = 0) -> Iterator[datetime]:
+        """Run what is inside at that moment before the load began, clock ticking from there.
+
+        The demo's past (a month of releases, versions waiting and overdue in the review queue) is
+        made by calling the real services at the time it happened, rather than by moving timestamps
+        afterwards: created, submitted, due, decided, history, audit and notification times then
+        agree, because each is what the service itself wrote.
+        """
+        moment = self.now - timedelta(days=days, hours=hours)
+        with time_machine.travel(moment, tick=True):
+            yield moment
 
 
 def _user(email: str, full_name: str, *, superuser=False, groups=()) -> User:
@@ -61,6 +83,13 @@ def _member(org: Organisation, user: User, role: str) -> None:
 
 
 def load(demo: Demo) -> None:
+    with demo.ago(days=PEOPLE_DAYS_AGO):
+        _people_and_organisations(demo)
+    _api_key(demo)
+    demo.lines.append(DEMO_SECOND_FACTOR_LINE)
+
+
+def _people_and_organisations(demo: Demo) -> None:
     dev = _user("developer@example.com", "Dana Developer")
     reviewer = _user("reviewer@example.com", "Riley Reviewer", groups=[StaffGroup.REVIEWERS])
     operator = _user("operator@example.com", "Oscar Operator", groups=[StaffGroup.OPERATORS])
@@ -78,6 +107,9 @@ def load(demo: Demo) -> None:
     other = _org(outsider, "other-org", "Other Org", Organisation.Kind.INDIVIDUAL)
     demo.orgs.update(studio=studio, other=other)
 
+
+def _api_key(demo: Demo) -> None:
+    dev, studio = demo.users["developer"], demo.orgs["studio"]
     # Look the key up by what is printed (its prefix), so the printed key always works: a revoked demo
     # key is restored rather than re-created (the prefix is unique), and a new SECRET_KEY gets a new key.
     raw = api_key_seeded_raw("demo-key")
@@ -89,5 +121,4 @@ def load(demo: Demo) -> None:
     elif existing.revoked_at is not None:
         ApiKey.objects.filter(pk=existing.pk).update(revoked_at=None)
     demo.lines.append(f"Demo API key (Demo Studio, all scopes): {raw}")
-    demo.lines.append(DEMO_SECOND_FACTOR_LINE)
 

@@ -4,8 +4,9 @@ Runs after programs' and reviews' demos (INSTALLED_APPS order) and uses their pr
 (service categories: granted weibo.feed at the scene's 1 share per user per hour, a profile grant
 with two accounts, a hot-search topic, an expiring Alipay topic), Lucky Draw (a lottery campaign,
 a rejected, a revoked and an expired grant) and Tea Timer (two requests waiting for operator@example.com).
-Everything goes through the services, so the audit log and notifications are real; each scenario is
-skipped when its program already has a request in that scene (idempotent).
+Everything goes through the services, so the audit log and notifications are real; what happened in the
+past (the rejection, the revoked and the expired grant) happened then (`demo.ago`), so no date is moved
+afterwards. Each scenario is skipped when its program already has a request in that scene (idempotent).
 """
 
 from datetime import timedelta
@@ -73,21 +74,24 @@ def _lucky_draw(demo, program) -> None:
     admin, dev = demo.users["admin"], demo.users["developer"]
     _grant(demo, program, "weibo.lottery", "Our prize wheel is the claim step of the New Year lottery.",
            placements=[_topic("ny-lottery-2027", "New Year lottery", "pages/claim/index?from=weibo", days=20)])
-    rejected = _request(program, "weibo.profile", dev, "Celebrities could pin our wheel.")
+    with demo.ago(days=9):
+        rejected = _request(program, "weibo.profile", dev, "Celebrities could pin our wheel.")
     if rejected is not None:
-        whitelist_reject(request=rejected, operator=admin, reason="placement-not-authorised",
-                         text="None of the accounts has agreed to show the card.")
-    revoked = _grant(demo, program, "weibo.hot_search", "Trending prizes.",
-                     placements=[_topic("prize-week", "#PrizeWeek", "pages/index/index")])
+        with demo.ago(days=8):
+            whitelist_reject(request=rejected, operator=admin, reason="placement-not-authorised",
+                             text="None of the accounts has agreed to show the card.")
+    with demo.ago(days=10):
+        revoked = _grant(demo, program, "weibo.hot_search", "Trending prizes.",
+                         placements=[_topic("prize-week", "#PrizeWeek", "pages/index/index")])
     if revoked is not None:
-        grant_revoke(grant=revoked, operator=admin, reason="abusive-sharing",
-                     text="The card promised extra spins for every share.")
-    expired = _grant(demo, program, "alipay.hot_search", "Autumn festival topic.", days=3,
-                     placements=[_topic("autumn-festival", "#AutumnFestival", "pages/index/index", days=2)])
+        with demo.ago(days=4):
+            grant_revoke(grant=revoked, operator=admin, reason="abusive-sharing",
+                         text="The card promised extra spins for every share.")
+    # Granted five days ago for three days: it ended two days ago, and the expiry sweep ends it now.
+    with demo.ago(days=5):
+        expired = _grant(demo, program, "alipay.hot_search", "Autumn festival topic.", days=3,
+                         placements=[_topic("autumn-festival", "#AutumnFestival", "pages/index/index", days=2)])
     if expired is not None:
-        past = timezone.now() - timedelta(days=2)
-        Grant.objects.filter(pk=expired.pk).update(valid_from=past - timedelta(days=14), valid_until=past)
-        expired.refresh_from_db()
         grant_expire(grant=expired)
 
 

@@ -1,10 +1,16 @@
-"""Demo programs with versions in every lifecycle state (see console/demo.py for the people)."""
+"""Demo programs with versions in every lifecycle state (see console/demo.py for the people and the clock).
+
+Every version is a real package (programs.samples) uploaded through version_upload and scanned by the
+real scanner, and every submission, decision and release goes through the services a user's click
+goes through, at the moment it happened (`demo.ago`). So a version's size, scan report, risk score,
+history, audit events and notifications are what the product itself wrote, and cannot disagree.
+The helpers here (`upload`, `submit`, `approve`) are shared by the other apps' demo loaders.
+"""
 
 import hashlib
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from programs.lifecycle import version_transition
 from programs.models import Category, MiniProgram, Version
 from programs.releases import program_rollback, version_release, version_set_trial, version_submit
 from programs.samples import build_package
@@ -33,26 +39,42 @@ def _logo(seed: int) -> bytes:
     return buffer.getvalue()
 
 
-def _package(version: str, code: str = "", **options) -> SimpleUploadedFile:
-    data = build_package("alipay", code=f"\n// build {version}\n{code}", **options)
-    package = SimpleUploadedFile(f"{version}.zip", data, content_type="application/zip")
-    package.sha256 = hashlib.sha256(data).hexdigest()
-    return package
+# ---------------------------------------------------------------- shared with the other apps' demos
 
 
-def _upload(program, dev, version, *, scan=True, code="", description="", **options) -> Version:
-    result = version_upload(program=program, actor=dev, version=version, package=_package(version, code, **options),
-                            description=description or f"Release {version}", method=Version.UploadMethod.CLI)
+def package(number: str, *, code: str = "", **options) -> SimpleUploadedFile:
+    """A real package (programs.samples.package_files options), its build number in app.js so each differs."""
+    data = build_package("alipay", code=f"\n// build {number}\n{code}", **options)
+    upload = SimpleUploadedFile(f"{number}.zip", data, content_type="application/zip")
+    upload.sha256 = hashlib.sha256(data).hexdigest()
+    return upload
+
+
+def upload(program, actor, number, *, scan=True, description="", **package_options) -> Version:
+    """Upload as the CLI does and, unless `scan=False`, scan now (the worker's task, run in-process)."""
+    result = version_upload(program=program, actor=actor, version=number, package=package(number, **package_options),
+                            description=description or f"Release {number}", method=Version.UploadMethod.CLI)
     if scan:
-        version_scan(result.version.pk)  # now, rather than waiting for the worker
+        version_scan(result.version.pk)
         result.version.refresh_from_db()
     return result.version
 
 
-def _approve(version, reviewer) -> Version:
-    version_submit(version=version, actor=version.uploaded_by, notes="Test account below.", test_account="demo/1234")
+def submit(version, *, notes="Test account below.", test_account="demo/1234", expedited=False) -> Version:
+    return version_submit(version=version, actor=version.uploaded_by, notes=notes, test_account=test_account,
+                          expedited=expedited)
+
+
+def approve(version, reviewer, text="") -> Version:
+    """A reviewer's approval: the decision the review page shows in the program's history, and its notification."""
+    from reviews.services import review_approve  # the reviews app is loaded by the time a demo runs
+
+    review_approve(version=version, reviewer=reviewer, text=text)
     version.refresh_from_db()
-    return version_transition(version, to=S.APPROVED, actor=reviewer, action="approve")
+    return version
+
+
+# ---------------------------------------------------------------- the studio's programs
 
 
 def _program(demo, name, categories, **fields) -> MiniProgram | None:
@@ -67,20 +89,34 @@ def _program(demo, name, categories, **fields) -> MiniProgram | None:
     return program
 
 
+def _reviewed_release(demo, program, number, *, submitted_ago: int, description="", percentage=None) -> Version:
+    """Upload and submit `submitted_ago` days back, approved and released a day later."""
+    dev, reviewer = demo.users["developer"], demo.users["reviewer"]
+    with demo.ago(days=submitted_ago):
+        version = submit(upload(program, dev, number, description=description))
+    with demo.ago(days=submitted_ago - 1):
+        return version_release(version=approve(version, reviewer), actor=dev, percentage=percentage)
+
+
 def _city_bikes(demo) -> None:
-    program = _program(demo, "City Bikes", ["travel", "life-services"], slogan="Ride across town",
-                       description="Find a bike, unlock it, ride.", privacy_policy_url="https://citybikes.example.com/privacy",
-                       domains=DOMAINS)
+    with demo.ago(days=34):
+        program = _program(demo, "City Bikes", ["travel", "life-services"], slogan="Ride across town",
+                           description="Find a bike, unlock it, ride.",
+                           privacy_policy_url="https://citybikes.example.com/privacy", domains=DOMAINS)
     if program is None:
         return
-    dev, reviewer = demo.users["developer"], demo.users["reviewer"]
-    for number in ("1.0.0", "1.1.0", "1.2.0"):
-        version_release(version=_approve(_upload(program, dev, number), reviewer), actor=dev)
-    program_rollback(program=program, target=program.versions.get(version="1.1.0"), actor=dev)
-    version_release(version=_approve(_upload(program, dev, "1.3.0"), reviewer), actor=dev, percentage=20)
-    version_set_trial(version=_upload(program, dev, "1.4.0"), actor=dev)
-    _upload(program, dev, "1.5.0", code='eval("1+1");\nmy.request({url: "http://198.51.100.7/api"});\n',
-            description="Experimental build")
+    dev = demo.users["developer"]
+    _reviewed_release(demo, program, "1.0.0", submitted_ago=33, description="First release")
+    _reviewed_release(demo, program, "1.1.0", submitted_ago=24, description="Station map")
+    _reviewed_release(demo, program, "1.2.0", submitted_ago=15, description="Ride history")
+    with demo.ago(days=13):  # 1.2.0 went back: the developer rolled back to 1.1.0
+        program_rollback(program=program, target=program.versions.get(version="1.1.0"), actor=dev)
+    _reviewed_release(demo, program, "1.3.0", submitted_ago=7, description="Ride history, fixed", percentage=20)
+    with demo.ago(days=3):
+        version_set_trial(version=upload(program, dev, "1.4.0", description="Monthly passes"), actor=dev)
+    with demo.ago(days=1):  # the scanner refuses it: eval, plain http to an IP address
+        upload(program, dev, "1.5.0", code='eval("1+1");\nmy.request({url: "http://198.51.100.7/api"});\n',
+               description="Experimental build")
 
 
 # What Lucky Draw 2.0.0 adds, so that the reviewer's code viewer has a content diff to show: a prize loader
@@ -103,43 +139,50 @@ PRIZE_WHEEL = {
 
 
 def _lucky_draw(demo) -> None:
-    program = _program(demo, "Lucky Draw", ["entertainment"], slogan="Spin and win",
-                       description="Spin the prize wheel once a day and share what you won.",
-                       privacy_policy_url="https://luckydraw.example.com/privacy", domains=DOMAINS)
+    with demo.ago(days=28):
+        program = _program(demo, "Lucky Draw", ["entertainment"], slogan="Spin and win",
+                           description="Spin the prize wheel once a day and share what you won.",
+                           privacy_policy_url="https://luckydraw.example.com/privacy", domains=DOMAINS)
     if program is None:
         return
-    dev, reviewer = demo.users["developer"], demo.users["reviewer"]
-    version_release(version=_approve(_upload(program, dev, "1.0.0"), reviewer), actor=dev)
-    # 2.0.0 scans prize stands with the camera: the declaration says so before the upload.
-    program_set_privacy_declaration(program=program, actor=dev, items={
-        "location": "Show the stations and stores nearest to you.", "camera": "Scan the code on a prize stand."})
-    waiting = _upload(program, dev, "2.0.0", description="New prize wheel and share cards", **PRIZE_WHEEL)
-    version_submit(version=waiting, actor=dev, notes="The prize wheel is behind the 'Spin' tab.",
-                   test_account="reviewer / spin-2026")
+    dev = demo.users["developer"]
+    _reviewed_release(demo, program, "1.0.0", submitted_ago=27, description="First release")
+    with demo.ago(days=1):
+        # 2.0.0 scans prize stands with the camera: the declaration says so before the upload.
+        program_set_privacy_declaration(program=program, actor=dev, items={
+            "location": "Show the stations and stores nearest to you.", "camera": "Scan the code on a prize stand."})
+        waiting = upload(program, dev, "2.0.0", description="New prize wheel and share cards", **PRIZE_WHEEL)
+        submit(waiting, notes="The prize wheel is behind the 'Spin' tab.", test_account="reviewer / spin-2026")
 
 
 def _street_food(demo) -> None:
-    program = _program(demo, "Street Food", ["food-delivery"], slogan="Hot food, fast",
-                       description="Order from the street food stalls near you.",
-                       privacy_policy_url="https://streetfood.example.com/privacy", domains=DOMAINS)
+    with demo.ago(days=12):
+        program = _program(demo, "Street Food", ["food-delivery"], slogan="Hot food, fast",
+                           description="Order from the street food stalls near you.",
+                           privacy_policy_url="https://streetfood.example.com/privacy", domains=DOMAINS)
     if program is None:
         return
     dev, reviewer = demo.users["developer"], demo.users["reviewer"]
-    rejected = _upload(program, dev, "0.9.0")
-    version_submit(version=rejected, actor=dev)
-    rejected.refresh_from_db()
-    version_transition(rejected, to=S.REJECTED, actor=reviewer, action="reject")
-    version_submit(version=_upload(program, dev, "1.0.0"), actor=dev, expedited=True,
-                   notes="Fixed the menu prices the reviewer pointed out.")
+    with demo.ago(days=10):
+        rejected = submit(upload(program, dev, "0.9.0", description="Menus and ordering"))
+    with demo.ago(days=9):
+        from reviews.services import review_reject
+
+        review_reject(version=rejected, reviewer=reviewer, reasons=["misleading-description"],
+                      text="The menu prices on the stall pages differ from the checkout total.")
+    with demo.ago(hours=5):
+        submit(upload(program, dev, "1.0.0", description="Prices fixed"), expedited=True,
+               notes="Fixed the menu prices the reviewer pointed out.")
 
 
 def _clinic(demo) -> None:
-    program = _program(demo, "Clinic Booking", ["medical"], slogan="See a doctor today",
-                       description="Book an appointment with a clinic near you.",
-                       privacy_policy_url="https://clinic.example.com/privacy", domains=DOMAINS)
+    with demo.ago(days=2):
+        program = _program(demo, "Clinic Booking", ["medical"], slogan="See a doctor today",
+                           description="Book an appointment with a clinic near you.",
+                           privacy_policy_url="https://clinic.example.com/privacy", domains=DOMAINS)
     if program is not None:
-        # Left for the worker: `make run` starts it, and it scans this one first.
-        _upload(program, demo.users["developer"], "0.1.0", scan=False)
+        # Uploaded as the load ends and left for the worker: `make run` starts it, and it scans this one first.
+        upload(program, demo.users["developer"], "0.1.0", scan=False, description="First build")
 
 
 def load(demo) -> None:

@@ -33,6 +33,7 @@ ALLOWED_DOMAINS = {
     "download": ["api.example.com"],
     "socket": ["ws.example.com"],
 }
+API_URL, SOCKET_URL = "https://api.example.com", "wss://ws.example.com"
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,9 @@ def package_files(
     code: str = "",
     app_json: dict | str | None = None,
     files: dict[str, bytes | str | None] | None = None,
+    api: str = API_URL,
+    socket: str | None = SOCKET_URL,
+    location: bool = True,
 ) -> dict[str, bytes]:
     """The files of a valid package, by archive name.
 
@@ -113,16 +117,17 @@ def package_files(
     `wrap` puts the whole project in a top-level folder, as zipping a folder does. `code` is appended
     to app.js. `app_json` as a dict is merged into the default app.json (a None value deletes a
     key); as a str it replaces the file. `files` adds or replaces files (relative to the root; None
-    deletes one).
+    deletes one). `api` is the server the code calls, `socket` the live socket's (None: no socket);
+    `location=False` leaves out the location call and its `scope.userLocation` permission.
     """
     spec = DIALECT_FILES[dialect]
     pages = TAB_PAGES[:max(tab_count, 2)]
     tree: dict[str, bytes | str] = {}
     for page in pages + ([SUBPACKAGE[0] + page for page in SUBPACKAGE[1]] if subpackages else []):
-        tree.update(_page(spec, page))
-    tree["app.js"] = _app_js(spec) + code
+        tree.update(_page(spec, page, api))
+    tree["app.js"] = _app_js(spec, api, socket, location) + code
     tree["app" + spec.style] = "page { background: #f5f5f5; }\n"
-    tree["app.json"] = _app_json_text(_app_config(spec, pages, tab_count, subpackages, theme), app_json)
+    tree["app.json"] = _app_json_text(_app_config(spec, pages, tab_count, subpackages, theme, location), app_json)
     tree.update(_icons(theme))
     if theme:
         tree["theme.json"] = json.dumps(THEME, indent=2)
@@ -150,12 +155,12 @@ def _bytes(content: bytes | str) -> bytes:
     return content.encode() if isinstance(content, str) else content
 
 
-def _page(spec: DialectFiles, page: str) -> dict[str, str]:
+def _page(spec: DialectFiles, page: str, api: str = API_URL) -> dict[str, str]:
     title = page.split("/")[-1].title()
     return {
         page + spec.template: f'<view class="page">\n  <text>{title}</text>\n</view>\n',
         page + spec.style: ".page { padding: 16px; }\n",
-        page + ".js": _PAGE_JS.replace("NS", spec.namespace).replace("TITLE", title),
+        page + ".js": _PAGE_JS.replace("NS", spec.namespace).replace("TITLE", title).replace(API_URL, api),
         page + ".json": json.dumps({"usingComponents": {}}),
     }
 
@@ -202,22 +207,36 @@ module.exports = { formatPrice };
 """
 
 
-def _app_js(spec: DialectFiles) -> str:
-    return _APP_JS.replace("NS", spec.namespace)
+_SOCKET_LINE = "    NS.connectSocket({ url: 'wss://ws.example.com/live' });\n"
+_LOCATE_METHOD = """\
+  locate() {
+    NS.getLocation({ success: (res) => console.log(res.latitude, res.longitude) });
+  },
+"""
 
 
-def _app_config(spec: DialectFiles, pages: list[str], tab_count: int, subpackages: bool, theme: bool) -> dict:
+def _app_js(spec: DialectFiles, api: str = API_URL, socket: str | None = SOCKET_URL, location: bool = True) -> str:
+    text = _APP_JS.replace(API_URL, api)
+    text = text.replace(_SOCKET_LINE, _SOCKET_LINE.replace(SOCKET_URL, socket) if socket else "")
+    if not location:
+        text = text.replace(_LOCATE_METHOD, "")
+    return text.replace("NS", spec.namespace)
+
+
+def _app_config(spec: DialectFiles, pages: list[str], tab_count: int, subpackages: bool, theme: bool,
+                location: bool = True) -> dict:
     config: dict = {
         "pages": pages,
         "window": {"navigationBarBackgroundColor": "@navBg" if theme else "#ffffff", "defaultTitle": "Demo"},
         "tabBar": _tab_bar(spec, pages[:tab_count], theme),
-        "permission": {"scope.userLocation": {"desc": "Shows the stores near you."}},
     }
+    if location:
+        config["permission"] = {"scope.userLocation": {"desc": "Shows the stores near you."}}
     if subpackages:
         config["subPackages"] = [{"root": SUBPACKAGE[0].rstrip("/"), "pages": SUBPACKAGE[1]}]
     if theme:
         config["themeLocation"] = "theme.json"
-    if spec.private_infos:
+    if spec.private_infos and location:
         config["requiredPrivateInfos"] = ["getLocation"]
     return config
 

@@ -2,61 +2,26 @@
 
 Runs after programs' demo (INSTALLED_APPS order) and only adds programs of its own, by name, so that it
 never collides with what programs' demo creates; each scenario is skipped when its program exists
-(idempotent). Everything goes through the real services (submit, decide, release, messages), so the
-history, audit events and notifications are those a real review leaves. The packages are small
-placeholders with synthetic scan reports: no scan runs.
+(idempotent). As in programs' demo, every version is a real package uploaded and scanned (its findings,
+permissions, domains and risk come from what the package contains), and everything else goes through the
+real services (submit, decide, release, messages) at the moment it happened (`demo.ago`): the queue's
+waiting and overdue versions have the due dates the submission itself computed.
 """
-
-import hashlib
-from datetime import timedelta
-
-from django.core.files.base import ContentFile
-from django.utils import timezone
 
 from console.models import Organisation
 from console.services import organisation_create, organisation_set_verified
+from programs.demo import approve, submit, upload
 from programs.models import Category, MiniProgram, Version
-from programs.releases import version_release, version_submit
-from programs.services import program_create, program_update, version_sort_key
-from reviews.services import review_approve, review_message_post, review_reject, review_request_changes
+from programs.releases import version_release
+from programs.services import program_create, program_set_privacy_declaration, program_update
+from reviews.services import review_message_post, review_reject, review_request_changes
 
 S = Version.Status
-API = {"request": ["https://api.teatimer.example.com"]}
 
 
-def _report(files: dict[str, int], *, permissions=(), domains=(), risk=4, warnings=()) -> dict:
-    findings = [{"code": code, "severity": "warning", "message": message, "file": file, "line": None, "column": None}
-                for code, message, file in warnings]
-    return {
-        "dialect": "alipay", "errors": 0, "warnings": len(findings), "notices": 0, "findings": findings,
-        "sizes": {"main": sum(files.values()), "subpackages": {}, "full": sum(files.values()),
-                  "limits": {"main": 2 * 1024 * 1024, "subpackage": 2 * 1024 * 1024, "full": 8 * 1024 * 1024}},
-        "risk": {"score": risk, "breakdown": [{"code": "signal.location", "weight": risk,
-                                               "reason": "Uses or declares location APIs."}] if risk else []},
-        "files": {path: {"size": size, "sha256": hashlib.sha256(f"{path}:{size}".encode()).hexdigest()}
-                  for path, size in files.items()},
-        "permissions": list(permissions), "domains": list(domains), "duration_ms": 180,
-    }
-
-
-def _version(program: MiniProgram, number: str, report: dict, actor, description: str) -> Version:
-    """A scanned development version (ready), as if uploaded and scanned."""
-    data = f"demo package {program.appid} {number}".encode()
-    version = Version(
-        program=program, version=number, sort_key=version_sort_key(number), description=description,
-        status=S.READY, package_sha256=hashlib.sha256(data).hexdigest(), package_size=len(data), uploaded_by=actor,
-        scan_report=report, scan_progress=100, scan_stage="done", scan_finished_at=timezone.now(),
-        dialect="alipay", warnings=report["warnings"], risk_score=report["risk"]["score"],
-    )
-    version.package.save("package.zip", ContentFile(data), save=False)
-    version.save()
-    return version
-
-
-def _age(version: Version, *, submitted_ago: timedelta, due_in: timedelta) -> None:
-    """Move a fresh submission back in time, so the queue shows waiting and overdue versions."""
-    now = timezone.now()
-    Version.objects.filter(pk=version.pk).update(submitted_at=now - submitted_ago, review_due_at=now + due_in)
+def _server(url: str) -> dict[str, list[str]]:
+    """An allowlist where the sample package's requests, uploads and downloads all go to `url`."""
+    return {"request": [url], "upload": [url], "download": [url]}
 
 
 def _categories(*codes) -> list[Category]:
@@ -70,92 +35,148 @@ def _exists(name: str) -> bool:
 def _riverside(demo) -> Organisation:
     org = Organisation.objects.filter(slug="riverside-labs").first()
     if org is None:
-        org = organisation_create(user=demo.users["outsider"], name="Riverside Labs", kind=Organisation.Kind.ENTERPRISE)
-        Organisation.objects.filter(pk=org.pk).update(slug="riverside-labs")
-        org.refresh_from_db()
-        organisation_set_verified(org=org, actor=demo.users["admin"], verified=True)
+        with demo.ago(days=40):
+            org = organisation_create(user=demo.users["outsider"], name="Riverside Labs",
+                                      kind=Organisation.Kind.ENTERPRISE)
+            Organisation.objects.filter(pk=org.pk).update(slug="riverside-labs")
+            org.refresh_from_db()
+            organisation_set_verified(org=org, actor=demo.users["admin"], verified=True)
     return org
 
 
-FILES_1 = {"app.json": 812, "app.js": 2300, "pages/index/index.axml": 1900, "pages/index/index.js": 5400,
-           "pages/index/index.acss": 1200, "images/logo.png": 14800}
+TEA_API = "https://api.teatimer.example.com"
+# Tea Timer 1.1.0's shop finder: a new page, the user's location (a new permission) and a maps server (a new
+# domain); app.json also asks for the camera, which no code uses (the scanner's privacy.unused notice).
+SHOP_FINDER = {
+    "location": True,
+    "app_json": {
+        "pages": ["pages/index/index", "pages/profile/profile", "pages/shops/shops"],
+        "permission": {"scope.userLocation": {"desc": "Finds the tea shops near you."},
+                       "scope.camera": {"desc": "Scans a shop's loyalty card."}},
+    },
+    "files": {
+        "pages/shops/shops.axml": '<view class="page">\n  <view a:for="{{shops}}">{{item.name}}</view>\n</view>\n',
+        "pages/shops/shops.acss": ".page { padding: 16px; }\n",
+        "pages/shops/shops.json": '{"usingComponents": {}, "defaultTitle": "Tea shops"}',
+        "pages/shops/shops.js": (
+            "// The shop finder: asks for the location once, on this page only.\n"
+            "Page({\n"
+            "  data: { shops: [] },\n"
+            "  onLoad() {\n"
+            "    my.getLocation({\n"
+            "      success: (where) => my.request({\n"
+            "        url: 'https://maps.example.net/v2/nearby?kind=tea',\n"
+            "        data: { lat: where.latitude, lng: where.longitude },\n"
+            "        success: (res) => this.setData({ shops: res.data.shops }),\n"
+            "      }),\n"
+            "    });\n"
+            "  },\n"
+            "});\n"),
+    },
+}
 
 
 def _tea_timer(demo, org) -> None:
     """An update with a new permission, a new domain and a new category: the diff has something to say."""
     owner, reviewer = demo.users["outsider"], demo.users["reviewer"]
-    program = program_create(org=org, actor=owner, name="Tea Timer", categories=_categories("tools"),
-                             slogan="Steep it right", description="Timers for every kind of tea.",
-                             privacy_policy_url="https://teatimer.example.com/privacy", domains=API)
-    first = _version(program, "1.0.0", _report(FILES_1, domains=["api.teatimer.example.com"], risk=0), owner,
-                     "First release")
-    first = version_submit(version=first, actor=owner, notes="Nothing to log in to.")
-    review_approve(version=first, reviewer=reviewer, text="Clean and simple.")
-    version_release(version=first, actor=owner)
-    program_update(program=program, actor=owner, categories=_categories("tools", "life-services"),
-                   domains={"request": [*API["request"], "https://maps.example.net"]})
-    files = {**FILES_1, "pages/index/index.js": 7100, "pages/shops/shops.axml": 2600, "pages/shops/shops.js": 8800}
-    files.pop("images/logo.png")
-    files["images/logo.webp"] = 6200
-    update = _version(program, "1.1.0", _report(files, permissions=["scope.userLocation"], risk=10,
-                                                domains=["api.teatimer.example.com", "maps.example.net"],
-                                                warnings=[("privacy.unused", "scope.camera is declared "
-                                                           "but never used.", "app.json")]),
-                      owner, "Find tea shops near you")
-    update = version_submit(version=update, actor=owner, expedited=True, test_account="demo / tea-1234",
-                   notes="The shop finder asks for the location once, on its own page.")
-    _age(update, submitted_ago=timedelta(hours=3), due_in=timedelta(hours=9))
+    with demo.ago(days=22):
+        program = program_create(org=org, actor=owner, name="Tea Timer", categories=_categories("tools"),
+                                 slogan="Steep it right", description="Timers for every kind of tea.",
+                                 privacy_policy_url="https://teatimer.example.com/privacy", domains=_server(TEA_API))
+    with demo.ago(days=21):
+        first = submit(upload(program, owner, "1.0.0", description="First release", api=TEA_API, socket=None,
+                              location=False), notes="Nothing to log in to.", test_account="")
+    with demo.ago(days=20):
+        version_release(version=approve(first, reviewer, text="Clean and simple."), actor=owner)
+    with demo.ago(hours=4):
+        program_update(program=program, actor=owner, categories=_categories("tools", "life-services"),
+                       domains={"request": [TEA_API, "https://maps.example.net"]})
+        program_set_privacy_declaration(program=program, actor=owner, items={
+            "location": "Find the tea shops near you."})
+    with demo.ago(hours=3):
+        update = upload(program, owner, "1.1.0", description="Find tea shops near you", api=TEA_API, socket=None,
+                        **SHOP_FINDER)
+        submit(update, expedited=True, test_account="demo / tea-1234",
+               notes="The shop finder asks for the location once, on its own page.")
+
+
+NIGHT_MARKET_API = "https://api.nightmarket.example.com"
+
+
+def _vendor_sdk() -> str:
+    """A payment partner's SDK as shipped: one minified line that also talks to tracking and ad servers."""
+    helpers = ";".join(f"function _0x{index:04x}(a,b){{return a[b]^{index}}}" for index in range(0x40, 0x240))
+    calls = ("my.request({url:'https://track.example.io/v1/e',method:'POST'});"
+             "my.request({url:'https://ads.example.biz/slot?s=1'});"
+             "my.downloadFile({url:'https://cdn.example.org/sdk/banner.png'});"
+             "my.downloadFile({url:'https://img.example.org/ad/1.jpg'});")
+    return "!function(){" + helpers + ";" + calls + "}();\n"
 
 
 def _night_market(demo, org) -> None:
-    """A first release, overdue, with a high risk score."""
+    """A first release, overdue, with a high risk score: an obfuscated SDK, five servers, location and phone."""
     owner = demo.users["outsider"]
-    program = program_create(org=org, actor=owner, name="Night Market", categories=_categories("life-services"),
-                             slogan="Street food after dark", description="Find the night market's stalls and pay.",
-                             privacy_policy_url="https://nightmarket.example.com/privacy",
-                             domains={"request": ["https://api.nightmarket.example.com"]})
-    version = _version(program, "0.9.0", _report(
-        {**FILES_1, "vendor/sdk.min.js": 182000}, permissions=["scope.userLocation", "getPhoneNumber"],
-        domains=["api.nightmarket.example.com", "cdn.example.org", "track.example.io", "ads.example.biz",
-                 "img.example.org"], risk=55,
-        warnings=[("code.minified", "vendor/sdk.min.js looks minified and has no source map.",
-                   "vendor/sdk.min.js")]), owner, "First public version")
-    version = version_submit(version=version, actor=owner, notes="The vendor SDK is our payment partner's.")
-    _age(version, submitted_ago=timedelta(days=4), due_in=-timedelta(days=1))
+    with demo.ago(days=8):
+        program = program_create(
+            org=org, actor=owner, name="Night Market", categories=_categories("life-services"),
+            slogan="Street food after dark", description="Find the night market's stalls and pay.",
+            privacy_policy_url="https://nightmarket.example.com/privacy",
+            domains={"request": [NIGHT_MARKET_API, "https://track.example.io", "https://ads.example.biz"],
+                     "upload": [NIGHT_MARKET_API], "download": [NIGHT_MARKET_API, "https://cdn.example.org"]})
+        program_set_privacy_declaration(program=program, actor=owner, items={
+            "location": "Show the stalls near you.", "phone_number": "Sign in to pay at a stall."})
+    with demo.ago(days=6):
+        version = upload(program, owner, "0.9.0", description="First public version", api=NIGHT_MARKET_API,
+                         socket=None, files={
+                             "vendor/sdk.min.js": _vendor_sdk(),
+                             "pages/index/index.axml": (
+                                 '<view class="page">\n  <button open-type="getAuthorize" scope="phoneNumber" '
+                                 'onGetAuthorize="signIn">Sign in to pay</button>\n</view>\n')})
+        submit(version, notes="The vendor SDK is our payment partner's.", test_account="")
+
+
+FERRY_API = "https://api.ferry.example.com"
 
 
 def _harbour_ferry(demo, org) -> None:
     """A program with a rejected version and a thread; its next version was asked for changes and answered."""
     owner, reviewer = demo.users["developer"], demo.users["reviewer"]
-    program = program_create(org=org, actor=owner, name="Harbour Ferry", categories=_categories("travel"),
-                             slogan="Tickets and timetables", description="Ferry tickets and timetables.",
-                             domains={"request": ["https://api.ferry.example.com"]},
-                             privacy_policy_url="https://ferry.example.com/privacy")
-    rejected = _version(program, "1.0.0", _report(FILES_1, domains=["api.ferry.example.com"], risk=12), owner,
-                        "Timetables")
-    rejected = version_submit(version=rejected, actor=owner)
-    review_reject(version=rejected, reviewer=reviewer, reasons=["test-account-missing", "unstable"],
-                  text="The timetable page stays blank and we could not log in to buy a ticket.")
-    review_message_post(version=rejected, author=owner, body="Sorry: the API was down that day. Fixed in 1.0.1.")
-    version = _version(program, "1.0.1", _report({**FILES_1, "pages/tickets/tickets.js": 9100},
-                                                 domains=["api.ferry.example.com"], risk=12), owner, "Ticket fixes")
-    version = version_submit(version=version, actor=owner, test_account="ferry-demo / sea-2025")
-    review_request_changes(version=version, reviewer=reviewer, text="Which payment provider takes the ticket money?")
-    review_message_post(version=version, author=owner, body="Alipay only, through the official payment API.")
-    _age(version, submitted_ago=timedelta(days=2), due_in=timedelta(days=1))
+    ferry = {"api": FERRY_API, "socket": None, "location": False}
+    with demo.ago(days=6):
+        program = program_create(org=org, actor=owner, name="Harbour Ferry", categories=_categories("travel"),
+                                 slogan="Tickets and timetables", description="Ferry tickets and timetables.",
+                                 domains=_server(FERRY_API), privacy_policy_url="https://ferry.example.com/privacy")
+    with demo.ago(days=5):
+        rejected = submit(upload(program, owner, "1.0.0", description="Timetables", **ferry), test_account="")
+    with demo.ago(days=4):
+        review_reject(version=rejected, reviewer=reviewer, reasons=["test-account-missing", "unstable"],
+                      text="The timetable page stays blank and we could not log in to buy a ticket.")
+        review_message_post(version=rejected, author=owner, body="Sorry: the API was down that day. Fixed in 1.0.1.")
+    with demo.ago(days=3):
+        tickets = {"pages/tickets/tickets.js": "Page({ data: { tickets: [] } });\n"}
+        version = submit(upload(program, owner, "1.0.1", description="Ticket fixes", files=tickets, **ferry),
+                         test_account="ferry-demo / sea-2025")
+    with demo.ago(days=2):
+        review_request_changes(version=version, reviewer=reviewer, text="Which payment provider takes the ticket money?")
+    with demo.ago(days=1):
+        review_message_post(version=version, author=owner, body="Alipay only, through the official payment API.")
+
+
+METRO_API = "https://api.metro.example.com"
 
 
 def _metro_card(demo, org) -> None:
     """Waiting for its developer's answer: out of the queue."""
     owner, reviewer = demo.users["outsider"], demo.users["reviewer"]
-    program = program_create(org=org, actor=owner, name="Metro Card", categories=_categories("travel"),
-                             description="Top up the metro card and see the trips made.",
-                             privacy_policy_url="https://metro.example.com/privacy",
-                             domains={"request": ["https://api.metro.example.com"]})
-    version = _version(program, "2.0.0", _report(FILES_1, domains=["api.metro.example.com"], risk=20), owner,
-                       "Top up by NFC")
-    version = version_submit(version=version, actor=owner)
-    review_request_changes(version=version, reviewer=reviewer, text="Please add a test card number we can top up.")
+    with demo.ago(days=4):
+        program = program_create(org=org, actor=owner, name="Metro Card", categories=_categories("travel"),
+                                 description="Top up the metro card and see the trips made.",
+                                 privacy_policy_url="https://metro.example.com/privacy", domains=_server(METRO_API))
+    with demo.ago(days=3):
+        version = submit(upload(program, owner, "2.0.0", description="Top up by NFC", api=METRO_API, socket=None,
+                                location=False), test_account="")
+    with demo.ago(days=1):
+        review_request_changes(version=version, reviewer=reviewer, text="Please add a test card number we can top up.")
 
 
 def load(demo) -> None:
