@@ -175,6 +175,21 @@ def _street_food(demo) -> None:
                notes="Fixed the menu prices the reviewer pointed out.")
 
 
+def _parking_spot(demo) -> None:
+    """Approved yesterday, not released yet: the developer chooses when."""
+    with demo.ago(days=5):
+        program = _program(demo, "Parking Spot", ["travel"], slogan="Park near where you go",
+                           description="Find a free parking space and pay for it by the minute.",
+                           privacy_policy_url="https://parkingspot.example.com/privacy", domains=DOMAINS)
+    if program is None:
+        return
+    dev, reviewer = demo.users["developer"], demo.users["reviewer"]
+    with demo.ago(days=3):
+        version = submit(upload(program, dev, "1.0.0", description="First release"))
+    with demo.ago(days=1):
+        approve(version, reviewer, text="Works well; release it when the car parks are signed up.")
+
+
 def _clinic(demo) -> None:
     with demo.ago(days=2):
         program = _program(demo, "Clinic Booking", ["medical"], slogan="See a doctor today",
@@ -189,6 +204,7 @@ def load(demo) -> None:
     _city_bikes(demo)
     _lucky_draw(demo)
     _street_food(demo)
+    _parking_spot(demo)
     _clinic(demo)
     demo.lines.append("Demo programs: City Bikes (every release state), Lucky Draw and Street Food (in review), "
-                      "Clinic Booking (waiting for the worker's scan).")
+                      "Parking Spot (approved, not released), Clinic Booking (waiting for the worker's scan).")

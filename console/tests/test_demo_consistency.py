@@ -212,6 +212,7 @@ def test_the_demo_queue_has_its_scenarios_with_due_dates_from_their_submissions(
     assert set(tea_after["domains"]) - set(tea_before["domains"])  # a new domain
     assert {v.status for v in Version.objects.filter(program__name="City Bikes")} == {
         S.SUPERSEDED, S.RELEASED, S.ROLLED_BACK, S.PHASED, S.READY, S.SCAN_FAILED}
+    assert Version.objects.get(program__name="Parking Spot").status == S.APPROVED
     assert Version.objects.get(program__name="Clinic Booking").status == S.UPLOADED  # left for the worker
 
 
