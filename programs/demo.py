@@ -16,6 +16,7 @@ from programs.releases import program_rollback, version_release, version_set_tri
 from programs.samples import build_package
 from programs.scans import version_scan
 from programs.services import program_create, program_set_logo, program_set_privacy_declaration, version_upload
+from reviews.services import review_approve, review_reject
 
 S = Version.Status
 # The sample packages call api.example.com and ws.example.com.
@@ -67,8 +68,6 @@ def submit(version, *, notes="Test account below.", test_account="demo/1234", ex
 
 def approve(version, reviewer, text="") -> Version:
     """A reviewer's approval: the decision the review page shows in the program's history, and its notification."""
-    from reviews.services import review_approve  # the reviews app is loaded by the time a demo runs
-
     review_approve(version=version, reviewer=reviewer, text=text)
     version.refresh_from_db()
     return version
@@ -166,8 +165,6 @@ def _street_food(demo) -> None:
     with demo.ago(days=10):
         rejected = submit(upload(program, dev, "0.9.0", description="Menus and ordering"))
     with demo.ago(days=9):
-        from reviews.services import review_reject
-
         review_reject(version=rejected, reviewer=reviewer, reasons=["misleading-description"],
                       text="The menu prices on the stall pages differ from the checkout total.")
     with demo.ago(hours=5):
