@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.core.cache import cache
+from django.core.files.base import ContentFile
 from django.urls import reverse
 
 from programs.codeview import css, documents, render
@@ -218,6 +219,19 @@ def test_the_diff_of_a_changed_file_shows_the_added_lines(client_for, owner, org
     assert (diff.added, diff.removed) == (4, 0)
     assert [row.new for row in added] == [17, 18, 19, 20]
     assert "prizes" in added[2].html
+
+
+def test_the_changes_page_says_so_when_the_stored_package_no_longer_yields_a_file(client_for, owner, org, versions):
+    """The scan listed the file, the stored package is not a zip any more: a notice, not a server error."""
+    program, _released, review = versions
+    review.package.save(review.package.name.rsplit("/", 1)[-1], ContentFile(b"not a zip"), save=True)
+    url = reverse("version_code_changes", args=[org.slug, program.appid, "1.1.0"])
+
+    response = client_for(owner).get(url, {"path": "app.js"})
+
+    assert response.status_code == 200
+    assert response.context["file_diff"] is None and response.context["unreadable"] is True
+    assert "cannot be read from the stored package" in response.content.decode()
 
 
 def test_content_diff_of_identical_texts_is_empty():

@@ -158,18 +158,21 @@ def changes_page(request, version, links: CodeLinks, released_links, *, base: di
     diff = selectors.diff_against_release(version, released)
     rows = documents.changed_files(version, released, diff)
     path = _path(request) or (rows[0].path if rows else "")
-    file_diff = None
+    file_diff, unreadable = None, False
     if path:
         if path not in {row.path for row in rows}:
             raise Http404
-        file_diff = documents.file_diff(version, released, path)
+        try:
+            file_diff = documents.file_diff(version, released, path)
+        except MemberUnavailable:  # listed by the scan, but the stored package no longer yields it
+            unreadable = True
     by_line, _general = documents.findings_by_line(documents.findings_of(version, path) if path else [])
     diff_rows = []
     if file_diff and file_diff.content:
         diff_rows = display_rows(file_diff.content.rows, by_line, line_of=lambda row: row.new if row.kind != "del" else None)
     index = next((i for i, row in enumerate(rows) if row.path == path), 0)
     context = _frame(version, links, "changes", {
-        "diff": diff, "rows": rows, "path": path, "file_diff": file_diff, "diff_rows": diff_rows,
+        "diff": diff, "rows": rows, "path": path, "file_diff": file_diff, "diff_rows": diff_rows, "unreadable": unreadable,
         "split": request.GET.get("layout") == "split",
         "split_rows": split_rows(diff_rows) if request.GET.get("layout") == "split" else [],
         "previous": rows[index - 1].path if index > 0 else "", "next": rows[index + 1].path if index + 1 < len(rows) else "",
