@@ -56,7 +56,7 @@ MAX_PAGES_PER_ROLE = 90
 
 # Pages every signed-in person can open besides what the menus link to, and the error pages.
 SEEDS = ["/", "/notifications/", "/accounts/two-factor/", "/accounts/password/",
-         "/orgs/new/", "/distribution/scenes/", "/docs/findings/", "/reviews/", "/distribution/queue/"]
+         "/orgs/new/", "/docs/findings/", "/reviews/", "/distribution/queue/"]
 ERROR_SEEDS = {"/orgs/no-such-org/": 404, "/no/such/page/": 404}
 ANONYMOUS = ["/accounts/login/", "/accounts/signup/", "/accounts/password/reset/", "/orgs/no-such-org/"]
 
@@ -90,9 +90,10 @@ CHECKS_JS = r"""() => {
     if (!text || !parent || parent.closest(skip) || !visible(parent)) continue;
     texts.push(text);
   }
-  for (const e of document.querySelectorAll('[placeholder], [title], [aria-label]')) {
+  const attributes = [];
+  for (const e of document.querySelectorAll('[placeholder], [aria-label]')) {
     if (e.closest(skip)) continue;
-    for (const a of ['placeholder', 'title', 'aria-label']) if (e.getAttribute(a)) texts.push(e.getAttribute(a));
+    for (const a of ['placeholder', 'aria-label']) if (e.getAttribute(a)) attributes.push(e.getAttribute(a));
   }
   const vw = window.innerWidth;
   const cut = [...document.querySelectorAll('.btn, button, .badge, .tabs a, nav a')].filter(visible).filter(e =>
@@ -104,12 +105,12 @@ CHECKS_JS = r"""() => {
   const wide = [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > vw + 1
     && e.parentElement.getBoundingClientRect().right <= vw + 1).slice(0, 6)
     .map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right));
-  return {texts, cut, broken, styled, wide, overflow: document.documentElement.scrollWidth - vw,
+  return {texts, attributes, cut, broken, styled, wide, overflow: document.documentElement.scrollWidth - vw,
           title: document.title, lang: document.documentElement.lang};
 }"""
 
 RAW_CODE = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b|\b[a-z]+\.[a-z]+_[a-z_]+\b")
-REPR = re.compile(r"(^|\s)(None|True|False)(\s|$)|\{'|\['|<QuerySet|object at 0x|<bound method|\bnan\b")
+REPR = re.compile(r"(^|\s)(None|True|False)[.,;]?$|\{'|\['|<QuerySet|object at 0x|<bound method|\bnan\b")
 BAD_PLURAL = re.compile(r"(?<![\d.,])\b1 (?!ms\b|s\b)[A-Za-z]+s\b|\b(?:[02-9]|\d{2,}) (?:error|warning|item|version|file|program|member|event|request)\b(?!s)")
 ENGLISH = re.compile(r"[A-Za-z][a-z]+(?:[ -][A-Za-z][a-z]+)+|\b[a-z]{4,}\b")
 # Words a Chinese page may show in Latin letters: product and host names, protocols, units, codes.
@@ -197,11 +198,13 @@ class Walk:
                 self.findings["repr"][text[:80]].add(str(shot))
             for match in BAD_PLURAL.finditer(text):
                 self.findings["plural"][match.group(0)].add(str(shot))
-            if language != "en":
-                for match in ENGLISH.finditer(text):
-                    words = match.group(0)
-                    if not LATIN_OK.match(words) and "@" not in text:
-                        self.findings["english on a Chinese page"][words].add(str(shot))
+        if language == "en":
+            return
+        for text in result["texts"] + result["attributes"]:
+            for match in ENGLISH.finditer(text):
+                words = match.group(0)
+                if not LATIN_OK.match(words) and "@" not in text:
+                    self.findings["english on a Chinese page"][words].add(str(shot))
 
     def visit(self, page, role, variant, language, path, index, expect=None):
         try:

@@ -107,6 +107,12 @@ FIELD_LABELS = {
     "reason": _("Reason"), "reasons": _("Reasons"), "from": _("From"), "to": _("To"), "key_id": _("Key"),
     "new_member": _("New member"), "delivery": _("Delivery"), "email_muted_events": _("Muted emails"),
     "approved_hosts": _("Approved hosts"), "phased_percentage": _("Share of users"),
+    "by": _("Replaced by"), "categories": _("Categories"), "slogan": _("Slogan"), "size": _("Size"),
+    "sha256": _("SHA-256"), "method": _("Upload method"), "privacy_policy_url": _("Privacy policy"),
+    "request_domains": _("request domains"), "upload_domains": _("uploadFile domains"),
+    "download_domains": _("downloadFile domains"), "socket_domains": _("socket domains"),
+    "daily_cap": _("Daily cap"), "share_cap": _("Share cap"), "share_window_seconds": _("Share window (seconds)"),
+    "rollout_percent": _("Rollout %"), "renewal_of": _("Renewal of"), "evidence": _("Evidence"),
 }
 
 # What the audited objects are called on the pages (model names are not all words people use: a grant is a

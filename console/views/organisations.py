@@ -10,9 +10,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from console.audit_words import target_type_label
 from console.forms import ApiKeyForm, InvitationForm, OrganisationForm, RoleForm, error_text
 from console.models import AuditEvent
-from console.audit_words import target_type_label
 from console.panels import DASHBOARD, panels_for
 from console.roles import ASSIGNABLE_ROLES, Capability, Role, StaffGroup, role_can, scopes_for_role
 from console.selectors import (
