@@ -185,6 +185,21 @@ def test_findings_are_shown_under_their_line(client_for, owner, org, versions):
         (19, "warning", ["code.dynamic_load"])]
 
 
+def test_findings_in_the_viewer_speak_the_readers_language(client_for, owner, org, versions):
+    from programs.scanning.messages import render_message
+
+    program, _released, review = versions
+    owner.language = "zh-hans"
+    owner.save()
+
+    response = browse(client_for(owner), org, program, path="app.js")
+
+    shown = [f for item in response.context["rows"] for f in item.findings]
+    stored = next(f for f in review.scan_report["findings"] if f["code"] == "code.dynamic_load")
+    assert [f["message"] for f in shown] == [render_message(stored, "zh-hans")]
+    assert shown[0]["message"] != stored["message"]
+
+
 def test_the_version_page_links_findings_to_their_line_in_the_viewer(client_for, owner, org, versions):
     program, _released, _review = versions
     page = client_for(owner).get(reverse("version_detail", args=[org.slug, program.appid, "1.1.0"]))
