@@ -239,6 +239,6 @@ def test_page_shows_moments_object_types_and_the_system_in_words(client_for, own
     assert "Expires:</span> 2026-12-03 21:13 → –" in log
     assert "T13:13:46" not in log
     assert ">Organisation #" in log and '<option value="console.organisation" >Organisation</option>' in log
-    assert "<td>System</td>" in log
+    assert '<td data-label="Actor">System</td>' in log
     overview = client.get(reverse("organisation_dashboard", args=[org.slug])).content.decode()
     assert "<strong>System</strong>" in overview
