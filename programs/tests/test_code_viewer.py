@@ -249,6 +249,15 @@ def test_the_changes_page_says_so_when_the_stored_package_no_longer_yields_a_fil
     assert "cannot be read from the stored package" in response.content.decode()
 
 
+def test_the_released_version_does_not_claim_nothing_was_released(client_for, owner, org, versions):
+    program, released, _review = versions
+
+    page = browse(client_for(owner), org, program, version=released.version).content.decode()
+
+    assert "This version is the current release" in page
+    assert "Nothing of this program has been released yet" not in page
+
+
 def test_content_diff_of_identical_texts_is_empty():
     assert content_diff("a\nb\n", "a\nb\n", "text").identical
 

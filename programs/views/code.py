@@ -57,6 +57,7 @@ def _frame(version, links: CodeLinks, tab: str, extra: dict) -> dict:
     diff = extra["diff"]
     return {"version": version, "program": version.program, "links": links, "tab": tab,
             "released": released if released and released.pk != version.pk else None,
+            "is_current_release": bool(released and released.pk == version.pk),
             "change_count": len(diff.files_added) + len(diff.files_changed) + len(diff.files_removed), **extra}
 
 
