@@ -5,8 +5,12 @@ before/after dicts but `action_label(code)` and `field_changes(before, after)`. 
 status values with `register_value_labels(SomeModel.Status)` (in their AppConfig.ready).
 """
 
+import re
 from dataclasses import dataclass
+from datetime import datetime
 
+from django.apps import apps
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 ACTION_LABELS = {
@@ -103,10 +107,29 @@ FIELD_LABELS = {
     "reason": _("Reason"), "reasons": _("Reasons"), "from": _("From"), "to": _("To"), "key_id": _("Key"),
     "new_member": _("New member"), "delivery": _("Delivery"), "email_muted_events": _("Muted emails"),
     "approved_hosts": _("Approved hosts"), "phased_percentage": _("Share of users"),
+    "by": _("Replaced by"), "categories": _("Categories"), "slogan": _("Slogan"), "size": _("Size"),
+    "sha256": _("SHA-256"), "method": _("Upload method"), "privacy_policy_url": _("Privacy policy"),
+    "request_domains": _("request domains"), "upload_domains": _("uploadFile domains"),
+    "download_domains": _("downloadFile domains"), "socket_domains": _("socket domains"),
+    "daily_cap": _("Daily cap"), "share_cap": _("Share cap"), "share_window_seconds": _("Share window (seconds)"),
+    "rollout_percent": _("Rollout %"), "renewal_of": _("Renewal of"), "evidence": _("Evidence"),
+}
+
+# What the audited objects are called on the pages (model names are not all words people use: a grant is a
+# scene placement, a whitelist request a scene request).
+TARGET_TYPE_LABELS = {
+    "console.user": _("Account"), "console.organisation": _("Organisation"), "console.membership": _("Member"),
+    "console.invitation": _("Invitation"), "console.apikey": _("API key"), "console.webhookendpoint": _("Webhook"),
+    "console.notificationpreference": _("Notification settings"), "hosts.scene": _("Scene"),
+    "hosts.hostcredential": _("Host credential"), "programs.miniprogram": _("Mini-program"),
+    "programs.version": _("Version"), "distribution.whitelistrequest": _("Scene request"),
+    "distribution.grant": _("Scene placement"),
 }
 
 VALUE_LABELS: dict[str, object] = {}
 EMPTY = "–"
+# Services store moments as ISO 8601 text (`2026-12-03T13:13:46.344682+00:00`); people read them as local time.
+ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$")
 
 
 def register_value_labels(choices) -> None:
@@ -146,8 +169,30 @@ def _value(value) -> str:
         return "; ".join(f"{_field_label(str(k))}: {_value(v)}" for k, v in value.items())
     if isinstance(value, str) and value in VALUE_LABELS:
         return str(VALUE_LABELS[value])
+    if isinstance(value, str) and ISO_MOMENT.match(value):
+        return _moment(value)
     text = str(value)
     return text if len(text) <= 120 else text[:119] + "…"
+
+
+def _moment(text: str) -> str:
+    moment = datetime.fromisoformat(text)
+    if timezone.is_aware(moment):
+        moment = timezone.localtime(moment)
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
+def target_type_label(code: str) -> str:
+    """`distribution.grant` in words ("Scene placement"); else the model's name; a type no model has stays a code."""
+    label = TARGET_TYPE_LABELS.get(code)
+    if label is not None:
+        return str(label)
+    try:
+        model = apps.get_model(code)
+    except (LookupError, ValueError):
+        return code
+    name = str(model._meta.verbose_name)
+    return name[:1].upper() + name[1:]
 
 
 def field_changes(before: dict | None, after: dict | None) -> list[FieldChange]:

@@ -261,6 +261,12 @@ class AuditEvent(models.Model):
         return action_label(self.action)
 
     @property
+    def target_type_label(self) -> str:
+        from console.audit_words import target_type_label
+
+        return target_type_label(self.target_type)
+
+    @property
     def changes(self):
         """Before/after as readable field changes (see console.audit_words.field_changes)."""
         from console.audit_words import field_changes

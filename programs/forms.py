@@ -7,6 +7,8 @@ are put back on the fields with `console.forms.add_service_errors`.
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from programs.domains import DOMAIN_KINDS
@@ -44,7 +46,9 @@ class ProgramForm(forms.Form):
     name = forms.CharField(
         label=_("Name"), max_length=60,
         widget=forms.TextInput(attrs={"maxlength": NAME_MAX, "minlength": NAME_MIN, "autocomplete": "off"}),
-        help_text=_("%(min)d–%(max)d characters, unique among live mini-programs.") % {"min": NAME_MIN, "max": NAME_MAX},
+        # Lazy all the way: `%` on a lazy string would fix the text in the language active at import.
+        help_text=lazy(lambda: gettext("%(min)d–%(max)d characters, unique among live mini-programs.")
+                       % {"min": NAME_MIN, "max": NAME_MAX}, str)(),
     )
     slogan = forms.CharField(label=_("Slogan"), max_length=model_limit("slogan"), required=False,
                              help_text=_("One line shown under the name, up to 60 characters."))

@@ -1,6 +1,6 @@
 """Reads for programs and versions, with the access helpers every page and API view uses."""
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
 from console.models import ApiKey, Membership
@@ -58,6 +58,18 @@ def version_for_user(user, appid: str, version: str, *, api_key: ApiKey | None =
 def versions_of(program: MiniProgram, *, status: str = "") -> QuerySet[Version]:
     versions = program.versions.select_related("uploaded_by").order_by("-created_at")
     return versions.filter(status=status) if status else versions
+
+
+def with_release_state(programs: QuerySet[MiniProgram]) -> QuerySet[MiniProgram]:
+    """Annotate what a list of programs shows beside each name: the version users have now (`released_version`)
+    and the newest upload with its status (`latest_version`, `latest_status`)."""
+    newest = Version.objects.filter(program=OuterRef("pk")).order_by("-created_at")
+    released = newest.filter(status=Version.Status.RELEASED)
+    return programs.annotate(
+        released_version=Subquery(released.values("version")[:1]),
+        latest_version=Subquery(newest.values("version")[:1]),
+        latest_status=Subquery(newest.values("status")[:1]),
+    )
 
 
 def active_categories() -> QuerySet[Category]:

@@ -80,7 +80,8 @@ def test_page_lists_only_the_organisations_events_newest_first(client_for, membe
     assert actions == ["api_key.create", "membership.change_role", "organisation.update"]
     assert "their secret key" not in response.content.decode()
     assert "mallory@evil.test" not in response.content.decode()
-    assert response.context["target_types"] == ["console.apikey", "console.membership", "console.organisation"]
+    assert response.context["target_types"] == [
+        ("API key", "console.apikey"), ("Member", "console.membership"), ("Organisation", "console.organisation")]
 
 
 @pytest.mark.parametrize(
@@ -223,3 +224,21 @@ def test_api_page_out_of_range_is_404_with_the_error_shape(client_for, owner, or
 
     assert response.status_code == 404
     assert response.json() == {"error": {"code": "not_found", "message": "Invalid page.", "fields": {}}}
+
+
+def test_page_shows_moments_object_types_and_the_system_in_words(client_for, owner, org, settings):
+    """Stored ISO moments read as local minutes, `console.organisation` as "Organisation", the actor-less
+    "system" as "System", also in the object-type filter."""
+    settings.TIME_ZONE = "Asia/Shanghai"
+    audit_record(action="invitation.expire", target=org, organisation=org,
+                 before={"expires_at": "2026-12-03T13:13:46.344682+00:00"}, after={"expires_at": None})
+
+    client = client_for(owner)
+    log = client.get(reverse("audit_log", args=[org.slug])).content.decode()
+
+    assert "Expires:</span> 2026-12-03 21:13 → –" in log
+    assert "T13:13:46" not in log
+    assert ">Organisation #" in log and '<option value="console.organisation" >Organisation</option>' in log
+    assert '<td data-label="Actor">System</td>' in log
+    overview = client.get(reverse("organisation_dashboard", args=[org.slug])).content.decode()
+    assert "<strong>System</strong>" in overview

@@ -218,6 +218,18 @@ def test_unread_filter_hides_read_notifications(send, client_for, member):
     assert response.context["unread_count"] == 1
 
 
+def test_a_body_keeps_its_paragraphs_and_one_marked_notification_is_singular(send, client_for, member):
+    """A decision's reason and the operator's words are two paragraphs, not one run-on line."""
+    send(title="Refused", body="Accounts not authorised\n\nNone of the accounts agreed.", recipients=[member])
+    client = client_for(member)
+
+    page = client.get(reverse("notifications")).content.decode()
+    marked = client.post(reverse("notifications_read_all"), follow=True).content.decode()
+
+    assert "Accounts not authorised<br><br>None of the accounts agreed." in page
+    assert "1 notification marked as read." in marked
+
+
 def test_page_is_paginated(client_for, member):
     Notification.objects.bulk_create(
         Notification(user=member, event="scan.finished", title=f"n{i}") for i in range(25)

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from console.models import NotificationEvent
@@ -77,7 +78,8 @@ def notification_open(request, notification_id):
 @login_required
 def notifications_read_all(request):
     count = notifications_mark_all_read(user=request.user)
-    messages.success(request, _("%(count)s notifications marked as read.") % {"count": count})
+    messages.success(request, ngettext("%(count)s notification marked as read.", "%(count)s notifications marked as read.",
+                                       count) % {"count": count})
     return redirect("notifications")
 
 

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from console.audit_words import target_type_label
 from console.forms import ApiKeyForm, InvitationForm, OrganisationForm, RoleForm, error_text
 from console.models import AuditEvent
 from console.panels import DASHBOARD, panels_for
@@ -220,7 +221,8 @@ def audit_log(request, membership):
         AuditEvent.objects.filter(organisation=membership.organisation)
         .order_by().values_list("target_type", flat=True).distinct()
     )
-    context = {"membership": membership, "page": page, "filters": filters, "target_types": sorted(target_types)}
+    labelled = sorted((target_type_label(code), code) for code in target_types)
+    context = {"membership": membership, "page": page, "filters": filters, "target_types": labelled}
     return render(request, "console/audit_log.html", context)
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.core.cache import cache
+from django.core.files.base import ContentFile
 from django.urls import reverse
 
 from programs.codeview import css, documents, render
@@ -184,6 +185,21 @@ def test_findings_are_shown_under_their_line(client_for, owner, org, versions):
         (19, "warning", ["code.dynamic_load"])]
 
 
+def test_findings_in_the_viewer_speak_the_readers_language(client_for, owner, org, versions):
+    from programs.scanning.messages import render_message
+
+    program, _released, review = versions
+    owner.language = "zh-hans"
+    owner.save()
+
+    response = browse(client_for(owner), org, program, path="app.js")
+
+    shown = [f for item in response.context["rows"] for f in item.findings]
+    stored = next(f for f in review.scan_report["findings"] if f["code"] == "code.dynamic_load")
+    assert [f["message"] for f in shown] == [render_message(stored, "zh-hans")]
+    assert shown[0]["message"] != stored["message"]
+
+
 def test_the_version_page_links_findings_to_their_line_in_the_viewer(client_for, owner, org, versions):
     program, _released, _review = versions
     page = client_for(owner).get(reverse("version_detail", args=[org.slug, program.appid, "1.1.0"]))
@@ -218,6 +234,28 @@ def test_the_diff_of_a_changed_file_shows_the_added_lines(client_for, owner, org
     assert (diff.added, diff.removed) == (4, 0)
     assert [row.new for row in added] == [17, 18, 19, 20]
     assert "prizes" in added[2].html
+
+
+def test_the_changes_page_says_so_when_the_stored_package_no_longer_yields_a_file(client_for, owner, org, versions):
+    """The scan listed the file, the stored package is not a zip any more: a notice, not a server error."""
+    program, _released, review = versions
+    review.package.save(review.package.name.rsplit("/", 1)[-1], ContentFile(b"not a zip"), save=True)
+    url = reverse("version_code_changes", args=[org.slug, program.appid, "1.1.0"])
+
+    response = client_for(owner).get(url, {"path": "app.js"})
+
+    assert response.status_code == 200
+    assert response.context["file_diff"] is None and response.context["unreadable"] is True
+    assert "cannot be read from the stored package" in response.content.decode()
+
+
+def test_the_released_version_does_not_claim_nothing_was_released(client_for, owner, org, versions):
+    program, released, _review = versions
+
+    page = browse(client_for(owner), org, program, version=released.version).content.decode()
+
+    assert "This version is the current release" in page
+    assert "Nothing of this program has been released yet" not in page
 
 
 def test_content_diff_of_identical_texts_is_empty():

@@ -379,3 +379,34 @@ def test_developer_of_two_orgs_sees_each_orgs_programs_only(client_for, member, 
     html = client_for(member).get(reverse("program_list", args=[second.slug])).content.decode()
 
     assert "Side App" in html and "City Bikes" not in html
+
+
+# ------------------------------------------------------------------ the organisation overview
+
+
+def test_the_overview_lists_the_programs_with_their_release_and_the_uploads_apart(client_for, org, owner, program):
+    """The "N mini-programs" card names each program once, with its current release beside its newest upload;
+    the uploads themselves have their own card, each with its error count in words."""
+    VersionFactory(program=program, version="1.0.0", status=Version.Status.RELEASED)
+    VersionFactory(program=program, version="1.1.0", status=Version.Status.IN_REVIEW, errors=1)
+    quiet = MiniProgramFactory(organisation=org, name="Quiet Pond")
+
+    response = client_for(owner).get(reverse("organisation_dashboard", args=[org.slug]))
+
+    panels = {panel.template: panel.context for panel in response.context["panels"]}
+    listed = panels["programs/panels/dashboard.html"]["programs"]
+    assert [(p.name, p.released_version, p.latest_version, p.latest_status) for p in listed] == [
+        ("City Bikes", "1.0.0", "1.1.0", "in_review"), ("Quiet Pond", None, None, None)]
+    assert [v.version for v in panels["programs/panels/recent_versions.html"]["versions"]] == ["1.1.0", "1.0.0"]
+    html = response.content.decode()
+    assert html.count(reverse("program_detail", args=[org.slug, program.appid])) >= 2
+    assert reverse("program_detail", args=[org.slug, quiet.appid]) in html
+    assert "Not released yet" in html and "1 error<" in html and "1 errors" not in html
+
+
+def test_the_overview_without_uploads_has_no_empty_uploads_card(client_for, org, owner, program):
+    response = client_for(owner).get(reverse("organisation_dashboard", args=[org.slug]))
+
+    templates = [panel.template for panel in response.context["panels"]]
+    assert templates == ["programs/panels/dashboard.html"]
+    assert "City Bikes" in response.content.decode()

@@ -11,6 +11,7 @@ from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -20,6 +21,7 @@ from programs.codeview import documents
 from programs.codeview.reading import MemberUnavailable, PackageReader, manifest
 from programs.codeview.render import IMAGE_TYPES
 from programs.codeview.tree import file_marks, tree_items
+from programs.scanning.messages import localized_finding
 from programs.scanning.package import extension
 from programs.views.access import version_in_org
 
@@ -55,6 +57,7 @@ def _frame(version, links: CodeLinks, tab: str, extra: dict) -> dict:
     diff = extra["diff"]
     return {"version": version, "program": version.program, "links": links, "tab": tab,
             "released": released if released and released.pk != version.pk else None,
+            "is_current_release": bool(released and released.pk == version.pk),
             "change_count": len(diff.files_added) + len(diff.files_changed) + len(diff.files_removed), **extra}
 
 
@@ -122,6 +125,12 @@ def _worst(findings: list[dict]) -> str:
     return next((s for s in ("error", "warning", "notice") if s in severities), "notice")
 
 
+def _findings(version, path: str) -> list[dict]:
+    """The file's findings with their messages in the reader's language."""
+    language = get_language()
+    return [localized_finding(f, language) for f in documents.findings_of(version, path)] if path else []
+
+
 # ---------------------------------------------------------------- the pages (shared by both sides)
 
 
@@ -139,8 +148,7 @@ def browse_page(request, version, links: CodeLinks, *, base: dict | None = None)
     diff = selectors.diff_against_release(version)
     changes = {} if diff.first_release else (  # a first release's every file is new: no use marking them
         {f.path: "added" for f in diff.files_added} | {f.path: "changed" for f in diff.files_changed})
-    findings = documents.findings_of(version, path) if path else []
-    by_line, general = documents.findings_by_line(findings)
+    by_line, general = documents.findings_by_line(_findings(version, path))
     context = _frame(version, links, "files", {
         "path": path, "document": document, "tree": tree_items(files, file_marks(report.get("findings") or [],
                                                                                  changes), path),
@@ -158,18 +166,21 @@ def changes_page(request, version, links: CodeLinks, released_links, *, base: di
     diff = selectors.diff_against_release(version, released)
     rows = documents.changed_files(version, released, diff)
     path = _path(request) or (rows[0].path if rows else "")
-    file_diff = None
+    file_diff, unreadable = None, False
     if path:
         if path not in {row.path for row in rows}:
             raise Http404
-        file_diff = documents.file_diff(version, released, path)
-    by_line, _general = documents.findings_by_line(documents.findings_of(version, path) if path else [])
+        try:
+            file_diff = documents.file_diff(version, released, path)
+        except MemberUnavailable:  # listed by the scan, but the stored package no longer yields it
+            unreadable = True
+    by_line, _general = documents.findings_by_line(_findings(version, path))
     diff_rows = []
     if file_diff and file_diff.content:
         diff_rows = display_rows(file_diff.content.rows, by_line, line_of=lambda row: row.new if row.kind != "del" else None)
     index = next((i for i, row in enumerate(rows) if row.path == path), 0)
     context = _frame(version, links, "changes", {
-        "diff": diff, "rows": rows, "path": path, "file_diff": file_diff, "diff_rows": diff_rows,
+        "diff": diff, "rows": rows, "path": path, "file_diff": file_diff, "diff_rows": diff_rows, "unreadable": unreadable,
         "split": request.GET.get("layout") == "split",
         "split_rows": split_rows(diff_rows) if request.GET.get("layout") == "split" else [],
         "previous": rows[index - 1].path if index > 0 else "", "next": rows[index + 1].path if index + 1 < len(rows) else "",

@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import OuterRef, Subquery
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -16,7 +15,7 @@ from programs import services
 from programs.forms import DOMAIN_LABELS, LogoForm, PrivacyDeclarationForm, ProgramForm, QualificationForm
 from programs.images import LOGO_MAX_UPLOAD_BYTES
 from programs.models import Version
-from programs.selectors import privacy_declaration, privacy_items, search_programs, versions_of
+from programs.selectors import privacy_declaration, privacy_items, search_programs, versions_of, with_release_state
 from programs.views.access import program_in_org
 from programs.views.lifecycle import releases_context
 from programs.views.trial import trial_context
@@ -28,17 +27,10 @@ def _can_write(membership) -> bool:
     return role_can(membership.role, Capability.WRITE_PROGRAMS)
 
 
-def _with_latest_version(programs):
-    newest = Version.objects.filter(program=OuterRef("pk")).order_by("-created_at")
-    return programs.annotate(
-        latest_version=Subquery(newest.values("version")[:1]), latest_status=Subquery(newest.values("status")[:1])
-    )
-
-
 @org_page()
 def program_list(request, membership):
     query = request.GET.get("q", "").strip()
-    programs = _with_latest_version(search_programs(membership.organisation, query))
+    programs = with_release_state(search_programs(membership.organisation, query))
     page = Paginator(programs, PAGE_SIZE).get_page(request.GET.get("page"))
     for program in page.object_list:
         program.latest_status_label = Version.Status(program.latest_status).label if program.latest_status else ""

@@ -55,7 +55,8 @@ def test_report_metadata_and_history_are_shown(reviewer_client, reviewer):
     version = WaitingVersionFactory(program=program, submit_notes="Log in with the test account",
                                     test_account="demo / 1234", risk_score=42,
                                     scan_report=scan_report(risk=42, warnings=2))
-    audit_record(action="version.submit", target=version, actor=None, organisation=program.organisation)
+    audit_record(action="version.submit", target=version, actor=None, organisation=program.organisation,
+                 after={"status": "in_review", "expedited": False})
     earlier = WaitingVersionFactory(program=program, status="rejected", version="0.1.0")
     DecisionFactory(version=earlier, reviewer=reviewer, kind="reject", text="Crashed at start")
     body = _page(reviewer_client, version)
@@ -63,7 +64,8 @@ def test_report_metadata_and_history_are_shown(reviewer_client, reviewer):
     assert "https://example.com/privacy" in body
     assert 'class="risk risk-medium"' in body and ">42<" in body
     assert "tabbar.icon_dimensions" in body  # the findings
-    assert "version.submit" in body  # the audit history
+    assert "Submitted for review" in body  # the audit history, in words
+    assert "Status:</span> In review" in body and "{'status'" not in body and "<code>version.submit" not in body
     assert "Crashed at start" in body  # earlier decisions on the program
 
 

@@ -1,0 +1,73 @@
+"""A lean walk of the demo console on a 390 px phone, the CI cut of bench/walk.py (which adds 1280 px, English
+and every role, with screenshots): the developer in Chinese and the reviewer follow the menus and each list's
+first item, one page of each kind. No page may fail, be wider than the phone, or show a Python repr or an
+audit code where words belong."""
+
+import re
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+
+from bench.walk import SKIP, shape_of
+from console.tests.browser import PHONE
+from console.tests.test_browser_phone import WIDEST, demo, overflow, sign_in, sign_in_staff  # noqa: F401
+
+pytestmark = pytest.mark.browser
+
+REPR = re.compile(r"\{'|\['|<QuerySet|object at 0x|<bound method|>\s*None\s*<")
+AUDIT_CODE = re.compile(r">\s*(version|program|grant|whitelist|api_key|membership)\.[a-z_]+\s*<")
+# Codes in <code> are meant as codes (webhook event names, scene codes); scripts are not read by people.
+MEANT_AS_CODE = re.compile(r"<code[^>]*>.*?</code>|<script[^>]*>.*?</script>", re.S)
+
+
+def walk(page, start: str, limit: int) -> tuple[dict[str, int], dict[str, list[str]]]:
+    """Visit `start` and the pages its links reach, each kind of page once: ({path: HTTP status},
+    {path: what is wrong on it})."""
+    base = page.url
+    queue, seen, visited, wrong = [start], set(), {}, {}
+    while queue and len(visited) < limit:
+        path = queue.pop(0)
+        shape = shape_of(path.split("?")[0])
+        if shape in seen:
+            continue
+        seen.add(shape)
+        response = page.goto(path)
+        visited[path] = response.status
+        if response.status >= 400:
+            continue
+        if found := problems_on(page):
+            wrong[path] = found
+        for href in page.evaluate("() => [...document.querySelectorAll('main a[href], nav a[href]')]"
+                                  ".map(a => a.getAttribute('href'))"):
+            url = urlsplit(urljoin(page.url, href))
+            if url.netloc == urlsplit(base).netloc and not SKIP.search(url.path) and not url.path.startswith("/api/"):
+                queue.append(url.path + (f"?{url.query}" if url.query else ""))
+    return visited, wrong
+
+
+def problems_on(page) -> list[str]:
+    found = []
+    if overflow(page) > 0:
+        found.append(f"{overflow(page)} px wider than the phone: {page.evaluate(WIDEST)}")
+    html = MEANT_AS_CODE.sub("", page.content())
+    found += [f"repr {m.group(0)!r}" for m in REPR.finditer(html)]
+    found += [f"audit code {m.group(0)!r}" for m in AUDIT_CODE.finditer(html)]
+    return found
+
+
+def test_every_kind_of_page_fits_a_phone_and_says_things_in_words(demo, new_page):  # noqa: F811
+    """One demo load for both people (it is most of the test's time)."""
+    developer = new_page(viewport=PHONE, locale="zh-CN")
+    sign_in(developer, "developer@example.com")
+    csrf = next(c["value"] for c in developer.context.cookies() if c["name"] == "csrftoken")
+    developer.request.post("/accounts/language/", form={"language": "zh-hans"}, headers={"X-CSRFToken": csrf})
+    reviewer = new_page(viewport=PHONE)
+    sign_in_staff(reviewer, "reviewer@example.com")
+
+    for page, limit, at_least in ((developer, 30, 20), (reviewer, 8, 6)):
+        statuses, wrong = walk(page, "/", limit)
+
+        assert {path: status for path, status in statuses.items() if status >= 500 or status in (400, 405)} == {}
+        assert wrong == {}
+        assert len(statuses) >= at_least, statuses  # the walk really went through the console
+    assert developer.evaluate("document.documentElement.lang") == "zh-hans"
