@@ -60,6 +60,8 @@ class Transport(filesystem.Transport):
     Channel = Channel
     implements = filesystem.Transport.implements.extend(asynchronous=True)
     polling_interval = POLL_SECONDS  # also used by a blocking `drain_events` (producers, tools)
+    # A folder, not a server: no host name for kombu to fill in (it warns "No hostname was supplied").
+    default_connection_params = {}
 
     def register_with_event_loop(self, connection, loop):
         self._on_tick = functools.partial(self._drain_ready, connection)
