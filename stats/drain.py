@@ -9,19 +9,16 @@ from collections import defaultdict
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db import transaction
-from django.db.models import Count, Sum
+from django.db import connection, transaction
+from django.db.models import Count, F, Sum, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from stats import bitmaps, storage
 from stats.models import (
-    DailyStats,
     EventType,
-    ProgramStatsState,
     Share,
     ShareChain,
-    ShareDepthDaily,
-    StatsUser,
     UserSet,
 )
 
@@ -46,10 +43,10 @@ def events_store(events: list[dict]) -> int:
             fresh.append(event)
     if not fresh:
         return 0
-    received_at = timezone.now()
-    storage.ensure_month_partitions({date.fromisoformat(e["day"]) for e in fresh})
-    storage.write_raw_events([_raw_row(e, received_at) for e in fresh])
-    storage.add_daily_counters(_daily_counters(fresh))
+    storage.ensure_month_partitions({date.fromisoformat(day) for day in {e["day"] for e in fresh}})
+    storage.stage_events(_stage_rows(fresh))
+    storage.raw_events_from_stage(timezone.now())
+    storage.daily_counters_from_stage()
     for program_id in sorted({e["program_id"] for e in fresh}):
         _program_rollups(program_id, [e for e in fresh if e["program_id"] == program_id])
     return len(fresh)
@@ -68,107 +65,136 @@ def _raw_row(event: dict, received_at: datetime) -> tuple:
     )
 
 
-def _daily_counters(events: list[dict]) -> dict[tuple, dict]:
-    rows: dict[tuple, dict] = defaultdict(lambda: dict.fromkeys(storage.DAILY_COUNTERS, 0))
-    for e in events:
-        counters = rows[(e["program_id"], e["host"], e["scene"], e["day"])]
-        kind = e["type"]
-        if kind == EventType.VISIT:
-            counters["visits"] += 1
-            counters["page_views"] += e["page_views"]
-            counters["stay_seconds"] += e["stay_seconds"]
-        elif kind == EventType.SHARE:
-            counters["shares"] += 1
-        elif kind == EventType.SHARE_OPEN:
-            counters["share_opens"] += 1
-        elif kind == EventType.NEW_USER:
-            counters["new_users"] += 1
-            counters["new_users_via_share"] += bool(e["share_id"])
-        elif kind == EventType.PAYMENT:
-            counters["payments"] += 1
-            counters["revenue_fen"] += int(Decimal(e["amount"]) * 100)
-    return rows
+def _stage_rows(events: list[dict]) -> list[tuple]:
+    """Rows of `storage.STAGE_COLUMNS`. PostgreSQL's COPY parses the ISO text itself; SQLite stores the
+    values as Django's adapters write them, the same as a row written through the ORM's cursor."""
+    if storage.is_postgresql():
+        return [
+            (e["key"], e["host"], e["scene"], e["program_id"], e["type"], e["user_hash"], e["occurred_at"], e["day"],
+             e["page"], e["page_views"], e["stay_seconds"], e["share_id"], e["parent_share_id"], e["amount"],
+             _fen(e), seq)
+            for seq, e in enumerate(events)
+        ]
+    return [(*_raw_row(e, None)[:-1], _fen(e), seq) for seq, e in enumerate(events)]
+
+
+def _fen(event: dict) -> int:
+    return int(Decimal(event["amount"]) * 100) if event["type"] == EventType.PAYMENT else 0
 
 
 def _program_rollups(program_id: int, events: list[dict]) -> None:
     """Everything that needs the program's users: sets, distinct counts, shares. Serialised per program."""
-    ProgramStatsState.objects.get_or_create(program_id=program_id)
-    state = ProgramStatsState.objects.select_for_update().get(program_id=program_id)
-    ordinals = _ordinals(state, program_id, events)
-    _update_user_sets(program_id, events, ordinals)
+    next_ordinal = _lock_program(program_id)
+    _ordinals(program_id, next_ordinal)
+    _update_user_sets(program_id)
     _store_shares(program_id, events)
 
 
-def _ordinals(state: ProgramStatsState, program_id: int, events: list[dict]) -> dict[str, int]:
-    """Ordinals of the batch's users, numbering the new ones after the last."""
-    first_day: dict[str, str] = {}
-    for e in events:
-        first_day[e["user_hash"]] = min(first_day.get(e["user_hash"], e["day"]), e["day"])
-    known = dict(
-        StatsUser.objects.filter(program_id=program_id, user_hash__in=list(first_day))
-        .values_list("user_hash", "ordinal")
-    )
-    new_users = [h for h in first_day if h not in known]
-    created = [
-        StatsUser(program_id=program_id, user_hash=h, ordinal=state.next_ordinal + i, first_day=first_day[h])
-        for i, h in enumerate(new_users)
-    ]
-    StatsUser.objects.bulk_create(created)
-    if created:
-        state.next_ordinal += len(created)
-        state.save(update_fields=["next_ordinal"])
-    known.update({u.user_hash: u.ordinal for u in created})
-    return known
+def _lock_program(program_id: int) -> int:
+    """Lock the program's drain state (creating it), so that its drains run one after the other; its next ordinal.
+
+    An upsert that updates the row takes its lock, and on PostgreSQL waits for a drain holding it and
+    then sees what that drain committed.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO stats_programstatsstate (program_id, next_ordinal) VALUES (%s, 0) ON CONFLICT (program_id) "
+            "DO UPDATE SET next_ordinal = stats_programstatsstate.next_ordinal RETURNING next_ordinal",
+            [program_id],
+        )
+        return cursor.fetchone()[0]
 
 
-def _update_user_sets(program_id: int, events: list[dict], ordinals: dict[str, int]) -> None:
-    """Add the batch's users to the day's sets at every level; a few bulk queries, whatever the batch."""
+def _ordinals(program_id: int, next_ordinal: int) -> None:
+    """Number the staged users the program has not seen, after the last, in the order they first appear.
+
+    Each new user's first day is their earliest day in the batch.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO stats_statsuser (program_id, user_hash, ordinal, first_day) "
+            f"SELECT program_id, user_hash, %s + ROW_NUMBER() OVER (ORDER BY MIN(seq)) - 1, MIN(day) "
+            f"FROM {storage.STAGE_TABLE} AS staged WHERE program_id = %s AND NOT EXISTS ("
+            f"SELECT 1 FROM stats_statsuser AS known WHERE known.program_id = %s AND known.user_hash = staged.user_hash) "
+            f"GROUP BY program_id, user_hash",
+            [next_ordinal, program_id, program_id],
+        )
+        created = cursor.rowcount
+        if created:
+            cursor.execute("UPDATE stats_programstatsstate SET next_ordinal = next_ordinal + %s WHERE program_id = %s",
+                           [created, program_id])
+
+
+def _update_user_sets(program_id: int) -> None:
+    """Add the batch's users to the day's sets at every level; a few queries, whatever the batch."""
+    kind_of = {str(event_type): str(kind) for event_type, kind in SET_KIND_OF_EVENT.items()}
     members: dict[tuple, set[int]] = defaultdict(set)
-    for e in events:
-        kind = SET_KIND_OF_EVENT.get(e["type"])
-        if kind is None:
-            continue
-        ordinal = ordinals[e["user_hash"]]
-        for host, scene in ((e["host"], e["scene"]), (e["host"], ""), ("", "")):
-            members[(host, scene, e["day"], str(kind))].add(ordinal)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT DISTINCT staged.host, staged.scene, staged.day, staged.type, known.ordinal "
+            f"FROM {storage.STAGE_TABLE} AS staged JOIN stats_statsuser AS known "
+            f"ON known.program_id = staged.program_id AND known.user_hash = staged.user_hash "
+            f"WHERE staged.program_id = %s AND staged.type IN ({', '.join(['%s'] * len(kind_of))})",
+            [program_id, *kind_of],
+        )
+        for host, scene, day, event_type, ordinal in cursor.fetchall():
+            day, kind = str(day), kind_of[event_type]
+            members[(host, scene, day, kind)].add(ordinal)
+            members[(host, "", day, kind)].add(ordinal)
+            members[("", "", day, kind)].add(ordinal)
     if not members:
         return
-    rows = {
-        (r.host, r.scene, r.day.isoformat(), r.kind): r
-        for r in UserSet.objects.filter(program_id=program_id, day__in={k[2] for k in members})
-        .filter(kind__in={k[3] for k in members})
-    }
-    created, changed = [], []
+    stored = _stored_user_sets(program_id, list(members))
+    changed = {}
     for key, added in members.items():
-        row = rows.get(key)
-        if row is None:
-            row = UserSet(program_id=program_id, host=key[0], scene=key[1], day=key[2], kind=key[3])
-            created.append(row)
-        bits, count = bitmaps.with_bits(bytes(row.bits), added)
-        if row in created or count != row.count:
-            row.bits, row.count = bits, count
-            if row.pk:
-                changed.append(row)
-        rows[key] = row
-    UserSet.objects.bulk_create(created)
-    UserSet.objects.bulk_update(changed, ["bits", "count"], batch_size=200)
-    _copy_scene_counts(program_id, {k: r.count for k, r in rows.items() if k[1] and k in members})
+        old_bits, old_count = stored.get(key, (b"", None))
+        bits, count = bitmaps.with_bits(old_bits, added)
+        if count != old_count:
+            changed[key] = (bits, count)
+    _write_user_sets(program_id, changed)
+    _copy_scene_counts(program_id, {key: changed.get(key, stored.get(key))[1] for key in members if key[1]})
+
+
+def _stored_user_sets(program_id: int, keys: list[tuple]) -> dict[tuple, tuple[bytes, int]]:
+    """The bits and count of the sets `keys` (host, scene, day, kind) that exist."""
+    found = {}
+    with connection.cursor() as cursor:
+        for chunk in storage.chunks(keys, 200):
+            cursor.execute(
+                f"SELECT host, scene, day, kind, bits, count FROM stats_userset WHERE program_id = %s "
+                f"AND (host, scene, day, kind) IN (VALUES {', '.join(['(%s, %s, %s, %s)'] * len(chunk))})",
+                [program_id, *(value for h, sc, d, k in chunk for value in (h, sc, date.fromisoformat(d), k))],
+            )
+            for host, scene, day, kind, bits, count in cursor.fetchall():
+                found[(host, scene, str(day), kind)] = (bytes(bits), count)
+    return found
+
+
+def _write_user_sets(program_id: int, sets: dict[tuple, tuple[bytes, int]]) -> None:
+    rows = [(program_id, host, scene, day, kind, bits, count) for (host, scene, day, kind), (bits, count) in sets.items()]
+    with connection.cursor() as cursor:
+        for chunk in storage.chunks(rows, 100):
+            cursor.execute(
+                f"INSERT INTO stats_userset (program_id, host, scene, day, kind, bits, count) "
+                f"VALUES {', '.join(['(%s, %s, %s, %s, %s, %s, %s)'] * len(chunk))} "
+                f"ON CONFLICT (program_id, host, scene, day, kind) DO UPDATE SET bits = excluded.bits, count = excluded.count",
+                [value for row in chunk for value in row],
+            )
 
 
 def _copy_scene_counts(program_id: int, counts: dict[tuple, int]) -> None:
     """Each scene's daily distinct visitors and sharers onto its DailyStats row."""
-    field_of = {UserSet.Kind.ACTIVE: "unique_visitors", UserSet.Kind.SHARERS: "share_users"}
-    daily = {
-        (r.host, r.scene, r.day.isoformat()): r
-        for r in DailyStats.objects.filter(program_id=program_id, day__in={k[2] for k in counts})
-    }
-    changed = {}
+    field_of = {str(UserSet.Kind.ACTIVE): "unique_visitors", str(UserSet.Kind.SHARERS): "share_users"}
+    updates: dict[str, list[tuple]] = defaultdict(list)
     for (host, scene, day, kind), count in counts.items():
-        field, row = field_of.get(kind), daily.get((host, scene, day))
-        if field and row is not None:
-            setattr(row, field, count)
-            changed[row.pk] = row
-    DailyStats.objects.bulk_update(changed.values(), ["unique_visitors", "share_users"], batch_size=200)
+        if kind in field_of:
+            updates[field_of[kind]].append((count, program_id, host, scene, date.fromisoformat(day)))
+    with connection.cursor() as cursor:
+        for field, rows in updates.items():
+            cursor.executemany(
+                f"UPDATE stats_dailystats SET {field} = %s WHERE program_id = %s AND host = %s AND scene = %s AND day = %s",
+                rows,
+            )
 
 
 def _store_shares(program_id: int, events: list[dict]) -> None:
@@ -267,39 +293,33 @@ def _replace_children(program_id: int, new_ids: list[str]) -> list[tuple[Share, 
 
 
 def _count_on_shares(program_id: int, events: list[dict], kind: str, field: str) -> set[str]:
-    """Add opens or new users to the shares they came through; returns the roots of those shares."""
-    counts: dict[str, int] = defaultdict(int)
-    for e in events:
-        if e["type"] == kind and e["share_id"]:
-            counts[e["share_id"]] += 1
-    if not counts:
+    """Add the staged opens or new users to the shares they came through; returns the roots of those shares."""
+    if not any(e["type"] == kind and e["share_id"] for e in events):
         return set()
-    shares = list(Share.objects.filter(program_id=program_id, share_id__in=list(counts)))
-    for share in shares:
-        setattr(share, field, getattr(share, field) + counts[share.share_id])
-    Share.objects.bulk_update(shares, [field], batch_size=200)
-    return {share.root_share_id for share in shares}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE stats_share SET {field} = stats_share.{field} + arrived.n "
+            f"FROM (SELECT share_id, COUNT(*) AS n FROM {storage.STAGE_TABLE} "
+            f"WHERE program_id = %s AND type = %s AND share_id <> '' GROUP BY share_id) AS arrived "
+            f"WHERE stats_share.program_id = %s AND stats_share.share_id = arrived.share_id "
+            f"RETURNING stats_share.root_share_id",
+            [program_id, str(kind), program_id],
+        )
+        return {root for (root,) in cursor.fetchall()}
 
 
 def _add_depth_deltas(program_id: int, deltas: dict[tuple, int]) -> None:
-    deltas = {key: delta for key, delta in deltas.items() if delta}
-    if not deltas:
-        return
-    rows = {
-        (r.host, r.scene, r.day.isoformat(), r.depth): r
-        for r in ShareDepthDaily.objects.filter(program_id=program_id, day__in={k[2] for k in deltas})
-    }
-    created, changed = [], []
-    for (host, scene, day, depth), delta in deltas.items():
-        row = rows.get((host, scene, day, depth))
-        if row is None:
-            created.append(ShareDepthDaily(program_id=program_id, host=host, scene=scene, day=day, depth=depth,
-                                           shares=delta))
-        else:
-            row.shares += delta
-            changed.append(row)
-    ShareDepthDaily.objects.bulk_create(created)
-    ShareDepthDaily.objects.bulk_update(changed, ["shares"], batch_size=200)
+    rows = [(program_id, host, scene, date.fromisoformat(day), depth, delta)
+            for (host, scene, day, depth), delta in deltas.items() if delta]
+    with connection.cursor() as cursor:
+        for chunk in storage.chunks(rows, 200):
+            cursor.execute(
+                f"INSERT INTO stats_sharedepthdaily (program_id, host, scene, day, depth, shares) "
+                f"VALUES {', '.join(['(%s, %s, %s, %s, %s, %s)'] * len(chunk))} "
+                f"ON CONFLICT (program_id, host, scene, day, depth) "
+                f"DO UPDATE SET shares = stats_sharedepthdaily.shares + excluded.shares",
+                [value for row in chunk for value in row],
+            )
 
 
 def _rewrite_chains(program_id: int, roots: set[str]) -> None:
@@ -308,22 +328,23 @@ def _rewrite_chains(program_id: int, roots: set[str]) -> None:
         return
     levels: dict[str, dict[int, list[int]]] = defaultdict(dict)
     members = (Share.objects.filter(program_id=program_id, root_share_id__in=list(roots))
-               .values("root_share_id", "depth").annotate(n=Count("id"), opens=Sum("opens"), new=Sum("new_users")))
-    for row in members:
-        levels[row["root_share_id"]][row["depth"]] = [row["n"], row["opens"], row["new"]]
-    firsts = _first_shares(program_id, roots)
+               .values_list("root_share_id", "depth").annotate(n=Count("id"), opens=Sum("opens"), new=Sum("new_users")))
+    for root, depth, n, opens, new in members:
+        levels[root][depth] = [n, opens, new]
+    chained = [root for root in roots if sum(n for n, _, _ in levels[root].values()) >= 2]
+    firsts = _first_shares(program_id, chained)
     ShareChain.objects.filter(program_id=program_id, root_share_id__in=list(roots)).delete()
-    chains = [_chain(program_id, root, levels[root], firsts.get(root)) for root in roots
-              if sum(n for n, _, _ in levels[root].values()) >= 2]
-    ShareChain.objects.bulk_create(chains)
+    ShareChain.objects.bulk_create([_chain(program_id, root, levels[root], firsts[root]) for root in chained])
 
 
-def _first_shares(program_id: int, roots: set[str]) -> dict[str, Share]:
+def _first_shares(program_id: int, roots: list[str]) -> dict[str, Share]:
     """Per root, its earliest share: the root itself, or the first that arrived while the root is missing."""
-    firsts: dict[str, Share] = {}
-    for share in Share.objects.filter(program_id=program_id, root_share_id__in=list(roots)).order_by("depth", "day", "id"):
-        firsts.setdefault(share.root_share_id, share)
-    return firsts
+    if not roots:
+        return {}
+    ranked = (Share.objects.filter(program_id=program_id, root_share_id__in=roots)
+              .annotate(rank=Window(RowNumber(), partition_by=F("root_share_id"), order_by=["depth", "day", "id"])))
+    return {share.root_share_id: share
+            for share in ranked.filter(rank=1).only("root_share_id", "share_id", "host", "scene", "day", "user_hash")}
 
 
 def _chain(program_id: int, root: str, levels: dict[int, list[int]], first: Share) -> ShareChain:

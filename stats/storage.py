@@ -23,7 +23,7 @@ def is_postgresql() -> bool:
     return connection.vendor == "postgresql"
 
 
-def _chunks(rows: list, size: int):
+def chunks(rows: list, size: int):
     for start in range(0, len(rows), size):
         yield rows[start:start + size]
 
@@ -41,7 +41,7 @@ def insert_new_event_keys(keys: list[tuple[str, str]]) -> set[str]:
             )
             return {row[0] for row in cursor.fetchall()}
         new: set[str] = set()
-        for chunk in _chunks(keys, SQLITE_ROWS_PER_STATEMENT):
+        for chunk in chunks(keys, SQLITE_ROWS_PER_STATEMENT):
             values = ", ".join(["(%s, %s)"] * len(chunk))
             cursor.execute(
                 f"INSERT OR IGNORE INTO stats_eventkey (event_key, day) VALUES {values} RETURNING event_key",
@@ -81,27 +81,76 @@ def write_raw_events(rows: list[tuple]) -> None:
                     copy.write_row(row)
             return
         placeholders = "(" + ", ".join(["%s"] * len(RAW_COLUMNS)) + ")"
-        for chunk in _chunks(rows, max(1, 30000 // len(RAW_COLUMNS))):
+        for chunk in chunks(rows, max(1, 30000 // len(RAW_COLUMNS))):
             cursor.execute(
                 f"INSERT INTO stats_rawevent ({', '.join(RAW_COLUMNS)}) VALUES {', '.join([placeholders] * len(chunk))}",
                 [value for row in chunk for value in row],
             )
 
 
-def add_daily_counters(rows: dict[tuple, dict]) -> None:
-    """Add counters to DailyStats rows keyed (program_id, host, scene, day), creating rows as needed."""
-    if not rows:
-        return
-    columns = ("program_id", "host", "scene", "day", *DAILY_COUNTERS)
-    updates = ", ".join(f"{c} = stats_dailystats.{c} + excluded.{c}" for c in DAILY_COUNTERS)
-    defaults = "unique_visitors, share_users"
-    placeholders = "(" + ", ".join(["%s"] * (len(columns) + 2)) + ")"
-    values = [(*key, *(counters[c] for c in DAILY_COUNTERS), 0, 0) for key, counters in rows.items()]
+# The batch being drained, one row per fresh event: the rollups are computed from it by SQL, set by set.
+# A temporary table: private to the connection, never logged; emptied at the start of each drain.
+STAGE_COLUMNS = (
+    "event_key", "host", "scene", "program_id", "type", "user_hash", "occurred_at", "day", "page",
+    "page_views", "stay_seconds", "share_id", "parent_share_id", "amount", "amount_fen", "seq",
+)
+STAGE_TABLE = "stats_stage"
+_STAGE_DDL = (
+    f"CREATE TEMPORARY TABLE IF NOT EXISTS {STAGE_TABLE} (event_key text, host text, scene text, program_id bigint, "
+    "type text, user_hash text, occurred_at timestamptz, day date, page text, page_views integer, "
+    "stay_seconds integer, share_id text, parent_share_id text, amount numeric(12, 2), amount_fen bigint, "
+    "seq integer)"
+)
+
+
+def stage_events(rows: list[tuple]) -> None:
+    """Rows in STAGE_COLUMNS order replace what the staging table held (COPY on PostgreSQL)."""
     with connection.cursor() as cursor:
-        for chunk in _chunks(values, 200):
-            cursor.execute(
-                f"INSERT INTO stats_dailystats ({', '.join(columns)}, {defaults}) "
-                f"VALUES {', '.join([placeholders] * len(chunk))} "
-                f"ON CONFLICT (program_id, host, scene, day) DO UPDATE SET {updates}",
-                [value for row in chunk for value in row],
-            )
+        cursor.execute(_STAGE_DDL)
+        if is_postgresql():
+            cursor.execute(f"TRUNCATE {STAGE_TABLE}")
+            with cursor.copy(f"COPY {STAGE_TABLE} ({', '.join(STAGE_COLUMNS)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            cursor.execute(f"ANALYZE {STAGE_TABLE}")  # a temporary table is never analysed on its own
+            return
+        cursor.execute(f"DELETE FROM {STAGE_TABLE}")
+        cursor.executemany(
+            f"INSERT INTO {STAGE_TABLE} ({', '.join(STAGE_COLUMNS)}) VALUES ({', '.join(['%s'] * len(STAGE_COLUMNS))})",
+            rows,
+        )
+
+
+def raw_events_from_stage(received_at) -> None:
+    """The staged events into the raw table (partitions must exist: `ensure_month_partitions`)."""
+    columns = ", ".join(RAW_COLUMNS)
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO stats_rawevent ({columns}) "
+                       f"SELECT {columns.replace('received_at', '%s')} FROM {STAGE_TABLE}", [received_at])
+
+
+def daily_counters_from_stage() -> None:
+    """Add the staged events to their DailyStats rows (program × host × scene × day), creating rows as needed."""
+    counted = {
+        "visits": "type = 'visit'", "new_users": "type = 'new_user'",
+        "new_users_via_share": "type = 'new_user' AND share_id <> ''", "shares": "type = 'share'",
+        "share_opens": "type = 'share_open'", "payments": "type = 'payment'",
+    }
+    summed = {"page_views": ("visit", "page_views"), "stay_seconds": ("visit", "stay_seconds"),
+              "revenue_fen": ("payment", "amount_fen")}
+    sums = []
+    for counter in DAILY_COUNTERS:
+        if counter in counted:
+            sums.append(f"SUM(CASE WHEN {counted[counter]} THEN 1 ELSE 0 END)")
+        else:
+            kind, column = summed[counter]
+            sums.append(f"SUM(CASE WHEN type = '{kind}' THEN {column} ELSE 0 END)")
+    updates = ", ".join(f"{c} = stats_dailystats.{c} + excluded.{c}" for c in DAILY_COUNTERS)
+    with connection.cursor() as cursor:
+        cursor.execute(  # WHERE true: SQLite's parser needs it before ON CONFLICT
+            f"INSERT INTO stats_dailystats (program_id, host, scene, day, {', '.join(DAILY_COUNTERS)}, "
+            f"unique_visitors, share_users) "
+            f"SELECT program_id, host, scene, day, {', '.join(sums)}, 0, 0 FROM {STAGE_TABLE} WHERE true "
+            f"GROUP BY program_id, host, scene, day "
+            f"ON CONFLICT (program_id, host, scene, day) DO UPDATE SET {updates}"
+        )
