@@ -59,7 +59,7 @@ def one_event_one_insert(request):
     """The naive ingest: one event per request, validated, one INSERT of its raw row."""
     from hosts.models import Host
     from stats.drain import _raw_row
-    from stats.events import validate_batch
+    from stats.events import Event, validate_batch
     from stats.ingest import ingest_context
     from stats.models import RawEvent
     from stats.storage import RAW_COLUMNS
@@ -67,7 +67,7 @@ def one_event_one_insert(request):
     raw = json.loads(request.body)
     accepted = validate_batch([raw], ingest_context(Host.objects.get(code="weibo"), [raw])).accepted
     for event in accepted:
-        RawEvent.objects.create(**dict(zip(RAW_COLUMNS, _raw_row(event, timezone.now()), strict=True)))
+        RawEvent.objects.create(**dict(zip(RAW_COLUMNS, _raw_row(Event(**event), timezone.now()), strict=True)))
     return JsonResponse({"accepted": len(accepted)})
 
 

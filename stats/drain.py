@@ -15,6 +15,7 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from stats import bitmaps, storage
+from stats.events import Event
 from stats.models import (
     EventType,
     Share,
@@ -33,56 +34,57 @@ SET_KIND_OF_EVENT = {
 
 
 @transaction.atomic
-def events_store(events: list[dict]) -> int:
+def events_store(events: list[Event | dict]) -> int:
     """Store the events not stored before; returns how many were new."""
+    events = [e if isinstance(e, Event) else Event(**e) for e in events]
     new_keys = storage.insert_new_event_keys(_unique_keys(events))
     fresh, seen = [], set()
     for event in events:
-        if event["key"] in new_keys and event["key"] not in seen:
-            seen.add(event["key"])
+        if event.key in new_keys and event.key not in seen:
+            seen.add(event.key)
             fresh.append(event)
     if not fresh:
         return 0
-    storage.ensure_month_partitions({date.fromisoformat(day) for day in {e["day"] for e in fresh}})
+    storage.ensure_month_partitions({date.fromisoformat(day) for day in {e.day for e in fresh}})
     storage.stage_events(_stage_rows(fresh))
     storage.raw_events_from_stage(timezone.now())
     storage.daily_counters_from_stage()
-    for program_id in sorted({e["program_id"] for e in fresh}):
-        _program_rollups(program_id, [e for e in fresh if e["program_id"] == program_id])
+    for program_id in sorted({e.program_id for e in fresh}):
+        _program_rollups(program_id, [e for e in fresh if e.program_id == program_id])
     return len(fresh)
 
 
-def _unique_keys(events: list[dict]) -> list[tuple[str, str]]:
-    return list({e["key"]: (e["key"], e["day"]) for e in events}.values())
+def _unique_keys(events: list[Event]) -> list[tuple[str, str]]:
+    return list({e.key: (e.key, e.day) for e in events}.values())
 
 
-def _raw_row(event: dict, received_at: datetime) -> tuple:
+def _raw_row(event: Event, received_at: datetime) -> tuple:
     return (
-        event["key"], event["host"], event["scene"], event["program_id"], event["type"], event["user_hash"],
-        datetime.fromisoformat(event["occurred_at"]), date.fromisoformat(event["day"]), event["page"],
-        event["page_views"], event["stay_seconds"], event["share_id"], event["parent_share_id"],
-        Decimal(event["amount"]), received_at,
+        event.key, event.host, event.scene, event.program_id, event.type, event.user_hash,
+        datetime.fromisoformat(event.occurred_at), date.fromisoformat(event.day), event.page,
+        event.page_views, event.stay_seconds, event.share_id, event.parent_share_id,
+        Decimal(event.amount), received_at,
     )
 
 
-def _stage_rows(events: list[dict]) -> list[tuple]:
+def _stage_rows(events: list[Event]) -> list[tuple]:
     """Rows of `storage.STAGE_COLUMNS`. PostgreSQL's COPY parses the ISO text itself; SQLite stores the
     values as Django's adapters write them, the same as a row written through the ORM's cursor."""
     if storage.is_postgresql():
         return [
-            (e["key"], e["host"], e["scene"], e["program_id"], e["type"], e["user_hash"], e["occurred_at"], e["day"],
-             e["page"], e["page_views"], e["stay_seconds"], e["share_id"], e["parent_share_id"], e["amount"],
+            (e.key, e.host, e.scene, e.program_id, e.type, e.user_hash, e.occurred_at, e.day,
+             e.page, e.page_views, e.stay_seconds, e.share_id, e.parent_share_id, e.amount,
              _fen(e), seq)
             for seq, e in enumerate(events)
         ]
     return [(*_raw_row(e, None)[:-1], _fen(e), seq) for seq, e in enumerate(events)]
 
 
-def _fen(event: dict) -> int:
-    return int(Decimal(event["amount"]) * 100) if event["type"] == EventType.PAYMENT else 0
+def _fen(event: Event) -> int:
+    return int(Decimal(event.amount) * 100) if event.type == EventType.PAYMENT else 0
 
 
-def _program_rollups(program_id: int, events: list[dict]) -> None:
+def _program_rollups(program_id: int, events: list[Event]) -> None:
     """Everything that needs the program's users: sets, distinct counts, shares. Serialised per program."""
     next_ordinal = _lock_program(program_id)
     _ordinals(program_id, next_ordinal)
@@ -197,49 +199,45 @@ def _copy_scene_counts(program_id: int, counts: dict[tuple, int]) -> None:
             )
 
 
-def _store_shares(program_id: int, events: list[dict]) -> None:
+def _store_shares(program_id: int, events: list[Event]) -> None:
     touched: set[str] = set()  # roots whose chain summary must be rewritten
     depth_deltas: dict[tuple, int] = defaultdict(int)
-    shares = [e for e in events if e["type"] == EventType.SHARE]
+    shares = [e for e in events if e.type == EventType.SHARE]
     if shares:
         _insert_shares(program_id, shares, touched, depth_deltas)
     touched |= _count_on_shares(program_id, events, EventType.SHARE_OPEN, "opens")
-    touched |= _count_on_shares(program_id, [e for e in events if e["share_id"]], EventType.NEW_USER, "new_users")
+    touched |= _count_on_shares(program_id, [e for e in events if e.share_id], EventType.NEW_USER, "new_users")
     _add_depth_deltas(program_id, depth_deltas)
     _rewrite_chains(program_id, touched)
 
 
-def _insert_shares(program_id: int, shares: list[dict], touched: set[str], depth_deltas: dict) -> None:
+def _insert_shares(program_id: int, shares: list[Event], touched: set[str], depth_deltas: dict) -> None:
     """New shares, placed under their parents; children that arrived before their parent are re-placed."""
     rows = {
-        e["share_id"]: Share(
-            program_id=program_id, host=e["host"], scene=e["scene"], share_id=e["share_id"],
-            parent_share_id=e["parent_share_id"], user_hash=e["user_hash"], day=e["day"],
+        e.share_id: Share(
+            program_id=program_id, host=e.host, scene=e.scene, share_id=e.share_id,
+            parent_share_id=e.parent_share_id, user_hash=e.user_hash, day=e.day,
         )
         for e in shares
     }
-    existing = set(Share.objects.filter(program_id=program_id, share_id__in=list(rows)).values_list("share_id", flat=True))
-    rows = {sid: row for sid, row in rows.items() if sid not in existing}
-    placed = _parents(program_id, rows)
+    parent_ids = {r.parent_share_id for r in rows.values() if r.parent_share_id}
+    stored = {
+        sid: (depth, root)
+        for sid, depth, root in Share.objects.filter(program_id=program_id, share_id__in=[*rows, *parent_ids])
+        .values_list("share_id", "depth", "root_share_id")
+    }
+    rows = {sid: row for sid, row in rows.items() if sid not in stored}
+    placed = {sid: stored[sid] for sid in parent_ids - set(rows) if sid in stored}  # parents stored before
     for row in _in_parent_order(rows):
         row.depth, row.root_share_id = _placement(row, placed)
         placed[row.share_id] = (row.depth, row.root_share_id)
         depth_deltas[(row.host, row.scene, str(row.day), row.depth)] += 1
         touched.add(row.root_share_id)
     Share.objects.bulk_create(rows.values(), ignore_conflicts=True)
-    for child, old_depth, old_root in _replace_children(program_id, list(rows)):
+    for child, old_depth, old_root in _replace_children(program_id, list(rows.values())):
         depth_deltas[(child.host, child.scene, str(child.day), old_depth)] -= 1
         depth_deltas[(child.host, child.scene, str(child.day), child.depth)] += 1
         touched |= {old_root, child.root_share_id}
-
-
-def _parents(program_id: int, rows: dict[str, Share]) -> dict[str, tuple[int, str]]:
-    parent_ids = {r.parent_share_id for r in rows.values() if r.parent_share_id} - set(rows)
-    return {
-        sid: (depth, root)
-        for sid, depth, root in Share.objects.filter(program_id=program_id, share_id__in=list(parent_ids))
-        .values_list("share_id", "depth", "root_share_id")
-    }
 
 
 def _in_parent_order(rows: dict[str, Share]) -> list[Share]:
@@ -267,12 +265,12 @@ def _placement(row: Share, placed: dict[str, tuple[int, str]]) -> tuple[int, str
     return 2, row.parent_share_id
 
 
-def _replace_children(program_id: int, new_ids: list[str]) -> list[tuple[Share, int, str]]:
+def _replace_children(program_id: int, new: list[Share]) -> list[tuple[Share, int, str]]:
     """Shares stored before their parent (now arrived) take the depth and root the parent gives them.
 
-    Returns each moved share with its former depth and root.
+    `new`: the shares just stored, placed. Returns each moved share with its former depth and root.
     """
-    frontier = list(Share.objects.filter(program_id=program_id, share_id__in=new_ids))
+    frontier = new
     moved_once: dict[str, tuple[Share, int, str]] = {}  # a hostile cycle of parents would otherwise never settle
     while frontier:
         by_id = {s.share_id: s for s in frontier}
@@ -292,9 +290,9 @@ def _replace_children(program_id: int, new_ids: list[str]) -> list[tuple[Share, 
     return list(moved_once.values())
 
 
-def _count_on_shares(program_id: int, events: list[dict], kind: str, field: str) -> set[str]:
+def _count_on_shares(program_id: int, events: list[Event], kind: str, field: str) -> set[str]:
     """Add the staged opens or new users to the shares they came through; returns the roots of those shares."""
-    if not any(e["type"] == kind and e["share_id"] for e in events):
+    if not any(e.type == kind and e.share_id for e in events):
         return set()
     with connection.cursor() as cursor:
         cursor.execute(

@@ -6,11 +6,14 @@ reason, and never spoils the others. Accepted events come out normalised and JSO
 host user id replaced by its keyed hash and the day cut in the platform's time zone.
 """
 
+import hashlib
 import hmac
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from operator import itemgetter
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from stats.models import EventType
@@ -64,6 +67,45 @@ class Refusal(Exception):
         return refusal
 
 
+class Event(NamedTuple):
+    """An accepted event as the drain stores it: the dict `validate_event` returns, field for field."""
+
+    key: str  # "<host>:<event id>"
+    host: str
+    scene: str
+    program_id: int
+    type: str
+    user_hash: str
+    occurred_at: str  # ISO 8601 with its offset
+    day: str  # ISO date in STATS_TIME_ZONE
+    page: str
+    page_views: int
+    stay_seconds: int
+    share_id: str
+    parent_share_id: str
+    amount: str  # yuan, two decimals
+
+
+_event_values = itemgetter(*Event._fields)
+
+
+def events_message(events: list[dict]) -> dict:
+    """Accepted events as the drain task's argument: the field names once, then a list per event.
+
+    Rows rather than objects: a tenth of the JSON work of a 1,000-event batch (the task message is
+    JSON, and Celery's decoder calls back into Python for every object).
+    """
+    return {"fields": list(Event._fields), "rows": [_event_values(e) for e in events]}
+
+
+def events_from_message(message: dict | list) -> list[Event]:
+    if isinstance(message, list):  # a list of dicts: queued before the message had rows
+        return [Event(**e) for e in message]
+    if tuple(message["fields"]) == Event._fields:
+        return list(map(Event._make, message["rows"]))
+    return [Event(**dict(zip(message["fields"], row, strict=True))) for row in message["rows"]]
+
+
 @dataclass
 class Validated:
     accepted: list[dict] = field(default_factory=list)
@@ -73,6 +115,25 @@ class Validated:
 def user_hash(hash_key: bytes, host: str, user: str) -> str:
     """A keyed hash of the host user id: stable per host, useless without the key."""
     return hmac.digest(hash_key, f"{host}\n{user}".encode(), "sha256").hex()[:32]
+
+
+class UserHasher:
+    """`user_hash` for many users under one key: HMAC-SHA256 with the key's two padded blocks hashed once
+    (RFC 2104), a third of the cost per user."""
+
+    def __init__(self, hash_key: bytes, host: str):
+        if len(hash_key) > 64:  # SHA-256's block size
+            hash_key = hashlib.sha256(hash_key).digest()
+        block = hash_key.ljust(64, b"\0")
+        self.inner = hashlib.sha256(bytes(b ^ 0x36 for b in block))
+        self.outer = hashlib.sha256(bytes(b ^ 0x5C for b in block))
+        self.prefix = f"{host}\n"
+
+    def __call__(self, user: str) -> str:
+        inner, outer = self.inner.copy(), self.outer.copy()
+        inner.update((self.prefix + user).encode())
+        outer.update(inner.digest())
+        return outer.hexdigest()[:32]
 
 
 def validate_batch(events: list, ctx: IngestContext) -> Validated:
@@ -107,7 +168,7 @@ class _FastCheck:
         self.earliest = ctx.now - timedelta(days=ctx.late_days)
         self.latest = ctx.now + timedelta(seconds=ctx.future_skew_seconds)
         self.time_zone = ctx.time_zone
-        self.hash_key = ctx.hash_key
+        self.user_hash = UserHasher(ctx.hash_key, ctx.host)
         self.hashes: dict[str, str] = {}
 
     def __call__(self, raw) -> dict | None:  # noqa: C901 - one flat pass is the point
@@ -139,7 +200,7 @@ class _FastCheck:
             return None
         hashed = self.hashes.get(user)
         if hashed is None:
-            hashed = self.hashes[user] = user_hash(self.hash_key, self.host, user)
+            hashed = self.hashes[user] = self.user_hash(user)
         event = {
             "key": f"{self.host}:{event_id}", "host": self.host, "scene": scene, "program_id": program_id,
             "type": kind, "user_hash": hashed, "occurred_at": occurred_at.isoformat(),

@@ -28,6 +28,22 @@ def chunks(rows: list, size: int):
         yield rows[start:start + size]
 
 
+def stored_event_keys(keys: list[str]) -> set[str]:
+    """Which of `keys` are recorded in EventKey already."""
+    if not keys:
+        return set()
+    with connection.cursor() as cursor:
+        if is_postgresql():
+            cursor.execute("SELECT event_key FROM stats_eventkey WHERE event_key = ANY(%s::varchar[])", [keys])
+            return {key for (key,) in cursor.fetchall()}
+        found: set[str] = set()
+        for chunk in chunks(keys, SQLITE_ROWS_PER_STATEMENT):
+            cursor.execute(f"SELECT event_key FROM stats_eventkey WHERE event_key IN ({', '.join(['%s'] * len(chunk))})",
+                           chunk)
+            found.update(key for (key,) in cursor.fetchall())
+        return found
+
+
 def insert_new_event_keys(keys: list[tuple[str, str]]) -> set[str]:
     """Record (event_key, day) pairs; return the keys that were not recorded before."""
     if not keys:
@@ -52,14 +68,22 @@ def insert_new_event_keys(keys: list[tuple[str, str]]) -> set[str]:
 
 
 def ensure_month_partitions(days: set[date]) -> None:
-    """Create the monthly partitions of the raw events table that `days` fall into (PostgreSQL only)."""
+    """Create the monthly partitions of the raw events table that `days` fall into (PostgreSQL only).
+
+    Asks the catalogue first: CREATE TABLE IF NOT EXISTS takes a lock on the parent table even when
+    the partition is there, and every drain would queue on it.
+    """
     if not is_postgresql():
         return
-    months = {(d.year, d.month) for d in days}
+    months = {date(d.year, d.month, 1) for d in days}
     with connection.cursor() as cursor:
-        for year, month in sorted(months):
-            start = date(year, month, 1)
-            end = date(year + (month == 12), month % 12 + 1, 1)
+        cursor.execute("SELECT name FROM unnest(%s::text[]) AS name WHERE to_regclass(name) IS NULL",
+                       [[partition_name(start) for start in months]])
+        missing = {name for (name,) in cursor.fetchall()}
+        for start in sorted(months):
+            if partition_name(start) not in missing:
+                continue
+            end = date(start.year + (start.month == 12), start.month % 12 + 1, 1)
             cursor.execute(
                 f"CREATE TABLE IF NOT EXISTS {partition_name(start)} PARTITION OF stats_rawevent "
                 f"FOR VALUES FROM ('{start.isoformat()}') TO ('{end.isoformat()}')"

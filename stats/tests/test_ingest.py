@@ -185,3 +185,12 @@ def test_the_fast_check_accepts_exactly_what_validate_event_accepts(program, wei
         assert fast(case) == expected, case
         accepted += expected is not None
     assert 5 < accepted < len(cases) / 2  # both sides of the line were exercised
+
+
+@pytest.mark.parametrize("key", [b"", b"k" * 32, b"k" * 64, b"k" * 65, bytes(range(200))])
+def test_the_batch_hasher_is_the_keyed_hash(key):
+    from stats.events import UserHasher, user_hash
+
+    hasher = UserHasher(key, "weibo")
+    for user in ["u1", "wb-5521093", "用户", "x" * 128]:
+        assert hasher(user) == user_hash(key, "weibo", user)
