@@ -3,25 +3,26 @@
 Called by the ingest task with events that `stats.events` normalised. A batch that was stored
 already (a retried task, a host that posted twice) changes nothing: `EventKey` admits each event
 once, and only admitted events reach the rollups.
+
+The admitted events are copied into a staging table (`storage.STAGE_TABLE`) and the rollups are
+computed from it by SQL, a statement per rollup whatever the batch. On PostgreSQL the statements go
+out in psycopg's pipeline mode: a statement whose result is not needed yet does not wait for the
+server, so a batch costs a handful of round trips (`_sent`, `_pipelined`).
 """
 
+import json
 from collections import defaultdict
+from contextlib import contextmanager, nullcontext
 from datetime import date, datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db import connection, transaction
-from django.db.models import Count, F, Sum, Window
-from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from stats import bitmaps, storage
 from stats.events import Event
-from stats.models import (
-    EventType,
-    Share,
-    ShareChain,
-    UserSet,
-)
+from stats.models import EventType, Share, UserSet
 
 # Depth is stored in a small integer; deeper cascades stop growing there.
 MAX_DEPTH = 30_000
@@ -31,27 +32,54 @@ SET_KIND_OF_EVENT = {
     EventType.SHARE: UserSet.Kind.SHARERS,
     EventType.NEW_USER: UserSet.Kind.NEW,
 }
+STAGE = storage.STAGE_TABLE
 
 
 @transaction.atomic
 def events_store(events: list[Event | dict]) -> int:
     """Store the events not stored before; returns how many were new."""
     events = [e if isinstance(e, Event) else Event(**e) for e in events]
-    new_keys = storage.insert_new_event_keys(_unique_keys(events))
-    fresh, seen = [], set()
-    for event in events:
-        if event.key in new_keys and event.key not in seen:
-            seen.add(event.key)
-            fresh.append(event)
-    if not fresh:
-        return 0
-    storage.ensure_month_partitions({date.fromisoformat(day) for day in {e.day for e in fresh}})
-    storage.stage_events(_stage_rows(fresh))
-    storage.raw_events_from_stage(timezone.now())
-    storage.daily_counters_from_stage()
-    for program_id in sorted({e.program_id for e in fresh}):
-        _program_rollups(program_id, [e for e in fresh if e.program_id == program_id])
+    with _pipelined():
+        storage.clear_stage()
+        new_keys = storage.insert_new_event_keys(_unique_keys(events))
+        fresh, seen = [], set()
+        for event in events:
+            if event.key in new_keys and event.key not in seen:
+                seen.add(event.key)
+                fresh.append(event)
+        if not fresh:
+            return 0
+        storage.ensure_month_partitions({date.fromisoformat(day) for day in {e.day for e in fresh}})
+    storage.stage_events(_stage_rows(fresh))  # COPY: not in a pipeline
+    with _pipelined():
+        storage.analyze_stage()
+        storage.raw_events_from_stage(timezone.now())
+        storage.daily_counters_from_stage()
+        for program_id in sorted({e.program_id for e in fresh}):
+            _program_rollups(program_id, [e for e in fresh if e.program_id == program_id])
     return len(fresh)
+
+
+@contextmanager
+def _pipelined():
+    """On PostgreSQL, statements sent in the block do not wait for the server until a result is read."""
+    with connection.connection.pipeline() if storage.is_postgresql() else nullcontext():
+        yield
+
+
+class _sent:  # noqa: N801 - reads as a verb at the call site
+    """A statement sent now whose rows are read later (PostgreSQL: when `rows()` is called)."""
+
+    def __init__(self, sql: str, params: list | tuple = ()):
+        self.cursor = connection.cursor()
+        self.cursor.execute(sql, params)
+        # SQLite has no pipeline; its rows are read at once, before any other statement runs.
+        self._rows = None if storage.is_postgresql() else self.cursor.fetchall()
+
+    def rows(self) -> list[tuple]:
+        rows = self.cursor.fetchall() if self._rows is None else self._rows
+        self.cursor.close()
+        return rows
 
 
 def _unique_keys(events: list[Event]) -> list[tuple[str, str]]:
@@ -71,12 +99,7 @@ def _stage_rows(events: list[Event]) -> list[tuple]:
     """Rows of `storage.STAGE_COLUMNS`. PostgreSQL's COPY parses the ISO text itself; SQLite stores the
     values as Django's adapters write them, the same as a row written through the ORM's cursor."""
     if storage.is_postgresql():
-        return [
-            (e.key, e.host, e.scene, e.program_id, e.type, e.user_hash, e.occurred_at, e.day,
-             e.page, e.page_views, e.stay_seconds, e.share_id, e.parent_share_id, e.amount,
-             _fen(e), seq)
-            for seq, e in enumerate(events)
-        ]
+        return [(*e, _fen(e), seq) for seq, e in enumerate(events)]
     return [(*_raw_row(e, None)[:-1], _fen(e), seq) for seq, e in enumerate(events)]
 
 
@@ -84,66 +107,70 @@ def _fen(event: Event) -> int:
     return int(Decimal(event.amount) * 100) if event.type == EventType.PAYMENT else 0
 
 
+def _in(values) -> tuple[str, list]:
+    """`column <this>` matching any of `values`: one array parameter on PostgreSQL, a list on SQLite."""
+    values = list(values)
+    if storage.is_postgresql():
+        return "= ANY(%s)", [values]
+    return f"IN ({', '.join(['%s'] * len(values))})", values
+
+
 def _program_rollups(program_id: int, events: list[Event]) -> None:
     """Everything that needs the program's users: sets, distinct counts, shares. Serialised per program."""
-    next_ordinal = _lock_program(program_id)
-    _ordinals(program_id, next_ordinal)
-    _update_user_sets(program_id)
-    _store_shares(program_id, events)
+    _lock_program(program_id)
+    _ordinals(program_id)
+    members = _sent(  # the batch's users, numbered, per scene, day and kind of set
+        f"SELECT DISTINCT staged.host, staged.scene, staged.day, staged.type, known.ordinal "
+        f"FROM {STAGE} AS staged JOIN stats_statsuser AS known "
+        f"ON known.program_id = staged.program_id AND known.user_hash = staged.user_hash "
+        f"WHERE staged.program_id = %s AND staged.type IN ({', '.join(['%s'] * len(SET_KIND_OF_EVENT))})",
+        [program_id, *(str(t) for t in SET_KIND_OF_EVENT)],
+    )
+    shares = [e for e in events if e.type == EventType.SHARE]
+    placed = _sent_share_lookup(program_id, shares) if shares else None
+    _update_user_sets(program_id, members.rows())
+    _store_shares(program_id, events, shares, placed)
 
 
-def _lock_program(program_id: int) -> int:
-    """Lock the program's drain state (creating it), so that its drains run one after the other; its next ordinal.
+def _lock_program(program_id: int) -> None:
+    """Lock the program's drain state (creating it), so that its drains run one after the other.
 
-    An upsert that updates the row takes its lock, and on PostgreSQL waits for a drain holding it and
-    then sees what that drain committed.
+    An upsert that updates the row takes its lock, and on PostgreSQL waits for a drain holding it;
+    the statements after it see what that drain committed.
     """
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO stats_programstatsstate (program_id, next_ordinal) VALUES (%s, 0) ON CONFLICT (program_id) "
-            "DO UPDATE SET next_ordinal = stats_programstatsstate.next_ordinal RETURNING next_ordinal",
-            [program_id],
-        )
-        return cursor.fetchone()[0]
+    _sent("INSERT INTO stats_programstatsstate (program_id, next_ordinal) VALUES (%s, 0) ON CONFLICT (program_id) "
+          "DO UPDATE SET next_ordinal = stats_programstatsstate.next_ordinal", [program_id])
 
 
-def _ordinals(program_id: int, next_ordinal: int) -> None:
+def _ordinals(program_id: int) -> None:
     """Number the staged users the program has not seen, after the last, in the order they first appear.
 
-    Each new user's first day is their earliest day in the batch.
+    Each new user's first day is their earliest day in the batch. Ordinals below `next_ordinal` are
+    taken, so the new ones are those from it up.
     """
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO stats_statsuser (program_id, user_hash, ordinal, first_day) "
-            f"SELECT program_id, user_hash, %s + ROW_NUMBER() OVER (ORDER BY MIN(seq)) - 1, MIN(day) "
-            f"FROM {storage.STAGE_TABLE} AS staged WHERE program_id = %s AND NOT EXISTS ("
-            f"SELECT 1 FROM stats_statsuser AS known WHERE known.program_id = %s AND known.user_hash = staged.user_hash) "
-            f"GROUP BY program_id, user_hash",
-            [next_ordinal, program_id, program_id],
-        )
-        created = cursor.rowcount
-        if created:
-            cursor.execute("UPDATE stats_programstatsstate SET next_ordinal = next_ordinal + %s WHERE program_id = %s",
-                           [created, program_id])
+    _sent(
+        f"INSERT INTO stats_statsuser (program_id, user_hash, ordinal, first_day) "
+        f"SELECT program_id, user_hash, (SELECT next_ordinal FROM stats_programstatsstate WHERE program_id = %s) "
+        f"+ ROW_NUMBER() OVER (ORDER BY MIN(seq)) - 1, MIN(day) "
+        f"FROM {STAGE} AS staged WHERE program_id = %s AND NOT EXISTS ("
+        f"SELECT 1 FROM stats_statsuser AS known WHERE known.program_id = %s AND known.user_hash = staged.user_hash) "
+        f"GROUP BY program_id, user_hash",
+        [program_id, program_id, program_id],
+    )
+    _sent("UPDATE stats_programstatsstate SET next_ordinal = next_ordinal + (SELECT COUNT(*) FROM stats_statsuser AS u "
+          "WHERE u.program_id = stats_programstatsstate.program_id AND u.ordinal >= stats_programstatsstate.next_ordinal) "
+          "WHERE program_id = %s", [program_id])
 
 
-def _update_user_sets(program_id: int) -> None:
-    """Add the batch's users to the day's sets at every level; a few queries, whatever the batch."""
+def _update_user_sets(program_id: int, memberships: list[tuple]) -> None:
+    """Add the batch's users to the day's sets at every level; a few statements, whatever the batch."""
     kind_of = {str(event_type): str(kind) for event_type, kind in SET_KIND_OF_EVENT.items()}
     members: dict[tuple, set[int]] = defaultdict(set)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT DISTINCT staged.host, staged.scene, staged.day, staged.type, known.ordinal "
-            f"FROM {storage.STAGE_TABLE} AS staged JOIN stats_statsuser AS known "
-            f"ON known.program_id = staged.program_id AND known.user_hash = staged.user_hash "
-            f"WHERE staged.program_id = %s AND staged.type IN ({', '.join(['%s'] * len(kind_of))})",
-            [program_id, *kind_of],
-        )
-        for host, scene, day, event_type, ordinal in cursor.fetchall():
-            day, kind = str(day), kind_of[event_type]
-            members[(host, scene, day, kind)].add(ordinal)
-            members[(host, "", day, kind)].add(ordinal)
-            members[("", "", day, kind)].add(ordinal)
+    for host, scene, day, event_type, ordinal in memberships:
+        day, kind = str(day), kind_of[event_type]
+        members[(host, scene, day, kind)].add(ordinal)
+        members[(host, "", day, kind)].add(ordinal)
+        members[("", "", day, kind)].add(ordinal)
     if not members:
         return
     stored = _stored_user_sets(program_id, list(members))
@@ -159,60 +186,66 @@ def _update_user_sets(program_id: int) -> None:
 
 def _stored_user_sets(program_id: int, keys: list[tuple]) -> dict[tuple, tuple[bytes, int]]:
     """The bits and count of the sets `keys` (host, scene, day, kind) that exist."""
-    found = {}
-    with connection.cursor() as cursor:
-        for chunk in storage.chunks(keys, 200):
-            cursor.execute(
-                f"SELECT host, scene, day, kind, bits, count FROM stats_userset WHERE program_id = %s "
-                f"AND (host, scene, day, kind) IN (VALUES {', '.join(['(%s, %s, %s, %s)'] * len(chunk))})",
-                [program_id, *(value for h, sc, d, k in chunk for value in (h, sc, date.fromisoformat(d), k))],
-            )
-            for host, scene, day, kind, bits, count in cursor.fetchall():
-                found[(host, scene, str(day), kind)] = (bytes(bits), count)
-    return found
+    reads = [
+        _sent(
+            f"SELECT host, scene, day, kind, bits, count FROM stats_userset WHERE program_id = %s "
+            f"AND (host, scene, day, kind) IN (VALUES {', '.join(['(%s, %s, %s, %s)'] * len(chunk))})",
+            [program_id, *(value for h, sc, d, k in chunk for value in (h, sc, date.fromisoformat(d), k))],
+        )
+        for chunk in storage.chunks(keys, 200)
+    ]
+    return {(host, scene, str(day), kind): (bytes(bits), count)
+            for read in reads for host, scene, day, kind, bits, count in read.rows()}
 
 
 def _write_user_sets(program_id: int, sets: dict[tuple, tuple[bytes, int]]) -> None:
-    rows = [(program_id, host, scene, day, kind, bits, count) for (host, scene, day, kind), (bits, count) in sets.items()]
-    with connection.cursor() as cursor:
-        for chunk in storage.chunks(rows, 100):
-            cursor.execute(
-                f"INSERT INTO stats_userset (program_id, host, scene, day, kind, bits, count) "
-                f"VALUES {', '.join(['(%s, %s, %s, %s, %s, %s, %s)'] * len(chunk))} "
-                f"ON CONFLICT (program_id, host, scene, day, kind) DO UPDATE SET bits = excluded.bits, count = excluded.count",
-                [value for row in chunk for value in row],
-            )
+    rows = [(program_id, host, scene, date.fromisoformat(day), kind, bits, count)
+            for (host, scene, day, kind), (bits, count) in sets.items()]
+    for chunk in storage.chunks(rows, 100):
+        _sent(
+            f"INSERT INTO stats_userset (program_id, host, scene, day, kind, bits, count) "
+            f"VALUES {', '.join(['(%s, %s, %s, %s, %s, %s, %s)'] * len(chunk))} "
+            f"ON CONFLICT (program_id, host, scene, day, kind) DO UPDATE SET bits = excluded.bits, count = excluded.count",
+            [value for row in chunk for value in row],
+        )
 
 
 def _copy_scene_counts(program_id: int, counts: dict[tuple, int]) -> None:
     """Each scene's daily distinct visitors and sharers onto its DailyStats row."""
     field_of = {str(UserSet.Kind.ACTIVE): "unique_visitors", str(UserSet.Kind.SHARERS): "share_users"}
-    updates: dict[str, list[tuple]] = defaultdict(list)
     for (host, scene, day, kind), count in counts.items():
         if kind in field_of:
-            updates[field_of[kind]].append((count, program_id, host, scene, date.fromisoformat(day)))
-    with connection.cursor() as cursor:
-        for field, rows in updates.items():
-            cursor.executemany(
-                f"UPDATE stats_dailystats SET {field} = %s WHERE program_id = %s AND host = %s AND scene = %s AND day = %s",
-                rows,
-            )
+            _sent(f"UPDATE stats_dailystats SET {field_of[kind]} = %s "
+                  f"WHERE program_id = %s AND host = %s AND scene = %s AND day = %s",
+                  [count, program_id, host, scene, date.fromisoformat(day)])
 
 
-def _store_shares(program_id: int, events: list[Event]) -> None:
+def _sent_share_lookup(program_id: int, shares: list[Event]) -> _sent:
+    """The batch's shares and their parents that are stored already: share id, depth, root."""
+    ids = {e.share_id for e in shares} | {e.parent_share_id for e in shares if e.parent_share_id}
+    match, params = _in(ids)
+    return _sent(f"SELECT share_id, depth, root_share_id FROM stats_share WHERE program_id = %s AND share_id {match}",
+                 [program_id, *params])
+
+
+def _store_shares(program_id: int, events: list[Event], shares: list[Event], lookup: _sent | None) -> None:
     touched: set[str] = set()  # roots whose chain summary must be rewritten
     depth_deltas: dict[tuple, int] = defaultdict(int)
-    shares = [e for e in events if e.type == EventType.SHARE]
-    if shares:
-        _insert_shares(program_id, shares, touched, depth_deltas)
-    touched |= _count_on_shares(program_id, events, EventType.SHARE_OPEN, "opens")
-    touched |= _count_on_shares(program_id, [e for e in events if e.share_id], EventType.NEW_USER, "new_users")
+    new = _insert_shares(program_id, shares, lookup, touched, depth_deltas) if shares else []
+    arrivals = _sent_share_arrivals(program_id, events)
+    for child, old_depth, old_root in _replace_children(program_id, new):
+        depth_deltas[(child.host, child.scene, str(child.day), old_depth)] -= 1
+        depth_deltas[(child.host, child.scene, str(child.day), child.depth)] += 1
+        touched |= {old_root, child.root_share_id}
+    if arrivals is not None:
+        touched |= {root for (root,) in arrivals.rows()}
     _add_depth_deltas(program_id, depth_deltas)
     _rewrite_chains(program_id, touched)
 
 
-def _insert_shares(program_id: int, shares: list[Event], touched: set[str], depth_deltas: dict) -> None:
-    """New shares, placed under their parents; children that arrived before their parent are re-placed."""
+def _insert_shares(program_id: int, shares: list[Event], lookup: _sent, touched: set[str],
+                   depth_deltas: dict) -> list[Share]:
+    """New shares, placed under their parents; returns them (children that came first are re-placed after)."""
     rows = {
         e.share_id: Share(
             program_id=program_id, host=e.host, scene=e.scene, share_id=e.share_id,
@@ -220,13 +253,9 @@ def _insert_shares(program_id: int, shares: list[Event], touched: set[str], dept
         )
         for e in shares
     }
-    parent_ids = {r.parent_share_id for r in rows.values() if r.parent_share_id}
-    stored = {
-        sid: (depth, root)
-        for sid, depth, root in Share.objects.filter(program_id=program_id, share_id__in=[*rows, *parent_ids])
-        .values_list("share_id", "depth", "root_share_id")
-    }
+    stored = {sid: (depth, root) for sid, depth, root in lookup.rows()}
     rows = {sid: row for sid, row in rows.items() if sid not in stored}
+    parent_ids = {r.parent_share_id for r in rows.values() if r.parent_share_id}
     placed = {sid: stored[sid] for sid in parent_ids - set(rows) if sid in stored}  # parents stored before
     for row in _in_parent_order(rows):
         row.depth, row.root_share_id = _placement(row, placed)
@@ -234,10 +263,7 @@ def _insert_shares(program_id: int, shares: list[Event], touched: set[str], dept
         depth_deltas[(row.host, row.scene, str(row.day), row.depth)] += 1
         touched.add(row.root_share_id)
     Share.objects.bulk_create(rows.values(), ignore_conflicts=True)
-    for child, old_depth, old_root in _replace_children(program_id, list(rows.values())):
-        depth_deltas[(child.host, child.scene, str(child.day), old_depth)] -= 1
-        depth_deltas[(child.host, child.scene, str(child.day), child.depth)] += 1
-        touched |= {old_root, child.root_share_id}
+    return list(rows.values())
 
 
 def _in_parent_order(rows: dict[str, Share]) -> list[Share]:
@@ -285,72 +311,94 @@ def _replace_children(program_id: int, new: list[Share]) -> list[tuple[Share, in
                 moved_once[child.share_id] = (child, child.depth, child.root_share_id)
                 child.depth, child.root_share_id = depth, root
                 moved.append(child)
-        Share.objects.bulk_update(moved, ["depth", "root_share_id"])
+        for child in moved:
+            _sent("UPDATE stats_share SET depth = %s, root_share_id = %s WHERE id = %s",
+                  [child.depth, child.root_share_id, child.pk])
         frontier = moved
     return list(moved_once.values())
 
 
-def _count_on_shares(program_id: int, events: list[Event], kind: str, field: str) -> set[str]:
-    """Add the staged opens or new users to the shares they came through; returns the roots of those shares."""
-    if not any(e.type == kind and e.share_id for e in events):
-        return set()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE stats_share SET {field} = stats_share.{field} + arrived.n "
-            f"FROM (SELECT share_id, COUNT(*) AS n FROM {storage.STAGE_TABLE} "
-            f"WHERE program_id = %s AND type = %s AND share_id <> '' GROUP BY share_id) AS arrived "
-            f"WHERE stats_share.program_id = %s AND stats_share.share_id = arrived.share_id "
-            f"RETURNING stats_share.root_share_id",
-            [program_id, str(kind), program_id],
-        )
-        return {root for (root,) in cursor.fetchall()}
+def _sent_share_arrivals(program_id: int, events: list[Event]) -> _sent | None:
+    """Add the staged opens and new users to the shares they came through; its rows are those shares' roots."""
+    kinds = (str(EventType.SHARE_OPEN), str(EventType.NEW_USER))
+    if not any(e.type in kinds and e.share_id for e in events):
+        return None
+    return _sent(
+        f"UPDATE stats_share SET opens = stats_share.opens + arrived.opens, "
+        f"new_users = stats_share.new_users + arrived.new_users "
+        f"FROM (SELECT share_id, SUM(CASE WHEN type = %s THEN 1 ELSE 0 END) AS opens, "
+        f"SUM(CASE WHEN type = %s THEN 1 ELSE 0 END) AS new_users FROM {STAGE} "
+        f"WHERE program_id = %s AND type IN (%s, %s) AND share_id <> '' GROUP BY share_id) AS arrived "
+        f"WHERE stats_share.program_id = %s AND stats_share.share_id = arrived.share_id "
+        f"RETURNING stats_share.root_share_id",
+        [*kinds, program_id, *kinds, program_id],
+    )
 
 
 def _add_depth_deltas(program_id: int, deltas: dict[tuple, int]) -> None:
     rows = [(program_id, host, scene, date.fromisoformat(day), depth, delta)
             for (host, scene, day, depth), delta in deltas.items() if delta]
-    with connection.cursor() as cursor:
-        for chunk in storage.chunks(rows, 200):
-            cursor.execute(
-                f"INSERT INTO stats_sharedepthdaily (program_id, host, scene, day, depth, shares) "
-                f"VALUES {', '.join(['(%s, %s, %s, %s, %s, %s)'] * len(chunk))} "
-                f"ON CONFLICT (program_id, host, scene, day, depth) "
-                f"DO UPDATE SET shares = stats_sharedepthdaily.shares + excluded.shares",
-                [value for row in chunk for value in row],
-            )
+    for chunk in storage.chunks(rows, 200):
+        _sent(
+            f"INSERT INTO stats_sharedepthdaily (program_id, host, scene, day, depth, shares) "
+            f"VALUES {', '.join(['(%s, %s, %s, %s, %s, %s)'] * len(chunk))} "
+            f"ON CONFLICT (program_id, host, scene, day, depth) "
+            f"DO UPDATE SET shares = stats_sharedepthdaily.shares + excluded.shares",
+            [value for row in chunk for value in row],
+        )
+
+
+class _First(NamedTuple):
+    """A chain's earliest share: the root itself, or the first that arrived while the root is missing."""
+
+    share_id: str
+    host: str
+    scene: str
+    day: date
+    user_hash: str
 
 
 def _rewrite_chains(program_id: int, roots: set[str]) -> None:
     """Summarise each touched root's cascade from its shares; a lone share is no chain."""
     if not roots:
         return
+    match, params = _in(roots)
+    levels_read = _sent(
+        f"SELECT root_share_id, depth, COUNT(*), SUM(opens), SUM(new_users) FROM stats_share "
+        f"WHERE program_id = %s AND root_share_id {match} GROUP BY root_share_id, depth",
+        [program_id, *params],
+    )
+    firsts_read = _sent(
+        f"SELECT root_share_id, share_id, host, scene, day, user_hash FROM (SELECT root_share_id, share_id, host, "
+        f"scene, day, user_hash, ROW_NUMBER() OVER (PARTITION BY root_share_id ORDER BY depth, day, id) AS rank "
+        f"FROM stats_share WHERE program_id = %s AND root_share_id {match}) AS ranked WHERE rank = 1",
+        [program_id, *params],
+    )
+    _sent(f"DELETE FROM stats_sharechain WHERE program_id = %s AND root_share_id {match}", [program_id, *params])
     levels: dict[str, dict[int, list[int]]] = defaultdict(dict)
-    members = (Share.objects.filter(program_id=program_id, root_share_id__in=list(roots))
-               .values_list("root_share_id", "depth").annotate(n=Count("id"), opens=Sum("opens"), new=Sum("new_users")))
-    for root, depth, n, opens, new in members:
+    for root, depth, n, opens, new in levels_read.rows():
         levels[root][depth] = [n, opens, new]
-    chained = [root for root in roots if sum(n for n, _, _ in levels[root].values()) >= 2]
-    firsts = _first_shares(program_id, chained)
-    ShareChain.objects.filter(program_id=program_id, root_share_id__in=list(roots)).delete()
-    ShareChain.objects.bulk_create([_chain(program_id, root, levels[root], firsts[root]) for root in chained])
+    firsts = {root: _First(*first) for root, *first in firsts_read.rows()}
+    chains = [_chain(program_id, root, levels[root], firsts[root])
+              for root in roots if sum(n for n, _, _ in levels[root].values()) >= 2]
+    for chunk in storage.chunks(chains, 100):  # not bulk_create: it would wait for the new ids
+        _sent(
+            f"INSERT INTO stats_sharechain ({', '.join(CHAIN_COLUMNS)}) "
+            f"VALUES {', '.join(['(' + ', '.join(['%s'] * len(CHAIN_COLUMNS)) + ')'] * len(chunk))}",
+            [value for chain in chunk for value in chain],
+        )
 
 
-def _first_shares(program_id: int, roots: list[str]) -> dict[str, Share]:
-    """Per root, its earliest share: the root itself, or the first that arrived while the root is missing."""
-    if not roots:
-        return {}
-    ranked = (Share.objects.filter(program_id=program_id, root_share_id__in=roots)
-              .annotate(rank=Window(RowNumber(), partition_by=F("root_share_id"), order_by=["depth", "day", "id"])))
-    return {share.root_share_id: share
-            for share in ranked.filter(rank=1).only("root_share_id", "share_id", "host", "scene", "day", "user_hash")}
+CHAIN_COLUMNS = ("program_id", "root_share_id", "host", "scene", "day", "root_user_hash", "size", "depth", "opens",
+                 "new_users", "levels")
 
 
-def _chain(program_id: int, root: str, levels: dict[int, list[int]], first: Share) -> ShareChain:
+def _chain(program_id: int, root: str, levels: dict[int, list[int]], first: _First) -> tuple:
+    """A ShareChain row, in CHAIN_COLUMNS order."""
     ordered = sorted(levels.items())
-    return ShareChain(
-        program_id=program_id, root_share_id=root, host=first.host, scene=first.scene, day=first.day,
-        root_user_hash=first.user_hash if first.share_id == root else "",
-        size=sum(n for _, (n, _, _) in ordered), depth=ordered[-1][0],
-        opens=sum(o for _, (_, o, _) in ordered), new_users=sum(u for _, (_, _, u) in ordered),
-        levels=[{"depth": d, "shares": n, "opens": o, "new_users": u} for d, (n, o, u) in ordered],
+    return (
+        program_id, root, first.host, first.scene, first.day, first.user_hash if first.share_id == root else "",
+        sum(n for _, (n, _, _) in ordered), ordered[-1][0],
+        sum(o for _, (_, o, _) in ordered), sum(u for _, (_, _, u) in ordered),
+        json.dumps([{"depth": d, "shares": n, "opens": o, "new_users": u} for d, (n, o, u) in ordered]),
     )
