@@ -12,6 +12,7 @@ server, so a batch costs a handful of round trips (`_sent`, `_pipelined`).
 
 import json
 from collections import defaultdict
+from collections.abc import Callable
 from contextlib import contextmanager, nullcontext
 from datetime import date, datetime
 from decimal import Decimal
@@ -41,15 +42,16 @@ def events_store(events: list[Event | dict]) -> int:
     events = [e if isinstance(e, Event) else Event(**e) for e in events]
     with _pipelined():
         storage.clear_stage()
+        missing_partitions = storage.missing_partitions({date.fromisoformat(day) for day in {e.day for e in events}})
         new_keys = storage.insert_new_event_keys(_unique_keys(events))
         fresh, seen = [], set()
         for event in events:
             if event.key in new_keys and event.key not in seen:
                 seen.add(event.key)
                 fresh.append(event)
+        storage.create_partitions(missing_partitions())
         if not fresh:
             return 0
-        storage.ensure_month_partitions({date.fromisoformat(day) for day in {e.day for e in fresh}})
     storage.stage_events(_stage_rows(fresh))  # COPY: not in a pipeline
     with _pipelined():
         storage.analyze_stage()
@@ -127,9 +129,8 @@ def _program_rollups(program_id: int, events: list[Event]) -> None:
         [program_id, *(str(t) for t in SET_KIND_OF_EVENT)],
     )
     shares = [e for e in events if e.type == EventType.SHARE]
-    placed = _sent_share_lookup(program_id, shares) if shares else None
-    _update_user_sets(program_id, members.rows())
-    _store_shares(program_id, events, shares, placed)
+    lookup = _sent_share_lookup(program_id, shares) if shares else None
+    _store_shares(program_id, events, shares, lookup, lambda: _update_user_sets(program_id, members.rows()))
 
 
 def _lock_program(program_id: int) -> None:
@@ -228,12 +229,20 @@ def _sent_share_lookup(program_id: int, shares: list[Event]) -> _sent:
                  [program_id, *params])
 
 
-def _store_shares(program_id: int, events: list[Event], shares: list[Event], lookup: _sent | None) -> None:
+def _store_shares(program_id: int, events: list[Event], shares: list[Event], lookup: _sent | None,
+                  meanwhile: Callable[[], None]) -> None:
+    """Place the new shares, count opens and new users on theirs, rewrite the depths and chains touched.
+
+    `meanwhile` runs once the statements that need no answer yet are sent, so that its first read
+    brings their answers too.
+    """
     touched: set[str] = set()  # roots whose chain summary must be rewritten
     depth_deltas: dict[tuple, int] = defaultdict(int)
     new = _insert_shares(program_id, shares, lookup, touched, depth_deltas) if shares else []
+    children = _sent_children(program_id, new)
     arrivals = _sent_share_arrivals(program_id, events)
-    for child, old_depth, old_root in _replace_children(program_id, new):
+    meanwhile()
+    for child, old_depth, old_root in _replace_children(program_id, new, children):
         depth_deltas[(child.host, child.scene, str(child.day), old_depth)] -= 1
         depth_deltas[(child.host, child.scene, str(child.day), child.depth)] += 1
         touched |= {old_root, child.root_share_id}
@@ -291,18 +300,31 @@ def _placement(row: Share, placed: dict[str, tuple[int, str]]) -> tuple[int, str
     return 2, row.parent_share_id
 
 
-def _replace_children(program_id: int, new: list[Share]) -> list[tuple[Share, int, str]]:
+SHARE_COLUMNS = ("id", "host", "scene", "share_id", "parent_share_id", "root_share_id", "depth", "day")
+
+
+def _sent_children(program_id: int, parents: list[Share]) -> _sent | None:
+    """The stored shares whose parent is one of `parents` (SHARE_COLUMNS)."""
+    if not parents:
+        return None
+    match, params = _in({s.share_id for s in parents})
+    return _sent(f"SELECT {', '.join(SHARE_COLUMNS)} FROM stats_share WHERE program_id = %s AND parent_share_id {match}",
+                 [program_id, *params])
+
+
+def _replace_children(program_id: int, new: list[Share], children: _sent | None) -> list[tuple[Share, int, str]]:
     """Shares stored before their parent (now arrived) take the depth and root the parent gives them.
 
-    `new`: the shares just stored, placed. Returns each moved share with its former depth and root.
+    `new`: the shares just stored, placed; `children`: their children, asked already. Returns each
+    moved share with its former depth and root.
     """
     frontier = new
     moved_once: dict[str, tuple[Share, int, str]] = {}  # a hostile cycle of parents would otherwise never settle
-    while frontier:
+    while frontier and children is not None:
         by_id = {s.share_id: s for s in frontier}
-        children = list(Share.objects.filter(program_id=program_id, parent_share_id__in=list(by_id)))
         moved = []
-        for child in children:
+        for child in (Share(program_id=program_id, **dict(zip(SHARE_COLUMNS, row, strict=True)))
+                      for row in children.rows()):
             parent = by_id[child.parent_share_id]
             depth, root = parent.depth + 1, parent.root_share_id
             if child.share_id in moved_once or depth > MAX_DEPTH:
@@ -314,7 +336,7 @@ def _replace_children(program_id: int, new: list[Share]) -> list[tuple[Share, in
         for child in moved:
             _sent("UPDATE stats_share SET depth = %s, root_share_id = %s WHERE id = %s",
                   [child.depth, child.root_share_id, child.pk])
-        frontier = moved
+        frontier, children = moved, _sent_children(program_id, moved)
     return list(moved_once.values())
 
 

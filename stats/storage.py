@@ -4,6 +4,7 @@ Each function takes normalised events (see `stats.events`) or aggregated rows an
 PostgreSQL and SQLite alike, choosing the fast path of each.
 """
 
+from collections.abc import Callable
 from datetime import date
 
 import orjson
@@ -76,21 +77,33 @@ def insert_new_event_keys(keys: list[tuple[str, str]]) -> set[str]:
 
 
 def ensure_month_partitions(days: set[date]) -> None:
-    """Create the monthly partitions of the raw events table that `days` fall into (PostgreSQL only).
+    """Create the monthly partitions of the raw events table that `days` fall into (PostgreSQL only)."""
+    create_partitions(missing_partitions(days)())
 
-    Asks the catalogue first: CREATE TABLE IF NOT EXISTS takes a lock on the parent table even when
-    the partition is there, and every drain would queue on it.
+
+def missing_partitions(days: set[date]) -> Callable[[], list[date]]:
+    """Ask which months of `days` have no partition yet; the answer is read by calling the result.
+
+    Asks the catalogue: CREATE TABLE IF NOT EXISTS takes a lock on the parent table even when the
+    partition is there, and every drain would queue on it. Sent now, read later: in a pipeline the
+    question travels with the statements after it.
     """
     if not is_postgresql():
-        return
-    months = {date(d.year, d.month, 1) for d in days}
+        return list
+    months = {partition_name(start): start for start in {date(d.year, d.month, 1) for d in days}}
+    cursor = connection.cursor()
+    cursor.execute("SELECT name FROM unnest(%s::text[]) AS name WHERE to_regclass(name) IS NULL", [list(months)])
+
+    def read() -> list[date]:
+        with cursor:
+            return sorted(months[name] for (name,) in cursor.fetchall())
+
+    return read
+
+
+def create_partitions(months: list[date]) -> None:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT name FROM unnest(%s::text[]) AS name WHERE to_regclass(name) IS NULL",
-                       [[partition_name(start) for start in months]])
-        missing = {name for (name,) in cursor.fetchall()}
-        for start in sorted(months):
-            if partition_name(start) not in missing:
-                continue
+        for start in months:
             end = date(start.year + (start.month == 12), start.month % 12 + 1, 1)
             cursor.execute(
                 f"CREATE TABLE IF NOT EXISTS {partition_name(start)} PARTITION OF stats_rawevent "
