@@ -1,5 +1,6 @@
 """The ingest service: each event validated on its own, duplicates counted once, nothing written in the request."""
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -194,3 +195,21 @@ def test_the_batch_hasher_is_the_keyed_hash(key):
     hasher = UserHasher(key, "weibo")
     for user in ["u1", "wb-5521093", "用户", "x" * 128]:
         assert hasher(user) == user_hash(key, "weibo", user)
+
+
+def test_the_drain_task_takes_rows_and_the_older_list_of_events(program, at, weibo):
+    """The task's message is the accepted events as rows; a message queued before (a list of dicts) still drains."""
+    from stats.events import events_message, validate_batch
+    from stats.ingest import ingest_context
+    from stats.tasks import store_events
+
+    raw = [event("e1", "visit", "u1", at(0)), event("e2", "share", "u1", at(0), share_id="s1"),
+           event("e3", "visit", "u2", at(0))]
+    accepted = validate_batch(raw, ingest_context(weibo, raw)).accepted
+    message = events_message(accepted[:1])
+    reordered = {"fields": message["fields"][::-1], "rows": [row[::-1] for row in message["rows"]]}
+    assert store_events(json.loads(json.dumps(reordered))) == 1
+    assert store_events(json.loads(json.dumps(events_message(accepted[:2])))) == 1
+    assert store_events(json.loads(json.dumps(accepted))) == 1  # the older form
+    row = DailyStats.objects.get(program=program)
+    assert (row.visits, row.shares, row.unique_visitors, row.share_users) == (2, 1, 2, 1)
