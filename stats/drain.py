@@ -3,27 +3,27 @@
 Called by the ingest task with events that `stats.events` normalised. A batch that was stored
 already (a retried task, a host that posted twice) changes nothing: `EventKey` admits each event
 once, and only admitted events reach the rollups.
+
+The admitted events are copied into a staging table (`storage.STAGE_TABLE`) and the rollups are
+computed from it by SQL, a statement per rollup whatever the batch. On PostgreSQL the statements go
+out in psycopg's pipeline mode: a statement whose result is not needed yet does not wait for the
+server, so a batch costs a handful of round trips (`_sent`, `_pipelined`).
 """
 
+import json
 from collections import defaultdict
+from collections.abc import Callable
+from contextlib import contextmanager, nullcontext
 from datetime import date, datetime
 from decimal import Decimal
+from typing import NamedTuple
 
-from django.db import transaction
-from django.db.models import Count, Sum
+from django.db import connection, transaction
 from django.utils import timezone
 
 from stats import bitmaps, storage
-from stats.models import (
-    DailyStats,
-    EventType,
-    ProgramStatsState,
-    Share,
-    ShareChain,
-    ShareDepthDaily,
-    StatsUser,
-    UserSet,
-)
+from stats.events import Event
+from stats.models import EventType, Share, UserSet
 
 # Depth is stored in a small integer; deeper cascades stop growing there.
 MAX_DEPTH = 30_000
@@ -33,187 +33,246 @@ SET_KIND_OF_EVENT = {
     EventType.SHARE: UserSet.Kind.SHARERS,
     EventType.NEW_USER: UserSet.Kind.NEW,
 }
+STAGE = storage.STAGE_TABLE
 
 
 @transaction.atomic
-def events_store(events: list[dict]) -> int:
+def events_store(events: list[Event | dict]) -> int:
     """Store the events not stored before; returns how many were new."""
-    new_keys = storage.insert_new_event_keys(_unique_keys(events))
-    fresh, seen = [], set()
-    for event in events:
-        if event["key"] in new_keys and event["key"] not in seen:
-            seen.add(event["key"])
-            fresh.append(event)
-    if not fresh:
-        return 0
-    received_at = timezone.now()
-    storage.ensure_month_partitions({date.fromisoformat(e["day"]) for e in fresh})
-    storage.write_raw_events([_raw_row(e, received_at) for e in fresh])
-    storage.add_daily_counters(_daily_counters(fresh))
-    for program_id in sorted({e["program_id"] for e in fresh}):
-        _program_rollups(program_id, [e for e in fresh if e["program_id"] == program_id])
+    events = [e if isinstance(e, Event) else Event(**e) for e in events]
+    with _pipelined():
+        storage.clear_stage()
+        missing_partitions = storage.missing_partitions({date.fromisoformat(day) for day in {e.day for e in events}})
+        new_keys = storage.insert_new_event_keys(_unique_keys(events))
+        fresh, seen = [], set()
+        for event in events:
+            if event.key in new_keys and event.key not in seen:
+                seen.add(event.key)
+                fresh.append(event)
+        storage.create_partitions(missing_partitions())
+        if not fresh:
+            return 0
+    storage.stage_events(_stage_rows(fresh))  # COPY: not in a pipeline
+    with _pipelined():
+        storage.analyze_stage()
+        storage.raw_events_from_stage(timezone.now())
+        storage.daily_counters_from_stage()
+        for program_id in sorted({e.program_id for e in fresh}):
+            _program_rollups(program_id, [e for e in fresh if e.program_id == program_id])
     return len(fresh)
 
 
-def _unique_keys(events: list[dict]) -> list[tuple[str, str]]:
-    return list({e["key"]: (e["key"], e["day"]) for e in events}.values())
+@contextmanager
+def _pipelined():
+    """On PostgreSQL, statements sent in the block do not wait for the server until a result is read."""
+    with connection.connection.pipeline() if storage.is_postgresql() else nullcontext():
+        yield
 
 
-def _raw_row(event: dict, received_at: datetime) -> tuple:
+class _sent:  # noqa: N801 - reads as a verb at the call site
+    """A statement sent now whose rows are read later (PostgreSQL: when `rows()` is called)."""
+
+    def __init__(self, sql: str, params: list | tuple = ()):
+        self.cursor = connection.cursor()
+        self.cursor.execute(sql, params)
+        # SQLite has no pipeline; its rows are read at once, before any other statement runs.
+        self._rows = None if storage.is_postgresql() else self.cursor.fetchall()
+
+    def rows(self) -> list[tuple]:
+        rows = self.cursor.fetchall() if self._rows is None else self._rows
+        self.cursor.close()
+        return rows
+
+
+def _unique_keys(events: list[Event]) -> list[tuple[str, str]]:
+    return list({e.key: (e.key, e.day) for e in events}.values())
+
+
+def _raw_row(event: Event, received_at: datetime) -> tuple:
     return (
-        event["key"], event["host"], event["scene"], event["program_id"], event["type"], event["user_hash"],
-        datetime.fromisoformat(event["occurred_at"]), date.fromisoformat(event["day"]), event["page"],
-        event["page_views"], event["stay_seconds"], event["share_id"], event["parent_share_id"],
-        Decimal(event["amount"]), received_at,
+        event.key, event.host, event.scene, event.program_id, event.type, event.user_hash,
+        datetime.fromisoformat(event.occurred_at), date.fromisoformat(event.day), event.page,
+        event.page_views, event.stay_seconds, event.share_id, event.parent_share_id,
+        Decimal(event.amount), received_at,
     )
 
 
-def _daily_counters(events: list[dict]) -> dict[tuple, dict]:
-    rows: dict[tuple, dict] = defaultdict(lambda: dict.fromkeys(storage.DAILY_COUNTERS, 0))
-    for e in events:
-        counters = rows[(e["program_id"], e["host"], e["scene"], e["day"])]
-        kind = e["type"]
-        if kind == EventType.VISIT:
-            counters["visits"] += 1
-            counters["page_views"] += e["page_views"]
-            counters["stay_seconds"] += e["stay_seconds"]
-        elif kind == EventType.SHARE:
-            counters["shares"] += 1
-        elif kind == EventType.SHARE_OPEN:
-            counters["share_opens"] += 1
-        elif kind == EventType.NEW_USER:
-            counters["new_users"] += 1
-            counters["new_users_via_share"] += bool(e["share_id"])
-        elif kind == EventType.PAYMENT:
-            counters["payments"] += 1
-            counters["revenue_fen"] += int(Decimal(e["amount"]) * 100)
-    return rows
+def _stage_rows(events: list[Event]) -> list[tuple]:
+    """Rows of `storage.STAGE_COLUMNS`. PostgreSQL's COPY parses the ISO text itself; SQLite stores the
+    values as Django's adapters write them, the same as a row written through the ORM's cursor."""
+    if storage.is_postgresql():
+        return [(*e, _fen(e), seq) for seq, e in enumerate(events)]
+    return [(*_raw_row(e, None)[:-1], _fen(e), seq) for seq, e in enumerate(events)]
 
 
-def _program_rollups(program_id: int, events: list[dict]) -> None:
+def _fen(event: Event) -> int:
+    return int(Decimal(event.amount) * 100) if event.type == EventType.PAYMENT else 0
+
+
+def _in(values) -> tuple[str, list]:
+    """`column <this>` matching any of `values`: one array parameter on PostgreSQL, a list on SQLite."""
+    values = list(values)
+    if storage.is_postgresql():
+        return "= ANY(%s)", [values]
+    return f"IN ({', '.join(['%s'] * len(values))})", values
+
+
+def _program_rollups(program_id: int, events: list[Event]) -> None:
     """Everything that needs the program's users: sets, distinct counts, shares. Serialised per program."""
-    ProgramStatsState.objects.get_or_create(program_id=program_id)
-    state = ProgramStatsState.objects.select_for_update().get(program_id=program_id)
-    ordinals = _ordinals(state, program_id, events)
-    _update_user_sets(program_id, events, ordinals)
-    _store_shares(program_id, events)
-
-
-def _ordinals(state: ProgramStatsState, program_id: int, events: list[dict]) -> dict[str, int]:
-    """Ordinals of the batch's users, numbering the new ones after the last."""
-    first_day: dict[str, str] = {}
-    for e in events:
-        first_day[e["user_hash"]] = min(first_day.get(e["user_hash"], e["day"]), e["day"])
-    known = dict(
-        StatsUser.objects.filter(program_id=program_id, user_hash__in=list(first_day))
-        .values_list("user_hash", "ordinal")
+    _lock_program(program_id)
+    _ordinals(program_id)
+    members = _sent(  # the batch's users, numbered, per scene, day and kind of set
+        f"SELECT DISTINCT staged.host, staged.scene, staged.day, staged.type, known.ordinal "
+        f"FROM {STAGE} AS staged JOIN stats_statsuser AS known "
+        f"ON known.program_id = staged.program_id AND known.user_hash = staged.user_hash "
+        f"WHERE staged.program_id = %s AND staged.type IN ({', '.join(['%s'] * len(SET_KIND_OF_EVENT))})",
+        [program_id, *(str(t) for t in SET_KIND_OF_EVENT)],
     )
-    new_users = [h for h in first_day if h not in known]
-    created = [
-        StatsUser(program_id=program_id, user_hash=h, ordinal=state.next_ordinal + i, first_day=first_day[h])
-        for i, h in enumerate(new_users)
-    ]
-    StatsUser.objects.bulk_create(created)
-    if created:
-        state.next_ordinal += len(created)
-        state.save(update_fields=["next_ordinal"])
-    known.update({u.user_hash: u.ordinal for u in created})
-    return known
+    shares = [e for e in events if e.type == EventType.SHARE]
+    lookup = _sent_share_lookup(program_id, shares) if shares else None
+    _store_shares(program_id, events, shares, lookup, lambda: _update_user_sets(program_id, members.rows()))
 
 
-def _update_user_sets(program_id: int, events: list[dict], ordinals: dict[str, int]) -> None:
-    """Add the batch's users to the day's sets at every level; a few bulk queries, whatever the batch."""
+def _lock_program(program_id: int) -> None:
+    """Lock the program's drain state (creating it), so that its drains run one after the other.
+
+    An upsert that updates the row takes its lock, and on PostgreSQL waits for a drain holding it;
+    the statements after it see what that drain committed.
+    """
+    _sent("INSERT INTO stats_programstatsstate (program_id, next_ordinal) VALUES (%s, 0) ON CONFLICT (program_id) "
+          "DO UPDATE SET next_ordinal = stats_programstatsstate.next_ordinal", [program_id])
+
+
+def _ordinals(program_id: int) -> None:
+    """Number the staged users the program has not seen, after the last, in the order they first appear.
+
+    Each new user's first day is their earliest day in the batch. Ordinals below `next_ordinal` are
+    taken, so the new ones are those from it up.
+    """
+    _sent(
+        f"INSERT INTO stats_statsuser (program_id, user_hash, ordinal, first_day) "
+        f"SELECT program_id, user_hash, (SELECT next_ordinal FROM stats_programstatsstate WHERE program_id = %s) "
+        f"+ ROW_NUMBER() OVER (ORDER BY MIN(seq)) - 1, MIN(day) "
+        f"FROM {STAGE} AS staged WHERE program_id = %s AND NOT EXISTS ("
+        f"SELECT 1 FROM stats_statsuser AS known WHERE known.program_id = %s AND known.user_hash = staged.user_hash) "
+        f"GROUP BY program_id, user_hash",
+        [program_id, program_id, program_id],
+    )
+    _sent("UPDATE stats_programstatsstate SET next_ordinal = next_ordinal + (SELECT COUNT(*) FROM stats_statsuser AS u "
+          "WHERE u.program_id = stats_programstatsstate.program_id AND u.ordinal >= stats_programstatsstate.next_ordinal) "
+          "WHERE program_id = %s", [program_id])
+
+
+def _update_user_sets(program_id: int, memberships: list[tuple]) -> None:
+    """Add the batch's users to the day's sets at every level; a few statements, whatever the batch."""
+    kind_of = {str(event_type): str(kind) for event_type, kind in SET_KIND_OF_EVENT.items()}
     members: dict[tuple, set[int]] = defaultdict(set)
-    for e in events:
-        kind = SET_KIND_OF_EVENT.get(e["type"])
-        if kind is None:
-            continue
-        ordinal = ordinals[e["user_hash"]]
-        for host, scene in ((e["host"], e["scene"]), (e["host"], ""), ("", "")):
-            members[(host, scene, e["day"], str(kind))].add(ordinal)
+    for host, scene, day, event_type, ordinal in memberships:
+        day, kind = str(day), kind_of[event_type]
+        members[(host, scene, day, kind)].add(ordinal)
+        members[(host, "", day, kind)].add(ordinal)
+        members[("", "", day, kind)].add(ordinal)
     if not members:
         return
-    rows = {
-        (r.host, r.scene, r.day.isoformat(), r.kind): r
-        for r in UserSet.objects.filter(program_id=program_id, day__in={k[2] for k in members})
-        .filter(kind__in={k[3] for k in members})
-    }
-    created, changed = [], []
+    stored = _stored_user_sets(program_id, list(members))
+    changed = {}
     for key, added in members.items():
-        row = rows.get(key)
-        if row is None:
-            row = UserSet(program_id=program_id, host=key[0], scene=key[1], day=key[2], kind=key[3])
-            created.append(row)
-        bits, count = bitmaps.with_bits(bytes(row.bits), added)
-        if row in created or count != row.count:
-            row.bits, row.count = bits, count
-            if row.pk:
-                changed.append(row)
-        rows[key] = row
-    UserSet.objects.bulk_create(created)
-    UserSet.objects.bulk_update(changed, ["bits", "count"], batch_size=200)
-    _copy_scene_counts(program_id, {k: r.count for k, r in rows.items() if k[1] and k in members})
+        old_bits, old_count = stored.get(key, (b"", None))
+        bits, count = bitmaps.with_bits(old_bits, added)
+        if count != old_count:
+            changed[key] = (bits, count)
+    _write_user_sets(program_id, changed)
+    _copy_scene_counts(program_id, {key: changed.get(key, stored.get(key))[1] for key in members if key[1]})
+
+
+def _stored_user_sets(program_id: int, keys: list[tuple]) -> dict[tuple, tuple[bytes, int]]:
+    """The bits and count of the sets `keys` (host, scene, day, kind) that exist."""
+    reads = [
+        _sent(
+            f"SELECT host, scene, day, kind, bits, count FROM stats_userset WHERE program_id = %s "
+            f"AND (host, scene, day, kind) IN (VALUES {', '.join(['(%s, %s, %s, %s)'] * len(chunk))})",
+            [program_id, *(value for h, sc, d, k in chunk for value in (h, sc, date.fromisoformat(d), k))],
+        )
+        for chunk in storage.chunks(keys, 200)
+    ]
+    return {(host, scene, str(day), kind): (bytes(bits), count)
+            for read in reads for host, scene, day, kind, bits, count in read.rows()}
+
+
+def _write_user_sets(program_id: int, sets: dict[tuple, tuple[bytes, int]]) -> None:
+    rows = [(program_id, host, scene, date.fromisoformat(day), kind, bits, count)
+            for (host, scene, day, kind), (bits, count) in sets.items()]
+    for chunk in storage.chunks(rows, 100):
+        _sent(
+            f"INSERT INTO stats_userset (program_id, host, scene, day, kind, bits, count) "
+            f"VALUES {', '.join(['(%s, %s, %s, %s, %s, %s, %s)'] * len(chunk))} "
+            f"ON CONFLICT (program_id, host, scene, day, kind) DO UPDATE SET bits = excluded.bits, count = excluded.count",
+            [value for row in chunk for value in row],
+        )
 
 
 def _copy_scene_counts(program_id: int, counts: dict[tuple, int]) -> None:
     """Each scene's daily distinct visitors and sharers onto its DailyStats row."""
-    field_of = {UserSet.Kind.ACTIVE: "unique_visitors", UserSet.Kind.SHARERS: "share_users"}
-    daily = {
-        (r.host, r.scene, r.day.isoformat()): r
-        for r in DailyStats.objects.filter(program_id=program_id, day__in={k[2] for k in counts})
-    }
-    changed = {}
+    field_of = {str(UserSet.Kind.ACTIVE): "unique_visitors", str(UserSet.Kind.SHARERS): "share_users"}
     for (host, scene, day, kind), count in counts.items():
-        field, row = field_of.get(kind), daily.get((host, scene, day))
-        if field and row is not None:
-            setattr(row, field, count)
-            changed[row.pk] = row
-    DailyStats.objects.bulk_update(changed.values(), ["unique_visitors", "share_users"], batch_size=200)
+        if kind in field_of:
+            _sent(f"UPDATE stats_dailystats SET {field_of[kind]} = %s "
+                  f"WHERE program_id = %s AND host = %s AND scene = %s AND day = %s",
+                  [count, program_id, host, scene, date.fromisoformat(day)])
 
 
-def _store_shares(program_id: int, events: list[dict]) -> None:
+def _sent_share_lookup(program_id: int, shares: list[Event]) -> _sent:
+    """The batch's shares and their parents that are stored already: share id, depth, root."""
+    ids = {e.share_id for e in shares} | {e.parent_share_id for e in shares if e.parent_share_id}
+    match, params = _in(ids)
+    return _sent(f"SELECT share_id, depth, root_share_id FROM stats_share WHERE program_id = %s AND share_id {match}",
+                 [program_id, *params])
+
+
+def _store_shares(program_id: int, events: list[Event], shares: list[Event], lookup: _sent | None,
+                  meanwhile: Callable[[], None]) -> None:
+    """Place the new shares, count opens and new users on theirs, rewrite the depths and chains touched.
+
+    `meanwhile` runs once the statements that need no answer yet are sent, so that its first read
+    brings their answers too.
+    """
     touched: set[str] = set()  # roots whose chain summary must be rewritten
     depth_deltas: dict[tuple, int] = defaultdict(int)
-    shares = [e for e in events if e["type"] == EventType.SHARE]
-    if shares:
-        _insert_shares(program_id, shares, touched, depth_deltas)
-    touched |= _count_on_shares(program_id, events, EventType.SHARE_OPEN, "opens")
-    touched |= _count_on_shares(program_id, [e for e in events if e["share_id"]], EventType.NEW_USER, "new_users")
+    new = _insert_shares(program_id, shares, lookup, touched, depth_deltas) if shares else []
+    children = _sent_children(program_id, new)
+    arrivals = _sent_share_arrivals(program_id, events)
+    meanwhile()
+    for child, old_depth, old_root in _replace_children(program_id, new, children):
+        depth_deltas[(child.host, child.scene, str(child.day), old_depth)] -= 1
+        depth_deltas[(child.host, child.scene, str(child.day), child.depth)] += 1
+        touched |= {old_root, child.root_share_id}
+    if arrivals is not None:
+        touched |= {root for (root,) in arrivals.rows()}
     _add_depth_deltas(program_id, depth_deltas)
     _rewrite_chains(program_id, touched)
 
 
-def _insert_shares(program_id: int, shares: list[dict], touched: set[str], depth_deltas: dict) -> None:
-    """New shares, placed under their parents; children that arrived before their parent are re-placed."""
+def _insert_shares(program_id: int, shares: list[Event], lookup: _sent, touched: set[str],
+                   depth_deltas: dict) -> list[Share]:
+    """New shares, placed under their parents; returns them (children that came first are re-placed after)."""
     rows = {
-        e["share_id"]: Share(
-            program_id=program_id, host=e["host"], scene=e["scene"], share_id=e["share_id"],
-            parent_share_id=e["parent_share_id"], user_hash=e["user_hash"], day=e["day"],
+        e.share_id: Share(
+            program_id=program_id, host=e.host, scene=e.scene, share_id=e.share_id,
+            parent_share_id=e.parent_share_id, user_hash=e.user_hash, day=e.day,
         )
         for e in shares
     }
-    existing = set(Share.objects.filter(program_id=program_id, share_id__in=list(rows)).values_list("share_id", flat=True))
-    rows = {sid: row for sid, row in rows.items() if sid not in existing}
-    placed = _parents(program_id, rows)
+    stored = {sid: (depth, root) for sid, depth, root in lookup.rows()}
+    rows = {sid: row for sid, row in rows.items() if sid not in stored}
+    parent_ids = {r.parent_share_id for r in rows.values() if r.parent_share_id}
+    placed = {sid: stored[sid] for sid in parent_ids - set(rows) if sid in stored}  # parents stored before
     for row in _in_parent_order(rows):
         row.depth, row.root_share_id = _placement(row, placed)
         placed[row.share_id] = (row.depth, row.root_share_id)
         depth_deltas[(row.host, row.scene, str(row.day), row.depth)] += 1
         touched.add(row.root_share_id)
     Share.objects.bulk_create(rows.values(), ignore_conflicts=True)
-    for child, old_depth, old_root in _replace_children(program_id, list(rows)):
-        depth_deltas[(child.host, child.scene, str(child.day), old_depth)] -= 1
-        depth_deltas[(child.host, child.scene, str(child.day), child.depth)] += 1
-        touched |= {old_root, child.root_share_id}
-
-
-def _parents(program_id: int, rows: dict[str, Share]) -> dict[str, tuple[int, str]]:
-    parent_ids = {r.parent_share_id for r in rows.values() if r.parent_share_id} - set(rows)
-    return {
-        sid: (depth, root)
-        for sid, depth, root in Share.objects.filter(program_id=program_id, share_id__in=list(parent_ids))
-        .values_list("share_id", "depth", "root_share_id")
-    }
+    return list(rows.values())
 
 
 def _in_parent_order(rows: dict[str, Share]) -> list[Share]:
@@ -241,18 +300,31 @@ def _placement(row: Share, placed: dict[str, tuple[int, str]]) -> tuple[int, str
     return 2, row.parent_share_id
 
 
-def _replace_children(program_id: int, new_ids: list[str]) -> list[tuple[Share, int, str]]:
+SHARE_COLUMNS = ("id", "host", "scene", "share_id", "parent_share_id", "root_share_id", "depth", "day")
+
+
+def _sent_children(program_id: int, parents: list[Share]) -> _sent | None:
+    """The stored shares whose parent is one of `parents` (SHARE_COLUMNS)."""
+    if not parents:
+        return None
+    match, params = _in({s.share_id for s in parents})
+    return _sent(f"SELECT {', '.join(SHARE_COLUMNS)} FROM stats_share WHERE program_id = %s AND parent_share_id {match}",
+                 [program_id, *params])
+
+
+def _replace_children(program_id: int, new: list[Share], children: _sent | None) -> list[tuple[Share, int, str]]:
     """Shares stored before their parent (now arrived) take the depth and root the parent gives them.
 
-    Returns each moved share with its former depth and root.
+    `new`: the shares just stored, placed; `children`: their children, asked already. Returns each
+    moved share with its former depth and root.
     """
-    frontier = list(Share.objects.filter(program_id=program_id, share_id__in=new_ids))
+    frontier = new
     moved_once: dict[str, tuple[Share, int, str]] = {}  # a hostile cycle of parents would otherwise never settle
-    while frontier:
+    while frontier and children is not None:
         by_id = {s.share_id: s for s in frontier}
-        children = list(Share.objects.filter(program_id=program_id, parent_share_id__in=list(by_id)))
         moved = []
-        for child in children:
+        for child in (Share(program_id=program_id, **dict(zip(SHARE_COLUMNS, row, strict=True)))
+                      for row in children.rows()):
             parent = by_id[child.parent_share_id]
             depth, root = parent.depth + 1, parent.root_share_id
             if child.share_id in moved_once or depth > MAX_DEPTH:
@@ -261,77 +333,94 @@ def _replace_children(program_id: int, new_ids: list[str]) -> list[tuple[Share, 
                 moved_once[child.share_id] = (child, child.depth, child.root_share_id)
                 child.depth, child.root_share_id = depth, root
                 moved.append(child)
-        Share.objects.bulk_update(moved, ["depth", "root_share_id"])
-        frontier = moved
+        for child in moved:
+            _sent("UPDATE stats_share SET depth = %s, root_share_id = %s WHERE id = %s",
+                  [child.depth, child.root_share_id, child.pk])
+        frontier, children = moved, _sent_children(program_id, moved)
     return list(moved_once.values())
 
 
-def _count_on_shares(program_id: int, events: list[dict], kind: str, field: str) -> set[str]:
-    """Add opens or new users to the shares they came through; returns the roots of those shares."""
-    counts: dict[str, int] = defaultdict(int)
-    for e in events:
-        if e["type"] == kind and e["share_id"]:
-            counts[e["share_id"]] += 1
-    if not counts:
-        return set()
-    shares = list(Share.objects.filter(program_id=program_id, share_id__in=list(counts)))
-    for share in shares:
-        setattr(share, field, getattr(share, field) + counts[share.share_id])
-    Share.objects.bulk_update(shares, [field], batch_size=200)
-    return {share.root_share_id for share in shares}
+def _sent_share_arrivals(program_id: int, events: list[Event]) -> _sent | None:
+    """Add the staged opens and new users to the shares they came through; its rows are those shares' roots."""
+    kinds = (str(EventType.SHARE_OPEN), str(EventType.NEW_USER))
+    if not any(e.type in kinds and e.share_id for e in events):
+        return None
+    return _sent(
+        f"UPDATE stats_share SET opens = stats_share.opens + arrived.opens, "
+        f"new_users = stats_share.new_users + arrived.new_users "
+        f"FROM (SELECT share_id, SUM(CASE WHEN type = %s THEN 1 ELSE 0 END) AS opens, "
+        f"SUM(CASE WHEN type = %s THEN 1 ELSE 0 END) AS new_users FROM {STAGE} "
+        f"WHERE program_id = %s AND type IN (%s, %s) AND share_id <> '' GROUP BY share_id) AS arrived "
+        f"WHERE stats_share.program_id = %s AND stats_share.share_id = arrived.share_id "
+        f"RETURNING stats_share.root_share_id",
+        [*kinds, program_id, *kinds, program_id],
+    )
 
 
 def _add_depth_deltas(program_id: int, deltas: dict[tuple, int]) -> None:
-    deltas = {key: delta for key, delta in deltas.items() if delta}
-    if not deltas:
-        return
-    rows = {
-        (r.host, r.scene, r.day.isoformat(), r.depth): r
-        for r in ShareDepthDaily.objects.filter(program_id=program_id, day__in={k[2] for k in deltas})
-    }
-    created, changed = [], []
-    for (host, scene, day, depth), delta in deltas.items():
-        row = rows.get((host, scene, day, depth))
-        if row is None:
-            created.append(ShareDepthDaily(program_id=program_id, host=host, scene=scene, day=day, depth=depth,
-                                           shares=delta))
-        else:
-            row.shares += delta
-            changed.append(row)
-    ShareDepthDaily.objects.bulk_create(created)
-    ShareDepthDaily.objects.bulk_update(changed, ["shares"], batch_size=200)
+    rows = [(program_id, host, scene, date.fromisoformat(day), depth, delta)
+            for (host, scene, day, depth), delta in deltas.items() if delta]
+    for chunk in storage.chunks(rows, 200):
+        _sent(
+            f"INSERT INTO stats_sharedepthdaily (program_id, host, scene, day, depth, shares) "
+            f"VALUES {', '.join(['(%s, %s, %s, %s, %s, %s)'] * len(chunk))} "
+            f"ON CONFLICT (program_id, host, scene, day, depth) "
+            f"DO UPDATE SET shares = stats_sharedepthdaily.shares + excluded.shares",
+            [value for row in chunk for value in row],
+        )
+
+
+class _First(NamedTuple):
+    """A chain's earliest share: the root itself, or the first that arrived while the root is missing."""
+
+    share_id: str
+    host: str
+    scene: str
+    day: date
+    user_hash: str
 
 
 def _rewrite_chains(program_id: int, roots: set[str]) -> None:
     """Summarise each touched root's cascade from its shares; a lone share is no chain."""
     if not roots:
         return
+    match, params = _in(roots)
+    levels_read = _sent(
+        f"SELECT root_share_id, depth, COUNT(*), SUM(opens), SUM(new_users) FROM stats_share "
+        f"WHERE program_id = %s AND root_share_id {match} GROUP BY root_share_id, depth",
+        [program_id, *params],
+    )
+    firsts_read = _sent(
+        f"SELECT root_share_id, share_id, host, scene, day, user_hash FROM (SELECT root_share_id, share_id, host, "
+        f"scene, day, user_hash, ROW_NUMBER() OVER (PARTITION BY root_share_id ORDER BY depth, day, id) AS rank "
+        f"FROM stats_share WHERE program_id = %s AND root_share_id {match}) AS ranked WHERE rank = 1",
+        [program_id, *params],
+    )
+    _sent(f"DELETE FROM stats_sharechain WHERE program_id = %s AND root_share_id {match}", [program_id, *params])
     levels: dict[str, dict[int, list[int]]] = defaultdict(dict)
-    members = (Share.objects.filter(program_id=program_id, root_share_id__in=list(roots))
-               .values("root_share_id", "depth").annotate(n=Count("id"), opens=Sum("opens"), new=Sum("new_users")))
-    for row in members:
-        levels[row["root_share_id"]][row["depth"]] = [row["n"], row["opens"], row["new"]]
-    firsts = _first_shares(program_id, roots)
-    ShareChain.objects.filter(program_id=program_id, root_share_id__in=list(roots)).delete()
-    chains = [_chain(program_id, root, levels[root], firsts.get(root)) for root in roots
-              if sum(n for n, _, _ in levels[root].values()) >= 2]
-    ShareChain.objects.bulk_create(chains)
+    for root, depth, n, opens, new in levels_read.rows():
+        levels[root][depth] = [n, opens, new]
+    firsts = {root: _First(*first) for root, *first in firsts_read.rows()}
+    chains = [_chain(program_id, root, levels[root], firsts[root])
+              for root in roots if sum(n for n, _, _ in levels[root].values()) >= 2]
+    for chunk in storage.chunks(chains, 100):  # not bulk_create: it would wait for the new ids
+        _sent(
+            f"INSERT INTO stats_sharechain ({', '.join(CHAIN_COLUMNS)}) "
+            f"VALUES {', '.join(['(' + ', '.join(['%s'] * len(CHAIN_COLUMNS)) + ')'] * len(chunk))}",
+            [value for chain in chunk for value in chain],
+        )
 
 
-def _first_shares(program_id: int, roots: set[str]) -> dict[str, Share]:
-    """Per root, its earliest share: the root itself, or the first that arrived while the root is missing."""
-    firsts: dict[str, Share] = {}
-    for share in Share.objects.filter(program_id=program_id, root_share_id__in=list(roots)).order_by("depth", "day", "id"):
-        firsts.setdefault(share.root_share_id, share)
-    return firsts
+CHAIN_COLUMNS = ("program_id", "root_share_id", "host", "scene", "day", "root_user_hash", "size", "depth", "opens",
+                 "new_users", "levels")
 
 
-def _chain(program_id: int, root: str, levels: dict[int, list[int]], first: Share) -> ShareChain:
+def _chain(program_id: int, root: str, levels: dict[int, list[int]], first: _First) -> tuple:
+    """A ShareChain row, in CHAIN_COLUMNS order."""
     ordered = sorted(levels.items())
-    return ShareChain(
-        program_id=program_id, root_share_id=root, host=first.host, scene=first.scene, day=first.day,
-        root_user_hash=first.user_hash if first.share_id == root else "",
-        size=sum(n for _, (n, _, _) in ordered), depth=ordered[-1][0],
-        opens=sum(o for _, (_, o, _) in ordered), new_users=sum(u for _, (_, _, u) in ordered),
-        levels=[{"depth": d, "shares": n, "opens": o, "new_users": u} for d, (n, o, u) in ordered],
+    return (
+        program_id, root, first.host, first.scene, first.day, first.user_hash if first.share_id == root else "",
+        sum(n for _, (n, _, _) in ordered), ordered[-1][0],
+        sum(o for _, (_, o, _) in ordered), sum(u for _, (_, _, u) in ordered),
+        json.dumps([{"depth": d, "shares": n, "opens": o, "new_users": u} for d, (n, o, u) in ordered]),
     )

@@ -12,10 +12,13 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from operator import itemgetter
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from stats.models import EventType
 
+EVENT_TYPES = frozenset(EventType.values)
 EVENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:\-]{0,63}$")
 SHARE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:\-]{0,63}$")
 MAX_USER_LENGTH = 128
@@ -64,6 +67,45 @@ class Refusal(Exception):
         return refusal
 
 
+class Event(NamedTuple):
+    """An accepted event as the drain stores it: the dict `validate_event` returns, field for field."""
+
+    key: str  # "<host>:<event id>"
+    host: str
+    scene: str
+    program_id: int
+    type: str
+    user_hash: str
+    occurred_at: str  # ISO 8601 with its offset
+    day: str  # ISO date in STATS_TIME_ZONE
+    page: str
+    page_views: int
+    stay_seconds: int
+    share_id: str
+    parent_share_id: str
+    amount: str  # yuan, two decimals
+
+
+_event_values = itemgetter(*Event._fields)
+
+
+def events_message(events: list[dict]) -> dict:
+    """Accepted events as the drain task's argument: the field names once, then a list per event.
+
+    Rows rather than objects: a tenth of the JSON work of a 1,000-event batch (the task message is
+    JSON, and Celery's decoder calls back into Python for every object).
+    """
+    return {"fields": list(Event._fields), "rows": [_event_values(e) for e in events]}
+
+
+def events_from_message(message: dict | list) -> list[Event]:
+    if isinstance(message, list):  # a list of dicts: queued before the message had rows
+        return [Event(**e) for e in message]
+    if tuple(message["fields"]) == Event._fields:
+        return list(map(Event._make, message["rows"]))
+    return [Event(**dict(zip(message["fields"], row, strict=True))) for row in message["rows"]]
+
+
 @dataclass
 class Validated:
     accepted: list[dict] = field(default_factory=list)
@@ -72,17 +114,154 @@ class Validated:
 
 def user_hash(hash_key: bytes, host: str, user: str) -> str:
     """A keyed hash of the host user id: stable per host, useless without the key."""
-    return hmac.new(hash_key, f"{host}\n{user}".encode(), hashlib.sha256).hexdigest()[:32]
+    return hmac.digest(hash_key, f"{host}\n{user}".encode(), "sha256").hex()[:32]
+
+
+class UserHasher:
+    """`user_hash` for many users under one key: HMAC-SHA256 with the key's two padded blocks hashed once
+    (RFC 2104), a third of the cost per user."""
+
+    def __init__(self, hash_key: bytes, host: str):
+        if len(hash_key) > 64:  # SHA-256's block size
+            hash_key = hashlib.sha256(hash_key).digest()
+        block = hash_key.ljust(64, b"\0")
+        self.inner = hashlib.sha256(bytes(b ^ 0x36 for b in block))
+        self.outer = hashlib.sha256(bytes(b ^ 0x5C for b in block))
+        self.prefix = f"{host}\n"
+
+    def __call__(self, user: str) -> str:
+        inner, outer = self.inner.copy(), self.outer.copy()
+        inner.update((self.prefix + user).encode())
+        outer.update(inner.digest())
+        return outer.hexdigest()[:32]
 
 
 def validate_batch(events: list, ctx: IngestContext) -> Validated:
+    """Each event through the fast check; the few it does not accept go through `validate_event` for their reason."""
     result = Validated()
+    accept = _FastCheck(ctx)
     for index, raw in enumerate(events):
+        event = accept(raw)
+        if event is not None:
+            result.accepted.append(event)
+            continue
         try:
-            result.accepted.append(validate_event(raw, ctx))
+            result.accepted.append(validate_event(raw, ctx))  # the fast check is stricter only by mistake
         except Refusal as refusal:
             result.rejected.append(refusal.as_dict(index))
     return result
+
+
+class _FastCheck:
+    """`validate_event` for the events it accepts, without a call per field (a batch is 1,000 events).
+
+    Accepts exactly what `validate_event` accepts and builds the same dict; anything else returns
+    None, and `validate_event` says why (tests/test_ingest.py compares the two on every refusal).
+    Lookups are precomputed per batch: the programs that may post here, the scenes, the hashes of
+    the users seen so far.
+    """
+
+    def __init__(self, ctx: IngestContext):
+        self.host = ctx.host
+        self.programs = {appid: pk for appid, pk in ctx.programs.items() if appid in ctx.on_host}
+        self.scenes = ctx.scenes
+        self.earliest = ctx.now - timedelta(days=ctx.late_days)
+        self.latest = ctx.now + timedelta(seconds=ctx.future_skew_seconds)
+        self.time_zone = ctx.time_zone
+        self.user_hash = UserHasher(ctx.hash_key, ctx.host)
+        self.hashes: dict[str, str] = {}
+
+    def __call__(self, raw) -> dict | None:  # noqa: C901 - one flat pass is the point
+        if type(raw) is not dict:
+            return None
+        get = raw.get
+        event_id, kind, appid, scene, user, moment = (
+            get("id"), get("type"), get("appid"), get("scene"), get("user"), get("time"))
+        if not (type(event_id) is str and len(event_id) <= 64 and EVENT_ID.match(event_id)):
+            return None
+        fields = _FAST_TYPE_FIELDS.get(kind) if type(kind) is str else None
+        program_id = self.programs.get(appid) if type(appid) is str else None
+        if fields is None or program_id is None or len(appid) > 40 or not appid.strip():
+            return None
+        if type(scene) is not str or scene not in self.scenes or len(scene) > 60 or not scene.strip():
+            return None
+        if type(user) is not str or len(user) > MAX_USER_LENGTH or not user.strip():
+            return None
+        if type(moment) is not str:
+            return None
+        try:
+            occurred_at = datetime.fromisoformat(moment)
+            if occurred_at.tzinfo is None or not self.earliest <= occurred_at <= self.latest:
+                return None
+        except ValueError:
+            return None
+        extra = fields(raw)
+        if extra is None:
+            return None
+        hashed = self.hashes.get(user)
+        if hashed is None:
+            hashed = self.hashes[user] = self.user_hash(user)
+        event = {
+            "key": f"{self.host}:{event_id}", "host": self.host, "scene": scene, "program_id": program_id,
+            "type": kind, "user_hash": hashed, "occurred_at": occurred_at.isoformat(),
+            "day": occurred_at.astimezone(self.time_zone).date().isoformat(),
+            "page": "", "page_views": 0, "stay_seconds": 0, "share_id": "", "parent_share_id": "", "amount": "0",
+        }
+        event.update(extra)
+        return event
+
+
+def _fast_int(value, low: int, high: int) -> bool:
+    return type(value) is int and low <= value <= high
+
+
+def _fast_share_id(value) -> bool:
+    return type(value) is str and len(value) <= 64 and SHARE_ID.match(value) is not None
+
+
+def _fast_visit(raw: dict) -> dict | None:
+    page, views, stay = raw.get("page"), raw.get("page_views", 1), raw.get("stay_seconds", 0)
+    if page is None:
+        page = ""
+    elif type(page) is not str or len(page) > MAX_PAGE_LENGTH or not page.strip():
+        return None
+    if not (_fast_int(views, 1, MAX_PAGE_VIEWS) and _fast_int(stay, 0, MAX_STAY_SECONDS)):
+        return None
+    return {"page": page, "page_views": views, "stay_seconds": stay}
+
+
+def _fast_share(raw: dict) -> dict | None:
+    share_id, parent = raw.get("share_id"), raw.get("parent_share_id")
+    if parent is None:
+        parent = ""
+    elif not _fast_share_id(parent) or parent == share_id:
+        return None
+    return {"share_id": share_id, "parent_share_id": parent} if _fast_share_id(share_id) else None
+
+
+def _fast_share_open(raw: dict) -> dict | None:
+    share_id = raw.get("share_id")
+    return {"share_id": share_id} if _fast_share_id(share_id) else None
+
+
+def _fast_new_user(raw: dict) -> dict | None:
+    share_id = raw.get("share_id")
+    if share_id is None:
+        return {"share_id": ""}
+    return {"share_id": share_id} if _fast_share_id(share_id) else None
+
+
+def _fast_payment(raw: dict) -> dict | None:
+    try:
+        return _payment_fields(raw)
+    except Refusal:
+        return None
+
+
+_FAST_TYPE_FIELDS = {
+    "visit": _fast_visit, "share": _fast_share, "share_open": _fast_share_open, "new_user": _fast_new_user,
+    "payment": _fast_payment,
+}
 
 
 def validate_event(raw, ctx: IngestContext) -> dict:
@@ -90,7 +269,7 @@ def validate_event(raw, ctx: IngestContext) -> dict:
         raise Refusal(Reason.NOT_AN_OBJECT, message="Each event must be a JSON object.")
     event_id = _string(raw, "id", pattern=EVENT_ID)
     kind = raw.get("type")
-    if kind not in EventType.values:
+    if not isinstance(kind, str) or kind not in EVENT_TYPES:
         raise Refusal(Reason.UNKNOWN_TYPE, "type", f"type must be one of {', '.join(EventType.values)}.")
     program_id = _program(raw, ctx)
     scene = _string(raw, "scene", max_length=60)

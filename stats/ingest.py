@@ -15,7 +15,7 @@ from django.utils import timezone
 from hosts.models import Host, Scene
 from programs.models import MiniProgram, Version
 from stats import seen
-from stats.events import IngestContext, validate_batch
+from stats.events import IngestContext, events_message, validate_batch
 from stats.tasks import store_events
 
 
@@ -64,5 +64,5 @@ def events_ingest(*, host: Host, events: list) -> IngestAnswer:
     validated = validate_batch(events, ingest_context(host, events))
     fresh, duplicates = seen.split_duplicates(validated.accepted)
     if fresh:
-        store_events.delay_on_commit(fresh)
+        store_events.delay_on_commit(events_message(fresh))
     return IngestAnswer(accepted=len(fresh), duplicates=duplicates, rejected=validated.rejected)

@@ -10,6 +10,9 @@ grows with programs × scenes × days and with users, never with the number of e
   monthly and custom-range unique counts and retention are exact unions and intersections;
 - `Share`: one row per share, with its depth and root, for cascades and chains;
 - `GateDaily`: the share gate's answers per scene and reason.
+
+The rollups' `program` keys carry no index of their own: each table's unique constraint (or
+index) starts with the program, and every index costs the drain a write per row.
 """
 
 from django.db import models
@@ -61,7 +64,7 @@ class EventKey(models.Model):
 class DailyStats(models.Model):
     """Counters per program × host × scene × day. Distinct counts are those of this one scene."""
 
-    program = models.ForeignKey(MiniProgram, on_delete=models.CASCADE, related_name="+")
+    program = models.ForeignKey(MiniProgram, on_delete=models.CASCADE, related_name="+", db_index=False)
     host = models.CharField(max_length=30)
     scene = models.CharField(max_length=60)
     day = models.DateField()
@@ -90,7 +93,7 @@ class DailyStats(models.Model):
 class StatsUser(models.Model):
     """A program's host user (hashed), numbered densely so that sets of users are small bitmaps."""
 
-    program = models.ForeignKey(MiniProgram, on_delete=models.CASCADE, related_name="+")
+    program = models.ForeignKey(MiniProgram, on_delete=models.CASCADE, related_name="+", db_index=False)
     user_hash = models.CharField(max_length=32)
     ordinal = models.PositiveIntegerField()
     first_day = models.DateField()
@@ -113,7 +116,7 @@ class UserSet(models.Model):
         SHARERS = "sharers"  # shared it
         NEW = "new"  # new users (the cohort for retention)
 
-    program = models.ForeignKey(MiniProgram, on_delete=models.CASCADE, related_name="+")
+    program = models.ForeignKey(MiniProgram, on_delete=models.CASCADE, related_name="+", db_index=False)
     host = models.CharField(max_length=30, blank=True)
     scene = models.CharField(max_length=60, blank=True)
     day = models.DateField()
@@ -130,7 +133,7 @@ class UserSet(models.Model):
 class Share(models.Model):
     """One share, placed in its cascade: depth 1 for a sharer who did not arrive through a share."""
 
-    program = models.ForeignKey(MiniProgram, on_delete=models.CASCADE, related_name="+")
+    program = models.ForeignKey(MiniProgram, on_delete=models.CASCADE, related_name="+", db_index=False)
     host = models.CharField(max_length=30)
     scene = models.CharField(max_length=60)
     share_id = models.CharField(max_length=64)
@@ -181,7 +184,7 @@ class ProgramStatsState(models.Model):
 class ShareDepthDaily(models.Model):
     """Shares per cascade depth per program × host × scene × day (the depth distribution)."""
 
-    program = models.ForeignKey(MiniProgram, on_delete=models.CASCADE, related_name="+")
+    program = models.ForeignKey(MiniProgram, on_delete=models.CASCADE, related_name="+", db_index=False)
     host = models.CharField(max_length=30)
     scene = models.CharField(max_length=60)
     day = models.DateField()
@@ -201,7 +204,7 @@ class ShareChain(models.Model):
     "top chains" read a few rows instead of every share.
     """
 
-    program = models.ForeignKey(MiniProgram, on_delete=models.CASCADE, related_name="+")
+    program = models.ForeignKey(MiniProgram, on_delete=models.CASCADE, related_name="+", db_index=False)
     root_share_id = models.CharField(max_length=64)
     host = models.CharField(max_length=30)
     scene = models.CharField(max_length=60)

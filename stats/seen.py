@@ -11,7 +11,7 @@ from functools import cache
 
 from django.conf import settings
 
-from stats.models import EventKey
+from stats import storage
 
 SEEN_PREFIX = "stats:seen:"
 
@@ -21,7 +21,7 @@ def split_duplicates(events: list[dict]) -> tuple[list[dict], int]:
     unique: dict[str, dict] = {}
     for event in events:
         unique.setdefault(event["key"], event)
-    stored = set(EventKey.objects.filter(event_key__in=list(unique)).values_list("event_key", flat=True))
+    stored = storage.stored_event_keys(list(unique))
     candidates = [e for key, e in unique.items() if key not in stored]
     fresh = [e for e, new in zip(candidates, _claim([e["key"] for e in candidates])) if new]
     return fresh, len(events) - len(fresh)

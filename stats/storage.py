@@ -4,8 +4,10 @@ Each function takes normalised events (see `stats.events`) or aggregated rows an
 PostgreSQL and SQLite alike, choosing the fast path of each.
 """
 
+from collections.abc import Callable
 from datetime import date
 
+import orjson
 from django.db import connection
 
 RAW_COLUMNS = (
@@ -23,9 +25,32 @@ def is_postgresql() -> bool:
     return connection.vendor == "postgresql"
 
 
-def _chunks(rows: list, size: int):
+def chunks(rows: list, size: int):
     for start in range(0, len(rows), size):
         yield rows[start:start + size]
+
+
+def json_text(values: list) -> str:
+    """A list as one JSON parameter: psycopg quotes it in one step, where an array parameter of a
+    thousand strings is formatted element by element in Python."""
+    return orjson.dumps(values).decode()
+
+
+def stored_event_keys(keys: list[str]) -> set[str]:
+    """Which of `keys` are recorded in EventKey already."""
+    if not keys:
+        return set()
+    with connection.cursor() as cursor:
+        if is_postgresql():
+            cursor.execute("SELECT event_key FROM stats_eventkey WHERE event_key IN "
+                           "(SELECT jsonb_array_elements_text(%s::jsonb))", [json_text(keys)])
+            return {key for (key,) in cursor.fetchall()}
+        found: set[str] = set()
+        for chunk in chunks(keys, SQLITE_ROWS_PER_STATEMENT):
+            cursor.execute(f"SELECT event_key FROM stats_eventkey WHERE event_key IN ({', '.join(['%s'] * len(chunk))})",
+                           chunk)
+            found.update(key for (key,) in cursor.fetchall())
+        return found
 
 
 def insert_new_event_keys(keys: list[tuple[str, str]]) -> set[str]:
@@ -35,13 +60,13 @@ def insert_new_event_keys(keys: list[tuple[str, str]]) -> set[str]:
     with connection.cursor() as cursor:
         if is_postgresql():
             cursor.execute(
-                "INSERT INTO stats_eventkey (event_key, day) SELECT * FROM unnest(%s::varchar[], %s::date[]) "
-                "ON CONFLICT DO NOTHING RETURNING event_key",
-                [[k for k, _ in keys], [d for _, d in keys]],
+                "INSERT INTO stats_eventkey (event_key, day) SELECT pair->>0, (pair->>1)::date "
+                "FROM jsonb_array_elements(%s::jsonb) AS pair ON CONFLICT DO NOTHING RETURNING event_key",
+                [json_text(keys)],
             )
             return {row[0] for row in cursor.fetchall()}
         new: set[str] = set()
-        for chunk in _chunks(keys, SQLITE_ROWS_PER_STATEMENT):
+        for chunk in chunks(keys, SQLITE_ROWS_PER_STATEMENT):
             values = ", ".join(["(%s, %s)"] * len(chunk))
             cursor.execute(
                 f"INSERT OR IGNORE INTO stats_eventkey (event_key, day) VALUES {values} RETURNING event_key",
@@ -53,13 +78,33 @@ def insert_new_event_keys(keys: list[tuple[str, str]]) -> set[str]:
 
 def ensure_month_partitions(days: set[date]) -> None:
     """Create the monthly partitions of the raw events table that `days` fall into (PostgreSQL only)."""
+    create_partitions(missing_partitions(days)())
+
+
+def missing_partitions(days: set[date]) -> Callable[[], list[date]]:
+    """Ask which months of `days` have no partition yet; the answer is read by calling the result.
+
+    Asks the catalogue: CREATE TABLE IF NOT EXISTS takes a lock on the parent table even when the
+    partition is there, and every drain would queue on it. Sent now, read later: in a pipeline the
+    question travels with the statements after it.
+    """
     if not is_postgresql():
-        return
-    months = {(d.year, d.month) for d in days}
+        return list
+    months = {partition_name(start): start for start in {date(d.year, d.month, 1) for d in days}}
+    cursor = connection.cursor()
+    cursor.execute("SELECT name FROM unnest(%s::text[]) AS name WHERE to_regclass(name) IS NULL", [list(months)])
+
+    def read() -> list[date]:
+        with cursor:
+            return sorted(months[name] for (name,) in cursor.fetchall())
+
+    return read
+
+
+def create_partitions(months: list[date]) -> None:
     with connection.cursor() as cursor:
-        for year, month in sorted(months):
-            start = date(year, month, 1)
-            end = date(year + (month == 12), month % 12 + 1, 1)
+        for start in months:
+            end = date(start.year + (start.month == 12), start.month % 12 + 1, 1)
             cursor.execute(
                 f"CREATE TABLE IF NOT EXISTS {partition_name(start)} PARTITION OF stats_rawevent "
                 f"FOR VALUES FROM ('{start.isoformat()}') TO ('{end.isoformat()}')"
@@ -81,27 +126,87 @@ def write_raw_events(rows: list[tuple]) -> None:
                     copy.write_row(row)
             return
         placeholders = "(" + ", ".join(["%s"] * len(RAW_COLUMNS)) + ")"
-        for chunk in _chunks(rows, max(1, 30000 // len(RAW_COLUMNS))):
+        for chunk in chunks(rows, max(1, 30000 // len(RAW_COLUMNS))):
             cursor.execute(
                 f"INSERT INTO stats_rawevent ({', '.join(RAW_COLUMNS)}) VALUES {', '.join([placeholders] * len(chunk))}",
                 [value for row in chunk for value in row],
             )
 
 
-def add_daily_counters(rows: dict[tuple, dict]) -> None:
-    """Add counters to DailyStats rows keyed (program_id, host, scene, day), creating rows as needed."""
-    if not rows:
-        return
-    columns = ("program_id", "host", "scene", "day", *DAILY_COUNTERS)
-    updates = ", ".join(f"{c} = stats_dailystats.{c} + excluded.{c}" for c in DAILY_COUNTERS)
-    defaults = "unique_visitors, share_users"
-    placeholders = "(" + ", ".join(["%s"] * (len(columns) + 2)) + ")"
-    values = [(*key, *(counters[c] for c in DAILY_COUNTERS), 0, 0) for key, counters in rows.items()]
+# The batch being drained, one row per fresh event: the rollups are computed from it by SQL, set by set.
+# A temporary table: private to the connection, never logged; emptied at the start of each drain.
+STAGE_COLUMNS = (
+    "event_key", "host", "scene", "program_id", "type", "user_hash", "occurred_at", "day", "page",
+    "page_views", "stay_seconds", "share_id", "parent_share_id", "amount", "amount_fen", "seq",
+)
+STAGE_TABLE = "stats_stage"
+_STAGE_DDL = (
+    f"CREATE TEMPORARY TABLE IF NOT EXISTS {STAGE_TABLE} (event_key text, host text, scene text, program_id bigint, "
+    "type text, user_hash text, occurred_at timestamptz, day date, page text, page_views integer, "
+    "stay_seconds integer, share_id text, parent_share_id text, amount numeric(12, 2), amount_fen bigint, "
+    "seq integer)"
+)
+
+
+def clear_stage() -> None:
+    """Create the staging table if this connection has none yet, and empty it."""
     with connection.cursor() as cursor:
-        for chunk in _chunks(values, 200):
-            cursor.execute(
-                f"INSERT INTO stats_dailystats ({', '.join(columns)}, {defaults}) "
-                f"VALUES {', '.join([placeholders] * len(chunk))} "
-                f"ON CONFLICT (program_id, host, scene, day) DO UPDATE SET {updates}",
-                [value for row in chunk for value in row],
-            )
+        cursor.execute(_STAGE_DDL)
+        cursor.execute(f"TRUNCATE {STAGE_TABLE}" if is_postgresql() else f"DELETE FROM {STAGE_TABLE}")
+
+
+def stage_events(rows: list[tuple]) -> None:
+    """Rows in STAGE_COLUMNS order into the (cleared) staging table: COPY on PostgreSQL."""
+    with connection.cursor() as cursor:
+        if is_postgresql():
+            with cursor.copy(f"COPY {STAGE_TABLE} ({', '.join(STAGE_COLUMNS)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        cursor.executemany(
+            f"INSERT INTO {STAGE_TABLE} ({', '.join(STAGE_COLUMNS)}) VALUES ({', '.join(['%s'] * len(STAGE_COLUMNS))})",
+            rows,
+        )
+
+
+def analyze_stage() -> None:
+    """A temporary table is never analysed on its own; the row count and the columns the rollups filter on
+    steer PostgreSQL's joins (a full ANALYZE costs five times as much)."""
+    if is_postgresql():
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {STAGE_TABLE} (program_id, type)")
+
+
+def raw_events_from_stage(received_at) -> None:
+    """The staged events into the raw table (partitions must exist: `ensure_month_partitions`)."""
+    columns = ", ".join(RAW_COLUMNS)
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO stats_rawevent ({columns}) "
+                       f"SELECT {columns.replace('received_at', '%s')} FROM {STAGE_TABLE}", [received_at])
+
+
+def daily_counters_from_stage() -> None:
+    """Add the staged events to their DailyStats rows (program × host × scene × day), creating rows as needed."""
+    counted = {
+        "visits": "type = 'visit'", "new_users": "type = 'new_user'",
+        "new_users_via_share": "type = 'new_user' AND share_id <> ''", "shares": "type = 'share'",
+        "share_opens": "type = 'share_open'", "payments": "type = 'payment'",
+    }
+    summed = {"page_views": ("visit", "page_views"), "stay_seconds": ("visit", "stay_seconds"),
+              "revenue_fen": ("payment", "amount_fen")}
+    sums = []
+    for counter in DAILY_COUNTERS:
+        if counter in counted:
+            sums.append(f"SUM(CASE WHEN {counted[counter]} THEN 1 ELSE 0 END)")
+        else:
+            kind, column = summed[counter]
+            sums.append(f"SUM(CASE WHEN type = '{kind}' THEN {column} ELSE 0 END)")
+    updates = ", ".join(f"{c} = stats_dailystats.{c} + excluded.{c}" for c in DAILY_COUNTERS)
+    with connection.cursor() as cursor:
+        cursor.execute(  # WHERE true: SQLite's parser needs it before ON CONFLICT
+            f"INSERT INTO stats_dailystats (program_id, host, scene, day, {', '.join(DAILY_COUNTERS)}, "
+            f"unique_visitors, share_users) "
+            f"SELECT program_id, host, scene, day, {', '.join(sums)}, 0, 0 FROM {STAGE_TABLE} WHERE true "
+            f"GROUP BY program_id, host, scene, day "
+            f"ON CONFLICT (program_id, host, scene, day) DO UPDATE SET {updates}"
+        )

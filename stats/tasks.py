@@ -3,13 +3,14 @@
 from celery import shared_task
 
 from stats.drain import events_store
+from stats.events import events_from_message
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=120, time_limit=150,
              autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
-def store_events(events: list[dict]) -> int:
-    """Idempotent: events already stored are skipped by `EventKey`."""
-    return events_store(events)
+def store_events(message: dict | list) -> int:
+    """Idempotent: events already stored are skipped by `EventKey`. `message`: see `stats.events.events_message`."""
+    return events_store(events_from_message(message))
 
 
 @shared_task(acks_late=True, soft_time_limit=600, time_limit=660)

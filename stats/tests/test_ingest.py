@@ -1,5 +1,6 @@
 """The ingest service: each event validated on its own, duplicates counted once, nothing written in the request."""
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -153,3 +154,62 @@ def test_other_hosts_events_are_their_own(program, post, at):
     answer = post([event("e1", "visit", "u1", at(0), scene="alipay.life_account")], host=alipay)
     assert answer["accepted"] == 1
     assert sorted(DailyStats.objects.values_list("host", flat=True)) == ["alipay", "weibo"]
+
+
+def test_the_fast_check_accepts_exactly_what_validate_event_accepts(program, weibo, at):
+    """`validate_batch` takes a flat fast path for good events; it must agree with `validate_event` on each."""
+    from stats.events import Refusal, _FastCheck, validate_event
+    from stats.ingest import ingest_context
+
+    base = {"visit": event("e1", "visit", "u1", at(0), page="pages/a", page_views=2, stay_seconds=5),
+            "share": event("e2", "share", "u1", at(1), share_id="s1", parent_share_id="s0"),
+            "share_open": event("e3", "share_open", "u2", at(0), share_id="s1"),
+            "new_user": event("e4", "new_user", "u3", at(2), share_id="s1"),
+            "payment": event("e5", "payment", "u1", at(0), amount="9.90")}
+    odd_values = [None, "", " ", "x" * 65, "x" * 201, "has space", "ok-1\n", 0, -1, 1, 10**9, True, 1.5, [], {},
+                  "s1", "2026000000000001", "weibo.nowhere", "alipay.life_account", "2026-11-30T10:00:00",
+                  "2099-01-01T00:00:00+00:00", "2000-01-01T00:00:00+00:00", "12.345", "0.01", "NaN"]
+    fields = ["id", "type", "appid", "scene", "user", "time", "page", "page_views", "stay_seconds", "share_id",
+              "parent_share_id", "amount"]
+    cases = [*base.values(), "not an object", ["a list"]]
+    for good in base.values():
+        cases += [{**good, name: value} for name in fields for value in odd_values]
+        cases += [{k: v for k, v in good.items() if k != name} for name in fields]
+    ctx = ingest_context(weibo, [c for c in cases if isinstance(c, dict)])
+    fast = _FastCheck(ctx)
+    accepted = 0
+    for case in cases:
+        try:
+            expected = validate_event(case, ctx)
+        except Refusal:
+            expected = None
+        assert fast(case) == expected, case
+        accepted += expected is not None
+    assert 5 < accepted < len(cases) / 2  # both sides of the line were exercised
+
+
+@pytest.mark.parametrize("key", [b"", b"k" * 32, b"k" * 64, b"k" * 65, bytes(range(200))])
+def test_the_batch_hasher_is_the_keyed_hash(key):
+    from stats.events import UserHasher, user_hash
+
+    hasher = UserHasher(key, "weibo")
+    for user in ["u1", "wb-5521093", "用户", "x" * 128]:
+        assert hasher(user) == user_hash(key, "weibo", user)
+
+
+def test_the_drain_task_takes_rows_and_the_older_list_of_events(program, at, weibo):
+    """The task's message is the accepted events as rows; a message queued before (a list of dicts) still drains."""
+    from stats.events import events_message, validate_batch
+    from stats.ingest import ingest_context
+    from stats.tasks import store_events
+
+    raw = [event("e1", "visit", "u1", at(0)), event("e2", "share", "u1", at(0), share_id="s1"),
+           event("e3", "visit", "u2", at(0))]
+    accepted = validate_batch(raw, ingest_context(weibo, raw)).accepted
+    message = events_message(accepted[:1])
+    reordered = {"fields": message["fields"][::-1], "rows": [row[::-1] for row in message["rows"]]}
+    assert store_events(json.loads(json.dumps(reordered))) == 1
+    assert store_events(json.loads(json.dumps(events_message(accepted[:2])))) == 1
+    assert store_events(json.loads(json.dumps(accepted))) == 1  # the older form
+    row = DailyStats.objects.get(program=program)
+    assert (row.visits, row.shares, row.unique_visitors, row.share_users) == (2, 1, 2, 1)
