@@ -14,15 +14,14 @@ import re
 from dataclasses import dataclass
 
 from .findings import Finding
-from .jssource import Script, follows_identifier
+from .jssource import Script, follows_identifier, literal_alternation
 from .package import Package
 
 CALL_KINDS = {
     "eval": "eval", "setTimeout": "timer", "setInterval": "timer", "Function": "function", "require": "loader",
     "import": "loader", "importScripts": "scripts", "Subpackage": "subpackage", "SubPackage": "subpackage",
 }
-_REVERSED_CALLS = re.compile(
-    rb"\(\s*(" + b"|".join(sorted((name[::-1].encode() for name in CALL_KINDS), key=len, reverse=True)) + rb")")
+_REVERSED_CALLS = re.compile(rb"\(\s*(" + literal_alternation(name[::-1].encode() for name in CALL_KINDS) + rb")")
 _GLOBAL_OBJECT_BEFORE = re.compile(rb"\b(?:window|globalThis|self|global)\s*\.\s*$")
 _DEFINITION_BEFORE = re.compile(rb"\bfunction\s*$")
 _QUOTE = re.compile(rb"\s*['\"`]")
