@@ -21,7 +21,11 @@ CALL_KINDS = {
     "eval": "eval", "setTimeout": "timer", "setInterval": "timer", "Function": "function", "require": "loader",
     "import": "loader", "importScripts": "scripts", "Subpackage": "subpackage", "SubPackage": "subpackage",
 }
-_REVERSED_CALLS = re.compile(rb"\(\s*(" + literal_alternation(name[::-1].encode() for name in CALL_KINDS) + rb")")
+_REVERSED_NAMES = [name[::-1].encode() for name in CALL_KINDS]
+# The lookahead turns most parentheses away before the engine sets up the whitespace loop.
+_REVERSED_CALLS = re.compile(
+    rb"\((?=[\s" + bytes(sorted({name[0] for name in _REVERSED_NAMES})) + rb"])\s*("
+    + literal_alternation(_REVERSED_NAMES) + rb")")
 _GLOBAL_OBJECT_BEFORE = re.compile(rb"\b(?:window|globalThis|self|global)\s*\.\s*$")
 _DEFINITION_BEFORE = re.compile(rb"\bfunction\s*$")
 _QUOTE = re.compile(rb"\s*['\"`]")
