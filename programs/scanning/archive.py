@@ -52,6 +52,9 @@ ZIP64_EOCD = struct.Struct("<4sQ2H2L4Q")
 ZIP64_EOCD_SIGNATURE = b"PK\x06\x06"
 
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# ASCII components that start with a letter, digit or underscore, no backslash or colon: no check can
+# object to such a name (no '..', '.' or empty component, not absolute, no drive letter) when it is short.
+PLAIN_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*(?:/[A-Za-z0-9_][A-Za-z0-9_.\-]*)*/?")
 DRIVE_LETTER = re.compile(r"^[A-Za-z]:")
 SUPPORTED_METHODS = frozenset({zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED})
 READ_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, struct.error, NotImplementedError,
@@ -219,6 +222,9 @@ def inspect_central_directory(
 
 def _checked_name(info: zipfile.ZipInfo) -> tuple[str | None, list[Finding]]:
     """The member's real name, or None (with findings) when it must not be used."""
+    name = info.orig_filename
+    if len(name) <= MAX_COMPONENT_CHARS and PLAIN_NAME.fullmatch(name):
+        return name, []  # most names: nothing below can object to them
     name = _decoded_name(info)
     if name is None:
         shown = info.orig_filename.encode("cp437", errors="replace").decode("ascii", errors="backslashreplace")

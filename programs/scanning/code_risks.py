@@ -14,15 +14,18 @@ import re
 from dataclasses import dataclass
 
 from .findings import Finding
-from .jssource import Script, follows_identifier
+from .jssource import Script, follows_identifier, literal_alternation
 from .package import Package
 
 CALL_KINDS = {
     "eval": "eval", "setTimeout": "timer", "setInterval": "timer", "Function": "function", "require": "loader",
     "import": "loader", "importScripts": "scripts", "Subpackage": "subpackage", "SubPackage": "subpackage",
 }
+_REVERSED_NAMES = [name[::-1].encode() for name in CALL_KINDS]
+# The lookahead turns most parentheses away before the engine sets up the whitespace loop.
 _REVERSED_CALLS = re.compile(
-    rb"\(\s*(" + b"|".join(sorted((name[::-1].encode() for name in CALL_KINDS), key=len, reverse=True)) + rb")")
+    rb"\((?=[\s" + bytes(sorted({name[0] for name in _REVERSED_NAMES})) + rb"])\s*("
+    + literal_alternation(_REVERSED_NAMES) + rb")")
 _GLOBAL_OBJECT_BEFORE = re.compile(rb"\b(?:window|globalThis|self|global)\s*\.\s*$")
 _DEFINITION_BEFORE = re.compile(rb"\bfunction\s*$")
 _QUOTE = re.compile(rb"\s*['\"`]")

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import io
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from PIL import Image
@@ -45,36 +47,51 @@ def inspect_image(data: bytes, max_pixels: int, *, decode: bool = False) -> Imag
     images are checked for what breaks hosts and reviewers' tools: an unknown or damaged header
     and a pixel count that would exhaust memory.
     """
+    with _bomb_warnings_silenced():
+        return _inspected(data, max_pixels, decode)
+
+
+@contextmanager
+def _bomb_warnings_silenced() -> Iterator[None]:
+    """Pillow's bomb warning silenced for one image or a whole loop (entering this costs more than a header)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-        try:
-            with Image.open(io.BytesIO(data)) as image:
-                width, height = image.size
-                if width * height > max_pixels:
-                    return ImageCheck(width, height, "bomb", f"{width}x{height} pixels")
-                if decode:
-                    image.load()
-                return ImageCheck(width, height)
-        except Image.DecompressionBombError as error:
-            return ImageCheck(problem="bomb", detail=str(error))
-        except Exception as error:  # noqa: BLE001 - Pillow raises many types on hostile data; all mean "unreadable"
-            return ImageCheck(problem="unreadable", detail=f"{type(error).__name__}: {error}")
+        yield
+
+
+def _inspected(data: bytes, max_pixels: int, decode: bool) -> ImageCheck:
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            width, height = image.size
+            if width * height > max_pixels:
+                return ImageCheck(width, height, "bomb", f"{width}x{height} pixels")
+            if decode:
+                image.load()
+            return ImageCheck(width, height)
+    except Image.DecompressionBombError as error:
+        return ImageCheck(problem="bomb", detail=str(error))
+    except Exception as error:  # noqa: BLE001 - Pillow raises many types on hostile data; all mean "unreadable"
+        return ImageCheck(problem="unreadable", detail=f"{type(error).__name__}: {error}")
 
 
 def check_images(package: Package, config: ScanConfig) -> list[Finding]:
-    findings = []
-    for name in package.names_with(IMAGE_EXTENSIONS):
-        data = package.members[name].data
-        if data is None:
-            continue
-        result = inspect_image(data, config.image_max_pixels)
-        if result.problem == "bomb":
-            findings.append(new_finding(
-                "image.bomb", f"{name} declares {result.detail}; the limit is {config.image_max_pixels:,} pixels.",
-                file=name))
-        elif result.problem == "unreadable":
-            findings.append(new_finding("image.unreadable", f"{name} cannot be decoded ({result.detail}).", file=name))
-    return findings
+    with _bomb_warnings_silenced():
+        return [finding for name in package.names_with(IMAGE_EXTENSIONS)
+                if (finding := _image_finding(package, name, config)) is not None]
+
+
+def _image_finding(package: Package, name: str, config: ScanConfig) -> Finding | None:
+    data = package.members[name].data
+    if data is None:
+        return None
+    result = _inspected(data, config.image_max_pixels, decode=False)
+    if result.problem == "bomb":
+        return new_finding(
+            "image.bomb", f"{name} declares {result.detail}; the limit is {config.image_max_pixels:,} pixels.",
+            file=name)
+    if result.problem == "unreadable":
+        return new_finding("image.unreadable", f"{name} cannot be decoded ({result.detail}).", file=name)
+    return None
 
 
 def check_tab_bar(package: Package, manifest: AppManifest, theme: Theme, config: ScanConfig) -> list[Finding]:

@@ -22,7 +22,7 @@ from .config import ScanConfig
 from .deadline import Deadline
 from .findings import Finding
 from .package import IMAGE_EXTENSIONS, TEXT_EXTENSIONS, Member, extension
-from .zipreader import member_chunks
+from .zipreader import CHUNK_BYTES, member_chunks
 
 WORKERS = min(2, os.cpu_count() or 1)
 BATCH_BYTES = 1024 * 1024  # compressed bytes per batch
@@ -139,7 +139,8 @@ def inflate(stream: BinaryIO, entry, config: ScanConfig, deadline: Deadline, rea
     keep = inspected(entry.name, info.file_size, config)
     digest, parts, head, real, crc = hashlib.sha256(), [], b"", 0, 0
     try:
-        for chunk in member_chunks(stream, info):
+        # A member the checks keep is inflated in one piece (its declared size passed the limits).
+        for chunk in member_chunks(stream, info, info.file_size + 1 if keep else CHUNK_BYTES):
             real += len(chunk)
             if real > info.file_size:
                 return Inflated(member, head, _size_mismatch(entry.name, info.file_size, "more than"))
@@ -178,10 +179,10 @@ def inspected(name: str, size: int, config: ScanConfig) -> bool:
 
 def _member_findings(member: Member, head: bytes, config: ScanConfig) -> list[Finding]:
     """Nested archives (by extension or magic bytes) and content too large to inspect."""
-    name, findings = member.name, []
-    if extension(name) in ARCHIVE_EXTENSIONS or head.startswith(ARCHIVE_MAGIC):
+    name, kind, findings = member.name, extension(member.name), []
+    if kind in ARCHIVE_EXTENSIONS or head.startswith(ARCHIVE_MAGIC):
         findings.append(new_finding("archive.nested_archive", f"{name} is an archive inside the package.", file=name))
-    if wanted(name) and not inspected(name, member.size, config):
+    if (kind in TEXT_EXTENSIONS or kind in IMAGE_EXTENSIONS) and member.size > config.max_member_bytes:
         findings.append(new_finding(
             "scan.member_skipped",
             f"{name} ({member.size:,} bytes) is larger than the inspection limit of {config.max_member_bytes:,} "

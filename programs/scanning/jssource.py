@@ -187,8 +187,30 @@ def track_apis(names) -> frozenset[str]:
 
 @functools.lru_cache(maxsize=16)
 def _member_pattern(namespace: str, names: frozenset[str]) -> re.Pattern:
-    alternatives = "|".join(sorted(map(re.escape, names), key=len, reverse=True))
-    return re.compile((re.escape(namespace) + r"\s*\.\s*(" + alternatives + r")(?![\w$])").encode())
+    alternatives = literal_alternation(name.encode() for name in names)
+    return re.compile(re.escape(namespace).encode() + rb"\s*\.\s*(" + alternatives + rb")(?![\w$])")
+
+
+def literal_alternation(words) -> bytes:
+    """Literal byte strings as one regex alternation shaped like a prefix tree: `l(?:ave|avretnItes)`.
+
+    The regex engine tries the branches of a flat alternation one by one at every candidate; in a
+    tree each byte is tested once. It matches what the flat alternation with the longest words
+    first matches (a word that is a prefix of another becomes an optional tail, tried first).
+    """
+    return _prefix_tree(sorted(set(words)))
+
+
+def _prefix_tree(words: list[bytes]) -> bytes:
+    by_first: dict[bytes, list[bytes]] = {}
+    for word in words:
+        if word:
+            by_first.setdefault(word[:1], []).append(word[1:])
+    branches = [re.escape(first) + _prefix_tree(tails) for first, tails in by_first.items()]
+    if not branches:
+        return b""
+    tree = branches[0] if len(branches) == 1 else b"(?:" + b"|".join(branches) + b")"
+    return b"(?:" + tree + b")?" if b"" in words else tree
 
 
 def _may_hold_literals(before: bytes) -> bool:

@@ -27,6 +27,12 @@ _SECRETS = {
     "tencent": re.compile(rb"(?<![A-Za-z0-9])[A-Za-z0-9]{32}(?![A-Za-z0-9])"),
 }
 SECRET_WINDOW_BYTES = 400
+# Each pattern above holds an "A" (AKIA/ASIA/AKID start with one; LTAI and PRIVATE KEY have one
+# inside), so one pass that jumps from "A" to "A" tells which of them can match anywhere in a file;
+# only those then run (rarely any): one pass per file instead of three. The matches are one byte wide,
+# so no candidate hides another.
+_CANDIDATES = re.compile(
+    rb"A(?:(?=KI[AD]|SIA)(?P<cloud>)|(?<=LTA)(?=I)(?P<alibaba>)|(?<=PRIVA)(?=TE KEY)(?P<private>))")
 _UPPER, _LOWER = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"), frozenset(b"abcdefghijklmnopqrstuvwxyz")
 ORG_KEY_MIN_TAIL = 6
 SHOWN_CHARS = 8
@@ -48,13 +54,18 @@ def check_secrets(package: Package, org_key_prefixes: list[str],
 
 def secrets_in(script: Script, org_keys: re.Pattern | None) -> list[Finding]:
     text = script.text
-    findings = [_private_key_finding(script, match) for match in _PRIVATE_KEY.finditer(text)]
-    for match in _A_KEYS.finditer(text):
-        if not _extends_token(text, match.start()):
-            findings.append(_cloud_finding(script, match, match.lastgroup))
-    for match in _ALIBABA.finditer(text):
-        if not _extends_token(text, match.start()):
-            findings.append(_cloud_finding(script, match, "alibaba"))
+    kinds = {match.lastgroup for match in _CANDIDATES.finditer(text)}
+    findings = []
+    if "private" in kinds:
+        findings += [_private_key_finding(script, match) for match in _PRIVATE_KEY.finditer(text)]
+    if "cloud" in kinds:
+        for match in _A_KEYS.finditer(text):
+            if not _extends_token(text, match.start()):
+                findings.append(_cloud_finding(script, match, match.lastgroup))
+    if "alibaba" in kinds:
+        for match in _ALIBABA.finditer(text):
+            if not _extends_token(text, match.start()):
+                findings.append(_cloud_finding(script, match, "alibaba"))
     if org_keys is not None:
         findings += [_org_finding(script, match) for match in org_keys.finditer(text)]
     return findings
