@@ -21,9 +21,8 @@ from stats.selectors import (
     gate_answers,
     host_program_totals,
     host_scene_totals,
-    previous_period,
     program_stats,
-    program_totals,
+    program_stats_with_previous,
 )
 from stats.serializers import StatsQueryInput
 
@@ -103,16 +102,18 @@ def program_dashboard(request, membership, appid):
     program = program_in_org(request, membership, appid)
     query, errors = _parse(request)
     query = query or _default_query()
-    stats = program_stats(program, query)
+    stats, previous_totals = program_stats_with_previous(program, query)
+    has_data = any(p["visits"] or p["shares"] or p["new_users"] for p in stats["series"])
     context = {
         "membership": membership, "program": program, "query": query, "errors": errors, "stats": stats,
-        "cards": _cards(stats["totals"], program_totals(program, previous_period(query))),
+        "cards": _cards(stats["totals"], previous_totals),
         "chart": _chart_data(stats), "tables": TABLES, "retention_days": RETENTION_DAYS,
         "presets": PRESETS, "hosts": Host.objects.filter(active=True), "scenes": Scene.objects.select_related("host"),
-        "has_data": any(p["visits"] or p["shares"] or p["new_users"] for p in stats["series"]),
+        "has_data": has_data,
         "granularities": GRANULARITIES, "retention_rows": _retention_rows(stats["retention"]),
         "fission_percent": {"share_rate": round(stats["fission"]["share_rate"] * 100, 1)},
-        "first_event_command": first_event_command(program.appid),
+        # Only an empty dashboard shows the command (which looks up the demo credential).
+        "first_event_command": "" if has_data else first_event_command(program.appid),
     }
     return render(request, "stats/program_dashboard.html", context, status=400 if errors else 200)
 
