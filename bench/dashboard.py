@@ -89,13 +89,23 @@ class Traffic:
 
 
 def median_ms(fn, runs: int = RUNS) -> float:
+    return timed(fn, runs)[0]
+
+
+def timed(fn, runs: int = RUNS) -> tuple[float, float]:
+    """Median wall time and mean CPU time of this process, in ms, after a warm-up.
+
+    CPU time leaves out the database server and, mostly, other processes on a busy machine: read
+    together with the wall time it tells a slow machine from slow code.
+    """
     fn()  # warm-up
     times = []
+    cpu_started = time.process_time()
     for _ in range(runs):
         started = time.perf_counter()
         fn()
         times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times)
+    return statistics.median(times), (time.process_time() - cpu_started) * 1000 / runs
 
 
 def vacuum() -> None:
@@ -119,9 +129,9 @@ def measure(program, client, path, shell_path) -> dict:
     today = timezone.localdate()
     query = StatsQuery(start=today - timedelta(days=29), end=today)
     api = f"/api/v1/programs/{program.appid}/stats/"
-    page_ms = median_ms(lambda: client.get(path))
-    api_ms = median_ms(lambda: client.get(api))
-    shell_ms = median_ms(lambda: client.get(shell_path))
+    page_ms, page_cpu = timed(lambda: client.get(path))
+    api_ms, api_cpu = timed(lambda: client.get(api))
+    shell_ms, shell_cpu = timed(lambda: client.get(shell_path))
 
     def rollup_uniques():  # the 30-day totals the dashboard shows: unions of the day bitmaps
         return program_totals(program, query)["unique_visitors"]
@@ -133,7 +143,8 @@ def measure(program, client, path, shell_path) -> dict:
             return cursor.fetchone()[0]
 
     return {
-        "page_ms": page_ms, "api_ms": api_ms, "shell_ms": shell_ms, "uniques": rollup_uniques(),
+        "page_ms": page_ms, "api_ms": api_ms, "shell_ms": shell_ms,
+        "page_cpu": page_cpu, "api_cpu": api_cpu, "shell_cpu": shell_cpu, "uniques": rollup_uniques(),
         "raw_uniques": count_distinct(), "union_ms": median_ms(rollup_uniques),
         # Seconds at 10M events: three runs are enough to see the order of magnitude.
         "distinct_ms": median_ms(count_distinct, runs=3),
@@ -201,8 +212,9 @@ def main() -> int:
                        if loaded > before else "loaded earlier")
             figures = measure(program, client, path, shell_path)
             results.append((size, figures))
-            print(f"{size:>11,} raw events ({drained}): page p50 {figures['page_ms']:.1f} ms, "
-                  f"API p50 {figures['api_ms']:.1f} ms (a plain console page {figures['shell_ms']:.1f} ms); 30-day uniques {figures['uniques']:,} "
+            print(f"{size:>11,} raw events ({drained}): page p50 {figures['page_ms']:.1f} ms "
+                  f"(CPU {figures['page_cpu']:.1f}), API p50 {figures['api_ms']:.1f} ms (CPU {figures['api_cpu']:.1f}), "
+                  f"a plain console page {figures['shell_ms']:.1f} ms (CPU {figures['shell_cpu']:.1f}); 30-day uniques {figures['uniques']:,} "
                   f"(COUNT DISTINCT {figures['raw_uniques']:,}) in {figures['union_ms']:.2f} ms "
                   f"vs {figures['distinct_ms']:.1f} ms = {figures['distinct_ms'] / figures['union_ms']:.0f}× faster")
         small, large = results[0][1], results[-1][1]
