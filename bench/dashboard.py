@@ -146,12 +146,14 @@ def measure(program, client, path, shell_path) -> dict:
         "page_ms": page_ms, "api_ms": api_ms, "shell_ms": shell_ms,
         "page_cpu": page_cpu, "api_cpu": api_cpu, "shell_cpu": shell_cpu, "uniques": rollup_uniques(),
         "raw_uniques": count_distinct(), "union_ms": median_ms(rollup_uniques),
-        # Seconds at 10M events: three runs are enough to see the order of magnitude.
-        "distinct_ms": median_ms(count_distinct, runs=3),
+        # Seconds at 10M events: a few runs are enough to see the order of magnitude.
+        "distinct_ms": median_ms(count_distinct, runs=DISTINCT_RUNS),
     }
 
 
 KEEP_DB = os.environ.get("BENCH_KEEP_DB", "") not in ("", "0")
+LOAD_ONLY = os.environ.get("BENCH_LOAD_ONLY", "") not in ("", "0")  # with BENCH_KEEP_DB: load, measure later
+DISTINCT_RUNS = int(os.environ.get("BENCH_DISTINCT_RUNS", 3))
 
 
 def bench_program():
@@ -208,6 +210,9 @@ def main() -> int:
                 if KEEP_DB and loaded % 500_000 < n:
                     print(f"  loaded {loaded:,} at {(loaded - before) / (time.perf_counter() - started):,.0f}/s",
                           flush=True)
+            if LOAD_ONLY:
+                print(f"{loaded:,} raw events loaded", flush=True)
+                continue
             drained = (f"drained at {(loaded - before) / (time.perf_counter() - started):,.0f}/s"
                        if loaded > before else "loaded earlier")
             figures = measure(program, client, path, shell_path)
@@ -217,6 +222,8 @@ def main() -> int:
                   f"a plain console page {figures['shell_ms']:.1f} ms (CPU {figures['shell_cpu']:.1f}); 30-day uniques {figures['uniques']:,} "
                   f"(COUNT DISTINCT {figures['raw_uniques']:,}) in {figures['union_ms']:.2f} ms "
                   f"vs {figures['distinct_ms']:.1f} ms = {figures['distinct_ms'] / figures['union_ms']:.0f}× faster")
+        if not results:
+            return 0
         small, large = results[0][1], results[-1][1]
         exact = all(f["uniques"] == f["raw_uniques"] for _, f in results)
         print(f"page at {results[-1][0]:,} ÷ at {results[0][0]:,}: {large['page_ms'] / small['page_ms']:.2f}× "
