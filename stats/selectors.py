@@ -81,10 +81,11 @@ def previous_period(query: StatsQuery) -> StatsQuery:
 
 
 class _Reading:
-    """The rollups one stats answer needs, read in two queries (counters, then user sets); the rest is arithmetic.
+    """The counters and user sets one stats answer needs, read in two queries; the rest is arithmetic.
 
     A dashboard used to ask the database a dozen times (totals, series, breakdown, retention, fission,
-    the previous period): each asked again for bitmaps another had fetched already.
+    the previous period), each fetching again bitmaps another had fetched already. Fission adds two
+    small queries (depths, top chains).
     """
 
     def __init__(self, program: MiniProgram, query: StatsQuery, *, previous: StatsQuery | None = None,
