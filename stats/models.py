@@ -218,4 +218,9 @@ class ShareChain(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["program", "root_share_id"], name="one_chain_per_root")]
-        indexes = [models.Index(fields=["program", "day", "size"])]
+        indexes = [
+            models.Index(fields=["program", "day", "size"]),
+            # "Top chains" walks a program's chains largest first and stops at the fifth in the range,
+            # instead of sorting every chain of the range (a hundred thousand at ten million events).
+            models.Index(fields=["program", "-size", "-opens", "root_share_id"], name="stats_chain_largest_first"),
+        ]

@@ -4,11 +4,13 @@ All reads go to the rollups (`DailyStats`, `UserSet`, `Share`, `GateDaily`), nev
 events, so their cost depends on the date range and the number of users, not of events.
 """
 
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import QuerySet, Sum
+from django.db import connections
+from django.db.models import Q, QuerySet, Sum
 
 from programs.models import MiniProgram
 from stats import bitmaps
@@ -57,37 +59,217 @@ def period_start(day: date, granularity: str) -> date:
 
 
 def program_stats(program: MiniProgram, query: StatsQuery) -> dict:
-    daily = _daily_rows(program, query)
-    totals = _totals(program, query, daily)
-    return {
-        "program": {"appid": program.appid, "name": program.name},
-        "range": {"from": query.start.isoformat(), "to": query.end.isoformat(), "host": query.host,
-                  "scene": query.scene, "granularity": query.granularity},
-        "totals": totals,
-        "series": _series(program, query, daily),
-        "breakdown": _breakdown(program, query),
-        "retention": _retention(program, query),
-        "fission": _fission(program, query, daily, totals),
-    }
+    return _Reading(program, query).stats()
 
 
-def _daily_rows(program: MiniProgram, query: StatsQuery) -> QuerySet[DailyStats]:
-    rows = DailyStats.objects.filter(program=program, day__gte=query.start, day__lte=query.end)
+def program_stats_with_previous(program: MiniProgram, query: StatsQuery) -> tuple[dict, dict]:
+    """The stats of `query` and the totals of the period before it, from one reading of the rollups."""
+    previous = previous_period(query)
+    reading = _Reading(program, query, previous=previous)
+    return reading.stats(), reading.totals(previous.start, previous.end)
+
+
+def program_totals(program: MiniProgram, query: StatsQuery) -> dict:
+    return _Reading(program, query, totals_only=True).totals(query.start, query.end)
+
+
+def previous_period(query: StatsQuery) -> StatsQuery:
+    """The range of the same length just before `query`'s, for "change against the previous period"."""
+    length = (query.end - query.start).days + 1
+    return StatsQuery(start=query.start - timedelta(days=length), end=query.start - timedelta(days=1),
+                      host=query.host, scene=query.scene, granularity=query.granularity)
+
+
+class _Reading:
+    """The counters and user sets one stats answer needs, read in two queries; the rest is arithmetic.
+
+    A dashboard used to ask the database a dozen times (totals, series, breakdown, retention, fission,
+    the previous period), each fetching again bitmaps another had fetched already. Fission adds two
+    small queries (depths, top chains).
+    """
+
+    def __init__(self, program: MiniProgram, query: StatsQuery, *, previous: StatsQuery | None = None,
+                 totals_only: bool = False):
+        self.program, self.query, self.totals_only = program, query, totals_only
+        self.first = previous.start if previous else query.start
+        self.daily = _daily_rows(program, query, self.first, query.end)
+        # (host, scene, kind) -> {day: (count, bits)}
+        self.sets: dict[tuple, dict[date, tuple[int, bytes]]] = defaultdict(dict)
+        for host, scene, kind, day, count, bits in _user_set_rows(program, query, self._sets_needed()):
+            self.sets[(host, scene, kind)][day] = (count, bits)
+
+    def _sets_needed(self) -> Q:
+        query, active_or_sharers = self.query, [UserSet.Kind.ACTIVE, UserSet.Kind.SHARERS]
+        host, scene = query.level
+        needed = Q(kind__in=active_or_sharers, day__gte=self.first, day__lte=query.end)
+        if not self.totals_only:
+            needed |= Q(kind=UserSet.Kind.NEW, day__gte=query.start, day__lte=query.end)
+            # Retention looks up to the longest retention day after the range.
+            needed |= Q(kind=UserSet.Kind.ACTIVE, day__gt=query.end,
+                        day__lte=query.end + timedelta(days=max(RETENTION_DAYS)))
+        needed = Q(host=host, scene=scene) & needed
+        if not self.totals_only:
+            # The breakdown's distinct users per scene.
+            needed |= _scoped_q(query) & ~Q(scene="") & Q(
+                kind__in=active_or_sharers, day__gte=query.start, day__lte=query.end)
+        return needed
+
+    def _level_sets(self, kind: str) -> dict[date, tuple[int, bytes]]:
+        return self.sets.get((*self.query.level, kind), {})
+
+    def _distinct(self, kind: str, start: date, end: date) -> int:
+        """Exact number of distinct users of `kind` between two days: a union of bitmaps."""
+        return bitmaps.union(bits for day, (_, bits) in self._level_sets(kind).items() if start <= day <= end
+                             ).bit_count()
+
+    def totals(self, start: date, end: date) -> dict:
+        return _metrics(
+            _sums(row for row in self.daily if start <= row["day"] <= end),
+            self._distinct(UserSet.Kind.ACTIVE, start, end),
+            self._distinct(UserSet.Kind.SHARERS, start, end),
+        )
+
+    def stats(self) -> dict:
+        query = self.query
+        totals = self.totals(query.start, query.end)
+        return {
+            "program": {"appid": self.program.appid, "name": self.program.name},
+            "range": {"from": query.start.isoformat(), "to": query.end.isoformat(), "host": query.host,
+                      "scene": query.scene, "granularity": query.granularity},
+            "totals": totals,
+            "series": self._series(),
+            "breakdown": self._breakdown(),
+            "retention": self._retention(),
+            "fission": _fission(self.program, query, self._in_range(), totals),
+        }
+
+    def _in_range(self) -> list[dict]:
+        return [row for row in self.daily if self.query.start <= row["day"] <= self.query.end]
+
+    def _series(self) -> list[dict]:
+        query = self.query
+        sums: dict[date, dict] = defaultdict(lambda: defaultdict(int))
+        for row in self._in_range():
+            period = period_start(row["day"], query.granularity)
+            for name in ADDITIVE:
+                sums[period][name] += row[name]
+        uniques = self._period_uniques()
+        periods = sorted({period_start(day, query.granularity) for day in query.days()})
+        return [
+            {"period": p.isoformat(),
+             **_metrics(sums[p], uniques[(p, UserSet.Kind.ACTIVE)], uniques[(p, UserSet.Kind.SHARERS)])}
+            for p in periods
+        ]
+
+    def _period_uniques(self) -> dict[tuple, int]:
+        """Distinct users per period: day counts as stored; weeks and months are unions, never sums."""
+        query = self.query
+        result: dict[tuple, int] = defaultdict(int)
+        unions: dict[tuple, int] = defaultdict(int)
+        for kind in (UserSet.Kind.ACTIVE, UserSet.Kind.SHARERS):
+            for day, (count, bits) in self._level_sets(kind).items():
+                if not query.start <= day <= query.end:
+                    continue
+                if query.granularity == Granularity.DAY:
+                    result[(day, kind)] = count
+                else:
+                    unions[(period_start(day, query.granularity), kind)] |= bitmaps.as_int(bits)
+        for key, union in unions.items():
+            result[key] = union.bit_count()
+        return result
+
+    def _breakdown(self) -> list[dict]:
+        grouped: dict[tuple, dict] = defaultdict(lambda: defaultdict(int))
+        for row in self._in_range():
+            sums = grouped[(row["host"], row["scene"])]
+            for name in ADDITIVE:
+                sums[name] += row[name]
+        uniques = self._scene_uniques()
+        return [
+            {"host": host, "scene": scene, **_metrics(grouped[(host, scene)], *uniques.get(scene, (0, 0)))}
+            for host, scene in sorted(grouped)
+        ]
+
+    def _scene_uniques(self) -> dict[str, tuple[int, int]]:
+        unions: dict[tuple, int] = defaultdict(int)
+        for (_, scene, kind), days in self.sets.items():
+            if not scene or kind == UserSet.Kind.NEW:
+                continue
+            for day, (_, bits) in days.items():
+                if self.query.start <= day <= self.query.end:
+                    unions[(scene, kind)] |= bitmaps.as_int(bits)
+        scenes = {scene for scene, _ in unions}
+        return {
+            s: (unions[(s, UserSet.Kind.ACTIVE)].bit_count(), unions[(s, UserSet.Kind.SHARERS)].bit_count())
+            for s in scenes
+        }
+
+    def _retention(self) -> list[dict]:
+        """Per cohort day: new users, and the share of them active N days later (None until that day comes)."""
+        query = self.query
+        cohorts = {day: bits for day, (_, bits) in self._level_sets(UserSet.Kind.NEW).items()
+                   if query.start <= day <= query.end}
+        if not cohorts:
+            return []
+        active = {day: bitmaps.as_int(bits) for day, (_, bits) in self._level_sets(UserSet.Kind.ACTIVE).items()
+                  if day >= query.start}
+        latest = max(active, default=query.start)
+        table = []
+        for day in sorted(cohorts):
+            cohort = bitmaps.as_int(cohorts[day])
+            size = cohort.bit_count()
+            row = {"cohort": day.isoformat(), "new_users": size}
+            for n in RETENTION_DAYS:
+                later = day + timedelta(days=n)
+                row[f"day_{n}"] = (
+                    None if later > latest or not size else round((cohort & active.get(later, 0)).bit_count() / size, 4)
+                )
+            table.append(row)
+        return table
+
+
+def _scoped_q(query: StatsQuery) -> Q:
     if query.scene:
-        rows = rows.filter(scene=query.scene)
-    elif query.host:
-        rows = rows.filter(host=query.host)
-    return rows
+        return Q(scene=query.scene)
+    return Q(host=query.host) if query.host else Q()
 
 
-def _user_sets(program: MiniProgram, query: StatsQuery, kind: str, start: date, end: date) -> QuerySet:
-    host, scene = query.level
-    return UserSet.objects.filter(program=program, host=host, scene=scene, kind=kind, day__gte=start, day__lte=end)
+def _daily_rows(program: MiniProgram, query: StatsQuery, start: date, end: date) -> list[dict]:
+    """The counters of the query's hosts and scenes, per scene and day."""
+    rows = DailyStats.objects.filter(_scoped_q(query), program=program, day__gte=start, day__lte=end)
+    return list(rows.values("day", "host", "scene", *ADDITIVE))
 
 
-def _distinct(program: MiniProgram, query: StatsQuery, kind: str, start: date, end: date) -> int:
-    """Exact number of distinct users of `kind` between two days: a union of bitmaps."""
-    return bitmaps.union(_user_sets(program, query, kind, start, end).values_list("bits", flat=True)).bit_count()
+def _user_set_rows(program: MiniProgram, query: StatsQuery, needed: Q) -> list[tuple]:
+    rows = UserSet.objects.filter(needed, program=program).values_list("host", "scene", "kind", "day", "count", "bits")
+    return [(host, scene, kind, day, count, bytes(bits)) for host, scene, kind, day, count, bits in _fetch(rows)]
+
+
+def _fetch(rows: QuerySet) -> list[tuple]:
+    """A values_list query's rows; on PostgreSQL in binary, so bitmaps arrive as bytes, not twice as long hex text."""
+    connection = connections[rows.db]
+    if connection.vendor != "postgresql":
+        return list(rows)
+    import psycopg  # only on PostgreSQL
+
+    sql, params = rows.query.sql_with_params()
+    connection.ensure_connection()
+    started = time.monotonic()
+    # Django's own cursors bind on the client, which psycopg allows in text only.
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(sql, params, binary=True)
+        result = cursor.fetchall()
+    if connection.queries_logged:
+        connection.queries_log.append({"sql": f"{sql} {params!r}", "time": f"{time.monotonic() - started:.3f}"})
+    return result
+
+
+def _sums(rows) -> dict:
+    sums = dict.fromkeys(ADDITIVE, 0)
+    for row in rows:
+        for name in ADDITIVE:
+            sums[name] += row[name]
+    return sums
 
 
 def _metrics(sums: dict, unique_visitors: int, share_users: int) -> dict:
@@ -106,109 +288,12 @@ def _metrics(sums: dict, unique_visitors: int, share_users: int) -> dict:
     }
 
 
-def _totals(program: MiniProgram, query: StatsQuery, daily: QuerySet) -> dict:
-    sums = daily.aggregate(**{name: Sum(name) for name in ADDITIVE})
-    return _metrics(
-        sums,
-        _distinct(program, query, UserSet.Kind.ACTIVE, query.start, query.end),
-        _distinct(program, query, UserSet.Kind.SHARERS, query.start, query.end),
-    )
-
-
-def _series(program: MiniProgram, query: StatsQuery, daily: QuerySet) -> list[dict]:
-    sums: dict[date, dict] = defaultdict(lambda: defaultdict(int))
-    for row in daily.values("day", *ADDITIVE):
-        period = period_start(row["day"], query.granularity)
-        for name in ADDITIVE:
-            sums[period][name] += row[name]
-    uniques = _period_uniques(program, query)
-    periods = sorted({period_start(day, query.granularity) for day in query.days()})
-    return [
-        {"period": p.isoformat(), **_metrics(sums[p], uniques[(p, UserSet.Kind.ACTIVE)], uniques[(p, UserSet.Kind.SHARERS)])}
-        for p in periods
-    ]
-
-
-def _period_uniques(program: MiniProgram, query: StatsQuery) -> dict[tuple, int]:
-    """Distinct users per period: day counts as stored; weeks and months are unions, never sums."""
-    result: dict[tuple, int] = defaultdict(int)
-    kinds = [UserSet.Kind.ACTIVE, UserSet.Kind.SHARERS]
-    rows = UserSet.objects.filter(
-        program=program, host=query.level[0], scene=query.level[1], kind__in=kinds,
-        day__gte=query.start, day__lte=query.end,
-    )
-    if query.granularity == Granularity.DAY:
-        for day, kind, count in rows.values_list("day", "kind", "count"):
-            result[(day, kind)] = count
-        return result
-    unions: dict[tuple, int] = defaultdict(int)
-    for day, kind, bits in rows.values_list("day", "kind", "bits"):
-        unions[(period_start(day, query.granularity), kind)] |= bitmaps.as_int(bytes(bits))
-    for key, union in unions.items():
-        result[key] = union.bit_count()
-    return result
-
-
-def _breakdown(program: MiniProgram, query: StatsQuery) -> list[dict]:
-    rows = DailyStats.objects.filter(program=program, day__gte=query.start, day__lte=query.end)
-    if query.host:
-        rows = rows.filter(host=query.host)
-    if query.scene:
-        rows = rows.filter(scene=query.scene)
-    grouped = rows.values("host", "scene").annotate(**{name: Sum(name) for name in ADDITIVE}).order_by("host", "scene")
-    uniques = _scene_uniques(program, query)
-    return [
-        {"host": g["host"], "scene": g["scene"],
-         **_metrics(g, *uniques.get(g["scene"], (0, 0)))}
-        for g in grouped
-    ]
-
-
-def _scene_uniques(program: MiniProgram, query: StatsQuery) -> dict[str, tuple[int, int]]:
-    unions: dict[tuple, int] = defaultdict(int)
-    rows = UserSet.objects.filter(program=program, day__gte=query.start, day__lte=query.end).exclude(scene="")
-    rows = rows.filter(kind__in=[UserSet.Kind.ACTIVE, UserSet.Kind.SHARERS])
-    for scene, kind, bits in rows.values_list("scene", "kind", "bits"):
-        unions[(scene, kind)] |= bitmaps.as_int(bytes(bits))
-    scenes = {scene for scene, _ in unions}
-    return {
-        s: (unions[(s, UserSet.Kind.ACTIVE)].bit_count(), unions[(s, UserSet.Kind.SHARERS)].bit_count())
-        for s in scenes
-    }
-
-
-def _retention(program: MiniProgram, query: StatsQuery) -> list[dict]:
-    """Per cohort day: new users, and the share of them active N days later (None until that day comes)."""
-    cohorts = {day: bytes(bits) for day, bits in _user_sets(program, query, UserSet.Kind.NEW, query.start, query.end)
-               .values_list("day", "bits")}
-    if not cohorts:
-        return []
-    last = query.end + timedelta(days=max(RETENTION_DAYS))
-    active = {day: bitmaps.as_int(bytes(bits)) for day, bits in
-              _user_sets(program, query, UserSet.Kind.ACTIVE, query.start, last).values_list("day", "bits")}
-    latest = max(active, default=query.start)
-    table = []
-    for day in sorted(cohorts):
-        cohort = bitmaps.as_int(cohorts[day])
-        size = cohort.bit_count()
-        row = {"cohort": day.isoformat(), "new_users": size}
-        for n in RETENTION_DAYS:
-            later = day + timedelta(days=n)
-            row[f"day_{n}"] = (
-                None if later > latest or not size else round((cohort & active.get(later, 0)).bit_count() / size, 4)
-            )
-        table.append(row)
-    return table
-
-
 def _scoped(rows: QuerySet, query: StatsQuery) -> QuerySet:
-    if query.scene:
-        return rows.filter(scene=query.scene)
-    return rows.filter(host=query.host) if query.host else rows
+    return rows.filter(_scoped_q(query))
 
 
-def _fission(program: MiniProgram, query: StatsQuery, daily: QuerySet, totals: dict) -> dict:
-    via = daily.aggregate(via=Sum("new_users_via_share"))["via"] or 0
+def _fission(program: MiniProgram, query: StatsQuery, daily: list[dict], totals: dict) -> dict:
+    via = sum(row["new_users_via_share"] for row in daily)
     active, sharers = totals["unique_visitors"], totals["share_users"]
     sums = {"shares": totals["shares"], "opens": totals["share_opens"], "via": via}
     depth_rows = _scoped(ShareDepthDaily.objects.filter(program=program, day__gte=query.start, day__lte=query.end),
@@ -228,10 +313,12 @@ def _fission(program: MiniProgram, query: StatsQuery, daily: QuerySet, totals: d
 def _top_chains(program: MiniProgram, query: StatsQuery) -> list[dict]:
     """The largest cascades that started in the range: size, depth, and shares / opens / new users per level."""
     chains = _scoped(ShareChain.objects.filter(program=program, day__gte=query.start, day__lte=query.end), query)
+    fields = ("root_share_id", "root_user_hash", "size", "depth", "opens", "new_users", "levels")
     return [
-        {"root_share_id": c.root_share_id, "root_sharer": _pseudonym(c.root_user_hash), "shares": c.size,
-         "depth": c.depth, "opens": c.opens, "new_users": c.new_users, "levels": c.levels}
-        for c in chains.order_by("-size", "-opens", "root_share_id")[:TOP_CHAINS]
+        {"root_share_id": root, "root_sharer": _pseudonym(user_hash), "shares": size,
+         "depth": depth, "opens": opens, "new_users": new_users, "levels": levels}
+        for root, user_hash, size, depth, opens, new_users, levels
+        in chains.order_by("-size", "-opens", "root_share_id").values_list(*fields)[:TOP_CHAINS]
     ]
 
 
@@ -268,16 +355,3 @@ def host_scene_totals(*, host: str, start: date, end: date) -> list[dict]:
         {"scene": r["scene"], **{k: v for k, v in _metrics(r, 0, 0).items() if k not in ("unique_visitors", "share_users")}}
         for r in rows
     ]
-
-
-
-
-def program_totals(program: MiniProgram, query: StatsQuery) -> dict:
-    return _totals(program, query, _daily_rows(program, query))
-
-
-def previous_period(query: StatsQuery) -> StatsQuery:
-    """The range of the same length just before `query`'s, for "change against the previous period"."""
-    length = (query.end - query.start).days + 1
-    return StatsQuery(start=query.start - timedelta(days=length), end=query.start - timedelta(days=1),
-                      host=query.host, scene=query.scene, granularity=query.granularity)

@@ -123,3 +123,17 @@ def test_the_host_dashboard_is_for_that_hosts_operators(client_for, traffic, own
     assert page.status_code == 200
     assert [s["scene"] for s in page.context["scenes"]] == ["weibo.private_message", "weibo.profile"]
     assert page.context["programs"][0]["visits"] == 2
+
+
+def test_the_dashboard_shows_retention_cells_and_chain_levels(client_for, owner, org, program, post, at):
+    post([event("n1", "new_user", "u1", at(2)), event("n2", "new_user", "u2", at(2)),
+          event("v1", "visit", "u1", at(2)), event("v2", "visit", "u1", at(1)),
+          event("s1", "share", "u1", at(1), share_id="S1"),
+          event("s2", "share", "u2", at(1), share_id="S2", parent_share_id="S1"),
+          event("o1", "share_open", "u3", at(1), share_id="S1"), event("o2", "share_open", "u4", at(1), share_id="S1")])
+    page = client_for(owner).get(reverse("program_stats", args=[org.slug, program.appid])).content.decode()
+    # The cohort of two: one back the next day (50%); no activity after that day yet, so no figure.
+    assert ('<td class="num heat" data-heat="50.0">50.0%</td><td class="num heat"><span class="muted">–</span></td>'
+            in page)
+    assert '<span class="level">Level 1</span> 1 share · 2 opens · 0 new users</li>' in page
+    assert '<span class="level">Level 2</span> 1 share · 0 opens · 0 new users</li>' in page

@@ -7,7 +7,15 @@ from django.db.models import Count
 from stats.events import user_hash
 from stats.ingest import user_hash_key
 from stats.models import RawEvent, Share
-from stats.selectors import Granularity, StatsQuery, period_start, program_stats
+from stats.selectors import (
+    Granularity,
+    StatsQuery,
+    period_start,
+    previous_period,
+    program_stats,
+    program_stats_with_previous,
+    program_totals,
+)
 from stats.tests.conftest import SHANGHAI, event
 
 
@@ -153,3 +161,31 @@ def test_an_empty_range_has_zeros_not_errors(program):
     assert stats["fission"] == {"share_rate": 0, "opens_per_share": 0, "k_factor": 0, "new_users_via_share": 0,
                                 "max_depth": 0, "depth_distribution": [], "top_chains": []}
     assert len(stats["series"]) == 7 and stats["retention"] == []
+
+
+def test_the_dashboards_single_reading_gives_what_separate_reads_give(program, post, at):
+    # Users in both weeks, in two scenes, a cohort that comes back, shares: every part of the answer.
+    events = [event(f"v{u}{d}", "visit", u, at(d), scene=scene)
+              for d, users, scene in ((6, "abc", "weibo.profile"), (5, "ad", "weibo.private_message"),
+                                      (3, "ab", "weibo.profile"), (1, "bce", "weibo.private_message"), (0, "e", "weibo.profile"))
+              for u in users]
+    events += [event("n1", "new_user", "e", at(1)), event("s1", "share", "b", at(6), share_id="S1"),
+               event("s2", "share", "c", at(1), share_id="S2", parent_share_id="S1")]
+    post(events)
+    # Four days (0-3) against the four before (4-7), the late-event window.
+    for query in (_query(3), _query(3, host="weibo"), _query(3, scene="weibo.profile"), _query(3, host="alipay"),
+                  _query(3, granularity=Granularity.WEEK), _query(6, granularity=Granularity.MONTH)):
+        stats, previous = program_stats_with_previous(program, query)
+        assert stats == program_stats(program, query)
+        assert previous == program_totals(program, previous_period(query))
+    stats, previous = program_stats_with_previous(program, _query(3))
+    assert (stats["totals"]["unique_visitors"], previous["unique_visitors"]) == (4, 4)  # a b c e; a b c d
+    assert (stats["totals"]["share_users"], previous["share_users"]) == (1, 1)
+    profile = program_stats_with_previous(program, _query(3, scene="weibo.profile"))[1]
+    assert (profile["visits"], profile["unique_visitors"]) == (3, 3)
+
+
+def test_the_dashboard_reads_the_rollups_in_a_fixed_number_of_queries(program, post, at, django_assert_max_num_queries):
+    post([event(f"v{d}{u}", "visit", f"u{u}", at(d)) for d in range(20) for u in range(5)])
+    with django_assert_max_num_queries(4):  # counters, user sets, depths, chains: whatever the range
+        program_stats_with_previous(program, _query(days=29))
