@@ -51,6 +51,8 @@ class User(AbstractUser):
     objects = EmailUserManager()
 
     class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
         ordering = ["email"]
 
     def __str__(self):
@@ -110,6 +112,8 @@ class Organisation(models.Model):
     )
 
     class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
         ordering = ["name"]
 
     def __str__(self):
@@ -133,6 +137,8 @@ class Membership(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
         ordering = ["organisation__name", "user__email"]
         constraints = [models.UniqueConstraint(fields=["organisation", "user"], name="one_membership_per_user")]
 
@@ -157,6 +163,8 @@ class Invitation(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
         ordering = ["-created_at"]
 
     def __str__(self):
@@ -198,8 +206,9 @@ class ApiKey(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
         ordering = ["-created_at"]
-        verbose_name = "API key"
 
     def __str__(self):
         return f"{self.name} ({self.prefix}…)"
@@ -238,6 +247,8 @@ class AuditEvent(models.Model):
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["organisation", "-created_at"]),
@@ -305,6 +316,8 @@ class Notification(models.Model):
     read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["user", "-created_at"], name="notification_user_recent"),
@@ -328,6 +341,10 @@ class NotificationPreference(models.Model):
     )
     email_muted_events = models.JSONField(default=list, blank=True, help_text="Events not to email about.")
     updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
 
     def __str__(self):
         return f"Notification preferences of {self.user}"
@@ -355,6 +372,8 @@ class WebhookEndpoint(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("webhook endpoint")
+        verbose_name_plural = _("webhook endpoints")
         ordering = ["-created_at", "-id"]
 
     def __str__(self):
@@ -398,8 +417,9 @@ class WebhookDelivery(models.Model):
     delivered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
         ordering = ["-created_at"]
-        verbose_name_plural = "webhook deliveries"
         indexes = [
             models.Index(fields=["endpoint", "-created_at"], name="webhook_delivery_log"),
             models.Index(fields=["status", "next_retry_at"], name="webhook_delivery_due"),

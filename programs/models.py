@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from console.models import ApiKey, Organisation
 from hosts.models import Dialect
@@ -33,8 +34,9 @@ class Category(models.Model):
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
         ordering = ["position", "code"]
-        verbose_name_plural = "categories"
 
     def __str__(self):
         return self.name
@@ -87,6 +89,8 @@ class MiniProgram(models.Model):
     )
 
     class Meta:
+        verbose_name = _("mini program")
+        verbose_name_plural = _("mini programs")
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(
@@ -139,6 +143,8 @@ class PrivacyItem(models.Model):
         _("purpose"), max_length=200, help_text=_("Why the program needs it, in the words users will read."))
 
     class Meta:
+        verbose_name = _("privacy item")
+        verbose_name_plural = _("privacy items")
         constraints = [models.UniqueConstraint(fields=["program", "kind"], name="unique_privacy_item_kind")]
 
     def __str__(self):
@@ -162,6 +168,8 @@ class QualificationDocument(models.Model):
     uploaded_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("qualification document")
+        verbose_name_plural = _("qualification documents")
         ordering = ["-uploaded_at"]
 
     def __str__(self):
@@ -234,6 +242,8 @@ class Version(models.Model):
     phased_percentage = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
+        verbose_name = pgettext_lazy("model name", "version")
+        verbose_name_plural = _("versions")
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(fields=["program", "version"], name="unique_version_per_program"),
@@ -269,6 +279,8 @@ class TrialTester(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("trial tester")
+        verbose_name_plural = _("trial testers")
         ordering = ["email"]
         constraints = [models.UniqueConstraint(fields=["program", "email"], name="one_tester_entry_per_email")]
 
@@ -286,6 +298,8 @@ class Withdrawal(models.Model):
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
+        verbose_name = _("withdrawal")
+        verbose_name_plural = _("withdrawals")
         ordering = ["-created_at"]
 
     def __str__(self):
