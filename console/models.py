@@ -197,7 +197,7 @@ class ApiKey(models.Model):
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="api_keys")
     name = models.CharField(_("name"), max_length=80)
-    prefix = models.CharField(max_length=16, unique=True, help_text="Public part of the key, shown in lists.")
+    prefix = models.CharField(max_length=16, unique=True, help_text=_("Public part of the key, shown in lists."))
     key_hash = models.CharField(max_length=64)
     scopes = models.JSONField(default=list)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_keys")
@@ -236,7 +236,7 @@ class AuditEvent(models.Model):
         Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_events"
     )
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
-    actor_label = models.CharField(max_length=200, help_text="Who acted, kept even if the user is deleted.")
+    actor_label = models.CharField(max_length=200, help_text=_("Who acted, kept even if the user is deleted."))
     action = models.CharField(max_length=80, db_index=True)
     target_type = models.CharField(max_length=80)
     target_id = models.CharField(max_length=64)
@@ -339,7 +339,7 @@ class NotificationPreference(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
     )
-    email_muted_events = models.JSONField(default=list, blank=True, help_text="Events not to email about.")
+    email_muted_events = models.JSONField(default=list, blank=True, help_text=_("Events not to email about."))
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -405,10 +405,10 @@ class WebhookDelivery(models.Model):
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     response_code = models.PositiveSmallIntegerField(null=True, blank=True)
-    response_body = models.TextField(blank=True, help_text="The first 2 KB of the last response.")
+    response_body = models.TextField(blank=True, help_text=_("The first 2 KB of the last response."))
     error = models.TextField(blank=True)
     attempt_log = models.JSONField(
-        default=list, blank=True, help_text="One entry per attempt: number, time, response code, error."
+        default=list, blank=True, help_text=_("One entry per attempt: number, time, response code, error.")
     )
     next_retry_at = models.DateTimeField(null=True, blank=True)
     last_attempt_at = models.DateTimeField(null=True, blank=True)

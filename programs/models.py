@@ -67,7 +67,7 @@ class MiniProgram(models.Model):
     name = models.CharField(_("name"), max_length=20)
     name_key = models.CharField(
         max_length=255, editable=False, default="",
-        help_text="The name's TR39 confusable skeleton, case-folded (programs.names.name_key): unique among live programs.",
+        help_text=_("The name's TR39 confusable skeleton, case-folded (programs.names.name_key): unique among live programs."),
     )
     slogan = models.CharField(_("slogan"), max_length=60, blank=True)
     description = models.TextField(_("description"), max_length=2000, blank=True)
@@ -200,7 +200,7 @@ class Version(models.Model):
 
     program = models.ForeignKey(MiniProgram, on_delete=models.CASCADE, related_name="versions")
     version = models.CharField(_("version"), max_length=40)
-    sort_key = models.JSONField(default=list, editable=False, help_text="Numeric parts, for ordering and comparison.")
+    sort_key = models.JSONField(default=list, editable=False, help_text=_("Numeric parts, for ordering and comparison."))
     description = models.TextField(_("description"), max_length=2000, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.UPLOADED, db_index=True)
     package = models.FileField(upload_to=package_path, max_length=200, storage=private_storage)
@@ -231,11 +231,11 @@ class Version(models.Model):
     expedited = models.BooleanField(_("expedited review"), default=False)
     review_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
     awaiting_developer = models.BooleanField(
-        default=False, help_text="A reviewer asked for changes; the version waits for the developer's answer."
+        default=False, help_text=_("A reviewer asked for changes; the version waits for the developer's answer.")
     )
-    approved_hosts = models.JSONField(default=list, blank=True, help_text="Host codes the approval covers.")
+    approved_hosts = models.JSONField(default=list, blank=True, help_text=_("Host codes the approval covers."))
     submitted_metadata = models.JSONField(
-        default=dict, blank=True, help_text="The program's categories and domains when this version was submitted."
+        default=dict, blank=True, help_text=_("The program's categories and domains when this version was submitted.")
     )
     # Release
     released_at = models.DateTimeField(null=True, blank=True)
