@@ -51,6 +51,8 @@ class User(AbstractUser):
     objects = EmailUserManager()
 
     class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
         ordering = ["email"]
 
     def __str__(self):
@@ -110,6 +112,8 @@ class Organisation(models.Model):
     )
 
     class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
         ordering = ["name"]
 
     def __str__(self):
@@ -133,6 +137,8 @@ class Membership(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
         ordering = ["organisation__name", "user__email"]
         constraints = [models.UniqueConstraint(fields=["organisation", "user"], name="one_membership_per_user")]
 
@@ -157,6 +163,8 @@ class Invitation(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
         ordering = ["-created_at"]
 
     def __str__(self):
@@ -189,7 +197,7 @@ class ApiKey(models.Model):
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="api_keys")
     name = models.CharField(_("name"), max_length=80)
-    prefix = models.CharField(max_length=16, unique=True, help_text="Public part of the key, shown in lists.")
+    prefix = models.CharField(max_length=16, unique=True, help_text=_("Public part of the key, shown in lists."))
     key_hash = models.CharField(max_length=64)
     scopes = models.JSONField(default=list)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_keys")
@@ -198,8 +206,9 @@ class ApiKey(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
         ordering = ["-created_at"]
-        verbose_name = "API key"
 
     def __str__(self):
         return f"{self.name} ({self.prefix}…)"
@@ -227,7 +236,7 @@ class AuditEvent(models.Model):
         Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_events"
     )
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
-    actor_label = models.CharField(max_length=200, help_text="Who acted, kept even if the user is deleted.")
+    actor_label = models.CharField(max_length=200, help_text=_("Who acted, kept even if the user is deleted."))
     action = models.CharField(max_length=80, db_index=True)
     target_type = models.CharField(max_length=80)
     target_id = models.CharField(max_length=64)
@@ -238,6 +247,8 @@ class AuditEvent(models.Model):
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["organisation", "-created_at"]),
@@ -305,6 +316,8 @@ class Notification(models.Model):
     read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["user", "-created_at"], name="notification_user_recent"),
@@ -326,8 +339,12 @@ class NotificationPreference(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
     )
-    email_muted_events = models.JSONField(default=list, blank=True, help_text="Events not to email about.")
+    email_muted_events = models.JSONField(default=list, blank=True, help_text=_("Events not to email about."))
     updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
 
     def __str__(self):
         return f"Notification preferences of {self.user}"
@@ -355,6 +372,8 @@ class WebhookEndpoint(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("webhook endpoint")
+        verbose_name_plural = _("webhook endpoints")
         ordering = ["-created_at", "-id"]
 
     def __str__(self):
@@ -386,10 +405,10 @@ class WebhookDelivery(models.Model):
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     response_code = models.PositiveSmallIntegerField(null=True, blank=True)
-    response_body = models.TextField(blank=True, help_text="The first 2 KB of the last response.")
+    response_body = models.TextField(blank=True, help_text=_("The first 2 KB of the last response."))
     error = models.TextField(blank=True)
     attempt_log = models.JSONField(
-        default=list, blank=True, help_text="One entry per attempt: number, time, response code, error."
+        default=list, blank=True, help_text=_("One entry per attempt: number, time, response code, error.")
     )
     next_retry_at = models.DateTimeField(null=True, blank=True)
     last_attempt_at = models.DateTimeField(null=True, blank=True)
@@ -398,8 +417,9 @@ class WebhookDelivery(models.Model):
     delivered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
         ordering = ["-created_at"]
-        verbose_name_plural = "webhook deliveries"
         indexes = [
             models.Index(fields=["endpoint", "-created_at"], name="webhook_delivery_log"),
             models.Index(fields=["status", "next_retry_at"], name="webhook_delivery_due"),

@@ -27,6 +27,8 @@ class DistributionRejectionReason(models.Model):
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("distribution rejection reason")
+        verbose_name_plural = _("distribution rejection reasons")
         ordering = ["position", "code"]
 
     def __str__(self):
@@ -72,6 +74,8 @@ class WhitelistRequest(models.Model):
     decision_text = models.TextField(_("operator's note"), max_length=2000, blank=True)
 
     class Meta:
+        verbose_name = _("whitelist request")
+        verbose_name_plural = _("whitelist requests")
         ordering = ["created_at"]
         constraints = [
             models.UniqueConstraint(
@@ -99,6 +103,8 @@ class EvidenceFile(models.Model):
     uploaded_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("evidence file")
+        verbose_name_plural = _("evidence files")
         ordering = ["uploaded_at"]
 
     def __str__(self):
@@ -143,6 +149,8 @@ class Grant(models.Model):
     expiry_notice_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("grant")
+        verbose_name_plural = _("grants")
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(
@@ -185,6 +193,8 @@ class Placement(models.Model):
     )
 
     class Meta:
+        verbose_name = _("placement")
+        verbose_name_plural = _("placements")
         ordering = ["id"]
 
     def __str__(self):

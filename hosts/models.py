@@ -19,6 +19,8 @@ class Host(models.Model):
     )
 
     class Meta:
+        verbose_name = _("host")
+        verbose_name_plural = _("hosts")
         ordering = ["position", "code"]
 
     def __str__(self):
@@ -56,6 +58,8 @@ class PackageSizeLimit(models.Model):
     full_bytes = models.PositiveIntegerField(_("total limit (bytes)"), default=8 * MB)
 
     class Meta:
+        verbose_name = _("package size limit")
+        verbose_name_plural = _("package size limits")
         ordering = ["dialect", "host__code"]
         constraints = [
             models.UniqueConstraint(fields=["dialect", "host"], name="one_limit_per_dialect_and_host"),
@@ -137,6 +141,8 @@ class Scene(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("scene")
+        verbose_name_plural = _("scenes")
         ordering = ["host__position", "position", "code"]
         constraints = [
             models.CheckConstraint(

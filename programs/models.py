@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from console.models import ApiKey, Organisation
 from hosts.models import Dialect
@@ -33,8 +34,9 @@ class Category(models.Model):
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
         ordering = ["position", "code"]
-        verbose_name_plural = "categories"
 
     def __str__(self):
         return self.name
@@ -65,7 +67,7 @@ class MiniProgram(models.Model):
     name = models.CharField(_("name"), max_length=20)
     name_key = models.CharField(
         max_length=255, editable=False, default="",
-        help_text="The name's TR39 confusable skeleton, case-folded (programs.names.name_key): unique among live programs.",
+        help_text=_("The name's TR39 confusable skeleton, case-folded (programs.names.name_key): unique among live programs."),
     )
     slogan = models.CharField(_("slogan"), max_length=60, blank=True)
     description = models.TextField(_("description"), max_length=2000, blank=True)
@@ -87,6 +89,8 @@ class MiniProgram(models.Model):
     )
 
     class Meta:
+        verbose_name = _("mini program")
+        verbose_name_plural = _("mini programs")
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(
@@ -139,6 +143,8 @@ class PrivacyItem(models.Model):
         _("purpose"), max_length=200, help_text=_("Why the program needs it, in the words users will read."))
 
     class Meta:
+        verbose_name = _("privacy item")
+        verbose_name_plural = _("privacy items")
         constraints = [models.UniqueConstraint(fields=["program", "kind"], name="unique_privacy_item_kind")]
 
     def __str__(self):
@@ -162,6 +168,8 @@ class QualificationDocument(models.Model):
     uploaded_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("qualification document")
+        verbose_name_plural = _("qualification documents")
         ordering = ["-uploaded_at"]
 
     def __str__(self):
@@ -192,7 +200,7 @@ class Version(models.Model):
 
     program = models.ForeignKey(MiniProgram, on_delete=models.CASCADE, related_name="versions")
     version = models.CharField(_("version"), max_length=40)
-    sort_key = models.JSONField(default=list, editable=False, help_text="Numeric parts, for ordering and comparison.")
+    sort_key = models.JSONField(default=list, editable=False, help_text=_("Numeric parts, for ordering and comparison."))
     description = models.TextField(_("description"), max_length=2000, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.UPLOADED, db_index=True)
     package = models.FileField(upload_to=package_path, max_length=200, storage=private_storage)
@@ -223,17 +231,19 @@ class Version(models.Model):
     expedited = models.BooleanField(_("expedited review"), default=False)
     review_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
     awaiting_developer = models.BooleanField(
-        default=False, help_text="A reviewer asked for changes; the version waits for the developer's answer."
+        default=False, help_text=_("A reviewer asked for changes; the version waits for the developer's answer.")
     )
-    approved_hosts = models.JSONField(default=list, blank=True, help_text="Host codes the approval covers.")
+    approved_hosts = models.JSONField(default=list, blank=True, help_text=_("Host codes the approval covers."))
     submitted_metadata = models.JSONField(
-        default=dict, blank=True, help_text="The program's categories and domains when this version was submitted."
+        default=dict, blank=True, help_text=_("The program's categories and domains when this version was submitted.")
     )
     # Release
     released_at = models.DateTimeField(null=True, blank=True)
     phased_percentage = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
+        verbose_name = pgettext_lazy("model name", "version")
+        verbose_name_plural = _("versions")
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(fields=["program", "version"], name="unique_version_per_program"),
@@ -269,6 +279,8 @@ class TrialTester(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("trial tester")
+        verbose_name_plural = _("trial testers")
         ordering = ["email"]
         constraints = [models.UniqueConstraint(fields=["program", "email"], name="one_tester_entry_per_email")]
 
@@ -286,6 +298,8 @@ class Withdrawal(models.Model):
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
+        verbose_name = _("withdrawal")
+        verbose_name_plural = _("withdrawals")
         ordering = ["-created_at"]
 
     def __str__(self):

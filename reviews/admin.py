@@ -16,7 +16,7 @@ class RejectionReasonAdmin(admin.ModelAdmin):
     list_display = ["code", "title", "title_zh", "active", "position"]
     list_editable = ["active", "position"]
     list_filter = ["active"]
-    search_fields = ["code", "title", "title_zh", "description"]
+    search_fields = ["code", "title", "title_zh", "description", "description_zh"]
     prepopulated_fields = {"code": ["title"]}
 
 

@@ -18,10 +18,15 @@ class RejectionReason(models.Model):
     description = models.TextField(
         _("description"), blank=True, help_text=_("Shown to the developer: what is wrong and how to fix it.")
     )
+    description_zh = models.TextField(
+        _("Chinese description"), blank=True, help_text=_("Shown instead of the description to Chinese readers.")
+    )
     active = models.BooleanField(_("active"), default=True)
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("rejection reason")
+        verbose_name_plural = _("rejection reasons")
         ordering = ["position", "code"]
 
     def __str__(self):
@@ -32,6 +37,13 @@ class RejectionReason(models.Model):
         if self.title_zh and (get_language() or "").startswith("zh"):
             return self.title_zh
         return self.title
+
+    @property
+    def display_description(self) -> str:
+        """The description in the reader's language; reasons without a Chinese text fall back to the stored one."""
+        if self.description_zh and (get_language() or "").startswith("zh"):
+            return self.description_zh
+        return self.description
 
 
 class ReviewClaim(models.Model):
@@ -48,6 +60,8 @@ class ReviewClaim(models.Model):
     expires_at = models.DateTimeField(db_index=True)
 
     class Meta:
+        verbose_name = _("review claim")
+        verbose_name_plural = _("review claims")
         indexes = [models.Index(fields=["reviewer", "expires_at"], name="review_claim_reviewer_live")]
 
     def __str__(self):
@@ -85,6 +99,8 @@ class ReviewDecision(models.Model):
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
+        verbose_name = _("review decision")
+        verbose_name_plural = _("review decisions")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["version", "-created_at"], name="review_decision_version")]
 
@@ -117,6 +133,8 @@ class ReviewMessage(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("review message")
+        verbose_name_plural = _("review messages")
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["version", "created_at"], name="review_message_thread")]
 
@@ -185,6 +203,8 @@ class AutoApprovalEvaluation(models.Model):
     evaluated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("auto-approval evaluation")
+        verbose_name_plural = _("auto-approval evaluations")
         ordering = ["-evaluated_at"]
         constraints = [
             models.UniqueConstraint(fields=["version", "submitted_at"], name="one_auto_evaluation_per_submission"),

@@ -133,5 +133,5 @@ class MessageOutput(serializers.ModelSerializer):
     def get_reasons(self, message) -> list[dict]:
         if not message.decision:
             return []
-        return [{"code": r.code, "title": r.display_title, "description": r.description}
+        return [{"code": r.code, "title": r.display_title, "description": r.display_description}
                 for r in message.decision.reasons.all()]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from .codes_zh import MESSAGES_ZH, TITLES_ZH
+from .codes_zh import EXPLANATIONS_ZH, MESSAGES_ZH, SIGNAL_EXPLANATIONS_ZH, TITLES_ZH
 from .findings import Finding, Severity
 
 E, W, N = Severity.ERROR, Severity.WARNING, Severity.NOTICE
@@ -31,6 +31,7 @@ class FindingCode:
     fatal: bool = False
     title_zh: str = ""  # attached from codes_zh
     message_zh: str = ""  # a template over the finding's params
+    explanation_zh: str = ""  # attached from codes_zh
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class RiskSignal:
     code: str
     weight: int
     explanation: str
+    explanation_zh: str = ""  # attached from codes_zh
 
 
 _CODES = [
@@ -392,11 +394,15 @@ _CODES = [
         "counted in this notice."),
 ]
 
-_CODES = [replace(entry, title_zh=TITLES_ZH[entry.code], message_zh=MESSAGES_ZH[entry.code]) for entry in _CODES]
+_CODES = [
+    replace(entry, title_zh=TITLES_ZH[entry.code], message_zh=MESSAGES_ZH[entry.code],
+            explanation_zh=EXPLANATIONS_ZH[entry.code])
+    for entry in _CODES
+]
 FINDING_CODES: dict[str, FindingCode] = {entry.code: entry for entry in _CODES}
 
 RISK_SIGNALS: dict[str, RiskSignal] = {
-    signal.code: signal
+    signal.code: replace(signal, explanation_zh=SIGNAL_EXPLANATIONS_ZH[signal.code])
     for signal in [
         RiskSignal("signal.location", 10, "The program declares or uses location APIs."),
         RiskSignal("signal.phone_number", 10, "The program asks for the user's phone number."),

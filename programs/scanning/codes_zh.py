@@ -1,4 +1,4 @@
-"""Chinese titles and message templates of the finding codes (the registry in `codes` attaches them).
+"""Chinese titles, message templates and explanations of the finding codes (the registry in `codes` attaches them).
 
 A message template names only params that every call site of its code passes (see `messages`).
 """
@@ -98,11 +98,6 @@ MESSAGES_ZH: dict[str, str] = {
 }
 
 TITLES_ZH: dict[str, str] = {
-    code: template.split("：")[0].split("，")[0].rstrip("。") for code, template in MESSAGES_ZH.items()
-}
-
-
-TITLES_ZH: dict[str, str] = {
     "archive.not_zip": "不是 zip 压缩包", "archive.corrupt": "压缩包损坏或被截断", "archive.empty": "空压缩包",
     "archive.encrypted": "文件已加密", "archive.path_traversal": "文件名越出代码包", "archive.absolute_path": "绝对路径文件名",
     "archive.backslash": "文件名含反斜杠", "archive.bad_name": "无效文件名", "archive.symlink": "符号链接",
@@ -140,4 +135,116 @@ TITLES_ZH: dict[str, str] = {
     "secret.cloud_key_id": "云服务 AccessKey ID（无 Secret）", "secret.org_api_key": "代码包中有控制台 API 密钥",
     "scan.timeout": "扫描超时", "scan.gave_up": "放弃扫描", "scan.internal_error": "扫描程序错误",
     "scan.member_skipped": "文件过大未检查内容", "scan.findings_truncated": "更多结果未显示",
+}
+
+
+# The docs page's explanations (/docs/findings/), in the same order as the registry. `Backticks` mark code.
+EXPLANATIONS_ZH: dict[str, str] = {
+    # archive safety
+    "archive.not_zip": "上传的文件不是 zip 文件（没有 zip 签名或中央目录）。请上传由开发者工具或 `zip -r` 生成的 `.zip` 代码包。",
+    "archive.corrupt": "无法读取该 zip：文件被截断、中央目录损坏，或某个文件未通过 CRC 校验。请重新打包后再上传。",
+    "archive.empty": "压缩包中没有任何文件。请压缩小程序目录本身，而不是一个空目录。",
+    "archive.encrypted": "有文件设置了密码，无法审核。代码包不得加密，请不设密码重新打包。",
+    "archive.path_traversal": "有文件名含有 `..` 路径段，解压时会写到目标目录之外（“zip slip”）。请使用普通的相对路径。",
+    "archive.absolute_path": "有文件名以 `/`（或 `\\\\`）开头。文件名必须是相对于代码包根目录的路径。",
+    "archive.backslash": "有文件名使用 `\\\\` 作为分隔符，有的工具把它当作目录分隔符，有的当作文件名的一部分。请用写入 `/` 分隔符的工具打包。",
+    "archive.bad_name": "有文件名不是合法的 UTF-8、含有控制字符、盘符（`C:`）、空的或 `.` 路径段，或者过长。请把文件改为普通的名称。",
+    "archive.symlink": "有文件是符号链接，可能指向审核人员或宿主磁盘上的任意位置。请用它指向的文件替换该链接。",
+    "archive.special_file": "有文件是设备节点、命名管道或套接字。只允许普通文件和目录。",
+    "archive.duplicate_name": "有两个文件同名，不同的工具会解压出不同的内容。请删除重复的文件后重新打包。",
+    "archive.case_collision": "有两个文件的名称仅大小写不同，在不区分大小写的文件系统（Windows、macOS）上会互相覆盖。请重命名其中一个。",
+    "archive.compression_method": "有文件使用了 stored 和 deflated 以外的压缩方式（如 bzip2、LZMA、Deflate64）。宿主平台只能读取 stored 和 deflated 的文件，请用默认设置重新打包。",
+    "archive.too_many_entries": "压缩包中的文件数超过配置的上限（默认 5,000 个）。请删除无用的文件或将其合并。",
+    "archive.too_large": "所有文件解压后的总大小超过配置的上限（默认 100 MB）。压缩炸弹在解压任何内容之前就会因此被拒绝。",
+    "archive.ratio": "某个较大的文件（或整个压缩包）的膨胀比超过配置的比例（默认 100:1），这是压缩炸弹的特征。真实的小程序文件不会压缩得这么好。",
+    "archive.overlapping_entries": "两个中央目录条目指向同一段压缩数据，这是非递归压缩炸弹使用的手法。请用标准工具重新打包。",
+    "archive.size_mismatch": "有文件解压后的字节数与其头部声明的不一致。头部信息造假是压缩炸弹的手法，扫描会在第一个这样的文件处停止。",
+    "archive.nested_archive": "代码包中包含另一个压缩包（zip、jar、apk、gz、7z、rar、tar……）。内嵌的压缩包无法审核，也可能被用作压缩炸弹；请直接放入文件本身。",
+    # dialect and structure
+    "structure.unknown_dialect": "未找到支付宝（`.axml`、`mini.project.json`）、微信（`.wxml`、`project.config.json`）、抖音（`.ttml`）或百度（`.swan`、`project.swan.json`）的文件。请压缩项目目录本身，而不是它的上级目录或其他项目的构建产物。",
+    "structure.mixed_dialect": "代码包混用了多种框架的模板文件（例如 `.axml` 和 `.wxml`）。宿主只会使用识别出的框架的文件，请删除其他文件。",
+    "structure.project_config_invalid": "项目配置文件（`mini.project.json`、`project.config.json`、`project.swan.json`）不是合法的 JSON，或者其根目录设置（`miniprogramRoot`）是绝对路径、越出代码包或不存在。",
+    "structure.app_json_missing": "小程序根目录中没有 `app.json`。每个小程序都需要用它列出页面。",
+    "structure.app_json_invalid": "无法解析 `app.json`。行号和列号指向第一个语法错误。只有开发者工具允许注释的框架（支付宝）才接受注释。",
+    "structure.app_json_not_object": "`app.json` 的顶层必须是 JSON 对象（`{...}`），且至少包含 `pages` 列表。",
+    "structure.app_json_too_deep": "JSON 文件中数组或对象的嵌套层级超过配置的上限（默认 20 层）。真实的配置不需要这么深，为保证解析开销可控而拒绝。",
+    "structure.field_invalid": "`app.json` 中某个字段的类型不符合该框架的要求（例如 `pages` 不是字符串列表，`subPackages` 的条目缺少 `root`）。",
+    "structure.pages_missing": "`app.json` 中没有 `pages` 列表，或该列表为空。第一个页面是小程序的入口页面。",
+    "structure.page_path_invalid": "页面路径必须是相对于根目录的路径，不以 `/` 开头，不含 `..`，也不带文件扩展名，例如 `pages/index/index`。",
+    "structure.page_duplicate": "同一个页面在 `pages` 或某个分包中出现了不止一次。请删除重复项。",
+    "structure.page_missing_template": "`app.json` 中列出的某个页面在代码包中没有模板文件（按框架为 `.axml`、`.wxml`、`.ttml` 或 `.swan`）。",
+    "structure.page_missing_script": "`app.json` 中列出的某个页面在代码包中没有 `.js`（或 `.ts`）文件。",
+    "structure.subpackage_invalid": "分包必须有一个相对路径的 `root` 目录，以及相对于该目录的 `pages` 路径列表。",
+    "structure.subpackage_missing": "分包的 `root` 目录在代码包中没有任何文件。",
+    "structure.subpackage_nested": "某个分包的根目录位于另一个分包的根目录之内（或是同一个目录）。各分包的根目录不能互相包含。",
+    "structure.main_page_in_subpackage": "主包 `pages` 中列出的某个页面位于分包根目录之内，因此会被打进分包。请移动该页面，或把它列在那个分包中。",
+    "structure.entry_in_subpackage": "入口页面（`pages` 的第一项，或 `entryPagePath`）必须属于主包。",
+    "structure.tabbar_page_in_subpackage": "每个 tabBar 页面都必须是主包中的页面；宿主无法从 tab 栏打开分包页面。",
+    "structure.theme_missing": "`themeLocation` 指定的文件不存在，或不是包含 `light`/`dark` 两部分的 JSON 对象。",
+    "structure.theme_variable_undefined": "`app.json` 中使用了 `@navBgColor` 这样的值，但主题文件的 `light` 和 `dark` 两部分没有都定义它（或没有设置 `themeLocation`）。",
+    # sizes
+    "size.main_too_large": "主包中的文件超过了宿主对该框架的上限（默认 2 MB，抖音为 4 MB）。请把页面移到分包，或把图片放到 CDN。",
+    "size.subpackage_too_large": "某个分包超过了单个分包的上限（默认 2 MB）。",
+    "size.total_too_large": "所有文件的总大小超过了宿主的总上限（默认支付宝 8 MB、微信 30 MB、抖音 16 MB）。",
+    "size.over_before_upload": (
+        "代码包的某一部分按压缩包中的大小超出了上限，但项目在 `project.config.json` 中的上传设置会减小它："
+        "`setting.minified` 会压缩脚本（按最多减少四分之一字节估算），`setting.ignoreUploadUnusedFiles` 会去掉没有被任何文件引用的图片和媒体。"
+        "超出的部分在这些设置可减少的范围之内，上传后的代码包很可能不超限；请以开发者工具显示的大小为准，若仍超限请移出资源文件。"),
+    # tabBar and images
+    "tabbar.invalid": "tabBar 的结构不符合该框架的要求：支付宝使用 `tabBar.items[]`，字段为 `pagePath`、`name`、`icon`、`activeIcon`；微信、抖音和百度使用 `tabBar.list[]`，字段为 `pagePath`、`text`、`iconPath`、`selectedIconPath`。",
+    "tabbar.too_few": "tabBar 至少需要 2 个 tab。请增加一个 tab，或去掉 `tabBar` 改为在页面之间跳转。",
+    "tabbar.too_many": "tabBar 最多只能有 5 个 tab。请合并 tab，或把多出的入口移到某个页面中。",
+    "tabbar.page_unknown": "某个 tab 的 `pagePath` 不在 `app.json` 列出的页面中。请把该页面加入 `pages`，或修正路径（不以 `/` 开头、不带扩展名）。",
+    "tabbar.icon_missing": "某个 tab 图标的路径在代码包中不存在（已解析主题变量）。",
+    "tabbar.icon_format": "tab 图标必须是可以解码的 PNG 或 JPEG 图片；宿主不接受网络图片和其他格式。",
+    "tabbar.icon_too_large": "某个 tab 图标超过了大小上限（默认 40 KB）。请压缩图片或缩小尺寸。",
+    "tabbar.icon_dimensions": "宿主按其文档推荐的尺寸绘制 tab 图标（81x81 像素；支付宝为 60x60）。小于推荐尺寸 20% 以上的图标会被放大而显得模糊；不是正方形（相差超过 20%）的图标会被拉伸。更大的正方形图标会被缩小，仍然清晰（其文件大小受 `tabbar.icon_too_large` 限制）。",
+    "image.unreadable": "图片库无法打开该图片文件：文件被截断、扩展名与内容不符，或格式不受支持。它在设备上会显示为损坏的图片。",
+    "image.bomb": "图片声明的像素数超过上限（默认 2,500 万像素），解码它会耗尽设备内存。请缩小图片。",
+    # privacy
+    "privacy.undeclared": (
+        "微信框架的代码调用了 `app.json` 中未声明的位置接口：八个位置接口（`getLocation`、`getFuzzyLocation`、`onLocationChange`、"
+        "`startLocationUpdate`、`startLocationUpdateBackground`、`chooseLocation`、`choosePoi`、`chooseAddress`）必须列在 "
+        "`requiredPrivateInfos` 中，而获取用户精确位置的接口（`getLocation`、`startLocationUpdate`、`startLocationUpdateBackground`）"
+        "还需要在 `permission` 中为 `scope.userLocation` 填写 `desc`；否则微信会让调用失败。"
+        "摄像头、录音、蓝牙、通讯录、手机号等不在 `app.json` 中声明（微信在运行时询问用户），支付宝、抖音和百度也不需要在 `app.json` 中声明："
+        "这些使用会改为与小程序的隐私声明核对（`privacy.not_in_declaration`）。"),
+    "privacy.unused": "`app.json` 中声明了某个隐私接口或权限，但没有代码使用它。请删除该声明，以免向用户索取不需要的授权。",
+    "privacy.not_in_declaration": "代码使用了某类个人信息（位置、手机号、摄像头、麦克风、相册、蓝牙、通讯录、剪贴板……），但小程序在控制台中的隐私声明没有列出。请在小程序的隐私页面添加该项，并填写用户会看到的用途（即微信的用户隐私保护指引），然后重新上传代码包。",
+    "privacy.declaration_unused": "小程序的隐私声明列出了某类个人信息，但本代码包中没有代码使用它。如果小程序已不再需要，请将其从声明中删除。",
+    "privacy.missing_description": "某个 `permission` 权限没有填写非空的 `desc`。宿主在向用户申请该权限时会显示这段说明。",
+    "privacy.conflicting_location": "`requiredPrivateInfos` 同时声明了 `getFuzzyLocation` 和精确位置接口；微信会拒绝编译这样的小程序。请只声明其中一类。",
+    "privacy.unknown_declaration": "`requiredPrivateInfos` 中有一个名称不是已知的隐私接口。请检查拼写。",
+    # network
+    "network.not_allowed": "传给请求、上传、下载或 socket 接口的 URL 指向的主机不在小程序该类服务器域名的白名单中。微信框架的小程序按完整的 host[:port] 匹配；支付宝框架的小程序按可注册域名匹配。请在控制台添加该域名，或修改 URL。",
+    "network.insecure": "请求、上传或下载的 URL 使用了 `http://`，或 socket 使用了 `ws://`。宿主只允许 `https://` 和 `wss://`。",
+    "network.ip_literal": "网络接口访问的是 IP 地址或 `localhost`。宿主只允许已登记的域名。",
+    "network.invalid_url": "传给网络接口的字面 URL 是相对地址或没有主机名，运行时会失败。",
+    # code risks
+    "code.eval": "代码调用了 `eval(...)`，或向 `setTimeout`/`setInterval` 传入字符串。宿主禁止把字符串当作代码执行；请用 `JSON.parse` 解析数据，并向定时器传入函数。",
+    "code.new_function": "代码用 `new Function(...)`/`Function(...)` 从字符串构造函数。这只是换了个名字的 `eval`，同样被禁止。",
+    "code.dynamic_load": "`require`/`import()` 的模块名是计算出来的，或使用了 `importScripts`。审核人员无法确定实际运行的代码；请使用字面量模块路径。",
+    "code.remote_code": "代码从远程 URL 加载脚本或分包。所有代码都必须包含在经过审核的代码包中。",
+    "code.minified": "某个脚本经过压缩（行很长、几乎没有空白），且代码包中没有它的 source map。请附上可读的源码或 `.map` 文件，方便审核人员阅读。",
+    "code.obfuscated": "某个脚本看起来经过机器混淆（`_0x` 标识符、密集的 `\\\\x` 转义）。混淆的代码无法审核，会转入人工审核。",
+    # secrets
+    "secret.private_key": "代码包中有 PEM/OpenSSH/PGP 私钥。任何下载小程序的人都能读到它：请吊销该密钥，签发新密钥，并只保存在你的服务器上。",
+    "secret.cloud_key": "代码包中有 AWS（`AKIA...`）、阿里云（`LTAI...`）或腾讯云（`AKID...`）的 AccessKey ID，附近（几行之内）还有形似其 Secret 的字符串。任何人都能以你的身份调用云 API：请立即在云控制台禁用该密钥，并改为从你的服务器调用云 API。",
+    "secret.cloud_key_id": "代码包中有 AWS、阿里云或腾讯云的 AccessKey ID，附近没有 Secret，通常位于预签名 URL 中（`OSSAccessKeyId=LTAI...&Expires=...&Signature=...`）。仅有 ID 不构成凭证：它只标识账号，在预签名 URL 中本就是公开的。请确认 Secret 本身没有被打包到任何地方。",
+    "secret.org_api_key": "代码包中有你所在组织的控制台 API 密钥。请立即在控制台的 API 密钥页面吊销它并创建新的密钥；切勿把 API 密钥发布到设备上。",
+    # the scan itself
+    "scan.timeout": "扫描未能在时间限制内完成，代码包未能完整检查。请减少文件的数量或大小；如果问题持续，请联系技术支持。",
+    "scan.gave_up": "扫描程序多次尝试扫描该代码包都未完成（进程被重启或资源耗尽）。该结果由扫描进程写入，而非某项检查。请重新上传代码包；如果再次发生，请联系技术支持。",
+    "scan.internal_error": "某项检查意外失败，代码包未能完整验证。这是控制台的缺陷；请带上版本号联系技术支持。",
+    "scan.member_skipped": "某个文件超过内容检查的大小上限（默认 10 MB）；只计算了它的哈希和大小，没有检查内容。",
+    "scan.findings_truncated": "同一代码产生的结果数超过报告保留的上限（默认 100 条）；其余结果计入这条提示。",
+}
+
+# The risk signals' explanations on the docs page.
+SIGNAL_EXPLANATIONS_ZH: dict[str, str] = {
+    "signal.location": "小程序声明或使用了位置接口。",
+    "signal.phone_number": "小程序获取用户的手机号。",
+    "signal.camera_or_microphone": "小程序使用摄像头或录音。",
+    "signal.many_domains": "代码中除前 3 个以外，每多一个不同的服务器域名计一次，最多计该权重的 10 倍。",
+    "signal.near_size_limit": "发布的代码包大小超过宿主总上限的 90%。",
 }

@@ -65,3 +65,43 @@ def test_codes_page_shows_chinese_titles_to_chinese_readers(client):
 
     assert "个人信息未在隐私保护指引中声明" in body
     assert "<code>privacy.not_in_declaration</code>" in body
+
+
+def _is_chinese(text: str) -> bool:
+    return any("\u4e00" <= char <= "\u9fff" for char in text)
+
+
+def test_every_code_and_signal_has_a_chinese_explanation_with_balanced_backticks():
+    from programs.scanning.codes import RISK_SIGNALS
+
+    for entry in [*FINDING_CODES.values(), *RISK_SIGNALS.values()]:
+        assert _is_chinese(entry.explanation_zh), entry.code
+        # the page renders `pairs` as <code>: an odd count would leave a stray backtick on the Chinese page
+        assert entry.explanation_zh.count("`") % 2 == 0, entry.code
+        assert entry.explanation.count("`") == entry.explanation_zh.count("`"), entry.code
+
+
+def test_codes_page_explains_findings_and_signals_in_chinese_to_chinese_readers(client, db):
+    body = client.get(reverse("finding_codes"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+
+    assert "上传的文件不是 zip 文件" in body  # archive.not_zip's explanation
+    assert "<code>.zip</code>" in body  # backticks still become code in Chinese
+    assert "小程序获取用户的手机号。" in body  # signal.phone_number
+    assert "The upload is not a zip file" not in body
+    assert "The program asks for the user's phone number." not in body
+
+
+def test_the_language_cookie_chooses_chinese_too(client, db):
+    from django.conf import settings
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    body = client.get(reverse("finding_codes"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert "压缩包中没有任何文件。请压缩小程序目录本身" in body  # archive.empty
+
+
+def test_english_readers_keep_the_english_explanations(client, db):
+    body = client.get(reverse("finding_codes"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert "The upload is not a zip file" in body
+    assert "上传的文件不是 zip 文件" not in body

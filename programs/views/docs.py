@@ -48,14 +48,26 @@ def _value(entry, name: str, index: int, default=None):
     return getattr(entry, name, default)
 
 
+def _chinese() -> bool:
+    return (get_language() or "").startswith("zh")
+
+
+def _in_language(entry, name: str, index: int) -> str:
+    """The registry's `<name>_zh` text for Chinese readers when it has one, else the English `<name>`.
+
+    Tuple entries carry no Chinese (index None): they always read in English.
+    """
+    english = str(_value(entry, name, index, "") or "")
+    if not _chinese() or isinstance(entry, tuple | list):
+        return english
+    return str(_value(entry, f"{name}_zh", -1, "") or english)
+
+
 def _doc(code: str, entry) -> CodeDoc:
     severity = _value(entry, "severity", 0, "")
-    title = str(_value(entry, "title", 1, ""))
-    if (get_language() or "").startswith("zh"):
-        title = str(_value(entry, "title_zh", 5, "") or title)  # the registry's Chinese title
     return CodeDoc(
-        code=code, severity=str(getattr(severity, "value", severity)), title=title,
-        explanation=str(_value(entry, "explanation", 2, "")), weight=_value(entry, "weight", 3, 0) or 0,
+        code=code, severity=str(getattr(severity, "value", severity)), title=_in_language(entry, "title", 1),
+        explanation=_in_language(entry, "explanation", 2), weight=_value(entry, "weight", 3, 0) or 0,
         fatal=bool(_value(entry, "fatal", 4, False)),
     )
 
@@ -77,7 +89,7 @@ class SignalDoc:
 
 def signal_docs() -> list[SignalDoc]:
     """Risk-score contributions that are not findings (e.g. `signal.location`)."""
-    return [SignalDoc(code, _value(entry, "weight", 0, 0) or 0, str(_value(entry, "explanation", 1, "")))
+    return [SignalDoc(code, _value(entry, "weight", 0, 0) or 0, _in_language(entry, "explanation", 1))
             for code, entry in _registry("RISK_SIGNALS").items()]
 
 

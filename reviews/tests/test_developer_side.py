@@ -81,3 +81,17 @@ def test_a_rejected_version_wears_a_rejected_badge(client_for, member, org, revi
     review_reject(version=version, reviewer=reviewer, reasons=["privacy-policy-missing"], text="Add the policy.")
     body = _version_page(client_for(member), version).content.decode()
     assert ">Rejected</span>" in body and ">Reject</span>" not in body
+
+
+def test_a_rejected_version_describes_the_reasons_in_the_readers_language(client_for, member, org, reviewer):
+    version = WaitingVersionFactory(org=org)
+    review_reject(version=version, reviewer=reviewer, reasons=["privacy-policy-missing"], text="Add the policy.")
+    client = client_for(member)
+    program = version.program
+    url = reverse("version_detail", args=[program.organisation.slug, program.appid, version.version])
+
+    chinese = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert "缺少隐私政策" in chinese and "小程序收集个人信息，但没有可访问的隐私政策。" in chinese
+    assert "has no reachable privacy policy" in english and "没有可访问的隐私政策" not in english

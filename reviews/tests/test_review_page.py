@@ -147,3 +147,18 @@ def test_reviewers_see_the_declaration_submitted_with_the_version_not_a_later_ed
     body = _page(reviewer_client, version)
 
     assert "Stores near you" in body and "Changed after submitting" not in body
+
+
+def test_the_decision_form_describes_reasons_in_chinese(client, reviewer):
+    from django.conf import settings
+
+    from reviews.models import RejectionReason
+
+    RejectionReason.objects.create(code="admin-added", title="Added by an admin", description="Only in English.")
+    client.force_login(reviewer)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    body = _page(client, WaitingVersionFactory())
+
+    assert "审核人员无法通过登录。请在提交审核时提供可用的测试账号。" in body  # test-account-missing
+    assert "The reviewer could not get past the login." not in body
+    assert "Only in English." in body  # a reason without a Chinese description falls back to its own text
