@@ -91,7 +91,10 @@ class _LazyMemberships:
 
     def _load(self):
         if self._cache is None:
-            self._cache = list(memberships_for_user(self._request.user))
+            user = self._request.user
+            self._cache = list(memberships_for_user(user))
+            for membership in self._cache:
+                membership.user = user  # the request's own user: no query for `membership.user`
         return self._cache
 
     def __iter__(self):
@@ -99,6 +102,10 @@ class _LazyMemberships:
 
     def __len__(self):
         return len(self._load())
+
+    def of_organisation(self, slug: str):
+        """The user's membership of the organisation `slug`, or None: the list the shell shows, read once."""
+        return next((m for m in self._load() if m.organisation.slug == slug), None)
 
     def current(self):
         slug = self._request.session.get(SESSION_ORG_KEY)

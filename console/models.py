@@ -6,6 +6,8 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.db.models.signals import m2m_changed
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -62,10 +64,31 @@ class User(AbstractUser):
     def display_name(self) -> str:
         return self.full_name or self.email
 
+    @property
+    def group_names(self) -> frozenset[str]:
+        """The names of the user's groups, read once per user object.
+
+        Every request loads its own user object, so a group change shows on the next request; on this
+        object `groups.add/remove/set/clear` and `refresh_from_db` forget the names (see below). The
+        shell asks for them up to four times a page (two-factor check, navigation).
+        """
+        names = self.__dict__.get("_group_names")
+        if names is None:
+            names = frozenset(self.groups.values_list("name", flat=True)) if self.pk else frozenset()
+            self.__dict__["_group_names"] = names
+        return names
+
+    def forget_group_names(self) -> None:
+        self.__dict__.pop("_group_names", None)
+
+    def refresh_from_db(self, *args, **kwargs):
+        self.forget_group_names()
+        super().refresh_from_db(*args, **kwargs)
+
     def in_staff_group(self, group: str) -> bool:
         if self.is_superuser:
             return True
-        return group in {g.name for g in self.groups.all()}
+        return group in self.group_names
 
     @property
     def is_reviewer(self) -> bool:
@@ -80,11 +103,21 @@ class User(AbstractUser):
         """Admin-site users, superusers and the reviewer, operator and admin groups: two-factor is required."""
         if self.is_staff or self.is_superuser:
             return True
-        return self.groups.filter(name__in=StaffGroup.ALL).exists()
+        return not self.group_names.isdisjoint(StaffGroup.ALL)
 
     @property
     def email_verified(self) -> bool:
         return self.email_verified_at is not None
+
+
+@receiver(m2m_changed, sender=User.groups.through, dispatch_uid="console.user_group_names")
+def _forget_group_names(sender, instance, **kwargs):
+    """`user.groups.add(...)` and the like: this user object reads its group names again.
+
+    From the group's side (`group.user_set.add(user)`) only the users loaded afterwards see the change.
+    """
+    if isinstance(instance, User):
+        instance.forget_group_names()
 
 
 class Organisation(models.Model):

@@ -46,6 +46,29 @@ def program_for_user(user, appid: str, *, api_key: ApiKey | None = None) -> tupl
     return program, membership
 
 
+def program_of_membership(membership: Membership, appid: str) -> MiniProgram:
+    """The program `appid` if it belongs to the membership's organisation (and is not deleted); else 404.
+
+    For pages that hold the caller's membership already (the organisation page decorator read it in
+    this request): no second membership lookup.
+    """
+    program = MiniProgram.objects.filter(
+        appid=appid, deleted_at=None, organisation=membership.organisation_id).first()
+    if program is None:
+        raise Http404
+    program.organisation = membership.organisation
+    return program
+
+
+def version_of_membership(membership: Membership, appid: str, version: str) -> Version:
+    program = program_of_membership(membership, appid)
+    obj = program.versions.filter(version=version).select_related("uploaded_by").first()
+    if obj is None:
+        raise Http404
+    obj.program = program
+    return obj
+
+
 def version_for_user(user, appid: str, version: str, *, api_key: ApiKey | None = None):
     program, membership = program_for_user(user, appid, api_key=api_key)
     obj = program.versions.filter(version=version).select_related("uploaded_by").first()

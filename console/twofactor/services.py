@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django_otp import devices_for_user, match_token, user_has_device
+from django_otp import device_classes, devices_for_user, match_token
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -32,7 +32,19 @@ def second_factor_required(user) -> bool:
 
 
 def has_second_factor(user) -> bool:
-    return user_has_device(user, confirmed=True)
+    """Whether the user has a confirmed device of any kind (django-otp's `user_has_device`, in one query).
+
+    The two-factor middleware asks on every signed-in request; `user_has_device` reads each device
+    table in turn (two queries for the many users without a device).
+    """
+    if user.is_anonymous:
+        return False
+    confirmed = [model.objects.devices_for_user(user, confirmed=True).order_by().values("pk")
+                 for model in device_classes()]
+    if not confirmed:
+        return False
+    first, *rest = confirmed
+    return first.union(*rest, all=True).exists()
 
 
 def base32_secret(device: TOTPDevice) -> str:

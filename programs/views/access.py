@@ -4,22 +4,16 @@ from django.http import Http404
 
 from console.models import Membership
 from programs.models import MiniProgram
-from programs.selectors import is_named_tester, program_for_user, version_for_user
+from programs.selectors import is_named_tester, program_of_membership, version_of_membership
 
 
 def program_in_org(request, membership, appid: str):
     """The program `appid` if the user may see it *and* it belongs to the page's organisation; else 404."""
-    program, _ = program_for_user(request.user, appid)
-    if program.organisation_id != membership.organisation_id:
-        raise Http404
-    return program
+    return program_of_membership(membership, appid)
 
 
 def version_in_org(request, membership, appid: str, version: str):
-    obj, _ = version_for_user(request.user, appid, version)
-    if obj.program.organisation_id != membership.organisation_id:
-        raise Http404
-    return obj
+    return version_of_membership(membership, appid, version)
 
 
 def trial_program_for_user(user, appid: str):
