@@ -102,3 +102,19 @@ def test_the_host_client_posts_one_event_to_a_running_console(live_server, weibo
     assert code == 0, capsys.readouterr()
     assert json.loads(capsys.readouterr().out) == {"accepted": 1, "duplicates": 0, "rejected": []}
     assert DailyStats.objects.get(program=program).visits == 1
+
+
+@pytest.mark.parametrize("body", [
+    b'{"events": [',  # cut off mid-way
+    b'{"events": ["\xff\xfe"]}',  # not UTF-8
+    b"[" * 5000 + b"]" * 5000,  # past every parser's nesting: a 400, not a RecursionError
+    b'{"events": ' + b"[" * 40 + b"]" * 40 + b"}",  # parses, but deeper than any request of this API
+    b'{"events": [{"id": "e1", "type": "payment", "amount": NaN}]}',  # not strict JSON (both parsers agree)
+], ids=["truncated", "not-utf8", "5000-deep", "40-deep", "nan"])
+def test_raw_bodies_that_are_not_a_batch_get_a_400_in_the_error_shape(program, weibo_client, body):
+    headers = weibo_client.headers("POST", URL, body, timestamp=int(time.time()))
+    response = weibo_client.api.generic("POST", URL, body, content_type="application/json", **headers)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] in {"parse_error", "invalid"}
+    assert DailyStats.objects.count() == 0
+
