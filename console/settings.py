@@ -109,10 +109,16 @@ TEMPLATES = [
 ]
 
 # Database: SQLite under var/ unless DATABASE_URL names another.
+_DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}")
+# A server database keeps each process's connection for a minute: opening one per request cost a
+# signed-in page about a third of its time over HTTP (members page p50 56-58 ms -> 40-41 ms under
+# gunicorn on PostgreSQL). The health check replaces a connection the server dropped. SQLite opens a
+# file, which costs nothing worth keeping.
 DATABASES = {
     "default": dj_database_url.parse(
-        env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
-        conn_max_age=env_int("DB_CONN_MAX_AGE", 0),
+        _DATABASE_URL,
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 0 if _DATABASE_URL.startswith("sqlite") else 60),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
