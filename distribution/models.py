@@ -163,7 +163,8 @@ class Grant(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.program} in {self.scene} until {self.valid_until:%Y-%m-%d}"
+        # No words: the audit log keeps this label as written, and its readers use either language.
+        return f"{self.program} → {self.scene} · {self.valid_until:%Y-%m-%d}"
 
     def effective_share_cap(self) -> int | None:
         return self.share_cap if self.share_cap is not None else self.scene.share_cap
