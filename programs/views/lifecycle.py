@@ -235,13 +235,16 @@ def lifecycle_context(version: Version, membership) -> dict:
 
 
 def releases_context(program: MiniProgram) -> dict:
-    versions = program.versions.only("version", "status", "released_at", "phased_percentage", "submitted_at",
-                                     "review_due_at", "program_id")
-    current = versions.filter(status=S.RELEASED).first()
+    # One read for the three: the newest version in each state (a program has few in these states at once).
+    newest: dict[str, Version] = {}
+    for version in program.versions.filter(status__in=[S.RELEASED, S.PHASED, S.IN_REVIEW, S.APPROVED]).only(
+            "version", "status", "released_at", "phased_percentage", "submitted_at", "review_due_at", "program_id"):
+        newest.setdefault("pending" if version.status in (S.IN_REVIEW, S.APPROVED) else version.status, version)
+    current = newest.get(S.RELEASED)
     return {
         "current": current,
-        "phased": versions.filter(status=S.PHASED).first(),
-        "pending": versions.filter(status__in=[S.IN_REVIEW, S.APPROVED]).first(),
+        "phased": newest.get(S.PHASED),
+        "pending": newest.get("pending"),
         "targets": rollback_targets(program) if current else [],
         "rollback_depth": settings.ROLLBACK_DEPTH,
     }

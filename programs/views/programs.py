@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import prefetch_related_objects
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -57,6 +58,8 @@ def program_create(request, membership):
 @org_page()
 def program_detail(request, membership, appid):
     program = program_in_org(request, membership, appid)
+    # Read once: the badges, the missing qualifications and the distribution panel's eligibility each ask.
+    prefetch_related_objects([program], "categories")
     can_write = _can_write(membership)
     context = {
         "membership": membership, "program": program,
