@@ -36,9 +36,13 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("VAR_DIR", tempfile.mkdtemp(prefix="bench-ingest-"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "console.settings_test")  # local cache, eager Celery
 
+import logging  # noqa: E402
+
 import django  # noqa: E402
 
 django.setup()
+# Eager tasks log "Task … succeeded" for every drained batch; the figures are what this prints.
+logging.getLogger("celery.app.trace").setLevel(logging.WARNING)
 
 from django.test.utils import setup_test_environment  # noqa: E402
 
