@@ -11,6 +11,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from console.fields import SealedCharField
 from console.roles import Role, StaffGroup
 
 
@@ -389,14 +390,14 @@ class NotificationPreference(models.Model):
 class WebhookEndpoint(models.Model):
     """An organisation's URL that receives signed POSTs for the events it subscribes to.
 
-    The secret is stored as is: it is needed to sign every delivery (a hash could not sign).
-    Only members who manage the organisation ever see it.
+    The secret is needed to sign every delivery (a hash could not sign), so it is kept sealed
+    (`console.sealing`), not hashed. Only members who manage the organisation ever see it.
     """
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="webhook_endpoints")
     url = models.URLField(_("URL"), max_length=500)
     description = models.CharField(_("description"), max_length=120, blank=True)
-    secret = models.CharField(max_length=80)
+    secret = SealedCharField(max_length=255)
     events = models.JSONField(default=list)
     is_active = models.BooleanField(_("active"), default=True)
     created_by = models.ForeignKey(

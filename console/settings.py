@@ -33,6 +33,9 @@ if not SECRET_KEY:
 
         key_file.write_text(get_random_secret_key())
     SECRET_KEY = key_file.read_text().strip()
+# Earlier keys, comma-separated, while rotating SECRET_KEY: sessions, signed links and sealed secrets
+# (console/sealing.py) made with them still open. See README, "Rotating SECRET_KEY".
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"] if DEBUG else [])
 if not DEBUG and not ALLOWED_HOSTS:

@@ -6,6 +6,8 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from console.fields import SealedCharField
+
 
 class Host(models.Model):
     code = models.SlugField(_("code"), max_length=30, unique=True, help_text=_("Stable code, e.g. “weibo”."))
@@ -173,15 +175,15 @@ class Scene(models.Model):
 class HostCredential(models.Model):
     """A host platform's API credential: a key id and a secret that signs every call (SPEC §9).
 
-    The secret is shown once, when an admin creates the credential; it is kept as is because the server
-    must compute the same HMAC (a hash could not). At most two are active per host, so a host can rotate:
-    create the new one, switch, revoke the old one.
+    The secret is shown once, when an admin creates the credential; the server must compute the same
+    HMAC (a hash could not), so it is kept sealed (`console.sealing`), not hashed. At most two are active
+    per host, so a host can rotate: create the new one, switch, revoke the old one.
     """
 
     host = models.ForeignKey(Host, on_delete=models.CASCADE, related_name="credentials")
     name = models.CharField(_("name"), max_length=80, help_text=_("What the host uses it for, e.g. “production 2026”."))
     key_id = models.CharField(_("key id"), max_length=40, unique=True, editable=False)
-    secret = models.CharField(max_length=80, editable=False)
+    secret = SealedCharField(max_length=255, editable=False)
     requests_per_minute = models.PositiveIntegerField(
         _("requests per minute"), null=True, blank=True,
         help_text=_("Rate limit for this key; empty: the HOST_REQUESTS_PER_MINUTE setting."),

@@ -57,7 +57,7 @@ _credentials = TtlMemo(_facts_ttl)
 
 def _load_credential(key_id: str) -> CredentialFacts | None:
     row = (HostCredential.objects.filter(key_id=key_id, revoked_at=None).select_related("host").first())
-    if row is None:
+    if row is None or row.secret is None:  # (None: sealed under a SECRET_KEY no longer configured, logged)
         return None
     return CredentialFacts(
         id=row.pk, key_id=row.key_id, secret=row.secret, host_code=row.host.code, host_active=row.host.active,

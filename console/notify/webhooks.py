@@ -233,6 +233,8 @@ def _send(delivery: WebhookDelivery) -> _Outcome:
     endpoint = delivery.endpoint
     if not endpoint.is_active and delivery.event != PING_EVENT:
         return _Outcome(error="The endpoint is disabled.", permanent=True)
+    if endpoint.secret is None:  # sealed under a SECRET_KEY no longer configured: never sign with nothing
+        return _Outcome(error="The signing secret cannot be read (SECRET_KEY changed); roll the secret.")
     body = request_body(delivery)
     try:
         response = transport.post(endpoint.url, body=body, headers=request_headers(delivery, body),

@@ -1,0 +1,26 @@
+# Secrets sealed at rest (console/sealing.py): the column is widened for the token, then each plain
+# value is sealed in place; the reverse opens them again.
+
+from django.db import migrations
+
+import console.fields
+from console.sealing import seal_column, unseal_column
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ('hosts', '0008_translatable_model_names'),
+    ]
+
+    operations = [
+        migrations.AlterField(
+            model_name='hostcredential',
+            name='secret',
+            field=console.fields.SealedCharField(editable=False, max_length=255),
+        ),
+        migrations.RunPython(
+            lambda apps, schema_editor: seal_column(schema_editor, "hosts_hostcredential"),
+            lambda apps, schema_editor: unseal_column(schema_editor, "hosts_hostcredential"),
+        ),
+    ]
