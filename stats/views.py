@@ -137,7 +137,9 @@ def program_dashboard(request, membership, appid):
         "membership": membership, "program": program, "query": query, "errors": errors, "stats": stats,
         "cards": _cards(stats["totals"], previous_totals),
         "chart": _chart_data(stats), "tables": TABLES, "retention_days": RETENTION_DAYS,
-        "presets": PRESETS, "hosts": Host.objects.filter(active=True), "scenes": Scene.objects.select_related("host"),
+        "presets": PRESETS, "hosts": Host.objects.filter(active=True),
+        # The filter shows code and name only: not the scenes' rules and descriptions, nor their hosts.
+        "scenes": Scene.objects.only("code", "name", "name_zh"),
         "has_data": has_data,
         "granularities": GRANULARITIES, "retention_rows": _retention_rows(stats["retention"]),
         "fission_percent": {"share_rate": round(stats["fission"]["share_rate"] * 100, 1)},
