@@ -1,5 +1,6 @@
 """Stats dashboards: one per program for its organisation, one per host for the host's operators."""
 
+import functools
 from datetime import timedelta
 
 from django.contrib.auth.decorators import login_required
@@ -153,11 +154,13 @@ def _chain_summary(chain: dict) -> str:
 
 
 def _chain_levels(levels: list[dict]) -> str:
+    # Each translation reads the active language from a context-local; the same few small numbers recur.
+    plural = functools.cache(ngettext)
     return format_html_join("", '<li style="--depth: {}"><span class="level">{}</span> {}</li>', (
         (level["depth"], gettext("Level %(d)s") % {"d": level["depth"]},
-         " · ".join((ngettext("%(n)s share", "%(n)s shares", level["shares"]) % {"n": level["shares"]},
-                     ngettext("%(o)s open", "%(o)s opens", level["opens"]) % {"o": level["opens"]},
-                     ngettext("%(u)s new user", "%(u)s new users", level["new_users"]) % {"u": level["new_users"]})))
+         " · ".join((plural("%(n)s share", "%(n)s shares", level["shares"]) % {"n": level["shares"]},
+                     plural("%(o)s open", "%(o)s opens", level["opens"]) % {"o": level["opens"]},
+                     plural("%(u)s new user", "%(u)s new users", level["new_users"]) % {"u": level["new_users"]})))
         for level in levels))
 
 
