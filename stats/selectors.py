@@ -4,14 +4,16 @@ All reads go to the rollups (`DailyStats`, `UserSet`, `Share`, `GateDaily`), nev
 events, so their cost depends on the date range and the number of users, not of events.
 """
 
+import json
 import time
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db import connections, router
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Sum
 
+from console import sql
 from programs.models import MiniProgram
 from stats import bitmaps
 from stats.models import DailyStats, GateDaily, ShareChain, ShareDepthDaily, UserSet
@@ -236,39 +238,47 @@ class _Reading:
         return table
 
 
-def _scoped_q(query: StatsQuery) -> Q:
-    if query.scene:
-        return Q(scene=query.scene)
-    return Q(host=query.host) if query.host else Q()
-
-
 def _daily_rows(program: MiniProgram, query: StatsQuery, start: date, end: date) -> list[dict]:
-    """The counters of the query's hosts and scenes, per scene and day."""
-    rows = DailyStats.objects.filter(_scoped_q(query), program=program, day__gte=start, day__lte=end)
-    return list(rows.values("day", "host", "scene", *ADDITIVE))
+    """The counters of the query's hosts and scenes, per scene and day.
+
+    The stats reads are SQL of our own: Django building each query cost as much CPU as running it
+    (console/sql.py says the same of the shell's reads).
+    """
+    columns = ("day", "host", "scene", *ADDITIVE)
+    rows = _in_days(DailyStats, ", ".join(columns), program, query, start, end)
+    return [dict(zip(columns, row, strict=True)) for row in rows]
+
+
+def _in_days(model, columns: str, program: MiniProgram, query: StatsQuery, start: date, end: date,
+             rest: str = "", params: tuple = ()) -> list[tuple]:
+    """`columns` of a rollup's rows of the program, the query's host or scene, and the days; `rest` after WHERE."""
+    scoped, scoped_params = _scoped_sql(query)
+    text = (f"SELECT {columns} FROM {model._meta.db_table} "
+            f"WHERE {scoped}program_id = %s AND day >= %s AND day <= %s {rest}")
+    return sql.fetch(model, text, [*scoped_params, program.pk, start, end, *params])
 
 
 def _user_set_rows(program: MiniProgram, query: StatsQuery, needed: tuple[str, list]) -> list[tuple]:
     condition, params = needed
-    sql = (f"SELECT host, scene, kind, day, count, bits FROM {UserSet._meta.db_table} "
-           f"WHERE program_id = %s AND ({condition})")
-    rows = _fetch(sql, [program.pk, *params])
+    text = (f"SELECT host, scene, kind, day, count, bits FROM {UserSet._meta.db_table} "
+            f"WHERE program_id = %s AND ({condition})")
+    rows = _fetch(text, [program.pk, *params])
     return [(host, scene, kind, day, count, bytes(bits)) for host, scene, kind, day, count, bits in rows]
 
 
 def _scoped_sql(query: StatsQuery) -> tuple[str, list]:
-    """`_scoped_q` as the start of a SQL condition."""
+    """The query's host or scene (none for every host) as the start of a SQL condition."""
     if query.scene:
         return "scene = %s AND ", [query.scene]
     return ("host = %s AND ", [query.host]) if query.host else ("", [])
 
 
-def _fetch(sql: str, params: list) -> list[tuple]:
+def _fetch(text: str, params: list) -> list[tuple]:
     """The rows of a query on the user sets; on PostgreSQL in binary, so bitmaps arrive as bytes, not twice as long hex text."""
     connection = connections[router.db_for_read(UserSet)]
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+            cursor.execute(text, params)
             return cursor.fetchall()
     import psycopg  # only on PostgreSQL
 
@@ -276,10 +286,10 @@ def _fetch(sql: str, params: list) -> list[tuple]:
     started = time.monotonic()
     # Django's own cursors bind on the client, which psycopg allows in text only.
     with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(sql, params, binary=True)
+        cursor.execute(text, params, binary=True)
         result = cursor.fetchall()
     if connection.queries_logged:
-        connection.queries_log.append({"sql": f"{sql} {params!r}", "time": f"{time.monotonic() - started:.3f}"})
+        connection.queries_log.append({"sql": f"{text} {params!r}", "time": f"{time.monotonic() - started:.3f}"})
     return result
 
 
@@ -307,17 +317,13 @@ def _metrics(sums: dict, unique_visitors: int, share_users: int) -> dict:
     }
 
 
-def _scoped(rows: QuerySet, query: StatsQuery) -> QuerySet:
-    return rows.filter(_scoped_q(query))
-
-
 def _fission(program: MiniProgram, query: StatsQuery, daily: list[dict], totals: dict) -> dict:
     via = sum(row["new_users_via_share"] for row in daily)
     active, sharers = totals["unique_visitors"], totals["share_users"]
     sums = {"shares": totals["shares"], "opens": totals["share_opens"], "via": via}
-    depth_rows = _scoped(ShareDepthDaily.objects.filter(program=program, day__gte=query.start, day__lte=query.end),
-                         query)
-    depths = {d: n for d, n in depth_rows.values_list("depth").annotate(n=Sum("shares")).order_by("depth") if n}
+    depth_rows = _in_days(ShareDepthDaily, "depth, SUM(shares)", program, query, query.start, query.end,
+                          "GROUP BY depth ORDER BY depth")
+    depths = {d: n for d, n in depth_rows if n}
     return {
         "share_rate": round(sharers / active, 4) if active else 0,
         "opens_per_share": round((sums["opens"] or 0) / sums["shares"], 4) if sums["shares"] else 0,
@@ -331,13 +337,13 @@ def _fission(program: MiniProgram, query: StatsQuery, daily: list[dict], totals:
 
 def _top_chains(program: MiniProgram, query: StatsQuery) -> list[dict]:
     """The largest cascades that started in the range: size, depth, and shares / opens / new users per level."""
-    chains = _scoped(ShareChain.objects.filter(program=program, day__gte=query.start, day__lte=query.end), query)
-    fields = ("root_share_id", "root_user_hash", "size", "depth", "opens", "new_users", "levels")
+    rows = _in_days(ShareChain, "root_share_id, root_user_hash, size, depth, opens, new_users, levels", program,
+                    query, query.start, query.end, "ORDER BY size DESC, opens DESC, root_share_id LIMIT %s",
+                    (TOP_CHAINS,))
     return [
         {"root_share_id": root, "root_sharer": _pseudonym(user_hash), "shares": size,
-         "depth": depth, "opens": opens, "new_users": new_users, "levels": levels}
-        for root, user_hash, size, depth, opens, new_users, levels
-        in chains.order_by("-size", "-opens", "root_share_id").values_list(*fields)[:TOP_CHAINS]
+         "depth": depth, "opens": opens, "new_users": new_users, "levels": json.loads(levels)}
+        for root, user_hash, size, depth, opens, new_users, levels in rows
     ]
 
 
