@@ -17,8 +17,8 @@ from django.utils.translation import gettext_lazy as _
 
 from console.roles import Capability
 from console.views.decorators import org_page
-from hosts.models import Host, Scene
-from hosts.selectors import demo_credential_to_show
+from hosts.models import Host
+from hosts.selectors import demo_credential_to_show, filter_names
 from programs.views.access import program_in_org
 from stats.apis import csv_response
 from stats.export import TABLES
@@ -178,11 +178,11 @@ def _filter_options(query: StatsQuery) -> dict:
     """The host and scene filters' <option>s, the one in the query selected.
 
     Made here rather than by a template loop: some thirty options of three tags each were a
-    twentieth of the template's time. The scenes are read for their code and names only.
+    twentieth of the template's time.
     """
-    hosts = ((h.code, h.display_name) for h in Host.objects.filter(active=True))
-    scenes = ((s.code, f"{s.code} · {s.display_name()}") for s in Scene.objects.only("code", "name", "name_zh"))
-    return {"host_options": _options(hosts, query.host), "scene_options": _options(scenes, query.scene)}
+    hosts, scenes = filter_names()
+    return {"host_options": _options(((h.code, h.display_name) for h in hosts), query.host),
+            "scene_options": _options(((s.code, f"{s.code} · {s.display_name()}") for s in scenes), query.scene)}
 
 
 def _options(choices, selected: str) -> str:
