@@ -1,8 +1,9 @@
-"""Hand-written SQL for the few fixed reads the shell makes on every signed-in request.
+"""Hand-written SQL for the few fixed reads made on (nearly) every request.
 
-Django builds an ORM query anew on each call; for these tiny reads (the user's group names, whether
-they have a second factor, the unread badge) building it costs five to eight times the CPU of running
-it. Tables and columns are named through the models' `_meta`, so they follow the models.
+Django builds an ORM query anew on each call; for small reads it costs several times the CPU of
+running them (the shell's group names, second factor and unread badge: five to eight times; the
+stats dashboard's rollup reads and filter names: three to five). Only such hot, fixed reads are
+written out; tables and columns are named through the models' `_meta` where the names are not plain.
 """
 
 from django.db import connections, router
