@@ -3,7 +3,7 @@
 import uuid
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth.models import AbstractUser, Group, UserManager
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models.signals import m2m_changed
@@ -11,6 +11,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from console import sql
 from console.fields import SealedCharField
 from console.roles import Role, StaffGroup
 
@@ -75,7 +76,7 @@ class User(AbstractUser):
         """
         names = self.__dict__.get("_group_names")
         if names is None:
-            names = frozenset(self.groups.values_list("name", flat=True)) if self.pk else frozenset()
+            names = frozenset(_group_names_of(self.pk)) if self.pk else frozenset()
             self.__dict__["_group_names"] = names
         return names
 
@@ -109,6 +110,15 @@ class User(AbstractUser):
     @property
     def email_verified(self) -> bool:
         return self.email_verified_at is not None
+
+
+def _group_names_of(user_id: int) -> list[str]:
+    """`user.groups.values_list("name")` in SQL of our own: every signed-in request asks (console/sql.py)."""
+    through = User.groups.through
+    rows = sql.fetch(Group, f"SELECT g.{sql.column(Group, 'name')} FROM {sql.table(Group)} g "
+                            f"JOIN {sql.table(through)} ug ON ug.{sql.column(through, 'group')} = g.{sql.column(Group, 'id')} "
+                            f"WHERE ug.{sql.column(through, 'user')} = %s", [user_id])
+    return [name for (name,) in rows]
 
 
 @receiver(m2m_changed, sender=User.groups.through, dispatch_uid="console.user_group_names")

@@ -164,6 +164,10 @@ else:
 CACHE_KEY_PREFIX = env_str("CACHE_KEY_PREFIX", "console")
 CACHES["default"]["KEY_PREFIX"] = CACHE_KEY_PREFIX
 
+# Sessions written to the database and read through the cache: every signed-in request reads its session,
+# and the ORM query cost more CPU than the cache read; the database copy outlives a cache flush.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
 # Internationalisation: English and Simplified Chinese.
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]

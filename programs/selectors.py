@@ -39,7 +39,8 @@ def program_for_user(user, appid: str, *, api_key: ApiKey | None = None) -> tupl
     )
     if program is None:
         raise Http404
-    membership = _memberships(user, api_key).filter(organisation=program.organisation_id).first()
+    # One membership per user and organisation: no ordering (the model's joins two tables to sort).
+    membership = _memberships(user, api_key).filter(organisation=program.organisation_id).order_by().first()
     if membership is None:
         raise Http404
     membership.organisation = program.organisation

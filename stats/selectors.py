@@ -4,14 +4,16 @@ All reads go to the rollups (`DailyStats`, `UserSet`, `Share`, `GateDaily`), nev
 events, so their cost depends on the date range and the number of users, not of events.
 """
 
+import json
 import time
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db import connections
-from django.db.models import Q, QuerySet, Sum
+from django.db import connections, router
+from django.db.models import Sum
 
+from console import sql
 from programs.models import MiniProgram
 from stats import bitmaps
 from stats.models import DailyStats, GateDaily, ShareChain, ShareDepthDaily, UserSet
@@ -98,21 +100,29 @@ class _Reading:
         for host, scene, kind, day, count, bits in _user_set_rows(program, query, self._sets_needed()):
             self.sets[(host, scene, kind)][day] = (count, bits)
 
-    def _sets_needed(self) -> Q:
-        query, active_or_sharers = self.query, [UserSet.Kind.ACTIVE, UserSet.Kind.SHARERS]
-        host, scene = query.level
-        needed = Q(kind__in=active_or_sharers, day__gte=self.first, day__lte=query.end)
+    def _sets_needed(self) -> tuple[str, list]:
+        """The condition (SQL and parameters) on the user sets this reading needs.
+
+        Written out rather than built as a Q: Django building the four branches' dozen lookups cost
+        about as much CPU as fetching the bitmaps, on every dashboard and API answer.
+        """
+        query, (host, scene) = self.query, self.query.level
+        active, sharers, new = UserSet.Kind.ACTIVE, UserSet.Kind.SHARERS, UserSet.Kind.NEW
+        branches = ["kind IN (%s, %s) AND day >= %s AND day <= %s"]
+        params = [host, scene, active, sharers, self.first, query.end]
         if not self.totals_only:
-            needed |= Q(kind=UserSet.Kind.NEW, day__gte=query.start, day__lte=query.end)
-            # Retention looks up to the longest retention day after the range.
-            needed |= Q(kind=UserSet.Kind.ACTIVE, day__gt=query.end,
-                        day__lte=query.end + timedelta(days=max(RETENTION_DAYS)))
-        needed = Q(host=host, scene=scene) & needed
+            branches += ["kind = %s AND day >= %s AND day <= %s",
+                         # Retention looks up to the longest retention day after the range.
+                         "kind = %s AND day > %s AND day <= %s"]
+            params += [new, query.start, query.end,
+                       active, query.end, query.end + timedelta(days=max(RETENTION_DAYS))]
+        needed = "host = %s AND scene = %s AND (" + " OR ".join(f"({b})" for b in branches) + ")"
         if not self.totals_only:
             # The breakdown's distinct users per scene.
-            needed |= _scoped_q(query) & ~Q(scene="") & Q(
-                kind__in=active_or_sharers, day__gte=query.start, day__lte=query.end)
-        return needed
+            scoped, scoped_params = _scoped_sql(query)
+            needed = (f"({needed}) OR ({scoped}scene <> '' AND kind IN (%s, %s) AND day >= %s AND day <= %s)")
+            params += [*scoped_params, active, sharers, query.start, query.end]
+        return needed, params
 
     def _level_sets(self, kind: str) -> dict[date, tuple[int, bytes]]:
         return self.sets.get((*self.query.level, kind), {})
@@ -228,39 +238,58 @@ class _Reading:
         return table
 
 
-def _scoped_q(query: StatsQuery) -> Q:
-    if query.scene:
-        return Q(scene=query.scene)
-    return Q(host=query.host) if query.host else Q()
-
-
 def _daily_rows(program: MiniProgram, query: StatsQuery, start: date, end: date) -> list[dict]:
-    """The counters of the query's hosts and scenes, per scene and day."""
-    rows = DailyStats.objects.filter(_scoped_q(query), program=program, day__gte=start, day__lte=end)
-    return list(rows.values("day", "host", "scene", *ADDITIVE))
+    """The counters of the query's hosts and scenes, per scene and day.
+
+    The stats reads are SQL of our own: Django building each query cost as much CPU as running it
+    (console/sql.py says the same of the shell's reads).
+    """
+    columns = ("day", "host", "scene", *ADDITIVE)
+    rows = _in_days(DailyStats, ", ".join(columns), program, query, start, end)
+    return [dict(zip(columns, row, strict=True)) for row in rows]
 
 
-def _user_set_rows(program: MiniProgram, query: StatsQuery, needed: Q) -> list[tuple]:
-    rows = UserSet.objects.filter(needed, program=program).values_list("host", "scene", "kind", "day", "count", "bits")
-    return [(host, scene, kind, day, count, bytes(bits)) for host, scene, kind, day, count, bits in _fetch(rows)]
+def _in_days(model, columns: str, program: MiniProgram, query: StatsQuery, start: date, end: date,
+             rest: str = "", params: tuple = ()) -> list[tuple]:
+    """`columns` of a rollup's rows of the program, the query's host or scene, and the days; `rest` after WHERE."""
+    scoped, scoped_params = _scoped_sql(query)
+    text = (f"SELECT {columns} FROM {model._meta.db_table} "
+            f"WHERE {scoped}program_id = %s AND day >= %s AND day <= %s {rest}")
+    return sql.fetch(model, text, [*scoped_params, program.pk, start, end, *params])
 
 
-def _fetch(rows: QuerySet) -> list[tuple]:
-    """A values_list query's rows; on PostgreSQL in binary, so bitmaps arrive as bytes, not twice as long hex text."""
-    connection = connections[rows.db]
+def _user_set_rows(program: MiniProgram, query: StatsQuery, needed: tuple[str, list]) -> list[tuple]:
+    condition, params = needed
+    text = (f"SELECT host, scene, kind, day, count, bits FROM {UserSet._meta.db_table} "
+            f"WHERE program_id = %s AND ({condition})")
+    rows = _fetch(text, [program.pk, *params])
+    return [(host, scene, kind, day, count, bytes(bits)) for host, scene, kind, day, count, bits in rows]
+
+
+def _scoped_sql(query: StatsQuery) -> tuple[str, list]:
+    """The query's host or scene (none for every host) as the start of a SQL condition."""
+    if query.scene:
+        return "scene = %s AND ", [query.scene]
+    return ("host = %s AND ", [query.host]) if query.host else ("", [])
+
+
+def _fetch(text: str, params: list) -> list[tuple]:
+    """The rows of a query on the user sets; on PostgreSQL in binary, so bitmaps arrive as bytes, not twice as long hex text."""
+    connection = connections[router.db_for_read(UserSet)]
     if connection.vendor != "postgresql":
-        return list(rows)
+        with connection.cursor() as cursor:
+            cursor.execute(text, params)
+            return cursor.fetchall()
     import psycopg  # only on PostgreSQL
 
-    sql, params = rows.query.sql_with_params()
     connection.ensure_connection()
     started = time.monotonic()
     # Django's own cursors bind on the client, which psycopg allows in text only.
     with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(sql, params, binary=True)
+        cursor.execute(text, params, binary=True)
         result = cursor.fetchall()
     if connection.queries_logged:
-        connection.queries_log.append({"sql": f"{sql} {params!r}", "time": f"{time.monotonic() - started:.3f}"})
+        connection.queries_log.append({"sql": f"{text} {params!r}", "time": f"{time.monotonic() - started:.3f}"})
     return result
 
 
@@ -288,17 +317,13 @@ def _metrics(sums: dict, unique_visitors: int, share_users: int) -> dict:
     }
 
 
-def _scoped(rows: QuerySet, query: StatsQuery) -> QuerySet:
-    return rows.filter(_scoped_q(query))
-
-
 def _fission(program: MiniProgram, query: StatsQuery, daily: list[dict], totals: dict) -> dict:
     via = sum(row["new_users_via_share"] for row in daily)
     active, sharers = totals["unique_visitors"], totals["share_users"]
     sums = {"shares": totals["shares"], "opens": totals["share_opens"], "via": via}
-    depth_rows = _scoped(ShareDepthDaily.objects.filter(program=program, day__gte=query.start, day__lte=query.end),
-                         query)
-    depths = {d: n for d, n in depth_rows.values_list("depth").annotate(n=Sum("shares")).order_by("depth") if n}
+    depth_rows = _in_days(ShareDepthDaily, "depth, SUM(shares)", program, query, query.start, query.end,
+                          "GROUP BY depth ORDER BY depth")
+    depths = {d: n for d, n in depth_rows if n}
     return {
         "share_rate": round(sharers / active, 4) if active else 0,
         "opens_per_share": round((sums["opens"] or 0) / sums["shares"], 4) if sums["shares"] else 0,
@@ -312,13 +337,13 @@ def _fission(program: MiniProgram, query: StatsQuery, daily: list[dict], totals:
 
 def _top_chains(program: MiniProgram, query: StatsQuery) -> list[dict]:
     """The largest cascades that started in the range: size, depth, and shares / opens / new users per level."""
-    chains = _scoped(ShareChain.objects.filter(program=program, day__gte=query.start, day__lte=query.end), query)
-    fields = ("root_share_id", "root_user_hash", "size", "depth", "opens", "new_users", "levels")
+    rows = _in_days(ShareChain, "root_share_id, root_user_hash, size, depth, opens, new_users, levels", program,
+                    query, query.start, query.end, "ORDER BY size DESC, opens DESC, root_share_id LIMIT %s",
+                    (TOP_CHAINS,))
     return [
         {"root_share_id": root, "root_sharer": _pseudonym(user_hash), "shares": size,
-         "depth": depth, "opens": opens, "new_users": new_users, "levels": levels}
-        for root, user_hash, size, depth, opens, new_users, levels
-        in chains.order_by("-size", "-opens", "root_share_id").values_list(*fields)[:TOP_CHAINS]
+         "depth": depth, "opens": opens, "new_users": new_users, "levels": json.loads(levels)}
+        for root, user_hash, size, depth, opens, new_users, levels in rows
     ]
 
 

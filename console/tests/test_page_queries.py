@@ -1,8 +1,9 @@
 """The shell every signed-in page shares reads the database a fixed number of times.
 
-Session, user, the user's group names, their second-factor devices, their memberships (the sidebar's
-list, from which the organisation page decorator picks its own), the unread-notification badge; then
-the page's own reads. A new per-page query in the shell makes these fail instead of creeping in.
+User, the user's group names, their second-factor devices, their memberships (the sidebar's list,
+from which the organisation page decorator picks its own), the unread-notification badge; then the
+page's own reads. The session comes from the cache (cached_db). A new per-page query in the shell
+makes these fail instead of creeping in.
 """
 
 import pytest
@@ -17,7 +18,7 @@ from console.roles import Role, StaffGroup
 from console.twofactor.services import has_second_factor
 from programs.models import MiniProgram
 
-SHELL_QUERIES = 6  # session, user, group names, devices, memberships, unread notifications
+SHELL_QUERIES = 5  # user, group names, devices, memberships, unread notifications
 
 
 def _queries(client, path) -> list[str]:

@@ -137,3 +137,17 @@ def test_the_dashboard_shows_retention_cells_and_chain_levels(client_for, owner,
             in page)
     assert '<span class="level">Level 1</span> 1 share · 2 opens · 0 new users</li>' in page
     assert '<span class="level">Level 2</span> 1 share · 0 opens · 0 new users</li>' in page
+
+
+@pytest.mark.django_db
+def test_the_filters_offer_the_active_hosts_and_every_scene_with_the_querys_selected(client_for, owner, org, program):
+    Host.objects.filter(code="alipay").update(active=False)
+    page = client_for(owner).get(reverse("program_stats", args=[org.slug, program.appid]),
+                                 {"host": "weibo", "scene": "weibo.profile"}).content.decode()
+    hosts = page.split('<select name="host">')[1].split("</select>")[0]
+    scenes = page.split('<select name="scene">')[1].split("</select>")[0]
+    assert '<option value="weibo" selected>Weibo</option>' in hosts
+    assert 'value="alipay"' not in hosts  # an inactive host is no filter; its scenes still are
+    assert '<option value="weibo.profile" selected>weibo.profile · Profile page</option>' in scenes
+    assert '<option value="alipay.life_account">alipay.life_account · Life account</option>' in scenes
+    assert scenes.count(" selected") == 1
