@@ -9,8 +9,8 @@
 Events go through the production drain (`stats.drain.events_store`, the Celery task's body), in
 batches of BENCH_BATCH (5,000), for one program with BENCH_USERS users over 30 days; at each size the
 script vacuums the rollup tables (PostgreSQL) and measures, median of RUNS after a warm-up:
-- the dashboard page (server time through Django's test client), the stats API, and a plain console
-  page (the members list) for what the console's shell costs every page;
+- the dashboard page (server time through Django's test client, with DEBUG off as in production), the
+  stats API, and a plain console page (the members list) for what the console's shell costs every page;
 - the 30-day unique visitors from the rollups against COUNT(DISTINCT user_hash) over the raw events
   (both must agree).
 A kept database (BENCH_KEEP_DB) is loaded only up to the largest size asked; the traffic is the same
@@ -37,6 +37,11 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("VAR_DIR", tempfile.mkdtemp(prefix="bench-dashboard-"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "console.settings_test")  # local cache, eager Celery
+# Server time as production spends it: DEBUG off (no per-query debug logging, no template debug info).
+os.environ.setdefault("DEBUG", "0")
+os.environ.setdefault("SECRET_KEY", "bench-dashboard-secret-key-not-for-production-0123456789")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 
 import django  # noqa: E402
 
