@@ -34,16 +34,17 @@ def seal(plain: str) -> str:
 
 
 def unseal(token: str) -> str:
-    try:
-        return _fernet(*_keys()).decrypt(token.encode()).decode()
-    except InvalidToken as error:
-        raise Unsealable("no key in SECRET_KEY or SECRET_KEY_FALLBACKS opens this secret") from error
+    return _opened(lambda keys: keys.decrypt(token.encode()))
 
 
 def reseal(token: str) -> str:
     """The same secret sealed under the current SECRET_KEY (a no-op for a value already sealed so)."""
+    return _opened(lambda keys: keys.rotate(token.encode()))
+
+
+def _opened(open_with) -> str:
     try:
-        return _fernet(*_keys()).rotate(token.encode()).decode()
+        return open_with(_fernet(*_keys())).decode()
     except InvalidToken as error:
         raise Unsealable("no key in SECRET_KEY or SECRET_KEY_FALLBACKS opens this secret") from error
 

@@ -253,14 +253,14 @@ def _in_days(model, columns: str, program: MiniProgram, query: StatsQuery, start
              rest: str = "", params: tuple = ()) -> list[tuple]:
     """`columns` of a rollup's rows of the program, the query's host or scene, and the days; `rest` after WHERE."""
     scoped, scoped_params = _scoped_sql(query)
-    text = (f"SELECT {columns} FROM {model._meta.db_table} "
+    text = (f"SELECT {columns} FROM {sql.table(model)} "
             f"WHERE {scoped}program_id = %s AND day >= %s AND day <= %s {rest}")
     return sql.fetch(model, text, [*scoped_params, program.pk, start, end, *params])
 
 
 def _user_set_rows(program: MiniProgram, query: StatsQuery, needed: tuple[str, list]) -> list[tuple]:
     condition, params = needed
-    text = (f"SELECT host, scene, kind, day, count, bits FROM {UserSet._meta.db_table} "
+    text = (f"SELECT host, scene, kind, day, count, bits FROM {sql.table(UserSet)} "
             f"WHERE program_id = %s AND ({condition})")
     rows = _fetch(text, [program.pk, *params])
     return [(host, scene, kind, day, count, bytes(bits)) for host, scene, kind, day, count, bits in rows]
@@ -277,9 +277,7 @@ def _fetch(text: str, params: list) -> list[tuple]:
     """The rows of a query on the user sets; on PostgreSQL in binary, so bitmaps arrive as bytes, not twice as long hex text."""
     connection = connections[router.db_for_read(UserSet)]
     if connection.vendor != "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(text, params)
-            return cursor.fetchall()
+        return sql.fetch(UserSet, text, params)
     import psycopg  # only on PostgreSQL
 
     connection.ensure_connection()
