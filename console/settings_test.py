@@ -23,13 +23,18 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
 
 # A cache of the test process's own unless the run names a Redis database; each xdist worker (which clears
-# its cache between tests) gets its own database.
+# its cache between tests) gets its own database, and keeps there too what else it would put in Redis (the
+# ingest's seen event ids, the host runtime store), so that clearing the cache clears them and no worker
+# sees another's.
 if REDIS_URL and os.environ.get("PYTEST_XDIST_WORKER"):
     _worker = int(os.environ["PYTEST_XDIST_WORKER"].removeprefix("gw") or 0)
     _base, _slash, _db = REDIS_URL.rpartition("/")
     if _db.isdigit():
+        REDIS_URL = f"{_base}/{(int(_db) + _worker) % 16}"
         CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                              "LOCATION": f"{_base}/{(int(_db) + _worker) % 16}", "KEY_PREFIX": CACHE_KEY_PREFIX}}
+                              "LOCATION": REDIS_URL, "KEY_PREFIX": CACHE_KEY_PREFIX}}
+        if not os.environ.get("HOST_STORE_URL"):
+            HOST_STORE_URL = REDIS_URL
 elif os.environ.get("TEST_CACHE_DIR"):
     # A test that shares the cache with a worker process it starts (the heartbeat of /healthz/).
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
