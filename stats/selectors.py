@@ -83,22 +83,26 @@ def previous_period(query: StatsQuery) -> StatsQuery:
 
 
 class _Reading:
-    """The counters and user sets one stats answer needs, read in two queries; the rest is arithmetic.
+    """The counters and user sets one stats answer needs, read together; the rest is arithmetic.
 
     A dashboard used to ask the database a dozen times (totals, series, breakdown, retention, fission,
-    the previous period), each fetching again bitmaps another had fetched already. Fission adds two
-    small queries (depths, top chains).
+    the previous period), each fetching again bitmaps another had fetched already. Now it reads four
+    times (counters, user sets, and fission's depths and top chains), in one round trip on PostgreSQL.
     """
 
     def __init__(self, program: MiniProgram, query: StatsQuery, *, previous: StatsQuery | None = None,
                  totals_only: bool = False):
         self.program, self.query, self.totals_only = program, query, totals_only
         self.first = previous.start if previous else query.start
-        self.daily = _daily_rows(program, query, self.first, query.end)
+        reads = [_daily_sql(program, query, self.first, query.end), _user_sets_sql(program, self._sets_needed())]
+        if not totals_only:
+            reads += [_depths_sql(program, query), _top_chains_sql(program, query)]
+        daily, sets, *self.fission_rows = _fetch_together(reads)
+        self.daily = [dict(zip(DAILY_COLUMNS, row, strict=True)) for row in daily]
         # (host, scene, kind) -> {day: (count, bits)}
         self.sets: dict[tuple, dict[date, tuple[int, bytes]]] = defaultdict(dict)
-        for host, scene, kind, day, count, bits in _user_set_rows(program, query, self._sets_needed()):
-            self.sets[(host, scene, kind)][day] = (count, bits)
+        for host, scene, kind, day, count, bits in sets:
+            self.sets[(host, scene, kind)][day] = (count, bytes(bits))
 
     def _sets_needed(self) -> tuple[str, list]:
         """The condition (SQL and parameters) on the user sets this reading needs.
@@ -150,7 +154,7 @@ class _Reading:
             "series": self._series(),
             "breakdown": self._breakdown(),
             "retention": self._retention(),
-            "fission": _fission(self.program, query, self._in_range(), totals),
+            "fission": _fission(self._in_range(), totals, *self.fission_rows),
         }
 
     def _in_range(self) -> list[dict]:
@@ -238,32 +242,43 @@ class _Reading:
         return table
 
 
-def _daily_rows(program: MiniProgram, query: StatsQuery, start: date, end: date) -> list[dict]:
+DAILY_COLUMNS = ("day", "host", "scene", *ADDITIVE)
+
+
+def _daily_sql(program: MiniProgram, query: StatsQuery, start: date, end: date) -> tuple[str, list]:
     """The counters of the query's hosts and scenes, per scene and day.
 
     The stats reads are SQL of our own: Django building each query cost as much CPU as running it
     (console/sql.py says the same of the shell's reads).
     """
-    columns = ("day", "host", "scene", *ADDITIVE)
-    rows = _in_days(DailyStats, ", ".join(columns), program, query, start, end)
-    return [dict(zip(columns, row, strict=True)) for row in rows]
+    return _in_days_sql(DailyStats, ", ".join(DAILY_COLUMNS), program, query, start, end)
 
 
-def _in_days(model, columns: str, program: MiniProgram, query: StatsQuery, start: date, end: date,
-             rest: str = "", params: tuple = ()) -> list[tuple]:
+def _in_days_sql(model, columns: str, program: MiniProgram, query: StatsQuery, start: date, end: date,
+                 rest: str = "", params: tuple = ()) -> tuple[str, list]:
     """`columns` of a rollup's rows of the program, the query's host or scene, and the days; `rest` after WHERE."""
     scoped, scoped_params = _scoped_sql(query)
     text = (f"SELECT {columns} FROM {sql.table(model)} "
             f"WHERE {scoped}program_id = %s AND day >= %s AND day <= %s {rest}")
-    return sql.fetch(model, text, [*scoped_params, program.pk, start, end, *params])
+    return text, [*scoped_params, program.pk, start, end, *params]
 
 
-def _user_set_rows(program: MiniProgram, query: StatsQuery, needed: tuple[str, list]) -> list[tuple]:
+def _user_sets_sql(program: MiniProgram, needed: tuple[str, list]) -> tuple[str, list]:
     condition, params = needed
-    text = (f"SELECT host, scene, kind, day, count, bits FROM {sql.table(UserSet)} "
-            f"WHERE program_id = %s AND ({condition})")
-    rows = _fetch(text, [program.pk, *params])
-    return [(host, scene, kind, day, count, bytes(bits)) for host, scene, kind, day, count, bits in rows]
+    return (f"SELECT host, scene, kind, day, count, bits FROM {sql.table(UserSet)} "
+            f"WHERE program_id = %s AND ({condition})", [program.pk, *params])
+
+
+def _depths_sql(program: MiniProgram, query: StatsQuery) -> tuple[str, list]:
+    return _in_days_sql(ShareDepthDaily, "depth, SUM(shares)", program, query, query.start, query.end,
+                        "GROUP BY depth ORDER BY depth")
+
+
+def _top_chains_sql(program: MiniProgram, query: StatsQuery) -> tuple[str, list]:
+    """The largest cascades that started in the range (`levels` as text, whichever way rows arrive)."""
+    return _in_days_sql(ShareChain, "root_share_id, root_user_hash, size, depth, opens, new_users, CAST(levels AS text)",
+                        program, query, query.start, query.end,
+                        "ORDER BY size DESC, opens DESC, root_share_id LIMIT %s", (TOP_CHAINS,))
 
 
 def _scoped_sql(query: StatsQuery) -> tuple[str, list]:
@@ -273,22 +288,33 @@ def _scoped_sql(query: StatsQuery) -> tuple[str, list]:
     return ("host = %s AND ", [query.host]) if query.host else ("", [])
 
 
-def _fetch(text: str, params: list) -> list[tuple]:
-    """The rows of a query on the user sets; on PostgreSQL in binary, so bitmaps arrive as bytes, not twice as long hex text."""
+def _fetch_together(statements: list[tuple[str, list]]) -> list[list[tuple]]:
+    """The rows of each statement.
+
+    On PostgreSQL the statements go out together in one pipeline, so they cost one round trip, not one
+    each, and rows come back in binary, so bitmaps arrive as bytes, not as hex text twice as long.
+    """
     connection = connections[router.db_for_read(UserSet)]
     if connection.vendor != "postgresql":
-        return sql.fetch(UserSet, text, params)
+        return [sql.fetch(UserSet, text, params) for text, params in statements]
     import psycopg  # only on PostgreSQL
 
     connection.ensure_connection()
     started = time.monotonic()
     # Django's own cursors bind on the client, which psycopg allows in text only.
-    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(text, params, binary=True)
-        result = cursor.fetchall()
+    with connection.wrap_database_errors, connection.connection.pipeline():
+        cursors = [psycopg.Cursor(connection.connection) for _ in statements]
+        try:
+            for cursor, (text, params) in zip(cursors, statements, strict=True):
+                cursor.execute(text, params, binary=True)
+            results = [cursor.fetchall() for cursor in cursors]
+        finally:
+            for cursor in cursors:
+                cursor.close()
     if connection.queries_logged:
-        connection.queries_log.append({"sql": f"{text} {params!r}", "time": f"{time.monotonic() - started:.3f}"})
-    return result
+        spent = f"{(time.monotonic() - started) / len(statements):.3f}"
+        connection.queries_log.extend({"sql": f"{text} {params!r}", "time": spent} for text, params in statements)
+    return results
 
 
 def _sums(rows) -> dict:
@@ -315,12 +341,10 @@ def _metrics(sums: dict, unique_visitors: int, share_users: int) -> dict:
     }
 
 
-def _fission(program: MiniProgram, query: StatsQuery, daily: list[dict], totals: dict) -> dict:
+def _fission(daily: list[dict], totals: dict, depth_rows: list[tuple], chain_rows: list[tuple]) -> dict:
     via = sum(row["new_users_via_share"] for row in daily)
     active, sharers = totals["unique_visitors"], totals["share_users"]
     sums = {"shares": totals["shares"], "opens": totals["share_opens"], "via": via}
-    depth_rows = _in_days(ShareDepthDaily, "depth, SUM(shares)", program, query, query.start, query.end,
-                          "GROUP BY depth ORDER BY depth")
     depths = {d: n for d, n in depth_rows if n}
     return {
         "share_rate": round(sharers / active, 4) if active else 0,
@@ -329,15 +353,12 @@ def _fission(program: MiniProgram, query: StatsQuery, daily: list[dict], totals:
         "new_users_via_share": sums["via"] or 0,
         "max_depth": max(depths, default=0),
         "depth_distribution": [{"depth": d, "shares": n} for d, n in depths.items()],
-        "top_chains": _top_chains(program, query),
+        "top_chains": _top_chains(chain_rows),
     }
 
 
-def _top_chains(program: MiniProgram, query: StatsQuery) -> list[dict]:
-    """The largest cascades that started in the range: size, depth, and shares / opens / new users per level."""
-    rows = _in_days(ShareChain, "root_share_id, root_user_hash, size, depth, opens, new_users, levels", program,
-                    query, query.start, query.end, "ORDER BY size DESC, opens DESC, root_share_id LIMIT %s",
-                    (TOP_CHAINS,))
+def _top_chains(rows: list[tuple]) -> list[dict]:
+    """The largest cascades: size, depth, and shares / opens / new users per level."""
     return [
         {"root_share_id": root, "root_sharer": _pseudonym(user_hash), "shares": size,
          "depth": depth, "opens": opens, "new_users": new_users, "levels": json.loads(levels)}
