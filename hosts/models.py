@@ -71,7 +71,8 @@ class PackageSizeLimit(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_dialect_display()} limits{f' on {self.host}' if self.host_id else ''}"
+        # No words of one language (the admin site shows it in either): the dialect, and the host it is for.
+        return f"{self.get_dialect_display()} · {self.host}" if self.host_id else str(self.get_dialect_display())
 
     def as_dict(self) -> dict[str, int]:
         return {"main": self.main_bytes, "subpackage": self.subpackage_bytes, "full": self.full_bytes}

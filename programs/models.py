@@ -173,7 +173,8 @@ class QualificationDocument(models.Model):
         ordering = ["-uploaded_at"]
 
     def __str__(self):
-        return f"{self.category} document for {self.program.name}"
+        # No words of one language: labels like this one reach the admin site and the audit log in either.
+        return f"{self.program.name} · {self.category} · {self.original_name}"
 
 
 VERSION_RE = re.compile(r"^\d{1,6}(\.\d{1,6}){0,3}(-[0-9A-Za-z.-]{1,20})?$")

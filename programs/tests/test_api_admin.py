@@ -37,9 +37,9 @@ def rows(org, owner):
         ("programs_category", "e-commerce", "E-commerce"),
         ("programs_miniprogram", "bikes", "City Bikes"),
         ("programs_version", "3.1.4", "City Bikes 3.1.4"),
-        ("programs_qualificationdocument", "licence", "E-commerce document for City Bikes"),
+        ("programs_qualificationdocument", "licence", "City Bikes · E-commerce · "),
         ("hosts_host", "weibo", "Weibo"),
-        ("hosts_packagesizelimit", "weibo", "Alipay limits on Weibo"),
+        ("hosts_packagesizelimit", "weibo", "Alipay · Weibo"),
     ],
 )
 def test_changelist_loads_and_search_finds_one_row(admin_client, rows, model, query, present):
