@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ConsoleConfig(AppConfig):
     name = "console"
-    verbose_name = "Console"
+    verbose_name = _("Console")
 
     def ready(self):
         from celery.signals import task_failure

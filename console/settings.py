@@ -62,10 +62,10 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "axes",
+    "console.thirdparty_apps.AxesConfig",  # django-axes, named in both languages
     "django_otp",
-    "django_otp.plugins.otp_totp",
-    "django_otp.plugins.otp_static",
+    "console.thirdparty_apps.TotpConfig",  # django_otp.plugins.otp_totp, named in both languages
+    "console.thirdparty_apps.StaticConfig",  # django_otp.plugins.otp_static, named in both languages
 ]
 
 MIDDLEWARE = [

@@ -199,6 +199,7 @@ class HostCredential(models.Model):
     class Meta:
         ordering = ["host__position", "-created_at"]
         verbose_name = _("host credential")
+        verbose_name_plural = _("host credentials")
 
     def __str__(self):
         return f"{self.host.code}: {self.name} ({self.key_id})"

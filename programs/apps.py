@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ProgramsConfig(AppConfig):
     name = "programs"
-    verbose_name = "Mini-programs"
+    verbose_name = _("Mini-programs")
 
     def ready(self):
         from console.audit_words import register_value_labels

@@ -37,12 +37,35 @@ def test_the_committed_mo_is_compiled_from_the_po(tmp_path):
             "run `python manage.py compilemessages --ignore=.venv` and commit the .mo")
 
 
-def test_the_admin_names_every_project_model_in_chinese():
+def test_the_admin_names_every_app_and_model_in_chinese():
+    """Ours and the packages' (django-axes and django-otp ship no Chinese; `console.thirdparty_apps` names them)."""
     english = []
     with translation.override("zh-hans"):
         for model in admin.site._registry:
             meta = model._meta
-            names = (str(meta.verbose_name), str(meta.verbose_name_plural))
-            if meta.app_label in PROJECT_APPS and not all(_is_chinese(name) for name in names):
-                english.append(meta.label)
+            names = (str(meta.app_config.verbose_name), str(meta.verbose_name), str(meta.verbose_name_plural))
+            english += [f"{meta.label}: {name}" for name in names if not _is_chinese(name)]
     assert english == []
+
+
+def test_every_message_is_translated_and_none_is_fuzzy():
+    """A fuzzy entry is a guess makemessages made from a similar message: Django never shows it."""
+    untranslated, fuzzy = [], []
+    for entry in (CATALOG / "django.po").read_text(encoding="utf-8").split("\n\n"):
+        lines = entry.strip().splitlines()
+        msgid = "".join(line for line in lines if line.startswith(("msgid ", '"')) and "msgstr" not in line)
+        if not any(line.startswith("msgid ") for line in lines) or msgid == 'msgid ""' or entry.startswith("#~"):
+            continue  # the header, or an obsolete entry
+        if any(line.startswith("#,") and "fuzzy" in line for line in lines):
+            fuzzy.append(msgid)
+        if any(line in ('msgstr ""', 'msgstr[0] ""') for line in lines) and not _continued(lines):
+            untranslated.append(msgid)
+    assert (untranslated, fuzzy) == ([], [])
+
+
+def _continued(lines: list[str]) -> bool:
+    """Whether an empty first msgstr line is followed by the text on the next lines (long messages)."""
+    for index, line in enumerate(lines):
+        if line in ('msgstr ""', 'msgstr[0] ""'):
+            return index + 1 < len(lines) and lines[index + 1].startswith('"')
+    return False
