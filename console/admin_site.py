@@ -2,11 +2,12 @@
 
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ConsoleAdminSite(admin.AdminSite):
-    site_header = "Mini-program console administration"
-    site_title = "Console admin"
+    site_header = _("Mini-program console administration")
+    site_title = _("Console administration")
 
     def has_permission(self, request):
         # StaffTwoFactorMiddleware already sends an unverified session to the second step; this holds even

@@ -13,9 +13,6 @@ from programs import urls as program_urls
 from reviews import urls as review_urls
 from stats import urls as stats_urls
 
-admin.site.site_header = "Mini-program console administration"
-admin.site.site_title = "Console admin"
-
 account_patterns = [
     path("signup/", accounts.sign_up, name="sign_up"),
     path("login/", accounts.SignInView.as_view(), name="login"),

@@ -45,6 +45,8 @@ def test_the_admin_names_every_app_and_model_in_chinese():
             meta = model._meta
             names = (str(meta.app_config.verbose_name), str(meta.verbose_name), str(meta.verbose_name_plural))
             english += [f"{meta.label}: {name}" for name in names if not _is_chinese(name)]
+        english += [f"site: {name}" for name in (str(admin.site.site_header), str(admin.site.site_title))
+                    if not _is_chinese(name)]
     assert english == []
 
 
