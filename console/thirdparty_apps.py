@@ -11,13 +11,40 @@ from django.utils.translation import gettext_noop
 from django_otp.plugins.otp_static.apps import DefaultConfig as StaticDefaultConfig
 from django_otp.plugins.otp_totp.apps import DefaultConfig as TotpDefaultConfig
 
-# django-axes marks its model names for translation but ships no Chinese: our catalogue holds them
+# django-axes marks its names and labels for translation but ships no Chinese: our catalogue holds them
 # (listed here so that makemessages keeps them).
-AXES_MODEL_NAMES = (
-    gettext_noop("access attempt"), gettext_noop("access attempts"),
-    gettext_noop("access failure"), gettext_noop("access failures"),
-    gettext_noop("access log"), gettext_noop("access logs"),
-    gettext_noop("access attempt expiration"), gettext_noop("access attempt expirations"),
+AXES_MESSAGES = (
+    gettext_noop("access attempt"),
+    gettext_noop("access attempts"),
+    gettext_noop("access failure"),
+    gettext_noop("access failures"),
+    gettext_noop("access log"),
+    gettext_noop("access logs"),
+    gettext_noop("access attempt expiration"),
+    gettext_noop("access attempt expirations"),
+    gettext_noop("Attempt Remaining"),
+    gettext_noop("Clean up expired attempts"),
+    gettext_noop("Form Data"),
+    gettext_noop("Locked Out"),
+    gettext_noop("Meta Data"),
+    gettext_noop("No"),
+    gettext_noop("Not set"),
+    gettext_noop("Yes"),
+    gettext_noop("Access Attempt"),
+    gettext_noop("Access lock out"),
+    gettext_noop("Attempt Time"),
+    gettext_noop("Expires At"),
+    gettext_noop("Failed Logins"),
+    gettext_noop("GET Data"),
+    gettext_noop("HTTP Accept"),
+    gettext_noop("IP Address"),
+    gettext_noop("Logout Time"),
+    gettext_noop("POST Data"),
+    gettext_noop("Path"),
+    gettext_noop("Session key hash (sha256)"),
+    gettext_noop("The time when access attempt expires and is no longer valid."),
+    gettext_noop("User Agent"),
+    gettext_noop("Username"),
 )
 
 
