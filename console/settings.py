@@ -334,6 +334,8 @@ STATS_FUTURE_SKEW_SECONDS = env_int("STATS_FUTURE_SKEW_SECONDS", 300)
 STATS_MAX_EVENTS_PER_BATCH = env_int("STATS_MAX_EVENTS_PER_BATCH", 1000)
 STATS_RAW_RETENTION_DAYS = env_int("STATS_RAW_RETENTION_DAYS", 90)
 STATS_TIME_ZONE = env_str("STATS_TIME_ZONE", TIME_ZONE)
+# User-set bitmaps each web process keeps between reads (stats.setcache), in bytes.
+STATS_SET_CACHE_BYTES = env_int("STATS_SET_CACHE_BYTES", 64 * 1024 * 1024)
 # Host user ids are stored only as HMACs under this key (derived from SECRET_KEY when unset).
 STATS_USER_HASH_KEY = env_str("STATS_USER_HASH_KEY")
 # Seconds the worker pauses between scan stages: 0 in production; tests and demos

@@ -26,8 +26,9 @@ def as_int(bits: bytes) -> int:
     return int.from_bytes(bits, "little")
 
 
-def union(bitmaps: Iterable[bytes]) -> int:
+def union(bitmaps: Iterable[int]) -> int:
+    """The union of bitmaps already read as integers (`as_int`)."""
     result = 0
-    for bits in bitmaps:
-        result |= as_int(bits)
+    for value in bitmaps:
+        result |= value
     return result

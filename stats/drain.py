@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from stats import bitmaps, storage
 from stats.events import Event
-from stats.models import EventType, Share, UserSet
+from stats.models import EventType, Share, UserSet, new_revision
 
 # Depth is stored in a small integer; deeper cascades stop growing there.
 MAX_DEPTH = 30_000
@@ -200,13 +200,15 @@ def _stored_user_sets(program_id: int, keys: list[tuple]) -> dict[tuple, tuple[b
 
 
 def _write_user_sets(program_id: int, sets: dict[tuple, tuple[bytes, int]]) -> None:
-    rows = [(program_id, host, scene, date.fromisoformat(day), kind, bits, count)
+    """Insert or replace the sets; a replaced set's revision moves on, so readers that kept it read it again."""
+    rows = [(program_id, host, scene, date.fromisoformat(day), kind, bits, count, new_revision())
             for (host, scene, day, kind), (bits, count) in sets.items()]
     for chunk in storage.chunks(rows, 100):
         _sent(
-            f"INSERT INTO stats_userset (program_id, host, scene, day, kind, bits, count) "
-            f"VALUES {', '.join(['(%s, %s, %s, %s, %s, %s, %s)'] * len(chunk))} "
-            f"ON CONFLICT (program_id, host, scene, day, kind) DO UPDATE SET bits = excluded.bits, count = excluded.count",
+            f"INSERT INTO stats_userset (program_id, host, scene, day, kind, bits, count, revision) "
+            f"VALUES {', '.join(['(%s, %s, %s, %s, %s, %s, %s, %s)'] * len(chunk))} "
+            f"ON CONFLICT (program_id, host, scene, day, kind) DO UPDATE SET bits = excluded.bits, "
+            f"count = excluded.count, revision = stats_userset.revision + 1",
             [value for row in chunk for value in row],
         )
 

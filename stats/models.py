@@ -15,6 +15,8 @@ The rollups' `program` keys carry no index of their own: each table's unique con
 index) starts with the program, and every index costs the drain a write per row.
 """
 
+import secrets
+
 from django.db import models
 
 from programs.models import MiniProgram
@@ -105,6 +107,11 @@ class StatsUser(models.Model):
         ]
 
 
+def new_revision() -> int:
+    """A new set's first revision: random, so that a row whose id is reused (after a reset) never matches a kept one."""
+    return secrets.randbits(62)
+
+
 class UserSet(models.Model):
     """The users of one kind on one day, as a bitmap over `StatsUser.ordinal` (bit n = ordinal n).
 
@@ -123,6 +130,10 @@ class UserSet(models.Model):
     kind = models.CharField(max_length=10, choices=Kind.choices)
     bits = models.BinaryField(default=b"")
     count = models.PositiveIntegerField(default=0)
+    revision = models.BigIntegerField(
+        default=new_revision,
+        help_text="Changes with every write of the bits, so that readers may keep the bitmaps they read (stats.setcache).",
+    )
 
     class Meta:
         constraints = [

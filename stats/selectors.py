@@ -17,6 +17,7 @@ from console import sql
 from programs.models import MiniProgram
 from stats import bitmaps
 from stats.models import DailyStats, GateDaily, ShareChain, ShareDepthDaily, UserSet
+from stats.setcache import set_cache
 
 RETENTION_DAYS = (1, 2, 3, 4, 5, 6, 7, 14, 30)
 TOP_CHAINS = 5
@@ -94,15 +95,23 @@ class _Reading:
                  totals_only: bool = False):
         self.program, self.query, self.totals_only = program, query, totals_only
         self.first = previous.start if previous else query.start
-        reads = [_daily_sql(program, query, self.first, query.end), _user_sets_sql(program, self._sets_needed())]
+        held = set_cache.held(program.pk, self.first, query.end + timedelta(days=max(RETENTION_DAYS)))
+        reads = [_daily_sql(program, query, self.first, query.end), _user_sets_sql(program, self._sets_needed(), held)]
         if not totals_only:
             reads += [_depths_sql(program, query), _top_chains_sql(program, query)]
         daily, sets, *self.fission_rows = _fetch_together(reads)
         self.daily = [dict(zip(DAILY_COLUMNS, row, strict=True)) for row in daily]
-        # (host, scene, kind) -> {day: (count, bits)}
-        self.sets: dict[tuple, dict[date, tuple[int, bytes]]] = defaultdict(dict)
-        for host, scene, kind, day, count, bits in sets:
-            self.sets[(host, scene, kind)][day] = (count, bytes(bits))
+        # (host, scene, kind) -> {day: (count, bitmap as an integer)}
+        self.sets: dict[tuple, dict[date, tuple[int, int]]] = defaultdict(dict)
+        read = []
+        for set_id, revision, host, scene, kind, day, count, bits in sets:
+            if bits is None:  # the database sends no bits for a set held at this revision
+                value = held[set_id][1]
+            else:
+                value = bitmaps.as_int(bytes(bits))
+                read.append((set_id, revision, day, value))
+            self.sets[(host, scene, kind)][day] = (count, value)
+        set_cache.keep(program.pk, read)
 
     def _sets_needed(self) -> tuple[str, list]:
         """The condition (SQL and parameters) on the user sets this reading needs.
@@ -128,12 +137,12 @@ class _Reading:
             params += [*scoped_params, active, sharers, query.start, query.end]
         return needed, params
 
-    def _level_sets(self, kind: str) -> dict[date, tuple[int, bytes]]:
+    def _level_sets(self, kind: str) -> dict[date, tuple[int, int]]:
         return self.sets.get((*self.query.level, kind), {})
 
     def _distinct(self, kind: str, start: date, end: date) -> int:
         """Exact number of distinct users of `kind` between two days: a union of bitmaps."""
-        return bitmaps.union(bits for day, (_, bits) in self._level_sets(kind).items() if start <= day <= end
+        return bitmaps.union(value for day, (_, value) in self._level_sets(kind).items() if start <= day <= end
                              ).bit_count()
 
     def totals(self, start: date, end: date) -> dict:
@@ -181,13 +190,13 @@ class _Reading:
         result: dict[tuple, int] = defaultdict(int)
         unions: dict[tuple, int] = defaultdict(int)
         for kind in (UserSet.Kind.ACTIVE, UserSet.Kind.SHARERS):
-            for day, (count, bits) in self._level_sets(kind).items():
+            for day, (count, value) in self._level_sets(kind).items():
                 if not query.start <= day <= query.end:
                     continue
                 if query.granularity == Granularity.DAY:
                     result[(day, kind)] = count
                 else:
-                    unions[(period_start(day, query.granularity), kind)] |= bitmaps.as_int(bits)
+                    unions[(period_start(day, query.granularity), kind)] |= value
         for key, union in unions.items():
             result[key] = union.bit_count()
         return result
@@ -209,9 +218,9 @@ class _Reading:
         for (_, scene, kind), days in self.sets.items():
             if not scene or kind == UserSet.Kind.NEW:
                 continue
-            for day, (_, bits) in days.items():
+            for day, (_, value) in days.items():
                 if self.query.start <= day <= self.query.end:
-                    unions[(scene, kind)] |= bitmaps.as_int(bits)
+                    unions[(scene, kind)] |= value
         scenes = {scene for scene, _ in unions}
         return {
             s: (unions[(s, UserSet.Kind.ACTIVE)].bit_count(), unions[(s, UserSet.Kind.SHARERS)].bit_count())
@@ -221,16 +230,16 @@ class _Reading:
     def _retention(self) -> list[dict]:
         """Per cohort day: new users, and the share of them active N days later (None until that day comes)."""
         query = self.query
-        cohorts = {day: bits for day, (_, bits) in self._level_sets(UserSet.Kind.NEW).items()
+        cohorts = {day: value for day, (_, value) in self._level_sets(UserSet.Kind.NEW).items()
                    if query.start <= day <= query.end}
         if not cohorts:
             return []
-        active = {day: bitmaps.as_int(bits) for day, (_, bits) in self._level_sets(UserSet.Kind.ACTIVE).items()
+        active = {day: value for day, (_, value) in self._level_sets(UserSet.Kind.ACTIVE).items()
                   if day >= query.start}
         latest = max(active, default=query.start)
         table = []
         for day in sorted(cohorts):
-            cohort = bitmaps.as_int(cohorts[day])
+            cohort = cohorts[day]
             size = cohort.bit_count()
             row = {"cohort": day.isoformat(), "new_users": size}
             for n in RETENTION_DAYS:
@@ -263,10 +272,19 @@ def _in_days_sql(model, columns: str, program: MiniProgram, query: StatsQuery, s
     return text, [*scoped_params, program.pk, start, end, *params]
 
 
-def _user_sets_sql(program: MiniProgram, needed: tuple[str, list]) -> tuple[str, list]:
+def _user_sets_sql(program: MiniProgram, needed: tuple[str, list], held: dict[int, tuple[int, int]]) -> tuple[str, list]:
+    """The sets `needed`, with their bits unless this process holds them at their revision (`held`, by id)."""
     condition, params = needed
-    return (f"SELECT host, scene, kind, day, count, bits FROM {sql.table(UserSet)} "
-            f"WHERE program_id = %s AND ({condition})", [program.pk, *params])
+    columns = "s.id, s.revision, s.host, s.scene, s.kind, s.day, s.count"
+    if not held:
+        return (f"SELECT {columns}, s.bits FROM {sql.table(UserSet)} AS s WHERE s.program_id = %s AND ({condition})",
+                [program.pk, *params])
+    # A VALUES list joins on both databases (it names its columns column1, column2 on both).
+    pairs = ", ".join(["(CAST(%s AS bigint), CAST(%s AS bigint))"] * len(held))
+    return (f"SELECT {columns}, CASE WHEN known.column2 = s.revision THEN NULL ELSE s.bits END "
+            f"FROM {sql.table(UserSet)} AS s LEFT JOIN (VALUES {pairs}) AS known ON known.column1 = s.id "
+            f"WHERE s.program_id = %s AND ({condition})",
+            [*(value for set_id, (revision, _) in held.items() for value in (set_id, revision)), program.pk, *params])
 
 
 def _depths_sql(program: MiniProgram, query: StatsQuery) -> tuple[str, list]:
