@@ -140,6 +140,12 @@ class UserSet(models.Model):
             models.UniqueConstraint(fields=["program", "host", "scene", "day", "kind"], name="one_user_set"),
         ]
 
+    def save(self, *args, **kwargs):
+        # The drain writes sets in SQL and moves the revision on; a save through the ORM (a test, a shell)
+        # must too, or a reader keeping the old bits would not see the change.
+        self.revision = new_revision()
+        super().save(*args, **kwargs)
+
 
 class Share(models.Model):
     """One share, placed in its cascade: depth 1 for a sharer who did not arrive through a share."""
