@@ -21,9 +21,11 @@ def filter_names() -> tuple[list[Host], list[Scene]]:
     own: the stats dashboard shows these on every request, and Django building the two queries cost
     more CPU than running them (console/sql.py).
     """
-    hosts = sql.fetch(Host, f"SELECT code, name, name_zh FROM {sql.table(Host)} WHERE active ORDER BY position, code", [])
-    scenes = sql.fetch(Scene, f"SELECT s.code, s.name, s.name_zh FROM {sql.table(Scene)} s "
-                              f"JOIN {sql.table(Host)} h ON h.id = s.host_id ORDER BY h.position, s.position, s.code", [])
+    hosts, scenes = sql.fetch_together(Host, [
+        (f"SELECT code, name, name_zh FROM {sql.table(Host)} WHERE active ORDER BY position, code", []),
+        (f"SELECT s.code, s.name, s.name_zh FROM {sql.table(Scene)} s "
+         f"JOIN {sql.table(Host)} h ON h.id = s.host_id ORDER BY h.position, s.position, s.code", []),
+    ])
     return ([Host(code=code, name=name, name_zh=name_zh) for code, name, name_zh in hosts],
             [Scene(code=code, name=name, name_zh=name_zh) for code, name, name_zh in scenes])
 

@@ -5,7 +5,6 @@ events, so their cost depends on the date range and the number of users, not of 
 """
 
 import json
-import time
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -99,7 +98,7 @@ class _Reading:
         reads = [_daily_sql(program, query, self.first, query.end), _user_sets_sql(program, self._sets_needed(), held)]
         if not totals_only:
             reads += [_depths_sql(program, query), _top_chains_sql(program, query)]
-        daily, sets, *self.fission_rows = _fetch_together(reads)
+        daily, sets, *self.fission_rows = sql.fetch_together(UserSet, reads)
         self.daily = [dict(zip(DAILY_COLUMNS, row, strict=True)) for row in daily]
         # (host, scene, kind) -> {day: (count, bitmap as an integer)}
         self.sets: dict[tuple, dict[date, tuple[int, int]]] = defaultdict(dict)
@@ -313,35 +312,6 @@ def _scoped_sql(query: StatsQuery) -> tuple[str, list]:
     if query.scene:
         return "scene = %s AND ", [query.scene]
     return ("host = %s AND ", [query.host]) if query.host else ("", [])
-
-
-def _fetch_together(statements: list[tuple[str, list]]) -> list[list[tuple]]:
-    """The rows of each statement.
-
-    On PostgreSQL the statements go out together in one pipeline, so they cost one round trip, not one
-    each, and rows come back in binary, so bitmaps arrive as bytes, not as hex text twice as long.
-    """
-    connection = connections[router.db_for_read(UserSet)]
-    if connection.vendor != "postgresql":
-        return [sql.fetch(UserSet, text, params) for text, params in statements]
-    import psycopg  # only on PostgreSQL
-
-    connection.ensure_connection()
-    started = time.monotonic()
-    # Django's own cursors bind on the client, which psycopg allows in text only.
-    with connection.wrap_database_errors, connection.connection.pipeline():
-        cursors = [psycopg.Cursor(connection.connection) for _ in statements]
-        try:
-            for cursor, (text, params) in zip(cursors, statements, strict=True):
-                cursor.execute(text, params, binary=True)
-            results = [cursor.fetchall() for cursor in cursors]
-        finally:
-            for cursor in cursors:
-                cursor.close()
-    if connection.queries_logged:
-        spent = f"{(time.monotonic() - started) / len(statements):.3f}"
-        connection.queries_log.extend({"sql": f"{text} {params!r}", "time": spent} for text, params in statements)
-    return results
 
 
 def _sums(rows) -> dict:
