@@ -145,10 +145,10 @@ def _chains(chains: list[dict]) -> list[dict]:
     and the level lines; the translated summary phrases are our own catalogue's, output as they were.
     """
     # Each translation reads the active language from a context-local, and the same few numbers recur
-    # across the chains' levels: each phrase and number is translated once.
-    plural = functools.cache(ngettext)
+    # across the chains' levels: each level's counts and label are translated once per answer.
+    counts = functools.cache(_level_counts)
     label = functools.cache(lambda depth: gettext("Level %(d)s") % {"d": depth})
-    return [{**chain, "summary": _chain_summary(chain), "levels_html": _chain_levels(chain["levels"], plural, label)}
+    return [{**chain, "summary": _chain_summary(chain), "levels_html": _chain_levels(chain["levels"], counts, label)}
             for chain in chains]
 
 
@@ -161,15 +161,19 @@ def _chain_summary(chain: dict) -> str:
                        mark_safe(", ".join(phrases)))  # the catalogue's words around numbers, as blocktranslate output them
 
 
-def _chain_levels(levels: list[dict], plural, label) -> str:
+def _level_counts(shares: int, opens: int, new_users: int) -> str:
+    # Written as ngettext calls, so that makemessages finds the phrases.
+    return " · ".join((ngettext("%(n)s share", "%(n)s shares", shares) % {"n": shares},
+                       ngettext("%(o)s open", "%(o)s opens", opens) % {"o": opens},
+                       ngettext("%(u)s new user", "%(u)s new users", new_users) % {"u": new_users}))
+
+
+def _chain_levels(levels: list[dict], counts, label) -> str:
     # f-strings and `escape` (the template escaped the label and line): format_html per level cost more
     # than the template loop it replaced.
     return mark_safe("".join(
         f'<li style="--depth: {level["depth"]}"><span class="level">{escape(label(level["depth"]))}</span> '
-        + escape(" · ".join((
-            plural("%(n)s share", "%(n)s shares", level["shares"]) % {"n": level["shares"]},
-            plural("%(o)s open", "%(o)s opens", level["opens"]) % {"o": level["opens"]},
-            plural("%(u)s new user", "%(u)s new users", level["new_users"]) % {"u": level["new_users"]})))
+        + escape(counts(level["shares"], level["opens"], level["new_users"]))
         + "</li>"
         for level in levels))
 

@@ -137,6 +137,9 @@ def test_the_dashboard_shows_retention_cells_and_chain_levels(client_for, owner,
             in page)
     assert '<span class="level">Level 1</span> 1 share · 2 opens · 0 new users</li>' in page
     assert '<span class="level">Level 2</span> 1 share · 0 opens · 0 new users</li>' in page
+    chinese = client_for(owner).get(reverse("program_stats", args=[org.slug, program.appid]),
+                                    HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert '<span class="level">第 1 层</span> 1 次分享 · 2 次打开 · 0 位新用户</li>' in chinese
 
 
 @pytest.mark.django_db
