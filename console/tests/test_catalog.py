@@ -1,8 +1,11 @@
 """The Chinese message catalog: well-formed, compiled, and the admin's model names in Chinese."""
 
 import gettext
+import os
+import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +16,8 @@ from django.utils import translation
 CATALOG = Path(settings.BASE_DIR) / "locale" / "zh_Hans" / "LC_MESSAGES"
 PROJECT_APPS = {"console", "hosts", "programs", "reviews", "distribution", "stats"}
 needs_msgfmt = pytest.mark.skipif(not shutil.which("msgfmt"), reason="GNU gettext's msgfmt is not installed")
+needs_xgettext = pytest.mark.skipif(not (shutil.which("xgettext") and shutil.which("msgmerge")),
+                                    reason="GNU gettext's xgettext and msgmerge are not installed")
 
 
 def _is_chinese(text: str) -> bool:
@@ -71,3 +76,34 @@ def _continued(lines: list[str]) -> bool:
         if line in ('msgstr ""', 'msgstr[0] ""'):
             return index + 1 < len(lines) and lines[index + 1].startswith('"')
     return False
+
+
+@needs_xgettext
+def test_makemessages_would_neither_add_nor_drop_a_message(tmp_path):
+    """The catalogue holds exactly what the code marks for translation.
+
+    A message passed through an alias (`plural = cache(ngettext)`) is invisible to makemessages, which
+    then drops its translation the next time the catalogue is regenerated; a new message not yet in
+    the catalogue shows in English. Run on a copy of the project, so the committed files stay as they are.
+    """
+    root = Path(settings.BASE_DIR)
+    copy = tmp_path / "project"
+    shutil.copytree(root, copy, ignore=shutil.ignore_patterns(
+        ".venv", "var", ".git", "screenshots", "__pycache__", "*.png", "*.jpg", "*.zip", "node_modules"))
+    subprocess.run([sys.executable, "manage.py", "makemessages", "-l", "zh_Hans", "--ignore=.venv", "--ignore=var"],
+                   cwd=copy, check=True, capture_output=True, env={**os.environ, "PYTHONPATH": str(copy)})
+    committed = _active_messages(CATALOG / "django.po")
+    made = _active_messages(copy / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po")
+    assert {"dropped": sorted(committed - made), "added": sorted(made - committed)} == {"dropped": [], "added": []}
+
+
+def _active_messages(po: Path) -> set[str]:
+    """The msgids (with their plural) of the entries that are not obsolete."""
+    messages = set()
+    for entry in po.read_text(encoding="utf-8").split("\n\n"):
+        lines = [line for line in entry.strip().splitlines() if not line.startswith("#")]
+        text = "\n".join(lines)
+        match = re.search(r'^msgid ((?:".*"\n?)+)(?:msgid_plural ((?:".*"\n?)+))?msgstr', text, re.M)
+        if match:
+            messages.add("".join(re.findall(r'"(.*)"', match.group(1) + (match.group(2) or ""))))
+    return messages - {""}
