@@ -4,6 +4,7 @@ All reads go to the rollups (`DailyStats`, `UserSet`, `Share`, `GateDaily`), nev
 events, so their cost depends on the date range and the number of users, not of events.
 """
 
+import itertools
 import json
 from collections import defaultdict
 from dataclasses import dataclass
@@ -94,7 +95,7 @@ class _Reading:
                  totals_only: bool = False):
         self.program, self.query, self.totals_only = program, query, totals_only
         self.first = previous.start if previous else query.start
-        held = set_cache.held(program.pk, self.first, query.end + timedelta(days=max(RETENTION_DAYS)))
+        held = _sendable(set_cache.held(program.pk, self.first, query.end + timedelta(days=max(RETENTION_DAYS))))
         reads = [_daily_sql(program, query, self.first, query.end), _user_sets_sql(program, self._sets_needed(), held)]
         if not totals_only:
             reads += [_depths_sql(program, query), _top_chains_sql(program, query)]
@@ -282,6 +283,15 @@ def _user_sets_sql(program: MiniProgram, needed: tuple[str, list], held: dict[in
     return (f"SELECT {columns}, CASE WHEN known.revision = s.revision THEN NULL ELSE s.bits END "
             f"FROM {sql.table(UserSet)} AS s LEFT JOIN {known} ON known.id = s.id "
             f"WHERE s.program_id = %s AND ({condition})", [*known_params, program.pk, *params])
+
+
+def _sendable(held: dict[int, tuple[int, int]]) -> dict[int, tuple[int, int]]:
+    """As many held sets as the database takes as parameters (two each; SQLite: 999 in all, by Django's count),
+    leaving room for the query's own. Sets left out are simply sent again."""
+    limit = connections[router.db_for_read(UserSet)].features.max_query_params
+    if limit is None or len(held) * 2 <= limit - 100:
+        return held
+    return dict(itertools.islice(held.items(), (limit - 100) // 2))
 
 
 def _known_sets(held: dict[int, tuple[int, int]]) -> tuple[str, list]:

@@ -84,3 +84,15 @@ def test_a_replaced_set_takes_the_place_of_the_kept_one(settings):
     cache.keep(1, [(10, 2, day, 0b11)])
     assert cache.held(1, day, day) == {10: (2, 0b11)}
     assert cache.size == 1
+
+
+def test_a_database_that_takes_few_parameters_gets_only_as_many_held_sets(program, post, at, monkeypatch,
+                                                                         bitmaps_read):
+    from django.db import connection
+
+    post([event(f"e{day}", "visit", f"u{day}", at(day)) for day in range(6)])
+    assert program_totals(program, _query())["unique_visitors"] == 6
+    first = len(bitmaps_read)
+    monkeypatch.setattr(connection.features, "max_query_params", 100 + 2 * 2)  # room for two held sets
+    assert program_totals(program, _query())["unique_visitors"] == 6
+    assert len(bitmaps_read) == first + first - 2  # all but two sent again
