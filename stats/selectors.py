@@ -101,17 +101,7 @@ class _Reading:
             reads += [_depths_sql(program, query), _top_chains_sql(program, query)]
         daily, sets, *self.fission_rows = sql.fetch_together(UserSet, reads)
         self.daily = [dict(zip(DAILY_COLUMNS, row, strict=True)) for row in daily]
-        # (host, scene, kind) -> {day: (count, bitmap as an integer)}
-        self.sets: dict[tuple, dict[date, tuple[int, int]]] = defaultdict(dict)
-        read = []
-        for set_id, revision, host, scene, kind, day, count, bits in sets:
-            if bits is None:  # the database sends no bits for a set held at this revision
-                value = held[set_id][1]
-            else:
-                value = bitmaps.as_int(bytes(bits))
-                read.append((set_id, revision, day, value))
-            self.sets[(host, scene, kind)][day] = (count, value)
-        set_cache.keep(program.pk, read)
+        self.sets = _user_sets(program.pk, sets, held)
 
     def _sets_needed(self) -> tuple[str, list]:
         """The condition (SQL and parameters) on the user sets this reading needs.
@@ -249,6 +239,24 @@ class _Reading:
                 )
             table.append(row)
         return table
+
+
+def _user_sets(program_id: int, rows: list[tuple], held: dict[int, tuple[int, int]]) -> dict[tuple, dict]:
+    """(host, scene, kind) -> {day: (count, bitmap as an integer)}, from the rows of `_user_sets_sql`.
+
+    A row without bits is a set held at its revision; the bitmaps that came are kept for next time.
+    """
+    sets: dict[tuple, dict[date, tuple[int, int]]] = defaultdict(dict)
+    read = []
+    for set_id, revision, host, scene, kind, day, count, bits in rows:
+        if bits is None:
+            value = held[set_id][1]
+        else:
+            value = bitmaps.as_int(bytes(bits))
+            read.append((set_id, revision, day, value))
+        sets[(host, scene, kind)][day] = (count, value)
+    set_cache.keep(program_id, read)
+    return sets
 
 
 DAILY_COLUMNS = ("day", "host", "scene", *ADDITIVE)
