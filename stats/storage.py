@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import date
 
 import orjson
-from django.db import connection
+from django.db import connection, transaction
 
 RAW_COLUMNS = (
     "event_key", "host", "scene", "program_id", "type", "user_hash", "occurred_at", "day", "page",
@@ -76,6 +76,7 @@ def insert_new_event_keys(keys: list[tuple[str, str]]) -> set[str]:
         return new
 
 
+@transaction.atomic  # holds the partition lock until the partitions are made
 def ensure_month_partitions(days: set[date]) -> None:
     """Create the monthly partitions of the raw events table that `days` fall into (PostgreSQL only)."""
     create_partitions(missing_partitions(days)())
@@ -102,13 +103,26 @@ def missing_partitions(days: set[date]) -> Callable[[], list[date]]:
 
 
 def create_partitions(months: list[date]) -> None:
+    """Create these months' partitions, one drain at a time.
+
+    Two transactions can both pass CREATE TABLE IF NOT EXISTS's check, and the second then fails
+    ("relation already exists"): drains racing into a new month lost their batch. The lock is held
+    to the end of the caller's transaction (the drain's), so the next drain finds the table made.
+    """
+    if not months:
+        return
     with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [PARTITION_LOCK])
         for start in months:
             end = date(start.year + (start.month == 12), start.month % 12 + 1, 1)
             cursor.execute(
                 f"CREATE TABLE IF NOT EXISTS {partition_name(start)} PARTITION OF stats_rawevent "
                 f"FOR VALUES FROM ('{start.isoformat()}') TO ('{end.isoformat()}')"
             )
+
+
+# Any fixed number; the advisory lock that serialises creating raw-event partitions.
+PARTITION_LOCK = 7_301_001
 
 
 def partition_name(month_start: date) -> str:
