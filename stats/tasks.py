@@ -1,13 +1,19 @@
 """Celery tasks of the stats: store ingested batches, prune old raw events."""
 
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 
 from stats.drain import events_store
 from stats.events import events_from_message
 
 
+# A dropped connection, a deadlock or a serialisation failure rolls the whole batch back; the batch is
+# idempotent (`EventKey`), so trying it again is safe, and not trying would lose it.
+RETRIED = (OSError, OperationalError, InterfaceError)
+
+
 @shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=120, time_limit=150,
-             autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+             autoretry_for=RETRIED, retry_backoff=True, max_retries=8)
 def store_events(message: dict | list) -> int:
     """Idempotent: events already stored are skipped by `EventKey`. `message`: see `stats.events.events_message`."""
     return events_store(events_from_message(message))

@@ -213,3 +213,48 @@ def test_the_drain_task_takes_rows_and_the_older_list_of_events(program, at, wei
     assert store_events(json.loads(json.dumps(accepted))) == 1  # the older form
     row = DailyStats.objects.get(program=program)
     assert (row.visits, row.shares, row.unique_visitors, row.share_users) == (2, 1, 2, 1)
+
+
+@pytest.mark.parametrize("error", ["OperationalError", "InterfaceError"])
+def test_a_drain_that_loses_its_database_midway_is_tried_again_and_loses_nothing(program, at, weibo, monkeypatch, error):
+    """A deadlock or a dropped connection rolls the batch back; the task tries it again instead of dropping it."""
+    import django.db
+
+    from stats import storage
+    from stats.events import events_message, validate_batch
+    from stats.ingest import ingest_context
+    from stats.tasks import store_events
+
+    raw = [event("e1", "visit", "u1", at(0)), event("e2", "share", "u1", at(0), share_id="s1"),
+           event("e3", "visit", "u2", at(0))]
+    message = json.loads(json.dumps(events_message(validate_batch(raw, ingest_context(weibo, raw)).accepted)))
+    real_stage, calls = storage.stage_events, []
+
+    def stage_failing_once(rows):
+        calls.append(1)
+        if len(calls) == 1:  # after the event keys were written: the rollback must take them back too
+            raise getattr(django.db, error)("server closed the connection unexpectedly")
+        return real_stage(rows)
+
+    monkeypatch.setattr(storage, "stage_events", stage_failing_once)
+    result = store_events.apply(args=[message], throw=False)
+    assert result.successful() and result.result == 3 and len(calls) == 2
+    row = DailyStats.objects.get(program=program)
+    assert (row.visits, row.shares, row.unique_visitors) == (2, 1, 2)
+    assert RawEvent.objects.count() == 3 and EventKey.objects.count() == 3
+
+
+def test_a_drain_failing_for_another_reason_is_not_retried(program, at, weibo, monkeypatch):
+    """A bug is not retried forever: the task fails, and the worker's log says why."""
+    from stats import storage
+    from stats.events import events_message, validate_batch
+    from stats.ingest import ingest_context
+    from stats.tasks import store_events
+
+    raw = [event("e1", "visit", "u1", at(0))]
+    message = json.loads(json.dumps(events_message(validate_batch(raw, ingest_context(weibo, raw)).accepted)))
+    calls = []
+    monkeypatch.setattr(storage, "stage_events", lambda rows: calls.append(1) or 1 / 0)
+    result = store_events.apply(args=[message], throw=False)
+    assert result.failed() and isinstance(result.result, ZeroDivisionError) and len(calls) == 1
+    assert not EventKey.objects.exists()
