@@ -157,11 +157,22 @@ def share_check(
     )
 
 
-def gate_answers_drain(max_items: int) -> list[dict]:
-    """Take up to `max_items` of the oldest recorded answers, oldest first (the stats app calls this).
+def gate_answers_take(max_items: int) -> tuple[str, list[dict]]:
+    """Take up to `max_items` of the oldest recorded answers, oldest first, under a token (the stats app calls this).
 
     Each is `{"time" (ISO 8601, UTC), "host", "scene", "appid", "user" (keyed hash), "share_id", "page",
-    "allow", "reason", "retry_after"}`. Taken means removed: call it from one consumer. At most
-    GATE_ANSWERS_MAX wait; past that the oldest are dropped.
+    "allow", "reason", "retry_after"}`. Until `gate_answers_done(token)`, the next take returns the same
+    token and answers (see `hosts.runtime.Store.take`), so a consumer that stops midway loses nothing; it
+    records the token with its counts to count a batch once. At most GATE_ANSWERS_MAX wait in the log;
+    past that the oldest are dropped. ("", []) when none wait.
     """
+    return host_store().take(ANSWERS_LOG, max_items)
+
+
+def gate_answers_done(token: str) -> None:
+    host_store().done(ANSWERS_LOG, token)
+
+
+def gate_answers_drain(max_items: int) -> list[dict]:
+    """Take and forget at once (tests)."""
     return host_store().drain(ANSWERS_LOG, max_items)

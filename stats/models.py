@@ -191,6 +191,13 @@ class GateDaily(models.Model):
         indexes = [models.Index(fields=["host", "day"]), models.Index(fields=["appid", "day"])]
 
 
+class GateBatch(models.Model):
+    """A batch of the gate's answers that was counted: a batch taken again after a crash is not counted twice."""
+
+    token = models.CharField(max_length=64, unique=True)
+    counted_at = models.DateTimeField(db_index=True)
+
+
 class ProgramStatsState(models.Model):
     """Per-program bookkeeping of the drain; its row lock serialises drains of one program."""
 

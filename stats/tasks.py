@@ -6,7 +6,6 @@ from django.db import InterfaceError, OperationalError
 from stats.drain import events_store
 from stats.events import events_from_message
 
-
 # A dropped connection, a deadlock or a serialisation failure rolls the whole batch back; the batch is
 # idempotent (`EventKey`), so trying it again is safe, and not trying would lose it.
 RETRIED = (OSError, OperationalError, InterfaceError)
@@ -26,16 +25,23 @@ def prune_raw_events() -> int:
     return raw_events_prune()
 
 
-@shared_task(acks_late=True, soft_time_limit=50, time_limit=60)
+@shared_task(acks_late=True, soft_time_limit=50, time_limit=60, autoretry_for=RETRIED, retry_backoff=True,
+             max_retries=3)
 def rollup_gate_answers(max_batches: int = 20) -> int:
-    """Take the share gate's recorded answers (oldest first) and add them to GateDaily."""
-    from distribution.gate import gate_answers_drain
-    from stats.gate_rollup import BATCH, gate_answers_store
+    """Take the share gate's recorded answers (oldest first) and add them to GateDaily, each batch once.
+
+    A run that stops anywhere loses nothing: a batch stays taken until it is counted, and its token is
+    stored with the counts, so the next run counts it if it was not and skips it if it was.
+    """
+    from distribution.gate import gate_answers_done, gate_answers_take
+    from stats.gate_rollup import BATCH, gate_batch_store, gate_batch_tokens_prune
 
     stored = 0
     for _ in range(max_batches):
-        answers = gate_answers_drain(BATCH)
-        if not answers:
+        token, answers = gate_answers_take(BATCH)
+        if not token:
             break
-        stored += gate_answers_store(answers)
+        stored += gate_batch_store(token, answers)
+        gate_answers_done(token)
+    gate_batch_tokens_prune()
     return stored

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import threading
 from dataclasses import dataclass
 
@@ -64,6 +65,10 @@ class Verdict:
         return {"allow": self.allowed, "reason": self.reason, "retry_after": retry}
 
 
+def new_token() -> str:
+    return secrets.token_hex(16)
+
+
 def answer_json(verdict: Verdict) -> str:
     return json.dumps(verdict.answer(), separators=(",", ":"))
 
@@ -90,9 +95,26 @@ class Store:
         """
         raise NotImplementedError
 
-    def drain(self, log: str, max_items: int) -> list[dict]:
-        """Remove and return up to `max_items` of the oldest records of `log`."""
+    def take(self, log: str, max_items: int) -> tuple[str, list[dict]]:
+        """Move up to `max_items` of the oldest records of `log` aside, under a new token, and return both.
+
+        The records stay aside until `done(log, token)`: a consumer that stops before it (a killed
+        worker, a database error) leaves them there, and the next `take` returns the same token and
+        records again instead of new ones. The consumer stores the token with what it made of the
+        records, in one transaction, so that a batch taken twice is counted once. ("", []) when empty.
+        """
         raise NotImplementedError
+
+    def done(self, log: str, token: str) -> None:
+        """Forget the records taken under `token` (nothing when they were forgotten already)."""
+        raise NotImplementedError
+
+    def drain(self, log: str, max_items: int) -> list[dict]:
+        """Take and forget at once: for a consumer that may lose a batch (tests, diagnostics)."""
+        token, items = self.take(log, max_items)
+        if token:
+            self.done(log, token)
+        return items
 
     def counter(self, key: str) -> int:
         raise NotImplementedError

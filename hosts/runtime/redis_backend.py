@@ -7,7 +7,7 @@ import math
 
 import redis
 
-from hosts.runtime import Admission, Quota, Store, Verdict, Window
+from hosts.runtime import Admission, Quota, Store, Verdict, Window, new_token
 
 # KEYS[1] rate-limit bucket, KEYS[2] nonce. ARGV: limit, bucket ms, nonce ms.
 ADMIT = """
@@ -91,6 +91,26 @@ if KEYS[2] ~= '' then redis.call('SET', KEYS[2], '{' .. answer, 'PX', ARGV[6]) e
 return {allowed and 1 or 0, reason, retry and tostring(retry) or '', '', ''}
 """
 
+# KEYS[1] log, KEYS[2] the records taken aside, KEYS[3] their token. ARGV: max items, a new token.
+TAKE = """
+local token = redis.call('GET', KEYS[3])
+if token then return {token, redis.call('LRANGE', KEYS[2], 0, -1)} end
+local items = redis.call('LRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1)
+if #items == 0 then return {'', {}} end
+redis.call('LTRIM', KEYS[1], #items, -1)
+redis.call('DEL', KEYS[2])
+for i = 1, #items, 1000 do  -- unpack() has a stack limit
+  redis.call('RPUSH', KEYS[2], unpack(items, i, math.min(i + 999, #items)))
+end
+redis.call('SET', KEYS[3], ARGV[2])
+return {ARGV[2], items}
+"""
+
+# KEYS[1] the records taken aside, KEYS[2] their token. ARGV: the token done with.
+DONE = """
+if redis.call('GET', KEYS[2]) == ARGV[1] then redis.call('DEL', KEYS[1], KEYS[2]) end
+"""
+
 
 class RedisStore(Store):
     def __init__(self, url: str, *, prefix: str):
@@ -98,6 +118,8 @@ class RedisStore(Store):
         self.prefix = prefix
         self._admit = self.client.register_script(ADMIT)
         self._attempt = self.client.register_script(ATTEMPT)
+        self._take = self.client.register_script(TAKE)
+        self._done = self.client.register_script(DONE)
 
     def _k(self, key: str) -> str:
         return self.prefix + key
@@ -130,9 +152,13 @@ class RedisStore(Store):
             return Verdict(False, "", None, stopped=Admission(prior=detail.decode()))
         return Verdict(bool(allowed), reason.decode(), float(retry) if retry else None)
 
-    def drain(self, log: str, max_items: int) -> list[dict]:
-        items = self.client.lpop(self._k(f"log:{log}"), max_items) or []
-        return [json.loads(item) for item in items]
+    def take(self, log: str, max_items: int) -> tuple[str, list[dict]]:
+        keys = [self._k(f"log:{log}"), self._k(f"taken:{log}"), self._k(f"taken-token:{log}")]
+        token, items = self._take(keys=keys, args=[max_items, new_token()])
+        return token.decode(), [json.loads(item) for item in items]
+
+    def done(self, log: str, token: str) -> None:
+        self._done(keys=[self._k(f"taken:{log}"), self._k(f"taken-token:{log}")], args=[token])
 
     def counter(self, key: str) -> int:
         return int(self.client.get(self._k(key)) or 0)

@@ -17,7 +17,7 @@ import threading
 from contextlib import contextmanager
 from pathlib import Path
 
-from hosts.runtime import Admission, Quota, Store, Verdict, Window, answer_json
+from hosts.runtime import Admission, Quota, Store, Verdict, Window, answer_json, new_token
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS windows (key TEXT PRIMARY KEY, stamps TEXT NOT NULL, expires REAL NOT NULL) WITHOUT ROWID;
@@ -25,6 +25,7 @@ CREATE TABLE IF NOT EXISTS quotas (key TEXT PRIMARY KEY, hits INTEGER NOT NULL, 
 CREATE TABLE IF NOT EXISTS nonces (key TEXT PRIMARY KEY, value TEXT NOT NULL, expires REAL NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS counters (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS log (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, item TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS taken (id INTEGER PRIMARY KEY, name TEXT NOT NULL, token TEXT NOT NULL, item TEXT NOT NULL);
 """
 PURGE_EVERY = 2000  # steps, on average, between sweeps of expired rows
 
@@ -105,12 +106,23 @@ class SqliteStore(Store):
                 self._maybe_purge(conn, now)
         return verdict
 
-    def drain(self, log: str, max_items: int) -> list[dict]:
+    def take(self, log: str, max_items: int) -> tuple[str, list[dict]]:
         with self._transaction() as conn:
+            aside = conn.execute("SELECT token, item FROM taken WHERE name = ? ORDER BY id", (log,)).fetchall()
+            if aside:
+                return aside[0][0], [json.loads(item) for _, item in aside]
             rows = conn.execute("SELECT id, item FROM log WHERE name = ? ORDER BY id LIMIT ?", (log, max_items)).fetchall()
-            if rows:
-                conn.execute("DELETE FROM log WHERE name = ? AND id <= ?", (log, rows[-1][0]))
-        return [json.loads(item) for _, item in rows]
+            if not rows:
+                return "", []
+            token = new_token()
+            conn.executemany("INSERT INTO taken (name, token, item) VALUES (?, ?, ?)",
+                             [(log, token, item) for _, item in rows])
+            conn.execute("DELETE FROM log WHERE name = ? AND id <= ?", (log, rows[-1][0]))
+        return token, [json.loads(item) for _, item in rows]
+
+    def done(self, log: str, token: str) -> None:
+        with self._transaction() as conn:
+            conn.execute("DELETE FROM taken WHERE name = ? AND token = ?", (log, token))
 
     def counter(self, key: str) -> int:
         row = self._connection().execute("SELECT value FROM counters WHERE key = ?", (key,)).fetchone()
@@ -124,7 +136,7 @@ class SqliteStore(Store):
 
     def clear(self) -> None:
         with self._transaction() as conn:
-            for table in ("windows", "quotas", "nonces", "counters", "log"):
+            for table in ("windows", "quotas", "nonces", "counters", "log", "taken"):
                 conn.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
 
     def _maybe_purge(self, conn, now: float) -> None:

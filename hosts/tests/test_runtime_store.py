@@ -90,6 +90,39 @@ def test_answers_are_drained_oldest_first_and_only_once(store):
     assert store.drain(LOG, 2) == []
 
 
+def test_taken_answers_stay_taken_until_done_and_are_taken_again_meanwhile(store):
+    """A consumer stopped between take and done (killed, its database down) gets the same batch next time."""
+    for n in range(5):
+        attempt(store, [], now=float(n), record={"n": n})
+
+    token, items = store.take(LOG, 3)
+    assert token and [item["n"] for item in items] == [0, 1, 2]
+    attempt(store, [], now=9.0, record={"n": 9})  # answers recorded meanwhile wait behind the batch
+    again, items = store.take(LOG, 3)
+    assert again == token and [item["n"] for item in items] == [0, 1, 2]
+
+    store.done(LOG, token)
+    store.done(LOG, token)  # a second done changes nothing
+    token2, items = store.take(LOG, 10)
+    assert token2 != token and [item["n"] for item in items] == [3, 4, 9]
+    store.done(LOG, token)  # a stale token does not forget the batch taken after it
+    assert store.take(LOG, 10)[0] == token2
+    store.done(LOG, token2)
+    assert store.take(LOG, 10) == ("", [])
+
+
+def test_a_large_batch_is_taken_whole_and_in_order(store):
+    """Redis moves the batch aside in chunks (a Lua call takes a few thousand arguments at most)."""
+    for n in range(2_500):
+        store.attempt(limits=[], refuse=None, allow_reason="allowed", record={"n": n}, log=LOG, log_max=10_000,
+                      nonce=None, nonce_ttl=300, now=float(n))
+    token, items = store.take(LOG, 10_000)
+    assert [item["n"] for item in items] == list(range(2_500))
+    assert store.take(LOG, 10_000)[1] == items
+    store.done(LOG, token)
+    assert store.take(LOG, 10_000) == ("", [])
+
+
 def test_a_capped_answer_is_recorded_with_its_retry_after(store):
     window = Window("share_cap", "w:5", 1, 3600)
     attempt(store, [window], now=0.0, record={"n": 1})

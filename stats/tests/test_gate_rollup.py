@@ -52,3 +52,69 @@ def test_the_gates_answers_reach_the_rollup(program, weibo_client, django_captur
     rows = sorted(GateDaily.objects.values_list("scene", "allowed", "reason", "count"))
     assert rows[0] == ("weibo.feed", False, rows[0][2], 1) and rows[0][2] != "allowed"
     assert rows[1] == ("weibo.private_message", True, "allowed", 1)
+
+
+def _record_answers(n):
+    from distribution.gate import ANSWERS_LOG
+    from hosts.runtime import host_store
+
+    for i in range(n):
+        host_store().attempt(limits=[], refuse=None, allow_reason="allowed", log=ANSWERS_LOG, log_max=1_000,
+                             record={k: v for k, v in _answer(True, "allowed").items() if k not in ("allow", "reason", "retry_after")},
+                             nonce=None, nonce_ttl=300, now=float(i))
+
+
+def _counted():
+    return sum(GateDaily.objects.values_list("count", flat=True))
+
+
+def test_a_rollup_stopped_before_counting_loses_nothing(db):
+    """Killed after taking a batch, before the database: the next run counts that batch."""
+    from distribution.gate import gate_answers_take
+    from stats.tasks import rollup_gate_answers
+
+    _record_answers(4)
+    gate_answers_take(3)  # the worker dies here
+    assert rollup_gate_answers() == 4
+    assert _counted() == 4 and rollup_gate_answers() == 0
+
+
+def test_a_rollup_stopped_after_counting_counts_nothing_twice(db):
+    """Killed after the commit, before forgetting the batch: the next run recognises its token."""
+    from distribution.gate import gate_answers_take
+    from stats.gate_rollup import gate_batch_store
+    from stats.tasks import rollup_gate_answers
+
+    _record_answers(4)
+    token, answers = gate_answers_take(3)
+    assert gate_batch_store(token, answers) == 3  # the worker dies here
+    assert rollup_gate_answers() == 1
+    assert _counted() == 4 and rollup_gate_answers() == 0
+
+
+def test_a_rollup_whose_database_fails_keeps_the_batch_for_the_next_run(db, monkeypatch):
+    from stats import gate_rollup
+    from stats.tasks import rollup_gate_answers
+
+    _record_answers(2)
+    real = gate_rollup.gate_answers_store
+
+    def failing(answers):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(gate_rollup, "gate_answers_store", failing)
+    assert rollup_gate_answers.apply(throw=False).failed()
+    monkeypatch.setattr(gate_rollup, "gate_answers_store", real)
+    assert rollup_gate_answers() == 2 and _counted() == 2
+    assert not gate_rollup.GateBatch.objects.filter(counted_at=None).exists()
+
+
+def test_old_batch_tokens_are_pruned(db):
+    from stats.gate_rollup import BATCH_TOKENS_KEPT, gate_batch_tokens_prune
+    from stats.models import GateBatch
+
+    now = datetime.now(UTC)
+    GateBatch.objects.create(token="old", counted_at=now - BATCH_TOKENS_KEPT - timedelta(minutes=1))
+    GateBatch.objects.create(token="new", counted_at=now)
+    assert gate_batch_tokens_prune() == 1
+    assert list(GateBatch.objects.values_list("token", flat=True)) == ["new"]
