@@ -31,7 +31,10 @@ def _isolated_media_and_cache(settings, tmp_path):
     settings.PRIVATE_MEDIA_ROOT = str(tmp_path / "private")
     from django.core.cache import cache
 
+    from hosts.selectors import forget_catalog_names
+
     cache.clear()
+    forget_catalog_names()
     yield
     cache.clear()
 

@@ -145,8 +145,9 @@ def _chains(chains: list[dict]) -> list[dict]:
     and the level lines; the translated summary phrases are our own catalogue's, output as they were.
     """
     # Each translation reads the active language from a context-local, and the same few numbers recur
-    # across the chains' levels: each level's counts and label are translated once per answer.
-    counts = functools.cache(_level_counts)
+    # across the chains' levels (their counts are small): each phrase is translated once per answer.
+    counts = functools.partial(_level_counts, functools.cache(_shares), functools.cache(_opens),
+                               functools.cache(_new_users))
     label = functools.cache(lambda depth: gettext("Level %(d)s") % {"d": depth})
     return [{**chain, "summary": _chain_summary(chain), "levels_html": _chain_levels(chain["levels"], counts, label)}
             for chain in chains]
@@ -161,11 +162,21 @@ def _chain_summary(chain: dict) -> str:
                        mark_safe(", ".join(phrases)))  # the catalogue's words around numbers, as blocktranslate output them
 
 
-def _level_counts(shares: int, opens: int, new_users: int) -> str:
-    # Written as ngettext calls, so that makemessages finds the phrases.
-    return " · ".join((ngettext("%(n)s share", "%(n)s shares", shares) % {"n": shares},
-                       ngettext("%(o)s open", "%(o)s opens", opens) % {"o": opens},
-                       ngettext("%(u)s new user", "%(u)s new users", new_users) % {"u": new_users}))
+def _level_counts(shares_phrase, opens_phrase, new_users_phrase, shares: int, opens: int, new_users: int) -> str:
+    return f"{shares_phrase(shares)} · {opens_phrase(opens)} · {new_users_phrase(new_users)}"
+
+
+# Written as ngettext calls, so that makemessages finds the phrases.
+def _shares(n: int) -> str:
+    return ngettext("%(n)s share", "%(n)s shares", n) % {"n": n}
+
+
+def _opens(n: int) -> str:
+    return ngettext("%(o)s open", "%(o)s opens", n) % {"o": n}
+
+
+def _new_users(n: int) -> str:
+    return ngettext("%(u)s new user", "%(u)s new users", n) % {"u": n}
 
 
 def _chain_levels(levels: list[dict], counts, label) -> str:

@@ -154,3 +154,20 @@ def test_the_filters_offer_the_active_hosts_and_every_scene_with_the_querys_sele
     assert '<option value="weibo.profile" selected>weibo.profile · Profile page</option>' in scenes
     assert '<option value="alipay.life_account">alipay.life_account · Life account</option>' in scenes
     assert scenes.count(" selected") == 1
+
+
+@pytest.mark.django_db
+def test_a_catalog_edit_reaches_the_filters_within_the_names_lifetime(client_for, owner, org, program, monkeypatch):
+    """Each process keeps the filters' names for CATALOG_NAMES_SECONDS: an edit shows once they are that old."""
+    from hosts import selectors
+
+    client, url = client_for(owner), reverse("program_stats", args=[org.slug, program.appid])
+
+    def hosts_offered():
+        return client.get(url).content.decode().split('<select name="host">')[1].split("</select>")[0]
+
+    assert 'value="alipay"' in hosts_offered()
+    Host.objects.filter(code="alipay").update(active=False)
+    assert 'value="alipay"' in hosts_offered()  # still within the lifetime
+    monkeypatch.setattr(selectors, "CATALOG_NAMES_SECONDS", 0.0)
+    assert 'value="alipay"' not in hosts_offered()
