@@ -27,21 +27,30 @@ def split_duplicates(events: list[dict]) -> tuple[list[dict], int]:
     return fresh, len(events) - len(fresh)
 
 
+# Marks each id (KEYS) as seen for ARGV[1] seconds; 1 where it was not seen before. One call for the batch:
+# a pipeline of a SET per id cost 15 µs an event in redis-py's packing, the script 4.
+CLAIM = """
+local claimed = {}
+for i, key in ipairs(KEYS) do
+  claimed[i] = redis.call('SET', key, 1, 'NX', 'EX', ARGV[1]) and 1 or 0
+end
+return claimed
+"""
+
+
 def _claim(keys: list[str]) -> list[bool]:
-    client = _redis()
-    if client is None or not keys:
+    script = _claim_script()
+    if script is None or not keys:
         return [True] * len(keys)
     ttl = (settings.STATS_LATE_EVENT_DAYS + 1) * 24 * 3600
-    with client.pipeline(transaction=False) as pipe:
-        for key in keys:
-            pipe.set(f"{settings.CACHE_KEY_PREFIX}:{SEEN_PREFIX}{key}", 1, nx=True, ex=ttl)
-        return [bool(answer) for answer in pipe.execute()]
+    prefix = f"{settings.CACHE_KEY_PREFIX}:{SEEN_PREFIX}"
+    return [bool(claimed) for claimed in script(keys=[prefix + key for key in keys], args=[ttl])]
 
 
 @cache
-def _redis():
+def _claim_script():
     if not settings.REDIS_URL:
         return None
     import redis
 
-    return redis.Redis.from_url(settings.REDIS_URL)
+    return redis.Redis.from_url(settings.REDIS_URL).register_script(CLAIM)
