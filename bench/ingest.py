@@ -191,7 +191,9 @@ def main() -> int:
         print(f"{connection.vendor}: {EVENTS:,} events in batches of 1,000; {SINGLE:,} for the one-per-request baseline")
 
         resolve("/api/v1/hosts/weibo/events/")  # imports every URLconf: process start-up, not ingest
-        ours = events(EVENTS, "a")
+        # Ids of this run's own: Redis keeps the ids it has seen for days, and a second run's would be duplicates.
+        run = f"{time.time_ns():x}-"
+        ours = events(EVENTS, f"a{run}")
         stages = instrument()
         started, cpu_started = time.perf_counter(), time.process_time()
         for start in range(0, len(ours), 1000):
@@ -202,7 +204,7 @@ def main() -> int:
         stored = RawEvent.objects.count()
         copy = copy_rate()
 
-        singles = events(SINGLE, "b")
+        singles = events(SINGLE, f"b{run}")
         with override_settings(ROOT_URLCONF=__name__):
             started = time.perf_counter()
             for event in singles:
