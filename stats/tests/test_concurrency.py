@@ -80,3 +80,36 @@ def test_readings_racing_drains_keep_no_stale_bitmap(program, weibo, at):
     set_cache.clear()
     assert kept == program_stats(program, query)
     assert kept["totals"]["unique_visitors"] == 100
+
+
+def test_gate_rollups_racing_each_other_and_the_gate_count_every_answer_once(db, monkeypatch):
+    """Three beat runs at once (a slow run overlapping the next ones) while the gate records more answers:
+    they take the same batches at times, and each batch is counted once (its token), none is lost."""
+    from distribution.gate import ANSWERS_LOG
+    from hosts.runtime import host_store
+    from stats import gate_rollup
+    from stats.models import GateDaily
+    from stats.tasks import rollup_gate_answers
+
+    monkeypatch.setattr(gate_rollup, "BATCH", 40)
+    host_store().clear()
+
+    def record(n: int, first: int = 0) -> int:
+        for i in range(first, first + n):
+            host_store().attempt(limits=[], refuse=None, allow_reason="allowed", log=ANSWERS_LOG, log_max=10_000,
+                                 record={"time": datetime.now(SHANGHAI).isoformat(), "host": "weibo",
+                                         "scene": "weibo.feed", "appid": "2026000000000001", "user": f"u{i}"},
+                                 nonce=None, nonce_ttl=300, now=float(i))
+        return n
+
+    def keep_rolling_up(_):
+        return sum(rollup_gate_answers(max_batches=3) for _ in range(6))
+
+    record(600)
+    outcomes = race_with(*[(lambda: None, keep_rolling_up)] * 3, (lambda: None, lambda _: record(300, first=600)))
+    assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
+    rest = rollup_gate_answers(max_batches=100)
+
+    assert sum(outcomes[:3]) + rest == 900
+    assert sum(GateDaily.objects.values_list("count", flat=True)) == 900
+    assert host_store().take(ANSWERS_LOG, 10) == ("", [])
