@@ -1,12 +1,15 @@
 """simulate_traffic: a realistic, repeatable month of events through the ingest."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from io import StringIO
 
 import time_machine
 from django.core.management import call_command
 from django.db.models import Sum
 
+# Autouse: each test starts with no nonces. The tests travel to the same second every run, and the nonces
+# an earlier run left in the host store would make their signed calls replays.
+from hosts.tests.fixtures import clean_host_runtime  # noqa: F401
 from stats.models import DailyStats, RawEvent, Share
 from stats.simulation import Placement, Simulator
 
@@ -58,3 +61,25 @@ def test_the_command_fills_the_rollups_and_counts_nothing_twice(program, django_
         call_command("simulate_traffic", "--days", "10", "--users-per-day", "8", stdout=again)
     assert again.getvalue().startswith("Sent 0 events")
     assert DailyStats.objects.filter(program=program).aggregate(v=Sum("visits"))["v"] == visits
+
+
+@time_machine.travel(datetime(2026, 11, 20, 6, 0, tzinfo=UTC), tick=True)
+def test_the_command_asks_the_gate_about_the_last_days_shares_once(program, django_capture_on_commit_callbacks):
+    """So that the host dashboard's share-gate panel has answers on first start; a second run asks nothing."""
+    from stats.models import GateDaily
+    from stats.tasks import rollup_gate_answers
+
+    out = StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("simulate_traffic", "--days", "3", "--users-per-day", "30", stdout=out)
+    last_day = datetime.now(UTC) - timedelta(days=1)
+    shared = sum(1 for moment in RawEvent.objects.filter(type="share").values_list("occurred_at", flat=True)
+                 if moment > last_day)
+    assert shared > 0 and f"Asked the share gate about the last day's {shared} shares" in out.getvalue()
+    assert rollup_gate_answers() == shared
+    assert sum(GateDaily.objects.values_list("count", flat=True)) == shared
+
+    again = StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("simulate_traffic", "--days", "3", "--users-per-day", "30", stdout=again)
+    assert "share gate" not in again.getvalue() and rollup_gate_answers() == 0

@@ -2,6 +2,8 @@
 
 import json
 import time
+from collections import Counter
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -17,6 +19,7 @@ from programs.models import MiniProgram, Version
 from stats.simulation import Placement, Simulator, batches
 
 DEFAULT_HOSTS = ("weibo", "alipay")
+GATE_ASKED_FOR = timedelta(days=1)
 
 
 class InProcessHost:
@@ -28,10 +31,22 @@ class InProcessHost:
         self.credentials: dict[str, tuple[str, str]] = {}
 
     def post(self, host: str, events: list[dict]) -> dict:
+        response = self._signed(host, f"/api/v1/hosts/{host}/events/", {"events": events})
+        if response.status_code != 202:
+            raise CommandError(f"The ingest refused a batch: {response.status_code} {response.content[:300]!r}")
+        return response.json()
+
+    def share_check(self, host: str, body: dict) -> dict:
+        response = self._signed(host, f"/api/v1/hosts/{host}/share-checks/", body)
+        if response.status_code != 200:
+            raise CommandError(f"The share gate refused a call: {response.status_code} {response.content[:300]!r}")
+        return response.json()
+
+    def _signed(self, host: str, path: str, payload: dict):
         if host not in self.credentials:
             credential, secret = demo_credential(host=Host.objects.get(code=host))
             self.credentials[host] = (credential.key_id, secret)
-        path, body = f"/api/v1/hosts/{host}/events/", json.dumps({"events": events}).encode()
+        body = json.dumps(payload).encode()
         for _ in range(5):
             headers = signing.signed_headers(*self.credentials[host], int(time.time()), "POST", path, body)
             response = self.client.generic("POST", path, body, content_type="application/json",
@@ -42,9 +57,7 @@ class InProcessHost:
                 time.sleep(1)  # the very same batch within a second (a re-run): sign it again next second
             else:
                 break
-        if response.status_code != 202:
-            raise CommandError(f"The ingest refused a batch: {response.status_code} {response.content[:300]!r}")
-        return response.json()
+        return response
 
 
 class RemoteHost:
@@ -57,6 +70,12 @@ class RemoteHost:
         status, payload = self.client.events(host=host, events=events)
         if status != 202:
             raise CommandError(f"The console refused a batch: {status} {payload}")
+        return payload
+
+    def share_check(self, host: str, body: dict) -> dict:
+        status, payload = self.client.share_check(host=host, **body)
+        if status != 200:
+            raise CommandError(f"The share gate refused a call: {status} {payload}")
         return payload
 
 
@@ -82,17 +101,23 @@ class Command(BaseCommand):
         sim = Simulator(placements, days=options["days"], new_users_per_day=options["users_per_day"],
                         seed=options["seed"])
         totals = {"accepted": 0, "duplicates": 0, "rejected": 0}
+        now, recent_shares = timezone.now(), []
         # Backfilling a month is older than hosts may post; in-process, this local command may.
         with override_settings(STATS_LATE_EVENT_DAYS=max(settings.STATS_LATE_EVENT_DAYS, options["days"] + 1)):
-            for batch in batches(sim.events(now=timezone.now())):
+            for batch in batches(sim.events(now=now)):
                 for host in sorted({e["scene"].split(".")[0] for e in batch}):
-                    answer = sender.post(host, [e for e in batch if e["scene"].startswith(f"{host}.")])
+                    events = [e for e in batch if e["scene"].startswith(f"{host}.")]
+                    answer = sender.post(host, events)
                     totals["accepted"] += answer["accepted"]
                     totals["duplicates"] += answer["duplicates"]
                     totals["rejected"] += len(answer["rejected"])
+                    if not answer["duplicates"]:  # sent before: asked of the gate before
+                        recent_shares += [(host, e) for e in events if _shared_lately(e, now)]
         names = ", ".join(sorted({p.appid for p in placements}))
         self.stdout.write(f"Sent {totals['accepted']} events ({totals['duplicates']} duplicates, "
                           f"{totals['rejected']} refused) for {names} over {options['days']} days.")
+        if recent_shares:
+            self.stdout.write(_gate_summary([sender.share_check(host, _share_check(e)) for host, e in recent_shares]))
 
     def _placements(self, options) -> list[Placement]:
         programs = MiniProgram.objects.filter(deleted_at=None, versions__status=Version.Status.RELEASED)
@@ -108,6 +133,23 @@ class Command(BaseCommand):
                 if scenes:
                     placements.append(Placement(appid=program.appid, host=host, scenes=scenes))
         return placements
+
+
+def _shared_lately(event: dict, now) -> bool:
+    """A share of the last day: the gate is asked about those now, as their host would have asked it. The gate
+    records its answers as of now (it cannot be asked in the past), so older shares are not asked about."""
+    return event["type"] == "share" and datetime.fromisoformat(event["time"]) > now - GATE_ASKED_FOR
+
+
+def _share_check(event: dict) -> dict:
+    return {"appid": event["appid"], "scene": event["scene"], "user": event["user"], "share_id": event["share_id"]}
+
+
+def _gate_summary(answers: list[dict]) -> str:
+    denied = Counter(a["reason"] for a in answers if not a["allow"])
+    reasons = ", ".join(f"{n} {reason}" for reason, n in sorted(denied.items()))
+    return (f"Asked the share gate about the last day's {len(answers)} shares: "
+            f"{len(answers) - sum(denied.values())} allowed, {sum(denied.values())} denied" + (f" ({reasons})." if reasons else "."))
 
 
 def _released_hosts(program: MiniProgram) -> set[str]:
