@@ -109,7 +109,7 @@ def _breakdown_rows(breakdown: list[dict]) -> str:
              '<td class="num hide-sm">{}</td><td class="num">{}</td><td class="num">{}</td>'
              '<td class="num hide-sm">{}</td><td class="num hide-sm">{}</td><td class="num">{}</td>')
     return format_html_join("", "<tr><td><code>{}</code></td>" + cells + "</tr>", (
-        (row["scene"], *(localize(row[name]) for name in BREAKDOWN_COLUMNS), floatformat(row["revenue"], "2g"))
+        (row["scene"], *(_count(row[name]) for name in BREAKDOWN_COLUMNS), floatformat(row["revenue"], "2g"))
         for row in breakdown))
 
 
@@ -121,9 +121,14 @@ def _retention_rows(retention: list[dict]) -> str:
     template's). The values are dates and numbers this function formats, so nothing to escape.
     """
     return mark_safe("".join(
-        f'<tr><td>{row["cohort"]}</td><td class="num">{localize(row["new_users"])}</td>'
+        f'<tr><td>{row["cohort"]}</td><td class="num">{_count(row["new_users"])}</td>'
         + "".join(_retention_cell(row[f"day_{n}"]) for n in RETENTION_DAYS) + "</tr>"
         for row in retention))
+
+
+def _count(value) -> str:
+    """A count or average in a table cell, grouped as the cards group them (4,321)."""
+    return intcomma(value) if isinstance(value, int) else localize(value)
 
 
 def _retention_heads() -> str:

@@ -171,3 +171,15 @@ def test_a_catalog_edit_reaches_the_filters_within_the_names_lifetime(client_for
     assert 'value="alipay"' in hosts_offered()  # still within the lifetime
     monkeypatch.setattr(selectors, "CATALOG_NAMES_SECONDS", 0.0)
     assert 'value="alipay"' not in hosts_offered()
+
+
+def test_table_counts_are_grouped_as_the_cards_are():
+    """4,321 in a card and 4321 in the table below it read as two different numbers."""
+    from stats.views import BREAKDOWN_COLUMNS, _breakdown_rows, _retention_rows
+
+    row = {"scene": "weibo.feed", **dict.fromkeys(BREAKDOWN_COLUMNS, 12345), "avg_stay_seconds": 140.5,
+           "revenue": 31783.5}
+    html = _breakdown_rows([row])
+    assert html.count("12,345") == len(BREAKDOWN_COLUMNS) - 1 and "140.5" in html and "31,783.50" in html
+    retention = {"cohort": "2026-11-02", "new_users": 2345, **{f"day_{n}": None for n in (1, 2, 3, 4, 5, 6, 7, 14, 30)}}
+    assert '<td class="num">2,345</td>' in _retention_rows([retention])
