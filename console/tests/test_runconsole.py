@@ -34,3 +34,16 @@ def test_email_links_of_a_console_on_port_8123_point_at_8123(tmp_path):
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "http://127.0.0.1:8123/notifications/"
+
+
+def test_email_links_made_before_the_server_starts_follow_port(tmp_path):
+    """`make run` loads the demo data (whose notifications are e-mailed) before runconsole sets SITE_URL:
+    with PORT=8123 their links went to port 8000."""
+    env = {k: v for k, v in os.environ.items() if k != "SITE_URL"}
+    env.update(PORT="8123", VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="console.settings")
+    script = "from console.notify.services import absolute_url; print(absolute_url('/notifications/'))"
+    result = subprocess.run([sys.executable, "manage.py", "shell", "-c", script], cwd=REPO, env=env,
+                            capture_output=True, text=True, timeout=120)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "http://127.0.0.1:8123/notifications/"
