@@ -21,9 +21,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 import hashlib  # noqa: E402
 import os  # noqa: E402
 import random  # noqa: E402
-import statistics  # noqa: E402
 import tempfile  # noqa: E402
-import time  # noqa: E402
 from datetime import timedelta  # noqa: E402
 
 ROOT = HERE.parent
@@ -38,9 +36,9 @@ django.setup()
 
 from django.contrib.auth.models import Group  # noqa: E402
 from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
+
+from bench import queue_pages  # noqa: E402
 
 WAITING = int(os.environ.get("BENCH_WAITING", 10_000))
 ORGS = 200
@@ -71,9 +69,7 @@ def seed() -> object:
     reviewers = Group.objects.get(name=StaffGroup.REVIEWERS)
     orgs = Organisation.objects.bulk_create(
         Organisation(name=f"Bench Org {i:03d}", slug=f"bench-org-{i:03d}", verified=i % 3 == 0) for i in range(ORGS))
-    programs = MiniProgram.objects.bulk_create(
-        MiniProgram(organisation=orgs[i % ORGS], appid=f"2099{i:012d}", name=f"Bench {i:05d}")
-        for i in range(WAITING))
+    programs = queue_pages.bench_programs(orgs, WAITING)
     categories = {c.code: c for c in Category.objects.filter(code__in=CATEGORY_CODES)}
     through = MiniProgram.categories.through
     through.objects.bulk_create(
@@ -123,43 +119,8 @@ REQUESTS = [
 ]
 
 
-def measure(client: Client, url: str) -> tuple[float, int]:
-    client.get(url)  # warm-up (and the session's saved filters)
-    connection.queries_log.clear()  # DEBUG keeps at most 9,000 queries: a full log would count nothing
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url)
-    assert response.status_code == 200, (url, response.status_code)
-    times = []
-    for _ in range(RUNS):
-        start = time.perf_counter()
-        client.get(url)
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times), len(ctx.captured_queries)
-
-
 def main() -> int:
-    from django.conf import settings
-
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-    try:
-        started = time.perf_counter()
-        reader = seed()
-        print(f"{connection.vendor}: {WAITING:,} waiting versions seeded in {time.perf_counter() - started:.1f} s; "
-              f"median of {RUNS} requests each")
-        client = Client()
-        client.force_login(reader)
-        worst = 0.0
-        for label, url in REQUESTS:
-            settings.REVIEW_QUEUE_PAGE_SIZE = 10 if label.endswith("*") else 50
-            median, queries = measure(client, url)
-            worst = max(worst, median)
-            print(f"  {label:<28} {median:7.1f} ms  {queries:3d} queries   {url}")
-        print("  * the page with REVIEW_QUEUE_PAGE_SIZE=10 instead of 50")
-        verdict = "OK" if worst <= TARGET_MS else "SLOW"
-        print(f"{verdict}: slowest median {worst:.1f} ms (target {TARGET_MS} ms)")
-        return 0 if verdict == "OK" else 1
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+    return queue_pages.run(seed, f"{WAITING:,} waiting versions", REQUESTS, "REVIEW_QUEUE_PAGE_SIZE", RUNS, TARGET_MS)
 
 
 if __name__ == "__main__":
