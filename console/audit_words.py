@@ -129,7 +129,7 @@ TARGET_TYPE_LABELS = {
 VALUE_LABELS: dict[str, object] = {}
 EMPTY = "–"
 # Services store moments as ISO 8601 text (`2026-12-03T13:13:46.344682+00:00`); people read them as local time.
-ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$")
+ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?\Z")
 
 
 def register_value_labels(choices) -> None:

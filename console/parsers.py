@@ -8,9 +8,15 @@ UTF-8 bodies are parsed by orjson (host event batches are up to 1,000 objects, a
 parser was a visible share of their ingest); a body orjson refuses goes through the standard parser
 after all, so what is accepted and the error a client sees do not change (orjson is only stricter:
 integers past 64 bits, lone surrogates).
+
+A string holding a lone surrogate (an escape such as \\ud800, half of a UTF-16 pair) is JSON that the
+standard parser reads but not text: it cannot be encoded to store, hash or send on. It failed there as
+a 500, or, in a host's event batch, in the drain after the batch was accepted. I-JSON (RFC 7493)
+forbids it; such a body is a 400 here.
 """
 
 import io
+import re
 
 import orjson
 from django.conf import settings
@@ -18,6 +24,7 @@ from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser, get_encoding
 
 _CONTAINERS = (dict, list)
+_SURROGATE = re.compile("[\ud800-\udfff]")  # a parsed str holds a surrogate only when its pair was missing
 
 
 def json_depth(value) -> int:
@@ -31,6 +38,24 @@ def json_depth(value) -> int:
             below += [child for child in children if isinstance(child, _CONTAINERS)]
         level = below
     return depth
+
+
+def holds_lone_surrogate(value) -> bool:
+    """Whether any string of `value` (parsed JSON), key or value, holds a lone surrogate. Never recursing."""
+    level = [value]
+    while level:
+        below = []
+        for node in level:
+            if isinstance(node, str):
+                if _SURROGATE.search(node):
+                    return True
+            elif isinstance(node, dict):
+                below += node.keys()
+                below += node.values()
+            elif isinstance(node, list):
+                below += node
+        level = below
+    return False
 
 
 def _too_deep() -> ParseError:
@@ -54,5 +79,14 @@ class DepthLimitedJSONParser(JSONParser):
                 return orjson.loads(body)
             except orjson.JSONDecodeError:
                 pass  # the standard parser decides, with its own message
-        return super().parse(io.BytesIO(body), media_type, parser_context)
+        data = super().parse(io.BytesIO(body), media_type, parser_context)
+        if holds_lone_surrogate(data):
+            raise ParseError("The JSON body holds a lone surrogate (a \\ud800-\\udfff escape without its pair), "
+                             "which is not text. Send strings as UTF-8.")
+        return data
+
+
+def parse_json_body(body: bytes):
+    """A UTF-8 JSON body as the API parses it (nesting limit, no lone surrogates), for views outside DRF."""
+    return DepthLimitedJSONParser().parse(io.BytesIO(body), "application/json", {})
 

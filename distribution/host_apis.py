@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework.exceptions import APIException, MethodNotAllowed, ParseError, ValidationError
+from rest_framework.exceptions import APIException, MethodNotAllowed, ValidationError
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
@@ -18,12 +18,16 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from console.api_errors import error_response, exception_handler
+from console.parsers import parse_json_body
 from distribution.gate import share_check
 from distribution.host_facts import placement_cards, scene_facts
 from distribution.host_serializers import PlacementsOutput, PlacementsQuery, ShareCheckInput, ShareCheckOutput
+from hosts import fields as host_fields
 from hosts.authentication import (
+    HostCall,
     HostSignatureAuthentication,
     IsHostCall,
+    admit,
     authenticate_host_call,
     refuse_if_stopped,
 )
@@ -66,22 +70,29 @@ def _missing(field):
 
 
 def _char(field, value) -> str:
-    """CharField.run_validation's rules (numbers become text, whitespace trimmed), raising the message key."""
+    """HostText's checks, in DRF's order (blank, null, then the value, then its length), raising the message key."""
+    if value == "":
+        if field.allow_blank:
+            return value
+        raise _Refused("blank")
     if value is None:
         raise _Refused("null")
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
+    if type(value) is not str:
         raise _Refused("invalid")
-    text = str(value).strip() if field.trim_whitespace else str(value)
-    if text == "" and not field.allow_blank:
+    if not value.strip():
         raise _Refused("blank")
-    if field.max_length is not None and len(text) > field.max_length:
+    if not host_fields.is_text(value):
+        raise _Refused("control")
+    if field.is_id and not host_fields.is_id(value):
+        raise _Refused("not_an_id")
+    if field.max_length is not None and len(value) > field.max_length:
         raise _Refused("max_length")
-    return text
+    return value
 
 
 def validated(serializer_class, data) -> dict:
-    """What `serializer_class(data=data).is_valid()` would accept, with its messages, for a serializer of
-    plain CharFields: the gate's hot path checks the class's own declared limits directly, where DRF would
+    """The fields of `serializer_class`, a serializer of HostText fields, checked by `_char` with DRF's
+    messages: the gate's hot path checks the class's own declared limits directly, where DRF would
     deep-copy every field and run its validator chain on each call (a third of the gate's own time)."""
     if not isinstance(data, dict):
         raise ValidationError({"non_field_errors": ["Send a JSON object."]})
@@ -90,7 +101,7 @@ def validated(serializer_class, data) -> dict:
         try:
             values[name] = _char(field, data[name]) if name in data else _missing(field)
         except _Refused as exc:
-            errors[name] = [field.error_messages[exc.args[0]].format(max_length=field.max_length)]
+            errors[name] = [str(field.error_messages[exc.args[0]]).format(max_length=field.max_length)]
     if errors:
         raise ValidationError(errors)
     return values
@@ -136,9 +147,7 @@ def share_check_endpoint(request, host):
     """
     try:
         call = authenticate_host_call(request, host, admits_itself=True)
-        if request.method != "POST":
-            raise MethodNotAllowed(request.method)
-        data = validated(ShareCheckInput, _json_body(request))
+        data = _share_check_input(request, call)
         verdict = share_check(host_code=call.host_code, nonce=call.nonce, rate=call.rate, **data)
         stopped = verdict.stopped
         if stopped is not None and stopped.replayed:
@@ -160,11 +169,16 @@ share_check_endpoint.cls = ShareCheckApi
 share_check_endpoint.initkwargs = {}
 
 
-def _json_body(request):
+def _share_check_input(request, call: HostCall) -> dict:
+    """The call's validated fields. A call refused here still counts against its key's rate (and its nonce
+    is spent), as every other host call does: otherwise a host could send bad calls without limit."""
     try:
-        return json.loads(request.body or b"null")
-    except ValueError as exc:
-        raise ParseError(f"JSON parse error - {exc}") from exc
+        if request.method != "POST":
+            raise MethodNotAllowed(request.method)
+        return validated(ShareCheckInput, parse_json_body(request.body or b"null"))
+    except APIException:
+        admit(call)  # a 429 or a replay's 401 comes first, as on the other host calls
+        raise
 
 
 def _error_response(exc: APIException) -> HttpResponse:

@@ -1,19 +1,49 @@
 """Input and output shapes of the host calls (SPEC §9); limits come from the models they refer to."""
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from distribution.gate import GateReason
 from distribution.models import Placement
+from hosts import fields as host_fields
+
+
+class HostText(serializers.CharField):
+    """A text field of a host call, by the rules the events keep too (`hosts.fields`): a string as sent (no
+    number made text, nothing trimmed, so a user is the same user in the gate and in the events), not only
+    spaces, without control characters, and an id where `is_id`."""
+
+    default_error_messages = {
+        "control": _("Must not hold control characters."),
+        "not_an_id": _("May hold only %(rule)s.") % {"rule": host_fields.ID_RULE},
+    }
+
+    def __init__(self, *, is_id: bool = False, **kwargs):
+        self.is_id = is_id
+        super().__init__(trim_whitespace=False, **kwargs)
+
+    def to_internal_value(self, data):
+        if type(data) is not str:
+            self.fail("invalid")
+        if not data.strip():  # only spaces: blank, as the events refuse it
+            self.fail("blank")
+        if not host_fields.is_text(data):
+            self.fail("control")
+        if data and self.is_id and not host_fields.is_id(data):
+            self.fail("not_an_id")
+        return data
 
 
 class ShareCheckInput(serializers.Serializer):
-    """Plain CharFields only: the gate validates with these fields' limits directly (host_apis.validated)."""
+    """HostText fields only: the gate validates with these fields' rules directly (host_apis.validated)."""
 
-    appid = serializers.CharField(max_length=16)
-    scene = serializers.CharField(max_length=60)
-    user = serializers.CharField(max_length=128, help_text="The host's pseudonymous id of the sharing user.")
-    share_id = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
-    page = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    appid = HostText(max_length=16)
+    scene = HostText(max_length=60)
+    user = HostText(max_length=host_fields.MAX_USER_LENGTH,
+                    help_text="The host's pseudonymous id of the sharing user, as in its events.")
+    share_id = HostText(is_id=True, max_length=64, required=False, allow_blank=True, default="",
+                        help_text=f"The share's id, as in its `share` event: {host_fields.ID_RULE}.")
+    page = HostText(max_length=host_fields.MAX_PAGE_LENGTH, required=False, allow_blank=True, default="")
 
 
 class ShareCheckOutput(serializers.Serializer):

@@ -15,10 +15,10 @@ from django.utils.translation import gettext as _
 from hosts.models import Scene
 
 MAX_PLACEMENTS = 20
-ACCOUNT_UID_RE = re.compile(r"^[0-9A-Za-z_-]{1,40}$")
-TOPIC_RE = re.compile(r"^[^\s<>]{1,120}$")
+ACCOUNT_UID_RE = re.compile(r"^[0-9A-Za-z_-]{1,40}\Z")
+TOPIC_RE = re.compile(r"^[^\s<>]{1,120}\Z")
 # A page path inside the program ("pages/claim/index?from=lottery"), never a URL or a way out of it.
-PAGE_RE = re.compile(r"^/?[A-Za-z0-9_-]+(/[A-Za-z0-9_.-]+)*(\?[A-Za-z0-9_.=&%-]*)?$")
+PAGE_RE = re.compile(r"^/?[A-Za-z0-9_-]+(/[A-Za-z0-9_.-]+)*(\?[A-Za-z0-9_.=&%-]*)?\Z")
 K = Scene.PlacementKind
 
 

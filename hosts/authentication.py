@@ -68,9 +68,11 @@ def refuse_if_stopped(call: HostCall, admission: Admission | None) -> None:
         return
     if admission.retry_after is not None:
         wait = max(1, math.ceil(admission.retry_after))
-        raise exceptions.Throttled(wait=wait, code="rate_limited", detail=_(
+        throttled = exceptions.Throttled(code="rate_limited", detail=_(
             "This key made more than %(n)d calls this minute; try again in %(s)d seconds.") % {
             "n": call.credential.requests_per_minute, "s": wait})
+        throttled.wait = wait  # set after: given to Throttled(), DRF appends "Expected available in …" again
+        raise throttled
     if admission.replayed:
         raise _refuse("replayed", _("This signed request was already received; sign each call afresh."))
 
@@ -107,8 +109,14 @@ def authenticate_host_call(request, url_host: str | None, *, admits_itself: bool
         "rate_limited", f"rate:{credential.key_id}:{bucket}", credential.requests_per_minute,
         (bucket + 1) * RATE_WINDOW - now))
     if not admits_itself:
-        refuse_if_stopped(call, host_store().admit(rate=call.rate, nonce=call.nonce, nonce_ttl=nonce_ttl(), now=now))
+        admit(call, now)
     return call
+
+
+def admit(call: HostCall, now: float | None = None) -> None:
+    """Count the call against its key's rate and claim its nonce: 429 over the rate, 401 for a replay."""
+    now = time.time() if now is None else now
+    refuse_if_stopped(call, host_store().admit(rate=call.rate, nonce=call.nonce, nonce_ttl=nonce_ttl(), now=now))
 
 
 class HostSignatureAuthentication(authentication.BaseAuthentication):

@@ -9,9 +9,9 @@ from django.utils.translation import gettext as _
 
 DOMAIN_KINDS = ("request", "upload", "download", "socket")
 MAX_DOMAINS_PER_KIND = 20
-_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)\Z")
 # A host whose last label is a number (`127.1`, `0x7f.0x1`) is an IPv4 address to browsers (WHATWG URL).
-_NUMERIC_LABEL = re.compile(r"^(\d+|0x[0-9a-f]*)$")
+_NUMERIC_LABEL = re.compile(r"^(\d+|0x[0-9a-f]*)\Z")
 
 
 def _scheme_for(kind: str) -> str:

@@ -177,7 +177,7 @@ class QualificationDocument(models.Model):
         return f"{self.program.name} · {self.category} · {self.original_name}"
 
 
-VERSION_RE = re.compile(r"^\d{1,6}(\.\d{1,6}){0,3}(-[0-9A-Za-z.-]{1,20})?$")
+VERSION_RE = re.compile(r"^\d{1,6}(\.\d{1,6}){0,3}(-[0-9A-Za-z.-]{1,20})?\Z")
 
 
 class Version(models.Model):

@@ -16,16 +16,17 @@ from operator import itemgetter
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
+from hosts import fields as host_fields
 from stats.models import EventType
 
 EVENT_TYPES = frozenset(EventType.values)
-EVENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:\-]{0,63}$")
-SHARE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:\-]{0,63}$")
-MAX_USER_LENGTH = 128
-MAX_PAGE_LENGTH = 200
+EVENT_ID = SHARE_ID = host_fields.ID  # matched whole (fullmatch)
+MAX_USER_LENGTH = host_fields.MAX_USER_LENGTH
+MAX_PAGE_LENGTH = host_fields.MAX_PAGE_LENGTH
 MAX_PAGE_VIEWS = 10_000
 MAX_STAY_SECONDS = 24 * 3600
 MAX_AMOUNT = Decimal("10000000")
+AMOUNT_TEXT = re.compile(r"[0-9]{1,8}(?:\.[0-9]{1,2})?")  # an amount sent as a string: plain digits
 
 
 class Reason:
@@ -177,7 +178,7 @@ class _FastCheck:
         get = raw.get
         event_id, kind, appid, scene, user, moment = (
             get("id"), get("type"), get("appid"), get("scene"), get("user"), get("time"))
-        if not (type(event_id) is str and len(event_id) <= 64 and EVENT_ID.match(event_id)):
+        if not (type(event_id) is str and len(event_id) <= 64 and EVENT_ID.fullmatch(event_id)):
             return None
         fields = _FAST_TYPE_FIELDS.get(kind) if type(kind) is str else None
         program_id = self.programs.get(appid) if type(appid) is str else None
@@ -185,7 +186,7 @@ class _FastCheck:
             return None
         if type(scene) is not str or scene not in self.scenes or len(scene) > 60 or not scene.strip():
             return None
-        if type(user) is not str or len(user) > MAX_USER_LENGTH or not user.strip():
+        if type(user) is not str or len(user) > MAX_USER_LENGTH or not user.strip() or not host_fields.is_text(user):
             return None
         if type(moment) is not str:
             return None
@@ -216,14 +217,14 @@ def _fast_int(value, low: int, high: int) -> bool:
 
 
 def _fast_share_id(value) -> bool:
-    return type(value) is str and len(value) <= 64 and SHARE_ID.match(value) is not None
+    return type(value) is str and len(value) <= 64 and SHARE_ID.fullmatch(value) is not None
 
 
 def _fast_visit(raw: dict) -> dict | None:
     page, views, stay = raw.get("page"), raw.get("page_views", 1), raw.get("stay_seconds", 0)
     if page is None:
         page = ""
-    elif type(page) is not str or len(page) > MAX_PAGE_LENGTH or not page.strip():
+    elif type(page) is not str or len(page) > MAX_PAGE_LENGTH or not page.strip() or not host_fields.is_text(page):
         return None
     if not (_fast_int(views, 1, MAX_PAGE_VIEWS) and _fast_int(stay, 0, MAX_STAY_SECONDS)):
         return None
@@ -305,8 +306,10 @@ def _string(raw: dict, name: str, *, max_length: int = 64, pattern: re.Pattern |
         raise Refusal(Reason.BAD_FIELD, name, f"{name} must be a non-empty string.")
     if len(value) > max_length:
         raise Refusal(Reason.BAD_FIELD, name, f"{name} must be at most {max_length} characters.")
-    if pattern is not None and not pattern.match(value):
-        raise Refusal(Reason.BAD_FIELD, name, f"{name} may hold only letters, digits and . _ : -")
+    if pattern is not None and not pattern.fullmatch(value):
+        raise Refusal(Reason.BAD_FIELD, name, f"{name} may hold only {host_fields.ID_RULE}.")
+    if not host_fields.is_text(value):
+        raise Refusal(Reason.BAD_FIELD, name, f"{name} must not hold control characters.")
     return value
 
 
@@ -358,6 +361,8 @@ def _new_user_fields(raw: dict) -> dict:
 
 def _payment_fields(raw: dict) -> dict:
     value = raw.get("amount")
+    if isinstance(value, str) and not AMOUNT_TEXT.fullmatch(value):
+        value = None  # Decimal() would also read "5_000", " 5 ", "1e3" and other scripts' digits
     try:
         amount = Decimal(str(value)) if isinstance(value, int | float | str) and not isinstance(value, bool) else None
     except InvalidOperation:

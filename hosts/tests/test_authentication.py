@@ -182,3 +182,37 @@ def test_a_rate_limited_call_can_be_sent_again_unchanged_once_the_limit_lifts(we
     host_store().clear()  # the minute is over
 
     assert client.post(SHARE, {**ASK, "user": "z"}, timestamp=stamp).status_code == 200
+
+
+def test_the_429_message_says_when_once(weibo, settings):
+    credential, secret = credential_create(host=weibo, actor=None, name="slow", requests_per_minute=1)
+    client = SignedClient(credential.key_id, secret)
+    client.post(SHARE, ASK)
+
+    answer = client.post(SHARE, {**ASK, "user": "y"})
+
+    message = answer.json()["error"]["message"]
+    assert answer.status_code == 429
+    assert message.startswith("This key made more than 1 calls this minute; try again in ")
+    assert "Expected available" not in message  # DRF appended its own sentence saying the same
+
+
+@pytest.mark.parametrize("bad_call", [
+    {"body": b"not json"}, {"body": b"[1]"}, {"body": b'{"appid": 1}'}, {"method": "GET"},
+])
+def test_refused_gate_calls_count_against_the_rate_too(weibo, settings, bad_call):
+    """The gate admits a call with its answer, in one atomic step; a call refused before that counted nothing,
+    so a host could send bad calls without limit."""
+    credential, secret = credential_create(host=weibo, actor=None, name="slow", requests_per_minute=3)
+    client = SignedClient(credential.key_id, secret)
+
+    stamp = int(time.time())
+    for n in range(3):
+        body, method = bad_call.get("body", b""), bad_call.get("method", "POST")
+        meta = client.headers(method, SHARE, body, timestamp=stamp - n)  # each signed afresh: not a replay
+        refused = client.api.generic(method, SHARE, body, content_type="application/json", **meta)
+        assert refused.status_code in (400, 405), refused.content
+    over = client.post(SHARE, ASK)
+
+    assert (over.status_code, over.json()["error"]["code"]) == (429, "rate_limited")
+    assert 1 <= int(over["Retry-After"]) <= 60

@@ -48,7 +48,7 @@ _EXPRESSION_END = re.compile(rb"\s*[,})\];]")
 _PLACEHOLDER = re.compile(r"\$\{\s*([^}]*?)\s*\}")
 _NAME_EXPRESSION = re.compile(r"[A-Za-z_$][\w$]*(?:\s*\.\s*[A-Za-z_$][\w$]*)*")
 _PATH_START = re.compile(r"[/?#]")
-_HOST_ONLY = re.compile(r"^[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?::\d+)?$")
+_HOST_ONLY = re.compile(r"^[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?::\d+)?\Z")
 _ESCAPES = {"\\/": "/", "\\'": "'", '\\"': '"'}
 _NAME_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$")
 

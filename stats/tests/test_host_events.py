@@ -118,3 +118,34 @@ def test_raw_bodies_that_are_not_a_batch_get_a_400_in_the_error_shape(program, w
     assert response.json()["error"]["code"] in {"parse_error", "invalid"}
     assert DailyStats.objects.count() == 0
 
+
+
+def test_a_lone_surrogate_refuses_the_batch_whole_and_stores_nothing(program, weibo_client, at):
+    """Such a string is not text (I-JSON forbids it): hashing the user failed as a 500, and a page with one
+    was accepted, then failed the drain, losing the whole batch."""
+    body = json.dumps({"events": [event("ok", "visit", "u1", at(0)),
+                                  event("bad", "visit", "u1", at(0), page="pages/\udfff")]}).encode()
+    meta = weibo_client.headers("POST", URL, body)
+    response = weibo_client.api.generic("POST", URL, body, content_type="application/json", **meta)
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "parse_error"
+    assert "lone surrogate" in response.json()["error"]["message"]
+    assert not DailyStats.objects.exists()
+
+
+def test_control_characters_refuse_their_event_and_the_rest_is_stored(program, send, at):
+    """On PostgreSQL a NUL in a page failed the drain's COPY after the batch was accepted (all of it lost)."""
+    from stats.models import RawEvent
+
+    response = send({"events": [event("nul", "visit", "u1", at(0), page="pages/a\x00"),
+                                event("ok", "visit", "u2", at(0), page="pages/ok"),
+                                event("esc", "visit", "u\x1b", at(0))]})
+
+    assert response.status_code == 202
+    answer = response.json()
+    assert answer["accepted"] == 1
+    assert [(r["index"], r["reason"], r["field"]) for r in answer["rejected"]] == [
+        (0, "bad_field", "page"), (2, "bad_field", "user")]
+    assert list(RawEvent.objects.values_list("page", flat=True)) == ["pages/ok"]
+    assert DailyStats.objects.get(program=program).visits == 1

@@ -64,6 +64,13 @@ def test_a_retried_drain_stores_nothing_twice(program, at, weibo):
     ({"page_views": -1}, "bad_field", "page_views"),
     ({"page_views": True}, "bad_field", "page_views"),
     ({"stay_seconds": 10**9}, "bad_field", "stay_seconds"),
+    # `$` let a final newline through: "abc\n" and "abc" were two events.
+    ({"id": "abc\n"}, "bad_field", "id"),
+    # PostgreSQL cannot store NUL: the drain failed after the batch was accepted, losing all of it.
+    ({"page": "pages/a\x00"}, "bad_field", "page"),
+    ({"page": "pages/a\nb"}, "bad_field", "page"),
+    ({"user": "u\x00"}, "bad_field", "user"),
+    ({"user": "u\x1b[2J"}, "bad_field", "user"),
 ])
 def test_each_bad_event_is_refused_with_its_index_and_reason(program, post, at, fields, reason, field):
     bad = {**event("bad", "visit", "u1", at(0)), **fields}
@@ -77,10 +84,20 @@ def test_each_bad_event_is_refused_with_its_index_and_reason(program, post, at, 
 @pytest.mark.parametrize(("amount", "ok"), [
     ("12.50", True), (3, True), (0.1, True), ("0", False), (-5, False), ("1.005", False), ("NaN", False),
     ("abc", False), (None, False), (True, False), ("100000000", False),
+    # Decimal() reads these too; a string amount is plain ASCII digits, a number is any JSON number.
+    ("5_000", False), ("١٢", False), (" 5 ", False), ("1e3", False), ("+5", False), ("5.", False), (1e3, True),
 ])
 def test_payment_amounts(program, post, at, amount, ok):
     answer = post([event("p", "payment", "u1", at(0), amount=amount)])
     assert answer["accepted"] == int(ok)
+
+
+def test_share_ids_ending_in_a_newline_are_refused(program, post, at):
+    answer = post([event("a", "share", "u1", at(0), share_id="s1\n"),
+                   event("b", "share", "u1", at(0), share_id="s2", parent_share_id="s1\n"),
+                   event("c", "share_open", "u2", at(0), share_id="s1\n")])
+    assert [(r["index"], r["field"]) for r in answer["rejected"]] == [(0, "share_id"), (1, "parent_share_id"),
+                                                                      (2, "share_id")]
 
 
 def test_a_share_needs_its_id_and_cannot_be_its_own_parent(program, post, at):
@@ -272,3 +289,55 @@ def test_a_retry_while_the_first_attempt_is_still_queued(program, weibo, at, set
         assert (again.accepted, again.duplicates) == (1, 10)
     else:
         assert (again.accepted, again.duplicates) == (11, 0)
+
+
+@pytest.mark.parametrize("value", [
+    "wb-1", " wb-1 ", "   ", "", "u" * 128, "u" * 129, "u\x00", "u\n", "u\x1b", "用户", 5521093, 1.5, None, True,
+])
+def test_the_gate_and_the_events_take_the_same_host_users(program, weibo, at, value):
+    """The gate once made numbers text and trimmed spaces: " wb-1 " was user "wb-1" there, " wb-1 " here."""
+    from rest_framework.exceptions import ValidationError
+
+    from distribution.host_apis import validated
+    from distribution.host_serializers import ShareCheckInput
+    from stats.events import Refusal, validate_event
+    from stats.ingest import ingest_context
+
+    try:
+        gate = validated(ShareCheckInput, {"appid": program.appid, "scene": "weibo.feed", "user": value})["user"]
+    except ValidationError:
+        gate = None
+    raw = event("e1", "visit", value, at(0))
+    try:
+        events = validate_event(raw, ingest_context(weibo, [raw]))["user_hash"]
+    except Refusal:
+        events = None
+
+    assert (gate is None) == (events is None)
+    if gate is not None:
+        assert gate == value  # as sent, so both hash the same id
+
+
+@pytest.mark.parametrize("value", ["s-1", "S.1:2_3", "s" * 64, "s" * 65, "-s", "s 1", "s1\n", "../../x", "分享", 7])
+def test_the_gate_and_the_events_take_the_same_share_ids(program, weibo, at, value):
+    from rest_framework.exceptions import ValidationError
+
+    from distribution.host_apis import validated
+    from distribution.host_serializers import ShareCheckInput
+    from stats.events import Refusal, validate_event
+    from stats.ingest import ingest_context
+
+    try:
+        validated(ShareCheckInput, {"appid": program.appid, "scene": "weibo.feed", "user": "u", "share_id": value})
+        gate = True
+    except ValidationError:
+        gate = False
+    raw = event("e1", "share", "u", at(0), share_id=value)
+    try:
+        validate_event(raw, ingest_context(weibo, [raw]))
+        events = True
+    except Refusal:
+        events = False
+
+    assert gate == events
+    assert gate == (value in ("s-1", "S.1:2_3", "s" * 64))

@@ -285,6 +285,22 @@ def test_an_invalid_body_is_400_with_fields(weibo_client, body):
     assert response.json()["error"]["fields"]
 
 
+@pytest.mark.parametrize("body, code", [
+    (b'{"appid": "2025000000000001", "scene": "weibo.feed", "user": "\\ud800"}', "parse_error"),
+    (b'{"appid": "\\udfff", "scene": "weibo.feed", "user": "u"}', "parse_error"),
+    (b"[" * 100_000 + b"]" * 100_000, "parse_error"),
+    (b'{"a":' * 40 + b"1" + b"}" * 40, "parse_error"),
+    (b'{"appid": "2025000000000001", "scene": "weibo.feed", "user": "u\\u0000"}', "invalid"),
+])
+def test_a_body_that_is_not_text_or_too_deep_is_a_400_not_a_500(weibo_client, body, code):
+    """A lone surrogate failed hashing the user (500); a deep body failed Python's parser (RecursionError)."""
+    meta = weibo_client.headers("POST", SHARE, body)
+    response = weibo_client.api.generic("POST", SHARE, body, content_type="application/json", **meta)
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == code
+
+
 VALID = {"appid": "2025000000000001", "scene": "weibo.feed", "user": "wb-1"}
 
 
@@ -293,6 +309,10 @@ VALID = {"appid": "2025000000000001", "scene": "weibo.feed", "user": "wb-1"}
     {**VALID, "user": "  wb-2  "}, {**VALID, "user": ""}, {**VALID, "user": "   "}, {**VALID, "user": None},
     {**VALID, "user": True}, {**VALID, "user": ["x"]}, {**VALID, "user": "u" * 129}, {**VALID, "share_id": ""},
     {**VALID, "share_id": None}, {**VALID, "page": "p" * 201}, {"scene": "weibo.feed"}, {}, {**VALID, "extra": 1},
+    {**VALID, "user": "wb\x00"}, {**VALID, "user": "wb\n"}, {**VALID, "page": "pages/a\x1b[2J"},
+    {**VALID, "page": "   "}, {**VALID, "share_id": "s-1\n"}, {**VALID, "share_id": "../../x y"},
+    {**VALID, "share_id": "-s"}, {**VALID, "share_id": "s" * 65}, {**VALID, "appid": 2025000000000001},
+    {**VALID, "user": "\x00" * 200}, {**VALID, "user": "u" * 129 + "\n"},
 ], ids=lambda d: repr(d)[:60])
 def test_the_gates_lean_validation_agrees_with_the_serializer(data):
     from rest_framework.exceptions import ValidationError
