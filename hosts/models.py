@@ -1,12 +1,20 @@
 """The catalog of host platforms (super-apps) that mini-programs are distributed into."""
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from console.fields import SealedCharField
+
+# "<host>.<scene>" in lower-case letters, digits, _ and -: a scene's code reaches CSV exports, URLs and
+# the hosts' own calls, so it cannot start with "=" or "@" or hold spaces.
+SCENE_CODE = RegexValidator(
+    r"\A[a-z0-9][a-z0-9_-]*\.[a-z0-9][a-z0-9_-]*\Z",
+    _("Use “<host>.<scene>”: lower-case letters, digits, _ and -, e.g. “weibo.feed”."),
+)
 
 
 class Host(models.Model):
@@ -97,7 +105,7 @@ class Scene(models.Model):
 
     host = models.ForeignKey(Host, on_delete=models.CASCADE, related_name="scenes")
     code = models.CharField(
-        _("code"), max_length=60, unique=True,
+        _("code"), max_length=60, unique=True, validators=[SCENE_CODE],
         help_text=_("Stable code hosts and integrators use, “<host>.<scene>”, e.g. “weibo.feed”."),
     )
     name = models.CharField(_("name"), max_length=80)
@@ -157,6 +165,13 @@ class Scene(models.Model):
 
     def __str__(self):
         return self.code
+
+    def clean(self):
+        super().clean()
+        if self.host_id and self.code and not self.code.startswith(f"{self.host.code}."):
+            # The stats read a scene's host from its code (and hosts send it as their own).
+            raise ValidationError({"code": _("A scene's code starts with its host's code and a dot, e.g. “%(host)s.feed”.")
+                                   % {"host": self.host.code}})
 
     @property
     def is_active(self) -> bool:

@@ -1,4 +1,9 @@
-"""CSV export of every stats table, with the API's metric names as columns."""
+"""CSV export of every stats table, with the API's metric names as columns.
+
+Text that a spreadsheet would read as a formula (a cell starting with = + - @, a tab or a carriage
+return) is written with a leading apostrophe, as OWASP advises against CSV injection. Our own codes
+cannot start so (scene codes are checked, share ids are ids), but an export is opened far from here.
+"""
 
 import csv
 import io
@@ -13,8 +18,17 @@ def stats_csv(stats: dict, table: str) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({key: _inert(value) for key, value in row.items()} for row in rows)
     return out.getvalue()
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inert(value):
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def _table(stats: dict, table: str) -> tuple[list[dict], list[str]]:

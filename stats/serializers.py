@@ -1,6 +1,6 @@
 """The stats query (shared by the API, the dashboard and the CSV export) and the documented answer."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.utils import timezone
 from rest_framework import serializers
@@ -9,12 +9,15 @@ from hosts.models import Host, Scene
 from stats.selectors import Granularity, StatsQuery
 
 MAX_RANGE_DAYS = 366
+# No stats exist before this day or after a year from today; dates far out (9999-12-31, 0001-01-01) made
+# the reads' own arithmetic (retention's 30 days after, the previous period before) overflow as a 500.
+EARLIEST = date(2000, 1, 1)
 DEFAULT_RANGE_DAYS = 30
 
 
 class StatsQueryInput(serializers.Serializer):
-    start = serializers.DateField(required=False, help_text="First day (platform time zone); default 29 days before `to`.")
-    end = serializers.DateField(required=False, help_text="Last day, inclusive; default today.")
+    start = serializers.DateField(required=False, help_text="First day (platform time zone), not before 2000-01-01; default 29 days before `to`.")
+    end = serializers.DateField(required=False, help_text="Last day, inclusive, at most a year from today; default today.")
     host = serializers.SlugField(required=False, allow_blank=True, max_length=30, help_text="A host code.")
     scene = serializers.CharField(required=False, allow_blank=True, max_length=60, help_text="A scene code.")
     granularity = serializers.ChoiceField(choices=Granularity.ALL, required=False, default=Granularity.DAY)
@@ -38,6 +41,11 @@ class StatsQueryInput(serializers.Serializer):
     def validate(self, data):
         end = data.get("end") or timezone.localdate()
         start = data.get("start") or end - timedelta(days=DEFAULT_RANGE_DAYS - 1)
+        if start < EARLIEST:
+            raise serializers.ValidationError({"from": [f"must not be before {EARLIEST.isoformat()}."]})
+        latest = timezone.localdate() + timedelta(days=MAX_RANGE_DAYS)
+        if end > latest:
+            raise serializers.ValidationError({"to": [f"must not be after {latest.isoformat()} (a year from today)."]})
         if start > end:
             raise serializers.ValidationError({"from": ["must not be after `to`."]})
         if (end - start).days >= MAX_RANGE_DAYS:

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from django.contrib.auth.decorators import login_required
 from django.contrib.humanize.templatetags.humanize import intcomma
-from django.http import Http404
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
 from django.template.defaultfilters import floatformat
 from django.utils import timezone
@@ -259,8 +259,9 @@ def program_export(request, membership, appid, table):
     if table not in TABLES:
         raise Http404
     query, errors = _parse(request)
-    if query is None:
-        raise Http404
+    if query is None:  # a download has no page to show the errors on: say them in plain text
+        lines = [f"{field}: {' '.join(str(m) for m in messages)}" for field, messages in errors.items()]
+        return HttpResponseBadRequest("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
     return csv_response(program_stats(program, query), table, program.appid)
 
 
@@ -284,7 +285,7 @@ def host_dashboard(request, host_code):
         "programs": host_program_totals(host=host.code, start=start, end=end),
         "gate": _gate_table(answers),
     }
-    return render(request, "stats/host_dashboard.html", context)
+    return render(request, "stats/host_dashboard.html", context, status=400 if errors else 200)
 
 
 def _gate_table(answers: list[dict]) -> list[dict]:

@@ -51,11 +51,37 @@ def test_the_api_filters_and_groups(api_with_key, traffic):
     ({"host": "myspace"}, "host"),
     ({"scene": "weibo.nowhere"}, "scene"),
     ({"host": "alipay", "scene": "weibo.feed"}, "scene"),
+    # Far dates overflowed the reads' own arithmetic (a 500): 30 days after for retention, the period before.
+    ({"to": "9999-12-31"}, "to"),
+    ({"from": "9999-12-30", "to": "9999-12-31", "granularity": "month"}, "to"),
+    ({"from": "0001-01-01", "to": "0001-01-10"}, "from"),
+    ({"from": "1999-12-31", "to": "2000-01-10"}, "from"),
 ])
 def test_bad_queries_get_a_field_error(api_with_key, traffic, params, field):
     response = api_with_key.get(URL, params)
     assert response.status_code == 400
     assert field in response.json()["error"]["fields"]
+    export = api_with_key.get(URL + "export/", {**params, "table": "series"})
+    assert (export.status_code, list(export.json()["error"]["fields"])) == (400, [field])
+
+
+@pytest.mark.parametrize("params", [{"to": "9999-12-31"}, {"from": "0001-01-01", "to": "0001-01-10"},
+                                    {"from": "2026-12-01", "to": "2026-11-01"}])
+def test_the_pages_answer_bad_ranges_with_400_and_say_why(client_for, owner, org, traffic, params):
+    client = client_for(owner)
+    page = client.get(reverse("program_stats", args=[org.slug, traffic.appid]), params)
+    assert page.status_code == 400
+    assert b"Showing the last 30 days instead." in page.content
+
+    download = client.get(reverse("program_stats_export", args=[org.slug, traffic.appid, "series"]), params)
+    assert (download.status_code, download["Content-Type"]) == (400, "text/plain; charset=utf-8")
+    assert download.content.decode().startswith(("to: must not be after", "from: must not be"))
+
+    weibo = Host.objects.get(code="weibo")
+    weibo.operators.add(owner)
+    host_page = client.get(reverse("host_stats", args=["weibo"]), params)
+    assert host_page.status_code == 400  # it showed the last 30 days as if asked for them
+    assert b"Showing the last 30 days instead." in host_page.content
 
 
 def test_an_outsider_gets_404(api, traffic, outsider, other_org):
@@ -183,3 +209,34 @@ def test_table_counts_are_grouped_as_the_cards_are():
     assert html.count("12,345") == len(BREAKDOWN_COLUMNS) - 1 and "140.5" in html and "31,783.50" in html
     retention = {"cohort": "2026-11-02", "new_users": 2345, **{f"day_{n}": None for n in (1, 2, 3, 4, 5, 6, 7, 14, 30)}}
     assert '<td class="num">2,345</td>' in _retention_rows([retention])
+
+
+def test_exported_text_that_reads_as_a_formula_is_inert():
+    from stats.export import stats_csv
+
+    stats = {"breakdown": [
+        {"host": "weibo", "scene": '=HYPERLINK("http://evil.example","x")', "visits": -1},
+        {"host": "weibo", "scene": "@SUM(1+1)", "visits": 2}, {"host": "weibo", "scene": "+1", "visits": 3},
+        {"host": "weibo", "scene": "-1", "visits": 4}, {"host": "weibo", "scene": "\tx", "visits": 5},
+        {"host": "weibo", "scene": "weibo.feed", "visits": 6},
+    ]}
+    rows = list(csv.DictReader(io.StringIO(stats_csv(stats, "breakdown"))))
+
+    assert [r["scene"] for r in rows] == ["'=HYPERLINK(\"http://evil.example\",\"x\")", "'@SUM(1+1)", "'+1", "'-1",
+                                          "'\tx", "weibo.feed"]
+    assert rows[0]["visits"] == "-1"  # numbers are numbers
+
+
+@pytest.mark.parametrize("code", ['=HYPERLINK("x")', "@SUM(1+1)", "weibo", "weibo.Feed", "weibo.a b", "alipay.feed",
+                                  "weibo.", ".feed", "weibo.feed\n"])
+def test_a_scene_code_is_host_dot_name(db, code):
+    """The stats read a scene's host from its code: "@SUM(1+1)" on weibo counted its users under no host."""
+    from django.core.exceptions import ValidationError
+
+    from hosts.models import Scene
+
+    scene = Scene(host=Host.objects.get(code="weibo"), code=code, name="x")
+    with pytest.raises(ValidationError) as refused:
+        scene.full_clean()
+    assert "code" in refused.value.message_dict
+    Scene(host=Host.objects.get(code="weibo"), code="weibo.new_scene-2", name="x").full_clean()
