@@ -15,7 +15,7 @@ class HostText(serializers.CharField):
 
     default_error_messages = {
         "control": _("Must not hold control characters."),
-        "not_an_id": _("May hold only %(rule)s.") % {"rule": host_fields.ID_RULE},
+        "not_an_id": _("May hold only letters, digits and . _ : - (up to 64, starting with a letter or digit)."),
     }
 
     def __init__(self, *, is_id: bool = False, **kwargs):

@@ -3,6 +3,7 @@
 from datetime import date, timedelta
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from hosts.models import Host, Scene
@@ -30,31 +31,36 @@ class StatsQueryInput(serializers.Serializer):
 
     def validate_host(self, value):
         if value and not Host.objects.filter(code=value).exists():
-            raise serializers.ValidationError("Unknown host.")
+            raise serializers.ValidationError(_("No such host."))
         return value
 
     def validate_scene(self, value):
         if value and not Scene.objects.filter(code=value).exists():
-            raise serializers.ValidationError("Unknown scene.")
+            raise serializers.ValidationError(_("No such scene."))
         return value
 
     def validate(self, data):
         end = data.get("end") or timezone.localdate()
         start = data.get("start") or end - timedelta(days=DEFAULT_RANGE_DAYS - 1)
-        if start < EARLIEST:
-            raise serializers.ValidationError({"from": [f"must not be before {EARLIEST.isoformat()}."]})
-        latest = timezone.localdate() + timedelta(days=MAX_RANGE_DAYS)
-        if end > latest:
-            raise serializers.ValidationError({"to": [f"must not be after {latest.isoformat()} (a year from today)."]})
-        if start > end:
-            raise serializers.ValidationError({"from": ["must not be after `to`."]})
-        if (end - start).days >= MAX_RANGE_DAYS:
-            raise serializers.ValidationError({"from": [f"The range is at most {MAX_RANGE_DAYS} days."]})
+        _check_range(start, end)
         host, scene = data.get("host", ""), data.get("scene", "")
         if host and scene and not scene.startswith(f"{host}."):
-            raise serializers.ValidationError({"scene": ["This scene is not on that host."]})
+            raise serializers.ValidationError({"scene": [_("This scene is not on the chosen host.")]})
         return {"query": StatsQuery(start=start, end=end, host=host, scene=scene,
                                     granularity=data.get("granularity") or Granularity.DAY)}
+
+
+def _check_range(start: date, end: date) -> None:
+    if start < EARLIEST:
+        raise serializers.ValidationError({"from": [_("Choose a day from %(day)s on.") % {"day": EARLIEST.isoformat()}]})
+    latest = timezone.localdate() + timedelta(days=MAX_RANGE_DAYS)
+    if end > latest:
+        raise serializers.ValidationError({"to": [
+            _("Choose a day up to %(day)s, a year from today.") % {"day": latest.isoformat()}]})
+    if start > end:
+        raise serializers.ValidationError({"from": [_("“From” is after “To”.")]})
+    if (end - start).days >= MAX_RANGE_DAYS:
+        raise serializers.ValidationError({"from": [_("Choose at most %(days)d days.") % {"days": MAX_RANGE_DAYS}]})
 
 
 class MetricsOutput(serializers.Serializer):

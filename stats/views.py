@@ -34,6 +34,8 @@ from stats.selectors import (
 from stats.serializers import StatsQueryInput
 
 PRESETS = (7, 30, 90)
+FILTER_LABELS = {"from": _("From"), "to": _("To"), "host": _("Host"), "scene": _("Scene"), "granularity": _("By"),
+                 "non_field_errors": _("Range")}
 BREAKDOWN_COLUMNS = ("visits", "unique_visitors", "page_views", "avg_stay_seconds", "new_users", "shares",
                      "share_opens", "payments")  # then revenue, formatted apart
 CARDS = (
@@ -61,6 +63,25 @@ def _parse(request) -> tuple[StatsQuery | None, dict]:
     if query.is_valid():
         return query.validated_data["query"], {}
     return None, query.errors
+
+
+def _parse_keeping_the_rest(request) -> tuple[StatsQuery, list[tuple[str, str]]]:
+    """A page's query: what is wrong in it is left out (a bad range falls back to the last 30 days) and
+    the rest kept, so that a scene on the wrong host does not also lose the dates and the granularity.
+    Returns the query and, for the page, each left-out choice's label and why."""
+    query, errors = _parse(request)
+    if query is not None:
+        return query, []
+    left_out = set(errors)
+    if left_out & {"from", "to"}:
+        left_out |= {"from", "to", "days"}  # a bad range gives way to the default range, whole
+    kept = request.GET.copy()
+    for name in left_out:
+        kept.pop(name, None)
+    query = StatsQueryInput(data=kept)
+    query = query.validated_data["query"] if query.is_valid() else _default_query()
+    return query, [(str(FILTER_LABELS.get(name, name)), " ".join(str(m) for m in messages))
+                   for name, messages in errors.items()]
 
 
 def _default_query() -> StatsQuery:
@@ -195,14 +216,17 @@ def _chain_levels(levels: list[dict], counts, label) -> str:
 
 
 def _filter_options(query: StatsQuery) -> dict:
-    """The host and scene filters' <option>s, the one in the query selected.
+    """The host and scene filters' <option>s, the one in the query selected; each scene names its host, so
+    that the page offers only the chosen host's scenes (stats.js).
 
     Made here rather than by a template loop: some thirty options of three tags each were a
     twentieth of the template's time.
     """
     hosts, scenes = filter_names()
     return {"host_options": _options(((h.code, h.display_name) for h in hosts), query.host),
-            "scene_options": _options(((s.code, f"{s.code} · {s.display_name()}") for s in scenes), query.scene)}
+            "scene_options": format_html_join("", '<option value="{}" data-host="{}"{}>{}</option>', (
+                (s.code, s.code.split(".", 1)[0], mark_safe(" selected") if s.code == query.scene else "",
+                 f"{s.code} · {s.display_name()}") for s in scenes))}
 
 
 def _options(choices, selected: str) -> str:
@@ -233,8 +257,7 @@ def _chart_data(stats: dict) -> dict:
 @org_page(Capability.READ_STATS)
 def program_dashboard(request, membership, appid):
     program = program_in_org(request, membership, appid)
-    query, errors = _parse(request)
-    query = query or _default_query()
+    query, errors = _parse_keeping_the_rest(request)
     stats, previous_totals = program_stats_with_previous(program, query)
     has_data = any(p["visits"] or p["shares"] or p["new_users"] for p in stats["series"])
     context = {
@@ -275,9 +298,8 @@ def _operated_host(user, code: str) -> Host:
 @login_required
 def host_dashboard(request, host_code):
     host = _operated_host(request.user, host_code)
-    query, errors = _parse(request)
-    end = query.end if query else timezone.localdate()
-    start = query.start if query else end - timedelta(days=29)
+    query, errors = _parse_keeping_the_rest(request)
+    start, end = query.start, query.end
     answers = gate_answers(host=host.code, start=start, end=end)
     context = {
         "host": host, "start": start, "end": end, "errors": errors, "presets": PRESETS,

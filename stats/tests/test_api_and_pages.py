@@ -71,17 +71,17 @@ def test_the_pages_answer_bad_ranges_with_400_and_say_why(client_for, owner, org
     client = client_for(owner)
     page = client.get(reverse("program_stats", args=[org.slug, traffic.appid]), params)
     assert page.status_code == 400
-    assert b"Showing the last 30 days instead." in page.content
+    assert b"Left out; the rest of your choice is shown." in page.content
 
     download = client.get(reverse("program_stats_export", args=[org.slug, traffic.appid, "series"]), params)
     assert (download.status_code, download["Content-Type"]) == (400, "text/plain; charset=utf-8")
-    assert download.content.decode().startswith(("to: must not be after", "from: must not be"))
+    assert download.content.decode().startswith(("to: Choose a day up to", "from: Choose a day from", "from: “From” is after “To”."))
 
     weibo = Host.objects.get(code="weibo")
     weibo.operators.add(owner)
     host_page = client.get(reverse("host_stats", args=["weibo"]), params)
     assert host_page.status_code == 400  # it showed the last 30 days as if asked for them
-    assert b"Showing the last 30 days instead." in host_page.content
+    assert b"Left out; the rest of your choice is shown." in host_page.content
 
 
 def test_an_outsider_gets_404(api, traffic, outsider, other_org):
@@ -177,8 +177,9 @@ def test_the_filters_offer_the_active_hosts_and_every_scene_with_the_querys_sele
     scenes = page.split('<select name="scene">')[1].split("</select>")[0]
     assert '<option value="weibo" selected>Weibo</option>' in hosts
     assert 'value="alipay"' not in hosts  # an inactive host is no filter; its scenes still are
-    assert '<option value="weibo.profile" selected>weibo.profile · Profile page</option>' in scenes
-    assert '<option value="alipay.life_account">alipay.life_account · Life account</option>' in scenes
+    assert '<option value="weibo.profile" data-host="weibo" selected>weibo.profile · Profile page</option>' in scenes
+    # Each scene names its host: the page offers only the chosen host's scenes (stats.js).
+    assert '<option value="alipay.life_account" data-host="alipay">alipay.life_account · Life account</option>' in scenes
     assert scenes.count(" selected") == 1
 
 
@@ -240,3 +241,25 @@ def test_a_scene_code_is_host_dot_name(db, code):
         scene.full_clean()
     assert "code" in refused.value.message_dict
     Scene(host=Host.objects.get(code="weibo"), code="weibo.new_scene-2", name="x").full_clean()
+
+
+def test_a_bad_filter_is_left_out_and_the_rest_kept(client_for, owner, org, traffic):
+    """A scene on another host once reset the whole page to the last 30 days of every host."""
+    page = client_for(owner).get(reverse("program_stats", args=[org.slug, traffic.appid]), {
+        "host": "alipay", "scene": "weibo.profile", "granularity": "week", "from": "2026-10-01", "to": "2026-11-15"})
+
+    assert page.status_code == 400
+    query = page.context["query"]
+    assert (query.host, query.scene, query.granularity) == ("alipay", "", "week")
+    assert (query.start.isoformat(), query.end.isoformat()) == ("2026-10-01", "2026-11-15")
+    assert page.context["errors"] == [("Scene", "This scene is not on the chosen host.")]
+
+
+def test_filter_errors_are_in_the_readers_language(client_for, owner, org, traffic):
+    client = client_for(owner)
+    page = client.get(reverse("program_stats", args=[org.slug, traffic.appid]),
+                      {"from": "2026-11-30", "to": "2026-11-01"}, HTTP_ACCEPT_LANGUAGE="zh-Hans")
+
+    assert page.status_code == 400
+    [(label, message)] = page.context["errors"]
+    assert (label, message) == ("从", "开始日期晚于结束日期。")

@@ -44,8 +44,25 @@
     });
   }
 
+  // The scene filter offers only the chosen host's scenes (a scene on another host is refused).
+  function scenesFollowHost() {
+    var host = document.querySelector(".stats-filters select[name=host]");
+    var scene = document.querySelector(".stats-filters select[name=scene]");
+    if (!host || !scene) return;
+    function narrow() {
+      Array.prototype.forEach.call(scene.options, function (option) {
+        var other = option.value && host.value && option.getAttribute("data-host") !== host.value;
+        option.hidden = option.disabled = !!other;
+        if (other && option.selected) scene.value = "";
+      });
+    }
+    host.addEventListener("change", narrow);
+    narrow();
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     heat();
+    scenesFollowHost();
     var d = data();
     if (!d) return;
     lineChart("chart-traffic", d.labels, d.traffic, d.names);
