@@ -55,7 +55,10 @@ class ProgramStatsExportApi(_StatsApi):
 
 
 def csv_response(stats: dict, table: str, appid: str) -> HttpResponse:
-    response = HttpResponse(stats_csv(stats, table), content_type="text/csv; charset=utf-8")
-    name = f"{appid}-{table}-{stats['range']['from']}-{stats['range']['to']}.csv"
+    return csv_file(stats_csv(stats, table), f"{appid}-{table}-{stats['range']['from']}-{stats['range']['to']}.csv")
+
+
+def csv_file(text: str, name: str) -> HttpResponse:
+    response = HttpResponse(text, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

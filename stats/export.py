@@ -8,13 +8,17 @@ cannot start so (scene codes are checked, share ids are ids), but an export is o
 import csv
 import io
 
-from stats.selectors import METRICS, RETENTION_DAYS
+from stats.selectors import HOST_SERIES, METRICS, RETENTION_DAYS
 
 TABLES = ("series", "breakdown", "retention", "chains")
 
 
 def stats_csv(stats: dict, table: str) -> str:
     rows, columns = _table(stats, table)
+    return rows_csv(rows, columns)
+
+
+def rows_csv(rows: list[dict], columns: list[str]) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
@@ -45,3 +49,11 @@ def _table(stats: dict, table: str) -> tuple[list[dict], list[str]]:
         ]
         return rows, ["root_share_id", "root_sharer", "depth", "shares", "opens", "new_users"]
     raise ValueError(table)
+
+
+HOST_TABLES = {
+    "series": ["period", *HOST_SERIES],
+    "scenes": ["scene", *(m for m in METRICS if m not in ("unique_visitors", "share_users"))],
+    "programs": ["appid", "name", "visits", "shares", "new_users", "revenue"],
+    "gate": ["scene", "allowed", "reason", "count"],
+}

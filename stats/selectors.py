@@ -395,7 +395,7 @@ def gate_answers(*, host: str = "", appid: str = "", start: date, end: date) -> 
     return list(rows.values("scene", "allowed", "reason").annotate(count=Sum("count")).order_by("scene", "-count"))
 
 
-def host_program_totals(*, host: str, start: date, end: date, limit: int = 20) -> list[dict]:
+def host_program_totals(*, host: str, start: date, end: date, limit: int | None = 20) -> list[dict]:
     """Programs on a host by visits in the range, for the host's operators."""
     rows = (DailyStats.objects.filter(host=host, day__gte=start, day__lte=end)
             .values("program__appid", "program__name")
@@ -403,6 +403,24 @@ def host_program_totals(*, host: str, start: date, end: date, limit: int = 20) -
                       revenue_fen=Sum("revenue_fen"))
             .order_by("-visits")[:limit])
     return [{**r, "revenue": round((r.pop("revenue_fen") or 0) / 100, 2)} for r in rows]
+
+
+HOST_SERIES = ("visits", "new_users", "shares", "share_opens", "payments", "revenue")
+
+
+def host_series(*, host: str, query: StatsQuery) -> list[dict]:
+    """A host's additive metrics over every program, per day, week or month of the query (distinct users are
+    counted per program, so a host's series carries none)."""
+    rows = (DailyStats.objects.filter(host=host, day__gte=query.start, day__lte=query.end).values("day")
+            .annotate(**{name: Sum(name) for name in ADDITIVE}))
+    sums: dict[date, dict] = defaultdict(lambda: defaultdict(int))
+    for row in rows:
+        period = period_start(row["day"], query.granularity)
+        for name in ADDITIVE:
+            sums[period][name] += row[name] or 0
+    periods = sorted({period_start(day, query.granularity) for day in query.days()})
+    return [{"period": p.isoformat(), **{k: v for k, v in _metrics(sums[p], 0, 0).items() if k in HOST_SERIES}}
+            for p in periods]
 
 
 def host_scene_totals(*, host: str, start: date, end: date) -> list[dict]:

@@ -16,4 +16,5 @@ org_portal_patterns = [
 
 portal_patterns = [
     path("hosts/<slug:host_code>/", views.host_dashboard, name="host_stats"),
+    path("hosts/<slug:host_code>/<str:table>.csv", views.host_export, name="host_stats_export"),
 ]

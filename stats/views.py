@@ -17,17 +17,19 @@ from django.utils.translation import gettext_lazy as _
 
 from console.roles import Capability
 from console.views.decorators import org_page
+from distribution.gate import GateReason
 from hosts.models import Host
 from hosts.selectors import demo_credential_to_show, filter_names
 from programs.views.access import program_in_org
-from stats.apis import csv_response
-from stats.export import TABLES
+from stats.apis import csv_file, csv_response
+from stats.export import HOST_TABLES, TABLES, rows_csv
 from stats.selectors import (
     RETENTION_DAYS,
     StatsQuery,
     gate_answers,
     host_program_totals,
     host_scene_totals,
+    host_series,
     program_stats,
     program_stats_with_previous,
 )
@@ -282,10 +284,15 @@ def program_export(request, membership, appid, table):
     if table not in TABLES:
         raise Http404
     query, errors = _parse(request)
-    if query is None:  # a download has no page to show the errors on: say them in plain text
-        lines = [f"{field}: {' '.join(str(m) for m in messages)}" for field, messages in errors.items()]
-        return HttpResponseBadRequest("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+    if query is None:
+        return _bad_download(errors)
     return csv_response(program_stats(program, query), table, program.appid)
+
+
+def _bad_download(errors: dict) -> HttpResponseBadRequest:
+    """A download has no page to show its query's errors on: they are said in plain text."""
+    lines = [f"{field}: {' '.join(str(m) for m in messages)}" for field, messages in errors.items()]
+    return HttpResponseBadRequest("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
 
 
 def _operated_host(user, code: str) -> Host:
@@ -299,15 +306,49 @@ def _operated_host(user, code: str) -> Host:
 def host_dashboard(request, host_code):
     host = _operated_host(request.user, host_code)
     query, errors = _parse_keeping_the_rest(request)
-    start, end = query.start, query.end
-    answers = gate_answers(host=host.code, start=start, end=end)
+    tables = _host_tables(host, query)
+    series = tables["series"]
     context = {
-        "host": host, "start": start, "end": end, "errors": errors, "presets": PRESETS,
-        "scenes": host_scene_totals(host=host.code, start=start, end=end),
-        "programs": host_program_totals(host=host.code, start=start, end=end),
-        "gate": _gate_table(answers),
+        "host": host, "query": query, "start": query.start, "end": query.end, "errors": errors, "presets": PRESETS,
+        "granularities": GRANULARITIES, "scenes": tables["scenes"], "programs": tables["programs"],
+        "gate": _gate_table(tables["gate"]), "gate_reasons": _gate_reasons(tables["gate"]),
+        "chart": {"labels": [p["period"] for p in series],
+                  "traffic": {name: [p[name] for p in series] for name in ("visits", "new_users", "shares")},
+                  "names": {k: str(v) for k, v in METRIC_LABELS.items()}},
+        "has_data": any(p["visits"] or p["shares"] or p["new_users"] for p in series),
     }
     return render(request, "stats/host_dashboard.html", context, status=400 if errors else 200)
+
+
+@login_required
+def host_export(request, host_code, table):
+    host = _operated_host(request.user, host_code)
+    if table not in HOST_TABLES:
+        raise Http404
+    query, errors = _parse(request)
+    if query is None:
+        return _bad_download(errors)
+    rows = _host_tables(host, query, program_limit=None)[table]  # the file has every program
+    if table == "programs":
+        rows = [{"appid": r["program__appid"], "name": r["program__name"], **r} for r in rows]
+    return csv_file(rows_csv(rows, HOST_TABLES[table]), f"{host.code}-{table}-{query.start}-{query.end}.csv")
+
+
+def _host_tables(host: Host, query: StatsQuery, program_limit: int | None = 20) -> dict[str, list[dict]]:
+    """Every table of a host's dashboard (and of its CSV files): the query's host and scene do not apply."""
+    return {
+        "series": host_series(host=host.code, query=query),
+        "scenes": host_scene_totals(host=host.code, start=query.start, end=query.end),
+        "programs": host_program_totals(host=host.code, start=query.start, end=query.end, limit=program_limit),
+        "gate": gate_answers(host=host.code, start=query.start, end=query.end),
+    }
+
+
+def _gate_reasons(answers: list[dict]) -> list[tuple[str, str]]:
+    """The denial reasons the table shows, each with what it means, in the reader's language."""
+    codes = sorted({row["reason"] for row in answers if not row["allowed"]})
+    labels = dict(GateReason.choices)
+    return [(code, str(labels.get(code, ""))) for code in codes]
 
 
 def _gate_table(answers: list[dict]) -> list[dict]:

@@ -2,6 +2,7 @@
 
 import csv
 import io
+from datetime import date
 
 import pytest
 from django.urls import reverse
@@ -263,3 +264,47 @@ def test_filter_errors_are_in_the_readers_language(client_for, owner, org, traff
     assert page.status_code == 400
     [(label, message)] = page.context["errors"]
     assert (label, message) == ("从", "开始日期晚于结束日期。")
+
+
+def test_the_host_dashboard_charts_its_traffic_and_exports_every_table(client_for, traffic, outsider):
+    weibo = Host.objects.get(code="weibo")
+    weibo.operators.add(outsider)
+    client = client_for(outsider)
+    page = client.get(reverse("host_stats", args=["weibo"]), {"granularity": "week"})
+
+    assert page.status_code == 200
+    assert b'id="chart-traffic"' in page.content
+    periods = page.context["chart"]["labels"]
+    assert all(date.fromisoformat(p).weekday() == 0 for p in periods)  # weeks start on Monday
+    assert sum(page.context["chart"]["traffic"]["visits"]) == sum(s["visits"] for s in page.context["scenes"]) == 2
+
+    files = {table: client.get(reverse("host_stats_export", args=["weibo", table]), {"granularity": "week"})
+             for table in ("series", "scenes", "programs", "gate")}
+    assert {t: f["Content-Type"] for t, f in files.items()} == dict.fromkeys(files, "text/csv; charset=utf-8")
+    series = list(csv.DictReader(io.StringIO(files["series"].content.decode())))
+    assert list(series[0]) == ["period", "visits", "new_users", "shares", "share_opens", "payments", "revenue"]
+    assert sum(int(r["visits"]) for r in series) == 2
+    programs = list(csv.DictReader(io.StringIO(files["programs"].content.decode())))
+    assert [(r["appid"], r["name"], r["visits"]) for r in programs] == [(traffic.appid, traffic.name, "2")]
+    assert files["series"]["Content-Disposition"].startswith('attachment; filename="weibo-series-')
+
+
+def test_the_host_exports_are_for_that_hosts_operators(client_for, traffic, owner, outsider):
+    url = reverse("host_stats_export", args=["weibo", "scenes"])
+    assert client_for(owner).get(url).status_code == 404  # an organisation's owner operates no host
+    Host.objects.get(code="weibo").operators.add(outsider)
+    assert client_for(outsider).get(url).status_code == 200
+    assert client_for(outsider).get(reverse("host_stats_export", args=["alipay", "scenes"])).status_code == 404
+    assert client_for(outsider).get(reverse("host_stats_export", args=["weibo", "nothing"])).status_code == 404
+
+
+def test_the_share_gates_denials_are_explained_in_the_readers_language(client_for, outsider, db):
+    from stats.models import GateDaily
+
+    GateDaily.objects.create(day=date.today(), host="weibo", scene="weibo.feed", appid="2026000000000001",
+                             allowed=False, reason="share_cap", count=4)
+    Host.objects.get(code="weibo").operators.add(outsider)
+    page = client_for(outsider).get(reverse("host_stats", args=["weibo"]), HTTP_ACCEPT_LANGUAGE="zh-Hans")
+
+    assert page.context["gate_reasons"] == [("share_cap", "此用户在此场景中已达到该小程序的分享上限；见 retry_after。")]
+    assert "此用户在此场景中已达到该小程序的分享上限" in page.content.decode()
