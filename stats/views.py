@@ -253,6 +253,7 @@ def _chart_data(stats: dict) -> dict:
         "revenue": [p["revenue"] for p in series],
         "depths": stats["fission"]["depth_distribution"],
         "names": {k: str(v) for k, v in METRIC_LABELS.items()},
+        "partial": stats["range"]["to"] >= timezone.localdate().isoformat(),
     }
 
 
@@ -314,7 +315,8 @@ def host_dashboard(request, host_code):
         "gate": _gate_table(tables["gate"]), "gate_reasons": _gate_reasons(tables["gate"]),
         "chart": {"labels": [p["period"] for p in series],
                   "traffic": {name: [p[name] for p in series] for name in ("visits", "new_users", "shares")},
-                  "names": {k: str(v) for k, v in METRIC_LABELS.items()}},
+                  "names": {k: str(v) for k, v in METRIC_LABELS.items()},
+                  "partial": query.end >= timezone.localdate()},
         "has_data": any(p["visits"] or p["shares"] or p["new_users"] for p in series),
     }
     return render(request, "stats/host_dashboard.html", context, status=400 if errors else 200)

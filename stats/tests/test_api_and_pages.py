@@ -2,7 +2,7 @@
 
 import csv
 import io
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.urls import reverse
@@ -308,3 +308,16 @@ def test_the_share_gates_denials_are_explained_in_the_readers_language(client_fo
 
     assert page.context["gate_reasons"] == [("share_cap", "此用户在此场景中已达到该小程序的分享上限；见 retry_after。")]
     assert "此用户在此场景中已达到该小程序的分享上限" in page.content.decode()
+
+
+def test_a_range_ending_today_marks_its_last_point_as_partial(client_for, owner, org, traffic):
+    from django.utils import timezone
+
+    url = reverse("program_stats", args=[org.slug, traffic.appid])
+    today = client_for(owner).get(url)
+    before = client_for(owner).get(url, {"to": (timezone.localdate() - timedelta(days=1)).isoformat()})
+
+    assert today.context["chart"]["partial"] is True
+    assert b"The last point is today so far" in today.content
+    assert before.context["chart"]["partial"] is False
+    assert b"The last point is today so far" not in before.content

@@ -8,12 +8,16 @@
     return node ? JSON.parse(node.textContent) : null;
   }
 
-  function lineChart(id, labels, series, names) {
+  // `partial`: the last period runs to today and is not over; its segment is dashed, not read as a fall.
+  function lineChart(id, labels, series, names, partial) {
     var canvas = document.getElementById(id);
     if (!canvas || typeof Chart === "undefined") return;
+    var last = labels.length - 1;
     var datasets = Object.keys(series).map(function (key, i) {
       return { label: names[key] || key, data: series[key], borderColor: COLORS[i], backgroundColor: COLORS[i],
-               tension: 0.25, pointRadius: labels.length > 45 ? 0 : 2, borderWidth: 2 };
+               tension: 0.25, cubicInterpolationMode: "monotone",  // no curve above or below the real points
+               segment: { borderDash: function (ctx) { return partial && ctx.p1DataIndex === last ? [5, 4] : undefined; } },
+               pointRadius: labels.length > 45 ? 0 : 2, borderWidth: 2 };
     });
     new Chart(canvas, {
       type: "line",
@@ -65,8 +69,8 @@
     scenesFollowHost();
     var d = data();
     if (!d) return;
-    lineChart("chart-traffic", d.labels, d.traffic, d.names);
-    lineChart("chart-sharing", d.labels, d.sharing, d.names);
+    lineChart("chart-traffic", d.labels, d.traffic, d.names, d.partial);
+    lineChart("chart-sharing", d.labels, d.sharing, d.names, d.partial);
     depthChart(d.depths, d.names.shares);
   });
 })();
