@@ -52,6 +52,12 @@ def ingest_context(host: Host, events: list) -> IngestContext:
     )
 
 
+def hosts_taking_events(appid: str) -> list[Host]:
+    """The active hosts whose events for this program the ingest accepts now (its live release's hosts)."""
+    return [host for host in Host.objects.filter(active=True).order_by("position", "code")
+            if _released_on_host(host.code, [appid])]
+
+
 def _released_on_host(host_code: str, appids: list[str]) -> set[str]:
     """Programs whose live release (released or phased) is approved for the host (empty list: every host)."""
     live = Version.objects.filter(

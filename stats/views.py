@@ -23,6 +23,7 @@ from hosts.selectors import demo_credential_to_show, filter_names
 from programs.views.access import program_in_org
 from stats.apis import csv_file, csv_response
 from stats.export import HOST_TABLES, TABLES, rows_csv
+from stats.ingest import hosts_taking_events
 from stats.selectors import (
     RETENTION_DAYS,
     StatsQuery,
@@ -236,12 +237,21 @@ def _options(choices, selected: str) -> str:
         (value, mark_safe(" selected") if value == selected else "", label) for value, label in choices))
 
 
-def first_event_command(appid: str) -> str:
-    """A command that posts one visit for `appid` as the demo host (its credential only where DEBUG shows it)."""
-    shown = demo_credential_to_show("weibo")
+def first_event_command(appid: str, scene: str = "") -> str:
+    """A command that posts one visit for `appid` as a host that takes its events: the filter's scene's host,
+    else Weibo (the demo host, whose credential shows where DEBUG does), else the first; "" when no host takes
+    them yet (nothing is released)."""
+    hosts = hosts_taking_events(appid)
+    if not hosts:
+        return ""
+    wanted = scene.split(".", 1)[0] if scene else "weibo"
+    host = next((h for h in hosts if h.code == wanted), hosts[0])
+    if not scene.startswith(f"{host.code}."):
+        scene = host.scenes.order_by("position", "code").values_list("code", flat=True).first() or f"{host.code}.?"
+    shown = demo_credential_to_show(host.code)
     key, secret = shown or ("$HOST_KEY_ID", "$HOST_SECRET")
     return (f".venv/bin/python -m hosts.client --key {key} --secret {secret} \\\n"
-            f"  event --host weibo --appid {appid} --scene weibo.private_message --type visit --user demo-user-1")
+            f"  event --host {host.code} --appid {appid} --scene {scene} --type visit --user demo-user-1")
 
 
 def _chart_data(stats: dict) -> dict:
@@ -274,7 +284,7 @@ def program_dashboard(request, membership, appid):
         "fission_percent": {"share_rate": round(stats["fission"]["share_rate"] * 100, 1)},
         "top_chains": _chains(stats["fission"]["top_chains"]),
         # Only an empty dashboard shows the command (which looks up the demo credential).
-        "first_event_command": "" if has_data else first_event_command(program.appid),
+        "first_event_command": "" if has_data else first_event_command(program.appid, query.scene),
     }
     return render(request, "stats/program_dashboard.html", context, status=400 if errors else 200)
 

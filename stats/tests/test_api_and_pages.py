@@ -10,6 +10,7 @@ from django.urls import reverse
 from console.roles import Role, Scope
 from console.services import api_key_create
 from hosts.models import Host
+from programs.models import Version
 from stats.tests.conftest import event
 
 URL = "/api/v1/programs/2026000000000001/stats/"
@@ -321,3 +322,21 @@ def test_a_range_ending_today_marks_its_last_point_as_partial(client_for, owner,
     assert b"The last point is today so far" in today.content
     assert before.context["chart"]["partial"] is False
     assert b"The last point is today so far" not in before.content
+
+
+def test_the_first_event_command_names_a_host_that_takes_the_programs_events(client_for, owner, org, program):
+    """It named Weibo and weibo.private_message whatever the program and the filter: for a program not released
+    there, the host's answer was program_not_on_host."""
+    url = reverse("program_stats", args=[org.slug, program.appid])
+    page = client_for(owner).get(url, {"scene": "weibo.profile"})
+    assert f"event --host weibo --appid {program.appid} --scene weibo.profile" in page.context["first_event_command"]
+
+    program.versions.update(approved_hosts=["alipay"])
+    page = client_for(owner).get(url)
+    assert "event --host alipay" in page.context["first_event_command"]
+    assert "--scene alipay." in page.context["first_event_command"]
+
+    program.versions.update(status=Version.Status.APPROVED)  # nothing live: no host takes its events
+    page = client_for(owner).get(url)
+    assert page.context["first_event_command"] == ""
+    assert b"No host takes this program" in page.content
