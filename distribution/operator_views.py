@@ -41,7 +41,8 @@ def queue(request):
     form = QueueFilterForm(request.GET, hosts=hosts)
     requests = selectors.operator_queue(operator=request.user, filters=form.filters())
     page = Paginator(requests, settings.DISTRIBUTION_QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"form": form, "page": page, "hosts": hosts, "filtering": form.active, "now": timezone.now()}
+    context = {"form": form, "page": page, "hosts": hosts, "filtering": form.active, "now": timezone.now(),
+               "own_pending": selectors.own_pending_count(operator=request.user)}
     return render(request, "distribution/queue.html", context)
 
 
@@ -87,7 +88,7 @@ def _request_page(request, req, *, approve_form=None, reject_form=None, open_for
         "reject_form": reject_form or ReasonForm(), "open_form": open_form,
         "placement_rows": _placement_rows(req, request.POST if approve_form is not None else None),
         "windows": WINDOWS, "decidable": req.status == req.Status.PENDING,
-        "may_decide": services.operator_may_work(request.user, req.scene),
+        "blocker": services.decision_blocker(request.user, req.scene, req.program),
     }
     return render(request, "distribution/operator_request.html", context, status=status)
 
@@ -146,7 +147,7 @@ def grant_page(request, grant_id):
                 "scene": grant.scene.code, "program": grant.program.name})
         return redirect("distribution_operator_grant", grant.pk)
     context = {"grant": grant, "program": grant.program, "form": form, "now": timezone.now(),
-               "may_decide": services.operator_may_work(request.user, grant.scene),
+               "blocker": services.decision_blocker(request.user, grant.scene, grant.program),
                "placement_rows": _grant_rows(grant) or [dict.fromkeys(PLACEMENT_FIELDS, "")]}
     return render(request, "distribution/operator_grant.html", context, status=400 if form.errors else 200)
 

@@ -171,6 +171,14 @@ def operator_queue(*, operator, filters: QueueFilters | None = None, now: dateti
             .order_by("created_at", "id"))
 
 
+def own_pending_count(*, operator) -> int:
+    """Pending requests on the operator's hosts from their own organisations: the queue leaves them to
+    another operator, and says how many it leaves out."""
+    own = Membership.objects.filter(user=operator).values("organisation_id")
+    return WhitelistRequest.objects.filter(status=R.PENDING, scene__host__in=operator_hosts(operator),
+                                           program__organisation__in=own).count()
+
+
 def request_for_operator(user, request_id: int) -> WhitelistRequest:
     request = (WhitelistRequest.objects.select_related("program__organisation", "scene__host", "rejection_reason",
                                                        "renewal_of", "requested_by", "decided_by")

@@ -149,12 +149,21 @@ def operator_may_work(user: User, scene: Scene) -> bool:
     return user.is_superuser or scene.host.operators.filter(pk=user.pk).exists()
 
 
-def _check_operator(operator: User, scene: Scene, program: MiniProgram) -> None:
+def decision_blocker(operator: User, scene: Scene, program: MiniProgram) -> str:
+    """Why this operator may not decide, revoke or place this program in this scene; "" if they may.
+    The services refuse with it, and the pages show it instead of the forms."""
     if not operator_may_work(operator, scene):
-        raise PermissionDenied(_("Only the operators of %(host)s can decide its scenes.") % {"host": scene.host.name})
+        return _("Only the operators of %(host)s can decide its scenes.") % {"host": scene.host.name}
     if Membership.objects.filter(user=operator, organisation_id=program.organisation_id).exists():
-        raise PermissionDenied(_("You are a member of %(org)s: another operator must decide its requests.") % {
-            "org": program.organisation.name})
+        return _("You are a member of %(org)s: another operator must decide its requests.") % {
+            "org": program.organisation.name}
+    return ""
+
+
+def _check_operator(operator: User, scene: Scene, program: MiniProgram) -> None:
+    blocker = decision_blocker(operator, scene, program)
+    if blocker:
+        raise PermissionDenied(blocker)
 
 
 def _check_valid_until(scene: Scene, valid_until: datetime, now: datetime) -> datetime:

@@ -198,3 +198,33 @@ def test_an_operator_changes_a_live_grants_accounts_from_its_page(client_for, op
     assert 'value="2803301701"' in page  # the current accounts, ready to edit
     assert response.status_code == 302
     assert sorted(grant.placements.values_list("account_name", flat=True)) == ["City Daily", "Night Riders"]
+
+
+def test_an_operator_is_told_of_their_own_organisations_requests_and_offered_no_decision(
+        client_for, owner, org, service_program, operator):
+    """The demo operator, a member of the demo organisation, saw an empty queue with no word of why, and the
+    pages of their own organisation's grants offered revoke and placements forms the service then refused."""
+    from console.models import Membership
+    from console.roles import Role
+
+    Membership.objects.create(organisation=org, user=operator, role=Role.VIEWER)
+    request_scene(service_program, "weibo.profile", owner)
+    other = program_in(OrganisationFactory(), "life-services")
+    grant = grant_scene(other, "weibo.feed", owner, operator)  # another organisation's: theirs to decide
+    own_grant = grant_scene(service_program, "weibo.feed", owner, make_other_operator())
+    client = client_for(operator)
+
+    queue = client.get(reverse("distribution_queue")).content.decode()
+    assert "1 request from your own organisations is not shown: another operator decides it." in queue
+
+    own_page = client.get(reverse("distribution_operator_grant", args=[own_grant.pk])).content.decode()
+    assert f"You are a member of {org.name}: another operator must decide its requests." in own_page
+    assert 'id="revoke"' not in own_page
+    other_page = client.get(reverse("distribution_operator_grant", args=[grant.pk])).content.decode()
+    assert 'id="revoke"' in other_page
+
+
+def make_other_operator():
+    from distribution.tests.conftest import make_operator
+
+    return make_operator("other-weibo@example.com", "weibo")
