@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from distribution.placements import MAX_PLACEMENTS
-from distribution.selectors import QueueFilters, active_reasons
+from distribution.selectors import EXPIRING_DAYS, GrantState, QueueFilters, active_reasons
 from hosts.models import Scene
 from programs.models import Category
 
@@ -127,3 +127,29 @@ def placements_from_post(post) -> list[dict]:
         if any(value.strip() for value in row.values()):
             rows.append(row)
     return rows
+
+
+class GrantFilterForm(forms.Form):
+    state = forms.ChoiceField(label=_("Show"), required=False)
+    host = forms.ChoiceField(label=_("Host"), required=False)
+    scene = forms.ChoiceField(label=_("Scene"), required=False)
+
+    def __init__(self, *args, hosts, **kwargs):
+        super().__init__(*args, **kwargs)
+        hosts = list(hosts)
+        self.fields["state"].choices = [
+            (GrantState.LIVE, _("Live")), (GrantState.EXPIRING, _("Ending within %(days)d days") % {"days": EXPIRING_DAYS}),
+            (GrantState.ENDED, _("Expired or revoked")), ("all", _("All"))]
+        self.fields["host"].choices = [("", _("Any"))] + [(h.code, h.name) for h in hosts]
+        scenes = Scene.objects.filter(host__in=hosts, needs_whitelist=True).order_by("host__position", "position")
+        self.fields["scene"].choices = [("", _("Any"))] + [(s.code, s.code) for s in scenes]
+        for field in self.fields.values():
+            field.widget.attrs["class"] = "input"
+
+    def selection(self) -> dict:
+        """The selector's keyword arguments; what is not a valid choice is ignored."""
+        self.is_valid()
+        d = self.cleaned_data
+        state = d.get("state") or GrantState.LIVE
+        return {"host": d.get("host") or "", "scene": d.get("scene") or "",
+                "state": GrantState.ALL if state == "all" else state}

@@ -16,7 +16,15 @@ from django.views.decorators.http import require_GET, require_POST
 from console.exceptions import Conflict
 from console.forms import add_service_errors, error_text
 from distribution import selectors, services
-from distribution.forms import PLACEMENT_FIELDS, WINDOWS, ApproveForm, QueueFilterForm, ReasonForm, placements_from_post
+from distribution.forms import (
+    PLACEMENT_FIELDS,
+    WINDOWS,
+    ApproveForm,
+    GrantFilterForm,
+    QueueFilterForm,
+    ReasonForm,
+    placements_from_post,
+)
 from distribution.placements import MAX_PLACEMENTS
 from distribution.views import evidence_response
 
@@ -44,6 +52,17 @@ def queue(request):
     context = {"form": form, "page": page, "hosts": hosts, "filtering": form.active, "now": timezone.now(),
                "own_pending": selectors.own_pending_count(operator=request.user)}
     return render(request, "distribution/queue.html", context)
+
+
+@require_GET
+@operator_page
+def grants(request):
+    hosts = selectors.operator_hosts(request.user)
+    form = GrantFilterForm(request.GET, hosts=hosts)
+    rows = selectors.operator_grants(operator=request.user, **form.selection())
+    page = Paginator(rows, settings.DISTRIBUTION_QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "distribution/grants.html", {"form": form, "page": page, "now": timezone.now(),
+                                                        "expiring_days": selectors.EXPIRING_DAYS})
 
 
 def _approve_initial(req) -> dict:

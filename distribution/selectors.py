@@ -171,6 +171,37 @@ def operator_queue(*, operator, filters: QueueFilters | None = None, now: dateti
             .order_by("created_at", "id"))
 
 
+EXPIRING_DAYS = 14  # "expiring soon": live grants ending within this many days
+
+
+class GrantState:
+    LIVE = "live"
+    EXPIRING = "expiring"
+    ENDED = "ended"
+    ALL = ""
+
+
+def operator_grants(*, operator, host: str = "", scene: str = "", state: str = GrantState.LIVE,
+                    now: datetime | None = None) -> QuerySet[Grant]:
+    """Grants on the operator's hosts: live ones soonest to end first, ended ones latest first. A renewed
+    grant is left out: its renewal stands for it."""
+    now = now or timezone.now()
+    grants = (Grant.objects.filter(scene__host__in=operator_hosts(operator)).exclude(status=Grant.Status.RENEWED)
+              .select_related("program__organisation", "scene__host"))
+    if host:
+        grants = grants.filter(scene__host__code=host)
+    if scene:
+        grants = grants.filter(scene__code=scene)
+    if state in (GrantState.LIVE, GrantState.EXPIRING):
+        grants = grants.filter(status=Grant.Status.ACTIVE)
+        if state == GrantState.EXPIRING:
+            grants = grants.filter(valid_until__lte=now + timedelta(days=EXPIRING_DAYS))
+        return grants.order_by("valid_until", "id")
+    if state == GrantState.ENDED:
+        grants = grants.filter(status__in=[Grant.Status.EXPIRED, Grant.Status.REVOKED])
+    return grants.order_by("-status_changed_at", "-id")
+
+
 def own_pending_count(*, operator) -> int:
     """Pending requests on the operator's hosts from their own organisations: the queue leaves them to
     another operator, and says how many it leaves out."""

@@ -25,6 +25,7 @@ operator_patterns = [
     path("requests/<int:request_id>/decide/", operator_views.request_decide, name="distribution_decide"),
     path("requests/<int:request_id>/evidence/<int:evidence_id>/", operator_views.request_evidence,
          name="distribution_operator_evidence"),
+    path("grants/", operator_views.grants, name="distribution_operator_grants"),
     path("grants/<int:grant_id>/", operator_views.grant_page, name="distribution_operator_grant"),
     path("grants/<int:grant_id>/placements/", operator_views.grant_placements, name="distribution_operator_placements"),
 ]

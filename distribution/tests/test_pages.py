@@ -228,3 +228,31 @@ def make_other_operator():
     from distribution.tests.conftest import make_operator
 
     return make_operator("other-weibo@example.com", "weibo")
+
+
+def test_operators_list_their_hosts_grants_ending_soonest_first(client_for, owner, org, operator, alipay_operator):
+    soon = grant_scene(program_in(org, "life-services"), "weibo.feed", owner, operator, days=5)
+    later = grant_scene(program_in(org, "life-services"), "weibo.feed", owner, operator, days=25)
+    revoked = grant_scene(program_in(org, "life-services"), "weibo.feed", owner, operator, days=20)
+    from distribution.services import grant_revoke
+
+    grant_revoke(grant=revoked, operator=operator, reason="placement-not-authorised")
+    client = client_for(operator)
+
+    def listed(**params):
+        page = client.get(reverse("distribution_operator_grants"), params)
+        assert page.status_code == 200
+        return [g.pk for g in page.context["page"].object_list]
+
+    assert listed() == [soon.pk, later.pk]
+    assert listed(state="expiring") == [soon.pk]
+    assert listed(state="ended") == [revoked.pk]
+    assert set(listed(state="all")) == {soon.pk, later.pk, revoked.pk}
+    assert listed(state="nonsense", host="weibo") == [soon.pk, later.pk]  # a bad choice is ignored
+    assert listed(scene="weibo.profile") == []
+    assert f'href="{reverse("distribution_operator_grant", args=[soon.pk])}"' in client.get(
+        reverse("distribution_operator_grants")).content.decode()
+    # Another host's operator sees none of them; anyone else may not look.
+    assert [g.pk for g in client_for(alipay_operator).get(
+        reverse("distribution_operator_grants")).context["page"].object_list] == []
+    assert client_for(owner).get(reverse("distribution_operator_grants")).status_code == 403
