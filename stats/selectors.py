@@ -9,6 +9,7 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from django.db import connections, router
 from django.db.models import Sum
@@ -70,6 +71,30 @@ def program_stats_with_previous(program: MiniProgram, query: StatsQuery) -> tupl
     previous = previous_period(query)
     reading = _Reading(program, query, previous=previous)
     return reading.stats(), reading.totals(previous.start, previous.end)
+
+
+class Comparison(NamedTuple):
+    """What a dashboard's "change against the previous period" compares."""
+
+    current: dict  # totals of the range, or of its complete days
+    previous: dict  # totals of as many days just before
+    complete_days_only: bool  # the range reaches today, which is not over: today and its match are left out
+
+
+def program_stats_compared(program: MiniProgram, query: StatsQuery, today: date) -> tuple[dict, Comparison]:
+    """The stats of `query` and what its change compares, from one reading of the rollups.
+
+    A range that reaches today would compare a day not over with a whole one (traffic that rose showed a
+    fall): then the complete days are compared with as many days of the period before, aligned from its start.
+    """
+    previous = previous_period(query)
+    reading = _Reading(program, query, previous=previous)
+    stats = reading.stats()
+    if query.start < today <= query.end:
+        cut = timedelta(days=(query.end - today).days + 1)
+        return stats, Comparison(reading.totals(query.start, today - timedelta(days=1)),
+                                 reading.totals(previous.start, previous.end - cut), True)
+    return stats, Comparison(stats["totals"], reading.totals(previous.start, previous.end), False)
 
 
 def program_totals(program: MiniProgram, query: StatsQuery) -> dict:

@@ -26,13 +26,14 @@ from stats.export import HOST_TABLES, TABLES, rows_csv
 from stats.ingest import hosts_taking_events
 from stats.selectors import (
     RETENTION_DAYS,
+    Comparison,
     StatsQuery,
     gate_answers,
     host_program_totals,
     host_scene_totals,
     host_series,
     program_stats,
-    program_stats_with_previous,
+    program_stats_compared,
 )
 from stats.serializers import StatsQueryInput
 
@@ -93,18 +94,18 @@ def _default_query() -> StatsQuery:
     return default.validated_data["query"]
 
 
-def _cards(current: dict, previous: dict) -> list[dict]:
+def _cards(totals: dict, comparison: Comparison) -> list[dict]:
     cards = []
     for name, label in CARDS:
-        now, before = current[name], previous[name]
+        now, before = comparison.current[name], comparison.previous[name]
         change = round((now - before) / before * 100, 1) if before else None
-        cards.append({"name": name, "label": label, "value": now, "previous": before, "change": change,
-                      **_card_display(name, now, before, change)})
+        cards.append({"name": name, "label": label, "value": totals[name], "previous": before, "change": change,
+                      **_card_display(name, totals[name], (now, before), change, comparison.complete_days_only)})
     return cards
 
 
-def _card_display(name: str, value, previous, change: float | None) -> dict:
-    """A card's shown value, trend and previous-period title, formatted with the filters the template used.
+def _card_display(name: str, value, compared: tuple, change: float | None, complete_days_only: bool) -> dict:
+    """A card's shown value, trend and comparison title, formatted with the filters the template used.
 
     Made here rather than by template conditions and filters per card: seven cards of them were a
     twentieth of the template's time.
@@ -120,7 +121,14 @@ def _card_display(name: str, value, previous, change: float | None) -> dict:
     else:
         trend, change_text = ("up", "▲") if change >= 0 else ("down", "▼")
         change_text = f"{change_text} {localize(change)}%"
-    title = gettext("Previous period: %(value)s") % {"value": conditional_escape(localize(previous))}
+        if complete_days_only:
+            change_text += " · " + gettext("complete days")
+    now, before = (conditional_escape(localize(v)) for v in compared)
+    if complete_days_only:
+        title = gettext("Today is not over, so the complete days are compared: %(now)s against %(before)s "
+                        "in as many days before") % {"now": now, "before": before}
+    else:
+        title = gettext("Previous period: %(value)s") % {"value": before}
     return {"shown": shown, "trend": trend, "change_text": change_text, "previous_title": mark_safe(title)}
 
 
@@ -271,11 +279,11 @@ def _chart_data(stats: dict) -> dict:
 def program_dashboard(request, membership, appid):
     program = program_in_org(request, membership, appid)
     query, errors = _parse_keeping_the_rest(request)
-    stats, previous_totals = program_stats_with_previous(program, query)
+    stats, comparison = program_stats_compared(program, query, timezone.localdate())
     has_data = any(p["visits"] or p["shares"] or p["new_users"] for p in stats["series"])
     context = {
         "membership": membership, "program": program, "query": query, "errors": errors, "stats": stats,
-        "cards": _cards(stats["totals"], previous_totals),
+        "cards": _cards(stats["totals"], comparison),
         "chart": _chart_data(stats), "tables": TABLES,
         "presets": PRESETS, **_filter_options(query),
         "has_data": has_data,

@@ -340,3 +340,14 @@ def test_the_first_event_command_names_a_host_that_takes_the_programs_events(cli
     page = client_for(owner).get(url)
     assert page.context["first_event_command"] == ""
     assert b"No host takes this program" in page.content
+
+
+def test_a_card_says_when_it_compares_complete_days_only():
+    from stats.views import _card_display
+
+    shown = _card_display("visits", 6, (5, 7), -28.6, complete_days_only=True)
+    assert (shown["shown"], shown["trend"], shown["change_text"]) == ("6", "down", "▼ -28.6% · complete days")
+    assert shown["previous_title"] == ("Today is not over, so the complete days are compared: 5 against 7 in as "
+                                       "many days before")
+    whole = _card_display("visits", 6, (6, 4), 50.0, complete_days_only=False)
+    assert (whole["change_text"], whole["previous_title"]) == ("▲ 50.0%", "Previous period: 4")

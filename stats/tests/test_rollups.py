@@ -189,3 +189,26 @@ def test_the_dashboard_reads_the_rollups_in_a_fixed_number_of_queries(program, p
     post([event(f"v{d}{u}", "visit", f"u{u}", at(d)) for d in range(20) for u in range(5)])
     with django_assert_max_num_queries(4):  # counters, user sets, depths, chains: whatever the range
         program_stats_with_previous(program, _query(days=29))
+
+
+def test_a_range_reaching_today_compares_its_complete_days_with_as_many_before(program, post, at):
+    """Today is not over: compared with a whole day, traffic that rose showed a fall on the cards."""
+    from stats.selectors import program_stats_compared
+
+    post([event(f"v{u}{d}", "visit", u, at(d)) for d, users in ((5, "abc"), (4, "abcd"), (3, "a"),
+                                                                 (2, "ab"), (1, "abc"), (0, "a"))
+          for u in users])
+    today = _day(0)
+    stats, compared = program_stats_compared(program, _query(2), today)  # days 2..0 against 5..3
+
+    assert compared.complete_days_only
+    assert compared.current == program_totals(program, StatsQuery(start=_day(2), end=_day(1)))  # 2..1
+    assert compared.previous == program_totals(program, StatsQuery(start=_day(5), end=_day(4)))  # 5..4
+    assert (compared.current["visits"], compared.previous["visits"]) == (5, 7)
+    assert (compared.current["unique_visitors"], compared.previous["unique_visitors"]) == (3, 4)
+    assert stats["totals"]["visits"] == 6  # the cards still show the whole range, today included
+
+    ended = StatsQuery(start=_day(4), end=_day(1))
+    _, whole = program_stats_compared(program, ended, today)
+    assert not whole.complete_days_only
+    assert whole.previous == program_totals(program, previous_period(ended))
