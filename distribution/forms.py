@@ -58,14 +58,9 @@ class QueueFilterForm(forms.Form):
 
     def __init__(self, *args, hosts, **kwargs):
         super().__init__(*args, **kwargs)
-        any_ = [("", _("Any"))]
-        hosts = list(hosts)
-        self.fields["host"].choices = any_ + [(h.code, h.name) for h in hosts]
-        scenes = Scene.objects.filter(host__in=hosts, needs_whitelist=True).order_by("host__position", "position")
-        self.fields["scene"].choices = any_ + [(s.code, s.code) for s in scenes]
-        self.fields["category"].choices = any_ + [(c.code, c.display_name) for c in Category.objects.all()]
-        for name in ("host", "scene", "category"):
-            self.fields[name].widget.attrs["class"] = "input"
+        _host_and_scene_choices(self, hosts)
+        self.fields["category"].choices = [("", _("Any"))] + [(c.code, c.display_name) for c in Category.objects.all()]
+        self.fields["category"].widget.attrs["class"] = "input"
 
     def filters(self) -> QueueFilters:
         self.is_valid()
@@ -136,20 +131,24 @@ class GrantFilterForm(forms.Form):
 
     def __init__(self, *args, hosts, **kwargs):
         super().__init__(*args, **kwargs)
-        hosts = list(hosts)
         self.fields["state"].choices = [
             (GrantState.LIVE, _("Live")), (GrantState.EXPIRING, _("Ending within %(days)d days") % {"days": EXPIRING_DAYS}),
-            (GrantState.ENDED, _("Expired or revoked")), ("all", _("All"))]
-        self.fields["host"].choices = [("", _("Any"))] + [(h.code, h.name) for h in hosts]
-        scenes = Scene.objects.filter(host__in=hosts, needs_whitelist=True).order_by("host__position", "position")
-        self.fields["scene"].choices = [("", _("Any"))] + [(s.code, s.code) for s in scenes]
-        for field in self.fields.values():
-            field.widget.attrs["class"] = "input"
+            (GrantState.ENDED, _("Expired or revoked")), (GrantState.ALL, _("All"))]
+        self.fields["state"].widget.attrs["class"] = "input"
+        _host_and_scene_choices(self, hosts)
 
     def selection(self) -> dict:
         """The selector's keyword arguments; what is not a valid choice is ignored."""
         self.is_valid()
         d = self.cleaned_data
-        state = d.get("state") or GrantState.LIVE
-        return {"host": d.get("host") or "", "scene": d.get("scene") or "",
-                "state": GrantState.ALL if state == "all" else state}
+        return {"host": d.get("host") or "", "scene": d.get("scene") or "", "state": d.get("state") or GrantState.LIVE}
+
+
+def _host_and_scene_choices(form: forms.Form, hosts) -> None:
+    """The operator's hosts and their whitelist scenes, each with "Any" first, as styled selects."""
+    hosts = list(hosts)
+    form.fields["host"].choices = [("", _("Any"))] + [(h.code, h.name) for h in hosts]
+    scenes = Scene.objects.filter(host__in=hosts, needs_whitelist=True).order_by("host__position", "position")
+    form.fields["scene"].choices = [("", _("Any"))] + [(s.code, s.code) for s in scenes]
+    for name in ("host", "scene"):
+        form.fields[name].widget.attrs["class"] = "input"

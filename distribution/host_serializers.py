@@ -29,7 +29,7 @@ class HostText(serializers.CharField):
             self.fail("blank")
         if not host_fields.is_text(data):
             self.fail("control")
-        if data and self.is_id and not host_fields.is_id(data):
+        if self.is_id and not host_fields.is_id(data):
             self.fail("not_an_id")
         return data
 

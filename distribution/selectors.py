@@ -161,9 +161,7 @@ def operator_queue(*, operator, filters: QueueFilters | None = None, now: dateti
                    ) -> QuerySet[WhitelistRequest]:
     """Pending requests on the operator's hosts, oldest first, with what a row shows: the same few queries a page."""
     filters, now = filters or QueueFilters(), now or timezone.now()
-    own = Membership.objects.filter(user=operator).values("organisation_id")
-    pending = (WhitelistRequest.objects.filter(status=R.PENDING, scene__host__in=operator_hosts(operator))
-               .exclude(program__organisation__in=own))  # another operator decides their own organisation's
+    pending = _pending_on_hosts(operator).exclude(_own_organisations(operator))
     return (_filtered(pending, filters, now)
             .select_related("program__organisation", "scene__host", "renewal_of")
             .prefetch_related("program__categories")
@@ -178,7 +176,7 @@ class GrantState:
     LIVE = "live"
     EXPIRING = "expiring"
     ENDED = "ended"
-    ALL = ""
+    ALL = "all"
 
 
 def operator_grants(*, operator, host: str = "", scene: str = "", state: str = GrantState.LIVE,
@@ -205,9 +203,16 @@ def operator_grants(*, operator, host: str = "", scene: str = "", state: str = G
 def own_pending_count(*, operator) -> int:
     """Pending requests on the operator's hosts from their own organisations: the queue leaves them to
     another operator, and says how many it leaves out."""
-    own = Membership.objects.filter(user=operator).values("organisation_id")
-    return WhitelistRequest.objects.filter(status=R.PENDING, scene__host__in=operator_hosts(operator),
-                                           program__organisation__in=own).count()
+    return _pending_on_hosts(operator).filter(_own_organisations(operator)).count()
+
+
+def _pending_on_hosts(operator) -> QuerySet[WhitelistRequest]:
+    return WhitelistRequest.objects.filter(status=R.PENDING, scene__host__in=operator_hosts(operator))
+
+
+def _own_organisations(operator) -> Q:
+    """Requests of the operator's own organisations: another operator decides them (services.decision_blocker)."""
+    return Q(program__organisation__in=Membership.objects.filter(user=operator).values("organisation_id"))
 
 
 def request_for_operator(user, request_id: int) -> WhitelistRequest:
