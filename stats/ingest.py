@@ -54,16 +54,25 @@ def ingest_context(host: Host, events: list) -> IngestContext:
 
 def hosts_taking_events(appid: str) -> list[Host]:
     """The active hosts whose events for this program the ingest accepts now (its live release's hosts)."""
+    approvals = [hosts for _, hosts in _live_approvals([appid])]
     return [host for host in Host.objects.filter(active=True).order_by("position", "code")
-            if _released_on_host(host.code, [appid])]
+            if any(_approved_for(host.code, hosts) for hosts in approvals)]
 
 
 def _released_on_host(host_code: str, appids: list[str]) -> set[str]:
-    """Programs whose live release (released or phased) is approved for the host (empty list: every host)."""
-    live = Version.objects.filter(
+    """Programs whose live release (released or phased) is approved for the host."""
+    return {appid for appid, hosts in _live_approvals(appids) if _approved_for(host_code, hosts)}
+
+
+def _live_approvals(appids: list[str]) -> list[tuple[str, list[str]]]:
+    """(appid, approved hosts) of each live release (released or phased) of these programs."""
+    return list(Version.objects.filter(
         program__appid__in=appids, status__in=[Version.Status.RELEASED, Version.Status.PHASED]
-    ).values_list("program__appid", "approved_hosts")
-    return {appid for appid, hosts in live if not hosts or host_code in hosts}
+    ).values_list("program__appid", "approved_hosts"))
+
+
+def _approved_for(host_code: str, approved_hosts: list[str]) -> bool:
+    return not approved_hosts or host_code in approved_hosts  # an empty list: every host
 
 
 def events_ingest(*, host: Host, events: list) -> IngestAnswer:

@@ -66,13 +66,6 @@ def program_stats(program: MiniProgram, query: StatsQuery) -> dict:
     return _Reading(program, query).stats()
 
 
-def program_stats_with_previous(program: MiniProgram, query: StatsQuery) -> tuple[dict, dict]:
-    """The stats of `query` and the totals of the period before it, from one reading of the rollups."""
-    previous = previous_period(query)
-    reading = _Reading(program, query, previous=previous)
-    return reading.stats(), reading.totals(previous.start, previous.end)
-
-
 class Comparison(NamedTuple):
     """What a dashboard's "change against the previous period" compares."""
 
@@ -185,18 +178,12 @@ class _Reading:
         return [row for row in self.daily if self.query.start <= row["day"] <= self.query.end]
 
     def _series(self) -> list[dict]:
-        query = self.query
-        sums: dict[date, dict] = defaultdict(lambda: defaultdict(int))
-        for row in self._in_range():
-            period = period_start(row["day"], query.granularity)
-            for name in ADDITIVE:
-                sums[period][name] += row[name]
+        sums = _sums_by_period(self._in_range(), self.query)
         uniques = self._period_uniques()
-        periods = sorted({period_start(day, query.granularity) for day in query.days()})
         return [
             {"period": p.isoformat(),
              **_metrics(sums[p], uniques[(p, UserSet.Kind.ACTIVE)], uniques[(p, UserSet.Kind.SHARERS)])}
-            for p in periods
+            for p in _periods(self.query)
         ]
 
     def _period_uniques(self) -> dict[tuple, int]:
@@ -357,6 +344,20 @@ def _scoped_sql(query: StatsQuery) -> tuple[str, list]:
     return ("host = %s AND ", [query.host]) if query.host else ("", [])
 
 
+def _sums_by_period(rows, query: StatsQuery) -> dict[date, dict]:
+    """The additive counters of rollup rows (with a "day"), summed per day, week or month of the query."""
+    sums: dict[date, dict] = defaultdict(lambda: defaultdict(int))
+    for row in rows:
+        period = period_start(row["day"], query.granularity)
+        for name in ADDITIVE:
+            sums[period][name] += row[name] or 0
+    return sums
+
+
+def _periods(query: StatsQuery) -> list[date]:
+    return sorted({period_start(day, query.granularity) for day in query.days()})
+
+
 def _sums(rows) -> dict:
     sums = dict.fromkeys(ADDITIVE, 0)
     for row in rows:
@@ -438,14 +439,9 @@ def host_series(*, host: str, query: StatsQuery) -> list[dict]:
     counted per program, so a host's series carries none)."""
     rows = (DailyStats.objects.filter(host=host, day__gte=query.start, day__lte=query.end).values("day")
             .annotate(**{name: Sum(name) for name in ADDITIVE}))
-    sums: dict[date, dict] = defaultdict(lambda: defaultdict(int))
-    for row in rows:
-        period = period_start(row["day"], query.granularity)
-        for name in ADDITIVE:
-            sums[period][name] += row[name] or 0
-    periods = sorted({period_start(day, query.granularity) for day in query.days()})
+    sums = _sums_by_period(rows, query)
     return [{"period": p.isoformat(), **{k: v for k, v in _metrics(sums[p], 0, 0).items() if k in HOST_SERIES}}
-            for p in periods]
+            for p in _periods(query)]
 
 
 def host_scene_totals(*, host: str, start: date, end: date) -> list[dict]:

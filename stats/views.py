@@ -262,7 +262,8 @@ def first_event_command(appid: str, scene: str = "") -> str:
             f"  event --host {host.code} --appid {appid} --scene {scene} --type visit --user demo-user-1")
 
 
-def _chart_data(stats: dict) -> dict:
+def _chart_data(stats: dict, partial: bool) -> dict:
+    """`partial`: the range reaches today, which is not over (its point is drawn dashed)."""
     series = stats["series"]
     return {
         "labels": [p["period"] for p in series],
@@ -271,7 +272,7 @@ def _chart_data(stats: dict) -> dict:
         "revenue": [p["revenue"] for p in series],
         "depths": stats["fission"]["depth_distribution"],
         "names": {k: str(v) for k, v in METRIC_LABELS.items()},
-        "partial": stats["range"]["to"] >= timezone.localdate().isoformat(),
+        "partial": partial,
     }
 
 
@@ -279,12 +280,13 @@ def _chart_data(stats: dict) -> dict:
 def program_dashboard(request, membership, appid):
     program = program_in_org(request, membership, appid)
     query, errors = _parse_keeping_the_rest(request)
-    stats, comparison = program_stats_compared(program, query, timezone.localdate())
+    today = timezone.localdate()
+    stats, comparison = program_stats_compared(program, query, today)
     has_data = any(p["visits"] or p["shares"] or p["new_users"] for p in stats["series"])
     context = {
         "membership": membership, "program": program, "query": query, "errors": errors, "stats": stats,
         "cards": _cards(stats["totals"], comparison),
-        "chart": _chart_data(stats), "tables": TABLES,
+        "chart": _chart_data(stats, partial=query.end >= today), "tables": TABLES,
         "presets": PRESETS, **_filter_options(query),
         "has_data": has_data,
         "granularities": GRANULARITIES, "retention_rows": _retention_rows(stats["retention"]), "retention_heads": _retention_heads(),
@@ -325,7 +327,7 @@ def _operated_host(user, code: str) -> Host:
 def host_dashboard(request, host_code):
     host = _operated_host(request.user, host_code)
     query, errors = _parse_keeping_the_rest(request)
-    tables = _host_tables(host, query)
+    tables = {table: _host_table(host, query, table) for table in HOST_TABLES}
     series = tables["series"]
     context = {
         "host": host, "query": query, "start": query.start, "end": query.end, "errors": errors, "presets": PRESETS,
@@ -348,20 +350,22 @@ def host_export(request, host_code, table):
     query, errors = _parse(request)
     if query is None:
         return _bad_download(errors)
-    rows = _host_tables(host, query, program_limit=None)[table]  # the file has every program
+    rows = _host_table(host, query, table, program_limit=None)  # the file has every program
     if table == "programs":
         rows = [{"appid": r["program__appid"], "name": r["program__name"], **r} for r in rows]
     return csv_file(rows_csv(rows, HOST_TABLES[table]), f"{host.code}-{table}-{query.start}-{query.end}.csv")
 
 
-def _host_tables(host: Host, query: StatsQuery, program_limit: int | None = 20) -> dict[str, list[dict]]:
-    """Every table of a host's dashboard (and of its CSV files): the query's host and scene do not apply."""
-    return {
-        "series": host_series(host=host.code, query=query),
-        "scenes": host_scene_totals(host=host.code, start=query.start, end=query.end),
-        "programs": host_program_totals(host=host.code, start=query.start, end=query.end, limit=program_limit),
-        "gate": gate_answers(host=host.code, start=query.start, end=query.end),
-    }
+def _host_table(host: Host, query: StatsQuery, table: str, program_limit: int | None = 20) -> list[dict]:
+    """One table of a host's dashboard (and its CSV file): the query's host and scene do not apply."""
+    code, start, end = host.code, query.start, query.end
+    if table == "series":
+        return host_series(host=code, query=query)
+    if table == "scenes":
+        return host_scene_totals(host=code, start=start, end=end)
+    if table == "programs":
+        return host_program_totals(host=code, start=start, end=end, limit=program_limit)
+    return gate_answers(host=code, start=start, end=end)
 
 
 def _gate_reasons(answers: list[dict]) -> list[tuple[str, str]]:
