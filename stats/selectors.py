@@ -70,7 +70,7 @@ class Comparison(NamedTuple):
     """What a dashboard's "change against the previous period" compares."""
 
     current: dict  # totals of the range, or of its complete days
-    previous: dict  # totals of as many days just before
+    previous: dict | None  # totals of as many days just before; None when no day of the range is over
     complete_days_only: bool  # the range reaches today, which is not over: today and its match are left out
 
 
@@ -83,6 +83,8 @@ def program_stats_compared(program: MiniProgram, query: StatsQuery, today: date)
     previous = previous_period(query)
     reading = _Reading(program, query, previous=previous)
     stats = reading.stats()
+    if query.start >= today:  # today alone: a part of a day has no fair match among whole days
+        return stats, Comparison(stats["totals"], None, True)
     if query.start < today <= query.end:
         cut = timedelta(days=(query.end - today).days + 1)
         return stats, Comparison(reading.totals(query.start, today - timedelta(days=1)),

@@ -97,7 +97,8 @@ def _default_query() -> StatsQuery:
 def _cards(totals: dict, comparison: Comparison) -> list[dict]:
     cards = []
     for name, label in CARDS:
-        now, before = comparison.current[name], comparison.previous[name]
+        now = comparison.current[name]
+        before = comparison.previous[name] if comparison.previous is not None else None
         change = round((now - before) / before * 100, 1) if before else None
         cards.append({"name": name, "label": label, "value": totals[name], "previous": before, "change": change,
                       **_card_display(name, totals[name], (now, before), change, comparison.complete_days_only)})
@@ -116,6 +117,10 @@ def _card_display(name: str, value, compared: tuple, change: float | None, compl
         shown = floatformat(value, "1")
     else:
         shown = intcomma(value)
+    if compared[1] is None:
+        return {"shown": shown, "trend": "none", "change_text": gettext("day not over"),
+                "previous_title": gettext("Today is not over, so it is not compared yet. A range of complete days "
+                                          "is compared with as many days before it.")}
     if change is None:
         trend, change_text = "none", gettext("no earlier data")
     else:
@@ -307,7 +312,7 @@ def program_export(request, membership, appid, table):
     query, errors = _parse(request)
     if query is None:
         return _bad_download(errors)
-    return csv_response(program_stats(program, query), table, program.appid)
+    return csv_response(program_stats(program, query), table, program.appid, for_spreadsheets=True)
 
 
 def _bad_download(errors: dict) -> HttpResponseBadRequest:
@@ -353,7 +358,8 @@ def host_export(request, host_code, table):
     rows = _host_table(host, query, table, program_limit=None)  # the file has every program
     if table == "programs":
         rows = [{"appid": r["program__appid"], "name": r["program__name"], **r} for r in rows]
-    return csv_file(rows_csv(rows, HOST_TABLES[table]), f"{host.code}-{table}-{query.start}-{query.end}.csv")
+    return csv_file(rows_csv(rows, HOST_TABLES[table]), f"{host.code}-{table}-{query.start}-{query.end}.csv",
+                    for_spreadsheets=True)
 
 
 def _host_table(host: Host, query: StatsQuery, table: str, program_limit: int | None = 20) -> list[dict]:

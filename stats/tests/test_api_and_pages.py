@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from console.roles import Role, Scope
 from console.services import api_key_create
@@ -120,10 +121,14 @@ def test_the_dashboard_shows_the_same_numbers(client_for, owner, org, traffic):
     assert b"chart-traffic" in page.content
 
 
-def test_the_dashboard_csv_matches_the_api(client_for, owner, org, traffic, api_with_key):
+def test_the_dashboard_csv_is_the_apis_behind_a_byte_order_mark(client_for, owner, org, traffic, api_with_key):
+    """Excel on a Chinese Windows read the page's files as GBK, garbling every Chinese name; the mark tells it
+    they are UTF-8. A program reading the API's file would find the mark glued to its first column's name."""
     page_csv = client_for(owner).get(reverse("program_stats_export", args=[org.slug, traffic.appid, "series"]))
     api_csv = api_with_key.get(URL + "export/", {"table": "series"})
-    assert page_csv.content == api_csv.content
+    assert page_csv.content.startswith(b"\xef\xbb\xbfperiod,")
+    assert api_csv.content.startswith(b"period,")
+    assert page_csv.content.decode("utf-8-sig") == api_csv.content.decode()
 
 
 def test_a_viewer_may_not_read_stats(client_for, viewer, org, traffic):
@@ -282,10 +287,11 @@ def test_the_host_dashboard_charts_its_traffic_and_exports_every_table(client_fo
     files = {table: client.get(reverse("host_stats_export", args=["weibo", table]), {"granularity": "week"})
              for table in ("series", "scenes", "programs", "gate")}
     assert {t: f["Content-Type"] for t, f in files.items()} == dict.fromkeys(files, "text/csv; charset=utf-8")
-    series = list(csv.DictReader(io.StringIO(files["series"].content.decode())))
+    assert all(f.content.startswith("\ufeff".encode()) for f in files.values())  # for Excel (see above)
+    series = list(csv.DictReader(io.StringIO(files["series"].content.decode("utf-8-sig"))))
     assert list(series[0]) == ["period", "visits", "new_users", "shares", "share_opens", "payments", "revenue"]
     assert sum(int(r["visits"]) for r in series) == 2
-    programs = list(csv.DictReader(io.StringIO(files["programs"].content.decode())))
+    programs = list(csv.DictReader(io.StringIO(files["programs"].content.decode("utf-8-sig"))))
     assert [(r["appid"], r["name"], r["visits"]) for r in programs] == [(traffic.appid, traffic.name, "2")]
     assert files["series"]["Content-Disposition"].startswith('attachment; filename="weibo-series-')
 
@@ -312,7 +318,6 @@ def test_the_share_gates_denials_are_explained_in_the_readers_language(client_fo
 
 
 def test_a_range_ending_today_marks_its_last_point_as_partial(client_for, owner, org, traffic):
-    from django.utils import timezone
 
     url = reverse("program_stats", args=[org.slug, traffic.appid])
     today = client_for(owner).get(url)
@@ -351,3 +356,11 @@ def test_a_card_says_when_it_compares_complete_days_only():
                                        "many days before")
     whole = _card_display("visits", 6, (6, 4), 50.0, complete_days_only=False)
     assert (whole["change_text"], whole["previous_title"]) == ("▲ 50.0%", "Previous period: 4")
+
+
+def test_a_card_of_today_alone_says_the_day_is_not_over(client_for, owner, org, program):
+    today = timezone.localdate().isoformat()
+    page = client_for(owner).get(reverse("program_stats", args=[org.slug, program.appid]), {"from": today, "to": today})
+    assert page.status_code == 200
+    assert {card["change_text"] for card in page.context["cards"]} == {"day not over"}
+    assert b"Today is not over, so it is not compared yet." in page.content

@@ -216,3 +216,12 @@ def test_a_range_reaching_today_compares_its_complete_days_with_as_many_before(p
     _, whole = program_stats_compared(program, ended, today)
     assert not whole.complete_days_only
     assert whole.previous == program_totals(program, previous_period(ended))
+
+
+def test_today_alone_is_not_compared(program, post, at):
+    """It was compared with the whole of yesterday: a morning showed a fall of nine tenths."""
+    post([event(f"v{d}{u}", "visit", u, at(d)) for d, users in ((1, "abcd"), (0, "a")) for u in users])
+    stats, compared = program_stats_compared(program, StatsQuery(start=_day(0), end=_day(0)), _day(0))
+    assert compared.previous is None
+    assert compared.current == stats["totals"]
+    assert stats["totals"]["visits"] == 1
