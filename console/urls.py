@@ -97,6 +97,7 @@ urlpatterns = [
     re_path(r"^api/", apis.api_not_found),
     path("healthz/", HealthView.as_view(), name="healthz"),
     path("metrics/", operations.prometheus_metrics, name="metrics"),
+    path("favicon.ico", operations.favicon),
 ]
 
 if settings.DEBUG:

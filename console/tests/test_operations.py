@@ -200,3 +200,10 @@ def test_a_failing_task_is_counted(client, db, settings):
 
     after = _sample(_scrape(client, settings), f'console_task_failures_total{{task="{name}"}}')
     assert after == before + 1
+
+
+def test_favicon_ico_leads_to_the_logo(client, db):
+    """Browsers ask for /favicon.ico on a CSV or a JSON answer; it was a 404 in every log."""
+    response = client.get("/favicon.ico", follow=True)
+    assert response.redirect_chain[0][1] == 301
+    assert response.redirect_chain[0][0].endswith(".svg")
