@@ -103,7 +103,10 @@ def _people_and_organisations(demo: Demo) -> None:
     if not studio.verified:
         organisation_set_verified(org=studio, actor=admin, verified=True)
     _member(studio, teammate, Role.DEVELOPER)
-    _member(studio, operator, Role.OPERATOR)
+    # The platform operator is no member of Demo Studio: a member may not decide its organisation's requests
+    # (distribution.services.decision_blocker), and the demo queue is Demo Studio's. Older demo databases
+    # made them one; that membership goes.
+    Membership.objects.filter(organisation=studio, user=operator).delete()
     other = _org(outsider, "other-org", "Other Org", Organisation.Kind.INDIVIDUAL)
     demo.orgs.update(studio=studio, other=other)
 

@@ -9,6 +9,7 @@ from console.models import User
 from distribution.eligibility import State
 from distribution.models import WhitelistRequest
 from distribution.selectors import operator_queue, program_distribution
+from distribution.services import decision_blocker
 from hosts.models import Scene
 from programs.models import MiniProgram
 
@@ -47,4 +48,6 @@ def test_the_demo_operator_works_weibo_and_alipay_and_has_a_queue(demo):
 
     assert set(operator.operated_hosts.values_list("code", flat=True)) == {"weibo", "alipay"}
     assert operator_queue(operator=operator).count() == 2
+    # and may decide them: a member of the requesting organisation could not
+    assert [decision_blocker(operator, r.scene, r.program) for r in operator_queue(operator=operator)] == ["", ""]
     assert WhitelistRequest.objects.filter(status="pending").count() == 2
