@@ -352,13 +352,14 @@ CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or REDIS_URL or "filesystem://"
 
 
 def filesystem_broker_options(folder: Path) -> dict:
-    """kombu's file-system transport under `folder` (queue, processed and control sub-folders)."""
-    for sub in ("queue", "processed", "control"):
+    """kombu's file-system transport under `folder` (queue, taken, processed and control sub-folders)."""
+    for sub in ("queue", "taken", "processed", "control"):
         (folder / sub).mkdir(parents=True, exist_ok=True)
     return {
         "data_folder_in": str(folder / "queue"),
         "data_folder_out": str(folder / "queue"),
         "processed_folder": str(folder / "processed"),
+        "taken_folder": str(folder / "taken"),  # messages a worker holds until it acknowledges them
         "store_processed": False,
         # kombu otherwise writes its broadcast exchanges into the working directory.
         "control_folder": str(folder / "control"),

@@ -241,8 +241,11 @@ def _store_shares(program_id: int, events: list[Event], shares: list[Event], loo
     touched: set[str] = set()  # roots whose chain summary must be rewritten
     depth_deltas: dict[tuple, int] = defaultdict(int)
     new = _insert_shares(program_id, shares, lookup, touched, depth_deltas) if shares else []
+    _count_early_arrivals(program_id, new)
     children = _sent_children(program_id, new)
     arrivals = _sent_share_arrivals(program_id, events)
+    if arrivals is not None:
+        _keep_early_arrivals(program_id)
     meanwhile()
     for child, old_depth, old_root in _replace_children(program_id, new, children):
         depth_deltas[(child.host, child.scene, str(child.day), old_depth)] -= 1
@@ -357,6 +360,40 @@ def _sent_share_arrivals(program_id: int, events: list[Event]) -> _sent | None:
         f"RETURNING stats_share.root_share_id",
         [*kinds, program_id, *kinds, program_id],
     )
+
+
+def _keep_early_arrivals(program_id: int) -> None:
+    """The staged opens and new users whose share is not stored yet wait for it (`EarlyArrival`)."""
+    kinds = (str(EventType.SHARE_OPEN), str(EventType.NEW_USER))
+    _sent(
+        f"INSERT INTO stats_earlyarrival (program_id, share_id, opens, new_users, last_day) "
+        f"SELECT program_id, share_id, SUM(CASE WHEN type = %s THEN 1 ELSE 0 END), "
+        f"SUM(CASE WHEN type = %s THEN 1 ELSE 0 END), MAX(day) FROM {STAGE} AS staged "
+        f"WHERE program_id = %s AND type IN (%s, %s) AND share_id <> '' AND NOT EXISTS ("
+        f"SELECT 1 FROM stats_share AS known WHERE known.program_id = %s AND known.share_id = staged.share_id) "
+        f"GROUP BY program_id, share_id "
+        f"ON CONFLICT (program_id, share_id) DO UPDATE SET opens = stats_earlyarrival.opens + excluded.opens, "
+        f"new_users = stats_earlyarrival.new_users + excluded.new_users, last_day = CASE "
+        f"WHEN excluded.last_day > stats_earlyarrival.last_day THEN excluded.last_day "
+        f"ELSE stats_earlyarrival.last_day END",
+        [*kinds, program_id, *kinds, program_id],
+    )
+
+
+def _count_early_arrivals(program_id: int, new: list[Share]) -> None:
+    """Add to the shares just stored the opens and new users that arrived before them (their roots are
+    touched already, as every new share's is)."""
+    if not new:
+        return
+    match, params = _in({s.share_id for s in new})
+    _sent(
+        f"UPDATE stats_share SET opens = stats_share.opens + early.opens, "
+        f"new_users = stats_share.new_users + early.new_users FROM stats_earlyarrival AS early "
+        f"WHERE early.program_id = %s AND early.share_id {match} "
+        f"AND stats_share.program_id = %s AND stats_share.share_id = early.share_id",
+        [program_id, *params, program_id],
+    )
+    _sent(f"DELETE FROM stats_earlyarrival WHERE program_id = %s AND share_id {match}", [program_id, *params])
 
 
 def _add_depth_deltas(program_id: int, deltas: dict[tuple, int]) -> None:

@@ -77,7 +77,7 @@ def _approved_for(host_code: str, approved_hosts: list[str]) -> bool:
 
 def events_ingest(*, host: Host, events: list) -> IngestAnswer:
     validated = validate_batch(events, ingest_context(host, events))
-    fresh, duplicates = seen.split_duplicates(validated.accepted)
-    if fresh:
-        store_events.delay_on_commit(events_message(fresh))
-    return IngestAnswer(accepted=len(fresh), duplicates=duplicates, rejected=validated.rejected)
+    split = seen.split_duplicates(validated.accepted)
+    if split.to_store:
+        store_events.delay_on_commit(events_message(split.to_store))
+    return IngestAnswer(accepted=split.new, duplicates=split.duplicates, rejected=validated.rejected)

@@ -171,6 +171,20 @@ class Share(models.Model):
         ]
 
 
+class EarlyArrival(models.Model):
+    """Opens and new users that came through a share not drained yet (a host's late batch, two workers):
+    added to the share when it arrives, so that its chain counts them. Pruned after the late window."""
+
+    program = models.ForeignKey(MiniProgram, on_delete=models.CASCADE, related_name="+", db_index=False)
+    share_id = models.CharField(max_length=64)
+    opens = models.PositiveIntegerField(default=0)
+    new_users = models.PositiveIntegerField(default=0)
+    last_day = models.DateField(help_text="The day of the latest of these arrivals.")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["program", "share_id"], name="one_early_arrival_per_share")]
+
+
 class GateDaily(models.Model):
     """The share gate's answers per program × scene × day × reason."""
 

@@ -7,14 +7,16 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from stats import storage
-from stats.models import EventKey, RawEvent
+from stats.models import EarlyArrival, EventKey, RawEvent
 
 
 def raw_events_prune(*, today: date | None = None) -> int:
     """Drop raw events older than the retention (whole months on PostgreSQL); returns partitions or rows dropped."""
     today = today or timezone.localdate()
     cutoff = today - timedelta(days=settings.STATS_RAW_RETENTION_DAYS)
-    EventKey.objects.filter(day__lt=today - timedelta(days=settings.STATS_LATE_EVENT_DAYS + 2)).delete()
+    past_the_late_window = today - timedelta(days=settings.STATS_LATE_EVENT_DAYS + 2)
+    EventKey.objects.filter(day__lt=past_the_late_window).delete()
+    EarlyArrival.objects.filter(last_day__lt=past_the_late_window).delete()  # their share will not come now
     if not storage.is_postgresql():
         deleted, _ = RawEvent.objects.filter(day__lt=cutoff).delete()
         return deleted

@@ -5,9 +5,14 @@ answer say so. Without writing the database in the request: a read of the ids al
 plus, when Redis is configured, an atomic SET NX per id that also catches retries whose first
 attempt is still queued. The embedded default (no Redis) sees those as accepted; the drain still
 stores them once.
+
+A claimed id is only a word in the answer, never a reason to drop the event: its first batch may
+never be stored (the broker was down and the host got a 500, the drain gave up on a database away
+for hours). So every event not stored yet goes to the drain, and a retry stores what was lost.
 """
 
 from functools import cache
+from typing import NamedTuple
 
 from django.conf import settings
 
@@ -16,15 +21,20 @@ from stats import storage
 SEEN_PREFIX = "stats:seen:"
 
 
-def split_duplicates(events: list[dict]) -> tuple[list[dict], int]:
-    """The events not seen before (first of each id in the batch), and how many were duplicates."""
+class Split(NamedTuple):
+    to_store: list[dict]  # the first event of each id not stored yet, for the drain
+    new: int  # how many of those were never seen before: the answer's `accepted`
+    duplicates: int  # the rest of the batch
+
+
+def split_duplicates(events: list[dict]) -> Split:
     unique: dict[str, dict] = {}
     for event in events:
         unique.setdefault(event["key"], event)
     stored = storage.stored_event_keys(list(unique))
-    candidates = [e for key, e in unique.items() if key not in stored]
-    fresh = [e for e, new in zip(candidates, _claim([e["key"] for e in candidates])) if new]
-    return fresh, len(events) - len(fresh)
+    to_store = [e for key, e in unique.items() if key not in stored]
+    new = sum(_claim([e["key"] for e in to_store]))
+    return Split(to_store, new, len(events) - new)
 
 
 # Marks each id (KEYS) as seen for ARGV[1] seconds; 1 where it was not seen before. One call for the batch:

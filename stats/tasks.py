@@ -1,5 +1,6 @@
 """Celery tasks of the stats: store ingested batches, prune old raw events."""
 
+import psycopg
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
@@ -7,12 +8,17 @@ from stats.drain import events_store
 from stats.events import events_from_message
 
 # A dropped connection, a deadlock or a serialisation failure rolls the whole batch back; the batch is
-# idempotent (`EventKey`), so trying it again is safe, and not trying would lose it.
-RETRIED = (OSError, OperationalError, InterfaceError)
+# idempotent (`EventKey`), so trying it again is safe, and not trying would lose it. The drain's pipeline
+# (stats.drain._pipelined) raises psycopg's own errors, which Django does not wrap: a connection killed
+# there was not retried, and its batch was lost.
+RETRIED = (OSError, OperationalError, InterfaceError, psycopg.OperationalError, psycopg.InterfaceError)
+# Tries, at most ten minutes apart (with jitter): a database away for a few hours loses no batch. Eight
+# tries were spent in three minutes.
+STORE_RETRIES = 48
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=120, time_limit=150,
-             autoretry_for=RETRIED, retry_backoff=True, max_retries=8)
+             autoretry_for=RETRIED, retry_backoff=True, retry_backoff_max=600, max_retries=STORE_RETRIES)
 def store_events(message: dict | list) -> int:
     """Idempotent: events already stored are skipped by `EventKey`. `message`: see `stats.events.events_message`."""
     return events_store(events_from_message(message))
