@@ -75,7 +75,9 @@ class QueueFilterForm(forms.Form):
 
 
 class ApproveForm(forms.Form):
-    valid_until = forms.DateField(label=_("Valid until"), widget=forms.DateInput(attrs={"type": "date", "class": "input"}))
+    # A date input takes only ISO dates: the Chinese format ("2027/03/01") left it empty, and approving failed.
+    valid_until = forms.DateField(label=_("Valid until"), widget=forms.DateInput(
+        format="%Y-%m-%d", attrs={"type": "date", "class": "input"}))
     share_cap = forms.IntegerField(label=_("Shares per user"), required=False, min_value=0,
                                    widget=forms.NumberInput(attrs={"class": "input-narrow"}))
     share_window_seconds = forms.TypedChoiceField(label=_("Window"), required=False, choices=WINDOWS, coerce=int,

@@ -1,6 +1,6 @@
 """Portal pages: the program's distribution page, the scene catalog, the operators' queue and decision pages."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.db import connection
@@ -150,6 +150,18 @@ def test_an_operator_approves_from_the_decision_page(client_for, operator, owner
     assert response.status_code == 302, response.content.decode()[:2000]
     grant = Grant.objects.get(request=request)
     assert (grant.share_cap, grant.share_window_seconds, grant.placements.count()) == (1, 3600, 2)
+
+
+def test_the_decision_page_fills_its_date_in_iso_in_chinese_too(client_for, operator, owner, service_program):
+    """In Chinese the date was written "2027/03/01", which a date input does not take: it showed empty, and
+    approving without touching it failed with "This field is required"."""
+    request = request_scene(service_program, "weibo.profile", owner)
+    page = client_for(operator).get(reverse("distribution_operator_request", args=[request.pk]),
+                                    HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    field = page.split('name="valid_until"')[1].split(">")[0]
+    assert 'value="' in field
+    value = field.split('value="')[1].split('"')[0]
+    assert date.fromisoformat(value) > timezone.localdate(), field
 
 
 def test_the_decision_page_keeps_the_rows_and_says_why_when_refused(client_for, operator, owner, service_program):
