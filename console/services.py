@@ -65,6 +65,14 @@ def audit_record(
 
 
 @transaction.atomic
+def user_language_keep(*, user: User, language: str) -> None:
+    """An account with no language takes the one it signs in with: notifications and emails, written when
+    they happen, use the account's language, and without one they were in English on Chinese pages."""
+    if not user.language and language in dict(settings.LANGUAGES):
+        user.language = language
+        user.save(update_fields=["language"])
+
+
 def user_sign_up(*, email: str, password: str, full_name: str = "", language: str = "") -> User:
     email = email.strip().lower()
     if User.objects.filter(email__iexact=email).exists():

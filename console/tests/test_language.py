@@ -79,3 +79,17 @@ def test_chinese_pages_are_translated(client_for, owner, org):
     assert ">Audit log</a>" not in html
     assert ">成员</a>" in html
     assert ">审计日志</a>" in html
+
+
+def test_an_account_without_a_language_takes_the_one_it_signs_in_with(owner, org):
+    """Demo and invited accounts had none: their notifications were English on Chinese pages."""
+    from conftest import PASSWORD
+
+    browser = Client()
+    browser.post(reverse("login"), {"username": owner.email, "password": PASSWORD}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    owner.refresh_from_db()
+    assert owner.language == "zh-hans"
+
+    Client().post(reverse("login"), {"username": owner.email, "password": PASSWORD}, HTTP_ACCEPT_LANGUAGE="en")
+    owner.refresh_from_db()
+    assert owner.language == "zh-hans"  # a language once chosen stays until the switch changes it

@@ -18,7 +18,13 @@ from django.views.decorators.http import require_POST
 
 from console.forms import EmailAuthenticationForm, SignUpForm
 from console.ratelimit import client_ip, rate_limit_exceeded
-from console.services import email_verification_send, email_verify, user_mark_email_verified, user_sign_up
+from console.services import (
+    email_verification_send,
+    email_verify,
+    user_language_keep,
+    user_mark_email_verified,
+    user_sign_up,
+)
 
 
 def _safe_next(request, default="dashboard"):
@@ -72,6 +78,11 @@ class SignInView(auth_views.LoginView):
     template_name = "console/login.html"
     authentication_form = EmailAuthenticationForm
     redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        user_language_keep(user=form.get_user(), language=self.request.LANGUAGE_CODE)
+        return response
 
 
 class RateLimitedPasswordResetView(auth_views.PasswordResetView):
