@@ -10,6 +10,7 @@ from django.db.models.signals import m2m_changed
 from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from console import sql
 from console.fields import SealedCharField
@@ -431,7 +432,7 @@ class WebhookDelivery(models.Model):
     """One event sent (or being sent) to one endpoint; its attempts, last response and retry plan."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", _("Pending")
+        PENDING = "pending", pgettext_lazy("a delivery not sent yet", "Pending")
         SUCCEEDED = "succeeded", _("Succeeded")
         FAILED = "failed", _("Failed")
 

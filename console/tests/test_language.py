@@ -93,3 +93,25 @@ def test_an_account_without_a_language_takes_the_one_it_signs_in_with(owner, org
     Client().post(reverse("login"), {"username": owner.email, "password": PASSWORD}, HTTP_ACCEPT_LANGUAGE="en")
     owner.refresh_from_db()
     assert owner.language == "zh-hans"  # a language once chosen stays until the switch changes it
+
+
+def test_chinese_words_that_one_english_word_stood_for_are_told_apart():
+    """"Pending" was 待发送 (not sent yet) on a whitelist request; "Open", the review queue's button, was
+    开放 (open to all, a scene's state); "2 月" (February) stood for two months."""
+    from datetime import datetime, timedelta
+
+    from django.utils import translation
+    from django.utils.timesince import timesince
+    from django.utils.translation import gettext, pgettext
+
+    from console.models import WebhookDelivery
+    from distribution.models import WhitelistRequest
+
+    with translation.override("zh-hans"):
+        assert str(WhitelistRequest.Status.PENDING.label) == "待处理"
+        assert str(WebhookDelivery.Status.PENDING.label) == "待发送"
+        assert pgettext("to open a page", "Open") == "打开"
+        assert gettext("Open") == "开放"
+        now = datetime(2026, 12, 1)
+        assert timesince(now - timedelta(days=65), now).replace("\xa0", " ") == "2 个月"
+        assert timesince(now - timedelta(days=4), now).replace("\xa0", " ") == "4 天"
