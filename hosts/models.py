@@ -34,7 +34,7 @@ class Host(models.Model):
         ordering = ["position", "code"]
 
     def __str__(self):
-        return self.name
+        return self.display_name  # in the reader's language wherever it is printed (lists, the admin site)
 
     @property
     def display_name(self) -> str:

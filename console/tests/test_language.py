@@ -115,3 +115,17 @@ def test_chinese_words_that_one_english_word_stood_for_are_told_apart():
         now = datetime(2026, 12, 1)
         assert timesince(now - timedelta(days=65), now).replace("\xa0", " ") == "2 个月"
         assert timesince(now - timedelta(days=4), now).replace("\xa0", " ") == "4 天"
+
+
+def test_catalog_names_print_in_the_readers_language(db):
+    """"类目 Medical 需要提供资质文件": a category, a host or a list of them printed its English name."""
+    from django.utils import translation
+
+    from hosts.models import Host
+    from programs.models import Category
+
+    medical, weibo = Category.objects.get(code="medical"), Host.objects.get(code="weibo")
+    with translation.override("zh-hans"):
+        assert (str(medical), str(weibo)) == (medical.name_zh, weibo.name_zh) != (medical.name, weibo.name)
+    with translation.override("en"):
+        assert (str(medical), str(weibo)) == (medical.name, weibo.name)
