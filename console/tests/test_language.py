@@ -129,3 +129,13 @@ def test_catalog_names_print_in_the_readers_language(db):
         assert (str(medical), str(weibo)) == (medical.name_zh, weibo.name_zh) != (medical.name, weibo.name)
     with translation.override("en"):
         assert (str(medical), str(weibo)) == (medical.name, weibo.name)
+
+
+def test_chinese_numbers_are_grouped_by_thousands_as_the_charts_group_them():
+    """A card said 9137 and 20579.30 beside a chart axis of 9,000 (the browser's zh-CN)."""
+    from django.contrib.humanize.templatetags.humanize import intcomma
+    from django.template.defaultfilters import floatformat
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        assert (intcomma(9137), floatformat(20579.3, "2g")) == ("9,137", "20,579.30")
