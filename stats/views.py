@@ -1,7 +1,7 @@
 """Stats dashboards: one per program for its organisation, one per host for the host's operators."""
 
 import functools
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.contrib.auth.decorators import login_required
 from django.contrib.humanize.templatetags.humanize import intcomma
@@ -27,6 +27,7 @@ from stats.ingest import hosts_taking_events
 from stats.selectors import (
     RETENTION_DAYS,
     Comparison,
+    Granularity,
     StatsQuery,
     gate_answers,
     host_program_totals,
@@ -267,11 +268,31 @@ def first_event_command(appid: str, scene: str = "") -> str:
             f"  event --host {host.code} --appid {appid} --scene {scene} --type visit --user demo-user-1")
 
 
-def _chart_data(stats: dict, partial: bool) -> dict:
+def _period_labels(periods: list[str], granularity: str) -> list[str]:
+    """Axis labels: a day as it is, a week as its Monday and Sunday ("11-23 – 11-29"), a month as "2026-09".
+    A week or a month shown by its first day read as that day."""
+    if granularity == Granularity.WEEK:
+        return [f"{p[5:]} – {(date.fromisoformat(p) + timedelta(days=6)).isoformat()[5:]}" for p in periods]
+    if granularity == Granularity.MONTH:
+        return [p[:7] for p in periods]
+    return periods
+
+
+def _partial_note(granularity: str) -> str:
+    """What the dashed last point is: the day, week or month that today is part of."""
+    if granularity == Granularity.WEEK:
+        return gettext("The last point is this week so far (dashed): it grows until Sunday ends.")
+    if granularity == Granularity.MONTH:
+        return gettext("The last point is this month so far (dashed): it grows until the month ends.")
+    return gettext("The last point is today so far (dashed): it grows until midnight.")
+
+
+def _chart_data(stats: dict, partial: bool, granularity: str) -> dict:
     """`partial`: the range reaches today, which is not over (its point is drawn dashed)."""
     series = stats["series"]
     return {
-        "labels": [p["period"] for p in series],
+        "labels": _period_labels([p["period"] for p in series], granularity),
+        "partial_note": _partial_note(granularity) if partial else "",
         "traffic": {name: [p[name] for p in series] for name in ("visits", "unique_visitors", "new_users")},
         "sharing": {name: [p[name] for p in series] for name in ("shares", "share_opens", "share_users")},
         "revenue": [p["revenue"] for p in series],
@@ -291,7 +312,7 @@ def program_dashboard(request, membership, appid):
     context = {
         "membership": membership, "program": program, "query": query, "errors": errors, "stats": stats,
         "cards": _cards(stats["totals"], comparison),
-        "chart": _chart_data(stats, partial=query.end >= today), "tables": TABLES,
+        "chart": _chart_data(stats, partial=query.end >= today, granularity=query.granularity), "tables": TABLES,
         "presets": PRESETS, **_filter_options(query),
         "has_data": has_data,
         "granularities": GRANULARITIES, "retention_rows": _retention_rows(stats["retention"]), "retention_heads": _retention_heads(),
@@ -338,7 +359,8 @@ def host_dashboard(request, host_code):
         "host": host, "query": query, "start": query.start, "end": query.end, "errors": errors, "presets": PRESETS,
         "granularities": GRANULARITIES, "scenes": tables["scenes"], "programs": tables["programs"],
         "gate": _gate_table(tables["gate"]), "gate_reasons": _gate_reasons(tables["gate"]),
-        "chart": {"labels": [p["period"] for p in series],
+        "chart": {"labels": _period_labels([p["period"] for p in series], query.granularity),
+                  "partial_note": _partial_note(query.granularity) if query.end >= timezone.localdate() else "",
                   "traffic": {name: [p[name] for p in series] for name in ("visits", "new_users", "shares")},
                   "names": {k: str(v) for k, v in METRIC_LABELS.items()},
                   "partial": query.end >= timezone.localdate()},

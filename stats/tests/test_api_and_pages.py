@@ -280,8 +280,11 @@ def test_the_host_dashboard_charts_its_traffic_and_exports_every_table(client_fo
 
     assert page.status_code == 200
     assert b'id="chart-traffic"' in page.content
-    periods = page.context["chart"]["labels"]
-    assert all(date.fromisoformat(p).weekday() == 0 for p in periods)  # weeks start on Monday
+    weeks = [label.split(" – ") for label in page.context["chart"]["labels"]]  # "11-23 – 11-29": Monday to Sunday
+    years = (date.today().year, date.today().year - 1)  # a range in January starts with last year's weeks
+    assert all(any(date.fromisoformat(f"{y}-{monday}").weekday() == 0 for y in years) and len(sunday) == 5
+               for monday, sunday in weeks)
+    assert "this week so far" in page.context["chart"]["partial_note"]
     assert sum(page.context["chart"]["traffic"]["visits"]) == sum(s["visits"] for s in page.context["scenes"]) == 2
 
     files = {table: client.get(reverse("host_stats_export", args=["weibo", table]), {"granularity": "week"})
@@ -364,3 +367,12 @@ def test_a_card_of_today_alone_says_the_day_is_not_over(client_for, owner, org, 
     assert page.status_code == 200
     assert {card["change_text"] for card in page.context["cards"]} == {"day not over"}
     assert b"Today is not over, so it is not compared yet." in page.content
+
+
+def test_weeks_and_months_are_labelled_as_periods_not_as_their_first_day():
+    """"2026-09-01" on a monthly chart read as the first of September, not September."""
+    from stats.views import _period_labels
+
+    assert _period_labels(["2026-11-23", "2026-12-28"], "week") == ["11-23 – 11-29", "12-28 – 01-03"]
+    assert _period_labels(["2026-09-01"], "month") == ["2026-09"]
+    assert _period_labels(["2026-09-01"], "day") == ["2026-09-01"]

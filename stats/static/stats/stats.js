@@ -43,8 +43,8 @@
   function heat() {
     document.querySelectorAll("td.heat[data-heat]").forEach(function (cell) {
       var value = Math.min(100, parseFloat(cell.getAttribute("data-heat")) || 0);
-      cell.style.backgroundColor = "rgba(37, 99, 235, " + (0.08 + value / 100 * 0.6).toFixed(2) + ")";
-      if (value > 55) cell.style.color = "#fff";
+      // Light enough for dark text at every value (white text on mid blue was hard to read).
+      cell.style.backgroundColor = "rgba(37, 99, 235, " + (0.06 + value / 100 * 0.42).toFixed(2) + ")";
     });
   }
 
