@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.formats import localize
 from django.utils.html import conditional_escape, escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from console.roles import Capability
@@ -202,7 +202,7 @@ def _chain_summary(chain: dict) -> str:
                ngettext("%(opens)s open", "%(opens)s opens", chain["opens"]) % {"opens": chain["opens"]},
                ngettext("%(new)s new user", "%(new)s new users", chain["new_users"]) % {"new": chain["new_users"]})
     return format_html("<code>{}</code> · {} · {}", chain["root_share_id"], chain["root_sharer"],
-                       mark_safe(", ".join(phrases)))  # the catalogue's words around numbers, as blocktranslate output them
+                       mark_safe(pgettext("between list items", ", ").join(phrases)))  # the catalogue's words around numbers, as blocktranslate output them
 
 
 def _level_counts(shares_phrase, opens_phrase, new_users_phrase, shares: int, opens: int, new_users: int) -> str:

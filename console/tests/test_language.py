@@ -112,6 +112,8 @@ def test_chinese_words_that_one_english_word_stood_for_are_told_apart():
         assert str(WebhookDelivery.Status.PENDING.label) == "待发送"
         assert pgettext("to open a page", "Open") == "打开"
         assert gettext("Open") == "开放"
+        # the queues' and the chains' sentences were joined with English punctuation: "待处理. 最早提交的排在前面。"
+        assert (pgettext("between two sentences", ". "), pgettext("between list items", ", ")) == ("。", "，")
         now = datetime(2026, 12, 1)
         assert timesince(now - timedelta(days=65), now).replace("\xa0", " ") == "2 个月"
         assert timesince(now - timedelta(days=4), now).replace("\xa0", " ") == "4 天"
