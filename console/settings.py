@@ -350,6 +350,7 @@ SCAN_STAGE_DELAY_SECONDS = env_float("SCAN_STAGE_DELAY_SECONDS", 0.0)
 # event loop (console/broker.py says why: the stock, blocking transport wedges the
 # worker when an idle pool child is killed, and polls only once a second).
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or REDIS_URL or "filesystem://"
+TASK_RETRY_WAIT_MAX_SECONDS = 600  # the longest wait between a task's tries (stats.tasks.store_events)
 
 
 def filesystem_broker_options(folder: Path) -> dict:
@@ -373,6 +374,10 @@ if CELERY_BROKER_URL == "filesystem://":
 else:
     # A task whose worker dies unacknowledged comes back after this long.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 900)}
+    if CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] <= TASK_RETRY_WAIT_MAX_SECONDS:
+        # Redis hands out again a retry still waiting past the timeout: two copies, each retrying on its own.
+        raise ConfigError(f"CELERY_VISIBILITY_TIMEOUT must be more than {TASK_RETRY_WAIT_MAX_SECONDS} seconds, the "
+                          f"longest a task waits between tries; a shorter one runs waiting retries twice")
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True

@@ -2,6 +2,7 @@
 
 import psycopg
 from celery import shared_task
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 from stats.drain import events_store
@@ -12,13 +13,14 @@ from stats.events import events_from_message
 # (stats.drain._pipelined) raises psycopg's own errors, which Django does not wrap: a connection killed
 # there was not retried, and its batch was lost.
 RETRIED = (OSError, OperationalError, InterfaceError, psycopg.OperationalError, psycopg.InterfaceError)
-# Tries, at most ten minutes apart (with jitter): a database away for a few hours loses no batch. Eight
-# tries were spent in three minutes.
+# Tries, at most TASK_RETRY_WAIT_MAX_SECONDS (ten minutes) apart, with jitter: a database away for a few
+# hours loses no batch. Eight tries were spent in three minutes.
 STORE_RETRIES = 48
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=120, time_limit=150,
-             autoretry_for=RETRIED, retry_backoff=True, retry_backoff_max=600, max_retries=STORE_RETRIES)
+             autoretry_for=RETRIED, retry_backoff=True,
+             retry_backoff_max=settings.TASK_RETRY_WAIT_MAX_SECONDS, max_retries=STORE_RETRIES)
 def store_events(message: dict | list) -> int:
     """Idempotent: events already stored are skipped by `EventKey`. `message`: see `stats.events.events_message`."""
     return events_store(events_from_message(message))

@@ -56,6 +56,13 @@ def test_a_bad_boolean_fails_loudly_naming_the_variable(tmp_path):
     assert "'maybe'" in result.stderr
 
 
+def test_a_visibility_timeout_shorter_than_a_retry_wait_refuses_to_start(tmp_path):
+    """Redis handed a retry waiting 39 s out again at 30 s: two copies of the batch, each retrying on its own."""
+    result = _manage(tmp_path, "check", REDIS_URL="redis://127.0.0.1:6379/9", CELERY_VISIBILITY_TIMEOUT="30")
+    assert result.returncode != 0
+    assert "CELERY_VISIBILITY_TIMEOUT must be more than 600 seconds" in result.stderr
+
+
 # ------------------------------------------------------------------ typed helpers (in process)
 
 
