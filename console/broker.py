@@ -89,6 +89,10 @@ class Channel(filesystem.Channel):
 
     _getting_without_ack = False
 
+    @cached_property
+    def _own_mark(self) -> str:  # read once: `_get` runs on every turn of the worker's loop
+        return process_mark(os.getpid())
+
     def basic_consume(self, queue, no_ack, callback, consumer_tag, **kwargs):
         if no_ack:
             self._no_ack_queues.add(queue)
@@ -105,11 +109,10 @@ class Channel(filesystem.Channel):
         """Move the queue's first message into the taken folder, named for this process, and read it."""
         self._bring_back_orphans()
         wanted = f"{queue}.msg"
-        mark = process_mark(os.getpid())
         for filename in sorted(os.listdir(self.data_folder_in)):
             if filename.partition(".")[2] != wanted:
                 continue
-            taken = os.path.join(self.taken_folder, f"{mark}~{filename}")
+            taken = os.path.join(self.taken_folder, f"{self._own_mark}~{filename}")
             try:
                 os.rename(os.path.join(self.data_folder_in, filename), taken)
             except OSError:  # another worker took it first

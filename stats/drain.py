@@ -345,9 +345,13 @@ def _replace_children(program_id: int, new: list[Share], children: _sent | None)
     return list(moved_once.values())
 
 
+# Events that arrive through a share: counted on it (`Share.opens`, `Share.new_users`).
+ARRIVALS = (str(EventType.SHARE_OPEN), str(EventType.NEW_USER))
+
+
 def _sent_share_arrivals(program_id: int, events: list[Event]) -> _sent | None:
     """Add the staged opens and new users to the shares they came through; its rows are those shares' roots."""
-    kinds = (str(EventType.SHARE_OPEN), str(EventType.NEW_USER))
+    kinds = ARRIVALS
     if not any(e.type in kinds and e.share_id for e in events):
         return None
     return _sent(
@@ -364,7 +368,7 @@ def _sent_share_arrivals(program_id: int, events: list[Event]) -> _sent | None:
 
 def _keep_early_arrivals(program_id: int) -> None:
     """The staged opens and new users whose share is not stored yet wait for it (`EarlyArrival`)."""
-    kinds = (str(EventType.SHARE_OPEN), str(EventType.NEW_USER))
+    kinds = ARRIVALS
     _sent(
         f"INSERT INTO stats_earlyarrival (program_id, share_id, opens, new_users, last_day) "
         f"SELECT program_id, share_id, SUM(CASE WHEN type = %s THEN 1 ELSE 0 END), "

@@ -355,15 +355,16 @@ def host_dashboard(request, host_code):
     query, errors = _parse_keeping_the_rest(request)
     tables = {table: _host_table(host, query, table) for table in HOST_TABLES}
     series = tables["series"]
+    partial = query.end >= timezone.localdate()
     context = {
         "host": host, "query": query, "start": query.start, "end": query.end, "errors": errors, "presets": PRESETS,
         "granularities": GRANULARITIES, "scenes": tables["scenes"], "programs": tables["programs"],
         "gate": _gate_table(tables["gate"]), "gate_reasons": _gate_reasons(tables["gate"]),
         "chart": {"labels": _period_labels([p["period"] for p in series], query.granularity),
-                  "partial_note": _partial_note(query.granularity) if query.end >= timezone.localdate() else "",
+                  "partial_note": _partial_note(query.granularity) if partial else "",
                   "traffic": {name: [p[name] for p in series] for name in ("visits", "new_users", "shares")},
                   "names": {k: str(v) for k, v in METRIC_LABELS.items()},
-                  "partial": query.end >= timezone.localdate()},
+                  "partial": partial},
         "has_data": any(p["visits"] or p["shares"] or p["new_users"] for p in series),
     }
     return render(request, "stats/host_dashboard.html", context, status=400 if errors else 200)
