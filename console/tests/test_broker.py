@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 from queue import Empty
 
 import pytest
@@ -16,6 +17,7 @@ from kombu import Connection
 
 from console.broker import Transport
 
+REPO = Path(__file__).resolve().parents[2]
 MESSAGES = 150
 BODY = "x" * 100_000  # a large message widens the window between creating a file and filling it
 
@@ -23,7 +25,9 @@ BODY = "x" * 100_000  # a large message widens the window between creating a fil
 def _options(tmp_path) -> dict:
     folder = tmp_path / "queue"
     folder.mkdir(exist_ok=True)
-    return {"data_folder_in": str(folder), "data_folder_out": str(folder), "store_processed": False}
+    # kombu otherwise writes its broadcast exchanges into the working directory
+    return {"data_folder_in": str(folder), "data_folder_out": str(folder), "store_processed": False,
+            "control_folder": str(tmp_path / "control")}
 
 
 def _channel(tmp_path, transport="console.broker:Transport"):
@@ -31,7 +35,9 @@ def _channel(tmp_path, transport="console.broker:Transport"):
 
 
 def _queue(tmp_path):
-    return Connection(transport="console.broker:Transport", transport_options=_options(tmp_path)).SimpleQueue("celery")
+    # A queue name of its own: kombu keeps exchanges and bindings per process, and earlier tests bound "celery".
+    return Connection(transport="console.broker:Transport", transport_options=_options(tmp_path)).SimpleQueue(
+        "taken-test")
 
 
 TAKE_AND_WAIT = """
@@ -39,7 +45,7 @@ import sys, time
 import pytest
 from kombu import Connection
 message = Connection(transport="console.broker:Transport", transport_options=eval(sys.argv[1])).SimpleQueue(
-    "celery").get(timeout=5)
+    "taken-test").get(timeout=5)
 print(message.payload, flush=True)
 time.sleep(60)
 """
@@ -49,14 +55,17 @@ def test_a_message_taken_by_a_worker_killed_before_it_acked_comes_back(tmp_path)
     """kombu deleted the file on taking it and kept the message in memory only: killing runconsole's worker
     (SIGKILL) while it drained 100 stats batches lost the 2 it held, 2,000 accepted events."""
     _queue(tmp_path).put({"batch": 1})
+    # From the repository's folder, whatever the test before changed it to: the taker imports console.broker.
     taker = subprocess.Popen([sys.executable, "-c", TAKE_AND_WAIT, repr(_options(tmp_path))], stdout=subprocess.PIPE,
-                             text=True, cwd=os.getcwd())
-    assert taker.stdout.readline().strip() == "{'batch': 1}"
-    with pytest.raises(Empty):
-        _queue(tmp_path).get(timeout=0.5)  # held by a live worker: not for anyone else
-
-    os.kill(taker.pid, signal.SIGKILL)
-    taker.wait()
+                             stderr=subprocess.PIPE, text=True, cwd=REPO)
+    try:
+        taken = taker.stdout.readline().strip()
+        assert taken == "{'batch': 1}", taken or taker.stderr.read()
+        with pytest.raises(Empty):
+            _queue(tmp_path).get(timeout=0.5)  # held by a live worker: not for anyone else
+    finally:
+        os.kill(taker.pid, signal.SIGKILL)
+        taker.wait()
     again = _queue(tmp_path).get(timeout=5)
     assert again.payload == {"batch": 1}
     again.ack()
