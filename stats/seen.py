@@ -2,20 +2,20 @@
 
 The drain is what guarantees that an event counts once (`stats.EventKey`); this only lets the
 answer say so. Without writing the database in the request: a read of the ids already stored,
-plus, when Redis is configured, an atomic SET NX per id that also catches retries whose first
-attempt is still queued. The embedded default (no Redis) sees those as accepted; the drain still
-stores them once.
+plus an atomic claim of the rest in the host runtime store (Redis in production, its SQLite file on
+the embedded default), which also catches retries whose first attempt is still queued.
 
 A claimed id is only a word in the answer, never a reason to drop the event: its first batch may
 never be stored (the broker was down and the host got a 500, the drain gave up on a database away
 for hours). So every event not stored yet goes to the drain, and a retry stores what was lost.
 """
 
-from functools import cache
+import time
 from typing import NamedTuple
 
 from django.conf import settings
 
+from hosts.runtime import host_store
 from stats import storage
 
 SEEN_PREFIX = "stats:seen:"
@@ -37,30 +37,7 @@ def split_duplicates(events: list[dict]) -> Split:
     return Split(to_store, new, len(events) - new)
 
 
-# Marks each id (KEYS) as seen for ARGV[1] seconds; 1 where it was not seen before. One call for the batch:
-# a pipeline of a SET per id cost 15 µs an event in redis-py's packing, the script 4.
-CLAIM = """
-local claimed = {}
-for i, key in ipairs(KEYS) do
-  claimed[i] = redis.call('SET', key, 1, 'NX', 'EX', ARGV[1]) and 1 or 0
-end
-return claimed
-"""
-
-
 def _claim(keys: list[str]) -> list[bool]:
-    script = _claim_script()
-    if script is None or not keys:
-        return [True] * len(keys)
+    """Seen for as long as an event may arrive late, and a day more."""
     ttl = (settings.STATS_LATE_EVENT_DAYS + 1) * 24 * 3600
-    prefix = f"{settings.CACHE_KEY_PREFIX}:{SEEN_PREFIX}"
-    return [bool(claimed) for claimed in script(keys=[prefix + key for key in keys], args=[ttl])]
-
-
-@cache
-def _claim_script():
-    if not settings.REDIS_URL:
-        return None
-    import redis
-
-    return redis.Redis.from_url(settings.REDIS_URL).register_script(CLAIM)
+    return host_store().claim_ids([SEEN_PREFIX + key for key in keys], ttl, time.time())

@@ -1,4 +1,5 @@
-"""The host-facing runtime store: rate limits, replay nonces, share-gate counters and the answers log.
+"""The host-facing runtime store: rate limits, replay nonces, share-gate counters, the answers log and the
+event ids the stats ingest has seen.
 
 Everything a host call changes lives here, never in the database, and every step is atomic across
 threads and processes: a Lua script on Redis in production, one `BEGIN IMMEDIATE` transaction on a
@@ -115,6 +116,11 @@ class Store:
         if token:
             self.done(log, token)
         return items
+
+    def claim_ids(self, ids: list[str], ttl: float, now: float) -> list[bool]:
+        """Mark each id as seen for `ttl` seconds, in one atomic step; True where it was not seen before
+        (the first of an id repeated in `ids` only)."""
+        raise NotImplementedError
 
     def counter(self, key: str) -> int:
         raise NotImplementedError

@@ -112,6 +112,17 @@ if redis.call('GET', KEYS[2]) == ARGV[1] then redis.call('DEL', KEYS[1], KEYS[2]
 """
 
 
+# KEYS: the ids, ARGV[1] how long they stay seen (ms). 1 for each id not seen before. One call for a batch:
+# a pipeline of a SET per id cost 15 µs an event in redis-py's packing, the script 4.
+CLAIM_IDS = """
+local claimed = {}
+for i, key in ipairs(KEYS) do
+  claimed[i] = redis.call('SET', key, 1, 'NX', 'PX', ARGV[1]) and 1 or 0
+end
+return claimed
+"""
+
+
 class RedisStore(Store):
     def __init__(self, url: str, *, prefix: str):
         self.client = redis.Redis.from_url(url)
@@ -120,6 +131,7 @@ class RedisStore(Store):
         self._attempt = self.client.register_script(ATTEMPT)
         self._take = self.client.register_script(TAKE)
         self._done = self.client.register_script(DONE)
+        self._claim_ids = self.client.register_script(CLAIM_IDS)
 
     def _k(self, key: str) -> str:
         return self.prefix + key
@@ -159,6 +171,12 @@ class RedisStore(Store):
 
     def done(self, log: str, token: str) -> None:
         self._done(keys=[self._k(f"taken:{log}"), self._k(f"taken-token:{log}")], args=[token])
+
+    def claim_ids(self, ids: list[str], ttl: float, now: float) -> list[bool]:
+        if not ids:
+            return []
+        claimed = self._claim_ids(keys=[self._k(f"seen:{key}") for key in ids], args=[math.ceil(ttl * 1000)])
+        return [bool(c) for c in claimed]
 
     def counter(self, key: str) -> int:
         return int(self.client.get(self._k(key)) or 0)

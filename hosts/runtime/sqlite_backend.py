@@ -23,6 +23,7 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS windows (key TEXT PRIMARY KEY, stamps TEXT NOT NULL, expires REAL NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS quotas (key TEXT PRIMARY KEY, hits INTEGER NOT NULL, expires REAL NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS nonces (key TEXT PRIMARY KEY, value TEXT NOT NULL, expires REAL NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS seen (key TEXT PRIMARY KEY, expires REAL NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS counters (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS log (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, item TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS taken (id INTEGER PRIMARY KEY, name TEXT NOT NULL, token TEXT NOT NULL, item TEXT NOT NULL);
@@ -124,6 +125,24 @@ class SqliteStore(Store):
         with self._transaction() as conn:
             conn.execute("DELETE FROM taken WHERE name = ? AND token = ?", (log, token))
 
+    def claim_ids(self, ids: list[str], ttl: float, now: float) -> list[bool]:
+        if not ids:
+            return []
+        with self._transaction() as conn:
+            seen = set()
+            for chunk in (ids[i:i + 500] for i in range(0, len(ids), 500)):
+                seen.update(key for (key,) in conn.execute(
+                    f"SELECT key FROM seen WHERE expires > ? AND key IN ({', '.join('?' * len(chunk))})",  # noqa: S608
+                    (now, *chunk)))
+            claimed = []
+            for key in ids:
+                claimed.append(key not in seen)
+                seen.add(key)
+            conn.executemany("INSERT OR REPLACE INTO seen VALUES (?, ?)",
+                             [(key, now + ttl) for key, new in zip(ids, claimed, strict=True) if new])
+            self._maybe_purge(conn, now)
+        return claimed
+
     def counter(self, key: str) -> int:
         row = self._connection().execute("SELECT value FROM counters WHERE key = ?", (key,)).fetchone()
         return row[0] if row else 0
@@ -136,12 +155,12 @@ class SqliteStore(Store):
 
     def clear(self) -> None:
         with self._transaction() as conn:
-            for table in ("windows", "quotas", "nonces", "counters", "log", "taken"):
+            for table in ("windows", "quotas", "nonces", "seen", "counters", "log", "taken"):
                 conn.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
 
     def _maybe_purge(self, conn, now: float) -> None:
         if random.randrange(PURGE_EVERY) == 0:
-            for table in ("windows", "quotas", "nonces"):
+            for table in ("windows", "quotas", "nonces", "seen"):
                 conn.execute(f"DELETE FROM {table} WHERE expires <= ?", (now,))  # noqa: S608
 
 

@@ -214,3 +214,35 @@ def test_a_claiming_step_stops_over_the_rate_and_counts_nothing_else(store):
     assert first.allowed and second.stopped is not None and 18 <= second.stopped.retry_after <= 30
     assert [item["nonce"] for item in store.drain(LOG, 10)] == ["a"]
     assert store.admit(rate=None, nonce="b", nonce_ttl=300, now=12.0).prior is None  # "b" was not claimed
+
+
+def test_claiming_ids_answers_once_per_id_until_they_expire(store):
+    assert store.claim_ids(["a", "b", "a"], ttl=60, now=1000.0) == [True, True, False]
+    assert store.claim_ids(["b", "c"], ttl=60, now=1001.0) == [False, True]
+    assert store.claim_ids([], ttl=60, now=1001.0) == []
+    store.clear()
+    assert store.claim_ids(["a"], ttl=60, now=1002.0) == [True]
+
+
+def test_a_claimed_id_is_seen_again_after_its_time_on_sqlite(tmp_path):
+    """Redis expires by its own clock (tested by the ingest's tests); the SQLite file by the `now` given."""
+    store = build_store(f"sqlite:///{tmp_path / 'store.sqlite3'}")
+    assert store.claim_ids(["a"], ttl=60, now=1000.0) == [True]
+    assert store.claim_ids(["a"], ttl=60, now=1059.0) == [False]
+    assert store.claim_ids(["a"], ttl=60, now=1061.0) == [True]
+
+
+def test_ids_claimed_by_threads_at_once_are_new_to_exactly_one(store):
+    ids = [f"id{i}" for i in range(300)]
+    answers, barrier = [], threading.Barrier(4)
+
+    def claim():
+        barrier.wait()
+        answers.append(store.claim_ids(ids, ttl=60, now=1000.0))
+
+    threads = [threading.Thread(target=claim) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [sum(column) for column in zip(*answers, strict=True)] == [1] * len(ids)

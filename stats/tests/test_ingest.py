@@ -277,18 +277,16 @@ def test_a_drain_failing_for_another_reason_is_not_retried(program, at, weibo, m
     assert not EventKey.objects.exists()
 
 
-def test_a_retry_while_the_first_attempt_is_still_queued(program, weibo, at, settings):
-    """With Redis, each id of a batch is claimed in one atomic call: a retry that arrives before the first
-    attempt's drain ran is answered as duplicates. Without it (the embedded default) the retry is answered
-    as accepted, and the drain still stores each event once."""
+def test_a_retry_while_the_first_attempt_is_still_queued(program, weibo, at):
+    """Each id of a batch is claimed in one atomic step of the host runtime store (Redis, or the embedded
+    default's SQLite file): a retry that arrives before the first attempt's drain ran is answered as
+    duplicates. The fault: on the embedded default it was answered as accepted (a host resending within
+    0.3 s saw 160 "accepted" for 150 payments; the drain stored 150)."""
     batch = [event(f"q{i}", "visit", f"u{i}", at(0)) for i in range(1_000)]
     first = events_ingest(host=weibo, events=batch)  # not committed: its drain is still queued
     again = events_ingest(host=weibo, events=[*batch[:10], event("q-new", "visit", "u-new", at(0))])
     assert (first.accepted, first.duplicates) == (1_000, 0)
-    if settings.REDIS_URL:
-        assert (again.accepted, again.duplicates) == (1, 10)
-    else:
-        assert (again.accepted, again.duplicates) == (11, 0)
+    assert (again.accepted, again.duplicates) == (1, 10)
 
 
 @pytest.mark.parametrize("value", [
