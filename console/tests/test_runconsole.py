@@ -47,3 +47,64 @@ def test_email_links_made_before_the_server_starts_follow_port(tmp_path):
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "http://127.0.0.1:8123/notifications/"
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # keeps the seeded hosts
+def test_the_web_server_leaves_no_database_connection_open_per_request(tmp_path):
+    """The fault: on PostgreSQL, each events POST to runconsole's web server left an idle connection behind
+    (Django's development server answers on a new thread, and the thread's kept connection outlived it)."""
+    import hashlib
+    import hmac
+    import json
+    import socket
+    import time
+    import urllib.request
+
+    from django.db import connection
+
+    from console.management.commands.runconsole import Command
+    from hosts.models import Host
+    from hosts.services import credential_create
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (set DATABASE_URL): SQLite keeps no connection open")
+    credential, secret = credential_create(host=Host.objects.get(code="weibo"), actor=None, name="dev server")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    db = connection.settings_dict
+    from django.conf import settings
+
+    env = {**os.environ, "VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "console.settings",
+           "SECRET_KEY": settings.SECRET_KEY,  # host secrets are kept sealed under it
+           "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"}
+    env.pop("DB_CONN_MAX_AGE", None)
+    server = subprocess.Popen(Command._commands("127.0.0.1", port)["web"], cwd=REPO, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        url = f"http://127.0.0.1:{port}/api/v1/hosts/weibo/events/"
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=5)
+                break
+            except OSError:
+                assert server.poll() is None, server.stderr.read().decode()
+                time.sleep(0.1)
+        for n in range(40):  # a refused batch still reads the credential and the catalog
+            body = json.dumps({"events": [{"id": f"e{n}", "type": "visit"}]}).encode()
+            stamp = str(int(time.time()))
+            signature = hmac.new(secret.encode(), f"{stamp}\nPOST\n/api/v1/hosts/weibo/events/\n".encode() + body,
+                                 hashlib.sha256).hexdigest()
+            request = urllib.request.Request(url, body, {
+                "Content-Type": "application/json", "X-Host-Key": credential.key_id, "X-Host-Timestamp": stamp,
+                "X-Host-Signature": f"sha256={signature}"})
+            assert urllib.request.urlopen(request, timeout=10).status == 202
+        time.sleep(0.5)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() "
+                           "AND pid <> pg_backend_pid()")
+            (others,) = cursor.fetchone()
+        assert others == 0
+    finally:
+        os.killpg(server.pid, 15)
+        server.wait(timeout=10)
