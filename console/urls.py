@@ -93,7 +93,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1_patterns)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema", template_name="console/api_docs.html"), name="api_docs"),
     re_path(r"^api/", apis.api_not_found),
     path("healthz/", HealthView.as_view(), name="healthz"),
     path("metrics/", operations.prometheus_metrics, name="metrics"),

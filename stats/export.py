@@ -1,6 +1,6 @@
 """CSV export of every stats table, with the API's metric names as columns.
 
-Text that a spreadsheet would read as a formula (a cell starting with = + - @, a tab or a carriage
+Booleans are written true and false, as in the API's JSON. Text that a spreadsheet would read as a formula (a cell starting with = + - @, a tab or a carriage
 return) is written with a leading apostrophe, as OWASP advises against CSV injection. Our own codes
 cannot start so (scene codes are checked, share ids are ids), but an export is opened far from here.
 """
@@ -22,14 +22,17 @@ def rows_csv(rows: list[dict], columns: list[str]) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
-    writer.writerows({key: _inert(value) for key, value in row.items()} for row in rows)
+    writer.writerows({key: _cell(value) for key, value in row.items()} for row in rows)
     return out.getvalue()
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _inert(value):
+def _cell(value):
+    """A value as the API's JSON writes it (true/false, not Python's True/False), and never a formula."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value

@@ -146,9 +146,23 @@ def _breakdown_rows(breakdown: list[dict]) -> str:
     cells = ('<td class="num">{}</td><td class="num">{}</td><td class="num hide-sm">{}</td>'
              '<td class="num hide-sm">{}</td><td class="num">{}</td><td class="num">{}</td>'
              '<td class="num hide-sm">{}</td><td class="num hide-sm">{}</td><td class="num">{}</td>')
-    return format_html_join("", "<tr><td><code>{}</code></td>" + cells + "</tr>", (
-        (row["scene"], *(_count(row[name]) for name in BREAKDOWN_COLUMNS), floatformat(row["revenue"], "2g"))
+    names = scene_names()
+    return format_html_join("", "<tr><td>{}</td>" + cells + "</tr>", (
+        (_scene_cell(row["scene"], names), *(_count(row[name]) for name in BREAKDOWN_COLUMNS),
+         floatformat(row["revenue"], "2g"))
         for row in breakdown))
+
+
+def scene_names() -> dict[str, str]:
+    """Every scene's name in the reader's language, by code."""
+    return {scene.code: scene.display_name() for scene in filter_names()[1]}
+
+
+def _scene_cell(code: str, names: dict[str, str]) -> str:
+    """A scene as a table shows it: its name, and its code (what the API, the CSV and the hosts use) below."""
+    if code not in names:  # a scene no longer in the catalog keeps its rows
+        return format_html("<code>{}</code>", code)
+    return format_html('{}<code class="scene-code">{}</code>', names[code], code)
 
 
 def _retention_rows(retention: list[dict]) -> str:
@@ -358,8 +372,9 @@ def host_dashboard(request, host_code):
     partial = query.end >= timezone.localdate()
     context = {
         "host": host, "query": query, "start": query.start, "end": query.end, "errors": errors, "presets": PRESETS,
-        "granularities": GRANULARITIES, "scenes": tables["scenes"], "programs": tables["programs"],
-        "gate": _gate_table(tables["gate"]), "gate_reasons": _gate_reasons(tables["gate"]),
+        "granularities": GRANULARITIES, "programs": tables["programs"],
+        "scenes": _with_scene_cells(tables["scenes"]), "gate": _with_scene_cells(_gate_table(tables["gate"])),
+        "gate_reasons": _gate_reasons(tables["gate"]),
         "chart": {"labels": _period_labels([p["period"] for p in series], query.granularity),
                   "partial_note": _partial_note(query.granularity) if partial else "",
                   "traffic": {name: [p[name] for p in series] for name in ("visits", "new_users", "shares")},
@@ -395,6 +410,11 @@ def _host_table(host: Host, query: StatsQuery, table: str, program_limit: int | 
     if table == "programs":
         return host_program_totals(host=code, start=start, end=end, limit=program_limit)
     return gate_answers(host=code, start=start, end=end)
+
+
+def _with_scene_cells(rows: list[dict]) -> list[dict]:
+    names = scene_names()
+    return [{**row, "scene_cell": _scene_cell(row["scene"], names)} for row in rows]
 
 
 def _gate_reasons(answers: list[dict]) -> list[tuple[str, str]]:

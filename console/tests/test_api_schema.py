@@ -65,3 +65,18 @@ def test_docs_page_works_under_the_content_security_policy(client, db):
     csp = response["Content-Security-Policy"]
     assert "script-src 'self'" in csp
     assert "<script>" not in response.content.decode(), "inline scripts would be blocked by the CSP"
+
+
+def test_docs_page_leads_back_to_the_console_and_to_the_schema(client, db):
+    html = client.get(reverse("api_docs")).content.decode()
+
+    assert f'href="{reverse("dashboard")}"' in html and "Back to the console" in html
+    assert f'href="{reverse("api_schema")}" download' in html
+    assert 'id="swagger-ui"' in html  # the reference itself is still drf-spectacular's page
+
+
+def test_docs_page_in_chinese_says_why_the_reference_is_english(client, db):
+    html = client.get(reverse("api_docs"), HTTP_ACCEPT_LANGUAGE="zh-Hans").content.decode()
+
+    assert "返回控制台" in html
+    assert "英文" in html

@@ -88,7 +88,7 @@ MESSAGES_ZH: dict[str, str] = {
     "secret.private_key": "代码包中有私钥：请吊销该密钥，并只在服务器上保存密钥。",
     "secret.cloud_key": "代码包中有云服务访问密钥 {key} 及其 Secret：请立即在云控制台禁用该密钥。",
     "secret.cloud_key_id": "代码包中有云服务 AccessKey ID {key}，附近没有 Secret（例如预签名 URL 中）；仅有 ID 不构成凭证。",
-    "secret.org_api_key": "代码包中有本控制台的 API 密钥 {key}：请在控制台吊销并重新创建。",
+    "secret.org_api_key": "代码包中有本控制台的 API 密钥 {key}：请在控制台撤销并重新创建。",
     # the scan itself
     "scan.timeout": "扫描超出时间限制，代码包未能完整检查。",
     "scan.gave_up": "多次扫描均未完成，请重新上传代码包。",
@@ -231,7 +231,7 @@ EXPLANATIONS_ZH: dict[str, str] = {
     "secret.private_key": "代码包中有 PEM/OpenSSH/PGP 私钥。任何下载小程序的人都能读到它：请吊销该密钥，签发新密钥，并只保存在你的服务器上。",
     "secret.cloud_key": "代码包中有 AWS（`AKIA...`）、阿里云（`LTAI...`）或腾讯云（`AKID...`）的 AccessKey ID，附近（几行之内）还有形似其 Secret 的字符串。任何人都能以你的身份调用云 API：请立即在云控制台禁用该密钥，并改为从你的服务器调用云 API。",
     "secret.cloud_key_id": "代码包中有 AWS、阿里云或腾讯云的 AccessKey ID，附近没有 Secret，通常位于预签名 URL 中（`OSSAccessKeyId=LTAI...&Expires=...&Signature=...`）。仅有 ID 不构成凭证：它只标识账号，在预签名 URL 中本就是公开的。请确认 Secret 本身没有被打包到任何地方。",
-    "secret.org_api_key": "代码包中有你所在组织的控制台 API 密钥。请立即在控制台的 API 密钥页面吊销它并创建新的密钥；切勿把 API 密钥发布到设备上。",
+    "secret.org_api_key": "代码包中有你所在组织的控制台 API 密钥。请立即在控制台的 API 密钥页面撤销它并创建新的密钥；切勿把 API 密钥发布到设备上。",
     # the scan itself
     "scan.timeout": "扫描未能在时间限制内完成，代码包未能完整检查。请减少文件的数量或大小；如果问题持续，请联系技术支持。",
     "scan.gave_up": "扫描程序多次尝试扫描该代码包都未完成（进程被重启或资源耗尽）。该结果由扫描进程写入，而非某项检查。请重新上传代码包；如果再次发生，请联系技术支持。",

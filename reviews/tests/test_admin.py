@@ -32,7 +32,7 @@ def test_rejection_reasons_are_seeded_and_editable(admin_client):
     assert "Privacy policy missing" in body and "缺少隐私政策" in body
 
 
-def test_the_policy_can_be_edited_but_not_added_twice_or_deleted(admin_client):
+def test_the_policy_can_be_edited_but_not_added_twice_or_deleted_and_add_leads_to_it(admin_client):
     policy = AutoApprovalPolicy.current()
     url = reverse("admin:reviews_autoapprovalpolicy_change", args=[policy.pk])
     response = admin_client.post(url, {"enabled": "on", "dry_run": "on", "max_risk_score": 15,
@@ -41,5 +41,7 @@ def test_the_policy_can_be_edited_but_not_added_twice_or_deleted(admin_client):
     policy.refresh_from_db()
     assert (policy.enabled, policy.dry_run, policy.max_risk_score, policy.require_verified_org) == (
         True, True, 15, False)
-    assert admin_client.get(reverse("admin:reviews_autoapprovalpolicy_add")).status_code == 403
+    assert admin_client.get(reverse("admin:reviews_autoapprovalpolicy_add")).url == url  # the one policy opens
+    assert admin_client.post(reverse("admin:reviews_autoapprovalpolicy_add"), {"max_risk_score": 99}).url == url
+    assert AutoApprovalPolicy.objects.count() == 1
     assert admin_client.get(reverse("admin:reviews_autoapprovalpolicy_delete", args=[policy.pk])).status_code == 403

@@ -299,6 +299,35 @@ def test_the_host_dashboard_charts_its_traffic_and_exports_every_table(client_fo
     assert files["series"]["Content-Disposition"].startswith('attachment; filename="weibo-series-')
 
 
+def test_the_gate_export_writes_its_answers_as_the_api_does(client_for, outsider, db):
+    from stats.models import GateDaily
+
+    for allowed, reason, count in ((True, "", 7), (False, "share_cap", 2)):
+        GateDaily.objects.create(day=date.today(), host="weibo", scene="weibo.feed", appid="2026000000000001",
+                                 allowed=allowed, reason=reason, count=count)
+    Host.objects.get(code="weibo").operators.add(outsider)
+    file = client_for(outsider).get(reverse("host_stats_export", args=["weibo", "gate"]))
+
+    rows = list(csv.DictReader(io.StringIO(file.content.decode("utf-8-sig"))))
+    assert sorted((r["allowed"], r["reason"], r["count"]) for r in rows) == [("false", "share_cap", "2"),
+                                                                              ("true", "", "7")]
+
+
+def test_scene_tables_name_each_scene_in_the_readers_language_above_its_code(client_for, owner, org, traffic,
+                                                                               outsider):
+    from hosts.selectors import forget_catalog_names
+
+    forget_catalog_names()
+    Host.objects.get(code="weibo").operators.add(outsider)
+    program_page = client_for(owner).get(reverse("program_stats", args=[org.slug, traffic.appid]),
+                                         HTTP_ACCEPT_LANGUAGE="zh-Hans").content.decode()
+    host_page = client_for(outsider).get(reverse("host_stats", args=["weibo"])).content.decode()
+
+    assert '私信<code class="scene-code">weibo.private_message</code>' in program_page
+    assert '个人主页<code class="scene-code">weibo.profile</code>' in program_page
+    assert 'Profile page<code class="scene-code">weibo.profile</code>' in host_page
+
+
 def test_the_host_exports_are_for_that_hosts_operators(client_for, traffic, owner, outsider):
     url = reverse("host_stats_export", args=["weibo", "scenes"])
     assert client_for(owner).get(url).status_code == 404  # an organisation's owner operates no host
