@@ -74,6 +74,8 @@ class VersionAdmin(admin.ModelAdmin):
     list_filter = ["status", "dialect", "upload_method", "created_at"]
     search_fields = ["version", "program__name", "program__appid", "package_sha256"]
     list_select_related = ["program"]
+    # The package is private (no URL of its own, the admin would fail to show it): its link is the members' download.
+    exclude = ["package"]
     readonly_fields = [f.name if f.name != "package" else "package_link" for f in Version._meta.fields]
 
     @admin.display(description="package")

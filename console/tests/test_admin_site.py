@@ -113,3 +113,48 @@ def test_verifying_an_organisation_in_the_admin_is_audited(admin_client_, superu
     event = AuditEvent.objects.get(action="organisation.verify")
     assert (event.actor, event.before, event.after) == (superuser, {"verified": False}, {"verified": True})
 
+
+
+@pytest.fixture
+def a_row_of_most_models(data, org, owner, superuser):
+    """Rows for the admin's change pages: a version in review with a claim, a decision and a message, a
+    release, a qualification document, a host credential, and the catalogs migrations seed."""
+    from django.core.files.base import ContentFile
+
+    from hosts.models import Host
+    from hosts.services import credential_create
+    from programs.models import QualificationDocument
+    from reviews.models import AutoApprovalPolicy
+    from reviews.tests.factories import ClaimFactory, DecisionFactory, WaitingVersionFactory, released_version
+
+    waiting = WaitingVersionFactory(org=org)
+    released_version(waiting.program)
+    ClaimFactory(version=waiting, reviewer=superuser)
+    DecisionFactory(version=waiting, reviewer=superuser)
+    QualificationDocument.objects.create(program=waiting.program, category=waiting.program.categories.first(),
+                                         file=ContentFile(b"%PDF-1.4", name="licence.pdf"),
+                                         original_name="licence.pdf", uploaded_by=owner)
+    credential_create(host=Host.objects.get(code="weibo"), actor=None, name="admin page")
+    AutoApprovalPolicy.current()
+
+
+@pytest.mark.parametrize("model", list(admin.site._registry), ids=lambda m: f"{m._meta.app_label}.{m.__name__}")
+def test_the_change_page_of_every_registered_model_opens(admin_client_, a_row_of_most_models, model):
+    """The fault: every version's admin page was a 500 (its private package file has no URL to show)."""
+    obj = model._default_manager.first()
+    if obj is None:
+        pytest.skip(f"no {model.__name__} row in this test's data")
+    info = (model._meta.app_label, model._meta.model_name)
+
+    response = admin_client_.get(reverse("admin:{}_{}_change".format(*info), args=[obj.pk]))
+
+    assert response.status_code == 200
+
+
+def test_a_versions_admin_page_links_its_package_to_the_members_download(admin_client_, org):
+    from reviews.tests.factories import WaitingVersionFactory
+
+    version = WaitingVersionFactory(org=org)
+    page = admin_client_.get(reverse("admin:programs_version_change", args=[version.pk])).content.decode()
+
+    assert f'href="{reverse("package_download", args=[version.program.appid, version.version])}"' in page
