@@ -72,6 +72,8 @@ class Comparison(NamedTuple):
     current: dict  # totals of the range, or of its complete days
     previous: dict | None  # totals of as many days just before; None when no day of the range is over
     complete_days_only: bool  # the range reaches today, which is not over: today and its match are left out
+    days: tuple[date, date] | None = None  # the first and last day `current` counts
+    previous_days: tuple[date, date] | None = None  # and `previous`
 
 
 def program_stats_compared(program: MiniProgram, query: StatsQuery, today: date) -> tuple[dict, Comparison]:
@@ -87,9 +89,10 @@ def program_stats_compared(program: MiniProgram, query: StatsQuery, today: date)
         return stats, Comparison(stats["totals"], None, True)
     if query.start < today <= query.end:
         cut = timedelta(days=(query.end - today).days + 1)
-        return stats, Comparison(reading.totals(query.start, today - timedelta(days=1)),
-                                 reading.totals(previous.start, previous.end - cut), True)
-    return stats, Comparison(stats["totals"], reading.totals(previous.start, previous.end), False)
+        days, previous_days = (query.start, today - timedelta(days=1)), (previous.start, previous.end - cut)
+        return stats, Comparison(reading.totals(*days), reading.totals(*previous_days), True, days, previous_days)
+    return stats, Comparison(stats["totals"], reading.totals(previous.start, previous.end), False,
+                             (query.start, query.end), (previous.start, previous.end))
 
 
 def program_totals(program: MiniProgram, query: StatsQuery) -> dict:

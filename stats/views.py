@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, render
 from django.template.defaultfilters import floatformat
 from django.utils import timezone
 from django.utils.formats import localize
-from django.utils.html import conditional_escape, escape, format_html, format_html_join
+from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext, pgettext
 from django.utils.translation import gettext_lazy as _
@@ -102,11 +102,11 @@ def _cards(totals: dict, comparison: Comparison) -> list[dict]:
         before = comparison.previous[name] if comparison.previous is not None else None
         change = round((now - before) / before * 100, 1) if before else None
         cards.append({"name": name, "label": label, "value": totals[name], "previous": before, "change": change,
-                      **_card_display(name, totals[name], (now, before), change, comparison.complete_days_only)})
+                      **_card_display(name, totals[name], (now, before), change, comparison)})
     return cards
 
 
-def _card_display(name: str, value, compared: tuple, change: float | None, complete_days_only: bool) -> dict:
+def _card_display(name: str, value, compared: tuple, change: float | None, comparison: Comparison) -> dict:
     """A card's shown value, trend and comparison title, formatted with the filters the template used.
 
     Made here rather than by template conditions and filters per card: seven cards of them were a
@@ -120,22 +120,33 @@ def _card_display(name: str, value, compared: tuple, change: float | None, compl
         shown = intcomma(value)
     if compared[1] is None:
         return {"shown": shown, "trend": "none", "change_text": gettext("day not over"),
-                "previous_title": gettext("Today is not over, so it is not compared yet. A range of complete days "
-                                          "is compared with as many days before it.")}
+                "previous_title": _comparison_note(comparison)}
     if change is None:
         trend, change_text = "none", gettext("no earlier data")
-    else:
-        trend, change_text = ("up", "▲") if change >= 0 else ("down", "▼")
-        change_text = f"{change_text} {localize(change)}%"
-        if complete_days_only:
-            change_text += " · " + gettext("complete days")
-    now, before = (conditional_escape(localize(v)) for v in compared)
-    if complete_days_only:
-        title = gettext("Today is not over, so the complete days are compared: %(now)s against %(before)s "
-                        "in as many days before") % {"now": now, "before": before}
-    else:
-        title = gettext("Previous period: %(value)s") % {"value": before}
-    return {"shown": shown, "trend": trend, "change_text": change_text, "previous_title": mark_safe(title)}
+    else:  # the arrow says which way: "▼ 5.7%", not "▼ -5.7%"
+        trend, arrow = ("up", "▲") if change >= 0 else ("down", "▼")
+        change_text = f"{arrow} {localize(abs(change))}%"
+    now, before = (localize(v) for v in compared)
+    title = gettext("%(now)s against %(before)s") % {"now": now, "before": before}
+    return {"shown": shown, "trend": trend, "change_text": change_text, "previous_title": title}
+
+
+def _comparison_note(comparison: Comparison) -> str:
+    """Under the cards: which days their changes compare, so that a reader can check them (a tooltip is no
+    use on a phone)."""
+    if comparison.previous is None:
+        return gettext("Today is not over, so it is not compared yet. A range of complete days is compared with "
+                       "as many days before it.")
+    days, before = (_days_text(*span) for span in (comparison.days, comparison.previous_days))
+    if comparison.complete_days_only:
+        return gettext("Changes compare the complete days %(days)s with %(before)s; today is not over, so it is "
+                       "left out.") % {"days": days, "before": before}
+    return gettext("Changes compare %(days)s with %(before)s, as many days just before.") % {
+        "days": days, "before": before}
+
+
+def _days_text(first: date, last: date) -> str:
+    return first.isoformat() if first == last else f"{first.isoformat()} – {last.isoformat()}"
 
 
 def _breakdown_rows(breakdown: list[dict]) -> str:
@@ -265,14 +276,14 @@ def _options(choices, selected: str) -> str:
         (value, mark_safe(" selected") if value == selected else "", label) for value, label in choices))
 
 
-def first_event_command(appid: str, scene: str = "") -> str:
-    """A command that posts one visit for `appid` as a host that takes its events: the filter's scene's host,
-    else Weibo (the demo host, whose credential shows where DEBUG does), else the first; "" when no host takes
-    them yet (nothing is released)."""
+def first_event_command(appid: str, scene: str = "", host_code: str = "") -> str:
+    """A command that posts one visit for `appid` as a host that takes its events: the filter's scene's or
+    host's, else Weibo (the demo host, whose credential shows where DEBUG does), else the first; "" when no host
+    takes them yet (nothing is released)."""
     hosts = hosts_taking_events(appid)
     if not hosts:
         return ""
-    wanted = scene.split(".", 1)[0] if scene else "weibo"
+    wanted = scene.split(".", 1)[0] if scene else host_code or "weibo"
     host = next((h for h in hosts if h.code == wanted), hosts[0])
     if not scene.startswith(f"{host.code}."):
         scene = host.scenes.order_by("position", "code").values_list("code", flat=True).first() or f"{host.code}.?"
@@ -282,14 +293,29 @@ def first_event_command(appid: str, scene: str = "") -> str:
             f"  event --host {host.code} --appid {appid} --scene {scene} --type visit --user demo-user-1")
 
 
-def _period_labels(periods: list[str], granularity: str) -> list[str]:
-    """Axis labels: a day as it is, a week as its Monday and Sunday ("11-23 – 11-29"), a month as "2026-09".
-    A week or a month shown by its first day read as that day."""
-    if granularity == Granularity.WEEK:
-        return [f"{p[5:]} – {(date.fromisoformat(p) + timedelta(days=6)).isoformat()[5:]}" for p in periods]
-    if granularity == Granularity.MONTH:
-        return [p[:7] for p in periods]
-    return periods
+def _period_labels(periods: list[str], granularity: str, start: date, end: date) -> list[str]:
+    """Axis labels: a day as it is; a week by the first and last of its days in the range ("11-23 – 11-29"); a
+    month as "2026-09", or by its days in the range when the range cuts it ("09-03 – 09-30"). A week or a month
+    labelled by its first day read as that day, and a cut one as a whole one that slumped."""
+    if granularity == Granularity.DAY:
+        return periods
+    labels = []
+    for period in periods:
+        first = date.fromisoformat(period)
+        last = first + timedelta(days=6) if granularity == Granularity.WEEK else _month_end(first)
+        shown_first, shown_last = max(first, start), min(last, end)
+        if granularity == Granularity.MONTH and (shown_first, shown_last) == (first, last):
+            labels.append(period[:7])
+        elif shown_first == shown_last:
+            labels.append(shown_first.isoformat()[5:])
+        else:
+            labels.append(f"{shown_first.isoformat()[5:]} – {shown_last.isoformat()[5:]}")
+    return labels
+
+
+def _month_end(first: date) -> date:
+    following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return following - timedelta(days=1)
 
 
 def _partial_note(granularity: str) -> str:
@@ -301,12 +327,26 @@ def _partial_note(granularity: str) -> str:
     return gettext("The last point is today so far (dashed): it grows until midnight.")
 
 
-def _chart_data(stats: dict, partial: bool, granularity: str) -> dict:
-    """`partial`: the range reaches today, which is not over (its point is drawn dashed)."""
-    series = stats["series"]
+def _active_preset(query: StatsQuery, today: date) -> int | None:
+    """The preset the range is ("Last 7 days" is the 7 days to today), so that its button shows chosen."""
+    days = (query.end - query.start).days + 1
+    return days if query.end == today and days in PRESETS else None
+
+
+def _up_to_today(series: list[dict], query: StatsQuery, today: date) -> tuple[list[dict], list[str]]:
+    """The periods a chart draws, and their labels: none after today. A range that ends in the future
+    (the API allows a year ahead) drew those days as zeros, a cliff after today."""
+    series = [p for p in series if p["period"] <= today.isoformat()]
+    return series, _period_labels([p["period"] for p in series], query.granularity, query.start, min(query.end, today))
+
+
+def _chart_data(stats: dict, query: StatsQuery, today: date) -> dict:
+    """The range's last point is dashed when it is today's (or this week's or month's), which is not over."""
+    series, labels = _up_to_today(stats["series"], query, today)
+    partial = query.end >= today
     return {
-        "labels": _period_labels([p["period"] for p in series], granularity),
-        "partial_note": _partial_note(granularity) if partial else "",
+        "labels": labels,
+        "partial_note": _partial_note(query.granularity) if partial else "",
         "traffic": {name: [p[name] for p in series] for name in ("visits", "unique_visitors", "new_users")},
         "sharing": {name: [p[name] for p in series] for name in ("shares", "share_opens", "share_users")},
         "revenue": [p["revenue"] for p in series],
@@ -324,9 +364,10 @@ def program_dashboard(request, membership, appid):
     stats, comparison = program_stats_compared(program, query, today)
     has_data = any(p["visits"] or p["shares"] or p["new_users"] for p in stats["series"])
     context = {
-        "membership": membership, "program": program, "query": query, "errors": errors, "stats": stats,
-        "cards": _cards(stats["totals"], comparison),
-        "chart": _chart_data(stats, partial=query.end >= today, granularity=query.granularity), "tables": TABLES,
+        "membership": membership, "program": program, "query": query, "errors": errors, "stats": stats, "today": today,
+        "active_preset": _active_preset(query, today),
+        "cards": _cards(stats["totals"], comparison), "comparison_note": _comparison_note(comparison),
+        "chart": _chart_data(stats, query, today), "tables": TABLES,
         "presets": PRESETS, **_filter_options(query),
         "has_data": has_data,
         "granularities": GRANULARITIES, "retention_rows": _retention_rows(stats["retention"]), "retention_heads": _retention_heads(),
@@ -334,7 +375,7 @@ def program_dashboard(request, membership, appid):
         "fission_percent": {"share_rate": round(stats["fission"]["share_rate"] * 100, 1)},
         "top_chains": _chains(stats["fission"]["top_chains"]),
         # Only an empty dashboard shows the command (which looks up the demo credential).
-        "first_event_command": "" if has_data else first_event_command(program.appid, query.scene),
+        "first_event_command": "" if has_data else first_event_command(program.appid, query.scene, query.host),
     }
     return render(request, "stats/program_dashboard.html", context, status=400 if errors else 200)
 
@@ -368,14 +409,17 @@ def host_dashboard(request, host_code):
     host = _operated_host(request.user, host_code)
     query, errors = _parse_keeping_the_rest(request)
     tables = {table: _host_table(host, query, table) for table in HOST_TABLES}
-    series = tables["series"]
-    partial = query.end >= timezone.localdate()
+    today = timezone.localdate()
+    series, labels = _up_to_today(tables["series"], query, today)
+    partial = query.end >= today
     context = {
-        "host": host, "query": query, "start": query.start, "end": query.end, "errors": errors, "presets": PRESETS,
+        "host": host, "query": query, "start": query.start, "end": query.end, "today": today, "errors": errors,
+        "active_preset": _active_preset(query, today),
+        "presets": PRESETS,
         "granularities": GRANULARITIES, "programs": tables["programs"],
         "scenes": _with_scene_cells(tables["scenes"]), "gate": _with_scene_cells(_gate_table(tables["gate"])),
         "gate_reasons": _gate_reasons(tables["gate"]),
-        "chart": {"labels": _period_labels([p["period"] for p in series], query.granularity),
+        "chart": {"labels": labels,
                   "partial_note": _partial_note(query.granularity) if partial else "",
                   "traffic": {name: [p[name] for p in series] for name in ("visits", "new_users", "shares")},
                   "names": {k: str(v) for k, v in METRIC_LABELS.items()},

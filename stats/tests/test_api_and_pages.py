@@ -282,8 +282,10 @@ def test_the_host_dashboard_charts_its_traffic_and_exports_every_table(client_fo
     assert b'id="chart-traffic"' in page.content
     weeks = [label.split(" – ") for label in page.context["chart"]["labels"]]  # "11-23 – 11-29": Monday to Sunday
     years = (date.today().year, date.today().year - 1)  # a range in January starts with last year's weeks
-    assert all(any(date.fromisoformat(f"{y}-{monday}").weekday() == 0 for y in years) and len(sunday) == 5
-               for monday, sunday in weeks)
+    # The first week starts where the range does, the last ends today; the others are whole.
+    assert all(any(date.fromisoformat(f"{y}-{monday}").weekday() == 0 for y in years)
+               and any(date.fromisoformat(f"{y}-{sunday}").weekday() == 6 for y in years) for monday, sunday in weeks[1:-1])
+    assert weeks[0][0] == page.context["start"].isoformat()[5:]
     assert "this week so far" in page.context["chart"]["partial_note"]
     assert sum(page.context["chart"]["traffic"]["visits"]) == sum(s["visits"] for s in page.context["scenes"]) == 2
 
@@ -367,6 +369,9 @@ def test_the_first_event_command_names_a_host_that_takes_the_programs_events(cli
     url = reverse("program_stats", args=[org.slug, program.appid])
     page = client_for(owner).get(url, {"scene": "weibo.profile"})
     assert f"event --host weibo --appid {program.appid} --scene weibo.profile" in page.context["first_event_command"]
+    program.versions.update(approved_hosts=["weibo", "alipay"])
+    page = client_for(owner).get(url, {"host": "alipay"})  # the filter's host, not Weibo's first scene
+    assert "event --host alipay" in page.context["first_event_command"]
 
     program.versions.update(approved_hosts=["alipay"])
     page = client_for(owner).get(url)
@@ -379,15 +384,31 @@ def test_the_first_event_command_names_a_host_that_takes_the_programs_events(cli
     assert b"No host takes this program" in page.content
 
 
-def test_a_card_says_when_it_compares_complete_days_only():
-    from stats.views import _card_display
+def test_the_cards_say_which_days_they_compare():
+    """A walk could not reproduce "▲ 16.6% · complete days": the compared days were not shown, the tooltip said
+    "as many days before" (a phone has no tooltip), and a fall read "▼ -5.7%"."""
+    from stats.selectors import Comparison
+    from stats.views import _card_display, _comparison_note
 
-    shown = _card_display("visits", 6, (5, 7), -28.6, complete_days_only=True)
-    assert (shown["shown"], shown["trend"], shown["change_text"]) == ("6", "down", "▼ -28.6% · complete days")
-    assert shown["previous_title"] == ("Today is not over, so the complete days are compared: 5 against 7 in as "
-                                       "many days before")
-    whole = _card_display("visits", 6, (6, 4), 50.0, complete_days_only=False)
-    assert (whole["change_text"], whole["previous_title"]) == ("▲ 50.0%", "Previous period: 4")
+    totals = {"visits": 6}
+    partial = Comparison(totals, {"visits": 7}, True, (date(2026, 11, 25), date(2026, 11, 30)),
+                         (date(2026, 11, 18), date(2026, 11, 23)))
+    shown = _card_display("visits", 6, (5, 7), -28.6, partial)
+    assert (shown["shown"], shown["trend"], shown["change_text"]) == ("6", "down", "▼ 28.6%")
+    assert shown["previous_title"] == "5 against 7"
+    assert _comparison_note(partial) == ("Changes compare the complete days 2026-11-25 – 2026-11-30 with "
+                                         "2026-11-18 – 2026-11-23; today is not over, so it is left out.")
+    whole = Comparison(totals, {"visits": 4}, False, (date(2026, 11, 1), date(2026, 11, 30)),
+                       (date(2026, 10, 2), date(2026, 10, 31)))
+    assert _card_display("visits", 6, (6, 4), 50.0, whole)["change_text"] == "▲ 50.0%"
+    assert _comparison_note(whole) == ("Changes compare 2026-11-01 – 2026-11-30 with 2026-10-02 – 2026-10-31, "
+                                       "as many days just before.")
+
+
+def test_the_comparison_note_is_on_the_page(client_for, owner, org, traffic):
+    page = client_for(owner).get(reverse("program_stats", args=[org.slug, traffic.appid]))
+    assert page.context["comparison_note"].startswith("Changes compare the complete days ")
+    assert page.context["comparison_note"] in page.content.decode()
 
 
 def test_a_card_of_today_alone_says_the_day_is_not_over(client_for, owner, org, program):
@@ -402,6 +423,47 @@ def test_weeks_and_months_are_labelled_as_periods_not_as_their_first_day():
     """"2026-09-01" on a monthly chart read as the first of September, not September."""
     from stats.views import _period_labels
 
-    assert _period_labels(["2026-11-23", "2026-12-28"], "week") == ["11-23 – 11-29", "12-28 – 01-03"]
-    assert _period_labels(["2026-09-01"], "month") == ["2026-09"]
-    assert _period_labels(["2026-09-01"], "day") == ["2026-09-01"]
+    year = (date(2026, 1, 1), date(2027, 12, 31))
+    assert _period_labels(["2026-11-23", "2026-12-28"], "week", *year) == ["11-23 – 11-29", "12-28 – 01-03"]
+    assert _period_labels(["2026-09-01", "2026-02-01"], "month", *year) == ["2026-09", "2026-02"]
+    assert _period_labels(["2026-09-01"], "day", *year) == ["2026-09-01"]
+
+
+def test_a_week_or_month_the_range_cuts_is_labelled_by_its_days_in_the_range():
+    """The fault: from 11-25 to 12-01 by week, the first point said "11-23 – 11-29" and held five days' visits;
+    by month from 09-03, "2026-09" held 28 days' and read as a slump."""
+    from stats.views import _period_labels
+
+    assert _period_labels(["2026-11-23", "2026-11-30"], "week", date(2026, 11, 25), date(2026, 12, 1)) == [
+        "11-25 – 11-29", "11-30 – 12-01"]
+    assert _period_labels(["2026-11-23"], "week", date(2026, 11, 29), date(2026, 11, 29)) == ["11-29"]
+    assert _period_labels(["2026-09-01", "2026-10-01", "2026-11-01"], "month", date(2026, 9, 3),
+                          date(2026, 11, 30)) == ["09-03 – 09-30", "2026-10", "2026-11"]
+    assert _period_labels(["2026-12-01"], "month", date(2026, 12, 1), date(2026, 12, 1)) == ["12-01"]
+
+
+def test_a_range_that_ends_in_the_future_is_charted_up_to_today(client_for, owner, org, traffic):
+    """The fault: to=a month ahead drew thirty zero days after today, and the note said the last point was today."""
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    page = client_for(owner).get(reverse("program_stats", args=[org.slug, traffic.appid]),
+                                 {"from": (today - timedelta(days=2)).isoformat(),
+                                  "to": (today + timedelta(days=30)).isoformat()})
+
+    assert page.status_code == 200
+    assert page.context["chart"]["labels"][-1] == today.isoformat()
+    assert len(page.context["chart"]["traffic"]["visits"]) == 3
+    assert f'max="{today.isoformat()}"' in page.content.decode()
+
+
+def test_the_chosen_preset_shows_as_chosen(client_for, owner, org, traffic):
+    from django.utils import timezone
+
+    url = reverse("program_stats", args=[org.slug, traffic.appid])
+    seven = client_for(owner).get(url, {"days": 7})
+    custom = client_for(owner).get(url, {"to": (timezone.localdate() - timedelta(days=1)).isoformat()})
+
+    assert seven.context["active_preset"] == 7
+    assert seven.content.decode().count('aria-current="true"') == 1
+    assert custom.context["active_preset"] is None

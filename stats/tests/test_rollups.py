@@ -206,6 +206,7 @@ def test_a_range_reaching_today_compares_its_complete_days_with_as_many_before(p
     stats, compared = program_stats_compared(program, _query(2), today)  # days 2..0 against 5..3
 
     assert compared.complete_days_only
+    assert (compared.days, compared.previous_days) == ((_day(2), _day(1)), (_day(5), _day(4)))
     assert compared.current == program_totals(program, StatsQuery(start=_day(2), end=_day(1)))  # 2..1
     assert compared.previous == program_totals(program, StatsQuery(start=_day(5), end=_day(4)))  # 5..4
     assert (compared.current["visits"], compared.previous["visits"]) == (5, 7)
