@@ -101,7 +101,7 @@ def _request_page(request, req, *, approve_form=None, reject_form=None, open_for
     context = {
         "req": req, "program": program, "org": program.organisation, "scene": req.scene,
         "categories": program.categories.all(), "release": selectors.program_release(program),
-        "history": selectors.program_history(program), "grants": selectors.past_grants(program),
+        "history": selectors.program_history(program), "grants": selectors.program_grants(program),
         "past_requests": selectors.past_requests(program, exclude=req.pk),
         "approve_form": approve_form or ApproveForm(initial=_approve_initial(req), scene=req.scene),
         "reject_form": reject_form or ReasonForm(), "open_form": open_form,

@@ -247,7 +247,8 @@ def program_history(program: MiniProgram, *, limit: int = 40) -> list[AuditEvent
     return list(events.order_by("-created_at")[:limit])
 
 
-def past_grants(program: MiniProgram) -> QuerySet[Grant]:
+def program_grants(program: MiniProgram) -> QuerySet[Grant]:
+    """Every grant of the program, live and ended, newest first."""
     return program.grants.select_related("scene__host", "revoke_reason").order_by("-created_at")
 
 

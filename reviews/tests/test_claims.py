@@ -132,6 +132,7 @@ def test_claim_button_then_heartbeat(reviewer_client, reviewer):
     version = WaitingVersionFactory()
     response = reviewer_client.post(reverse("review_claim", args=[version.pk]), follow=True)
     assert "You are reviewing this version." in response.content.decode()
+    assert ">Release the claim</button>" in response.content.decode()  # "Release" read as releasing the version
     assert 'data-claim-refresh="' + reverse("review_claim_refresh", args=[version.pk]) in response.content.decode()
     beat = reviewer_client.post(reverse("review_claim_refresh", args=[version.pk]))
     assert beat.status_code == 200
