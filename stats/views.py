@@ -89,6 +89,28 @@ def _parse_keeping_the_rest(request) -> tuple[StatsQuery, list[tuple[str, str]]]
                    for name, messages in errors.items()]
 
 
+def _date_inputs(request, query: StatsQuery, errors: list) -> dict:
+    """What the date inputs show: the reader's own dates when they were left out (so that a typo can be mended,
+    not typed again), else the range shown."""
+    if errors and any(request.GET.get(name) for name in ("from", "to")) and _dates_left_out(request, query):
+        return {"from": request.GET.get("from", ""), "to": request.GET.get("to", "")}
+    return {"from": query.start.isoformat(), "to": query.end.isoformat()}
+
+
+def _dates_left_out(request, query: StatsQuery) -> bool:
+    wanted = (request.GET.get("from") or query.start.isoformat(), request.GET.get("to") or query.end.isoformat())
+    return wanted != (query.start.isoformat(), query.end.isoformat())
+
+
+def _errors_note(request, query: StatsQuery, errors: list) -> str:
+    if not errors:
+        return ""
+    if _dates_left_out(request, query):
+        return gettext("The page shows %(start)s – %(end)s instead, with the rest of your choice.") % {
+            "start": query.start.isoformat(), "end": query.end.isoformat()}
+    return gettext("That choice was left out; the page shows the rest of your choice.")
+
+
 def _default_query() -> StatsQuery:
     default = StatsQueryInput(data={})
     default.is_valid(raise_exception=True)
@@ -176,17 +198,23 @@ def _scene_cell(code: str, names: dict[str, str]) -> str:
     return format_html('{}<code class="scene-code">{}</code>', names[code], code)
 
 
-def _retention_rows(retention: list[dict]) -> str:
+def _retention_rows(retention: list[dict], today: date) -> str:
     """The retention table's rows: per cohort its size and its row of percentages.
 
     Made here rather than by template tags: a 30-day table has some 300 cells, and tags per cell
     were a fifth of the page's time (and three variables a row, after that, a twentieth of the
-    template's). The values are dates and numbers this function formats, so nothing to escape.
+    template's). The values are dates and numbers this function formats, so nothing to escape. A cell
+    whose day is today counts today so far: it is marked, as the charts' last point is dashed.
     """
     return mark_safe("".join(
         f'<tr><td>{row["cohort"]}</td><td class="num">{_count(row["new_users"])}</td>'
-        + "".join(_retention_cell(row[f"day_{n}"]) for n in RETENTION_DAYS) + "</tr>"
+        + "".join(_retention_cell(row[f"day_{n}"], _is_today(row["cohort"], n, today)) for n in RETENTION_DAYS)
+        + "</tr>"
         for row in retention))
+
+
+def _is_today(cohort: str, day_n: int, today: date) -> bool:
+    return date.fromisoformat(cohort) + timedelta(days=day_n) == today
 
 
 def _count(value) -> str:
@@ -198,11 +226,17 @@ def _retention_heads() -> str:
     return format_html_join("", '<th class="num">{}</th>', ((gettext("Day %(n)s") % {"n": n},) for n in RETENTION_DAYS))
 
 
-def _retention_cell(share: float | None) -> str:
+def _retention_cell(share: float | None, today: bool = False) -> str:
     if share is None:
         return '<td class="num heat"><span class="muted">–</span></td>'
     percent = round(share * 100, 1)
+    if today:
+        return f'<td class="num heat so-far" data-heat="{percent}" title="{_so_far_title()}">{percent}%*</td>'
     return f'<td class="num heat" data-heat="{percent}">{percent}%</td>'
+
+
+def _so_far_title() -> str:
+    return escape(gettext("Today so far: it grows until midnight."))
 
 
 def _chains(chains: list[dict]) -> list[dict]:
@@ -365,12 +399,13 @@ def program_dashboard(request, membership, appid):
     has_data = any(p["visits"] or p["shares"] or p["new_users"] for p in stats["series"])
     context = {
         "membership": membership, "program": program, "query": query, "errors": errors, "stats": stats, "today": today,
-        "active_preset": _active_preset(query, today),
+        "active_preset": _active_preset(query, today), "date_inputs": _date_inputs(request, query, errors),
+        "errors_note": _errors_note(request, query, errors),
         "cards": _cards(stats["totals"], comparison), "comparison_note": _comparison_note(comparison),
         "chart": _chart_data(stats, query, today), "tables": TABLES,
         "presets": PRESETS, **_filter_options(query),
         "has_data": has_data,
-        "granularities": GRANULARITIES, "retention_rows": _retention_rows(stats["retention"]), "retention_heads": _retention_heads(),
+        "granularities": GRANULARITIES, "retention_rows": _retention_rows(stats["retention"], today), "retention_heads": _retention_heads(),
         "breakdown_rows": _breakdown_rows(stats["breakdown"]),
         "fission_percent": {"share_rate": round(stats["fission"]["share_rate"] * 100, 1)},
         "top_chains": _chains(stats["fission"]["top_chains"]),
@@ -414,7 +449,8 @@ def host_dashboard(request, host_code):
     partial = query.end >= today
     context = {
         "host": host, "query": query, "start": query.start, "end": query.end, "today": today, "errors": errors,
-        "active_preset": _active_preset(query, today),
+        "active_preset": _active_preset(query, today), "date_inputs": _date_inputs(request, query, errors),
+        "errors_note": _errors_note(request, query, errors),
         "presets": PRESETS,
         "granularities": GRANULARITIES, "programs": tables["programs"],
         "scenes": _with_scene_cells(tables["scenes"]), "gate": _with_scene_cells(_gate_table(tables["gate"])),

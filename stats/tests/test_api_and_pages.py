@@ -74,7 +74,10 @@ def test_the_pages_answer_bad_ranges_with_400_and_say_why(client_for, owner, org
     client = client_for(owner)
     page = client.get(reverse("program_stats", args=[org.slug, traffic.appid]), params)
     assert page.status_code == 400
-    assert b"Left out; the rest of your choice is shown." in page.content
+    shown = f"{page.context['query'].start} – {page.context['query'].end}"
+    assert f"The page shows {shown} instead, with the rest of your choice." in page.content.decode()
+    for name, value in params.items():  # the reader's own dates stay in the inputs, to be mended
+        assert f'name="{name}" max="' in page.content.decode() and f'value="{value}"' in page.content.decode()
 
     download = client.get(reverse("program_stats_export", args=[org.slug, traffic.appid, "series"]), params)
     assert (download.status_code, download["Content-Type"]) == (400, "text/plain; charset=utf-8")
@@ -84,7 +87,7 @@ def test_the_pages_answer_bad_ranges_with_400_and_say_why(client_for, owner, org
     weibo.operators.add(owner)
     host_page = client.get(reverse("host_stats", args=["weibo"]), params)
     assert host_page.status_code == 400  # it showed the last 30 days as if asked for them
-    assert b"Left out; the rest of your choice is shown." in host_page.content
+    assert "instead, with the rest of your choice." in host_page.content.decode()
 
 
 def test_an_outsider_gets_404(api, traffic, outsider, other_org):
@@ -216,7 +219,7 @@ def test_table_counts_are_grouped_as_the_cards_are():
     html = _breakdown_rows([row])
     assert html.count("12,345") == len(BREAKDOWN_COLUMNS) - 1 and "140.5" in html and "31,783.50" in html
     retention = {"cohort": "2026-11-02", "new_users": 2345, **{f"day_{n}": None for n in (1, 2, 3, 4, 5, 6, 7, 14, 30)}}
-    assert '<td class="num">2,345</td>' in _retention_rows([retention])
+    assert '<td class="num">2,345</td>' in _retention_rows([retention], date(2026, 12, 1))
 
 
 def test_exported_text_that_reads_as_a_formula_is_inert():
@@ -260,6 +263,8 @@ def test_a_bad_filter_is_left_out_and_the_rest_kept(client_for, owner, org, traf
     assert (query.host, query.scene, query.granularity) == ("alipay", "", "week")
     assert (query.start.isoformat(), query.end.isoformat()) == ("2026-10-01", "2026-11-15")
     assert page.context["errors"] == [("Scene", "This scene is not on the chosen host.")]
+    assert page.context["errors_note"] == "That choice was left out; the page shows the rest of your choice."
+    assert page.context["date_inputs"] == {"from": "2026-10-01", "to": "2026-11-15"}
 
 
 def test_filter_errors_are_in_the_readers_language(client_for, owner, org, traffic):
@@ -467,3 +472,16 @@ def test_the_chosen_preset_shows_as_chosen(client_for, owner, org, traffic):
     assert seven.context["active_preset"] == 7
     assert seven.content.decode().count('aria-current="true"') == 1
     assert custom.context["active_preset"] is None
+
+
+def test_a_retention_cell_of_today_is_marked_as_so_far():
+    """The newest cohorts' cells counted today so far, unmarked, and read as a drop."""
+    from stats.selectors import RETENTION_DAYS
+    from stats.views import _retention_rows
+
+    cohort = {"cohort": "2026-11-24", "new_users": 10, **{f"day_{n}": 0.1 for n in RETENTION_DAYS}}
+    rows = _retention_rows([cohort], date(2026, 12, 1))  # day 7 of the 11-24 cohort is today
+
+    assert rows.count("so-far") == 1
+    assert 'class="num heat so-far" data-heat="10.0" title="Today so far: it grows until midnight.">10.0%*</td>' in rows
+    assert "so-far" not in _retention_rows([cohort], date(2026, 12, 30))
