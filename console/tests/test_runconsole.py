@@ -108,3 +108,62 @@ def test_the_web_server_leaves_no_database_connection_open_per_request(tmp_path)
     finally:
         os.killpg(server.pid, 15)
         server.wait(timeout=10)
+
+
+SLOW_TO_STOP = """
+import os, signal, sys, time
+with open(sys.argv[1], "a") as pids:
+    pids.write(f"{os.getpid()}\\n")
+def stop_slowly(*_):
+    time.sleep(1)
+    sys.exit(0)
+signal.signal(signal.SIGTERM, stop_slowly)
+time.sleep(120)
+"""
+
+RUNCONSOLE_WITH_SLOW_CHILDREN = """
+import os, sys
+import django
+django.setup()
+from console.management.commands import runconsole
+child = [sys.executable, "-c", sys.argv[1], sys.argv[2]]
+runconsole.Command._commands = staticmethod(lambda addr, port: {"web": child, "worker": child, "beat": child})
+from django.core.management import call_command
+call_command("runconsole", port="8799")
+"""
+
+
+def test_a_second_stop_signal_does_not_cut_the_stop_short(tmp_path):
+    """The fault: `kill` of `make run`'s process group left the web server (or the workers) running. make
+    passes SIGTERM on to runconsole, so it is signalled twice, and the second signal broke off its stop."""
+    import signal
+    import time
+
+    pids_file = tmp_path / "pids"
+    env = {**os.environ, "VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "console.settings_test"}
+    run = subprocess.Popen([sys.executable, "-c", RUNCONSOLE_WITH_SLOW_CHILDREN, SLOW_TO_STOP, str(pids_file)],
+                           cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while not (pids_file.exists() and len(pids_file.read_text().split()) == 3):
+        assert time.monotonic() < deadline and run.poll() is None, run.stderr.read().decode()
+        time.sleep(0.1)
+    children = [int(pid) for pid in pids_file.read_text().split()]
+
+    run.send_signal(signal.SIGTERM)  # the process group's signal
+    time.sleep(0.3)
+    run.send_signal(signal.SIGTERM)  # make's, while the children are stopping
+    run.wait(timeout=30)
+
+    def alive(pid):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+
+    try:
+        assert [pid for pid in children if alive(pid)] == []
+    finally:
+        for pid in children:
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)

@@ -86,4 +86,9 @@ def _empty(folder: Path) -> None:
 
 
 def _interrupt(signum, frame):
+    """Stop once: later signals are ignored while the children stop. `kill` of `make run`'s process group
+    signals runconsole twice (make passes SIGTERM on to its child), and the second interrupted the stop,
+    leaving the web server or the workers running with no one to stop them."""
+    for later in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(later, signal.SIG_IGN)
     raise KeyboardInterrupt
