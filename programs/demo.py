@@ -149,7 +149,7 @@ def _lucky_draw(demo) -> None:
     with demo.ago(days=1):
         # 2.0.0 scans prize stands with the camera: the declaration says so before the upload.
         program_set_privacy_declaration(program=program, actor=dev, items={
-            "location": "Show the stations and stores nearest to you.", "camera": "Scan the code on a prize stand."})
+            "location": "Show the prize stands nearest to you.", "camera": "Scan the code on a prize stand."})
         waiting = upload(program, dev, "2.0.0", description="New prize wheel and share cards", **PRIZE_WHEEL)
         submit(waiting, notes="The prize wheel is behind the 'Spin' tab.", test_account="reviewer / spin-2026")
 

@@ -1,5 +1,6 @@
 """Stats dashboards: one per program for its organisation, one per host for the host's operators."""
 
+import dataclasses
 import functools
 from datetime import date, timedelta
 
@@ -76,7 +77,7 @@ def _parse_keeping_the_rest(request) -> tuple[StatsQuery, list[tuple[str, str]]]
     Returns the query and, for the page, each left-out choice's label and why."""
     query, errors = _parse(request)
     if query is not None:
-        return query, []
+        return _up_to_today(query), []
     left_out = set(errors)
     if left_out & {"from", "to"}:
         left_out |= {"from", "to", "days"}  # a bad range gives way to the default range, whole
@@ -85,7 +86,7 @@ def _parse_keeping_the_rest(request) -> tuple[StatsQuery, list[tuple[str, str]]]
         kept.pop(name, None)
     query = StatsQueryInput(data=kept)
     query = query.validated_data["query"] if query.is_valid() else _default_query()
-    return query, [(str(FILTER_LABELS.get(name, name)), " ".join(str(m) for m in messages))
+    return _up_to_today(query), [(str(FILTER_LABELS.get(name, name)), " ".join(str(m) for m in messages))
                    for name, messages in errors.items()]
 
 
@@ -367,19 +368,20 @@ def _active_preset(query: StatsQuery, today: date) -> int | None:
     return days if query.end == today and days in PRESETS else None
 
 
-def _up_to_today(series: list[dict], query: StatsQuery, today: date) -> tuple[list[dict], list[str]]:
-    """The periods a chart draws, and their labels: none after today. A range that ends in the future
-    (the API allows a year ahead) drew those days as zeros, a cliff after today."""
-    series = [p for p in series if p["period"] <= today.isoformat()]
-    return series, _period_labels([p["period"] for p in series], query.granularity, query.start, min(query.end, today))
+def _up_to_today(query: StatsQuery) -> StatsQuery:
+    """A page shows a range up to today at most: the API takes a year ahead, but a page drew those days as
+    zeros (a cliff after today) and compared the range with as many days before it, weeks back."""
+    today = timezone.localdate()
+    if query.end <= today:
+        return query
+    return dataclasses.replace(query, end=today, start=min(query.start, today))
 
 
 def _chart_data(stats: dict, query: StatsQuery, today: date) -> dict:
     """The range's last point is dashed when it is today's (or this week's or month's), which is not over."""
-    series, labels = _up_to_today(stats["series"], query, today)
-    partial = query.end >= today
+    series, partial = stats["series"], query.end >= today
     return {
-        "labels": labels,
+        "labels": _period_labels([p["period"] for p in series], query.granularity, query.start, query.end),
         "partial_note": _partial_note(query.granularity) if partial else "",
         "traffic": {name: [p[name] for p in series] for name in ("visits", "unique_visitors", "new_users")},
         "sharing": {name: [p[name] for p in series] for name in ("shares", "share_opens", "share_users")},
@@ -445,8 +447,7 @@ def host_dashboard(request, host_code):
     query, errors = _parse_keeping_the_rest(request)
     tables = {table: _host_table(host, query, table) for table in HOST_TABLES}
     today = timezone.localdate()
-    series, labels = _up_to_today(tables["series"], query, today)
-    partial = query.end >= today
+    series, partial = tables["series"], query.end >= today
     context = {
         "host": host, "query": query, "start": query.start, "end": query.end, "today": today, "errors": errors,
         "active_preset": _active_preset(query, today), "date_inputs": _date_inputs(request, query, errors),
@@ -455,7 +456,7 @@ def host_dashboard(request, host_code):
         "granularities": GRANULARITIES, "programs": tables["programs"],
         "scenes": _with_scene_cells(tables["scenes"]), "gate": _with_scene_cells(_gate_table(tables["gate"])),
         "gate_reasons": _gate_reasons(tables["gate"]),
-        "chart": {"labels": labels,
+        "chart": {"labels": _period_labels([p["period"] for p in series], query.granularity, query.start, query.end),
                   "partial_note": _partial_note(query.granularity) if partial else "",
                   "traffic": {name: [p[name] for p in series] for name in ("visits", "new_users", "shares")},
                   "names": {k: str(v) for k, v in METRIC_LABELS.items()},

@@ -182,3 +182,18 @@ def test_org_switcher_lists_only_the_users_organisations(client_for, member, org
     assert org.slug in listed
     assert other_org.slug not in listed
     assert len(listed) == 2
+
+
+def test_getting_started_ticks_its_steps_and_leaves_once_the_team_and_a_key_are_there(client_for, owner, org, member):
+    """An organisation with six programs, its team and its CI key was still told how to start."""
+    from console.services import api_key_create
+
+    url = reverse("organisation_dashboard", args=[org.slug])
+    before = client_for(owner).get(url)
+    assert before.context["getting_started"] == {"invited": True, "has_key": False}
+    assert '<li class="done">✓ Invite the people you work with' in before.content.decode()
+
+    api_key_create(org=org, user=owner, role="owner", name="CI", scopes=["org:read"])
+    after = client_for(owner).get(url)
+    assert after.context["getting_started"] is None
+    assert "Getting started" not in after.content.decode()

@@ -68,10 +68,15 @@ def organisation_new(request):
 @org_page()
 def organisation_dashboard(request, membership):
     org = membership.organisation
+    member_count, active_key_count = org.memberships.count(), org.api_keys.filter(revoked_at=None).count()
     context = {
         "membership": membership,
-        "member_count": org.memberships.count(),
-        "active_key_count": org.api_keys.filter(revoked_at=None).count(),
+        "member_count": member_count,
+        "active_key_count": active_key_count,
+        # Shown until the team and a CI key are there (the programs panel has its own first step); an
+        # organisation shipping six programs was still told how to start.
+        "getting_started": None if member_count > 1 and active_key_count else {
+            "invited": member_count > 1, "has_key": bool(active_key_count)},
         "recent_events": audit_events_for_org(org)[:8],
         "can": {cap: role_can(membership.role, cap) for cap in Capability.values},
         "panels": panels_for(DASHBOARD, request, membership=membership),

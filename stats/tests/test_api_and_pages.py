@@ -447,8 +447,9 @@ def test_a_week_or_month_the_range_cuts_is_labelled_by_its_days_in_the_range():
     assert _period_labels(["2026-12-01"], "month", date(2026, 12, 1), date(2026, 12, 1)) == ["12-01"]
 
 
-def test_a_range_that_ends_in_the_future_is_charted_up_to_today(client_for, owner, org, traffic):
-    """The fault: to=a month ahead drew thirty zero days after today, and the note said the last point was today."""
+def test_a_range_that_ends_in_the_future_is_shown_up_to_today(client_for, owner, org, traffic):
+    """The fault: to=a month ahead drew thirty zero days after today, the note said the last point was today,
+    and the cards compared the range with as many days before it, weeks back."""
     from django.utils import timezone
 
     today = timezone.localdate()
@@ -457,6 +458,7 @@ def test_a_range_that_ends_in_the_future_is_charted_up_to_today(client_for, owne
                                   "to": (today + timedelta(days=30)).isoformat()})
 
     assert page.status_code == 200
+    assert page.context["query"].end == today  # the header, the cards and their comparison too
     assert page.context["chart"]["labels"][-1] == today.isoformat()
     assert len(page.context["chart"]["traffic"]["visits"]) == 3
     assert f'max="{today.isoformat()}"' in page.content.decode()
