@@ -387,6 +387,7 @@ def _chart_data(stats: dict, query: StatsQuery, today: date) -> dict:
         "sharing": {name: [p[name] for p in series] for name in ("shares", "share_opens", "share_users")},
         "revenue": [p["revenue"] for p in series],
         "depths": stats["fission"]["depth_distribution"],
+        "axes": {"depth": gettext("Depth (1: shared by the first sharer)"), "shares": gettext("Shares")},
         "names": {k: str(v) for k, v in METRIC_LABELS.items()},
         "partial": partial,
     }

@@ -42,6 +42,8 @@ def test_a_developer_reads_a_month_of_stats(page, new_page, screenshot, owner, o
     visits = page.locator(".stats-cards .stat").first.locator(".value")
     assert int(visits.inner_text().replace(",", "")) > 100
     assert _chart_drawn(page, "chart-traffic") and _chart_drawn(page, "chart-sharing")
+    assert _chart_drawn(page, "chart-revenue") and _chart_drawn(page, "chart-depths")
+    assert page.evaluate("() => Chart.getChart('chart-depths').options.scales.x.title.text").startswith("Depth")
     assert page.locator(".retention tbody tr").count() >= 20
     expect(page.locator("details.chain").first).to_be_visible()
     screenshot(page, "dashboard-30-days")

@@ -20,6 +20,7 @@ from stats.simulation import Placement, Simulator, batches
 
 DEFAULT_HOSTS = ("weibo", "alipay")
 GATE_ASKED_FOR = timedelta(days=1)
+OTHER_TARGET_EVERY = 4  # of the last day's shares, one in this many is tried in another scene too
 
 
 class InProcessHost:
@@ -117,7 +118,8 @@ class Command(BaseCommand):
         self.stdout.write(f"Sent {totals['accepted']} events ({totals['duplicates']} duplicates, "
                           f"{totals['rejected']} refused) for {names} over {options['days']} days.")
         if recent_shares:
-            self.stdout.write(_gate_summary([sender.share_check(host, _share_check(e)) for host, e in recent_shares]))
+            checks = _gate_checks(recent_shares)
+            self.stdout.write(_gate_summary(len(recent_shares), [sender.share_check(host, body) for host, body in checks]))
 
     def _placements(self, options) -> list[Placement]:
         programs = MiniProgram.objects.filter(deleted_at=None, versions__status=Version.Status.RELEASED)
@@ -145,11 +147,35 @@ def _share_check(event: dict) -> dict:
     return {"appid": event["appid"], "scene": event["scene"], "user": event["user"], "share_id": event["share_id"]}
 
 
-def _gate_summary(answers: list[dict]) -> str:
+def _gate_checks(recent_shares: list[tuple[str, dict]]) -> list[tuple[str, dict]]:
+    """A check per share, and for every OTHER_TARGET_EVERY-th another into a different share target of its host,
+    as a share sheet offers them (Weibo's home feed beside private messages): the gate answers those with its
+    denials (no grant, not a service type, the cap), which is what an operator's dashboard is for."""
+    targets = _share_targets()
+    checks = [(host, _share_check(event)) for host, event in recent_shares]
+    for n, (host, event) in enumerate(recent_shares):
+        others = [code for code in targets.get(host, ()) if code != event["scene"]]
+        if n % OTHER_TARGET_EVERY == 0 and others:
+            other = others[n // OTHER_TARGET_EVERY % len(others)]
+            checks.append((host, {**_share_check(event), "scene": other, "share_id": f"{event['share_id']}-{other}"}))
+    return checks
+
+
+def _share_targets() -> dict[str, list[str]]:
+    """Each host's active scenes a user shares into (those without placements: a placement is the host's)."""
+    targets: dict[str, list[str]] = {}
+    for host, code in (Scene.objects.filter(status=Scene.Status.ACTIVE, placement_kind="")
+                       .order_by("host__position", "position", "code").values_list("host__code", "code")):
+        targets.setdefault(host, []).append(code)
+    return targets
+
+
+def _gate_summary(shares: int, answers: list[dict]) -> str:
     denied = Counter(a["reason"] for a in answers if not a["allow"])
     reasons = ", ".join(f"{n} {reason}" for reason, n in sorted(denied.items()))
-    return (f"Asked the share gate about the last day's {len(answers)} shares: "
-            f"{len(answers) - sum(denied.values())} allowed, {sum(denied.values())} denied" + (f" ({reasons})." if reasons else "."))
+    return (f"Asked the share gate about the last day's {shares} shares ({len(answers)} checks, some into another "
+            f"scene): {len(answers) - sum(denied.values())} allowed, {sum(denied.values())} denied"
+            + (f" ({reasons})." if reasons else "."))
 
 
 def _released_hosts(program: MiniProgram) -> set[str]:

@@ -28,7 +28,7 @@
     });
   }
 
-  function depthChart(depths, label) {
+  function depthChart(depths, label, axes) {
     var canvas = document.getElementById("chart-depths");
     if (!canvas || typeof Chart === "undefined") return;
     new Chart(canvas, {
@@ -36,7 +36,8 @@
       data: { labels: depths.map(function (d) { return d.depth; }),
               datasets: [{ label: label, data: depths.map(function (d) { return d.shares; }), backgroundColor: COLORS[0] }] },
       options: { responsive: true, maintainAspectRatio: false, plugins: { legend: { display: false } },
-                 scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } }
+                 scales: { y: { beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: axes.shares } },
+                           x: { title: { display: true, text: axes.depth } } } }
     });
   }
 
@@ -71,6 +72,7 @@
     if (!d) return;
     lineChart("chart-traffic", d.labels, d.traffic, d.names, d.partial);
     lineChart("chart-sharing", d.labels, d.sharing, d.names, d.partial);
-    depthChart(d.depths, d.names.shares);
+    lineChart("chart-revenue", d.labels, { revenue: d.revenue }, d.names, d.partial);
+    depthChart(d.depths, d.names.shares, d.axes);
   });
 })();
