@@ -14,7 +14,8 @@ class FileMarks:
     findings: int = 0
     severity: str = ""  # the worst finding's
     change: str = ""  # "added", "changed" or "" (compared with the released version)
-    changed_files: int = 0  # folders: files added or changed inside
+    added_files: int = 0  # folders: files added inside
+    changed_files: int = 0  # folders: files changed inside
 
     def add_finding(self, severity: str) -> None:
         self.findings += 1
@@ -83,7 +84,9 @@ def _walk(node: _Folder, prefix: str, depth: int, current: str, marks: dict[str,
 
 
 def _add(total: FileMarks, marks: FileMarks) -> None:
-    """A folder's marks: its files' findings (worst severity) and how many of them changed."""
+    """A folder's marks: its files' findings (worst severity) and how many of them were added and changed (a
+    folder whose one change was a new file was marked "~1", read as a changed file)."""
     for _ in range(marks.findings):
         total.add_finding(marks.severity)
-    total.changed_files += marks.changed_files + (1 if marks.change else 0)
+    total.added_files += marks.added_files + (1 if marks.change == "added" else 0)
+    total.changed_files += marks.changed_files + (1 if marks.change == "changed" else 0)

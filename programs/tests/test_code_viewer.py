@@ -344,14 +344,15 @@ def test_a_package_missing_from_storage_is_404_not_an_error(client_for, owner, o
 def test_the_tree_nests_folders_and_adds_up_what_is_inside():
     files = {"pages/index/index.js": {"size": 5}, "pages/index/index.axml": {"size": 3}, "app.js": {"size": 1}}
     marks = file_marks([{"file": "pages/index/index.js", "severity": "warning"},
-                        {"file": "pages/index/index.js", "severity": "error"}], {"pages/index/index.axml": "added"})
+                        {"file": "pages/index/index.js", "severity": "error"}],
+                       {"pages/index/index.axml": "added", "pages/index/index.js": "changed"})
 
     items = tree_items(files, marks, current="pages/index/index.js")
 
-    shape = [(i.kind, i.name, i.depth, i.is_open, i.current, i.marks.findings, i.marks.severity, i.marks.changed_files)
-             for i in items]
-    assert shape == [
-        ("open", "pages", 0, True, False, 2, "error", 1), ("open", "index", 1, True, False, 2, "error", 1),
-        ("file", "index.axml", 2, False, False, 0, "", 0), ("file", "index.js", 2, False, True, 2, "error", 0),
-        ("close", "", 1, False, False, 0, "", 0), ("close", "", 0, False, False, 0, "", 0),
-        ("file", "app.js", 0, False, False, 0, "", 0)]
+    shape = [(i.kind, i.name, i.depth, i.is_open, i.current, i.marks.findings, i.marks.severity, i.marks.added_files,
+              i.marks.changed_files) for i in items]
+    assert shape == [  # a folder counts what was added and what changed apart (an added file read as "~1")
+        ("open", "pages", 0, True, False, 2, "error", 1, 1), ("open", "index", 1, True, False, 2, "error", 1, 1),
+        ("file", "index.axml", 2, False, False, 0, "", 0, 0), ("file", "index.js", 2, False, True, 2, "error", 0, 0),
+        ("close", "", 1, False, False, 0, "", 0, 0), ("close", "", 0, False, False, 0, "", 0, 0),
+        ("file", "app.js", 0, False, False, 0, "", 0, 0)]

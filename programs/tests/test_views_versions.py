@@ -313,3 +313,17 @@ def test_lifecycle_strip_follows_the_status(client_for, member, org, program):
     assert [(s.label, s.state) for s in steps] == [
         ("Uploaded", "done"), ("Scanning", "done"), ("Ready", "done"), ("In review", "current"),
         ("Approved", "todo"), ("Released", "todo")]
+
+
+@needs_scanner
+def test_a_file_that_is_not_a_zip_shows_no_package_sizes(client_for, member, org, program,
+                                                         django_capture_on_commit_callbacks):
+    """"Main package 0 bytes / 2.0 MB" beside "Not a zip archive" read as a measured, empty package."""
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(member).post(upload_url(org, program), {"package": upload(b"just some text\n"), "version": "0.2.0"})
+
+    page = client_for(member).get(version_url(org, program, "0.2.0"))
+
+    assert "archive.not_zip" in page.content.decode()
+    assert page.context["size_bars"] == []
+    assert "The scan stopped before it could measure the package." in page.content.decode()

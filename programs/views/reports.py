@@ -149,6 +149,15 @@ def _int(value) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+# An archive the scanner could not open has no sizes to show: "Main package 0 bytes / 2.0 MB" beside "Not a zip
+# archive" read as a measured, empty package.
+UNREADABLE_ARCHIVE = {"archive.not_zip", "archive.corrupt", "archive.encrypted"}
+
+
+def _unreadable(findings: list) -> bool:
+    return any(isinstance(f, dict) and f.get("code") in UNREADABLE_ARCHIVE for f in findings)
+
+
 def size_bars(sizes: dict) -> list[SizeBar]:
     if not isinstance(sizes, dict) or _int(sizes.get("full")) is None:
         return []
@@ -195,7 +204,7 @@ def report_context(version: Version, *, severity: str = "", query: str = "") -> 
         "groups": group_findings(shown),
         "shown_count": len(shown),
         "total_count": len(findings),
-        "size_bars": size_bars(report.get("sizes")),
+        "size_bars": size_bars(report.get("sizes")) if not _unreadable(findings) else [],
         "risk_score": risk.get("score", version.risk_score),
         "risk_breakdown": [localized_breakdown(b, language) for b in risk.get("breakdown") or [] if isinstance(b, dict)],
         "permissions": _strings(report.get("permissions")),
