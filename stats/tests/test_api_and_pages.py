@@ -414,6 +414,8 @@ def test_the_comparison_note_is_on_the_page(client_for, owner, org, traffic):
     page = client_for(owner).get(reverse("program_stats", args=[org.slug, traffic.appid]))
     assert page.context["comparison_note"].startswith("Changes compare the complete days ")
     assert page.context["comparison_note"] in page.content.decode()
+    query = page.context["query"]  # dates as the axis, the tables and the note write them, not "Nov. 2, 2026"
+    assert f"{query.start.isoformat()} to {query.end.isoformat()}, live" in page.content.decode()
 
 
 def test_a_card_of_today_alone_says_the_day_is_not_over(client_for, owner, org, program):
