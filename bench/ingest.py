@@ -163,7 +163,7 @@ def instrument() -> Stages:
     stages.wrap(console.parsers, "json_depth", "JSON depth limit")
     stages.wrap(ingest, "ingest_context", "validation context (queries)")
     stages.wrap(ingest, "validate_batch", "validation")
-    stages.wrap(seen, "split_duplicates", "duplicates (EventKey read, Redis)")
+    stages.wrap(seen, "split_duplicates", "duplicates (EventKey read, seen-id claim)")
     stages.wrap(storage, "insert_new_event_keys", "drain: EventKey insert, staging table emptied")
     stages.wrap(storage, "stage_events", "drain: COPY into the staging table")
     stages.wrap(drain, "_program_rollups", "drain: rollups (raw rows, counters, users, sets, shares)")
