@@ -18,8 +18,6 @@ from django.conf import settings
 from hosts.runtime import host_store
 from stats import storage
 
-SEEN_PREFIX = "stats:seen:"
-
 
 class Split(NamedTuple):
     to_store: list[dict]  # the first event of each id not stored yet, for the drain
@@ -40,4 +38,4 @@ def split_duplicates(events: list[dict]) -> Split:
 def _claim(keys: list[str]) -> list[bool]:
     """Seen for as long as an event may arrive late, and a day more."""
     ttl = (settings.STATS_LATE_EVENT_DAYS + 1) * 24 * 3600
-    return host_store().claim_ids([SEEN_PREFIX + key for key in keys], ttl, time.time())
+    return host_store().claim_ids(keys, ttl, time.time())

@@ -1,5 +1,6 @@
 """Stats dashboards: one per program for its organisation, one per host for the host's operators."""
 
+import calendar
 import dataclasses
 import functools
 from datetime import date, timedelta
@@ -90,10 +91,18 @@ def _parse_keeping_the_rest(request) -> tuple[StatsQuery, list[tuple[str, str]]]
                    for name, messages in errors.items()]
 
 
+def _filter_state(request, query: StatsQuery, errors: list, today: date) -> dict:
+    """What both dashboards' filter bars show: the query, its presets (the chosen one marked), the date inputs and
+    what was left out of the reader's choice."""
+    return {"query": query, "today": today, "errors": errors, "errors_note": _errors_note(request, query, errors),
+            "presets": PRESETS, "active_preset": _active_preset(query, today),
+            "date_inputs": _date_inputs(request, query, errors)}
+
+
 def _date_inputs(request, query: StatsQuery, errors: list) -> dict:
     """What the date inputs show: the reader's own dates when they were left out (so that a typo can be mended,
     not typed again), else the range shown."""
-    if errors and any(request.GET.get(name) for name in ("from", "to")) and _dates_left_out(request, query):
+    if errors and _dates_left_out(request, query):
         return {"from": request.GET.get("from", ""), "to": request.GET.get("to", "")}
     return {"from": query.start.isoformat(), "to": query.end.isoformat()}
 
@@ -180,14 +189,14 @@ def _breakdown_rows(breakdown: list[dict]) -> str:
     cells = ('<td class="num">{}</td><td class="num">{}</td><td class="num hide-sm">{}</td>'
              '<td class="num hide-sm">{}</td><td class="num">{}</td><td class="num">{}</td>'
              '<td class="num hide-sm">{}</td><td class="num hide-sm">{}</td><td class="num">{}</td>')
-    names = scene_names()
+    names = _scene_names()
     return format_html_join("", "<tr><td>{}</td>" + cells + "</tr>", (
         (_scene_cell(row["scene"], names), *(_count(row[name]) for name in BREAKDOWN_COLUMNS),
          floatformat(row["revenue"], "2g"))
         for row in breakdown))
 
 
-def scene_names() -> dict[str, str]:
+def _scene_names() -> dict[str, str]:
     """Every scene's name in the reader's language, by code."""
     return {scene.code: scene.display_name() for scene in filter_names()[1]}
 
@@ -349,8 +358,7 @@ def _period_labels(periods: list[str], granularity: str, start: date, end: date)
 
 
 def _month_end(first: date) -> date:
-    following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
-    return following - timedelta(days=1)
+    return first.replace(day=calendar.monthrange(first.year, first.month)[1])
 
 
 def _partial_note(granularity: str) -> str:
@@ -401,12 +409,9 @@ def program_dashboard(request, membership, appid):
     stats, comparison = program_stats_compared(program, query, today)
     has_data = any(p["visits"] or p["shares"] or p["new_users"] for p in stats["series"])
     context = {
-        "membership": membership, "program": program, "query": query, "errors": errors, "stats": stats, "today": today,
-        "active_preset": _active_preset(query, today), "date_inputs": _date_inputs(request, query, errors),
-        "errors_note": _errors_note(request, query, errors),
+        "membership": membership, "program": program, "stats": stats, **_filter_state(request, query, errors, today),
         "cards": _cards(stats["totals"], comparison), "comparison_note": _comparison_note(comparison),
-        "chart": _chart_data(stats, query, today), "tables": TABLES,
-        "presets": PRESETS, **_filter_options(query),
+        "chart": _chart_data(stats, query, today), "tables": TABLES, **_filter_options(query),
         "has_data": has_data,
         "granularities": GRANULARITIES, "retention_rows": _retention_rows(stats["retention"], today), "retention_heads": _retention_heads(),
         "breakdown_rows": _breakdown_rows(stats["breakdown"]),
@@ -448,14 +453,12 @@ def host_dashboard(request, host_code):
     query, errors = _parse_keeping_the_rest(request)
     tables = {table: _host_table(host, query, table) for table in HOST_TABLES}
     today = timezone.localdate()
-    series, partial = tables["series"], query.end >= today
+    series, partial, names = tables["series"], query.end >= today, _scene_names()
     context = {
-        "host": host, "query": query, "start": query.start, "end": query.end, "today": today, "errors": errors,
-        "active_preset": _active_preset(query, today), "date_inputs": _date_inputs(request, query, errors),
-        "errors_note": _errors_note(request, query, errors),
-        "presets": PRESETS,
+        "host": host, "start": query.start, "end": query.end, **_filter_state(request, query, errors, today),
         "granularities": GRANULARITIES, "programs": tables["programs"],
-        "scenes": _with_scene_cells(tables["scenes"]), "gate": _with_scene_cells(_gate_table(tables["gate"])),
+        "scenes": _with_scene_cells(tables["scenes"], names),
+        "gate": _with_scene_cells(_gate_table(tables["gate"]), names),
         "gate_reasons": _gate_reasons(tables["gate"]),
         "chart": {"labels": _period_labels([p["period"] for p in series], query.granularity, query.start, query.end),
                   "partial_note": _partial_note(query.granularity) if partial else "",
@@ -494,8 +497,7 @@ def _host_table(host: Host, query: StatsQuery, table: str, program_limit: int | 
     return gate_answers(host=code, start=start, end=end)
 
 
-def _with_scene_cells(rows: list[dict]) -> list[dict]:
-    names = scene_names()
+def _with_scene_cells(rows: list[dict], names: dict[str, str]) -> list[dict]:
     return [{**row, "scene_cell": _scene_cell(row["scene"], names)} for row in rows]
 
 
