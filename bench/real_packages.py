@@ -49,7 +49,7 @@ def print_table(rows: list[tuple[str, ScanReport, float]], *, findings: bool) ->
     for name, report, seconds in rows:
         sizes = report.sizes
         print(f"{name[:51]:<52}{report.dialect or '?':<8}{(report.root or '.')[:13]:<14}{report.pages:>6}"
-              f"{sizes.main / MIB:>9.2f}{sizes.full / MIB:>9.2f}{seconds * 1000:>7.0f}"
+              f"{(sizes.main or 0) / MIB:>9.2f}{(sizes.full or 0) / MIB:>9.2f}{seconds * 1000:>7.0f}"
               f"{report.errors:>4}{report.warnings:>4}{report.notices:>4}  {_by_code(report, 'error')}")
         if findings:
             for finding in report.findings:

@@ -176,7 +176,9 @@ def print_report(version: dict, out) -> None:
     print(f"Scan report: {report.get('errors', 0)} errors, {report.get('warnings', 0)} warnings, "
           f"{report.get('notices', 0)} notices" + (f", risk {risk_text}" if risk_text else ""), file=out)
     sizes = report.get("sizes") or {}
-    if sizes:
+    if sizes and sizes.get("full") is None:
+        print("Sizes: not measured (the archive could not be read)", file=out)
+    elif sizes:
         subs = ", ".join(f"{root} {_size(n)}" for root, n in (sizes.get("subpackages") or {}).items())
         print(f"Sizes: main {_size(sizes.get('main'))}, full {_size(sizes.get('full'))}"
               + (f", subpackages: {subs}" if subs else ""), file=out)

@@ -176,7 +176,7 @@ def _report(scan: _Scan) -> ScanReport:
     return ScanReport(
         dialect=package.dialect.name if package.dialect else None,
         findings=_truncated(findings, scan.config.max_findings_per_code),
-        sizes=scan.sizes or Sizes(limits=scan.config.limits_for(None)),
+        sizes=scan.sizes or Sizes(main=None, full=None, limits=scan.config.limits_for(None)),  # not measured
         risk=assess_risk(findings, scan.signals, scan.domains, scan.sizes),
         files={name: FileEntry(member.size, member.sha256) for name, member in package.members.items()},
         permissions=scan.permissions,

@@ -79,7 +79,7 @@ class ScanReport:
         return cls(
             dialect=data.get("dialect"),
             findings=[Finding.from_dict(item) for item in data.get("findings", [])],
-            sizes=Sizes(sizes.get("main", 0), dict(sizes.get("subpackages", {})), sizes.get("full", 0),
+            sizes=Sizes(sizes.get("main"), dict(sizes.get("subpackages", {})), sizes.get("full"),
                         dict(sizes.get("limits", {}))),
             risk=RiskScore.from_dict(data.get("risk", {})),
             files={name: FileEntry(entry["size"], entry["sha256"]) for name, entry in data.get("files", {}).items()},

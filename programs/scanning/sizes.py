@@ -39,9 +39,10 @@ NEAR_LIMIT_FRACTION = 0.9
 
 @dataclass
 class Sizes:
-    main: int = 0
+    # None when nothing was measured: the archive stopped the scan before its contents were read.
+    main: int | None = 0
     subpackages: dict[str, int] = field(default_factory=dict)
-    full: int = 0
+    full: int | None = 0
     limits: dict[str, int] = field(default_factory=dict)
     # Bytes the IDE may remove on upload, per part ("" for the main package, else the subpackage root):
     # a quarter of the scripts when it minifies them, unreferenced assets when it drops unused files.
@@ -54,7 +55,7 @@ class Sizes:
 
     @property
     def near_limit(self) -> bool:
-        return bool(self.limits) and self.full > NEAR_LIMIT_FRACTION * self.limits["full"]
+        return bool(self.limits) and self.full is not None and self.full > NEAR_LIMIT_FRACTION * self.limits["full"]
 
 
 def shipped_names(package: Package) -> list[str]:

@@ -208,3 +208,14 @@ def test_the_file_has_no_project_or_django_imports():
     source = Path(cli.__file__).read_text()
     imports = [line for line in source.splitlines() if line.startswith(("import ", "from "))]
     assert not [line for line in imports if "django" in line or "programs" in line or "console" in line]
+
+
+def test_a_report_without_measured_sizes_says_so_instead_of_zero_bytes():
+    import io
+
+    out = io.StringIO()
+    cli.print_report({"report": {"errors": 1, "warnings": 0, "notices": 0,
+                                 "sizes": {"main": None, "subpackages": {}, "full": None, "limits": {"full": 1}},
+                                 "findings": []}}, out)
+    assert "Sizes: not measured (the archive could not be read)" in out.getvalue()
+    assert "MB" not in out.getvalue() and "KB" not in out.getvalue()

@@ -43,6 +43,18 @@ def test_a_valid_package_exits_0_with_a_summary(db, package):
     assert re.search(r"^sizes: main 0\.01 MB, full 0\.01 MB, subpackages: packageA/ 0\.00 MB$", out, re.M)
 
 
+def test_a_file_that_is_not_a_zip_has_no_sizes_to_print(db, package):
+    code, out = scan(package(b"just some text, not an archive", "notes.zip"))
+    assert code == 1
+    assert "[archive.not_zip]" in out
+    assert "sizes: not measured (the archive could not be read)" in out.splitlines()
+    assert "0.00 MB" not in out
+
+    code, out = scan(package(b"just some text", "notes.zip"), "--format", "json")
+    sizes = json.loads(out)["sizes"]
+    assert (sizes["main"], sizes["full"], sizes["subpackages"]) == (None, None, {})
+
+
 def test_json_output_has_the_report_keys(db, package):
     code, out = scan(package(build_package("alipay")), "--format", "json")
     report = json.loads(out)

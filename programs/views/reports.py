@@ -150,7 +150,8 @@ def _int(value) -> int | None:
 
 
 # An archive the scanner could not open has no sizes to show: "Main package 0 bytes / 2.0 MB" beside "Not a zip
-# archive" read as a measured, empty package.
+# archive" read as a measured, empty package. The scanner now reports such sizes as null (not measured); reports
+# stored before that still hold zeros, hence this check by finding as well.
 UNREADABLE_ARCHIVE = {"archive.not_zip", "archive.corrupt", "archive.encrypted"}
 
 

@@ -50,7 +50,9 @@ class Command(BaseCommand):
             where = ":".join(str(p) for p in (f.get("file") or path, f.get("line"), f.get("column")) if p)
             self.stdout.write(f"{where}: {f['severity']} [{f['code']}] {f['message']}")
         sizes = report.get("sizes") or {}
-        if sizes:
+        if sizes and sizes.get("full") is None:
+            self.stdout.write("sizes: not measured (the archive could not be read)")
+        elif sizes:
             subs = ", ".join(f"{root} {_mb(size)}" for root, size in (sizes.get("subpackages") or {}).items())
             self.stdout.write(f"sizes: main {_mb(sizes.get('main', 0))}, full {_mb(sizes.get('full', 0))}"
                               + (f", subpackages: {subs}" if subs else ""))
