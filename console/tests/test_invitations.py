@@ -264,3 +264,12 @@ def test_stale_invitations_are_pruned_and_live_ones_kept(org, owner):
 
     assert set(Invitation.objects.values_list("pk", flat=True)) == {recent.pk, live.pk}
     assert not Invitation.objects.filter(pk=old.pk).exists()
+
+
+def test_the_members_page_writes_join_dates_as_iso_dates(client_for, owner, org):
+    membership = Membership.objects.get(organisation=org, user=owner)
+    Membership.objects.filter(pk=membership.pk).update(created_at=timezone.make_aware(timezone.datetime(2026, 10, 17, 9)))
+
+    html = client_for(owner).get(reverse("members", args=[org.slug])).content.decode()
+    assert ">2026-10-17</time>" in html
+    assert "Oct. 17" not in html
