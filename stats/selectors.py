@@ -77,22 +77,31 @@ class Comparison(NamedTuple):
 
 
 def program_stats_compared(program: MiniProgram, query: StatsQuery, today: date) -> tuple[dict, Comparison]:
-    """The stats of `query` and what its change compares, from one reading of the rollups.
+    """The stats of `query` and what its change compares (`compared_days`), from one reading of the rollups."""
+    reading = _Reading(program, query, previous=previous_period(query))
+    stats = reading.stats()
+    spans = compared_days(query, today)
+    if spans is None:
+        return stats, Comparison(stats["totals"], None, True)
+    days, previous_days, complete_days_only = spans
+    current = reading.totals(*days) if complete_days_only else stats["totals"]
+    return stats, Comparison(current, reading.totals(*previous_days), complete_days_only, days, previous_days)
+
+
+def compared_days(query: StatsQuery, today: date) -> tuple[tuple[date, date], tuple[date, date], bool] | None:
+    """The days whose totals a range's change compares, the as many days just before, and whether today was
+    left out; None for today alone (a part of a day has no fair match among whole days).
 
     A range that reaches today would compare a day not over with a whole one (traffic that rose showed a
     fall): then the complete days are compared with as many days of the period before, aligned from its start.
     """
     previous = previous_period(query)
-    reading = _Reading(program, query, previous=previous)
-    stats = reading.stats()
-    if query.start >= today:  # today alone: a part of a day has no fair match among whole days
-        return stats, Comparison(stats["totals"], None, True)
+    if query.start >= today:
+        return None
     if query.start < today <= query.end:
         cut = timedelta(days=(query.end - today).days + 1)
-        days, previous_days = (query.start, today - timedelta(days=1)), (previous.start, previous.end - cut)
-        return stats, Comparison(reading.totals(*days), reading.totals(*previous_days), True, days, previous_days)
-    return stats, Comparison(stats["totals"], reading.totals(previous.start, previous.end), False,
-                             (query.start, query.end), (previous.start, previous.end))
+        return (query.start, today - timedelta(days=1)), (previous.start, previous.end - cut), True
+    return (query.start, query.end), (previous.start, previous.end), False
 
 
 def program_totals(program: MiniProgram, query: StatsQuery) -> dict:
@@ -458,3 +467,23 @@ def host_scene_totals(*, host: str, start: date, end: date) -> list[dict]:
         {"scene": r["scene"], **{k: v for k, v in _metrics(r, 0, 0).items() if k not in ("unique_visitors", "share_users")}}
         for r in rows
     ]
+
+
+def host_totals(*, host: str, start: date, end: date) -> dict:
+    """A host's additive metrics over every program from `start` to `end` (no distinct users: see
+    `host_series`)."""
+    sums = DailyStats.objects.filter(host=host, day__gte=start, day__lte=end).aggregate(
+        **{name: Sum(name) for name in ADDITIVE})
+    return {k: v for k, v in _metrics(sums, 0, 0).items() if k in HOST_SERIES}
+
+
+def host_totals_compared(*, host: str, query: StatsQuery, today: date) -> tuple[dict, Comparison]:
+    """A host's totals of `query` and what their change compares, as a program's (`compared_days`)."""
+    totals = host_totals(host=host, start=query.start, end=query.end)
+    spans = compared_days(query, today)
+    if spans is None:
+        return totals, Comparison(totals, None, True)
+    days, previous_days, complete_days_only = spans
+    current = host_totals(host=host, start=days[0], end=days[1]) if complete_days_only else totals
+    previous = host_totals(host=host, start=previous_days[0], end=previous_days[1])
+    return totals, Comparison(current, previous, complete_days_only, days, previous_days)

@@ -35,6 +35,7 @@ from stats.selectors import (
     host_program_totals,
     host_scene_totals,
     host_series,
+    host_totals_compared,
     program_stats,
     program_stats_compared,
 )
@@ -49,6 +50,11 @@ CARDS = (
     ("visits", _("Visits")), ("unique_visitors", _("Unique visitors")), ("new_users", _("New users")),
     ("avg_stay_seconds", _("Average stay (s)")), ("shares", _("Shares")), ("share_opens", _("Share opens")),
     ("revenue", _("Revenue (¥)")),
+)
+# A host's cards: its additive metrics (distinct users are counted per program, so a host has none).
+HOST_CARDS = (
+    ("visits", _("Visits")), ("new_users", _("New users")), ("shares", _("Shares")),
+    ("share_opens", _("Share opens")), ("payments", _("Payments")), ("revenue", _("Revenue (¥)")),
 )
 GRANULARITIES = (("day", _("Day")), ("week", _("Week")), ("month", _("Month")))
 METRIC_LABELS = {
@@ -127,9 +133,9 @@ def _default_query() -> StatsQuery:
     return default.validated_data["query"]
 
 
-def _cards(totals: dict, comparison: Comparison) -> list[dict]:
+def _cards(totals: dict, comparison: Comparison, shown=CARDS) -> list[dict]:
     cards = []
-    for name, label in CARDS:
+    for name, label in shown:
         now = comparison.current[name]
         before = comparison.previous[name] if comparison.previous is not None else None
         change = round((now - before) / before * 100, 1) if before else None
@@ -454,8 +460,10 @@ def host_dashboard(request, host_code):
     tables = {table: _host_table(host, query, table) for table in HOST_TABLES}
     today = timezone.localdate()
     series, partial, names = tables["series"], query.end >= today, _scene_names()
+    totals, comparison = host_totals_compared(host=host.code, query=query, today=today)
     context = {
         "host": host, "start": query.start, "end": query.end, **_filter_state(request, query, errors, today),
+        "cards": _cards(totals, comparison, HOST_CARDS), "comparison_note": _comparison_note(comparison),
         "granularities": GRANULARITIES, "programs": tables["programs"],
         "scenes": _with_scene_cells(tables["scenes"], names),
         "gate": _with_scene_cells(_gate_table(tables["gate"]), names),

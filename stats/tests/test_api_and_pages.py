@@ -335,6 +335,34 @@ def test_scene_tables_name_each_scene_in_the_readers_language_above_its_code(cli
     assert 'Profile page<code class="scene-code">weibo.profile</code>' in host_page
 
 
+def test_the_host_dashboard_has_total_cards_compared_with_the_days_before(client_for, program, post, at, outsider,
+                                                                          settings):
+    """An operator saw tables and a chart but no totals: how many visits did the host carry this week, and is
+    that more than last week?"""
+    settings.STATS_LATE_EVENT_DAYS = 30  # the week before is older than the default window
+    answer = post([event("v-now-1", "visit", "u1", at(1)), event("v-now-2", "visit", "u2", at(2)),
+          event("v-now-3", "visit", "u3", at(3)), event("s-now", "share", "u1", at(1), share_id="S1"),
+          event("p-now", "payment", "u2", at(2), amount="12.50"),
+          event("v-today", "visit", "u4", at(0)),  # today is not over: counted, but not compared
+          event("v-before-1", "visit", "u1", at(8)), event("v-before-2", "visit", "u2", at(9))])
+    assert answer["accepted"] == 8
+    Host.objects.get(code="weibo").operators.add(outsider)
+    today = timezone.localdate()
+    page = client_for(outsider).get(reverse("host_stats", args=["weibo"]),
+                                    {"from": (today - timedelta(days=6)).isoformat(), "to": today.isoformat()})
+
+    cards = {card["name"]: card for card in page.context["cards"]}
+    assert list(cards) == ["visits", "new_users", "shares", "share_opens", "payments", "revenue"]
+    assert (cards["visits"]["shown"], cards["visits"]["change_text"]) == ("4", "▲ 50.0%")  # 3 complete days' against 2
+    assert cards["visits"]["previous_title"] == "3 against 2"
+    assert (cards["revenue"]["shown"], cards["shares"]["shown"]) == ("12.50", "1")
+    assert cards["shares"]["change_text"] == "no earlier data"
+    note = page.context["comparison_note"]
+    assert note.startswith(f"Changes compare the complete days {(today - timedelta(days=6)).isoformat()} – "
+                           f"{(today - timedelta(days=1)).isoformat()} with ")
+    assert note in page.content.decode() and 'class="grid stats-cards"' in page.content.decode()
+
+
 def test_the_host_exports_are_for_that_hosts_operators(client_for, traffic, owner, outsider):
     url = reverse("host_stats_export", args=["weibo", "scenes"])
     assert client_for(owner).get(url).status_code == 404  # an organisation's owner operates no host
