@@ -2,14 +2,9 @@
 and over grants, and sees program changes (categories, verification, rollbacks) within a second."""
 
 import itertools
-import time
-import types
-
-import pytest
-from django.conf import settings
 
 from distribution.eligibility import program_facts, scene_refusal
-from distribution.tests.gate.helpers import grant_for, placement_for, released_program
+from distribution.tests.gate.helpers import a_second_later, grant_for, placement_for, released_program
 from distribution.tests.gate.test_gate import ask, reason
 from distribution.tests.gate.test_placements import cards
 from hosts.models import Scene
@@ -23,43 +18,6 @@ def page_reason(program, scene_code: str) -> str:
     """The reason code the Distribution page shows for the program in this scene."""
     refusal = scene_refusal(Scene.objects.select_related("host").get(code=scene_code), program_facts(program))
     return refusal.code if refusal else ""
-
-
-class Clock:
-    """The monotonic clock the gate's caches read (`hosts.memo`, `distribution.host_facts`), moved by hand.
-
-    "Within a second" is a rule of the code's own clock: facts are re-read once they are GATE_REFRESH_SECONDS
-    old. Timed on the wall clock, a loaded machine's slow requests failed the test (1.16 s seen against 1.1 s),
-    not the rule.
-    """
-
-    def __init__(self):
-        self.now = time.monotonic()
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    from distribution import host_facts
-    from hosts import memo
-
-    moved = Clock()
-    for module in (host_facts, memo):
-        monkeypatch.setattr(module, "time", types.SimpleNamespace(monotonic=moved.monotonic))
-    return moved
-
-
-def a_second_later(clock: Clock, probe):
-    """What `probe()` answers just before and once GATE_REFRESH_SECONDS have passed on the caches' clock."""
-    clock.advance(settings.GATE_REFRESH_SECONDS - 0.001)
-    before = probe()
-    clock.advance(0.001)
-    return before, probe()
 
 
 def test_a_category_not_allowed_in_an_open_scene_is_denied_with_the_pages_reason(weibo_client):
