@@ -360,7 +360,7 @@ def test_the_host_dashboard_has_total_cards_compared_with_the_days_before(client
     note = page.context["comparison_note"]
     assert note.startswith(f"Changes compare the complete days {(today - timedelta(days=6)).isoformat()} – "
                            f"{(today - timedelta(days=1)).isoformat()} with ")
-    assert note in page.content.decode() and 'class="grid stats-cards"' in page.content.decode()
+    assert note in page.content.decode() and 'class="grid stats-cards host-cards"' in page.content.decode()
 
 
 def test_the_host_exports_are_for_that_hosts_operators(client_for, traffic, owner, outsider):
