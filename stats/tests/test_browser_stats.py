@@ -47,6 +47,9 @@ def test_a_developer_reads_a_month_of_stats(page, new_page, screenshot, owner, o
     assert page.locator(".retention tbody tr").count() >= 20
     expect(page.locator("details.chain").first).to_be_visible()
     screenshot(page, "dashboard-30-days")
+    page.set_viewport_size({"width": 1280, "height": 900})  # a laptop: the by-scene table's ten columns fit
+    breakdown = page.locator("table.wrap-heads").locator("..")
+    assert breakdown.evaluate("wrap => wrap.scrollWidth <= wrap.clientWidth"), "the by-scene table scrolls at 1280 px"
 
     page.locator("select[name=granularity]").select_option("week")
     page.get_by_role("button", name="Show").click()
