@@ -9,7 +9,7 @@ class ConsoleConfig(AppConfig):
     def ready(self):
         from celery.signals import task_failure
 
-        from console import metrics
+        from console import checks, metrics  # noqa: F401 - checks registers the system checks
         from console.audit_words import register_value_labels
         from console.roles import Role
 

@@ -178,3 +178,19 @@ def test_a_server_database_keeps_connections_and_sqlite_does_not(tmp_path):
     assert _database_setting(tmp_path, DATABASE_URL=postgres) == "60 True"
     assert _database_setting(tmp_path, DATABASE_URL=postgres, DB_CONN_MAX_AGE="0") == "0 True"
     assert _database_setting(tmp_path) == "0 True"
+
+
+@pytest.mark.parametrize(("redis_url", "broker_url", "warned"), [
+    ("redis://127.0.0.1:6379/14", "redis://127.0.0.1:6379/14", True),
+    ("redis://127.0.0.1:6379", "redis://127.0.0.1:6379/0", True),  # no database is database 0
+    ("redis://127.0.0.1:6379/14", "redis://127.0.0.1:6379/13", False),
+    ("redis://127.0.0.1:6379/1", "redis://other:6379/1", False),
+    ("", "filesystem://", False),
+    ("redis://127.0.0.1:6379/1", "amqp://guest:guest@127.0.0.1:5672//", False),
+])
+def test_a_broker_in_the_caches_redis_database_is_warned_about(settings, redis_url, broker_url, warned):
+    """A FLUSHDB of the cache would drop the broker's queued tasks (ingested event batches among them)."""
+    from console.checks import broker_apart_from_cache
+
+    settings.REDIS_URL, settings.CELERY_BROKER_URL = redis_url, broker_url
+    assert [w.id for w in broker_apart_from_cache(None)] == (["console.W001"] if warned else [])

@@ -1,0 +1,31 @@
+"""System checks: configurations that start but would lose data later."""
+
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.checks import Warning, register
+
+
+def _redis_database(url: str) -> tuple | None:
+    """(host, port, database) of a redis:// URL, None for another scheme."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("redis", "rediss"):
+        return None
+    database = parts.path.strip("/") or "0"
+    return (parts.hostname or "localhost", parts.port or 6379, database)
+
+
+@register()
+def broker_apart_from_cache(app_configs, **kwargs):
+    """A broker in the cache's Redis database loses its queued tasks (ingested event batches among them) to a
+    FLUSHDB of the cache, which nothing but the cache's own owner expects."""
+    cache = _redis_database(getattr(settings, "REDIS_URL", "") or "")
+    broker = _redis_database(settings.CELERY_BROKER_URL or "")
+    if cache is None or cache != broker:
+        return []
+    return [Warning(
+        "The Celery broker (CELERY_BROKER_URL) uses the cache's Redis database (REDIS_URL).",
+        hint="Clearing the cache (FLUSHDB) would drop queued tasks, ingested event batches among them. Give the "
+             "broker a database of its own, e.g. CELERY_BROKER_URL=redis://host:6379/1.",
+        id="console.W001",
+    )]
