@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from django.contrib.auth.decorators import login_required
 from django.contrib.humanize.templatetags.humanize import intcomma
-from django.http import Http404, HttpResponseBadRequest
+from django.http import Http404, HttpResponseBadRequest, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.template.defaultfilters import floatformat
 from django.utils import timezone
@@ -66,16 +66,20 @@ METRIC_LABELS = {
 
 
 def _parse(request) -> tuple[StatsQuery | None, dict]:
-    params = request.GET.copy()
-    days = params.pop("days", [""])[-1]
-    if days.isdigit() and int(days) in PRESETS:
-        # A preset: the last N days ending today.
-        params["to"] = timezone.localdate().isoformat()
-        params["from"] = (timezone.localdate() - timedelta(days=int(days) - 1)).isoformat()
-    query = StatsQueryInput(data=params)
+    query = StatsQueryInput(data=_with_preset_dates(request.GET))
     if query.is_valid():
         return query.validated_data["query"], {}
     return None, query.errors
+
+
+def _with_preset_dates(params: QueryDict) -> QueryDict:
+    """The parameters with a preset (`days`: the last N days ending today) written as its from and to."""
+    params = params.copy()
+    days = params.pop("days", [""])[-1]
+    if days.isdigit() and int(days) in PRESETS:
+        params["to"] = timezone.localdate().isoformat()
+        params["from"] = (timezone.localdate() - timedelta(days=int(days) - 1)).isoformat()
+    return params
 
 
 def _parse_keeping_the_rest(request) -> tuple[StatsQuery, list[tuple[str, str]]]:
@@ -91,7 +95,7 @@ def _parse_keeping_the_rest(request) -> tuple[StatsQuery, list[tuple[str, str]]]
     kept = request.GET.copy()
     for name in left_out:
         kept.pop(name, None)
-    query = StatsQueryInput(data=kept)
+    query = StatsQueryInput(data=_with_preset_dates(kept))  # a preset kept is kept as dates, not lost
     query = query.validated_data["query"] if query.is_valid() else _default_query()
     return _up_to_today(query), [(str(FILTER_LABELS.get(name, name)), " ".join(str(m) for m in messages))
                    for name, messages in errors.items()]

@@ -335,6 +335,18 @@ def test_scene_tables_name_each_scene_in_the_readers_language_above_its_code(cli
     assert 'Profile page<code class="scene-code">weibo.profile</code>' in host_page
 
 
+def test_a_refused_scene_keeps_the_chosen_preset(client_for, owner, org, traffic):
+    """A Chinese walk: "?host=weibo&scene=alipay.life_account&days=7" left the scene out, as it said, but showed
+    30 days with "Last 30 days" chosen: the 7-day preset was lost with it."""
+    page = client_for(owner).get(reverse("program_stats", args=[org.slug, traffic.appid]),
+                                 {"host": "weibo", "scene": "alipay.life_account", "days": "7"})
+    assert page.status_code == 400
+    assert [label for label, _ in page.context["errors"]] == ["Scene"]
+    query, today = page.context["query"], timezone.localdate()
+    assert (query.start, query.end, query.host, query.scene) == (today - timedelta(days=6), today, "weibo", "")
+    assert page.context["active_preset"] == 7
+
+
 def test_the_host_dashboard_has_total_cards_compared_with_the_days_before(client_for, program, post, at, outsider,
                                                                           settings):
     """An operator saw tables and a chart but no totals: how many visits did the host carry this week, and is
