@@ -1,20 +1,33 @@
-"""Counts of findings in words, with plurals right in every language ("1 error", not "1 errors")."""
+"""Counts of findings in words, with plurals right in every language ("1 error", not "1 errors").
 
+Lazy, to the end: `ngettext_lazy(…) % {…}` translates at once, in the language active then. A notification
+built in the actor's request or in the worker (English) and rendered for a Chinese recipient read
+"2 errors，0 warnings，1 notice。", Chinese commas around English counts.
+"""
+
+from collections.abc import Callable
+
+from django.utils.functional import lazy
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext_lazy
+from django.utils.translation import ngettext
+
+
+def _when_read(phrase: Callable[[], str]):
+    """`phrase()`, called only when the text is read (in the language active then)."""
+    return lazy(phrase, str)()
 
 
 def errors_phrase(n: int):
-    return ngettext_lazy("%(n)s error", "%(n)s errors", "n") % {"n": n}
+    return _when_read(lambda: ngettext("%(n)s error", "%(n)s errors", n) % {"n": n})
 
 
 def warnings_phrase(n: int):
-    return ngettext_lazy("%(n)s warning", "%(n)s warnings", "n") % {"n": n}
+    return _when_read(lambda: ngettext("%(n)s warning", "%(n)s warnings", n) % {"n": n})
 
 
 def notices_phrase(n: int):
-    return ngettext_lazy("%(n)s notice", "%(n)s notices", "n") % {"n": n}
+    return _when_read(lambda: ngettext("%(n)s notice", "%(n)s notices", n) % {"n": n})
 
 
 def finding_counts(*, errors: int, warnings: int, notices: int | None = None):

@@ -30,3 +30,23 @@ def test_the_scan_notification_says_one_error(org, owner):
                              warnings=2, notices=1, scan_finished_at=timezone.now())
     notify_scan_finished(version)
     assert Notification.objects.filter(body="1 error, 2 warnings, 1 notice.").exists()
+
+
+def test_the_counts_are_in_the_readers_language_not_the_one_active_when_built(org, owner):
+    """A Chinese walk: "2 errors，0 warnings，1 notice。" — the counts were translated when the notification was
+    built (the worker's English), the commas when it was rendered for the Chinese recipient."""
+    from django.utils import translation
+
+    counts = finding_counts(errors=2, warnings=0, notices=1)  # built in English
+    with translation.override("zh-hans"):
+        chinese = str(counts)
+    assert "error" not in chinese and "warning" not in chinese and "notice" not in chinese
+    assert "2" in chinese and "，" in chinese
+
+    owner.language = "zh-hans"
+    owner.save(update_fields=["language"])
+    version = VersionFactory(program=MiniProgramFactory(organisation=org), status="scan_failed", errors=2,
+                             warnings=0, notices=1, scan_finished_at=timezone.now())
+    notify_scan_finished(version)
+    body = Notification.objects.get(user=owner).body
+    assert "error" not in body and "warning" not in body, body
