@@ -5,9 +5,25 @@ name ("2 月" is February), so "2 months, 3 weeks" on the grants list read as a 
 a day of the month, where "天" counts days.
 """
 
-from django.utils.translation import ngettext_lazy
+from django.utils.translation import gettext_lazy, ngettext_lazy, npgettext_lazy
 
 TIMESINCE = (
     ngettext_lazy("%(num)d month", "%(num)d months", "num"),
     ngettext_lazy("%(num)d day", "%(num)d days", "num"),
+)
+
+# humanize's naturaltime ("3 days ago"): Django's Chinese writes "1 日前" and "1 月前" (a day of the month, a
+# month's name), "5小时之前" beside our "3 天前", and "4 天，23 小时之后".
+NATURALTIME = (
+    npgettext_lazy("naturaltime-past", "%(num)d month", "%(num)d months", "num"),
+    npgettext_lazy("naturaltime-past", "%(num)d day", "%(num)d days", "num"),
+    npgettext_lazy("naturaltime-future", "%(num)d month", "%(num)d months", "num"),
+    npgettext_lazy("naturaltime-future", "%(num)d day", "%(num)d days", "num"),
+    gettext_lazy("%(delta)s from now"),
+    ngettext_lazy("an hour ago", "%(count)s hours ago", "count"),
+    ngettext_lazy("a minute ago", "%(count)s minutes ago", "count"),
+    ngettext_lazy("a second ago", "%(count)s seconds ago", "count"),
+    ngettext_lazy("a second from now", "%(count)s seconds from now", "count"),
+    ngettext_lazy("a minute from now", "%(count)s minutes from now", "count"),
+    ngettext_lazy("an hour from now", "%(count)s hours from now", "count"),
 )

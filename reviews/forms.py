@@ -31,7 +31,7 @@ class QueueFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         any_ = [("", _("Any"))]
         self.fields["category"].choices = any_ + [(c.code, c.display_name) for c in Category.objects.all()]
-        self.fields["host"].choices = any_ + list(Host.objects.filter(active=True).values_list("code", "name"))
+        self.fields["host"].choices = any_ + _host_choices()
         for name in ("category", "host", "sort"):
             self.fields[name].widget.attrs["class"] = "input"
 
@@ -72,9 +72,14 @@ class DecisionForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["reasons"].choices = [(r.code, r.display_title) for r in RejectionReason.objects.filter(active=True)]
-        self.fields["hosts"].choices = list(Host.objects.filter(active=True).values_list("code", "name"))
+        self.fields["hosts"].choices = _host_choices()
 
 
 class MessageForm(forms.Form):
     body = forms.CharField(label=_("Message to the developer"), max_length=4000,
                            widget=forms.Textarea(attrs={"rows": 3}))
+
+
+def _host_choices() -> list[tuple[str, str]]:
+    """The active hosts, named in the reader's language (支付宝, not Alipay)."""
+    return [(host.code, host.display_name) for host in Host.objects.filter(active=True)]

@@ -175,8 +175,8 @@ def category_names() -> dict[str, str]:
 
 def queue_filter_choices() -> dict:
     return {
-        "categories": list(Category.objects.filter(active=True).values_list("code", "name")),
-        "hosts": list(Host.objects.filter(active=True).values_list("code", "name")),
+        "categories": [(c.code, c.display_name) for c in Category.objects.filter(active=True)],
+        "hosts": [(h.code, h.display_name) for h in Host.objects.filter(active=True)],  # in the reader's language
     }
 
 

@@ -119,6 +119,24 @@ def test_chinese_words_that_one_english_word_stood_for_are_told_apart():
         assert timesince(now - timedelta(days=4), now).replace("\xa0", " ") == "4 天"
 
 
+
+def test_relative_times_read_as_chinese_counts_them():
+    """A Chinese walk: naturaltime wrote "1 日前", "1 月前" (a day of the month, a month's name) and "5小时之前"
+    beside our "3 天前"."""
+    from datetime import timedelta
+
+    from django.contrib.humanize.templatetags.humanize import naturaltime
+    from django.utils import timezone, translation
+
+    now = timezone.now()
+    with translation.override("zh-hans"):
+        said = [naturaltime(now - timedelta(days=1, hours=2)).replace("\xa0", " "),
+                naturaltime(now - timedelta(days=40)).replace("\xa0", " "),
+                naturaltime(now - timedelta(hours=5)).replace("\xa0", " "),
+                naturaltime(now + timedelta(days=4, hours=23, seconds=30)).replace("\xa0", " ")]
+    assert said == ["1 天，2 小时前", "1 个月，1 周前", "5 小时前", "4 天，23 小时后"]
+
+
 def test_catalog_names_print_in_the_readers_language(db):
     """"类目 Medical 需要提供资质文件": a category, a host or a list of them printed its English name."""
     from django.utils import translation

@@ -8,6 +8,8 @@ passes, and a report stored before params existed falls back to the code's Chine
 
 from __future__ import annotations
 
+import re
+
 from .codes import FINDING_CODES
 from .personal_info import PERSONAL_INFO_KINDS
 
@@ -75,4 +77,9 @@ def _with_labels(params: dict) -> dict:
         values["kind_label"] = kind.label_zh
     if "effect" in values:
         values["effect"] = _EFFECTS_ZH.get(values["effect"], values["effect"])
+    if isinstance(values.get("key"), str):  # a redacted secret: "AKIAIOSF… (20 characters)"
+        values["key"] = _REDACTED_KEY.sub(r"\g<shown>（共 \g<n> 个字符）", values["key"])
     return values
+
+
+_REDACTED_KEY = re.compile(r"^(?P<shown>.*…) \((?P<n>\d+) characters\)$")

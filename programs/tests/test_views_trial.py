@@ -223,6 +223,13 @@ def test_a_member_opens_the_trial(client_for, viewer, org, program, trial):
     assert program_url(org, program) in html  # back to the program, for members
 
 
+def test_the_trial_page_names_the_hosts_in_the_readers_language(client_for, viewer, program, trial):
+    viewer.language = "zh-hans"
+    viewer.save(update_fields=["language"])
+    html = client_for(viewer).get(open_url(program)).content.decode()
+    assert "支付宝" in html and "在Alipay" not in html and "Alipay" not in html.split("host-buttons")[-1][:2000]
+
+
 def test_a_named_tester_opens_it_whatever_the_case_of_the_email(client_for, owner, program, trial):
     releases.tester_add(program=program, actor=owner, email="tess@example.com")
     tess = UserFactory(email="Tess@EXAMPLE.com")

@@ -1,5 +1,7 @@
 """The review page: report, metadata, diff against the last release, history, thread; the next-version link."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -121,6 +123,25 @@ def test_the_page_in_chinese(reviewer_client, reviewer):
     version = WaitingVersionFactory()
     body = reviewer_client.get(reverse("review_detail", args=[version.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert "缺少测试账号" in body.content.decode()  # rejection reasons have Chinese titles
+
+
+def test_the_page_in_chinese_names_hosts_and_the_platform_in_chinese(reviewer_client, reviewer):
+    """A Chinese walk found "Alipay, Weibo, Taobao …" as the approval's hosts, and "· Platform review" in the
+    history."""
+    from reviews.services import review_claim, review_request_changes
+
+    reviewer.language = "zh-hans"
+    reviewer.save()
+    claimed, answered = WaitingVersionFactory(), WaitingVersionFactory()
+    review_claim(version=claimed, reviewer=reviewer)
+    body = reviewer_client.get(reverse("review_detail", args=[claimed.pk])).content.decode()
+    assert 'name="hosts"' in body and "支付宝" in body and "微博" in body
+    assert not re.search(r"Alipay|Weibo|Taobao", body)
+
+    review_claim(version=answered, reviewer=reviewer)
+    review_request_changes(version=answered, reviewer=reviewer, text="Please add a test account.")
+    body = reviewer_client.get(reverse("review_detail", args=[answered.pk])).content.decode()
+    assert "平台审核" in body and "Platform review" not in body
 
 
 def test_the_privacy_declaration_is_shown_against_what_the_code_uses(reviewer_client):

@@ -72,3 +72,13 @@ def test_unchanged_package_renders_the_same_in_both_languages_without_params_in_
     eval_finding = next(f for f in report["findings"] if f["code"] == "code.eval")
 
     assert render_message(eval_finding, None) == "eval() executes a string as code."
+
+
+def test_a_redacted_keys_length_reads_in_chinese():
+    """A Chinese walk: "AccessKey ID AKIAIOSF… (20 characters)，附近没有 Secret"."""
+    finding = {"code": "secret.cloud_key_id", "message": "…",
+               "params": {"provider": "aws", "key": "AKIAIOSF… (20 characters)"}}
+    message = render_message(finding, "zh-hans")
+    assert "AKIAIOSF…（共 20 个字符）" in message and "characters" not in message
+    assert render_message({**finding, "message": "AWS AKIAIOSF… (20 characters) …"}, "en") == \
+        "AWS AKIAIOSF… (20 characters) …"
