@@ -116,6 +116,23 @@ def test_the_queue_is_oldest_first_and_filters_by_scene_and_org(client_for, oper
     assert f'data-request="{older.pk}"' in aged and f'data-request="{newer.pk}"' not in aged
 
 
+def test_the_queue_and_the_request_name_the_scene_in_the_readers_language(client_for, operator, owner, org):
+    """A Chinese walk: the queue, the request's title and the grants list showed only `weibo.profile`."""
+    from hosts.models import Scene
+
+    request = request_scene(program_in(org, "life-services"), "weibo.profile", owner)
+    operator.language = "zh-hans"
+    operator.save(update_fields=["language"])
+    name = Scene.objects.get(code="weibo.profile").name_zh
+    client = client_for(operator)
+
+    queue = client.get(reverse("distribution_queue")).content.decode()
+    detail = client.get(reverse("distribution_operator_request", args=[request.pk])).content.decode()
+
+    assert name and f'{name} <code class="small">weibo.profile</code>' in queue
+    assert f"<title>{request.program.name} → {name}" in detail
+
+
 def _fill_queue(owner, n):
     for _ in range(n):
         program = program_in(OrganisationFactory(), "life-services", "travel")
