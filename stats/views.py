@@ -154,12 +154,7 @@ def _card_display(name: str, value, compared: tuple, change: float | None, compa
     Made here rather than by template conditions and filters per card: seven cards of them were a
     twentieth of the template's time.
     """
-    if name == "revenue":
-        shown = floatformat(value, "2g")
-    elif name == "avg_stay_seconds":
-        shown = floatformat(value, "1")
-    else:
-        shown = intcomma(value)
+    shown = _card_value(name, value)
     if compared[1] is None:
         return {"shown": shown, "trend": "none", "change_text": gettext("day not over"),
                 "previous_title": _comparison_note(comparison)}
@@ -168,9 +163,17 @@ def _card_display(name: str, value, compared: tuple, change: float | None, compa
     else:  # the arrow says which way: "▼ 5.7%", not "▼ -5.7%"
         trend, arrow = ("up", "▲") if change >= 0 else ("down", "▼")
         change_text = f"{arrow} {localize(abs(change))}%"
-    now, before = (localize(v) for v in compared)
+    now, before = (_card_value(name, v) for v in compared)  # as the card writes its value: "8,425", not "8425"
     title = gettext("%(now)s against %(before)s") % {"now": now, "before": before}
     return {"shown": shown, "trend": trend, "change_text": change_text, "previous_title": title}
+
+
+def _card_value(name: str, value) -> str:
+    if name == "revenue":
+        return floatformat(value, "2g")
+    if name == "avg_stay_seconds":
+        return floatformat(value, "1")
+    return intcomma(value)
 
 
 def _comparison_note(comparison: Comparison) -> str:

@@ -448,6 +448,10 @@ def test_the_cards_say_which_days_they_compare():
     assert _card_display("visits", 6, (6, 4), 50.0, whole)["change_text"] == "▲ 50.0%"
     assert _comparison_note(whole) == ("Changes compare 2026-11-01 – 2026-11-30 with 2026-10-02 – 2026-10-31, "
                                        "as many days just before.")
+    # The title writes its figures as the card writes its value (a walk read "8425, against 0" under "8,847").
+    assert _card_display("visits", 8847, (8425, 7000), 20.4, whole)["previous_title"] == "8,425 against 7,000"
+    assert _card_display("revenue", 20190.2, (19668.0, 0.0), None, whole)["previous_title"] == \
+        "19,668.00 against 0.00"
 
 
 def test_the_comparison_note_is_on_the_page(client_for, owner, org, traffic):
