@@ -76,16 +76,16 @@ ACTION_LABELS = {
     # reviews
     "review.claim": _("Claimed for review"),
     "review.release": _("Released the review claim"),
-    # distribution
+    # distribution: the words of its own pages (a grant, not a "placement", which is a card an operator places)
     "whitelist.request": _("Asked to join a scene"),
     "whitelist.withdraw": _("Withdrew a scene request"),
     "whitelist.approve": _("Approved a scene request"),
     "whitelist.reject": _("Turned down a scene request"),
-    "grant.create": _("Placed in a scene"),
-    "grant.renew": _("Renewed a scene placement"),
-    "grant.revoke": _("Ended a scene placement"),
-    "grant.expire": _("A scene placement expired"),
-    "grant.expiry_notice": _("Warned that a scene placement expires soon"),
+    "grant.create": _("Granted a scene"),
+    "grant.renew": _("Renewed a scene grant"),
+    "grant.revoke": _("Revoked a scene grant"),
+    "grant.expire": _("A scene grant expired"),
+    "grant.expiry_notice": _("Warned that a scene grant expires soon"),
     "grant.placements": _("Changed the placements in a scene"),
     "scene.pause": _("Paused a scene"),
     "scene.resume": _("Resumed a scene"),
