@@ -166,7 +166,7 @@ class ReleaseForm(forms.Form):
 
     EVERYONE, PHASED = "everyone", "phased"
     audience = forms.ChoiceField(
-        label=_("Release to"), choices=[(EVERYONE, _("Everyone (100 %)")), (PHASED, _("A share of users (phased release)"))],
+        label=_("Release to"), choices=[(EVERYONE, _("Everyone (100%)")), (PHASED, _("A share of users (phased release)"))],
         widget=forms.RadioSelect, initial=EVERYONE,
     )
     percentage = forms.IntegerField(

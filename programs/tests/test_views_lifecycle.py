@@ -221,7 +221,7 @@ def test_a_phased_release_shows_its_share_and_who_gets_what(client_for, member, 
     html = response.content.decode()
     assert 'aria-valuenow="20"' in html and "width: 20%" in html
     assert "Everyone else still gets 1.0.0." in html
-    assert [s.label for s in response.context["steps"]][-1] == "Phased release · 20 %"
+    assert [s.label for s in response.context["steps"]][-1] == "Phased release · 20%"
 
 
 @pytest.mark.parametrize("status, text", [
@@ -303,7 +303,7 @@ def test_the_whole_release_story_reads_in_order(client_for, member, owner, org, 
     labels = [e.label for e in client_for(member).get(url("version_detail", org, version)).context["timeline"]]
     old_labels = [e.label for e in client_for(member).get(url("version_detail", org, old)).context["timeline"]]
 
-    assert labels == ["Phased release started at 10 % of users", "Phased release raised from 10 % to 50 %",
+    assert labels == ["Phased release started at 10% of users", "Phased release raised from 10% to 50%",
                       "Released to everyone", "Rolled back: users went back to 1.0.0"]
     assert old_labels == ["Released to everyone", "Replaced by 1.1.0", "Released again by a rollback from 1.1.0"]
 
@@ -571,7 +571,7 @@ def test_during_a_phased_release_rollback_is_disabled_and_explained(client_for, 
 
     assert "Rolling back is not possible during the phased release of 2.0.0" in html
     assert 'type="submit" disabled>Roll back to 1.0.0</button>' in html
-    assert "10 %" in html
+    assert "10%" in html
 
     response = followed(client_for(member), url("version_rollback", org, first))
     assert texts(response) == ["Finish or cancel the phased release before rolling back."]

@@ -50,7 +50,7 @@ class Event:
 
 
 def _percent(value) -> str:
-    return f"{value} %" if value is not None else "?"
+    return f"{value}%" if value is not None else "?"
 
 
 def _describe_scan(after: dict) -> tuple[str, str, str]:

@@ -67,7 +67,7 @@ def lifecycle_steps(version: Version) -> list[Step]:
     status = version.status
     if status == S.PHASED:
         steps = _road(statuses.index(S.RELEASED))
-        steps[-1].label = _("Phased release · %(p)s %%") % {"p": version.phased_percentage}
+        steps[-1].label = _("Phased release · %(p)s%%") % {"p": version.phased_percentage}
         return steps
     if status in SIDE_ROADS:
         after, label, state = SIDE_ROADS[status]
