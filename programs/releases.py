@@ -232,7 +232,7 @@ def version_release(*, version: Version, actor, percentage: int | None = None, a
 
 def _raise_phase(version: Version, actor, percentage: int, api_key) -> Version:
     if percentage <= version.phased_percentage:
-        raise ValidationError({"percentage": _("A phased release can only go up: it is at %(p)d %%.") % {
+        raise ValidationError({"percentage": _("A phased release can only go up: it is at %(p)d%%.") % {
             "p": version.phased_percentage}})
     if percentage == 100:
         return _release_fully(version, actor, api_key)

@@ -488,7 +488,7 @@ def test_a_phased_percentage_only_goes_up(program, owner, lower):
     with pytest.raises(ValidationError) as exc:
         version_release(version=version, actor=owner, percentage=lower)
 
-    assert exc.value.message_dict == {"percentage": ["A phased release can only go up: it is at 25 %."]}
+    assert exc.value.message_dict == {"percentage": ["A phased release can only go up: it is at 25%."]}
     assert fresh(version).phased_percentage == 25
     assert not AuditEvent.objects.filter(action="version.release_raise").exists()
 

@@ -417,7 +417,7 @@ def test_set_trial(client_for, member, org, program):
 @pytest.mark.parametrize("data, status, percentage, message", [
     ({"audience": "everyone"}, S.RELEASED, None, "Version 1.0.0 is released to everyone."),
     ({"audience": "everyone", "percentage": "30"}, S.RELEASED, None, "Version 1.0.0 is released to everyone."),
-    ({"audience": "phased", "percentage": "10"}, S.PHASED, 10, "Version 1.0.0 is being released to 10 % of users."),
+    ({"audience": "phased", "percentage": "10"}, S.PHASED, 10, "Version 1.0.0 is being released to 10% of users."),
     ({"audience": "phased", "percentage": ""}, S.APPROVED, None,
      "Percentage of users: Give the percentage of users for the phased release (1–99)."),
     ({"audience": "phased", "percentage": "100"}, S.APPROVED, None,
@@ -434,11 +434,11 @@ def test_release(client_for, member, org, program, data, status, percentage, mes
 
 
 @pytest.mark.parametrize("data, status, percentage, message", [
-    ({"preset": "25"}, S.PHASED, 25, "Version 1.0.0 is being released to 25 % of users."),
-    ({"percentage": "40"}, S.PHASED, 40, "Version 1.0.0 is being released to 40 % of users."),
-    ({"preset": "50", "percentage": "40"}, S.PHASED, 50, "Version 1.0.0 is being released to 50 % of users."),
+    ({"preset": "25"}, S.PHASED, 25, "Version 1.0.0 is being released to 25% of users."),
+    ({"percentage": "40"}, S.PHASED, 40, "Version 1.0.0 is being released to 40% of users."),
+    ({"preset": "50", "percentage": "40"}, S.PHASED, 50, "Version 1.0.0 is being released to 50% of users."),
     ({"preset": "100"}, S.RELEASED, None, "Version 1.0.0 is released to everyone."),
-    ({"percentage": "5"}, S.PHASED, 10, "A phased release can only go up: it is at 10 %."),
+    ({"percentage": "5"}, S.PHASED, 10, "A phased release can only go up: it is at 10%."),
     ({}, S.PHASED, 10, "Give the new percentage (up to 100)."),
 ])
 def test_raise(client_for, member, org, program, data, status, percentage, message):

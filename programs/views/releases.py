@@ -86,7 +86,7 @@ def version_set_trial(request, membership, appid, version):
 def _release_message(version, percentage: int) -> str:
     if percentage == 100:
         return _("Version %(v)s is released to everyone.") % {"v": version.version}
-    return _("Version %(v)s is being released to %(p)d %% of users.") % {"v": version.version, "p": percentage}
+    return _("Version %(v)s is being released to %(p)d%% of users.") % {"v": version.version, "p": percentage}
 
 
 def _release_to(request, membership, appid, version, form, percentage_of):
