@@ -13,6 +13,7 @@ from django.db import models
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
+from console.words import list_words
 from distribution.models import Grant, WhitelistRequest
 from hosts.models import Scene
 from programs.models import MiniProgram, Version
@@ -112,13 +113,13 @@ def developer_refusal(scene: Scene, facts: ProgramFacts) -> Refusal | None:
         outside = [c.name for c in facts.categories if c.code not in scene.allowed_categories]
         if outside:
             return Refusal(Reason.CATEGORY_NOT_ALLOWED, _("The category %(names)s is not allowed in this scene.") % {
-                "names": ", ".join(outside)})
+                "names": list_words(outside)})
     if scene.service_types_only:
         outside = [c.name for c in facts.categories if not c.service_type]
         if outside:
             return Refusal(Reason.NOT_SERVICE_TYPE, _(
                 "Only service-type categories (life services, public welfare …) may use this scene; "
-                "%(names)s is not one.") % {"names": ", ".join(outside)})
+                "%(names)s is not one.") % {"names": list_words(outside)})
     return None
 
 

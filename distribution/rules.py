@@ -3,6 +3,7 @@
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from console.words import list_words
 from hosts.models import Scene
 
 K = Scene.PlacementKind
@@ -28,7 +29,7 @@ def rule_lines(scene: Scene, category_names: dict[str, str]) -> list[str]:
     lines = [_("Needs a whitelist grant from the host's operators.") if scene.needs_whitelist
              else _("Open to every released program approved for this host.")]
     if scene.allowed_categories:
-        names = ", ".join(category_names.get(code, code) for code in scene.allowed_categories)
+        names = list_words(category_names.get(code, code) for code in scene.allowed_categories)
         lines.append(_("Only these categories: %(names)s.") % {"names": names})
     if scene.service_types_only:
         lines.append(_("Only service-type categories (life services, public welfare …)."))

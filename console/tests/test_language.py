@@ -159,3 +159,17 @@ def test_chinese_numbers_are_grouped_by_thousands_as_the_charts_group_them():
 
     with translation.override("zh-hans"):
         assert (intcomma(9137), floatformat(20579.3, "2g")) == ("9,137", "20,579.30")
+
+
+def test_names_in_a_list_are_joined_as_the_readers_language_lists_them():
+    """A Chinese walk: "公益, 政务民生, 生活服务" (a half-width comma between Chinese names)."""
+    from django.template import Context, Template
+    from django.utils import translation
+
+    from console.words import list_words
+
+    assert list_words(["a", "b", "c"]) == "a, b, c"
+    with translation.override("zh-hans"):
+        assert list_words(["公益", "政务民生", "生活服务"]) == "公益、政务民生、生活服务"
+        rendered = Template("{% load console_words %}{{ names|list_words }}").render(Context({"names": ["甲", "乙"]}))
+    assert rendered == "甲、乙"
