@@ -7,7 +7,7 @@ named (the payload carries no operator either).
 from django.urls import reverse
 from django.utils.functional import lazy
 from django.utils.text import format_lazy
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from console.notify import NotificationEvent, notify
 from distribution.models import Grant, WhitelistRequest
@@ -24,7 +24,9 @@ def grant_path(grant: Grant) -> str:
 
 
 def _scene_name(scene):
-    return lazy(scene.display_name, str)()
+    """The scene and its host in the recipient's language: "Hot search on Weibo" (Alipay has a hot search too)."""
+    return lazy(lambda: gettext("{scene} on {host}").format(scene=scene.display_name(), host=scene.host.display_name),
+                str)()
 
 
 def _grant_payload(grant: Grant) -> dict:

@@ -171,6 +171,8 @@ def test_a_grant_notification_reaches_members_in_their_language(service_program,
     _approve(request_scene(service_program, "weibo.profile", owner), operator, placements=ACCOUNTS)
 
     english = Notification.objects.get(user=owner, event="whitelist.decided")
-    assert english.title == f"{service_program.name} was granted Profile page"
+    assert english.title == f"{service_program.name} was granted Profile page on Weibo"  # alipay has one too
     assert english.payload["grant"]["placements"] == ["1669879400", "2803301701"]
-    assert Notification.objects.get(user=member).payload["decision"] == "approved"
+    chinese = Notification.objects.get(user=member)
+    assert chinese.payload["decision"] == "approved"
+    assert "微博个人主页" in chinese.title, chinese.title
