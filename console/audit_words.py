@@ -13,6 +13,8 @@ from django.apps import apps
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from console.words import list_words
+
 ACTION_LABELS = {
     # accounts and organisations
     "user.sign_up": _("Signed up"),
@@ -164,7 +166,7 @@ def _value(value) -> str:
     if isinstance(value, bool):
         return str(_("yes") if value else _("no"))
     if isinstance(value, list | tuple):
-        return ", ".join(_value(v) for v in value)
+        return list_words(_value(v) for v in value)
     if isinstance(value, dict):
         return "; ".join(f"{_field_label(str(k))}: {_value(v)}" for k, v in value.items())
     if isinstance(value, str) and value in VALUE_LABELS:

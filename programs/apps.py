@@ -12,3 +12,4 @@ class ProgramsConfig(AppConfig):
         from programs.models import Version
 
         register_value_labels(Version.Status)
+        register_value_labels(Version.UploadMethod)  # "Upload method: CLI", not "cli"

@@ -173,3 +173,16 @@ def test_names_in_a_list_are_joined_as_the_readers_language_lists_them():
         assert list_words(["公益", "政务民生", "生活服务"]) == "公益、政务民生、生活服务"
         rendered = Template("{% load console_words %}{{ names|list_words }}").render(Context({"names": ["甲", "乙"]}))
     assert rendered == "甲、乙"
+
+
+def test_audit_values_read_as_words_in_the_readers_language(db):
+    """A Chinese walk: "上传方式: cli" and lists joined with a half-width comma in the audit log's changes."""
+    from django.utils import translation
+
+    from console.audit_words import field_changes
+
+    with translation.override("zh-hans"):
+        [method] = field_changes(None, {"upload_method": "cli"})
+        [hosts] = field_changes(None, {"hosts": ["weibo", "alipay"]})
+    assert method.after == "CLI"
+    assert hosts.after == "weibo、alipay"
