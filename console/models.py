@@ -9,8 +9,8 @@ from django.db import models
 from django.db.models.signals import m2m_changed
 from django.dispatch import receiver
 from django.utils import timezone
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from console import sql
 from console.fields import SealedCharField
@@ -346,7 +346,12 @@ class NotificationEvent(models.TextChoices):
 
 
 class Notification(models.Model):
-    """One in-app message to one user, rendered in that user's language when it was created."""
+    """One in-app message to one user.
+
+    `title` and `body` are in the language the user had when it was created (what the email said);
+    `texts` holds them in every language of the console, so that the list reads in the language the
+    user reads now (a switch to Chinese left every earlier notification English).
+    """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     organisation = models.ForeignKey(
@@ -357,6 +362,7 @@ class Notification(models.Model):
     body = models.TextField(_("body"), blank=True)
     url = models.CharField(_("link"), max_length=500, blank=True)
     payload = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
+    texts = models.JSONField(default=dict, blank=True)  # {language: {"title": …, "body": …}}
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
 
@@ -376,6 +382,18 @@ class Notification(models.Model):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+    @property
+    def shown_title(self) -> str:
+        """The title in the reader's language, where it was rendered in it (older rows have only `title`)."""
+        return self._shown("title") or self.title
+
+    @property
+    def shown_body(self) -> str:
+        return self._shown("body") if self._shown("title") else self.body
+
+    def _shown(self, part: str) -> str:
+        return (self.texts.get(get_language() or "") or {}).get(part, "")
 
 
 class NotificationPreference(models.Model):

@@ -104,19 +104,29 @@ def _without_actor(users, actor: User | None) -> list[User]:
 
 
 def _record(message: _Message, users: list[User]) -> list[Notification]:
+    texts = _texts(message)
     rows = []
     for user in users:
-        with translation.override(user_language(user)):
-            rows.append(Notification(
-                user=user, organisation=message.organisation, event=message.event,
-                title=str(message.title)[:200], body=str(message.body), url=message.url, payload=message.payload,
-            ))
+        mine = texts.get(user_language(user)) or texts[settings.LANGUAGE_CODE]
+        rows.append(Notification(
+            user=user, organisation=message.organisation, event=message.event, title=mine["title"],
+            body=mine["body"], url=message.url, payload=message.payload, texts=texts,
+        ))
     notifications = Notification.objects.bulk_create(rows)
     for notification, user in zip(notifications, users):
         notification.user = user
         if _wants_email(user, message.event):
             _queue_email(notification)
     return notifications
+
+
+def _texts(message: _Message) -> dict[str, dict[str, str]]:
+    """The title and body in every language of the console, rendered once whoever the recipients are."""
+    texts = {}
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            texts[language] = {"title": str(message.title)[:200], "body": str(message.body)}
+    return texts
 
 
 # ---------------------------------------------------------------- email

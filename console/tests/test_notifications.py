@@ -160,6 +160,22 @@ def test_email_is_written_in_the_recipients_language(send, org, owner, member, m
     assert Notification.objects.get(user=owner).title == "Change password"
 
 
+def test_the_list_reads_in_the_language_the_user_reads_now(send, client_for, member):
+    """A Chinese walk: every notification from before the switch to Chinese stayed English in the list."""
+    send(title=_lazy("Change password"), body=_lazy("Enter a valid date."), recipients=[member])  # made in English
+    notification = Notification.objects.get(user=member)
+    assert (notification.title, notification.texts["zh-hans"]["title"]) == ("Change password", "修改密码")
+
+    member.language = "zh-hans"
+    member.save()
+    page = client_for(member).get(reverse("notifications")).content.decode()
+    assert "修改密码" in page and "Change password" not in page
+    assert "输入一个有效的日期。" in page and "Enter a valid date." not in page
+
+    Notification.objects.filter(pk=notification.pk).update(texts={})  # a row from before the translations
+    assert "Change password" in client_for(member).get(reverse("notifications")).content.decode()
+
+
 def test_a_muted_event_is_not_emailed_but_still_shown_in_app(send, member, viewer, mailoutbox):
     notification_preferences_update(
         user=member, email_events=[e for e in NotificationEvent.values if e != NotificationEvent.REVIEW_DECIDED]
