@@ -133,6 +133,17 @@ def test_the_queue_and_the_request_name_the_scene_in_the_readers_language(client
     assert f"<title>{request.program.name} → {name}" in detail
 
 
+def test_the_request_page_names_the_releases_hosts_in_the_readers_language(client_for, operator, owner, org):
+    request = request_scene(program_in(org, "life-services", hosts=("weibo", "alipay")), "weibo.profile", owner)
+    operator.language = "zh-hans"
+    operator.save(update_fields=["language"])
+
+    detail = client_for(operator).get(reverse("distribution_operator_request", args=[request.pk])).content.decode()
+
+    assert "支付宝、微博" in detail or "微博、支付宝" in detail
+    assert "alipay, weibo" not in detail and "weibo, alipay" not in detail
+
+
 def _fill_queue(owner, n):
     for _ in range(n):
         program = program_in(OrganisationFactory(), "life-services", "travel")
