@@ -125,13 +125,21 @@ TARGET_TYPE_LABELS = {
     "console.notificationpreference": _("Notification settings"), "hosts.scene": _("Scene"),
     "hosts.hostcredential": _("Host credential"), "programs.miniprogram": _("Mini-program"),
     "programs.version": _("Version"), "distribution.whitelistrequest": _("Scene request"),
-    "distribution.grant": _("Scene placement"),
+    "distribution.grant": _("Scene grant"),
 }
 
 VALUE_LABELS: dict[str, object] = {}
+# Values of one field that are catalog codes, read as names by the app that owns the catalog (registered in its
+# AppConfig.ready: the console imports no app): {"categories": codes → names}.
+FIELD_VALUE_NAMES: dict[str, object] = {}
 EMPTY = "–"
 # Services store moments as ISO 8601 text (`2026-12-03T13:13:46.344682+00:00`); people read them as local time.
 ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?\Z")
+
+
+def register_field_value_names(field: str, names) -> None:
+    """`names(values) -> {value: name}` names the stored codes of `field` (e.g. category codes) when read."""
+    FIELD_VALUE_NAMES[field] = names
 
 
 def register_value_labels(choices) -> None:
@@ -185,7 +193,7 @@ def _moment(text: str) -> str:
 
 
 def target_type_label(code: str) -> str:
-    """`distribution.grant` in words ("Scene placement"); else the model's name; a type no model has stays a code."""
+    """`distribution.grant` in words ("Scene grant"); else the model's name; a type no model has stays a code."""
     label = TARGET_TYPE_LABELS.get(code)
     if label is not None:
         return str(label)
@@ -204,7 +212,20 @@ def field_changes(before: dict | None, after: dict | None) -> list[FieldChange]:
         return [FieldChange(str(_("Change")), _value(before) if before else None, _value(after) if after else None)]
     changes = []
     for key in list(before) + [k for k in after if k not in before]:
-        old = _value(before[key]) if key in before else None
-        new = _value(after[key]) if key in after else None
+        old = _value(_named(key, before[key])) if key in before else None
+        new = _value(_named(key, after[key])) if key in after else None
         changes.append(FieldChange(_field_label(key), old, new))
     return changes
+
+
+def _named(field: str, value):
+    """The value with its catalog codes as names, where the field's app named them ("entertainment" → "娱乐")."""
+    names = FIELD_VALUE_NAMES.get(field)
+    if names is None or value is None:
+        return value
+    codes = value if isinstance(value, list | tuple) else [value]
+    if not all(isinstance(code, str) for code in codes):
+        return value
+    known = names(codes)
+    named = [known.get(code, code) for code in codes]
+    return named if isinstance(value, list | tuple) else named[0]

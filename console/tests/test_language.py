@@ -186,3 +186,16 @@ def test_audit_values_read_as_words_in_the_readers_language(db):
         [hosts] = field_changes(None, {"hosts": ["weibo", "alipay"]})
     assert method.after == "CLI"
     assert hosts.after == "weibo、alipay"
+
+
+def test_audit_category_codes_read_as_names(db):
+    """A Chinese walk: "服务类目: entertainment" in a review's events."""
+    from django.utils import translation
+
+    from console.audit_words import field_changes
+
+    with translation.override("zh-hans"):
+        [change] = field_changes({"categories": ["tools"]}, {"categories": ["entertainment", "no-such-code"]})
+    assert (change.before, change.after) == ("工具", "娱乐、no-such-code")
+    [english] = field_changes(None, {"categories": ["entertainment"]})
+    assert english.after == "Entertainment"
