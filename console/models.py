@@ -386,14 +386,14 @@ class Notification(models.Model):
     @property
     def shown_title(self) -> str:
         """The title in the reader's language, where it was rendered in it (older rows have only `title`)."""
-        return self._shown("title") or self.title
+        return self._shown().get("title", self.title)
 
     @property
     def shown_body(self) -> str:
-        return self._shown("body") if self._shown("title") else self.body
+        return self._shown().get("body", self.body)
 
-    def _shown(self, part: str) -> str:
-        return (self.texts.get(get_language() or "") or {}).get(part, "")
+    def _shown(self) -> dict:
+        return self.texts.get(get_language() or "") or {}
 
 
 class NotificationPreference(models.Model):

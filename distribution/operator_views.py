@@ -27,7 +27,7 @@ from distribution.forms import (
 )
 from distribution.placements import MAX_PLACEMENTS
 from distribution.views import evidence_response
-from hosts.models import Host
+from hosts.selectors import host_names
 
 
 def operator_page(view):
@@ -41,11 +41,6 @@ def operator_page(view):
         return view(request, *args, **kwargs)
 
     return wrapper
-
-
-def _host_names(codes: list[str]) -> list[str]:
-    """Hosts named in the reader's language (支付宝, not alipay), in the catalog's order."""
-    return [host.display_name for host in Host.objects.filter(code__in=codes)]
 
 
 @require_GET
@@ -108,7 +103,7 @@ def _request_page(request, req, *, approve_form=None, reject_form=None, open_for
     context = {
         "req": req, "program": program, "org": program.organisation, "scene": req.scene,
         "categories": program.categories.all(), "release": release,
-        "release_hosts": _host_names(release.approved_hosts) if release else [],
+        "release_hosts": host_names(release.approved_hosts) if release else [],
         "history": selectors.program_history(program), "grants": selectors.program_grants(program),
         "past_requests": selectors.past_requests(program, exclude=req.pk),
         "approve_form": approve_form or ApproveForm(initial=_approve_initial(req), scene=req.scene),

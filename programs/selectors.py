@@ -4,6 +4,7 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
 from console.models import ApiKey, Membership
+from hosts.memo import TtlMemo
 from programs.models import Category, MiniProgram, PrivacyItem, Version
 
 
@@ -189,3 +190,18 @@ def privacy_declaration(program: MiniProgram) -> dict[str, str]:
 def privacy_items(program: MiniProgram) -> list[PrivacyItem]:
     """The declaration's lines in the catalogue's order."""
     return sorted(PrivacyItem.objects.filter(program=program), key=lambda item: item.position)
+
+
+# The category catalog changes only when an admin edits it; an audit page names the categories of many events.
+_categories = TtlMemo(lambda: 60.0, max_entries=1)
+
+
+def category_names_of(codes) -> dict[str, str]:
+    """Names (in the interface language) of the categories with these codes; the catalog is read at most once a
+    minute per process (unsaved copies, so that `display_name` stays the one rule for the language)."""
+    return {c.code: c.display_name for c in _categories.get("all", _read_categories) if c.code in codes}
+
+
+def _read_categories() -> list[Category]:
+    return [Category(code=code, name=name, name_zh=name_zh)
+            for code, name, name_zh in Category.objects.values_list("code", "name", "name_zh")]

@@ -7,6 +7,7 @@ events, so their cost depends on the date range and the number of users, not of 
 import itertools
 import json
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import NamedTuple
@@ -77,18 +78,23 @@ class Comparison(NamedTuple):
 
 
 def program_stats_compared(program: MiniProgram, query: StatsQuery, today: date) -> tuple[dict, Comparison]:
-    """The stats of `query` and what its change compares (`compared_days`), from one reading of the rollups."""
+    """The stats of `query` and what its change compares (`_compared_days`), from one reading of the rollups."""
     reading = _Reading(program, query, previous=previous_period(query))
     stats = reading.stats()
-    spans = compared_days(query, today)
+    return stats, _comparison(stats["totals"], query, today, reading.totals)
+
+
+def _comparison(totals: dict, query: StatsQuery, today: date, totals_of: Callable[[date, date], dict]) -> Comparison:
+    """What the change of `totals` (the range's) compares, `totals_of(first, last)` reading other days."""
+    spans = _compared_days(query, today)
     if spans is None:
-        return stats, Comparison(stats["totals"], None, True)
+        return Comparison(totals, None, True)
     days, previous_days, complete_days_only = spans
-    current = reading.totals(*days) if complete_days_only else stats["totals"]
-    return stats, Comparison(current, reading.totals(*previous_days), complete_days_only, days, previous_days)
+    current = totals_of(*days) if complete_days_only else totals
+    return Comparison(current, totals_of(*previous_days), complete_days_only, days, previous_days)
 
 
-def compared_days(query: StatsQuery, today: date) -> tuple[tuple[date, date], tuple[date, date], bool] | None:
+def _compared_days(query: StatsQuery, today: date) -> tuple[tuple[date, date], tuple[date, date], bool] | None:
     """The days whose totals a range's change compares, the as many days just before, and whether today was
     left out; None for today alone (a part of a day has no fair match among whole days).
 
@@ -478,12 +484,6 @@ def host_totals(*, host: str, start: date, end: date) -> dict:
 
 
 def host_totals_compared(*, host: str, query: StatsQuery, today: date) -> tuple[dict, Comparison]:
-    """A host's totals of `query` and what their change compares, as a program's (`compared_days`)."""
+    """A host's totals of `query` and what their change compares, as a program's (`_compared_days`)."""
     totals = host_totals(host=host, start=query.start, end=query.end)
-    spans = compared_days(query, today)
-    if spans is None:
-        return totals, Comparison(totals, None, True)
-    days, previous_days, complete_days_only = spans
-    current = host_totals(host=host, start=days[0], end=days[1]) if complete_days_only else totals
-    previous = host_totals(host=host, start=previous_days[0], end=previous_days[1])
-    return totals, Comparison(current, previous, complete_days_only, days, previous_days)
+    return totals, _comparison(totals, query, today, lambda first, last: host_totals(host=host, start=first, end=last))
