@@ -6,6 +6,7 @@ The program row is locked first so that two actions on one program serialise.
 """
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -33,8 +34,12 @@ def _lock_program(version: Version) -> Version:
 
 
 def add_working_days(start: datetime, days: int) -> datetime:
-    """`start` plus `days` working days (Monday–Friday), keeping the time of day."""
-    moment = start
+    """`start` plus `days` working days (Monday–Friday), keeping the time of day.
+
+    The weekdays are the platform's (TIME_ZONE), not UTC's: 00:16 on a Wednesday in Shanghai is still
+    Tuesday in UTC, and counting from Tuesday made the review due on Saturday.
+    """
+    moment = start.astimezone(ZoneInfo(settings.TIME_ZONE)) if timezone.is_aware(start) else start
     while days > 0:
         moment += timedelta(days=1)
         if moment.weekday() < 5:

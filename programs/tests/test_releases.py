@@ -4,12 +4,14 @@ Versions are put into a status with the factory (setting up) and moved by the se
 """
 
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.test import override_settings
 from django.utils import timezone
 
 from console.models import AuditEvent, Notification
@@ -195,6 +197,15 @@ def test_a_category_that_needs_qualification_needs_its_document_first(program, o
 ])
 def test_due_dates_count_working_days(start, days, due):
     assert add_working_days(datetime.fromisoformat(start), days) == datetime.fromisoformat(due)
+
+
+@override_settings(TIME_ZONE="Asia/Shanghai")
+def test_due_dates_count_the_platforms_weekdays_not_utcs():
+    # 2026-12-02 00:16 in Shanghai is a Wednesday, but still Tuesday 16:16 in UTC.
+    submitted = datetime(2026, 12, 1, 16, 16, tzinfo=UTC)
+    due = add_working_days(submitted, 3)
+    assert due == datetime(2026, 12, 7, 0, 16, tzinfo=ZoneInfo("Asia/Shanghai"))  # Monday, not Saturday
+    assert due.astimezone(ZoneInfo("Asia/Shanghai")).weekday() == 0
 
 
 def test_an_expedited_review_is_due_in_twelve_hours():
