@@ -43,7 +43,12 @@ RELEASE_TITLES = {
 }
 
 
-def notify_release_changed(version: Version, *, change: str, actor=None) -> None:
+def notify_release_changed(version: Version, *, change: str, actor=None, api_key=None) -> None:
+    """Everyone in the organisation but the person who clicked. A change made with an API key (a CI
+    job) is told to its key's owner too: nobody clicked, and in a one-person organisation nobody
+    else would ever hear of it."""
+    if api_key is not None:
+        actor = None
     percentage = version.phased_percentage or 100
     title = format_lazy(RELEASE_TITLES[change], program=version.program.name, version=version.version,
                         percentage=percentage)

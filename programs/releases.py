@@ -205,7 +205,7 @@ def _release_fully(version: Version, actor, api_key) -> Version:
     changes = {"released_at": timezone.now(), "phased_percentage": None}
     version = version_transition(version, to=S.RELEASED, actor=actor, api_key=api_key, action="release",
                                  changes=changes, note={"percentage": 100})
-    notify_release_changed(version, change="release", actor=actor)
+    notify_release_changed(version, change="release", actor=actor, api_key=api_key)
     return version
 
 
@@ -231,7 +231,7 @@ def version_release(*, version: Version, actor, percentage: int | None = None, a
     changes = {"phased_percentage": percentage, "released_at": timezone.now()}
     version = version_transition(version, to=S.PHASED, actor=actor, api_key=api_key, action="release_phased",
                                  changes=changes, note={"percentage": percentage})
-    notify_release_changed(version, change="release_phased", actor=actor)
+    notify_release_changed(version, change="release_phased", actor=actor, api_key=api_key)
     return version
 
 
@@ -248,7 +248,7 @@ def _raise_phase(version: Version, actor, percentage: int, api_key) -> Version:
     audit_record(action="version.release_raise", target=version, actor=actor, api_key=api_key,
                  organisation=version.program.organisation, before={"percentage": before},
                  after={"percentage": percentage})
-    notify_release_changed(version, change="release_raise", actor=actor)
+    notify_release_changed(version, change="release_raise", actor=actor, api_key=api_key)
     return version
 
 
@@ -260,7 +260,7 @@ def version_cancel_phase(*, version: Version, actor, api_key=None) -> Version:
     version = version_transition(version, to=S.APPROVED, actor=actor, api_key=api_key, action="release_cancel",
                                  changes={"phased_percentage": None, "released_at": None},
                                  note={"percentage_was": version.phased_percentage})
-    notify_release_changed(version, change="release_cancel", actor=actor)
+    notify_release_changed(version, change="release_cancel", actor=actor, api_key=api_key)
     return version
 
 
@@ -286,7 +286,7 @@ def program_rollback(*, program: MiniProgram, target: Version, actor, api_key=No
                        note={"to": target.version})
     target = version_transition(target, to=S.RELEASED, actor=actor, api_key=api_key, action="rollback_to",
                                 changes={"released_at": timezone.now()}, note={"from": current.version})
-    notify_release_changed(target, change="rollback", actor=actor)
+    notify_release_changed(target, change="rollback", actor=actor, api_key=api_key)
     return target
 
 

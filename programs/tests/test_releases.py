@@ -444,6 +444,21 @@ def test_a_release_notifies_the_organisation(program, org, owner, member):
     assert str(notification.title) == "City Bikes 1.0.0 is released to everyone"
 
 
+def test_whoever_clicks_release_is_not_told_of_it(program, owner):
+    released(program, "1.0.0", owner)
+
+    assert not Notification.objects.filter(user=owner).exists()
+
+
+def test_a_release_made_with_an_api_key_is_told_to_the_keys_owner_too(program, org, owner, member, owner_key):
+    # A CI job released it: nobody clicked, and in a one-person organisation nobody else would hear of it.
+    version_release(version=make(program, S.APPROVED, version="1.0.0"), actor=owner, api_key=owner_key[0],
+                    percentage=10)
+
+    assert {n.user for n in Notification.objects.all()} == {owner, member}
+    assert str(Notification.objects.get(user=owner).title) == "City Bikes 1.0.0 is being released to 10% of users"
+
+
 def test_a_phased_release_reaches_a_percentage(program, owner):
     current = released(program, "1.0.0", owner)
     version = make(program, S.APPROVED, version="1.1.0")
