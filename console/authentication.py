@@ -1,12 +1,12 @@
 """DRF authentication with organisation API keys: `Authorization: Bearer <key>`."""
 
-from django.core.cache import cache
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.throttling import SimpleRateThrottle
 
 from console.lockout import LockedOut, api_key_failed, api_key_locked, retry_after_seconds
 from console.models import ApiKey
+from console.ratelimit import rate_limit_exceeded
 from console.services import api_key_authenticate
 
 
@@ -47,12 +47,12 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
 class ApiKeyRateThrottle(SimpleRateThrottle):
     """Requests per API key (settings.API_KEY_RATE) in fixed windows; browser sessions are not counted here.
 
-    Counted with the cache's own increment, one step on Redis (production). DRF's SimpleRateThrottle
-    reads the key's list of hit times and writes it back, so concurrent requests of one key overwrote
-    each other's hits: 620 requests sent 16 at a time met no limit. (Django's file cache, the embedded
-    default, increments by reading and writing too: exact there only without concurrency.)
-    A fixed window may let a key make up to twice its rate across a window's edge; it never lets
-    parallel requests through uncounted.
+    Counted by `console.ratelimit`, with the cache's own increment: one step on Redis (production).
+    DRF's SimpleRateThrottle reads the key's list of hit times and writes it back, so concurrent
+    requests of one key overwrote each other's hits: 620 requests sent 16 at a time met no limit.
+    (Django's file cache, the embedded default, increments by reading and writing too: exact there
+    only without concurrency.) A fixed window may let a key make up to twice its rate across a
+    window's edge; it never lets parallel requests through uncounted.
     """
 
     scope = "api_key"
@@ -71,20 +71,10 @@ class ApiKeyRateThrottle(SimpleRateThrottle):
         now = self.timer()
         window = int(now // self.duration)
         self.wait_seconds = (window + 1) * self.duration - now
-        return _hits_in_window(f"{key}:{window}", self.duration) <= self.num_requests
+        return not rate_limit_exceeded(f"{key}:{window}", limit=self.num_requests, window=self.duration + 1)
 
     def wait(self):
         return self.wait_seconds
-
-
-def _hits_in_window(key: str, seconds: int) -> int:
-    """Count one more hit under `key`, which lives as long as its window; the count after it."""
-    cache.add(key, 0, timeout=seconds + 1)
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between the two steps: this hit opens a fresh count
-        cache.add(key, 0, timeout=seconds + 1)
-        return cache.incr(key)
 
 
 class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
