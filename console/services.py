@@ -119,6 +119,11 @@ def _send_verification_email(user: User, url: str) -> None:
 @transaction.atomic
 def email_verify(*, token: str) -> User:
     """Mark the address in `token` verified; refuses a forged, expired or outdated link."""
+    return user_mark_email_verified(user=email_verification_user(token), proof="link")
+
+
+def email_verification_user(token: str) -> User:
+    """The user whose current address `token` confirms; ValidationError for a forged, expired or outdated link."""
     max_age = timedelta(days=settings.EMAIL_VERIFICATION_MAX_AGE_DAYS)
     try:
         data = signing.loads(token, salt=EMAIL_VERIFY_SALT, max_age=max_age)
@@ -129,7 +134,7 @@ def email_verify(*, token: str) -> User:
     user = User.objects.filter(pk=data.get("u"), email__iexact=data.get("e", "")).first()
     if user is None:
         raise ValidationError(_("This confirmation link is for an address that is no longer on the account."))
-    return user_mark_email_verified(user=user, proof="link")
+    return user
 
 
 @transaction.atomic

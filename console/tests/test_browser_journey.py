@@ -88,6 +88,15 @@ def test_newcomer_signs_up_invites_a_member_and_calls_the_api_with_a_key(
     link = re.search(r"https?://\S+/invitations/\S+/", mailoutbox[1].body).group(0)
     assert link.startswith(live_server.url)
 
+    # The owner confirms the address from that email, in another browser, signed out: opening the link
+    # only asks (mail scanners open links too); the button confirms.
+    confirm = new_page()
+    confirm.goto(re.search(r"https?://\S+/accounts/verify/\S+/", mailoutbox[0].body).group(0))
+    expect(confirm.locator("body")).to_contain_text(f"to confirm that {OWNER_EMAIL} is your address")
+    screenshot(confirm, "address-confirmation")
+    confirm.get_by_role("button", name="Confirm my address").click()
+    expect(confirm.get_by_role("status")).to_contain_text(f"Thank you: {OWNER_EMAIL} is confirmed.")
+
     # The invitee opens the link in their own browser, signs up from it and accepts.
     invitee = new_page()
     invitee.goto(link)

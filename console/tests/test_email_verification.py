@@ -6,6 +6,7 @@ import time
 import pytest
 from django.contrib.messages import get_messages
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 
 from console.models import AuditEvent, Membership, User
@@ -44,8 +45,28 @@ def test_an_unconfirmed_user_signs_in_and_sees_a_banner_with_a_resend_button(cli
     assert reverse("email_verify_resend") in html
 
 
+def test_opening_the_link_only_asks_so_a_mail_scanner_confirms_nothing(client, signed_up):
+    # Mail filters open every link in a message; had the GET confirmed, a scanner at someone else's
+    # address would confirm an account signed up with it.
+    response = Client().get(_link(mail.outbox[0]))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "to confirm that new@example.test is your address" in html
+    assert 'method="post"' in html
+    assert User.objects.get(pk=signed_up.pk).email_verified_at is None
+    assert not AuditEvent.objects.filter(action="user.email_verify").exists()
+
+
+def test_a_confirmed_address_opening_its_link_again_is_told_so(client, signed_up):
+    link = _link(mail.outbox[0])
+    client.post(link)
+
+    assert "new@example.test is confirmed already." in client.get(link).content.decode()
+
+
 def test_the_link_confirms_the_address_and_is_audited(client, signed_up):
-    response = client.get(_link(mail.outbox[0]))
+    response = client.post(_link(mail.outbox[0]))
 
     signed_up.refresh_from_db()
     assert signed_up.email_verified_at is not None

@@ -14,12 +14,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from console.forms import EmailAuthenticationForm, SignUpForm
 from console.ratelimit import client_ip, rate_limit_exceeded
 from console.services import (
     email_verification_send,
+    email_verification_user,
     email_verify,
     user_language_keep,
     user_mark_email_verified,
@@ -112,12 +113,19 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         return response
 
 
+@require_http_methods(["GET", "POST"])
 def email_verify_page(request, token):
-    """Where the confirmation email links to; works signed in or out."""
+    """Where the confirmation email links to; works signed in or out.
+
+    Opening the link only asks; the button confirms (POST). Mail filters and link scanners open every
+    link in a message: a GET that confirmed let them confirm an address signed up by someone else.
+    """
     try:
-        user = email_verify(token=token)
+        user = email_verify(token=token) if request.method == "POST" else email_verification_user(token)
     except ValidationError as exc:
         return render(request, "console/email_verify.html", {"error": " ".join(exc.messages)}, status=400)
+    if request.method != "POST":
+        return render(request, "console/email_verify.html", {"email": user.email, "confirmed": user.email_verified})
     messages.success(request, _("Thank you: %(email)s is confirmed.") % {"email": user.email})
     return redirect("dashboard" if request.user.is_authenticated else "login")
 

@@ -44,7 +44,7 @@ def test_the_trial_opens_once_the_address_is_confirmed(client, trial_program, dj
         _sign_up(client, "tess@tester.test")
     link = re.search(r"http://testserver(/accounts/verify/[^\s]+/)", mail.outbox[-1].body).group(1)
 
-    client.get(link)
+    client.post(link)
     response = client.get(reverse("trial_open", args=[trial_program.appid]))
 
     assert response.status_code == 200
