@@ -218,8 +218,14 @@ def field_changes(before: dict | None, after: dict | None) -> list[FieldChange]:
     return changes
 
 
+# Fields where an empty list is a choice, not a blank: an approval for no host in particular covers every host.
+EMPTY_LIST_MEANS = {"hosts": _("every host"), "approved_hosts": _("every host")}
+
+
 def _named(field: str, value):
     """The value with its catalog codes as names, where the field's app named them ("entertainment" → "娱乐")."""
+    if value == [] and field in EMPTY_LIST_MEANS:
+        return str(EMPTY_LIST_MEANS[field])
     names = FIELD_VALUE_NAMES.get(field)
     if names is None or value is None:
         return value

@@ -50,7 +50,8 @@ class RoleForm(forms.Form):
 
 class ApiKeyForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=80, help_text=_("Where the key is used, e.g. “CI pipeline”."))
-    scopes = forms.MultipleChoiceField(label=_("Scopes"), choices=Scope.choices, widget=forms.CheckboxSelectMultiple)
+    scopes = forms.MultipleChoiceField(label=_("Scopes"), choices=Scope.choices, widget=forms.CheckboxSelectMultiple,
+                                       error_messages={"required": _("Tick at least one scope: a key without one can do nothing.")})
 
     def __init__(self, *args, allowed_scopes=(), **kwargs):
         super().__init__(*args, **kwargs)

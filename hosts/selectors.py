@@ -30,6 +30,12 @@ def filter_names() -> tuple[list[Host], list[Scene]]:
     return _catalog_names.get("filters", _read_filter_names)
 
 
+def host_names_of(codes) -> dict[str, str]:
+    """Names (in the interface language) of the active hosts among these codes, from `filter_names`."""
+    hosts, _scenes = filter_names()
+    return {host.code: host.display_name for host in hosts if host.code in codes}
+
+
 def forget_catalog_names() -> None:
     """Read the filters' names afresh on next use (tests; this process only)."""
     _catalog_names.clear()

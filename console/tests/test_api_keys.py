@@ -61,7 +61,7 @@ def test_a_key_needs_at_least_one_scope(client_for, owner, org):
     response = _create_on_page(client_for(owner), org, scopes=[])
 
     assert response.status_code == 200
-    assert "scopes" in response.context["form"].errors
+    assert response.context["form"].errors["scopes"] == ["Tick at least one scope: a key without one can do nothing."]
     assert not ApiKey.objects.exists()
 
 

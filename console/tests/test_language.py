@@ -184,8 +184,10 @@ def test_audit_values_read_as_words_in_the_readers_language(db):
     with translation.override("zh-hans"):
         [method] = field_changes(None, {"upload_method": "cli"})
         [hosts] = field_changes(None, {"hosts": ["weibo", "alipay"]})
+        [every] = field_changes(None, {"approved_hosts": []})
     assert method.after == "CLI"
-    assert hosts.after == "weibo、alipay"
+    assert hosts.after == "微博、支付宝"
+    assert every.after == "所有宿主平台", "an approval for no host in particular covers every host, it is not blank"
 
 
 def test_audit_category_codes_read_as_names(db):

@@ -7,6 +7,7 @@ from django.urls import reverse
 from programs.models import Version
 from programs.samples import build_package
 from programs.tests.factories import VersionFactory, scannable_program, upload
+from programs.views.versions import suggested_next_version
 
 
 def _scanner_missing() -> str:
@@ -64,6 +65,13 @@ def scanned(program):
 # ---------------------------------------------------------------- the upload page and endpoint
 
 
+@pytest.mark.parametrize("highest, suggested", [
+    ("", "1.0.0"), ("1.0.2", "1.0.3"), ("1.2.3-beta.1", "1.2.4"), ("2.9", "2.10"), ("1.0.0+build.7", "1.0.1"),
+])
+def test_the_upload_form_suggests_the_next_version(highest, suggested):
+    assert suggested_next_version(highest) == suggested
+
+
 def test_upload_page_hints_the_version_to_exceed_and_loads_the_script(client_for, member, org, program):
     VersionFactory(program=program, version="1.2.0", status=Version.Status.READY)
     VersionFactory(program=program, version="2.0.0", status=Version.Status.SCAN_FAILED)
@@ -71,6 +79,7 @@ def test_upload_page_hints_the_version_to_exceed_and_loads_the_script(client_for
     html = client_for(member).get(upload_url(org, program)).content.decode()
 
     assert "Must be higher than <code>1.2.0</code>" in html, "a failed scan does not burn its version string"
+    assert 'placeholder="1.2.1"' in html, "the placeholder suggests the next version, not one the form refuses"
     assert 'accept=".zip,application/zip"' in html
     assert "js/upload.js" in html
     assert "<script>" not in html and "onclick" not in html and "onsubmit" not in html, "CSP: no inline script"

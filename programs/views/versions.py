@@ -44,10 +44,21 @@ def _highest_version(program) -> str:
     return highest.version if highest else ""
 
 
+def suggested_next_version(highest: str) -> str:
+    """The version after `highest` with its last number raised (1.0.2 → 1.0.3, 1.2.3-beta.1 → 1.2.4), for the
+    form's placeholder; "1.0.0" for a first upload."""
+    numbers = highest.split("-", 1)[0].split("+", 1)[0].split(".") if highest else []
+    if not numbers or not all(n.isdigit() for n in numbers):
+        return "1.0.0"
+    return ".".join([*numbers[:-1], str(int(numbers[-1]) + 1)])
+
+
 def _upload_form(request, membership, program, form, *, status=200, package_error=""):
+    highest = _highest_version(program)
+    form.fields["version"].widget.attrs["placeholder"] = suggested_next_version(highest)
     context = {
         "membership": membership, "program": program, "form": form, "package_error": package_error,
-        "highest": _highest_version(program), "limit": membership.organisation.package_upload_limit,
+        "highest": highest, "limit": membership.organisation.package_upload_limit,
     }
     return render(request, "programs/version_upload.html", context, status=status)
 
