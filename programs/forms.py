@@ -60,7 +60,8 @@ class ProgramForm(forms.Form):
     )
     privacy_policy_url = forms.URLField(label=_("Privacy policy URL"), required=False, assume_scheme="https",
                                         max_length=model_limit("privacy_policy_url"),
-                                        widget=forms.URLInput(attrs={"placeholder": "https://"}))
+                                        widget=forms.URLInput(attrs={"placeholder": "https://"}),
+                                        help_text=_("Optional now; reviewers need it before a version can be submitted."))
     request_domains = forms.CharField(required=False)
     upload_domains = forms.CharField(required=False)
     download_domains = forms.CharField(required=False)

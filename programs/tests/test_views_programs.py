@@ -262,6 +262,18 @@ def test_detail_shows_header_versions_and_copy_button(client_for, member, org, p
     assert reverse("version_upload_page", args=[org.slug, program.appid]) in html
 
 
+def test_a_program_without_a_privacy_policy_says_what_it_is_needed_for(client_for, member, org, program):
+    """A CI developer's walk: submitting asked for a privacy policy URL that nothing had marked as needed."""
+    program.privacy_policy_url = ""
+    program.save()
+
+    detail = client_for(member).get(reverse("program_detail", args=[org.slug, program.appid])).content.decode()
+    form = client_for(member).get(reverse("program_create", args=[org.slug])).content.decode()
+
+    assert "not set: reviewers need one before a version can be submitted" in detail
+    assert "reviewers need it before a version can be submitted" in form
+
+
 def test_detail_warns_when_a_qualification_document_is_missing(client_for, member, org, program):
     response = client_for(member).get(reverse("program_detail", args=[org.slug, program.appid]))
 
