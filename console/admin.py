@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
 
 from console.models import (
     ApiKey,
@@ -30,13 +31,13 @@ class UserAdmin(BaseUserAdmin):
     search_fields = ["email", "full_name"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
-        ("Profile", {"fields": ["full_name", "language"]}),
-        ("Permissions", {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
-        ("Dates", {"fields": ["last_login", "date_joined"]}),
+        (_("Profile"), {"fields": ["full_name", "language"]}),
+        (_("Permissions"), {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
+        (_("Dates"), {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
 
-    @admin.display(description="staff groups")
+    @admin.display(description=_("staff groups"))
     def staff_groups(self, obj):
         return ", ".join(g.name for g in obj.groups.all())
 
@@ -57,17 +58,17 @@ class OrganisationAdmin(admin.ModelAdmin):
     inlines = [MembershipInline]
     actions = ["verify", "unverify"]
 
-    @admin.action(description="Verify the selected organisations")
+    @admin.action(description=_("Verify the selected organisations"))
     def verify(self, request, queryset):
         for org in queryset:
             organisation_set_verified(org=org, actor=request.user, verified=True)
 
-    @admin.action(description="Withdraw verification of the selected organisations")
+    @admin.action(description=_("Withdraw verification of the selected organisations"))
     def unverify(self, request, queryset):
         for org in queryset:
             organisation_set_verified(org=org, actor=request.user, verified=False)
 
-    @admin.display(description="members")
+    @admin.display(description=_("number of members"))
     def member_count(self, obj):
         return obj.memberships.count()
 
@@ -83,11 +84,15 @@ class MembershipAdmin(admin.ModelAdmin):
 
 @admin.register(Invitation)
 class InvitationAdmin(admin.ModelAdmin):
-    list_display = ["email", "organisation", "role", "status", "invited_by", "created_at", "expires_at"]
+    list_display = ["email", "organisation", "role", "status_words", "invited_by", "created_at", "expires_at"]
     list_filter = ["role", "created_at"]
     search_fields = ["email", "organisation__name"]
     list_select_related = ["organisation", "invited_by"]
     readonly_fields = ["token_hash", "created_at", "accepted_at", "accepted_by"]
+
+    @admin.display(description=_("status"))
+    def status_words(self, invitation):
+        return invitation.status_label
 
 
 @admin.register(ApiKey)
@@ -98,7 +103,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
     list_select_related = ["organisation", "created_by"]
     readonly_fields = ["prefix", "key_hash", "created_at", "last_used_at"]
 
-    @admin.display(description="scopes")
+    @admin.display(description=_("scopes"))
     def scope_list(self, obj):
         return ", ".join(obj.scopes)
 
@@ -107,12 +112,21 @@ class ApiKeyAdmin(admin.ModelAdmin):
 class AuditEventAdmin(admin.ModelAdmin):
     """Search every audit event on the platform; events are evidence, so they are read-only."""
 
-    list_display = ["created_at", "actor_label", "action", "target_type", "target_label", "organisation"]
+    list_display = ["created_at", "actor_label", "action_words", "target_type_words", "target_label", "organisation"]
     list_filter = ["action", "target_type", "created_at"]
     search_fields = ["actor_label", "action", "target_label", "target_id", "organisation__name"]
     list_select_related = ["organisation"]
     date_hierarchy = "created_at"
     readonly_fields = [f.name for f in AuditEvent._meta.fields]
+
+    @admin.display(description=_("action"), ordering="action")
+    def action_words(self, event):
+        """The action in the reader's words (the code stays in the filter, the search and the event's page)."""
+        return event.action_label
+
+    @admin.display(description=_("target type"), ordering="target_type")
+    def target_type_words(self, event):
+        return event.target_type_label
 
     def has_add_permission(self, request):
         return False

@@ -27,3 +27,10 @@ NATURALTIME = (
     ngettext_lazy("a minute from now", "%(count)s minutes from now", "count"),
     ngettext_lazy("an hour from now", "%(count)s hours from now", "count"),
 )
+
+# The admin's app list names its (visually hidden) columns for screen readers; Django's Chinese lacks them.
+ADMIN_APP_LIST = (
+    gettext_lazy("Model name"),
+    gettext_lazy("Add link"),
+    gettext_lazy("Change or view list link"),
+)

@@ -141,12 +141,14 @@ class Organisation(models.Model):
     slug = models.SlugField(_("slug"), max_length=60, unique=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.INDIVIDUAL)
     verified = models.BooleanField(_("verified"), default=False)
-    verified_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("created by"),
     )
-    members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Membership", related_name="organisations")
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Membership", related_name="organisations",
+                                     verbose_name=_("members"))
     expedited_reviews_per_month = models.PositiveSmallIntegerField(
         _("expedited reviews per month"), null=True, blank=True,
         help_text=_("Overrides the platform's monthly expedited-review quota. Empty: the default."),
@@ -176,10 +178,12 @@ class Organisation(models.Model):
 
 
 class Membership(models.Model):
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="memberships")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="memberships",
+                                     verbose_name=_("organisation"))
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships",
+                             verbose_name=_("user"))
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.DEVELOPER)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("membership")
@@ -194,18 +198,21 @@ class Membership(models.Model):
 class Invitation(models.Model):
     """An email invitation. Only a hash of the link's token is stored."""
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="invitations")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="invitations",
+                                     verbose_name=_("organisation"))
     email = models.EmailField(_("email address"))
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.DEVELOPER)
-    token_hash = models.CharField(max_length=64, unique=True)
-    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField()
-    accepted_at = models.DateTimeField(null=True, blank=True)
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
+                                   verbose_name=_("invited by"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
     accepted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("accepted by"),
     )
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("invitation")
@@ -240,15 +247,18 @@ class Invitation(models.Model):
 class ApiKey(models.Model):
     """An organisation API key. The secret is shown once; only its SHA-256 is kept."""
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="api_keys")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="api_keys",
+                                     verbose_name=_("organisation"))
     name = models.CharField(_("name"), max_length=80)
-    prefix = models.CharField(max_length=16, unique=True, help_text=_("Public part of the key, shown in lists."))
-    key_hash = models.CharField(max_length=64)
-    scopes = models.JSONField(default=list)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_keys")
-    created_at = models.DateTimeField(default=timezone.now)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    prefix = models.CharField(_("key prefix"), max_length=16, unique=True,
+                              help_text=_("Public part of the key, shown in lists."))
+    key_hash = models.CharField(_("key hash"), max_length=64)
+    scopes = models.JSONField(_("scopes"), default=list)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_keys",
+                                   verbose_name=_("created by"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("API key")
@@ -276,20 +286,23 @@ PUBLIC_ACTOR_LABELS = {PLATFORM_REVIEW_ACTOR: _("Platform review"), PLATFORM_ACT
 class AuditEvent(models.Model):
     """One state change: who did what to which object, with before and after."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(_("ID"), primary_key=True, default=uuid.uuid4, editable=False)
     organisation = models.ForeignKey(
-        Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_events"
+        Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_events",
+        verbose_name=_("organisation"),
     )
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
-    actor_label = models.CharField(max_length=200, help_text=_("Who acted, kept even if the user is deleted."))
-    action = models.CharField(max_length=80, db_index=True)
-    target_type = models.CharField(max_length=80)
-    target_id = models.CharField(max_length=64)
-    target_label = models.CharField(max_length=200, blank=True)
-    before = models.JSONField(null=True, blank=True)
-    after = models.JSONField(null=True, blank=True)
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                              verbose_name=_("actor"))
+    actor_label = models.CharField(_("actor's name"), max_length=200,
+                                   help_text=_("Who acted, kept even if the user is deleted."))
+    action = models.CharField(_("action"), max_length=80, db_index=True)
+    target_type = models.CharField(_("target type"), max_length=80)
+    target_id = models.CharField(_("target ID"), max_length=64)
+    target_label = models.CharField(_("target"), max_length=200, blank=True)
+    before = models.JSONField(_("before"), null=True, blank=True)
+    after = models.JSONField(_("after"), null=True, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
 
     class Meta:
         verbose_name = _("audit event")
@@ -353,18 +366,20 @@ class Notification(models.Model):
     user reads now (a switch to Chinese left every earlier notification English).
     """
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications",
+                             verbose_name=_("user"))
     organisation = models.ForeignKey(
-        Organisation, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+        Organisation, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications",
+        verbose_name=_("organisation"),
     )
     event = models.CharField(_("event"), max_length=40, choices=NotificationEvent.choices)
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("body"), blank=True)
     url = models.CharField(_("link"), max_length=500, blank=True)
-    payload = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
-    texts = models.JSONField(default=dict, blank=True)  # {language: {"title": …, "body": …}}
-    created_at = models.DateTimeField(default=timezone.now)
-    read_at = models.DateTimeField(null=True, blank=True)
+    payload = models.JSONField(_("payload"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+    texts = models.JSONField(_("texts in every language"), default=dict, blank=True)  # {language: {"title": …, "body": …}}
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("notification")
@@ -400,10 +415,12 @@ class NotificationPreference(models.Model):
     """A user's email choices. In-app notifications are always kept; emails can be turned off per event."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference",
+        verbose_name=_("user"),
     )
-    email_muted_events = models.JSONField(default=list, blank=True, help_text=_("Events not to email about."))
-    updated_at = models.DateTimeField(default=timezone.now)
+    email_muted_events = models.JSONField(_("events not emailed"), default=list, blank=True,
+                                          help_text=_("Events not to email about."))
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("notification preference")
@@ -423,16 +440,18 @@ class WebhookEndpoint(models.Model):
     (`console.sealing`), not hashed. Only members who manage the organisation ever see it.
     """
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="webhook_endpoints")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="webhook_endpoints",
+                                     verbose_name=_("organisation"))
     url = models.URLField(_("URL"), max_length=500)
     description = models.CharField(_("description"), max_length=120, blank=True)
-    secret = SealedCharField(max_length=255)
-    events = models.JSONField(default=list)
+    secret = SealedCharField(_("signing secret"), max_length=255)
+    events = models.JSONField(_("events"), default=list)
     is_active = models.BooleanField(_("active"), default=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("webhook endpoint")
@@ -461,23 +480,26 @@ class WebhookDelivery(models.Model):
         Status.FAILED: set(),
     }
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
+    id = models.UUIDField(_("ID"), primary_key=True, default=uuid.uuid4, editable=False)
+    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries",
+                                 verbose_name=_("webhook endpoint"))
     event = models.CharField(_("event"), max_length=40)
-    payload = models.JSONField(encoder=DjangoJSONEncoder)
+    payload = models.JSONField(_("payload"), encoder=DjangoJSONEncoder)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    response_code = models.PositiveSmallIntegerField(null=True, blank=True)
-    response_body = models.TextField(blank=True, help_text=_("The first 2 KB of the last response."))
-    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    response_code = models.PositiveSmallIntegerField(_("response code"), null=True, blank=True)
+    response_body = models.TextField(_("response body"), blank=True, help_text=_("The first 2 KB of the last response."))
+    error = models.TextField(_("last error"), blank=True)
     attempt_log = models.JSONField(
-        default=list, blank=True, help_text=_("One entry per attempt: number, time, response code, error.")
+        _("attempt log"), default=list, blank=True,
+        help_text=_("One entry per attempt: number, time, response code, error."),
     )
-    next_retry_at = models.DateTimeField(null=True, blank=True)
-    last_attempt_at = models.DateTimeField(null=True, blank=True)
-    redelivery_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
-    delivered_at = models.DateTimeField(null=True, blank=True)
+    next_retry_at = models.DateTimeField(_("next retry at"), null=True, blank=True)
+    last_attempt_at = models.DateTimeField(_("last attempt at"), null=True, blank=True)
+    redelivery_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                      verbose_name=_("redelivery of"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("webhook delivery")

@@ -24,7 +24,7 @@ class DistributionRejectionReason(models.Model):
     description = models.TextField(_("description"), blank=True)
     description_zh = models.TextField(_("Chinese description"), blank=True)
     active = models.BooleanField(_("active"), default=True)
-    position = models.PositiveSmallIntegerField(default=0)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     class Meta:
         verbose_name = _("distribution rejection reason")
@@ -53,23 +53,29 @@ class WhitelistRequest(models.Model):
         REJECTED = "rejected", _("Rejected")
         WITHDRAWN = "withdrawn", _("Withdrawn")
 
-    program = models.ForeignKey(MiniProgram, on_delete=models.CASCADE, related_name="whitelist_requests")
-    scene = models.ForeignKey(Scene, on_delete=models.PROTECT, related_name="whitelist_requests")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    program = models.ForeignKey(MiniProgram, on_delete=models.CASCADE, related_name="whitelist_requests",
+                                verbose_name=_("mini program"))
+    scene = models.ForeignKey(Scene, on_delete=models.PROTECT, related_name="whitelist_requests",
+                              verbose_name=_("scene"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING,
+                              db_index=True)
     justification = models.TextField(_("justification"), max_length=2000)
     renewal_of = models.ForeignKey(
         "Grant", null=True, blank=True, on_delete=models.SET_NULL, related_name="renewal_requests",
-        help_text=_("The grant this request would carry over when approved."),
+        verbose_name=_("renewal of"), help_text=_("The grant this request would carry over when approved."),
     )
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-    status_changed_at = models.DateTimeField(default=timezone.now)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
+                                     verbose_name=_("requested by"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+    status_changed_at = models.DateTimeField(_("status changed at"), default=timezone.now)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("decided by"),
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     rejection_reason = models.ForeignKey(
-        DistributionRejectionReason, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        DistributionRejectionReason, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("rejection reason"),
     )
     decision_text = models.TextField(_("operator's note"), max_length=2000, blank=True)
 
@@ -95,12 +101,13 @@ def evidence_path(evidence, filename):
 class EvidenceFile(models.Model):
     """A file a developer attaches to a request (licences, agreements with the named accounts …)."""
 
-    request = models.ForeignKey(WhitelistRequest, on_delete=models.CASCADE, related_name="evidence")
-    file = models.FileField(upload_to=evidence_path, max_length=200)
-    original_name = models.CharField(max_length=200)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveIntegerField()
-    uploaded_at = models.DateTimeField(default=timezone.now)
+    request = models.ForeignKey(WhitelistRequest, on_delete=models.CASCADE, related_name="evidence",
+                                verbose_name=_("whitelist request"))
+    file = models.FileField(_("file"), upload_to=evidence_path, max_length=200)
+    original_name = models.CharField(_("original file name"), max_length=200)
+    content_type = models.CharField(_("file type"), max_length=100)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("evidence file")
@@ -124,29 +131,35 @@ class Grant(models.Model):
         REVOKED = "revoked", _("Revoked")
         RENEWED = "renewed", _("Renewed")
 
-    program = models.ForeignKey(MiniProgram, on_delete=models.CASCADE, related_name="grants")
-    scene = models.ForeignKey(Scene, on_delete=models.PROTECT, related_name="grants")
-    request = models.OneToOneField(WhitelistRequest, on_delete=models.PROTECT, related_name="grant")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE, db_index=True)
-    valid_from = models.DateTimeField(default=timezone.now)
-    valid_until = models.DateTimeField(db_index=True)
+    program = models.ForeignKey(MiniProgram, on_delete=models.CASCADE, related_name="grants",
+                                verbose_name=_("mini program"))
+    scene = models.ForeignKey(Scene, on_delete=models.PROTECT, related_name="grants", verbose_name=_("scene"))
+    request = models.OneToOneField(WhitelistRequest, on_delete=models.PROTECT, related_name="grant",
+                                   verbose_name=_("whitelist request"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE,
+                              db_index=True)
+    valid_from = models.DateTimeField(_("valid from"), default=timezone.now)
+    valid_until = models.DateTimeField(_("valid until"), db_index=True)
     share_cap = models.PositiveIntegerField(_("share cap"), null=True, blank=True)
     share_window_seconds = models.PositiveIntegerField(_("share cap window (seconds)"), null=True, blank=True)
     daily_cap = models.PositiveIntegerField(_("daily cap"), null=True, blank=True)
     rollout_percent = models.PositiveSmallIntegerField(
         _("rollout %"), default=100, validators=[MinValueValidator(1), MaxValueValidator(100)]
     )
-    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
-    status_changed_at = models.DateTimeField(default=timezone.now)
+    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
+                                   verbose_name=_("granted by"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    status_changed_at = models.DateTimeField(_("status changed at"), default=timezone.now)
     revoked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("revoked by"),
     )
     revoke_reason = models.ForeignKey(
-        DistributionRejectionReason, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        DistributionRejectionReason, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("revocation reason"),
     )
-    revoke_text = models.TextField(max_length=2000, blank=True)
-    expiry_notice_sent_at = models.DateTimeField(null=True, blank=True)
+    revoke_text = models.TextField(_("revocation note"), max_length=2000, blank=True)
+    expiry_notice_sent_at = models.DateTimeField(_("expiry notice sent at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("grant")
@@ -179,16 +192,16 @@ class Grant(models.Model):
 class Placement(models.Model):
     """Where a grant's card shows: a named account's profile, a topic, or a lottery campaign."""
 
-    grant = models.ForeignKey(Grant, on_delete=models.CASCADE, related_name="placements")
-    kind = models.CharField(max_length=10, choices=Scene.PlacementKind.choices[1:])
+    grant = models.ForeignKey(Grant, on_delete=models.CASCADE, related_name="placements", verbose_name=_("grant"))
+    kind = models.CharField(_("kind"), max_length=10, choices=Scene.PlacementKind.choices[1:])
     # weibo.profile: the account whose profile shows the card.
     account_uid = models.CharField(_("account uid"), max_length=40, blank=True, db_index=True)
     account_name = models.CharField(_("account display name"), max_length=80, blank=True)
     # Hot-search topics and lottery campaigns: an identifier, a title and a window.
     topic = models.CharField(_("topic or campaign id"), max_length=120, blank=True, db_index=True)
     title = models.CharField(_("title"), max_length=120, blank=True)
-    starts_at = models.DateTimeField(null=True, blank=True)
-    ends_at = models.DateTimeField(null=True, blank=True)
+    starts_at = models.DateTimeField(_("starts at"), null=True, blank=True)
+    ends_at = models.DateTimeField(_("ends at"), null=True, blank=True)
     landing_page = models.CharField(
         _("landing or claim page"), max_length=200, blank=True, help_text=_("A page path inside the program.")
     )

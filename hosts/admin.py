@@ -17,7 +17,7 @@ class HostAdmin(admin.ModelAdmin):
     filter_horizontal = ["operators"]
     list_editable = ["active", "position"]
 
-    @admin.display(description="operators")
+    @admin.display(description=_("number of operators"))
     def operator_count(self, obj):
         return obj.operators.count()
 
@@ -104,7 +104,7 @@ class HostCredentialAdmin(admin.ModelAdmin):
             raise PermissionDenied(exc.messages[0]) from exc
         obj.pk, obj.key_id = credential.pk, credential.key_id
         messages.warning(request, format_html(
-            "Copy the secret now: it is not shown again. Key id <code>{}</code>, secret <code>{}</code>",
+            _("Copy the secret now: it is not shown again. Key id <code>{}</code>, secret <code>{}</code>"),
             credential.key_id, secret))
 
     def add_view(self, request, form_url="", extra_context=None):
@@ -114,8 +114,8 @@ class HostCredentialAdmin(admin.ModelAdmin):
             messages.error(request, str(exc))
             return HttpResponseRedirect(request.path)
 
-    @admin.action(description="Revoke the selected credentials")
+    @admin.action(description=_("Revoke the selected credentials"))
     def revoke(self, request, queryset):
         for credential in queryset.filter(revoked_at=None):
             credential_revoke(credential=credential, actor=request.user)
-        messages.success(request, "Revoked; hosts using these keys are refused within a second.")
+        messages.success(request, _("Revoked; hosts using these keys are refused within a second."))

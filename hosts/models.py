@@ -22,9 +22,9 @@ class Host(models.Model):
     name = models.CharField(_("name"), max_length=60)
     name_zh = models.CharField(_("Chinese name"), max_length=60, blank=True)
     active = models.BooleanField(_("active"), default=True)
-    position = models.PositiveSmallIntegerField(default=0)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
     operators = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, blank=True, related_name="operated_hosts",
+        settings.AUTH_USER_MODEL, blank=True, related_name="operated_hosts", verbose_name=_("operators"),
         help_text=_("Platform operators who work this host's distribution queue."),
     )
 
@@ -62,7 +62,8 @@ class PackageSizeLimit(models.Model):
     """
 
     dialect = models.CharField(_("dialect"), max_length=20, choices=Dialect.choices)
-    host = models.ForeignKey(Host, null=True, blank=True, on_delete=models.CASCADE, related_name="size_limits")
+    host = models.ForeignKey(Host, null=True, blank=True, on_delete=models.CASCADE, related_name="size_limits",
+                             verbose_name=_("host"))
     main_bytes = models.PositiveIntegerField(_("main package limit (bytes)"), default=2 * MB)
     subpackage_bytes = models.PositiveIntegerField(_("each subpackage limit (bytes)"), default=2 * MB)
     full_bytes = models.PositiveIntegerField(_("total limit (bytes)"), default=8 * MB)
@@ -103,7 +104,7 @@ class Scene(models.Model):
         TOPIC = "topic", _("Topics with a time window")
         LOTTERY = "lottery", _("Lottery campaigns")
 
-    host = models.ForeignKey(Host, on_delete=models.CASCADE, related_name="scenes")
+    host = models.ForeignKey(Host, on_delete=models.CASCADE, related_name="scenes", verbose_name=_("host"))
     code = models.CharField(
         _("code"), max_length=60, unique=True, validators=[SCENE_CODE],
         help_text=_("Stable code hosts and integrators use, “<host>.<scene>”, e.g. “weibo.feed”."),
@@ -113,7 +114,7 @@ class Scene(models.Model):
     description = models.TextField(_("description"), max_length=500, blank=True)
     description_zh = models.TextField(_("Chinese description"), max_length=500, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
-    position = models.PositiveSmallIntegerField(default=0)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     # The rule.
     needs_whitelist = models.BooleanField(
@@ -149,7 +150,7 @@ class Scene(models.Model):
         _("placements"), max_length=10, choices=PlacementKind.choices, default=PlacementKind.NONE, blank=True,
         help_text=_("What a grant in this scene is bound to, if anything."),
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("scene")
@@ -196,19 +197,21 @@ class HostCredential(models.Model):
     per host, so a host can rotate: create the new one, switch, revoke the old one.
     """
 
-    host = models.ForeignKey(Host, on_delete=models.CASCADE, related_name="credentials")
+    host = models.ForeignKey(Host, on_delete=models.CASCADE, related_name="credentials", verbose_name=_("host"))
     name = models.CharField(_("name"), max_length=80, help_text=_("What the host uses it for, e.g. “production 2026”."))
     key_id = models.CharField(_("key id"), max_length=40, unique=True, editable=False)
-    secret = SealedCharField(max_length=255, editable=False)
+    secret = SealedCharField(_("secret"), max_length=255, editable=False)
     requests_per_minute = models.PositiveIntegerField(
         _("requests per minute"), null=True, blank=True,
         help_text=_("Rate limit for this key; empty: the HOST_REQUESTS_PER_MINUTE setting."),
     )
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
+                                   verbose_name=_("created by"))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
     revoked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("revoked by"),
     )
 
     class Meta:

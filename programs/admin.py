@@ -3,7 +3,9 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
+from console.words import list_words
 from programs.models import Category, MiniProgram, QualificationDocument, Version
 from programs.services import program_name_clean
 
@@ -18,7 +20,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 class QualificationLinkMixin:
-    @admin.display(description="file")
+    @admin.display(description=_("file"))
     def file_link(self, document):
         """Private files have no URL of their own: link the members' download view."""
         if not document.pk:
@@ -57,9 +59,9 @@ class MiniProgramAdmin(admin.ModelAdmin):
     raw_id_fields = ["organisation"]
     inlines = [QualificationInline]
 
-    @admin.display(description="categories")
+    @admin.display(description=_("categories"))
     def category_list(self, obj):
-        return ", ".join(c.code for c in obj.categories.all())
+        return list_words(c.display_name for c in obj.categories.all())
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("categories")
@@ -78,7 +80,7 @@ class VersionAdmin(admin.ModelAdmin):
     exclude = ["package"]
     readonly_fields = [f.name if f.name != "package" else "package_link" for f in Version._meta.fields]
 
-    @admin.display(description="package")
+    @admin.display(description=_("package"))
     def package_link(self, obj):
         url = reverse("package_download", args=[obj.program.appid, obj.version])
         return format_html('<a href="{}">{}</a>', url, obj.package.name)

@@ -31,7 +31,7 @@ class Category(models.Model):
     )
     needs_verified_org = models.BooleanField(_("needs a verified organisation"), default=False)
     active = models.BooleanField(_("active"), default=True)
-    position = models.PositiveSmallIntegerField(default=0)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     class Meta:
         verbose_name = _("category")
@@ -62,29 +62,31 @@ def package_path(version, filename):
 
 
 class MiniProgram(models.Model):
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="programs")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="programs",
+                                     verbose_name=_("organisation"))
     appid = models.CharField(_("AppID"), max_length=16, unique=True, editable=False)
     name = models.CharField(_("name"), max_length=20)
     name_key = models.CharField(
-        max_length=255, editable=False, default="",
+        _("look-alike key"), max_length=255, editable=False, default="",
         help_text=_("The name's TR39 confusable skeleton, case-folded (programs.names.name_key): unique among live programs."),
     )
     slogan = models.CharField(_("slogan"), max_length=60, blank=True)
     description = models.TextField(_("description"), max_length=2000, blank=True)
     categories = models.ManyToManyField(Category, related_name="programs", verbose_name=_("categories"))
     logo = models.ImageField(_("logo"), upload_to=logo_path, blank=True)
-    logo_small = models.ImageField(upload_to=logo_path, blank=True, editable=False)
+    logo_small = models.ImageField(_("small logo"), upload_to=logo_path, blank=True, editable=False)
     privacy_policy_url = models.URLField(_("privacy policy URL"), blank=True)
     request_domains = models.JSONField(_("request domains"), default=list, blank=True)
     upload_domains = models.JSONField(_("upload domains"), default=list, blank=True)
     download_domains = models.JSONField(_("download domains"), default=list, blank=True)
     socket_domains = models.JSONField(_("socket domains"), default=list, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(auto_now=True)
-    deleted_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
+                                   verbose_name=_("created by"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True)
     trial_version = models.ForeignKey(
-        "Version", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        "Version", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("trial version"),
         help_text=_("The development version testers open from the trial QR code."),
     )
 
@@ -160,12 +162,14 @@ class PrivacyItem(models.Model):
 
 
 class QualificationDocument(models.Model):
-    program = models.ForeignKey(MiniProgram, on_delete=models.CASCADE, related_name="qualifications")
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="+")
-    file = models.FileField(upload_to=qualification_path, storage=private_storage)
-    original_name = models.CharField(max_length=200)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    uploaded_at = models.DateTimeField(default=timezone.now)
+    program = models.ForeignKey(MiniProgram, on_delete=models.CASCADE, related_name="qualifications",
+                                verbose_name=_("mini program"))
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="+", verbose_name=_("category"))
+    file = models.FileField(_("file"), upload_to=qualification_path, storage=private_storage)
+    original_name = models.CharField(_("original file name"), max_length=200)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
+                                    verbose_name=_("uploaded by"))
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("qualification document")
@@ -199,48 +203,57 @@ class Version(models.Model):
         API = "api", _("API")
         CLI = "cli", _("CLI")
 
-    program = models.ForeignKey(MiniProgram, on_delete=models.CASCADE, related_name="versions")
+    program = models.ForeignKey(MiniProgram, on_delete=models.CASCADE, related_name="versions",
+                                verbose_name=_("mini program"))
     version = models.CharField(_("version"), max_length=40)
-    sort_key = models.JSONField(default=list, editable=False, help_text=_("Numeric parts, for ordering and comparison."))
+    sort_key = models.JSONField(_("sort key"), default=list, editable=False,
+                                help_text=_("Numeric parts, for ordering and comparison."))
     description = models.TextField(_("description"), max_length=2000, blank=True)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.UPLOADED, db_index=True)
-    package = models.FileField(upload_to=package_path, max_length=200, storage=private_storage)
-    package_sha256 = models.CharField(max_length=64)
-    package_size = models.PositiveBigIntegerField()
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    upload_method = models.CharField(max_length=10, choices=UploadMethod.choices, default=UploadMethod.BROWSER)
-    api_key = models.ForeignKey(ApiKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.UPLOADED,
+                              db_index=True)
+    package = models.FileField(_("package"), upload_to=package_path, max_length=200, storage=private_storage)
+    package_sha256 = models.CharField(_("package SHA-256"), max_length=64)
+    package_size = models.PositiveBigIntegerField(_("package size (bytes)"))
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
+                                    verbose_name=_("uploaded by"))
+    upload_method = models.CharField(_("upload method"), max_length=10, choices=UploadMethod.choices,
+                                     default=UploadMethod.BROWSER)
+    api_key = models.ForeignKey(ApiKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                verbose_name=_("API key"))
+    created_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
     # Scanning
-    scan_progress = models.PositiveSmallIntegerField(default=0)
-    scan_stage = models.CharField(max_length=40, blank=True)
-    scan_attempts = models.PositiveSmallIntegerField(default=0)
-    scan_queued_at = models.DateTimeField(null=True, blank=True)
-    scan_started_at = models.DateTimeField(null=True, blank=True)
-    scan_finished_at = models.DateTimeField(null=True, blank=True)
-    scan_report = models.JSONField(null=True, blank=True)
-    dialect = models.CharField(max_length=20, choices=Dialect.choices, blank=True)
-    errors = models.PositiveIntegerField(default=0)
-    warnings = models.PositiveIntegerField(default=0)
-    notices = models.PositiveIntegerField(default=0)
-    risk_score = models.IntegerField(null=True, blank=True)
-    status_changed_at = models.DateTimeField(default=timezone.now)
+    scan_progress = models.PositiveSmallIntegerField(_("scan progress (%)"), default=0)
+    scan_stage = models.CharField(_("scan stage"), max_length=40, blank=True)
+    scan_attempts = models.PositiveSmallIntegerField(_("scan attempts"), default=0)
+    scan_queued_at = models.DateTimeField(_("scan queued at"), null=True, blank=True)
+    scan_started_at = models.DateTimeField(_("scan started at"), null=True, blank=True)
+    scan_finished_at = models.DateTimeField(_("scan finished at"), null=True, blank=True)
+    scan_report = models.JSONField(_("scan report"), null=True, blank=True)
+    dialect = models.CharField(_("dialect"), max_length=20, choices=Dialect.choices, blank=True)
+    errors = models.PositiveIntegerField(_("errors"), default=0)
+    warnings = models.PositiveIntegerField(_("warnings"), default=0)
+    notices = models.PositiveIntegerField(_("notices"), default=0)
+    risk_score = models.IntegerField(_("risk score"), null=True, blank=True)
+    status_changed_at = models.DateTimeField(_("status changed at"), default=timezone.now)
     # Review
-    submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     submit_notes = models.TextField(_("notes for the reviewer"), max_length=2000, blank=True)
     test_account = models.CharField(_("test account"), max_length=200, blank=True)
     expedited = models.BooleanField(_("expedited review"), default=False)
-    review_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    review_due_at = models.DateTimeField(_("review due at"), null=True, blank=True, db_index=True)
     awaiting_developer = models.BooleanField(
-        default=False, help_text=_("A reviewer asked for changes; the version waits for the developer's answer.")
+        _("awaiting the developer"), default=False,
+        help_text=_("A reviewer asked for changes; the version waits for the developer's answer."),
     )
-    approved_hosts = models.JSONField(default=list, blank=True, help_text=_("Host codes the approval covers."))
+    approved_hosts = models.JSONField(_("approved hosts"), default=list, blank=True,
+                                      help_text=_("Host codes the approval covers."))
     submitted_metadata = models.JSONField(
-        default=dict, blank=True, help_text=_("The program's categories and domains when this version was submitted.")
+        _("details when submitted"), default=dict, blank=True,
+        help_text=_("The program's categories and domains when this version was submitted."),
     )
     # Release
-    released_at = models.DateTimeField(null=True, blank=True)
-    phased_percentage = models.PositiveSmallIntegerField(null=True, blank=True)
+    released_at = models.DateTimeField(_("released at"), null=True, blank=True)
+    phased_percentage = models.PositiveSmallIntegerField(_("phased release %"), null=True, blank=True)
 
     class Meta:
         verbose_name = pgettext_lazy("model name", "version")

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from programs.models import Version
@@ -22,7 +22,7 @@ class RejectionReason(models.Model):
         _("Chinese description"), blank=True, help_text=_("Shown instead of the description to Chinese readers.")
     )
     active = models.BooleanField(_("active"), default=True)
-    position = models.PositiveSmallIntegerField(default=0)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     class Meta:
         verbose_name = _("rejection reason")
@@ -54,10 +54,11 @@ class ReviewClaim(models.Model):
     A new reviewer takes over an expired row with a compare-and-swap update.
     """
 
-    version = models.OneToOneField(Version, on_delete=models.CASCADE, related_name="review_claim")
-    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="review_claims")
-    claimed_at = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField(db_index=True)
+    version = models.OneToOneField(Version, on_delete=models.CASCADE, related_name="review_claim", verbose_name=pgettext_lazy("model name", "version"))
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="review_claims",
+                                 verbose_name=_("reviewer"))
+    claimed_at = models.DateTimeField(_("claimed at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"), db_index=True)
 
     class Meta:
         verbose_name = _("review claim")
@@ -82,21 +83,24 @@ class ReviewDecision(models.Model):
         Kind.APPROVE: _("Approved"), Kind.REJECT: _("Rejected"), Kind.REQUEST_CHANGES: _("Changes requested"),
     }
 
-    version = models.ForeignKey(Version, on_delete=models.CASCADE, related_name="review_decisions")
+    version = models.ForeignKey(Version, on_delete=models.CASCADE, related_name="review_decisions", verbose_name=pgettext_lazy("model name", "version"))
     reviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="review_decisions",
-        help_text=_("Empty for an automatic decision."),
+        verbose_name=_("reviewer"), help_text=_("Empty for an automatic decision."),
     )
     kind = models.CharField(_("decision"), max_length=20, choices=Kind.choices)
-    reasons = models.ManyToManyField(RejectionReason, blank=True, related_name="decisions")
+    reasons = models.ManyToManyField(RejectionReason, blank=True, related_name="decisions", verbose_name=_("reasons"))
     text = models.TextField(_("message to the developer"), max_length=4000, blank=True)
-    hosts = models.JSONField(default=list, blank=True, help_text=_("Host codes an approval covers; empty: all hosts."))
-    automatic = models.BooleanField(default=False)
+    hosts = models.JSONField(_("hosts"), default=list, blank=True,
+                             help_text=_("Host codes an approval covers; empty: all hosts."))
+    automatic = models.BooleanField(_("automatic"), default=False)
     dry_run = models.BooleanField(
-        default=False, help_text=_("Recorded by the auto-approval policy in dry-run mode: it would have approved.")
+        _("dry run"), default=False,
+        help_text=_("Recorded by the auto-approval policy in dry-run mode: it would have approved."),
     )
-    policy_reasons = models.JSONField(default=list, blank=True, help_text=_("Why the policy decided as it did."))
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    policy_reasons = models.JSONField(_("policy's reasons"), default=list, blank=True,
+                                      help_text=_("Why the policy decided as it did."))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
 
     class Meta:
         verbose_name = _("review decision")
@@ -122,15 +126,16 @@ class ReviewDecision(models.Model):
 class ReviewMessage(models.Model):
     """One message of the thread between the reviewers and the developers on a version."""
 
-    version = models.ForeignKey(Version, on_delete=models.CASCADE, related_name="review_messages")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    from_reviewer = models.BooleanField(default=False)
+    version = models.ForeignKey(Version, on_delete=models.CASCADE, related_name="review_messages", verbose_name=pgettext_lazy("model name", "version"))
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
+                               verbose_name=_("author"))
+    from_reviewer = models.BooleanField(_("from a reviewer"), default=False)
     body = models.TextField(_("message"), max_length=4000, blank=True)
     decision = models.ForeignKey(
         ReviewDecision, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages",
-        help_text=_("Set when the message carries a reviewer's decision (its reasons are shown with it)."),
+        verbose_name=_("decision"), help_text=_("Set when the message carries a reviewer's decision (its reasons are shown with it)."),
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("review message")
@@ -167,7 +172,7 @@ class AutoApprovalPolicy(models.Model):
     allow_new_permissions = models.BooleanField(_("allow new permissions"), default=False)
     allow_new_domains = models.BooleanField(_("allow new domains"), default=False)
     allow_new_categories = models.BooleanField(_("allow new categories"), default=False)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("auto-approval policy")
@@ -196,11 +201,12 @@ class AutoApprovalEvaluation(models.Model):
         WOULD_APPROVE = "would_approve", _("Would have approved (dry run)")
         NOT_ELIGIBLE = "not_eligible", _("Not eligible")
 
-    version = models.ForeignKey(Version, on_delete=models.CASCADE, related_name="auto_evaluations")
-    submitted_at = models.DateTimeField(help_text=_("The submission evaluated (the version's submitted_at then)."))
-    outcome = models.CharField(max_length=20, choices=Outcome.choices)
-    reasons = models.JSONField(default=list, blank=True)
-    evaluated_at = models.DateTimeField(default=timezone.now)
+    version = models.ForeignKey(Version, on_delete=models.CASCADE, related_name="auto_evaluations", verbose_name=pgettext_lazy("model name", "version"))
+    submitted_at = models.DateTimeField(_("submitted at"),
+                                        help_text=_("The submission evaluated (the version's submitted_at then)."))
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices)
+    reasons = models.JSONField(_("reasons"), default=list, blank=True)
+    evaluated_at = models.DateTimeField(_("evaluated at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("auto-approval evaluation")

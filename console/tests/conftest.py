@@ -6,8 +6,8 @@ from rest_framework.test import APIClient
 
 from console.models import Membership
 from console.roles import Role
-from console.services import invitation_create
-from console.tests.factories import MembershipFactory, UserFactory
+from console.services import api_key_create, invitation_create
+from console.tests.factories import InvitationFactory, MembershipFactory, UserFactory
 
 
 @pytest.fixture
@@ -68,3 +68,41 @@ def invite(django_capture_on_commit_callbacks):
         return invitation, tokens[0], reverse("invitation_accept", args=[tokens[0]])
 
     return _invite
+
+
+@pytest.fixture
+def admin_client_(client, superuser):
+    """The admin site as a signed-in superuser (two-factor passed)."""
+    client.force_login(superuser)
+    return client
+
+
+@pytest.fixture
+def admin_data(org, owner, member, outsider, other_org, owner_key):
+    """Two organisations with members, invitations and API keys, for the admin's lists and searches."""
+    InvitationFactory(organisation=org, email="invitee@acme.test", invited_by=owner)
+    InvitationFactory(organisation=other_org, email="other-invitee@evil.test", invited_by=outsider)
+    api_key_create(org=other_org, user=outsider, role="owner", name="Evil deploy", scopes=["org:read"])
+
+
+@pytest.fixture
+def a_row_of_most_models(admin_data, org, owner, superuser):
+    """Rows for the admin's change pages: a version in review with a claim, a decision and a message, a
+    release, a qualification document, a host credential, and the catalogs migrations seed."""
+    from django.core.files.base import ContentFile
+
+    from hosts.models import Host
+    from hosts.services import credential_create
+    from programs.models import QualificationDocument
+    from reviews.models import AutoApprovalPolicy
+    from reviews.tests.factories import ClaimFactory, DecisionFactory, WaitingVersionFactory, released_version
+
+    waiting = WaitingVersionFactory(org=org)
+    released_version(waiting.program)
+    ClaimFactory(version=waiting, reviewer=superuser)
+    DecisionFactory(version=waiting, reviewer=superuser)
+    QualificationDocument.objects.create(program=waiting.program, category=waiting.program.categories.first(),
+                                         file=ContentFile(b"%PDF-1.4", name="licence.pdf"),
+                                         original_name="licence.pdf", uploaded_by=owner)
+    credential_create(host=Host.objects.get(code="weibo"), actor=None, name="admin page")
+    AutoApprovalPolicy.current()

@@ -6,25 +6,9 @@ from django.contrib import admin
 from django.urls import reverse
 
 from console.models import AuditEvent, User
-from console.services import api_key_create
-from console.tests.factories import InvitationFactory
-
-
-@pytest.fixture
-def admin_client_(client, superuser):
-    client.force_login(superuser)
-    return client
-
-
-@pytest.fixture
-def data(org, owner, member, outsider, other_org, owner_key):
-    InvitationFactory(organisation=org, email="invitee@acme.test", invited_by=owner)
-    InvitationFactory(organisation=other_org, email="other-invitee@evil.test", invited_by=outsider)
-    api_key_create(org=other_org, user=outsider, role="owner", name="Evil deploy", scopes=["org:read"])
-
 
 CONSOLE_MODELS = list(apps.get_app_config("console").get_models())
-FOUNDATION = {"user", "organisation", "membership", "invitation", "apikey", "auditevent"}  # rows made by `data`
+FOUNDATION = {"user", "organisation", "membership", "invitation", "apikey", "auditevent"}  # rows made by `admin_data`
 
 
 @pytest.mark.parametrize("model", CONSOLE_MODELS, ids=lambda m: m.__name__)
@@ -48,7 +32,7 @@ SEARCHES = [
 
 
 @pytest.mark.parametrize("model_name", sorted({m._meta.model_name for m in CONSOLE_MODELS}))
-def test_changelist_loads_for_a_superuser(admin_client_, data, model_name):
+def test_changelist_loads_for_a_superuser(admin_client_, admin_data, model_name):
     response = admin_client_.get(reverse(f"admin:console_{model_name}_changelist"))
 
     assert response.status_code == 200
@@ -57,7 +41,7 @@ def test_changelist_loads_for_a_superuser(admin_client_, data, model_name):
 
 
 @pytest.mark.parametrize("model_name, term, found", SEARCHES, ids=[f"{m}-{t}" for m, t, _ in SEARCHES])
-def test_changelist_search(admin_client_, data, model_name, term, found):
+def test_changelist_search(admin_client_, admin_data, model_name, term, found):
     url = reverse(f"admin:console_{model_name}_changelist")
 
     everything = admin_client_.get(url).context["cl"].result_count
@@ -69,7 +53,7 @@ def test_changelist_search(admin_client_, data, model_name, term, found):
 
 
 @pytest.mark.parametrize("model_name", ["user", "organisation", "membership", "invitation", "apikey"])
-def test_change_page_loads(admin_client_, data, model_name):
+def test_change_page_loads(admin_client_, admin_data, model_name):
     obj = apps.get_model("console", model_name).objects.first()
 
     response = admin_client_.get(reverse(f"admin:console_{model_name}_change", args=[obj.pk]))
@@ -77,7 +61,7 @@ def test_change_page_loads(admin_client_, data, model_name):
     assert response.status_code == 200
 
 
-def test_audit_events_are_read_only_in_the_admin(admin_client_, data):
+def test_audit_events_are_read_only_in_the_admin(admin_client_, admin_data):
     event = AuditEvent.objects.first()
 
     change = admin_client_.get(reverse("admin:console_auditevent_change", args=[event.pk]))
@@ -112,30 +96,6 @@ def test_verifying_an_organisation_in_the_admin_is_audited(admin_client_, superu
     assert org.verified_at is not None
     event = AuditEvent.objects.get(action="organisation.verify")
     assert (event.actor, event.before, event.after) == (superuser, {"verified": False}, {"verified": True})
-
-
-
-@pytest.fixture
-def a_row_of_most_models(data, org, owner, superuser):
-    """Rows for the admin's change pages: a version in review with a claim, a decision and a message, a
-    release, a qualification document, a host credential, and the catalogs migrations seed."""
-    from django.core.files.base import ContentFile
-
-    from hosts.models import Host
-    from hosts.services import credential_create
-    from programs.models import QualificationDocument
-    from reviews.models import AutoApprovalPolicy
-    from reviews.tests.factories import ClaimFactory, DecisionFactory, WaitingVersionFactory, released_version
-
-    waiting = WaitingVersionFactory(org=org)
-    released_version(waiting.program)
-    ClaimFactory(version=waiting, reviewer=superuser)
-    DecisionFactory(version=waiting, reviewer=superuser)
-    QualificationDocument.objects.create(program=waiting.program, category=waiting.program.categories.first(),
-                                         file=ContentFile(b"%PDF-1.4", name="licence.pdf"),
-                                         original_name="licence.pdf", uploaded_by=owner)
-    credential_create(host=Host.objects.get(code="weibo"), actor=None, name="admin page")
-    AutoApprovalPolicy.current()
 
 
 @pytest.mark.parametrize("model", list(admin.site._registry), ids=lambda m: f"{m._meta.app_label}.{m.__name__}")
