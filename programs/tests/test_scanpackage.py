@@ -125,3 +125,48 @@ def test_the_real_command_exits_1_with_parseable_json_for_a_package_with_errors(
     report = json.loads(result.stdout)
     assert "structure.app_json_not_object" in {f["code"] for f in report["findings"]}
     assert report["errors"] >= 1
+
+
+TRACKER = "\nmy.request({url: 'https://tracker.evil-ads.com/t', data: {}});\n"
+
+
+def test_without_allowlists_the_output_says_the_domain_allowlist_was_not_checked(db, package):
+    path = package(build_package("alipay", code=TRACKER))
+    code, out = scan(path)
+    assert code == 0  # nothing else is wrong with it; the server would still refuse tracker.evil-ads.com
+    note = next(line for line in out.splitlines() if line.startswith("not checked: "))
+    assert "domain allowlist" in note and "--request-domain" in note
+    assert "[network.not_allowed]" not in out
+
+    code, out = scan(path, "--format", "json")
+    unchecked = {item["check"]: item for item in json.loads(out)["not_checked"]}
+    assert "--request-domain" in unchecked["network.allowlist"]["how"]
+
+
+def test_allowlists_given_as_options_run_the_servers_network_check(db, package):
+    path = package(build_package("alipay", code=TRACKER))  # the sample also calls api.example.com and ws.example.com
+    sample_domains = ["--request-domain", "https://api.example.com", "--upload-domain", "https://api.example.com",
+                      "--download-domain", "api.example.com", "--socket-domain", "wss://ws.example.com"]
+    code, out = scan(path, *sample_domains, "--format", "json")
+    report = json.loads(out)
+    assert code == 1
+    refused = [f for f in report["findings"] if f["code"] == "network.not_allowed"]
+    assert [f["severity"] for f in refused] == ["error"]
+    assert refused[0]["message"].startswith("tracker.evil-ads.com is not on the request domain allowlist")
+    assert "network.allowlist" not in {item["check"] for item in report["not_checked"]}
+
+    code, out = scan(path, *sample_domains, "--request-domain", "tracker.evil-ads.com")
+    assert code == 0, out
+    assert "[network.not_allowed]" not in out and "domain allowlist" not in out
+
+
+def test_kinds_left_out_allow_nothing_as_on_the_server(db, package):
+    upload = "\nmy.uploadFile({url: 'https://api.example.com/photos', filePath: 'a', fileName: 'f'});\n"
+    code, out = scan(package(build_package("alipay", code=upload)), "--request-domain", "https://api.example.com")
+    assert code == 1
+    assert "[network.not_allowed] api.example.com is not on the upload domain allowlist" in out
+
+
+def test_an_allowlist_entry_the_console_would_refuse_is_a_clear_error(db, package):
+    with pytest.raises(CommandError, match=r"--socket-domain: .*must use wss://"):
+        call_command("scanpackage", package(build_package("alipay")), "--socket-domain", "https://ws.example.com")
