@@ -11,8 +11,9 @@ any Python 3.11+ (`python cli.py …`), or inside the repository as `python -m p
 organisation API key sent as `Authorization: Bearer <key>`) go before or after the command.
 
 Exit codes: 0 done (with --wait: the scan passed); 1 the scan failed (status scan_failed or errors);
-2 the API refused the request (its error message is printed), bad usage or no key;
-3 the console could not be reached, or --wait timed out.
+2 the API refused the request (its error message is printed) or did not do what was asked (the same
+package exists under another version), bad usage or no key; 3 the console could not be reached, or
+--wait timed out.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 __version__ = "1.0"
@@ -44,9 +46,11 @@ UPLOAD_TIMEOUT = 600
 class CliError(Exception):
     """Print `message` (and the API's field errors) to stderr and exit with `exit_code`."""
 
-    def __init__(self, message: str, exit_code: int = API_ERROR, fields: dict | None = None):
+    def __init__(self, message: str, exit_code: int = API_ERROR, fields: dict | None = None,
+                 status: int | None = None):
         super().__init__(message)
         self.message, self.exit_code, self.fields = message, exit_code, fields or {}
+        self.status = status  # the HTTP status of the API's refusal, if it was one
 
 
 # --------------------------------------------------------------------------------------------- HTTP
@@ -121,7 +125,32 @@ def _http_error(error: urllib.error.HTTPError) -> CliError:
         message, fields = str(detail.get("message") or error.reason), detail.get("fields") or {}
     except (ValueError, KeyError, TypeError, AttributeError, OSError):
         message, fields = f"{error.reason or 'error'} (not the API's JSON error; is --url the console's address?)", {}
-    return CliError(f"HTTP {error.code}: {message}", API_ERROR, fields)
+    return CliError(f"HTTP {error.code}: {message}", API_ERROR, fields, status=error.code)
+
+
+@contextmanager
+def naming_what_is_missing(client: Client, appid: str, version: str | None = None):
+    """Turn the API's bare 404 into which of the two is missing: the program (to this key) or the version."""
+    try:
+        yield
+    except CliError as error:
+        if error.status != 404:
+            raise
+        if version is not None and _program_visible(client, appid):
+            raise CliError(f"HTTP 404: No version {version} of program {appid}; `status {appid}` lists the "
+                           "versions there are.", API_ERROR, status=404) from None
+        raise CliError(f"HTTP 404: No program {appid} visible to this key (check the AppID, and that the key "
+                       "belongs to the program's organisation).", API_ERROR, status=404) from None
+
+
+def _program_visible(client: Client, appid: str) -> bool:
+    try:
+        client.get(client.url("programs", appid))
+    except CliError as error:
+        if error.status == 404:
+            return False
+        raise
+    return True
 
 
 def multipart_body(fields: dict[str, str], file_field: str, path: Path) -> tuple[Iterator[bytes], int, str]:
@@ -241,7 +270,17 @@ def cmd_upload(client: Client, args, out) -> int:
     if not path.is_file():
         raise CliError(f"No such package file: {path}")
     fields = {"version": args.version, "description": args.description or "", "method": "cli"}
-    status, version = client.post_multipart(client.url("programs", args.appid, "versions"), fields, "package", path)
+    with naming_what_is_missing(client, args.appid):
+        status, version = client.post_multipart(client.url("programs", args.appid, "versions"), fields, "package",
+                                                path)
+    asked = args.version.strip()  # as the API reads it
+    if status == 200 and str(version.get("version")) != asked:
+        # Exit 2, as for a refusal: version `asked` was not made, so a following `submit APPID asked` would
+        # fail; not 0 (not done as asked), not 1 (no scan failed) and not 3 or 4 (trying again cannot help).
+        raise CliError(
+            f"This exact package was uploaded before, as version {version.get('version')} (status "
+            f"{version.get('status')}); no version {asked} was made. Use version {version.get('version')} "
+            f"(e.g. `submit {args.appid} {version.get('version')}`), or change the package to upload it as {asked}.")
     if status == 200:
         print(f"This exact package was uploaded before, as version {version.get('version')} "
               f"(status {version.get('status')}); nothing new was stored.", file=out)
@@ -259,8 +298,9 @@ def cmd_upload(client: Client, args, out) -> int:
 
 def cmd_submit(client: Client, args, out) -> int:
     url = client.url("programs", args.appid, "versions", args.version, "submit")
-    _, version = client.post_json(url, {"notes": args.notes or "", "test_account": args.test_account or "",
-                                        "expedited": bool(args.expedited)})
+    with naming_what_is_missing(client, args.appid, args.version):
+        _, version = client.post_json(url, {"notes": args.notes or "", "test_account": args.test_account or "",
+                                            "expedited": bool(args.expedited)})
     print(f"Submitted {version.get('version')} for review: {version.get('status')}", file=out)
     print(version.get("url"), file=out)
     return OK
@@ -268,13 +308,15 @@ def cmd_submit(client: Client, args, out) -> int:
 
 def cmd_status(client: Client, args, out) -> int:
     if args.version:
-        version = client.get(client.url("programs", args.appid, "versions", args.version))
+        with naming_what_is_missing(client, args.appid, args.version):
+            version = client.get(client.url("programs", args.appid, "versions", args.version))
         if args.json:
             print(json.dumps(version, indent=2, ensure_ascii=False), file=out)
         else:
             print_version(version, out)
         return OK
-    page = client.get(client.url("programs", args.appid, "versions"))
+    with naming_what_is_missing(client, args.appid):
+        page = client.get(client.url("programs", args.appid, "versions"))
     results = list(page.get("results") or [])
     pages = 1
     while page.get("next") and pages < 100:  # follow the pagination
@@ -311,7 +353,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cli.py", parents=[common],
         description="Upload, submit and follow mini-program versions through the console's API.",
-        epilog="Exit codes: 0 ok; 1 scan failed; 2 API error, bad usage or no key; 3 network error or timeout.",
+        epilog="Exit codes: 0 ok; 1 scan failed; 2 API error (or the same package exists as another version), "
+               "bad usage or no key; 3 network error or timeout.",
     )
     parser.add_argument("--version-info", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

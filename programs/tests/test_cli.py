@@ -71,9 +71,22 @@ def test_upload_waits_for_a_clean_scan_then_the_same_package_is_recognised(run, 
     version = Version.objects.get(program=program, version="1.0.0")
     assert (version.status, version.upload_method, version.description) == ("ready", "cli", "First")
 
-    code, out, err = run("upload", program.appid, path, "--version", "1.0.1")
-    assert code == 0, err
+    code, out, err = run("upload", program.appid, path, "--version", "1.0.0")
+    assert code == 0, err  # asked for 1.0.0 and 1.0.0 is there: done
     assert "This exact package was uploaded before, as version 1.0.0 (status ready)" in out
+
+
+@live
+def test_the_same_package_under_another_version_string_is_not_done_and_says_what_to_do(run, program, package):
+    path = package(code="\n// 1.0.0\n")
+    assert run("upload", program.appid, path, "--version", "1.0.0")[0] == 0
+
+    code, out, err = run("upload", program.appid, path, "--version", "1.0.1", "--wait", "--interval", "0.05")
+    assert code == 2, (out, err)  # no version 1.0.1 exists: a `submit … 1.0.1` next would fail
+    assert "This exact package was uploaded before, as version 1.0.0 (status ready); " in err
+    assert "no version 1.0.1 was made" in err
+    assert f"submit {program.appid} 1.0.0" in err and "change the package" in err
+    assert "Scan report" not in out  # nothing was waited for
     assert not program.versions.filter(version="1.0.1").exists()
 
 
@@ -145,13 +158,24 @@ def test_a_wrong_key_exits_2_with_the_apis_message(run, program, live_server, ca
 
 
 @live
-def test_an_unknown_appid_exits_2_with_not_found(run, owner_key, package):
+def test_an_unknown_appid_exits_2_and_says_no_such_program(run, owner_key, package):
     code, _, err = run("status", "2099000000000000")
     assert code == 2
-    assert "HTTP 404: Not found." in err
+    assert "HTTP 404: No program 2099000000000000 visible to this key" in err
     code, _, err = run("upload", "2099000000000000", package(), "--version", "1.0.0")
     assert code == 2
-    assert "HTTP 404" in err
+    assert "HTTP 404: No program 2099000000000000 visible to this key" in err
+    code, _, err = run("submit", "2099000000000000", "1.0.0")
+    assert (code, err.count("No program 2099000000000000")) == (2, 1)
+
+
+@live
+def test_an_unknown_version_exits_2_and_says_which_version(run, program):
+    for argv in (("status", program.appid, "1.0.2"), ("submit", program.appid, "1.0.2")):
+        code, _, err = run(*argv)
+        assert code == 2
+        assert f"HTTP 404: No version 1.0.2 of program {program.appid}" in err
+        assert f"status {program.appid}" in err  # how to list the versions there are
 
 
 def test_a_missing_key_exits_2_and_says_how_to_set_it(capsys):
@@ -219,3 +243,70 @@ def test_a_report_without_measured_sizes_says_so_instead_of_zero_bytes():
                                  "findings": []}}, out)
     assert "Sizes: not measured (the archive could not be read)" in out.getvalue()
     assert "MB" not in out.getvalue() and "KB" not in out.getvalue()
+
+
+# ------------------------------------------------------------------ answers the live server does not give today
+
+
+@pytest.fixture
+def fake_console():
+    """A console that answers every request with the response set in `answer` (status, JSON body, headers)."""
+    import http.server
+    import threading
+
+    answer = {"status": 200, "body": {}, "headers": {}}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def _answer(self):
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            body = json.dumps(answer["body"]).encode()
+            self.send_response(answer["status"])
+            for name, value in {"Content-Type": "application/json", **answer["headers"]}.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_POST = _answer
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    answer["url"] = f"http://127.0.0.1:{server.server_port}"
+    yield answer
+    server.shutdown()
+    server.server_close()
+
+
+def fake_run(console, *argv, capsys) -> tuple[int, str, str]:
+    capsys.readouterr()
+    code = cli.main(["--url", console["url"], "--key", "mpk_x", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_a_conflict_409_is_a_refusal_like_a_400(fake_console, capsys):
+    fake_console.update(status=409, body={"error": {"code": "version_not_ready", "fields": {},
+                                                    "message": "Only a development version can be submitted."}})
+    code, out, err = fake_run(fake_console, "submit", "2025000000000001", "1.0.0", capsys=capsys)
+    assert (code, out) == (2, "")
+    assert "HTTP 409: Only a development version can be submitted." in err
+
+
+def test_an_extra_field_in_the_upload_answer_changes_nothing(fake_console, tmp_path, capsys):
+    path = tmp_path / "app.zip"
+    path.write_bytes(build_package("alipay"))
+    same = {"version": "1.0.1", "status": "ready", "url": "http://console.test/v/1.0.1/", "requested_version": "1.0.1"}
+    fake_console.update(status=200, body=same)
+    code, out, err = fake_run(fake_console, "upload", "2025000000000001", str(path), "--version", "1.0.1",
+                              capsys=capsys)
+    assert code == 0, err
+    assert "This exact package was uploaded before, as version 1.0.1 (status ready)" in out
+
+    fake_console.update(body={**same, "requested_version": "1.0.2", "version_differs": True})
+    code, out, err = fake_run(fake_console, "upload", "2025000000000001", str(path), "--version", "1.0.2",
+                              capsys=capsys)
+    assert code == 2
+    assert "as version 1.0.1 (status ready); no version 1.0.2 was made" in err
