@@ -13,12 +13,14 @@ organisation API key sent as `Authorization: Bearer <key>`) go before or after t
 Exit codes: 0 done (with --wait: the scan passed); 1 the scan failed (status scan_failed or errors);
 2 the API refused the request (its error message is printed) or did not do what was asked (the same
 package exists under another version), bad usage or no key; 3 the console could not be reached, or
---wait timed out.
+--wait timed out; 4 the console asked to retry later (HTTP 429: a rate limit or a lock-out; the message
+says when).
 """
 
 from __future__ import annotations
 
 import argparse
+import email.utils
 import http.client
 import json
 import mimetypes
@@ -37,7 +39,7 @@ __version__ = "1.0"
 
 DEFAULT_URL = "http://127.0.0.1:8000"
 PENDING = frozenset({"uploaded", "scanning"})  # the scan is not done yet
-OK, SCAN_FAILED, API_ERROR, NETWORK_ERROR = 0, 1, 2, 3
+OK, SCAN_FAILED, API_ERROR, NETWORK_ERROR, RETRY_LATER = 0, 1, 2, 3, 4
 CHUNK = 64 * 1024
 REQUEST_TIMEOUT = 60  # seconds per HTTP call; uploads get UPLOAD_TIMEOUT
 UPLOAD_TIMEOUT = 600
@@ -125,7 +127,30 @@ def _http_error(error: urllib.error.HTTPError) -> CliError:
         message, fields = str(detail.get("message") or error.reason), detail.get("fields") or {}
     except (ValueError, KeyError, TypeError, AttributeError, OSError):
         message, fields = f"{error.reason or 'error'} (not the API's JSON error; is --url the console's address?)", {}
+    if error.code == 429:  # a rate limit or a lock-out: the same call will work later, unlike other refusals
+        wait = _seconds_until(error.headers.get("Retry-After"))
+        when = f" Retry after {wait} seconds{_roughly(wait)}." if wait is not None else ""
+        return CliError(f"HTTP 429: {message}{when}", RETRY_LATER, fields, status=429)
     return CliError(f"HTTP {error.code}: {message}", API_ERROR, fields, status=error.code)
+
+
+def _seconds_until(retry_after: str | None) -> int | None:
+    """Retry-After as seconds to wait: it is either a number of seconds or an HTTP date."""
+    if not retry_after:
+        return None
+    if retry_after.strip().isdigit():
+        return int(retry_after)
+    try:
+        when = email.utils.parsedate_to_datetime(retry_after)
+    except (TypeError, ValueError):
+        return None
+    return max(0, round(when.timestamp() - time.time()))
+
+
+def _roughly(seconds: int) -> str:
+    if seconds >= 3600:
+        return f" (about {seconds / 3600:.1f} hours)"
+    return f" ({round(seconds / 60)} minutes)" if seconds >= 120 else ""
 
 
 @contextmanager
@@ -354,7 +379,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="cli.py", parents=[common],
         description="Upload, submit and follow mini-program versions through the console's API.",
         epilog="Exit codes: 0 ok; 1 scan failed; 2 API error (or the same package exists as another version), "
-               "bad usage or no key; 3 network error or timeout.",
+               "bad usage or no key; 3 network error or timeout; 4 retry later (HTTP 429).",
     )
     parser.add_argument("--version-info", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

@@ -310,3 +310,28 @@ def test_an_extra_field_in_the_upload_answer_changes_nothing(fake_console, tmp_p
                               capsys=capsys)
     assert code == 2
     assert "as version 1.0.1 (status ready); no version 1.0.2 was made" in err
+
+
+def test_a_429_exits_4_retry_later_with_the_servers_retry_after(fake_console, capsys):
+    fake_console.update(status=429, headers={"Retry-After": "900"},
+                        body={"error": {"code": "locked_out", "message": "Too many failed attempts.", "fields": {}}})
+    code, out, err = fake_run(fake_console, "status", "2025000000000001", capsys=capsys)
+    assert (code, out) == (4, "")
+    assert "HTTP 429: Too many failed attempts." in err
+    assert "Retry after 900 seconds (15 minutes)." in err
+
+    fake_console["headers"] = {"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"}  # a date, long past
+    code, _, err = fake_run(fake_console, "status", "2025000000000001", capsys=capsys)
+    assert code == 4 and "Retry after 0 seconds." in err
+    fake_console["headers"] = {}  # no Retry-After: the exit code still says "later", the API's message says why
+    code, _, err = fake_run(fake_console, "status", "2025000000000001", capsys=capsys)
+    assert code == 4 and err.strip().endswith("HTTP 429: Too many failed attempts.")
+
+
+@live
+def test_the_hourly_upload_limit_exits_4(run, program, package, settings):
+    settings.PACKAGE_UPLOADS_PER_HOUR = 1
+    assert run("upload", program.appid, package("a.zip", code="// a"), "--version", "6.0.0")[0] == 0
+    code, _, err = run("upload", program.appid, package("b.zip", code="// b"), "--version", "6.0.1")
+    assert code == 4
+    assert "HTTP 429: This organisation uploaded 1 packages in the last hour" in err
