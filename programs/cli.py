@@ -227,21 +227,21 @@ def print_report(version: dict, out) -> None:
         return
     risk = report.get("risk") or {}
     risk_text = " ".join(str(risk[k]) for k in ("score", "level") if risk.get(k) not in (None, ""))
-    print(f"Scan report: {report.get('errors', 0)} errors, {report.get('warnings', 0)} warnings, "
-          f"{report.get('notices', 0)} notices" + (f", risk {risk_text}" if risk_text else ""), file=out)
+    counts = ", ".join(plural(report.get(key) or 0, word) for key, word in
+                       (("errors", "error"), ("warnings", "warning"), ("notices", "notice")))
+    print(f"Scan report: {counts}" + (f", risk {risk_text}" if risk_text else ""), file=out)
     sizes = report.get("sizes") or {}
     if sizes and sizes.get("full") is None:
         print("Sizes: not measured (the archive could not be read)", file=out)
     elif sizes:
-        subs = ", ".join(f"{root} {_size(n)}" for root, n in (sizes.get("subpackages") or {}).items())
-        print(f"Sizes: main {_size(sizes.get('main'))}, full {_size(sizes.get('full'))}"
+        subs = ", ".join(f"{root} {format_size(n)}" for root, n in (sizes.get("subpackages") or {}).items())
+        print(f"Sizes: main {format_size(sizes.get('main'))}, full {format_size(sizes.get('full'))}"
               + (f", subpackages: {subs}" if subs else ""), file=out)
     for finding in report.get("findings") or []:
         print(finding_line(finding), file=out)
 
 
 def print_version(version: dict, out) -> None:
-    scan = version.get("scan") or {}
     print(f"Version {version.get('version')}: {version.get('status')}", file=out)
     print(f"  url: {version.get('url')}", file=out)
     uploaded = " ".join(str(v) for v in (version.get("created_at"), version.get("uploaded_by")) if v)
@@ -249,18 +249,33 @@ def print_version(version: dict, out) -> None:
         print(f"  uploaded: {uploaded} via {version.get('upload_method')}", file=out)
     if version.get("description"):
         print(f"  description: {version['description']}", file=out)
-    print(f"  scan: {_progress(scan)}", file=out)
+    print(f"  scan: {scan_state(version)}", file=out)
     print_report(version, out)
 
 
-def _progress(scan: dict) -> str:
+def scan_state(version: dict) -> str:
+    """`queued` until a worker takes the scan, then `40% (code)`, then `done`.
+
+    A version whose status is `uploaded` has its package stored and its scan not started yet (the upload
+    answer always says so: the scan is enqueued once that answer's transaction commits); its 0 % is the
+    scan's, and shown as a percentage after the word "uploaded" it read as a transfer that had stalled.
+    """
+    scan = version.get("scan") or {}
     if scan.get("done"):
         return "done"
+    if version.get("status") == "uploaded":
+        return "queued"
     stage = f" ({scan['stage']})" if scan.get("stage") else ""
     return f"{scan.get('progress') or 0}%{stage}"
 
 
-def _size(n) -> str:
+def plural(n: int, word: str) -> str:
+    """`1 error`, `0 errors`, `2 errors` (the words here take an s)."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def format_size(n) -> str:
+    """Sizes as this CLI and `manage.py scanpackage` write them: KB under 1 MB, else MB."""
     if not isinstance(n, (int, float)):
         return "?"
     return f"{n / 1024 / 1024:.2f} MB" if n >= 1024 * 1024 else f"{n / 1024:.1f} KB"
@@ -278,7 +293,8 @@ def wait_for_scan(client: Client, url: str, version: dict, *, timeout: float, in
     deadline = time.monotonic() + timeout
     last = None
     while version.get("status") in PENDING:
-        shown = f"{version.get('status')} {_progress(version.get('scan') or {})}"
+        state = scan_state(version)
+        shown = "queued for scanning" if state == "queued" else f"{version.get('status')} {state}"
         if shown != last:
             print(f"  … {shown}", file=out, flush=True)
             last = shown
@@ -357,7 +373,7 @@ def cmd_status(client: Client, args, out) -> int:
     for v in results:
         report = v.get("report") or {}
         scan = (f"{report.get('errors', 0)}E {report.get('warnings', 0)}W {report.get('notices', 0)}N"
-                if report else _progress(v.get("scan") or {}))
+                if report else scan_state(v))
         rows.append((str(v.get("version")), str(v.get("status")), scan, str(v.get("created_at") or "")))
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     for row in rows:

@@ -68,6 +68,7 @@ def test_upload_waits_for_a_clean_scan_then_the_same_package_is_recognised(run, 
     assert f"/api/v1/programs/{program.appid}/versions/1.0.0/" in out
     assert "Status: ready" in out
     assert "Scan report: 0 errors" in out
+    assert "uploaded 0%" not in out  # the scan's progress, not the transfer's: it had not started
     version = Version.objects.get(program=program, version="1.0.0")
     assert (version.status, version.upload_method, version.description) == ("ready", "cli", "First")
 
@@ -335,3 +336,30 @@ def test_the_hourly_upload_limit_exits_4(run, program, package, settings):
     code, _, err = run("upload", program.appid, package("b.zip", code="// b"), "--version", "6.0.1")
     assert code == 4
     assert "HTTP 429: This organisation uploaded 1 packages in the last hour" in err
+
+
+def test_counts_are_plural_only_when_not_one():
+    import io
+
+    out = io.StringIO()
+    cli.print_report({"report": {"errors": 1, "warnings": 2, "notices": 0, "findings": [],
+                                 "sizes": {"main": 700, "subpackages": {"sub/": 3 * 1024 * 1024}, "full": 2048}}}, out)
+    assert out.getvalue().splitlines()[0] == "Scan report: 1 error, 2 warnings, 0 notices"
+    assert out.getvalue().splitlines()[1] == "Sizes: main 0.7 KB, full 2.0 KB, subpackages: sub/ 3.00 MB"
+
+
+def test_a_version_waiting_for_its_scan_reads_as_queued_not_as_a_stalled_transfer(capsys):
+    answers = iter([{"version": "1.0.0", "status": "scanning", "scan": {"progress": 40, "stage": "code"}},
+                    {"version": "1.0.0", "status": "ready", "scan": {"progress": 100, "done": True}}])
+
+    class Console:
+        def get(self, url):
+            return next(answers)
+
+    uploaded = {"version": "1.0.0", "status": "uploaded", "scan": {"progress": 0, "stage": ""}}
+    version = cli.wait_for_scan(Console(), "http://console.test/", uploaded, timeout=5, interval=0, out=None)
+    assert version["status"] == "ready"
+    assert capsys.readouterr().out.splitlines() == ["  … queued for scanning", "  … scanning 40% (code)"]
+    out = __import__("io").StringIO()
+    cli.print_version(uploaded, out)
+    assert "  scan: queued" in out.getvalue().splitlines()

@@ -40,7 +40,8 @@ def test_a_valid_package_exits_0_with_a_summary(db, package):
     code, out = scan(package(build_package("wechat")))
     assert code == 0
     assert out.splitlines()[-1].startswith("wechat package: 0 errors, 0 warnings, 0 notices, risk ")
-    assert re.search(r"^sizes: main 0\.01 MB, full 0\.01 MB, subpackages: packageA/ 0\.00 MB$", out, re.M)
+    # Sizes as the CLI writes them: KB under 1 MB, never "0.00 MB".
+    assert re.search(r"^sizes: main \d+\.\d KB, full \d+\.\d KB, subpackages: packageA/ \d+\.\d KB$", out, re.M)
 
 
 def test_a_file_that_is_not_a_zip_has_no_sizes_to_print(db, package):
@@ -82,7 +83,7 @@ def test_text_format_prints_one_linter_line_per_finding(db, package):
     assert (eval_line["file"], eval_line["severity"]) == ("app.js", "error")
     app_js = package_files("alipay", code="\neval(userInput);\n")["app.js"]
     assert b"eval(userInput)" in app_js.splitlines()[int(eval_line["line"]) - 1]
-    assert re.search(r"1 errors?, \d+ warnings, \d+ notices", out.splitlines()[-1])
+    assert re.search(r": 1 error, \d+ warnings?, \d+ notices?, risk ", out.splitlines()[-1])
 
 
 def test_a_finding_without_a_location_names_the_package(db, package):
@@ -170,3 +171,14 @@ def test_kinds_left_out_allow_nothing_as_on_the_server(db, package):
 def test_an_allowlist_entry_the_console_would_refuse_is_a_clear_error(db, package):
     with pytest.raises(CommandError, match=r"--socket-domain: .*must use wss://"):
         call_command("scanpackage", package(build_package("alipay")), "--socket-domain", "https://ws.example.com")
+
+
+def test_scanpackage_and_the_cli_write_sizes_alike(db, package):
+    from programs import cli
+
+    code, out = scan(package(build_package("wechat")), "--format", "json")
+    sizes = json.loads(out)["sizes"]
+    code, out = scan(package(build_package("wechat")))
+    expected = (f"sizes: main {cli.format_size(sizes['main'])}, full {cli.format_size(sizes['full'])}, "
+                f"subpackages: packageA/ {cli.format_size(sizes['subpackages']['packageA/'])}")
+    assert expected in out.splitlines()

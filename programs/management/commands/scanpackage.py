@@ -10,12 +10,9 @@ from django.db import DatabaseError
 
 from hosts.models import Host
 from hosts.selectors import size_limits_for_host
+from programs.cli import format_size, plural
 from programs.domains import DOMAIN_KINDS, host_of, normalise_domain
 from programs.scanning import ScanConfig, scan_package
-
-def _mb(size: int) -> str:
-    return f"{size / (1024 * 1024):.2f} MB"
-
 
 DOMAIN_OPTIONS = ", ".join(f"--{kind}-domain" for kind in DOMAIN_KINDS)
 
@@ -88,12 +85,13 @@ class Command(BaseCommand):
         if sizes and sizes.get("full") is None:
             self.stdout.write("sizes: not measured (the archive could not be read)")
         elif sizes:
-            subs = ", ".join(f"{root} {_mb(size)}" for root, size in (sizes.get("subpackages") or {}).items())
-            self.stdout.write(f"sizes: main {_mb(sizes.get('main', 0))}, full {_mb(sizes.get('full', 0))}"
-                              + (f", subpackages: {subs}" if subs else ""))
+            subs = ", ".join(f"{root} {format_size(size)}" for root, size in (sizes.get("subpackages") or {}).items())
+            self.stdout.write(f"sizes: main {format_size(sizes.get('main', 0))}, "
+                              f"full {format_size(sizes.get('full', 0))}" + (f", subpackages: {subs}" if subs else ""))
         risk = (report.get("risk") or {}).get("score")
-        self.stdout.write(f"{report.get('dialect') or 'unknown'} package: {report['errors']} errors, "
-                          f"{report['warnings']} warnings, {report['notices']} notices, risk {risk}")
+        counts = ", ".join(plural(report[key], word) for key, word in
+                           (("errors", "error"), ("warnings", "warning"), ("notices", "notice")))
+        self.stdout.write(f"{report.get('dialect') or 'unknown'} package: {counts}, risk {risk}")
 
 
 def _allowed_domains(options: dict) -> dict[str, list[str]] | None:
