@@ -25,14 +25,14 @@ def not_checked(config: ScanConfig) -> list[dict]:
             "check": "network.allowlist", "what": "the domain allowlist",
             "why": "the console checks the URLs given to request, upload, download and socket calls against "
                    "the program's server domains (network.not_allowed)",
-            "how": f"pass the program's domains with {DOMAIN_OPTIONS} (each repeatable, e.g. "
+            "how": f"To check it here, pass the program's domains with {DOMAIN_OPTIONS} (each repeatable, e.g. "
                    "--request-domain https://api.example.com)"})
     if config.privacy_declaration is None:
         skipped.append({
             "check": "privacy.declaration", "what": "the privacy declaration",
             "why": "the console checks the personal information the code uses against the program's "
                    "privacy declaration (privacy.not_in_declaration)",
-            "how": "upload the package to the console"})
+            "how": "It is checked only when the package is uploaded to the console"})
     return skipped
 
 
@@ -80,7 +80,7 @@ class Command(BaseCommand):
             where = ":".join(str(p) for p in (f.get("file") or path, f.get("line"), f.get("column")) if p)
             self.stdout.write(f"{where}: {f['severity']} [{f['code']}] {f['message']}")
         for item in report["not_checked"]:
-            self.stdout.write(f"not checked: {item['what']}; {item['why']}. To check it here, {item['how']}.")
+            self.stdout.write(f"not checked: {item['what']}; {item['why']}. {item['how']}.")
         sizes = report.get("sizes") or {}
         if sizes and sizes.get("full") is None:
             self.stdout.write("sizes: not measured (the archive could not be read)")
