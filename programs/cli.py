@@ -11,13 +11,16 @@ any Python 3.11+ (`python cli.py …`), or inside the repository as `python -m p
 organisation API key sent as `Authorization: Bearer <key>`) go before or after the command.
 
 Exit codes: 0 done (with --wait: the scan passed); 1 the scan failed (status scan_failed or errors);
-2 the API refused the request (its error message is printed), bad usage or no key;
-3 the console could not be reached, or --wait timed out.
+2 the API refused the request (its error message is printed) or did not do what was asked (the same
+package exists under another version), bad usage or no key; 3 the console could not be reached, or
+--wait timed out; 4 the console asked to retry later (HTTP 429: a rate limit or a lock-out; the message
+says when).
 """
 
 from __future__ import annotations
 
 import argparse
+import email.utils
 import http.client
 import json
 import mimetypes
@@ -29,13 +32,14 @@ import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 __version__ = "1.0"
 
 DEFAULT_URL = "http://127.0.0.1:8000"
 PENDING = frozenset({"uploaded", "scanning"})  # the scan is not done yet
-OK, SCAN_FAILED, API_ERROR, NETWORK_ERROR = 0, 1, 2, 3
+OK, SCAN_FAILED, API_ERROR, NETWORK_ERROR, RETRY_LATER = 0, 1, 2, 3, 4
 CHUNK = 64 * 1024
 REQUEST_TIMEOUT = 60  # seconds per HTTP call; uploads get UPLOAD_TIMEOUT
 UPLOAD_TIMEOUT = 600
@@ -44,9 +48,11 @@ UPLOAD_TIMEOUT = 600
 class CliError(Exception):
     """Print `message` (and the API's field errors) to stderr and exit with `exit_code`."""
 
-    def __init__(self, message: str, exit_code: int = API_ERROR, fields: dict | None = None):
+    def __init__(self, message: str, exit_code: int = API_ERROR, fields: dict | None = None,
+                 status: int | None = None):
         super().__init__(message)
         self.message, self.exit_code, self.fields = message, exit_code, fields or {}
+        self.status = status  # the HTTP status of the API's refusal, if it was one
 
 
 # --------------------------------------------------------------------------------------------- HTTP
@@ -121,7 +127,55 @@ def _http_error(error: urllib.error.HTTPError) -> CliError:
         message, fields = str(detail.get("message") or error.reason), detail.get("fields") or {}
     except (ValueError, KeyError, TypeError, AttributeError, OSError):
         message, fields = f"{error.reason or 'error'} (not the API's JSON error; is --url the console's address?)", {}
-    return CliError(f"HTTP {error.code}: {message}", API_ERROR, fields)
+    if error.code == 429:  # a rate limit or a lock-out: the same call will work later, unlike other refusals
+        wait = _seconds_until(error.headers.get("Retry-After"))
+        when = f" Retry after {wait} seconds{_roughly(wait)}." if wait is not None else ""
+        return CliError(f"HTTP 429: {message}{when}", RETRY_LATER, fields, status=429)
+    return CliError(f"HTTP {error.code}: {message}", API_ERROR, fields, status=error.code)
+
+
+def _seconds_until(retry_after: str | None) -> int | None:
+    """Retry-After as seconds to wait: it is either a number of seconds or an HTTP date."""
+    if not retry_after:
+        return None
+    if retry_after.strip().isdigit():
+        return int(retry_after)
+    try:
+        when = email.utils.parsedate_to_datetime(retry_after)
+    except (TypeError, ValueError):
+        return None
+    return max(0, round(when.timestamp() - time.time()))
+
+
+def _roughly(seconds: int) -> str:
+    if seconds >= 3600:
+        return f" (about {seconds / 3600:.1f} hours)"
+    return f" ({round(seconds / 60)} minutes)" if seconds >= 120 else ""
+
+
+@contextmanager
+def naming_what_is_missing(client: Client, appid: str, version: str | None = None):
+    """Turn the API's bare 404 into which of the two is missing: the program (to this key) or the version."""
+    try:
+        yield
+    except CliError as error:
+        if error.status != 404:
+            raise
+        if version is not None and _program_visible(client, appid):
+            raise CliError(f"HTTP 404: No version {version} of program {appid}; `status {appid}` lists the "
+                           "versions there are.", API_ERROR, status=404) from None
+        raise CliError(f"HTTP 404: No program {appid} visible to this key (check the AppID, and that the key "
+                       "belongs to the program's organisation).", API_ERROR, status=404) from None
+
+
+def _program_visible(client: Client, appid: str) -> bool:
+    try:
+        client.get(client.url("programs", appid))
+    except CliError as error:
+        if error.status == 404:
+            return False
+        raise
+    return True
 
 
 def multipart_body(fields: dict[str, str], file_field: str, path: Path) -> tuple[Iterator[bytes], int, str]:
@@ -173,21 +227,21 @@ def print_report(version: dict, out) -> None:
         return
     risk = report.get("risk") or {}
     risk_text = " ".join(str(risk[k]) for k in ("score", "level") if risk.get(k) not in (None, ""))
-    print(f"Scan report: {report.get('errors', 0)} errors, {report.get('warnings', 0)} warnings, "
-          f"{report.get('notices', 0)} notices" + (f", risk {risk_text}" if risk_text else ""), file=out)
+    counts = ", ".join(plural(report.get(key) or 0, word) for key, word in
+                       (("errors", "error"), ("warnings", "warning"), ("notices", "notice")))
+    print(f"Scan report: {counts}" + (f", risk {risk_text}" if risk_text else ""), file=out)
     sizes = report.get("sizes") or {}
     if sizes and sizes.get("full") is None:
         print("Sizes: not measured (the archive could not be read)", file=out)
     elif sizes:
-        subs = ", ".join(f"{root} {_size(n)}" for root, n in (sizes.get("subpackages") or {}).items())
-        print(f"Sizes: main {_size(sizes.get('main'))}, full {_size(sizes.get('full'))}"
+        subs = ", ".join(f"{root} {format_size(n)}" for root, n in (sizes.get("subpackages") or {}).items())
+        print(f"Sizes: main {format_size(sizes.get('main'))}, full {format_size(sizes.get('full'))}"
               + (f", subpackages: {subs}" if subs else ""), file=out)
     for finding in report.get("findings") or []:
         print(finding_line(finding), file=out)
 
 
 def print_version(version: dict, out) -> None:
-    scan = version.get("scan") or {}
     print(f"Version {version.get('version')}: {version.get('status')}", file=out)
     print(f"  url: {version.get('url')}", file=out)
     uploaded = " ".join(str(v) for v in (version.get("created_at"), version.get("uploaded_by")) if v)
@@ -195,18 +249,33 @@ def print_version(version: dict, out) -> None:
         print(f"  uploaded: {uploaded} via {version.get('upload_method')}", file=out)
     if version.get("description"):
         print(f"  description: {version['description']}", file=out)
-    print(f"  scan: {_progress(scan)}", file=out)
+    print(f"  scan: {scan_state(version)}", file=out)
     print_report(version, out)
 
 
-def _progress(scan: dict) -> str:
+def scan_state(version: dict) -> str:
+    """`queued` until a worker takes the scan, then `40% (code)`, then `done`.
+
+    A version whose status is `uploaded` has its package stored and its scan not started yet (the upload
+    answer always says so: the scan is enqueued once that answer's transaction commits); its 0 % is the
+    scan's, and shown as a percentage after the word "uploaded" it read as a transfer that had stalled.
+    """
+    scan = version.get("scan") or {}
     if scan.get("done"):
         return "done"
+    if version.get("status") == "uploaded":
+        return "queued"
     stage = f" ({scan['stage']})" if scan.get("stage") else ""
     return f"{scan.get('progress') or 0}%{stage}"
 
 
-def _size(n) -> str:
+def plural(n: int, word: str) -> str:
+    """`1 error`, `0 errors`, `2 errors` (the words here take an s)."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def format_size(n) -> str:
+    """Sizes as this CLI and `manage.py scanpackage` write them: KB under 1 MB, else MB."""
     if not isinstance(n, (int, float)):
         return "?"
     return f"{n / 1024 / 1024:.2f} MB" if n >= 1024 * 1024 else f"{n / 1024:.1f} KB"
@@ -224,7 +293,8 @@ def wait_for_scan(client: Client, url: str, version: dict, *, timeout: float, in
     deadline = time.monotonic() + timeout
     last = None
     while version.get("status") in PENDING:
-        shown = f"{version.get('status')} {_progress(version.get('scan') or {})}"
+        state = scan_state(version)
+        shown = "queued for scanning" if state == "queued" else f"{version.get('status')} {state}"
         if shown != last:
             print(f"  … {shown}", file=out, flush=True)
             last = shown
@@ -241,7 +311,17 @@ def cmd_upload(client: Client, args, out) -> int:
     if not path.is_file():
         raise CliError(f"No such package file: {path}")
     fields = {"version": args.version, "description": args.description or "", "method": "cli"}
-    status, version = client.post_multipart(client.url("programs", args.appid, "versions"), fields, "package", path)
+    with naming_what_is_missing(client, args.appid):
+        status, version = client.post_multipart(client.url("programs", args.appid, "versions"), fields, "package",
+                                                path)
+    asked = args.version.strip()  # as the API reads it
+    if status == 200 and str(version.get("version")) != asked:
+        # Exit 2, as for a refusal: version `asked` was not made, so a following `submit APPID asked` would
+        # fail; not 0 (not done as asked), not 1 (no scan failed) and not 3 or 4 (trying again cannot help).
+        raise CliError(
+            f"This exact package was uploaded before, as version {version.get('version')} (status "
+            f"{version.get('status')}); no version {asked} was made. Use version {version.get('version')} "
+            f"(e.g. `submit {args.appid} {version.get('version')}`), or change the package to upload it as {asked}.")
     if status == 200:
         print(f"This exact package was uploaded before, as version {version.get('version')} "
               f"(status {version.get('status')}); nothing new was stored.", file=out)
@@ -259,8 +339,9 @@ def cmd_upload(client: Client, args, out) -> int:
 
 def cmd_submit(client: Client, args, out) -> int:
     url = client.url("programs", args.appid, "versions", args.version, "submit")
-    _, version = client.post_json(url, {"notes": args.notes or "", "test_account": args.test_account or "",
-                                        "expedited": bool(args.expedited)})
+    with naming_what_is_missing(client, args.appid, args.version):
+        _, version = client.post_json(url, {"notes": args.notes or "", "test_account": args.test_account or "",
+                                            "expedited": bool(args.expedited)})
     print(f"Submitted {version.get('version')} for review: {version.get('status')}", file=out)
     print(version.get("url"), file=out)
     return OK
@@ -268,13 +349,15 @@ def cmd_submit(client: Client, args, out) -> int:
 
 def cmd_status(client: Client, args, out) -> int:
     if args.version:
-        version = client.get(client.url("programs", args.appid, "versions", args.version))
+        with naming_what_is_missing(client, args.appid, args.version):
+            version = client.get(client.url("programs", args.appid, "versions", args.version))
         if args.json:
             print(json.dumps(version, indent=2, ensure_ascii=False), file=out)
         else:
             print_version(version, out)
         return OK
-    page = client.get(client.url("programs", args.appid, "versions"))
+    with naming_what_is_missing(client, args.appid):
+        page = client.get(client.url("programs", args.appid, "versions"))
     results = list(page.get("results") or [])
     pages = 1
     while page.get("next") and pages < 100:  # follow the pagination
@@ -290,7 +373,7 @@ def cmd_status(client: Client, args, out) -> int:
     for v in results:
         report = v.get("report") or {}
         scan = (f"{report.get('errors', 0)}E {report.get('warnings', 0)}W {report.get('notices', 0)}N"
-                if report else _progress(v.get("scan") or {}))
+                if report else scan_state(v))
         rows.append((str(v.get("version")), str(v.get("status")), scan, str(v.get("created_at") or "")))
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     for row in rows:
@@ -311,7 +394,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cli.py", parents=[common],
         description="Upload, submit and follow mini-program versions through the console's API.",
-        epilog="Exit codes: 0 ok; 1 scan failed; 2 API error, bad usage or no key; 3 network error or timeout.",
+        epilog="Exit codes: 0 ok; 1 scan failed; 2 API error (or the same package exists as another version), "
+               "bad usage or no key; 3 network error or timeout; 4 retry later (HTTP 429).",
     )
     parser.add_argument("--version-info", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

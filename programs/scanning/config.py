@@ -32,8 +32,9 @@ class ScanConfig:
 
     `allowed_domains` maps a network kind (request/upload/download/socket) to allowed hosts
     (`api.example.com`, `api.example.com:8443` or a full `https://` URL). `None` means the program's
-    allowlist is unknown (e.g. a local `scanpackage` run): URLs are still checked for http and IP
-    literals, but not against a list. An empty list for a kind allows nothing.
+    allowlist is unknown (a local `scanpackage` run without `--request-domain` & co., which then says so):
+    URLs are still checked for http and IP literals, but not against a list. An empty list for a kind
+    allows nothing.
 
     `size_limits` is looked up by `host` first, then by dialect, then `"default"`, so a host can
     override the dialect's limits (SPEC: limits per host and dialect).

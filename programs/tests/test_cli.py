@@ -68,12 +68,26 @@ def test_upload_waits_for_a_clean_scan_then_the_same_package_is_recognised(run, 
     assert f"/api/v1/programs/{program.appid}/versions/1.0.0/" in out
     assert "Status: ready" in out
     assert "Scan report: 0 errors" in out
+    assert "uploaded 0%" not in out  # the scan's progress, not the transfer's: it had not started
     version = Version.objects.get(program=program, version="1.0.0")
     assert (version.status, version.upload_method, version.description) == ("ready", "cli", "First")
 
-    code, out, err = run("upload", program.appid, path, "--version", "1.0.1")
-    assert code == 0, err
+    code, out, err = run("upload", program.appid, path, "--version", "1.0.0")
+    assert code == 0, err  # asked for 1.0.0 and 1.0.0 is there: done
     assert "This exact package was uploaded before, as version 1.0.0 (status ready)" in out
+
+
+@live
+def test_the_same_package_under_another_version_string_is_not_done_and_says_what_to_do(run, program, package):
+    path = package(code="\n// 1.0.0\n")
+    assert run("upload", program.appid, path, "--version", "1.0.0")[0] == 0
+
+    code, out, err = run("upload", program.appid, path, "--version", "1.0.1", "--wait", "--interval", "0.05")
+    assert code == 2, (out, err)  # no version 1.0.1 exists: a `submit … 1.0.1` next would fail
+    assert "This exact package was uploaded before, as version 1.0.0 (status ready); " in err
+    assert "no version 1.0.1 was made" in err
+    assert f"submit {program.appid} 1.0.0" in err and "change the package" in err
+    assert "Scan report" not in out  # nothing was waited for
     assert not program.versions.filter(version="1.0.1").exists()
 
 
@@ -145,13 +159,24 @@ def test_a_wrong_key_exits_2_with_the_apis_message(run, program, live_server, ca
 
 
 @live
-def test_an_unknown_appid_exits_2_with_not_found(run, owner_key, package):
+def test_an_unknown_appid_exits_2_and_says_no_such_program(run, owner_key, package):
     code, _, err = run("status", "2099000000000000")
     assert code == 2
-    assert "HTTP 404: Not found." in err
+    assert "HTTP 404: No program 2099000000000000 visible to this key" in err
     code, _, err = run("upload", "2099000000000000", package(), "--version", "1.0.0")
     assert code == 2
-    assert "HTTP 404" in err
+    assert "HTTP 404: No program 2099000000000000 visible to this key" in err
+    code, _, err = run("submit", "2099000000000000", "1.0.0")
+    assert (code, err.count("No program 2099000000000000")) == (2, 1)
+
+
+@live
+def test_an_unknown_version_exits_2_and_says_which_version(run, program):
+    for argv in (("status", program.appid, "1.0.2"), ("submit", program.appid, "1.0.2")):
+        code, _, err = run(*argv)
+        assert code == 2
+        assert f"HTTP 404: No version 1.0.2 of program {program.appid}" in err
+        assert f"status {program.appid}" in err  # how to list the versions there are
 
 
 def test_a_missing_key_exits_2_and_says_how_to_set_it(capsys):
@@ -219,3 +244,122 @@ def test_a_report_without_measured_sizes_says_so_instead_of_zero_bytes():
                                  "findings": []}}, out)
     assert "Sizes: not measured (the archive could not be read)" in out.getvalue()
     assert "MB" not in out.getvalue() and "KB" not in out.getvalue()
+
+
+# ------------------------------------------------------------------ answers the live server does not give today
+
+
+@pytest.fixture
+def fake_console():
+    """A console that answers every request with the response set in `answer` (status, JSON body, headers)."""
+    import http.server
+    import threading
+
+    answer = {"status": 200, "body": {}, "headers": {}}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def _answer(self):
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            body = json.dumps(answer["body"]).encode()
+            self.send_response(answer["status"])
+            for name, value in {"Content-Type": "application/json", **answer["headers"]}.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_POST = _answer
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    answer["url"] = f"http://127.0.0.1:{server.server_port}"
+    yield answer
+    server.shutdown()
+    server.server_close()
+
+
+def fake_run(console, *argv, capsys) -> tuple[int, str, str]:
+    capsys.readouterr()
+    code = cli.main(["--url", console["url"], "--key", "mpk_x", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_a_conflict_409_is_a_refusal_like_a_400(fake_console, capsys):
+    fake_console.update(status=409, body={"error": {"code": "version_not_ready", "fields": {},
+                                                    "message": "Only a development version can be submitted."}})
+    code, out, err = fake_run(fake_console, "submit", "2025000000000001", "1.0.0", capsys=capsys)
+    assert (code, out) == (2, "")
+    assert "HTTP 409: Only a development version can be submitted." in err
+
+
+def test_an_extra_field_in_the_upload_answer_changes_nothing(fake_console, tmp_path, capsys):
+    path = tmp_path / "app.zip"
+    path.write_bytes(build_package("alipay"))
+    same = {"version": "1.0.1", "status": "ready", "url": "http://console.test/v/1.0.1/", "requested_version": "1.0.1"}
+    fake_console.update(status=200, body=same)
+    code, out, err = fake_run(fake_console, "upload", "2025000000000001", str(path), "--version", "1.0.1",
+                              capsys=capsys)
+    assert code == 0, err
+    assert "This exact package was uploaded before, as version 1.0.1 (status ready)" in out
+
+    fake_console.update(body={**same, "requested_version": "1.0.2", "version_differs": True})
+    code, out, err = fake_run(fake_console, "upload", "2025000000000001", str(path), "--version", "1.0.2",
+                              capsys=capsys)
+    assert code == 2
+    assert "as version 1.0.1 (status ready); no version 1.0.2 was made" in err
+
+
+def test_a_429_exits_4_retry_later_with_the_servers_retry_after(fake_console, capsys):
+    fake_console.update(status=429, headers={"Retry-After": "900"},
+                        body={"error": {"code": "locked_out", "message": "Too many failed attempts.", "fields": {}}})
+    code, out, err = fake_run(fake_console, "status", "2025000000000001", capsys=capsys)
+    assert (code, out) == (4, "")
+    assert "HTTP 429: Too many failed attempts." in err
+    assert "Retry after 900 seconds (15 minutes)." in err
+
+    fake_console["headers"] = {"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"}  # a date, long past
+    code, _, err = fake_run(fake_console, "status", "2025000000000001", capsys=capsys)
+    assert code == 4 and "Retry after 0 seconds." in err
+    fake_console["headers"] = {}  # no Retry-After: the exit code still says "later", the API's message says why
+    code, _, err = fake_run(fake_console, "status", "2025000000000001", capsys=capsys)
+    assert code == 4 and err.strip().endswith("HTTP 429: Too many failed attempts.")
+
+
+@live
+def test_the_hourly_upload_limit_exits_4(run, program, package, settings):
+    settings.PACKAGE_UPLOADS_PER_HOUR = 1
+    assert run("upload", program.appid, package("a.zip", code="// a"), "--version", "6.0.0")[0] == 0
+    code, _, err = run("upload", program.appid, package("b.zip", code="// b"), "--version", "6.0.1")
+    assert code == 4
+    assert "HTTP 429: This organisation uploaded 1 packages in the last hour" in err
+
+
+def test_counts_are_plural_only_when_not_one():
+    import io
+
+    out = io.StringIO()
+    cli.print_report({"report": {"errors": 1, "warnings": 2, "notices": 0, "findings": [],
+                                 "sizes": {"main": 700, "subpackages": {"sub/": 3 * 1024 * 1024}, "full": 2048}}}, out)
+    assert out.getvalue().splitlines()[0] == "Scan report: 1 error, 2 warnings, 0 notices"
+    assert out.getvalue().splitlines()[1] == "Sizes: main 0.7 KB, full 2.0 KB, subpackages: sub/ 3.00 MB"
+
+
+def test_a_version_waiting_for_its_scan_reads_as_queued_not_as_a_stalled_transfer(capsys):
+    answers = iter([{"version": "1.0.0", "status": "scanning", "scan": {"progress": 40, "stage": "code"}},
+                    {"version": "1.0.0", "status": "ready", "scan": {"progress": 100, "done": True}}])
+
+    class Console:
+        def get(self, url):
+            return next(answers)
+
+    uploaded = {"version": "1.0.0", "status": "uploaded", "scan": {"progress": 0, "stage": ""}}
+    version = cli.wait_for_scan(Console(), "http://console.test/", uploaded, timeout=5, interval=0, out=None)
+    assert version["status"] == "ready"
+    assert capsys.readouterr().out.splitlines() == ["  … queued for scanning", "  … scanning 40% (code)"]
+    out = __import__("io").StringIO()
+    cli.print_version(uploaded, out)
+    assert "  scan: queued" in out.getvalue().splitlines()

@@ -40,7 +40,8 @@ def test_a_valid_package_exits_0_with_a_summary(db, package):
     code, out = scan(package(build_package("wechat")))
     assert code == 0
     assert out.splitlines()[-1].startswith("wechat package: 0 errors, 0 warnings, 0 notices, risk ")
-    assert re.search(r"^sizes: main 0\.01 MB, full 0\.01 MB, subpackages: packageA/ 0\.00 MB$", out, re.M)
+    # Sizes as the CLI writes them: KB under 1 MB, never "0.00 MB".
+    assert re.search(r"^sizes: main \d+\.\d KB, full \d+\.\d KB, subpackages: packageA/ \d+\.\d KB$", out, re.M)
 
 
 def test_a_file_that_is_not_a_zip_has_no_sizes_to_print(db, package):
@@ -82,7 +83,7 @@ def test_text_format_prints_one_linter_line_per_finding(db, package):
     assert (eval_line["file"], eval_line["severity"]) == ("app.js", "error")
     app_js = package_files("alipay", code="\neval(userInput);\n")["app.js"]
     assert b"eval(userInput)" in app_js.splitlines()[int(eval_line["line"]) - 1]
-    assert re.search(r"1 errors?, \d+ warnings, \d+ notices", out.splitlines()[-1])
+    assert re.search(r": 1 error, \d+ warnings?, \d+ notices?, risk ", out.splitlines()[-1])
 
 
 def test_a_finding_without_a_location_names_the_package(db, package):
@@ -125,3 +126,59 @@ def test_the_real_command_exits_1_with_parseable_json_for_a_package_with_errors(
     report = json.loads(result.stdout)
     assert "structure.app_json_not_object" in {f["code"] for f in report["findings"]}
     assert report["errors"] >= 1
+
+
+TRACKER = "\nmy.request({url: 'https://tracker.evil-ads.com/t', data: {}});\n"
+
+
+def test_without_allowlists_the_output_says_the_domain_allowlist_was_not_checked(db, package):
+    path = package(build_package("alipay", code=TRACKER))
+    code, out = scan(path)
+    assert code == 0  # nothing else is wrong with it; the server would still refuse tracker.evil-ads.com
+    note = next(line for line in out.splitlines() if line.startswith("not checked: "))
+    assert "domain allowlist" in note and "--request-domain" in note
+    assert "[network.not_allowed]" not in out
+
+    code, out = scan(path, "--format", "json")
+    unchecked = {item["check"]: item for item in json.loads(out)["not_checked"]}
+    assert "--request-domain" in unchecked["network.allowlist"]["how"]
+
+
+def test_allowlists_given_as_options_run_the_servers_network_check(db, package):
+    path = package(build_package("alipay", code=TRACKER))  # the sample also calls api.example.com and ws.example.com
+    sample_domains = ["--request-domain", "https://api.example.com", "--upload-domain", "https://api.example.com",
+                      "--download-domain", "api.example.com", "--socket-domain", "wss://ws.example.com"]
+    code, out = scan(path, *sample_domains, "--format", "json")
+    report = json.loads(out)
+    assert code == 1
+    refused = [f for f in report["findings"] if f["code"] == "network.not_allowed"]
+    assert [f["severity"] for f in refused] == ["error"]
+    assert refused[0]["message"].startswith("tracker.evil-ads.com is not on the request domain allowlist")
+    assert "network.allowlist" not in {item["check"] for item in report["not_checked"]}
+
+    code, out = scan(path, *sample_domains, "--request-domain", "tracker.evil-ads.com")
+    assert code == 0, out
+    assert "[network.not_allowed]" not in out and "domain allowlist" not in out
+
+
+def test_kinds_left_out_allow_nothing_as_on_the_server(db, package):
+    upload = "\nmy.uploadFile({url: 'https://api.example.com/photos', filePath: 'a', fileName: 'f'});\n"
+    code, out = scan(package(build_package("alipay", code=upload)), "--request-domain", "https://api.example.com")
+    assert code == 1
+    assert "[network.not_allowed] api.example.com is not on the upload domain allowlist" in out
+
+
+def test_an_allowlist_entry_the_console_would_refuse_is_a_clear_error(db, package):
+    with pytest.raises(CommandError, match=r"--socket-domain: .*must use wss://"):
+        call_command("scanpackage", package(build_package("alipay")), "--socket-domain", "https://ws.example.com")
+
+
+def test_scanpackage_and_the_cli_write_sizes_alike(db, package):
+    from programs import cli
+
+    code, out = scan(package(build_package("wechat")), "--format", "json")
+    sizes = json.loads(out)["sizes"]
+    code, out = scan(package(build_package("wechat")))
+    expected = (f"sizes: main {cli.format_size(sizes['main'])}, full {cli.format_size(sizes['full'])}, "
+                f"subpackages: packageA/ {cli.format_size(sizes['subpackages']['packageA/'])}")
+    assert expected in out.splitlines()
