@@ -243,8 +243,9 @@ def cmd_upload(client: Client, args, out) -> int:
     fields = {"version": args.version, "description": args.description or "", "method": "cli"}
     status, version = client.post_multipart(client.url("programs", args.appid, "versions"), fields, "package", path)
     if status == 200:
-        print(f"This exact package was uploaded before, as version {version.get('version')} "
-              f"(status {version.get('status')}); nothing new was stored.", file=out)
+        said = (version.get("duplicate") or {}).get("message")  # names the version asked for when it differs
+        said = said or f"This exact package was uploaded before, as version {version.get('version')}."
+        print(f"{said} (status {version.get('status')}) Nothing new was stored.", file=out)
     else:
         print(f"Uploaded {path.name} as version {version.get('version')}: {version.get('status')}", file=out)
     print(version.get("url"), file=out)
