@@ -13,7 +13,16 @@ from console.selectors import membership_for_user, memberships_for_user
 
 
 class ScopedOrganisationMixin:
+    """`read_scope` / `write_scope` name what a view's safe and unsafe methods need (`scope_for`);
+    a view whose methods all need the same one sets `required_scope`. The schema documents the same."""
+
     required_scope: str | None = None
+    read_scope: str | None = None
+    write_scope: str | None = None
+
+    def scope_for(self, method: str) -> str | None:
+        scope = self.read_scope if method in ("GET", "HEAD", "OPTIONS") else self.write_scope
+        return scope or self.required_scope
 
     def api_key(self) -> ApiKey | None:
         return self.request.auth if isinstance(self.request.auth, ApiKey) else None

@@ -4,11 +4,13 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from rest_framework import exceptions
+from django.utils.translation import gettext as _
+from rest_framework import authentication, exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from console.exceptions import Conflict
+from console.authentication import ApiKeyAuthentication
+from console.exceptions import Conflict, WrongState
 
 _MESSAGES = {
     "not_found": "Not found.",
@@ -56,6 +58,16 @@ class ConflictError(exceptions.APIException):
     default_code = "conflict"
 
 
+class WrongStateError(exceptions.APIException):
+    """The object's state refuses the action (console.exceptions.WrongState); the code says which kind."""
+
+    status_code = 409
+    default_code = "wrong_state"
+
+    def __init__(self, exc: WrongState):
+        super().__init__(" ".join(exc.messages), code=exc.api_code)
+
+
 class RequestTooLarge(exceptions.APIException):
     status_code = 413
     default_code = "request_too_large"
@@ -68,9 +80,25 @@ class TooManyFields(exceptions.APIException):
     default_detail = "The request has too many fields or files."
 
 
+def _not_authenticated(exc, request):
+    """With no credentials DRF says so; but a key sent under another scheme (`Token <key>`, DRF's own) is
+    credentials sent wrongly, and the answer should say how to send them. Here rather than in
+    ApiKeyAuthentication, which must let such a header pass: a proxy's Basic authentication in front of the
+    console comes with every signed-in browser call."""
+    header = authentication.get_authorization_header(request).decode("latin-1").split()
+    if not header or header[0].lower() == ApiKeyAuthentication.keyword.lower():
+        return exc
+    return exceptions.NotAuthenticated(_('This API does not read the "%(scheme)s" scheme: send the key as '
+                                         '"Authorization: Bearer <key>".') % {"scheme": header[0]})
+
+
 def exception_handler(exc, context):
+    if isinstance(exc, exceptions.NotAuthenticated) and context.get("request") is not None:
+        exc = _not_authenticated(exc, context["request"])
     if isinstance(exc, Conflict):
         exc = ConflictError(str(exc))
+    elif isinstance(exc, WrongState):  # before ValidationError, which it is for the pages' sake
+        exc = WrongStateError(exc)
     elif isinstance(exc, DjangoValidationError):
         exc = _from_django_validation_error(exc)
     elif isinstance(exc, Http404):

@@ -74,6 +74,10 @@ class AuditEventListApi(ScopedOrganisationMixin, ListAPIView):
             action=params.get("action", ""), actor=params.get("actor", ""), target_type=params.get("target_type", ""),
         )
 
+    @extend_schema(summary="The organisation's audit log")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
 
 @extend_schema(exclude=True)  # above @api_view, or drf-spectacular warns (W002) and `check --deploy` fails
 @api_view(["GET", "POST", "PUT", "PATCH", "DELETE"])

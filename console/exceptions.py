@@ -1,5 +1,24 @@
 """Exceptions services raise that the API and pages turn into clear answers."""
 
+from django.core.exceptions import ValidationError
+
 
 class Conflict(Exception):
     """Someone else changed the object first (HTTP 409); the message says what to do."""
+
+
+class WrongState(ValidationError):
+    """The object's current state does not allow this action now (HTTP 409 `wrong_state`): not bad input.
+
+    A ValidationError so that pages and forms, which show a refusal whatever its cause, keep showing it;
+    the API tells it apart (console.api_errors), so that a script can tell "fix your request" (400) from
+    "not in this state" (409). `api_code` names the refusal in the API's error body.
+    """
+
+    api_code = "wrong_state"
+
+
+class LimitReached(WrongState):
+    """A count of this program's or organisation's past actions (a daily or monthly quota) is used up."""
+
+    api_code = "limit_reached"

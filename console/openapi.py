@@ -11,10 +11,19 @@ A view's `error_statuses = {409: "why", …}` adds statuses its services give (c
 a response declared with `extend_schema` keeps its description and gets the error body.
 """
 
+import inspect
+
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
+
+
+@extend_schema_field({"type": "string", "format": "binary"})
+class UploadField(serializers.FileField):
+    """A file the client sends (multipart). drf-spectacular documents a FileField as its response form, a
+    URI, so Swagger's "Try it out" offered a text box; `binary` gives it a file picker. Per field rather
+    than COMPONENT_SPLIT_REQUEST, which would rename every request component of the published schema."""
 
 
 class ErrorDetailOutput(serializers.Serializer):
@@ -44,12 +53,38 @@ BODY_METHODS = {"POST", "PUT", "PATCH"}
 class ConsoleAutoSchema(AutoSchema):
     def get_operation(self, *args, **kwargs):
         operation = super().get_operation(*args, **kwargs)
+        if operation:
+            who = self.who_may_call()
+            if who:
+                description = operation.get("description", "").rstrip()
+                operation["description"] = f"{description}\n\n{who}" if description else who
         if operation and any(p.get("in") == "query" for p in operation.get("parameters", [])):
             responses = operation["responses"]
             if "400" not in responses:
                 responses["400"] = self._error_response(400, BY_RULE[400])
                 operation["responses"] = dict(sorted(responses.items()))
         return operation
+
+    def get_description(self) -> str:
+        """The view's or method's own docstring only: one inherited from a base class (a mixin's note for
+        developers) would be shown to API users as if it described this operation."""
+        method = getattr(self.view, self.method.lower(), None)
+        own = method.__doc__ if method is not None else None
+        return inspect.cleandoc(own or type(self.view).__dict__.get("__doc__") or "")
+
+    def who_may_call(self) -> str:
+        """Which credentials the operation takes, from what the view checks (console.api_access)."""
+        if getattr(self.view, "accepts_api_keys", True) is False:
+            return "Staff only, signed in with the session: organisation API keys are refused."
+        from console.authentication import ApiKeyAuthentication
+
+        if not self._needs_a_caller() or ApiKeyAuthentication not in self.view.authentication_classes:
+            return ""  # open, or host-signed calls (their own scheme, described by the operation)
+        scope_for = getattr(self.view, "scope_for", None)
+        scope = scope_for(self.method) if scope_for else None
+        if scope is None:
+            return "Any API key of the organisation (no scope needed), or a member's session."
+        return f"API key scope: `{scope}` (or a member's session whose role allows it)."
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)

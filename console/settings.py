@@ -478,3 +478,5 @@ GATE_REFRESH_SECONDS = env_float("GATE_REFRESH_SECONDS", 1.0)  # scene, program 
 GATE_ANSWERS_MAX = env_int("GATE_ANSWERS_MAX", 200_000)  # answers kept for the stats before the oldest are dropped
 PLACEMENTS_CACHE_SECONDS = env_int("PLACEMENTS_CACHE_SECONDS", 60)
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})["GateReasonEnum"] = "distribution.gate.GateReason"
+# Versions' status is read by two components (the version, the upload's answer): keep the name it was published under.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["VersionOutputStatusEnum"] = "programs.models.Version.Status"

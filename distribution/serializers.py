@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from console.openapi import UploadField
 from distribution.models import Grant, Placement, WhitelistRequest
 from distribution.selectors import QueueFilters
 from hosts.models import Scene
@@ -76,7 +77,7 @@ class WhitelistRequestOutput(serializers.ModelSerializer):
 class WhitelistRequestInput(serializers.Serializer):
     scene = serializers.CharField(help_text="A scene code, e.g. `weibo.profile`.")
     justification = serializers.CharField(max_length=2000, help_text="Why the program belongs in this scene.")
-    evidence = serializers.ListField(child=serializers.FileField(), required=False, default=list,
+    evidence = serializers.ListField(child=UploadField(), required=False, default=list,
                                      help_text="Evidence files (PDF, PNG or JPEG) where the scene asks for them; "
                                                "send multipart/form-data.")
 

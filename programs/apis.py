@@ -22,6 +22,7 @@ from programs.selectors import (
     program_for_user,
     programs_for_orgs,
     version_for_user,
+    with_live_releases,
 )
 from programs.serializers import (
     CategoryOutput,
@@ -31,25 +32,27 @@ from programs.serializers import (
     ProgramPatchInput,
     VersionInput,
     VersionOutput,
+    VersionUploadOutput,
 )
 from programs.services import program_create, program_set_privacy_declaration, program_update, version_upload
 from programs.uploads import (
     declared_length_exceeds,
     install_package_upload_handler,
-    upload_rate_limited,
     upload_rate_message,
+    upload_rate_wait,
 )
 
 
 class ProgramAccessMixin(ScopedOrganisationMixin):
-    """Reach a program through the caller's membership (and API key); check the scope for the method."""
+    # Not a docstring: the schema would show it to API users as the description of every operation.
+    # Reach a program through the caller's membership (and API key); check the scope for the method.
 
     read_scope = Scope.PROGRAMS_READ
     write_scope = Scope.PROGRAMS_WRITE
 
     def program(self, appid: str):
         program, membership = program_for_user(self.request.user, appid, api_key=self.api_key())
-        self.required_scope = self.read_scope if self.request.method in ("GET", "HEAD") else self.write_scope
+        self.required_scope = self.scope_for(self.request.method)
         self.check_scope(membership)
         return program, membership
 
@@ -63,17 +66,21 @@ class CategoryListApi(APIView):
 class ProgramListApi(ScopedOrganisationMixin, ListAPIView):
     serializer_class = ProgramOutput
     error_statuses = {404: "The named organisation is not one the caller (or the API key) reaches."}
+    read_scope = Scope.PROGRAMS_READ
+    write_scope = Scope.PROGRAMS_WRITE
 
     def get_queryset(self):
-        self.required_scope = Scope.PROGRAMS_READ
+        self.required_scope = self.read_scope
         memberships = list(self.reachable_memberships().select_related("organisation"))
         for membership in memberships:
             self.check_scope(membership)
         slug = self.request.query_params.get("organisation")
         org_ids = [m.organisation_id for m in memberships if not slug or m.organisation.slug == slug]
-        return programs_for_orgs(org_ids).select_related("organisation")
+        return with_live_releases(programs_for_orgs(org_ids).select_related("organisation"))
 
-    @extend_schema(summary="List the caller's programs (paginated; `organisation` filters by slug)")
+    @extend_schema(summary="List the caller's programs",
+                   description="Paginated; `organisation` (a slug) keeps one organisation's programs. Each program "
+                               "names its `live_version` and, during a phased release, its `phased_release`.")
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -95,7 +102,7 @@ class ProgramListApi(ScopedOrganisationMixin, ListAPIView):
         return Response(ProgramOutput(program, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
     def _target_membership(self, slug: str | None):
-        self.required_scope = Scope.PROGRAMS_WRITE
+        self.required_scope = self.write_scope
         if slug:
             return self.membership_for(slug)
         memberships = list(self.reachable_memberships().select_related("organisation"))
@@ -174,18 +181,23 @@ class VersionListApi(ProgramAccessMixin, ListAPIView):
     @extend_schema(
         request={"multipart/form-data": VersionInput},
         responses={
-            202: OpenApiResponse(VersionOutput, description="Stored; the scan runs in the background."),
-            200: OpenApiResponse(VersionOutput, description="This exact package was uploaded before: that version."),
+            202: OpenApiResponse(VersionUploadOutput, description="Stored; the scan runs in the background."),
+            200: OpenApiResponse(VersionUploadOutput, description="This exact package was uploaded before: that "
+                                 "version, whatever version string was asked for (`duplicate` says both)."),
             413: OpenApiResponse(description="The package is larger than the organisation's upload limit."),
-            429: OpenApiResponse(description="Too many uploads for this organisation in the last hour."),
+            429: OpenApiResponse(description="Too many upload attempts for this organisation this hour (refused "
+                                             "ones count too); `Retry-After` says in how many seconds to try again."),
         },
         summary="Upload a package as a new version",
     )
     def post(self, request, appid):
         program, membership = self.program(appid)
         limit = membership.organisation.package_upload_limit
-        if upload_rate_limited(membership.organisation):
-            return error_response("rate_limited", upload_rate_message(), status.HTTP_429_TOO_MANY_REQUESTS)
+        wait = upload_rate_wait(membership.organisation)
+        if wait:
+            response = error_response("rate_limited", upload_rate_message(wait), status.HTTP_429_TOO_MANY_REQUESTS)
+            response["Retry-After"] = str(wait)
+            return response
         if declared_length_exceeds(request, limit):
             return _too_large(limit)
         data = VersionInput(data=request.data)
@@ -197,7 +209,7 @@ class VersionListApi(ProgramAccessMixin, ListAPIView):
             version=data.validated_data["version"], description=data.validated_data["description"],
             package=data.validated_data["package"],
         )
-        body = VersionOutput(result.version, context={"request": request}).data
+        body = VersionUploadOutput(result.version, context={"request": request, "upload": result}).data
         response = Response(body, status=status.HTTP_202_ACCEPTED if result.created else status.HTTP_200_OK)
         response["Location"] = body["url"]
         return response

@@ -323,8 +323,8 @@ def cmd_upload(client: Client, args, out) -> int:
             f"{version.get('status')}); no version {asked} was made. Use version {version.get('version')} "
             f"(e.g. `submit {args.appid} {version.get('version')}`), or change the package to upload it as {asked}.")
     if status == 200:
-        print(f"This exact package was uploaded before, as version {version.get('version')} "
-              f"(status {version.get('status')}); nothing new was stored.", file=out)
+        print(f"This exact package was uploaded before, as version {version.get('version')} (status "
+              f"{version.get('status')}). Nothing new was stored.", file=out)
     else:
         print(f"Uploaded {path.name} as version {version.get('version')}: {version.get('status')}", file=out)
     print(version.get("url"), file=out)

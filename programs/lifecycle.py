@@ -6,12 +6,11 @@ current status (so two actors racing on one version cannot both win), and writes
 the audit event in the same transaction.
 """
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from console.exceptions import Conflict
+from console.exceptions import Conflict, WrongState
 from console.services import audit_record
 from programs.invalidation import programs_changed
 from programs.models import Version
@@ -34,8 +33,8 @@ TRANSITIONS: dict[str, set[str]] = {
 }
 
 
-class TransitionError(ValidationError):
-    """The move is not allowed from the version's current status."""
+class TransitionError(WrongState):
+    """The move is not allowed from the version's current status (the API answers 409 `wrong_state`)."""
 
 
 class TransitionConflict(Conflict):

@@ -3,6 +3,11 @@
 Each action checks the SPEC §3 rules, then moves the version through
 programs.lifecycle.version_transition (the one path that changes a status).
 The program row is locked first so that two actions on one program serialise.
+
+A refusal because of where the version or program stands is a WrongState (LimitReached for a used-up
+quota), which the API answers 409; input a caller can fix (a percentage, a tester's email) stays a
+ValidationError on its field, 400. A percentage not above the phase's current one is input: the same
+call with a higher number succeeds, nothing about the version has to change first.
 """
 
 from datetime import datetime, timedelta
@@ -14,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from console.exceptions import LimitReached, WrongState
 from console.services import audit_record
 from programs.invalidation import programs_changed
 from programs.lifecycle import TransitionConflict, version_transition
@@ -76,23 +82,23 @@ def missing_for_review(program: MiniProgram) -> list[str]:
 
 def _check_can_submit(version: Version, expedited: bool) -> None:
     if version.status != S.READY:
-        raise ValidationError(_("Only a development version (ready, after a clean scan) can be submitted for "
+        raise WrongState(_("Only a development version (ready, after a clean scan) can be submitted for "
                                 "review; this one is “%(status)s”.") % {"status": version.get_status_display()})
     program = version.program
     if program.versions.filter(status__in=IN_FLIGHT).exclude(pk=version.pk).exists():
-        raise ValidationError(_("Another version of this program is already in review, approved or being "
+        raise WrongState(_("Another version of this program is already in review, approved or being "
                                 "released; finish or withdraw it first."))
     details = missing_for_review(program)
     if details:
-        raise ValidationError(_("Reviewers need %(missing)s: add them on the program's edit page first.") % {
+        raise WrongState(_("Reviewers need %(missing)s: add them on the program's edit page first.") % {
             "missing": _(" and ").join(details)})
     missing = missing_qualifications(program)
     if missing:
-        raise ValidationError(_("Upload the qualification documents for: %(names)s.") % {
+        raise WrongState(_("Upload the qualification documents for: %(names)s.") % {
             "names": ", ".join(c.name for c in missing)})
     org = program.organisation
     if expedited and expedited_used_this_month(org) >= org.expedited_quota:
-        raise ValidationError(_("This month's %(n)d expedited reviews are used up.") % {"n": org.expedited_quota})
+        raise LimitReached(_("This month's %(n)d expedited reviews are used up.") % {"n": org.expedited_quota})
 
 
 def _metadata(program: MiniProgram) -> dict:
@@ -128,10 +134,10 @@ def withdrawals_used(program: MiniProgram, *, now: datetime | None = None) -> tu
 def _check_withdrawal_limits(program: MiniProgram) -> None:
     today, month = withdrawals_used(program)
     if today >= settings.WITHDRAWALS_PER_DAY:
-        raise ValidationError(_("You can withdraw at most %(n)d submissions a day.") % {
+        raise LimitReached(_("You can withdraw at most %(n)d submissions a day.") % {
             "n": settings.WITHDRAWALS_PER_DAY})
     if month >= settings.WITHDRAWALS_PER_MONTH:
-        raise ValidationError(_("You can withdraw at most %(n)d submissions a month.") % {
+        raise LimitReached(_("You can withdraw at most %(n)d submissions a month.") % {
             "n": settings.WITHDRAWALS_PER_MONTH})
 
 
@@ -139,7 +145,7 @@ def _check_withdrawal_limits(program: MiniProgram) -> None:
 def version_withdraw(*, version: Version, actor, api_key=None) -> Version:
     version = _lock_program(version)
     if version.status != S.IN_REVIEW:
-        raise ValidationError(_("Only a version in review can be withdrawn."))
+        raise WrongState(_("Only a version in review can be withdrawn."))
     _check_withdrawal_limits(version.program)
     Withdrawal.objects.create(program=version.program, version=version, actor=actor)
     changes = {"review_due_at": None, "awaiting_developer": False, "expedited": False}
@@ -153,7 +159,7 @@ def version_withdraw(*, version: Version, actor, api_key=None) -> Version:
 def version_set_trial(*, version: Version, actor, api_key=None) -> Version:
     version = _lock_program(version)
     if version.status not in TRIAL_STATUSES:
-        raise ValidationError(_("Only a development version (ready, in review, approved or rejected) can be the "
+        raise WrongState(_("Only a development version (ready, in review, approved or rejected) can be the "
                                 "trial version."))
     program = version.program
     before = {"trial_version": program.trial_version.version if program.trial_version_id else None}
@@ -225,7 +231,7 @@ def version_release(*, version: Version, actor, percentage: int | None = None, a
     if version.status == S.PHASED:
         return _raise_phase(version, actor, percentage, api_key)
     if version.status != S.APPROVED:
-        raise ValidationError(_("Only an approved version can be released."))
+        raise WrongState(_("Only an approved version can be released."))
     if percentage == 100:
         return _release_fully(version, actor, api_key)
     changes = {"phased_percentage": percentage, "released_at": timezone.now()}
@@ -256,7 +262,7 @@ def _raise_phase(version: Version, actor, percentage: int, api_key) -> Version:
 def version_cancel_phase(*, version: Version, actor, api_key=None) -> Version:
     version = _lock_program(version)
     if version.status != S.PHASED:
-        raise ValidationError(_("Only a phased release can be cancelled."))
+        raise WrongState(_("Only a phased release can be cancelled."))
     version = version_transition(version, to=S.APPROVED, actor=actor, api_key=api_key, action="release_cancel",
                                  changes={"phased_percentage": None, "released_at": None},
                                  note={"percentage_was": version.phased_percentage})
@@ -270,18 +276,26 @@ def rollback_targets(program: MiniProgram) -> list[Version]:
                 .order_by("-released_at")[: settings.ROLLBACK_DEPTH])
 
 
+def _rollback_refusal(target: Version, current: Version) -> str:
+    """Why `target` is not a rollback target, in the words of its own case (SPEC §3)."""
+    if target.pk == current.pk:
+        return _("%(v)s is already live.") % {"v": target.version}
+    if target.status == S.ROLLED_BACK:
+        return _("%(v)s was rolled back; a rolled-back version cannot be a rollback target.") % {"v": target.version}
+    return _("Roll back only to one of the last %(n)d released versions.") % {"n": settings.ROLLBACK_DEPTH}
+
+
 @transaction.atomic
 def program_rollback(*, program: MiniProgram, target: Version, actor, api_key=None) -> Version:
     MiniProgram.objects.select_for_update().filter(pk=program.pk).first()
     if program.versions.filter(status=S.PHASED).exists():
-        raise ValidationError(_("Finish or cancel the phased release before rolling back."))
+        raise WrongState(_("Finish or cancel the phased release before rolling back."))
     current = _current_release(program)
     if current is None:
-        raise ValidationError(_("Nothing is released, so there is nothing to roll back."))
+        raise WrongState(_("Nothing is released, so there is nothing to roll back."))
     target = Version.objects.select_related("program__organisation").get(pk=target.pk)
     if target.pk not in {v.pk for v in rollback_targets(program)}:
-        raise ValidationError({"version": _("Roll back only to one of the last %(n)d released versions.") % {
-            "n": settings.ROLLBACK_DEPTH}})
+        raise WrongState(_rollback_refusal(target, current))
     version_transition(current, to=S.ROLLED_BACK, actor=actor, api_key=api_key, action="rollback_from",
                        note={"to": target.version})
     target = version_transition(target, to=S.RELEASED, actor=actor, api_key=api_key, action="rollback_to",

@@ -1,6 +1,6 @@
 """Reads for programs and versions, with the access helpers every page and API view uses."""
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 
 from console.models import ApiKey, Membership
@@ -26,6 +26,25 @@ def programs_for_orgs(org_ids: list[int]) -> QuerySet[MiniProgram]:
         .annotate(version_count=Count("versions"))
         .order_by("name")
     )
+
+
+LIVE_STATUSES = (Version.Status.RELEASED, Version.Status.PHASED)
+
+
+def with_live_releases(programs: QuerySet[MiniProgram]) -> QuerySet[MiniProgram]:
+    """`programs` with their released and phased versions read in one query (for `live_releases`)."""
+    live = Version.objects.filter(status__in=LIVE_STATUSES).only("program_id", "version", "status",
+                                                                 "phased_percentage")
+    return programs.prefetch_related(Prefetch("versions", queryset=live, to_attr="live_release_rows"))
+
+
+def live_releases(program: MiniProgram) -> tuple[Version | None, Version | None]:
+    """(the version everyone gets, the version being phased in) of `program`; either may be None."""
+    rows = getattr(program, "live_release_rows", None)
+    if rows is None:
+        rows = list(program.versions.filter(status__in=LIVE_STATUSES))
+    by_status = {row.status: row for row in rows}  # at most one of each (partial unique constraints)
+    return by_status.get(Version.Status.RELEASED), by_status.get(Version.Status.PHASED)
 
 
 def program_for_user(user, appid: str, *, api_key: ApiKey | None = None) -> tuple[MiniProgram, Membership]:

@@ -1,11 +1,14 @@
 """Input and output shapes of the programs API."""
 
 from django.utils.translation import get_language
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from console.openapi import UploadField
 from programs.domains import DOMAIN_KINDS, MAX_DOMAINS_PER_KIND
 from programs.models import Category, MiniProgram, PrivacyItem, Version
 from programs.scanning.messages import localized_breakdown, localized_finding
+from programs.selectors import live_releases
 from programs.services import CATEGORIES_MAX
 
 
@@ -69,17 +72,27 @@ class ProgramPatchInput(ProgramInput):
         extra_kwargs = {"name": {"required": False}}
 
 
+class PhasedReleaseOutput(serializers.Serializer):
+    version = serializers.CharField()
+    percentage = serializers.IntegerField(help_text="1–99: the share of users who get this version.")
+
+
 class ProgramOutput(serializers.ModelSerializer):
     organisation = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     categories = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     domains = serializers.SerializerMethodField()
     logo = serializers.SerializerMethodField()
     url = serializers.HyperlinkedIdentityField(view_name="api_program_detail", lookup_field="appid")
+    live_version = serializers.SerializerMethodField(
+        help_text="The version everyone gets (released); null when nothing is released.")
+    phased_release = serializers.SerializerMethodField(
+        help_text="The version being released to a share of users, with that percentage; null when none is. "
+                  "The other users get `live_version`.")
 
     class Meta:
         model = MiniProgram
         fields = ["appid", "url", "organisation", "name", "slogan", "description", "categories", "logo",
-                  "privacy_policy_url", "domains", "created_at", "updated_at"]
+                  "privacy_policy_url", "domains", "live_version", "phased_release", "created_at", "updated_at"]
 
     def get_domains(self, obj) -> dict[str, list[str]]:
         return obj.domains()
@@ -87,9 +100,18 @@ class ProgramOutput(serializers.ModelSerializer):
     def get_logo(self, obj) -> str | None:
         return self.context["request"].build_absolute_uri(obj.logo.url) if obj.logo else None
 
+    def get_live_version(self, obj) -> str | None:
+        released, _ = live_releases(obj)
+        return released.version if released else None
+
+    @extend_schema_field(PhasedReleaseOutput(allow_null=True))
+    def get_phased_release(self, obj) -> dict | None:
+        _, phased = live_releases(obj)
+        return {"version": phased.version, "percentage": phased.phased_percentage} if phased else None
+
 
 class VersionInput(serializers.Serializer):
-    package = serializers.FileField(help_text="The package, a .zip archive.")
+    package = UploadField(help_text="The package, a .zip archive.")
     version = serializers.CharField(max_length=Version._meta.get_field("version").max_length)
     description = serializers.CharField(max_length=Version._meta.get_field("description").max_length, required=False,
                                         allow_blank=True, default="")
@@ -107,11 +129,16 @@ class VersionOutput(serializers.ModelSerializer):
         help_text="Null once the uploader's account has been deleted.")
     scan = serializers.SerializerMethodField()
     report = serializers.SerializerMethodField()
+    release_percentage = serializers.SerializerMethodField(
+        help_text="While the status is `phased`: the percentage of users who get this version (1–99); null otherwise.")
 
     class Meta:
         model = Version
-        fields = ["version", "url", "status", "description", "package_sha256", "package_size", "package_url",
-                  "uploaded_by", "upload_method", "created_at", "status_changed_at", "scan", "report"]
+        fields = ["version", "url", "status", "release_percentage", "description", "package_sha256", "package_size",
+                  "package_url", "uploaded_by", "upload_method", "created_at", "status_changed_at", "scan", "report"]
+
+    def get_release_percentage(self, obj) -> int | None:
+        return obj.phased_percentage if obj.status == Version.Status.PHASED else None
 
     def get_url(self, obj) -> str:
         from django.urls import reverse
@@ -143,6 +170,29 @@ class VersionOutput(serializers.ModelSerializer):
         risk = report.get("risk") or {}
         data["risk"] = {**risk, "breakdown": [localized_breakdown(b, language) for b in risk.get("breakdown") or []]}
         return data
+
+
+class DuplicateOutput(serializers.Serializer):
+    requested_version = serializers.CharField(help_text="The version string this upload asked for.")
+    message = serializers.CharField(help_text="Which version the package is, and that no other was created.")
+
+
+class VersionUploadOutput(VersionOutput):
+    """The version an upload stored, or, for a package uploaded before, that earlier version."""
+
+    duplicate = serializers.SerializerMethodField(
+        help_text="Null when this upload stored a new version; for a package uploaded before, what was asked for "
+                  "(`version` is the existing version's, which may differ).")
+
+    class Meta(VersionOutput.Meta):
+        fields = [*VersionOutput.Meta.fields, "duplicate"]
+
+    @extend_schema_field(DuplicateOutput(allow_null=True))
+    def get_duplicate(self, obj) -> dict | None:
+        result = self.context["upload"]
+        if result.created:
+            return None
+        return {"requested_version": result.requested_version, "message": result.duplicate_message()}
 
 
 class PrivacyItemSerializer(serializers.ModelSerializer):

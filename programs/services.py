@@ -284,6 +284,15 @@ def _check_version_order(program: MiniProgram, version: str, key: list) -> None:
 class UploadResult:
     version: Version
     created: bool
+    requested_version: str = ""  # the version string the upload asked for (checked, trimmed)
+
+    def duplicate_message(self) -> str:
+        """For an identical package uploaded before: which version it is, and that no other was made."""
+        existing = self.version.version
+        if self.requested_version and self.requested_version != existing:
+            return _("This exact package was uploaded before, as version %(v)s; %(requested)s was not created.") % {
+                "v": existing, "requested": self.requested_version}
+        return _("This exact package was uploaded before, as version %(v)s.") % {"v": existing}
 
 
 class _AlreadyUploaded(Exception):
@@ -305,10 +314,12 @@ def version_upload(
     package again, checks the version order and inserts. The unique constraints on
     (program, package_sha256) and (program, version) stay the backstop.
     """
+    # The request is checked before it is compared with earlier uploads: a malformed version string is
+    # refused even when the package is one uploaded before.
+    version, key = _check_version_format(version)
     existing = program.versions.filter(package_sha256=package.sha256).first()
     if existing:
-        return UploadResult(existing, created=False)
-    version, key = _check_version_format(version)
+        return UploadResult(existing, created=False, requested_version=version)
     obj = Version(
         program=program, version=version, sort_key=key, description=description.strip(),
         package_sha256=package.sha256, package_size=package.size, uploaded_by=actor, upload_method=method,
@@ -321,12 +332,12 @@ def version_upload(
             return UploadResult(_insert_version(obj, actor, api_key), created=True)
     except _AlreadyUploaded as duplicate:
         _discard_file(obj, keep=duplicate.version.package.name)
-        return UploadResult(duplicate.version, created=False)
+        return UploadResult(duplicate.version, created=False, requested_version=version)
     except IntegrityError:
         _discard_file(obj)
         existing = program.versions.filter(package_sha256=package.sha256).first()
         if existing:  # the same package raced in through another request
-            return UploadResult(existing, created=False)
+            return UploadResult(existing, created=False, requested_version=version)
         raise ValidationError({"version": _("Version %(v)s already exists.") % {"v": version}})
     except BaseException:
         _discard_file(obj)

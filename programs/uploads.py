@@ -87,15 +87,26 @@ def declared_length_exceeds(request, max_bytes: int, slack: int = 64 * 1024) -> 
     return length > max_bytes + slack
 
 
-def upload_rate_limited(org) -> bool:
-    """Count one upload for `org`; True when it is over PACKAGE_UPLOADS_PER_HOUR (shared cache, atomic on Redis)."""
-    from console.ratelimit import rate_limit_exceeded
+def upload_rate_wait(org) -> int:
+    """Count one upload attempt for `org`; 0 when it may go ahead, else the seconds until the hour's count
+    starts again (PACKAGE_UPLOADS_PER_HOUR; the shared cache, atomic on Redis).
 
-    return rate_limit_exceeded(f"upload-org:{org.pk}", limit=settings.PACKAGE_UPLOADS_PER_HOUR, window=3600)
+    Every attempt counts, refused ones too (a malformed version, a duplicate, a package too large): the cost
+    this limit guards is the transfer and the temporary file, which a refused upload has already made.
+    """
+    from console.ratelimit import rate_limit_wait
+
+    return rate_limit_wait(f"upload-org:{org.pk}", limit=settings.PACKAGE_UPLOADS_PER_HOUR, window=3600)
 
 
-def upload_rate_message() -> str:
-    from django.utils.translation import gettext as _
+def upload_rate_message(wait: int) -> str:
+    from django.utils.translation import ngettext
 
-    return _("This organisation uploaded %(n)d packages in the last hour, the limit; try again later.") % {
-        "n": settings.PACKAGE_UPLOADS_PER_HOUR}
+    minutes = max(1, -(-wait // 60))
+    later = ngettext("%(m)d minute", "%(m)d minutes", minutes) % {"m": minutes}
+    n = settings.PACKAGE_UPLOADS_PER_HOUR
+    return ngettext(
+        "This organisation reached its limit of %(n)d upload attempt an hour (refused ones count too); "
+        "try again in %(later)s.",
+        "This organisation reached its limit of %(n)d upload attempts an hour (refused ones count too); "
+        "try again in %(later)s.", n) % {"n": n, "later": later}

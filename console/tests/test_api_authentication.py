@@ -145,3 +145,24 @@ def test_a_key_stops_working_in_the_org_when_its_creator_leaves(api, org, member
     response = api.get(_audit_url(org), HTTP_AUTHORIZATION=f"Bearer {raw}")
 
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize("scheme", ["Token", "token", "Basic", "ApiKey"])
+def test_another_scheme_says_to_use_bearer(api, owner_key, scheme):
+    """`Token <key>` (DRF's own scheme) was answered "credentials were not provided", which misleads."""
+    api.credentials(HTTP_AUTHORIZATION=f"{scheme} {owner_key[1]}")
+
+    response = api.get(ME)
+
+    assert response.status_code == 401
+    error = _error(response)
+    assert error["code"] == "not_authenticated"
+    assert error["message"] == (f'This API does not read the "{scheme}" scheme: send the key as '
+                                '"Authorization: Bearer <key>".')
+
+
+def test_a_session_is_not_refused_for_another_authorization_scheme(client_for, owner, org):
+    """A proxy's Basic authentication in front of the console must not break the session's API calls."""
+    response = client_for(owner).get(ME, HTTP_AUTHORIZATION="Basic dXNlcjpwYXNz")
+
+    assert response.status_code == 200

@@ -80,3 +80,50 @@ def test_docs_page_in_chinese_says_why_the_reference_is_english(client, db):
 
     assert "返回控制台" in html
     assert "英文" in html
+
+
+def _operations(client):
+    schema = json.loads(client.get(reverse("api_schema"), {"format": "json"}).content)
+    return [(method.upper(), path, op) for path, item in schema["paths"].items()
+            for method, op in item.items() if method in {"get", "post", "put", "patch", "delete"}]
+
+
+def test_swagger_can_send_the_package_as_a_file(client, db):
+    """`format: uri` made "Try it out" offer a text box for the package; a file needs `binary`."""
+    schema = json.loads(client.get(reverse("api_schema"), {"format": "json"}).content)
+    body = schema["paths"]["/api/v1/programs/{appid}/versions/"]["post"]["requestBody"]["content"]
+    ref = body["multipart/form-data"]["schema"]["$ref"].rsplit("/", 1)[1]
+    assert schema["components"]["schemas"][ref]["properties"]["package"]["format"] == "binary"
+    evidence = schema["components"]["schemas"]["WhitelistRequestInput"]
+    assert evidence["properties"]["evidence"]["items"]["format"] == "binary"
+
+
+def test_org_api_operations_say_which_key_scope_they_need(client, db):
+    described = {(m, p): op.get("description", "") for m, p, op in _operations(client)}
+    assert "API key scope: `programs:write`" in described["POST", "/api/v1/programs/{appid}/versions/{version}/submit/"]
+    assert "API key scope: `programs:read`" in described["GET", "/api/v1/programs/{appid}/"]
+    assert "API key scope: `stats:read`" in described["GET", "/api/v1/programs/{appid}/stats/"]
+    assert "API key scope: `distribution:write`" in described["POST", "/api/v1/programs/{appid}/whitelist-requests/"]
+    assert "API key scope: `org:read`" in described["GET", "/api/v1/orgs/{org_slug}/audit/"]
+    assert "no scope needed" in described["GET", "/api/v1/me/"]
+    org_ops = [(m, p) for m, p, _ in _operations(client) if p.startswith(("/api/v1/programs", "/api/v1/orgs"))]
+    assert [key for key in org_ops if "API key scope" not in described[key]] == []
+
+
+def test_operation_descriptions_are_for_api_users_not_developers(client, db):
+    internal = ("Reach a program through", "POST to act on one version", "check the scope for the method")
+    leaked = [(m, p) for m, p, op in _operations(client) if any(s in op.get("description", "") for s in internal)]
+    assert leaked == []
+
+
+def test_summaries_are_plain_text(client, db):
+    """Swagger shows a summary as plain text: backticks would show as backticks."""
+    assert [(m, p, op.get("summary")) for m, p, op in _operations(client)
+            if not op.get("summary") or "`" in op["summary"]] == []
+
+
+def test_lifecycle_answers_say_what_the_version_became(client, db):
+    responses = {p: op["responses"] for m, p, op in _operations(client) if m == "POST"}
+    for action in ("submit", "release", "rollback"):
+        ok = responses[f"/api/v1/programs/{{appid}}/versions/{{version}}/{action}/"]["200"]
+        assert ok["description"].strip(), action

@@ -51,3 +51,12 @@ def test_client_ip_is_the_socket_address():
     request = RequestFactory().get("/", REMOTE_ADDR="198.51.100.7", HTTP_X_FORWARDED_FOR="1.2.3.4")
 
     assert client_ip(request) == "198.51.100.7"
+
+
+def test_the_wait_is_the_rest_of_the_window_once_over(time_machine):
+    from console.ratelimit import rate_limit_wait
+
+    time_machine.move_to("2025-03-01 10:00:00", tick=False)
+    assert [rate_limit_wait("w", limit=2, window=3600) for _ in range(2)] == [0, 0]
+    time_machine.move_to("2025-03-01 10:20:00", tick=False)
+    assert rate_limit_wait("w", limit=2, window=3600) == 40 * 60

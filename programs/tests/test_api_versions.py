@@ -362,3 +362,43 @@ def test_uploads_over_the_hourly_limit_get_429_and_store_nothing(post, program, 
     assert third.status_code == 429
     assert third.json()["error"]["code"] == "rate_limited"
     assert not program.versions.filter(version="1.0.2").exists()
+
+
+def test_a_re_upload_with_a_malformed_version_is_400_not_the_old_version(post, program):
+    data = build_package("alipay")
+    assert post(data, "1.0.0").status_code == 202
+    assert _fields(post(data, "v1.x")) == {"version": ["Use a version like 1.2.3 (dotted numbers, optional -suffix)."]}
+    assert program.versions.count() == 1
+
+
+def test_a_re_upload_under_another_version_says_it_is_the_existing_version(post, program):
+    data = build_package("alipay")
+    assert post(data, "1.0.0").status_code == 202
+    again = post(data, "1.1.0")
+    assert again.status_code == 200
+    body = again.json()
+    assert (body["version"], body["duplicate"]) == ("1.0.0", {
+        "requested_version": "1.1.0",
+        "message": "This exact package was uploaded before, as version 1.0.0; 1.1.0 was not created."})
+    assert program.versions.count() == 1
+
+
+def test_a_re_upload_under_the_same_version_names_no_other_version(post, program):
+    data = build_package("alipay")
+    first = post(data, "1.0.0").json()
+    again = post(data, "1.0.0").json()
+    assert first["duplicate"] is None
+    assert again["duplicate"] == {"requested_version": "1.0.0",
+                                  "message": "This exact package was uploaded before, as version 1.0.0."}
+
+
+def test_the_upload_limit_says_when_to_try_again_and_counts_attempts(post, program, settings):
+    """Refused attempts count (the cost is the transfer): the message says attempts, not packages uploaded."""
+    settings.PACKAGE_UPLOADS_PER_HOUR = 1
+    assert post(build_package("alipay"), "v1.x").status_code == 400  # refused, but it was sent
+    refused = post(build_package("alipay", code="// 2\n"), "1.0.0")
+    assert refused.status_code == 429
+    assert 3500 <= int(refused["Retry-After"]) <= 3600
+    assert refused.json()["error"]["message"] == (
+        "This organisation reached its limit of 1 upload attempt an hour (refused ones count too); "
+        "try again in 60 minutes.")

@@ -135,7 +135,8 @@ def test_submitting_a_version_that_is_not_ready_prints_the_apis_message(run, pro
     assert run("upload", program.appid, path, "--version", "4.0.0")[0] == 0
     code, _, err = run("submit", program.appid, "4.0.0")
     assert code == 2
-    assert "HTTP 400" in err and "Only a development version" in err
+    assert err.startswith("error: HTTP 409: Only a development version"), err
+    assert "non_field_errors" not in err  # a refusal because of the state, not a field error
 
 
 @live
@@ -335,7 +336,8 @@ def test_the_hourly_upload_limit_exits_4(run, program, package, settings):
     assert run("upload", program.appid, package("a.zip", code="// a"), "--version", "6.0.0")[0] == 0
     code, _, err = run("upload", program.appid, package("b.zip", code="// b"), "--version", "6.0.1")
     assert code == 4
-    assert "HTTP 429: This organisation uploaded 1 packages in the last hour" in err
+    assert "HTTP 429: This organisation reached its limit of 1 upload attempt an hour" in err
+    assert "Retry after 3600 seconds" in err or "Retry after 3599 seconds" in err  # the server's Retry-After
 
 
 def test_counts_are_plural_only_when_not_one():

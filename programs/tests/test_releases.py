@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.test import override_settings
 from django.utils import timezone
 
+from console.exceptions import WrongState
 from console.models import AuditEvent, Notification
 from programs import releases
 from programs.lifecycle import version_transition
@@ -590,7 +591,7 @@ def test_a_rolled_back_version_is_never_a_target_again(program, owner):
     program_rollback(program=program, target=first, actor=owner)
 
     assert current.pk not in {v.pk for v in rollback_targets(program)}
-    with pytest.raises(ValidationError, match="last 5 released versions"):
+    with pytest.raises(WrongState, match="a rolled-back version cannot be a rollback target"):
         program_rollback(program=program, target=current, actor=owner)
     assert fresh(first).status == S.RELEASED
 
@@ -598,10 +599,10 @@ def test_a_rolled_back_version_is_never_a_target_again(program, owner):
 def test_no_rollback_beyond_the_last_five(program, owner):
     versions = history(program, owner, 7)
 
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(WrongState) as exc:
         program_rollback(program=program, target=versions[0], actor=owner)
 
-    assert exc.value.message_dict == {"version": ["Roll back only to one of the last 5 released versions."]}
+    assert exc.value.messages == ["Roll back only to one of the last 5 released versions."]
     assert fresh(versions[-1]).status == S.RELEASED
 
 

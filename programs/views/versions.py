@@ -24,8 +24,8 @@ from programs.models import Version
 from programs.uploads import (
     declared_length_exceeds,
     install_package_upload_handler,
-    upload_rate_limited,
     upload_rate_message,
+    upload_rate_wait,
 )
 from programs.views.access import program_in_org, version_in_org
 from programs.views.code import org_links
@@ -75,8 +75,9 @@ def version_upload_page(request, membership, appid):
     if request.method != "POST":
         return _upload_form(request, membership, program, VersionUploadForm())
     limit = membership.organisation.package_upload_limit
-    if upload_rate_limited(membership.organisation):
-        return _rate_limited(request, membership, program)
+    wait = upload_rate_wait(membership.organisation)
+    if wait:
+        return _rate_limited(request, membership, program, wait)
     if declared_length_exceeds(request, limit):
         return _too_large(request, membership, program, limit, VersionUploadForm())
     state = install_package_upload_handler(request, limit)
@@ -106,7 +107,7 @@ def _uploaded(request, membership, result):
     if result.created:
         messages.success(request, _("Version %(v)s uploaded.") % {"v": version.version})
     else:
-        messages.info(request, _("This exact package was uploaded before, as version %(v)s.") % {"v": version.version})
+        messages.info(request, result.duplicate_message())
     if _wants_json(request):
         body = {"version": version.version, "status": version.status, "created": result.created, "url": url}
         return JsonResponse(body, status=201 if result.created else 200)
@@ -121,11 +122,14 @@ def _upload_refused(request, membership, program, form):
     return _upload_form(request, membership, program, form, status=400)
 
 
-def _rate_limited(request, membership, program):
-    message = upload_rate_message()
+def _rate_limited(request, membership, program, wait: int):
+    message = upload_rate_message(wait)
     if _wants_json(request):
-        return _error_json("rate_limited", message, {}, 429)
-    return _upload_form(request, membership, program, VersionUploadForm(), status=429, package_error=message)
+        response = _error_json("rate_limited", message, {}, 429)
+    else:
+        response = _upload_form(request, membership, program, VersionUploadForm(), status=429, package_error=message)
+    response["Retry-After"] = str(wait)
+    return response
 
 
 def _too_large(request, membership, program, limit: int, form):
