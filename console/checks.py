@@ -17,15 +17,32 @@ def _redis_database(url: str) -> tuple | None:
 
 @register()
 def broker_apart_from_cache(app_configs, **kwargs):
-    """A broker in the cache's Redis database loses its queued tasks (ingested event batches among them) to a
-    FLUSHDB of the cache, which nothing but the cache's own owner expects."""
+    """A broker in the cache's Redis database loses its queued tasks to a FLUSHDB of the cache, which nothing but
+    the cache's own owner expects."""
     cache = _redis_database(getattr(settings, "REDIS_URL", "") or "")
     broker = _redis_database(settings.CELERY_BROKER_URL or "")
     if cache is None or cache != broker:
         return []
     return [Warning(
         "The Celery broker (CELERY_BROKER_URL) uses the cache's Redis database (REDIS_URL).",
-        hint="Clearing the cache (FLUSHDB) would drop queued tasks, ingested event batches among them. Give the "
-             "broker a database of its own, e.g. CELERY_BROKER_URL=redis://host:6379/1.",
+        hint="Clearing the cache (FLUSHDB) would drop queued tasks. Give the broker a database of its own, e.g. "
+             "CELERY_BROKER_URL=redis://host:6379/1.",
         id="console.W001",
+    )]
+
+
+@register()
+def host_store_apart_from_cache(app_configs, **kwargs):
+    """The host runtime store holds what must outlive a cache flush: ingested event batches waiting for the drain,
+    the share gate's caps and recorded answers, the replay nonces of signed host calls."""
+    cache = _redis_database(getattr(settings, "REDIS_URL", "") or "")
+    store = _redis_database(getattr(settings, "HOST_STORE_URL", "") or "")
+    if cache is None or cache != store:
+        return []
+    return [Warning(
+        "The host runtime store (HOST_STORE_URL) uses the cache's Redis database (REDIS_URL).",
+        hint="Clearing the cache (FLUSHDB) would drop ingested event batches not drained yet, reset the share "
+             "gate's caps, forget the gate's answers not rolled up yet and let signed host calls be replayed. Give "
+             "the store a database of its own, e.g. HOST_STORE_URL=redis://host:6379/2.",
+        id="console.W002",
     )]

@@ -412,6 +412,9 @@ CELERY_BEAT_SCHEDULE: dict = {
     "expire-whitelist-grants": {"task": "distribution.tasks.expire_grants", "schedule": 60.0},
     "notify-expiring-whitelist-grants": {"task": "distribution.tasks.notify_expiring_grants", "schedule": 3600.0},
     "stats-prune-raw-events": {"task": "stats.tasks.prune_raw_events", "schedule": 6 * 3600.0},
+    # Each ingest nudges the drain; this one drains batches whose nudge was lost (a killed worker, the broker down).
+    "stats-drain-event-batches": {"task": "stats.tasks.drain_event_batches", "schedule": 10.0,
+                                  "options": {"expires": 9}},
     # Near real time: the gate's answers reach the operators' dashboard within half a minute.
     "stats-rollup-gate-answers": {"task": "stats.tasks.rollup_gate_answers", "schedule": 20.0},
     "heartbeat": {"task": "console.tasks.heartbeat", "schedule": 60.0},  # /healthz/ wants one within 3 minutes

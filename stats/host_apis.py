@@ -2,7 +2,7 @@
 
 Signed like every host call (`hosts.authentication`); a replayed signature is refused, and a host
 that retries re-signs: event ids make the retry count once. The request validates and enqueues
-only (`stats.ingest.events_ingest`); a Celery task stores the batch.
+only (`stats.ingest.events_ingest`); the drain task stores the batch.
 """
 
 from django.conf import settings

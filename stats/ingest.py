@@ -1,22 +1,28 @@
 """The ingest service behind `POST /api/v1/hosts/{host}/events/`: validate, de-duplicate, enqueue.
 
 The request writes nothing to the database: it reads what it needs to validate (the host's
-scenes, the batch's programs), marks event ids as seen where an atomic store exists (Redis), and
-hands the accepted events to a Celery task that stores them in one transaction.
+scenes, the batch's programs), marks event ids as seen in the host runtime store (Redis, or its SQLite
+file on the embedded default), keeps the accepted events there as one batch, and nudges the Celery task
+that stores batches (`stats.tasks.drain_event_batches`).
 """
 
 import hashlib
+import logging
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from hosts.models import Host, Scene
+from hosts.runtime import host_store
 from programs.models import MiniProgram, Version
 from stats import seen
 from stats.events import IngestContext, events_message, validate_batch
-from stats.tasks import store_events
+from stats.tasks import EVENT_BATCHES, drain_event_batches
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -79,5 +85,15 @@ def events_ingest(*, host: Host, events: list) -> IngestAnswer:
     validated = validate_batch(events, ingest_context(host, events))
     split = seen.split_duplicates(validated.accepted)
     if split.to_store:
-        store_events.delay_on_commit(events_message(split.to_store))
+        host_store().append(EVENT_BATCHES, events_message(split.to_store))
+        transaction.on_commit(_nudge_the_drain)
     return IngestAnswer(accepted=split.new, duplicates=split.duplicates, rejected=validated.rejected)
+
+
+def _nudge_the_drain() -> None:
+    """Ask a worker to drain now. The batch is kept already: with the broker down, beat's next run drains
+    it once the broker is back, so the host is answered 202 rather than a 500 that would make it resend."""
+    try:
+        drain_event_batches.delay()
+    except Exception:  # noqa: BLE001 - any broker failure; the batch is safe in the host runtime store
+        logger.warning("Could not queue the events drain; the batch waits for the next scheduled drain.", exc_info=True)

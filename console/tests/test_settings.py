@@ -194,3 +194,17 @@ def test_a_broker_in_the_caches_redis_database_is_warned_about(settings, redis_u
 
     settings.REDIS_URL, settings.CELERY_BROKER_URL = redis_url, broker_url
     assert [w.id for w in broker_apart_from_cache(None)] == (["console.W001"] if warned else [])
+
+
+@pytest.mark.parametrize(("redis_url", "store_url", "warned"), [
+    ("redis://127.0.0.1:6379/14", "redis://127.0.0.1:6379/14", True),  # HOST_STORE_URL's default: REDIS_URL
+    ("redis://127.0.0.1:6379/14", "redis://127.0.0.1:6379/12", False),
+    ("", "sqlite:////tmp/host-store.sqlite3", False),
+])
+def test_a_host_store_in_the_caches_redis_database_is_warned_about(settings, redis_url, store_url, warned):
+    """A fault walk's FLUSHDB of the cache reset the share gate's caps (2 shares allowed within the hour), let a
+    signed call be replayed and lost the gate's answers; now it would also drop event batches not drained yet."""
+    from console.checks import host_store_apart_from_cache
+
+    settings.REDIS_URL, settings.HOST_STORE_URL = redis_url, store_url
+    assert [w.id for w in host_store_apart_from_cache(None)] == (["console.W002"] if warned else [])

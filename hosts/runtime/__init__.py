@@ -96,6 +96,11 @@ class Store:
         """
         raise NotImplementedError
 
+    def append(self, log: str, item: dict) -> None:
+        """Add `item` to the end of `log`, never trimmed: for records that must not be lost, unlike the answers
+        `attempt` logs (kept to the newest `log_max`). Consumers use `take` and `done` as for any log."""
+        raise NotImplementedError
+
     def take(self, log: str, max_items: int) -> tuple[str, list[dict]]:
         """Move up to `max_items` of the oldest records of `log` aside, under a new token, and return both.
 

@@ -164,6 +164,9 @@ class RedisStore(Store):
             return Verdict(False, "", None, stopped=Admission(prior=detail.decode()))
         return Verdict(bool(allowed), reason.decode(), float(retry) if retry else None)
 
+    def append(self, log: str, item: dict) -> None:
+        self.client.rpush(self._k(f"log:{log}"), json.dumps(item, separators=(",", ":")))
+
     def take(self, log: str, max_items: int) -> tuple[str, list[dict]]:
         keys = [self._k(f"log:{log}"), self._k(f"taken:{log}"), self._k(f"taken-token:{log}")]
         token, items = self._take(keys=keys, args=[max_items, new_token()])

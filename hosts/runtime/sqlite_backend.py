@@ -107,6 +107,10 @@ class SqliteStore(Store):
                 self._maybe_purge(conn, now)
         return verdict
 
+    def append(self, log: str, item: dict) -> None:
+        with self._transaction() as conn:
+            conn.execute("INSERT INTO log (name, item) VALUES (?, ?)", (log, json.dumps(item, separators=(",", ":"))))
+
     def take(self, log: str, max_items: int) -> tuple[str, list[dict]]:
         with self._transaction() as conn:
             aside = conn.execute("SELECT token, item FROM taken WHERE name = ? ORDER BY id", (log,)).fetchall()

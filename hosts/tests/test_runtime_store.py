@@ -111,6 +111,19 @@ def test_taken_answers_stay_taken_until_done_and_are_taken_again_meanwhile(store
     assert store.take(LOG, 10) == ("", [])
 
 
+def test_appended_records_are_never_trimmed_and_are_taken_in_order(store):
+    """`append` is for records that must not be lost (the ingest's event batches): no `log_max` drops them."""
+    for n in range(600):
+        store.append(LOG, {"n": n, "rows": [["a", 1]]})
+
+    token, items = store.take(LOG, 1_000)
+
+    assert [item["n"] for item in items] == list(range(600))
+    assert items[0]["rows"] == [["a", 1]]
+    store.done(LOG, token)
+    assert store.take(LOG, 1_000) == ("", [])
+
+
 def test_a_large_batch_is_taken_whole_and_in_order(store):
     """Redis moves the batch aside in chunks (a Lua call takes a few thousand arguments at most)."""
     for n in range(2_500):
