@@ -3,6 +3,7 @@
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions
@@ -68,6 +69,26 @@ class WrongStateError(exceptions.APIException):
         super().__init__(" ".join(exc.messages), code=exc.api_code)
 
 
+class DatabaseUnavailable(exceptions.APIException):
+    """The database dropped or refused the connection (a failover, a restart, a killed backend): the request is
+    fine and will work again in a moment, so a 503 that says when to retry, not a 500 that reads as a bug."""
+
+    status_code = 503
+    default_code = "unavailable"
+    default_detail = "The database did not answer; try again in a few seconds."
+    wait = 5  # Retry-After
+
+
+# What a dropped connection raises: Django's wrapped errors, and psycopg's own from its pipeline mode.
+DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (OperationalError, InterfaceError)
+try:
+    import psycopg
+
+    DATABASE_UNAVAILABLE += (psycopg.OperationalError, psycopg.InterfaceError)
+except ImportError:  # SQLite only
+    pass
+
+
 class RequestTooLarge(exceptions.APIException):
     status_code = 413
     default_code = "request_too_large"
@@ -109,6 +130,8 @@ def exception_handler(exc, context):
         exc = RequestTooLarge()
     elif isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
         exc = TooManyFields()
+    elif isinstance(exc, DATABASE_UNAVAILABLE):
+        exc = DatabaseUnavailable()
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

@@ -17,7 +17,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from console.api_errors import error_response, exception_handler
+from console.api_errors import DATABASE_UNAVAILABLE, DatabaseUnavailable, error_response, exception_handler
 from console.parsers import parse_json_body
 from distribution.gate import share_check
 from distribution.host_facts import placement_cards, scene_facts
@@ -158,6 +158,8 @@ def share_check_endpoint(request, host):
         refuse_if_stopped(call, stopped)
     except APIException as exc:
         return _error_response(exc)
+    except DATABASE_UNAVAILABLE:  # the facts could not be read: a 503 to retry, as on every API
+        return _error_response(DatabaseUnavailable())
     return _json(verdict.answer())
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions
 
@@ -83,12 +84,24 @@ def signed_path(request) -> str:
     return request.path + (f"?{query}" if query else "")
 
 
+class LengthRequired(exceptions.APIException):
+    """WSGI reads a request body by its Content-Length: a chunked body arrives empty, and its signature, made
+    over the real bytes, failed as `invalid_signature`, which sent integrators looking at their keys."""
+
+    status_code = 411
+    default_code = "length_required"
+    default_detail = gettext_lazy("Send the body with a Content-Length header, not chunked: a chunked body cannot be read "
+                       "here, so its signature cannot be checked.")
+
+
 def authenticate_host_call(request, url_host: str | None, *, admits_itself: bool = False) -> HostCall:
     """Check a Django request's signature, timestamp and host; admit it unless the caller admits itself.
 
     Raises DRF's NotAuthenticated / AuthenticationFailed (401), NotFound (404) or Throttled (429).
     """
     meta = request.META
+    if "chunked" in meta.get("HTTP_TRANSFER_ENCODING", "").lower():
+        raise LengthRequired()
     key_id = meta.get("HTTP_X_HOST_KEY", "")
     timestamp = meta.get("HTTP_X_HOST_TIMESTAMP", "")
     given = meta.get("HTTP_X_HOST_SIGNATURE", "")

@@ -149,3 +149,32 @@ def test_control_characters_refuse_their_event_and_the_rest_is_stored(program, s
         (0, "bad_field", "page"), (2, "bad_field", "user")]
     assert list(RawEvent.objects.values_list("page", flat=True)) == ["pages/ok"]
     assert DailyStats.objects.get(program=program).visits == 1
+
+
+def test_a_database_that_dropped_the_connection_is_a_503_to_retry(program, send, at, monkeypatch):
+    """A fault walk killed the database's connections during ingest: 500 `server_error` for 4–13 of 30 posts,
+    which reads as a bug in the request. The request is fine and works again in a moment: say so, and when."""
+    from django.db import OperationalError
+
+    def dropped(*args, **kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr("stats.ingest.ingest_context", dropped)
+    response = send({"events": [event("e1", "visit", "u1", at(0))]})
+
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "unavailable"
+    assert response["Retry-After"] == "5"
+
+
+def test_a_chunked_body_is_refused_with_411_not_a_signature_error(program, weibo_client, at):
+    """WSGI reads a body by its Content-Length; under gunicorn a chunked body arrived empty, and its signature
+    (over the real bytes) failed as `invalid_signature`. The answer now says what to change."""
+    body = json.dumps({"events": [event("e1", "visit", "u1", at(0))]}).encode()
+    headers = weibo_client.headers("POST", URL, body)
+    response = weibo_client.api.generic("POST", URL, body, content_type="application/json",
+                                        HTTP_TRANSFER_ENCODING="chunked", **headers)
+
+    assert response.status_code == 411
+    assert response.json()["error"]["code"] == "length_required"
+    assert "Content-Length" in response.json()["error"]["message"]

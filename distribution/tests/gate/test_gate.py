@@ -337,3 +337,21 @@ def test_the_host_api_docs_list_every_reason_code_and_the_signature_vector():
 
     assert [code for code in GateReason.values if f"| `{code}` |" not in docs] == []
     assert EXPECTED in docs
+
+
+def test_a_database_that_dropped_the_connection_is_a_503_to_retry(weibo_client, monkeypatch):
+    """A fault walk killed the database's connections: 2 of 480 checks answered 500 while the gate read its
+    facts. The call is fine and works again in a moment; a 503 says so, and when."""
+    from django.db import OperationalError
+
+    program = released_program()
+
+    def dropped(**kwargs):
+        raise OperationalError("terminating connection due to administrator command")
+
+    monkeypatch.setattr("distribution.host_apis.share_check", dropped)
+    response = weibo_client.post(SHARE, {"appid": program.appid, "scene": "weibo.private_message", "user": "wb-1"})
+
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "unavailable"
+    assert response["Retry-After"] == "5"
