@@ -5,8 +5,8 @@
 
 Three ways to get the same events into the database, measured in one run (events per second):
 1. ours: signed POSTs of 1,000 events to `/api/v1/hosts/weibo/events/` (in-process, Django's test client),
-   validated, enqueued, and stored by the drain task (eager here, so its time is included): raw rows by
-   COPY plus every rollup;
+   validated, kept in the host runtime store (Redis when REDIS_URL is set), and stored by the drain task
+   (eager here, so its time is included): raw rows by COPY plus every rollup;
 2. one insert per request: each event POSTed alone to a bare view that validates it the same way and
    inserts its raw row (no rollups at all);
 3. a raw COPY (PostgreSQL; a multi-row INSERT on SQLite) of the very raw rows the first way stored.
@@ -156,6 +156,7 @@ class Stages:
 
 def instrument() -> Stages:
     import console.parsers
+    from hosts.runtime import host_store
     from stats import drain, ingest, seen, storage, tasks
 
     stages = Stages()
@@ -164,6 +165,9 @@ def instrument() -> Stages:
     stages.wrap(ingest, "ingest_context", "validation context (queries)")
     stages.wrap(ingest, "validate_batch", "validation")
     stages.wrap(seen, "split_duplicates", "duplicates (EventKey read, seen-id claim)")
+    store = type(host_store())
+    stages.wrap(store, "append", "batch kept in the host runtime store")
+    stages.wrap(store, "take", "drain: batches taken from the host runtime store")
     stages.wrap(storage, "insert_new_event_keys", "drain: EventKey insert, staging table emptied")
     stages.wrap(storage, "stage_events", "drain: COPY into the staging table")
     stages.wrap(drain, "_program_rollups", "drain: rollups (raw rows, counters, users, sets, shares)")

@@ -17,6 +17,8 @@ import threading
 from contextlib import contextmanager
 from pathlib import Path
 
+import orjson
+
 from hosts.runtime import Admission, Quota, Store, Verdict, Window, answer_json, new_token
 
 SCHEMA = """
@@ -109,13 +111,13 @@ class SqliteStore(Store):
 
     def append(self, log: str, item: dict) -> None:
         with self._transaction() as conn:
-            conn.execute("INSERT INTO log (name, item) VALUES (?, ?)", (log, json.dumps(item, separators=(",", ":"))))
+            conn.execute("INSERT INTO log (name, item) VALUES (?, ?)", (log, orjson.dumps(item).decode()))
 
     def take(self, log: str, max_items: int) -> tuple[str, list[dict]]:
         with self._transaction() as conn:
             aside = conn.execute("SELECT token, item FROM taken WHERE name = ? ORDER BY id", (log,)).fetchall()
             if aside:
-                return aside[0][0], [json.loads(item) for _, item in aside]
+                return aside[0][0], [orjson.loads(item) for _, item in aside]
             rows = conn.execute("SELECT id, item FROM log WHERE name = ? ORDER BY id LIMIT ?", (log, max_items)).fetchall()
             if not rows:
                 return "", []
@@ -123,7 +125,7 @@ class SqliteStore(Store):
             conn.executemany("INSERT INTO taken (name, token, item) VALUES (?, ?, ?)",
                              [(log, token, item) for _, item in rows])
             conn.execute("DELETE FROM log WHERE name = ? AND id <= ?", (log, rows[-1][0]))
-        return token, [json.loads(item) for _, item in rows]
+        return token, [orjson.loads(item) for _, item in rows]
 
     def done(self, log: str, token: str) -> None:
         with self._transaction() as conn:
