@@ -98,7 +98,8 @@ class WhitelistRequestDetailApi(ProgramAccessMixin, APIView):
 
 class WhitelistRequestWithdrawApi(ProgramAccessMixin, APIView):
     write_scope = Scope.DISTRIBUTION_WRITE
-    error_statuses = {400: "The request is no longer pending.", 409: "Someone else decided it a moment ago."}
+    error_statuses = {409: "`wrong_state`: the request is no longer pending; `conflict`: someone else decided it "
+                           "a moment ago."}
 
     @extend_schema(request=None, responses=WhitelistRequestOutput, summary="Withdraw a pending request")
     def post(self, request, appid, request_id):
@@ -171,6 +172,8 @@ class OperatorDecisionApi(APIView):
 class OperatorRevokeApi(APIView):
     permission_classes = [IsPlatformOperator]
     accepts_api_keys = False  # the schema names the session only
+    error_statuses = {409: "`wrong_state`: the grant is not live any more; `conflict`: someone else changed it a "
+                           "moment ago."}
 
     @extend_schema(request=GrantRevokeInput, responses=WhitelistGrantOutput, summary="Revoke a live grant (the gate refuses at once)")
     def post(self, request, grant_id):

@@ -5,13 +5,12 @@ compare-and-swap on the current status (of two operators deciding at once, exact
 the audit event is written in the same transaction, for the organisation to read.
 """
 
-from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from console.exceptions import Conflict
+from console.exceptions import Conflict, WrongState
 from console.services import audit_record
 from distribution.models import Grant, WhitelistRequest
 
@@ -55,7 +54,7 @@ def _move(model: type[models.Model], table: dict, obj, *, to: str, actor, action
           api_key=None, changes: dict | None = None, note: dict | None = None):
     current = obj.status
     if to not in table.get(current, set()):
-        raise ValidationError(_("This is “%(current)s” already; it cannot become “%(target)s”.") % {
+        raise WrongState(_("This is “%(current)s” already; it cannot become “%(target)s”.") % {
             "current": model.Status(current).label, "target": model.Status(to).label})
     fields = {"status": to, "status_changed_at": timezone.now(), **(changes or {})}
     if not model.objects.filter(pk=obj.pk, status=current).update(**fields):

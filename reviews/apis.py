@@ -72,8 +72,10 @@ class ReviewClaimApi(ReviewerApi):
     @extend_schema(
         request=None, summary="Claim a version (a lock that expires; POST again to extend it)",
         responses={200: ClaimOutput, 400: OpenApiResponse(description="`claim_limit`: you hold the most claims "
-                                                                      "allowed; or the version is not in review."),
-                   409: OpenApiResponse(description="Another reviewer holds it."), **ERRORS},
+                                                                      "allowed."),
+                   409: OpenApiResponse(description="`conflict`: another reviewer holds it; `wrong_state`: the "
+                                                    "version is not in review, or waits for its developer."),
+                   **ERRORS},
     )
     def post(self, request, version_id):
         version = self.version(version_id)

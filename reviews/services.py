@@ -20,7 +20,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from console.exceptions import Conflict
+from console.exceptions import Conflict, WrongState
 from console.models import User
 from console.notify import NotificationEvent, notify, notify_staff
 from console.roles import StaffGroup
@@ -77,9 +77,9 @@ def review_claim(*, version: Version, reviewer: User) -> ReviewClaim:
     now = timezone.now()
     state = Version.objects.filter(pk=version.pk).values("status", "awaiting_developer").first()
     if state is None or state["status"] != S.IN_REVIEW:
-        raise ValidationError(_("Only a version in review can be claimed."))
+        raise WrongState(_("Only a version in review can be claimed."))
     if state["awaiting_developer"]:
-        raise ValidationError(_("This version waits for its developer's answer; claim it once they have answered."))
+        raise WrongState(_("This version waits for its developer's answer; claim it once they have answered."))
     claim = ReviewClaim.objects.select_related("reviewer").filter(version=version).first()
     if claim and claim.expires_at > now:
         if claim.reviewer_id != reviewer.pk:
@@ -323,7 +323,7 @@ def review_message_post(*, version: Version, author: User, body: str) -> ReviewM
     if len(body) > MESSAGE_MAX_LENGTH:
         raise ValidationError({"body": _("Keep it under %(n)d characters.") % {"n": MESSAGE_MAX_LENGTH}})
     if version.submitted_at is None:
-        raise ValidationError(_("This version was never submitted for review."))
+        raise WrongState(_("This version was never submitted for review."))
     from_reviewer = not is_member(author, version.program.organisation_id)
     if from_reviewer:
         _check_reviewer(author, version)

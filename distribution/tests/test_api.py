@@ -113,6 +113,18 @@ def test_withdraw_through_the_api(api_with_key, service_program, owner):
     assert response.json()["status"] == "withdrawn"
 
 
+def test_withdrawing_a_request_no_longer_pending_is_409_wrong_state(api_with_key, service_program, owner):
+    """A state refusal, as on the lifecycle calls: not bad input (400)."""
+    request = request_scene(service_program, "weibo.profile", owner)
+    url = reverse("api_whitelist_request_withdraw", args=[service_program.appid, request.pk])
+    api_with_key.post(url)
+
+    response = api_with_key.post(url)
+
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "wrong_state"
+
+
 @pytest.mark.parametrize("name, args, method", [
     ("api_program_distribution", [], "get"), ("api_whitelist_requests", [], "get"),
     ("api_whitelist_requests", [], "post"), ("api_whitelist_request", ["rid"], "get"),

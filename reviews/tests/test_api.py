@@ -111,6 +111,18 @@ def test_the_fourth_claim_is_400(reviewer_api, reviewer):
     assert "3 claims" in response.json()["error"]["message"]
 
 
+def test_claiming_a_version_not_in_review_is_409_wrong_state(reviewer_api):
+    """A state refusal, as on the lifecycle calls: not bad input (400)."""
+    version = WaitingVersionFactory()
+    Version.objects.filter(pk=version.pk).update(status=Version.Status.APPROVED)
+
+    response = reviewer_api.post(_claim_url(version))
+
+    assert response.status_code == 409
+    assert response.json()["error"] == {"code": "wrong_state", "message": "Only a version in review can be claimed.",
+                                        "fields": {}}
+
+
 def test_release_by_delete(reviewer_api, reviewer):
     version = WaitingVersionFactory()
     ClaimFactory(version=version, reviewer=reviewer)
