@@ -154,7 +154,8 @@ class VersionOutput(serializers.ModelSerializer):
 
     def get_scan(self, obj) -> dict:
         return {"progress": obj.scan_progress, "stage": obj.scan_stage, "attempts": obj.scan_attempts,
-                "started_at": obj.scan_started_at, "finished_at": obj.scan_finished_at, "done": obj.scan_done}
+                "started_at": _moment(obj.scan_started_at), "finished_at": _moment(obj.scan_finished_at),
+                "done": obj.scan_done}
 
     def get_report(self, obj) -> dict | None:
         """errors / warnings / notices counts, findings[], sizes, risk, dialect — once the scan is done."""
@@ -212,3 +213,11 @@ class PrivacyDeclarationSerializer(serializers.Serializer):
         if len(kinds) != len(set(kinds)):
             raise serializers.ValidationError("Each kind may be listed once.")
         return items
+
+
+_MOMENT = serializers.DateTimeField()
+
+
+def _moment(value):
+    """A moment written as the serializers' DateTimeFields write theirs (the platform's offset, not UTC's Z)."""
+    return None if value is None else _MOMENT.to_representation(value)

@@ -104,6 +104,8 @@ def test_a_valid_package_is_ready_after_the_eager_scan(post_and_scan, api_with_k
     assert body["scan"]["progress"] == 100
     assert body["scan"]["done"] is True
     assert body["scan"]["attempts"] == 1
+    # Moments read alike: the scan's wrote UTC's Z beside created_at's +08:00 (a CI developer's walk).
+    assert body["scan"]["started_at"][-6:] == body["scan"]["finished_at"][-6:] == body["created_at"][-6:]
     report = body["report"]
     assert (report["dialect"], report["errors"]) == ("wechat", 0)
     assert {"errors", "warnings", "notices", "findings", "sizes", "risk"} <= set(report)
