@@ -37,6 +37,7 @@ bench: install
 	$(BIN)/python bench/upload_latency.py
 	$(BIN)/python bench/gate.py
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/ingest_live.py
 	$(BIN)/python bench/dashboard.py
 
 # Regenerate and compile the translation catalogs (needs GNU gettext); the compiled .mo files are committed.
