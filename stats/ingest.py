@@ -7,7 +7,6 @@ that stores batches (`stats.tasks.drain_event_batches`).
 """
 
 import hashlib
-import logging
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -20,9 +19,7 @@ from hosts.runtime import host_store
 from programs.models import MiniProgram, Version
 from stats import seen
 from stats.events import IngestContext, events_message, validate_batch
-from stats.tasks import EVENT_BATCHES, drain_event_batches
-
-logger = logging.getLogger(__name__)
+from stats.tasks import EVENT_BATCHES, drain_soon
 
 
 @dataclass
@@ -86,14 +83,5 @@ def events_ingest(*, host: Host, events: list) -> IngestAnswer:
     split = seen.split_duplicates(validated.accepted)
     if split.to_store:
         host_store().append(EVENT_BATCHES, events_message(split.to_store))
-        transaction.on_commit(_nudge_the_drain)
+        transaction.on_commit(drain_soon)
     return IngestAnswer(accepted=split.new, duplicates=split.duplicates, rejected=validated.rejected)
-
-
-def _nudge_the_drain() -> None:
-    """Ask a worker to drain now. The batch is kept already: with the broker down, beat's next run drains
-    it once the broker is back, so the host is answered 202 rather than a 500 that would make it resend."""
-    try:
-        drain_event_batches.delay()
-    except Exception:  # noqa: BLE001 - any broker failure; the batch is safe in the host runtime store
-        logger.warning("Could not queue the events drain; the batch waits for the next scheduled drain.", exc_info=True)

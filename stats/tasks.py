@@ -1,5 +1,8 @@
 """Celery tasks of the stats: store ingested batches, prune old raw events."""
 
+import logging
+import time
+
 import psycopg
 from celery import shared_task
 from django.conf import settings
@@ -19,11 +22,20 @@ RETRIED = (OSError, OperationalError, InterfaceError, psycopg.OperationalError, 
 STORE_RETRIES = 48
 
 
+logger = logging.getLogger(__name__)
+
 # The host runtime store's log where the ingest keeps each accepted batch until a drain has stored it.
 EVENT_BATCHES = "event-batches"
 # Batches a drain stores in one transaction (1,000 events each at most), and transactions per run.
 BATCHES_PER_DRAIN = 10
-DRAINS_PER_RUN = 30
+# A run goes on until nothing is left to take, or this long (then it queues the next run): well inside the
+# task's time limit. Nudges that arrive meanwhile find the batches taken and end at once, so a run must not
+# stop while batches wait, or they would wait for beat.
+DRAIN_RUN_SECONDS = 60
+# While one run stores the batches it took, other runs find nothing to take for this long (they would store the
+# same batches, and find them stored), then take them over: a run killed mid-way delays its batches this much.
+# A transaction of ten batches takes well under a second; a slower one only means two runs do the same work once.
+DRAIN_LEASE_SECONDS = 30
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=120, time_limit=150,
@@ -38,17 +50,30 @@ def drain_event_batches() -> int:
     ingest sends one per batch and beat one every few seconds, and losing any of them loses nothing.
 
     A batch stays taken until its events are stored: a run killed or failed in between (its database
-    away) leaves it there, and the next run stores it again, idempotently (`EventKey`). Two runs at once
-    may both store the batch taken: the second finds its events stored and counts nothing.
+    away) leaves it there, and a run after `DRAIN_LEASE_SECONDS` stores it again, idempotently (`EventKey`).
+    Runs meanwhile find nothing to take: two at once stored the same batches (the second found them stored),
+    which cost a fifth of the throughput with two worker processes.
     """
-    store, new = host_store(), 0
-    for _ in range(DRAINS_PER_RUN):
-        token, messages = store.take(EVENT_BATCHES, BATCHES_PER_DRAIN)
-        if not token:
-            break
+    store, new, started = host_store(), 0, time.monotonic()
+    while True:
+        token, messages = store.take(EVENT_BATCHES, BATCHES_PER_DRAIN, lease=DRAIN_LEASE_SECONDS, now=time.time())
+        if not token:  # nothing left, or another run at work (which goes on until nothing is left)
+            return new
         new += events_store([event for message in messages for event in events_from_message(message)])
         store.done(EVENT_BATCHES, token)
-    return new
+        if time.monotonic() - started > DRAIN_RUN_SECONDS:  # a backlog: the next run goes on, well inside its limit
+            drain_soon()
+            return new
+
+
+def drain_soon() -> None:
+    """Ask a worker to drain now. The batches are kept already: with the broker down, beat's next run drains
+    them once it is back (a host is answered 202 rather than a 500 that would make it resend)."""
+    try:
+        drain_event_batches.delay()
+    except Exception:  # noqa: BLE001 - any broker failure; the batches are safe in the host runtime store
+        logger.warning("Could not queue the events drain; the batches wait for the next scheduled drain.",
+                       exc_info=True)
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=120, time_limit=150,

@@ -101,13 +101,17 @@ class Store:
         `attempt` logs (kept to the newest `log_max`). Consumers use `take` and `done` as for any log."""
         raise NotImplementedError
 
-    def take(self, log: str, max_items: int) -> tuple[str, list[dict]]:
+    def take(self, log: str, max_items: int, *, lease: float = 0, now: float = 0) -> tuple[str, list[dict]]:
         """Move up to `max_items` of the oldest records of `log` aside, under a new token, and return both.
 
         The records stay aside until `done(log, token)`: a consumer that stops before it (a killed
         worker, a database error) leaves them there, and the next `take` returns the same token and
         records again instead of new ones. The consumer stores the token with what it made of the
         records, in one transaction, so that a batch taken twice is counted once. ("", []) when empty.
+
+        With a `lease` (seconds), records taken less than that long before `now` are another consumer's,
+        still at work on them: the answer is ("", []), so that two consumers do not both do the same work.
+        A consumer killed mid-way leaves its records to whoever takes them after the lease.
         """
         raise NotImplementedError
 

@@ -95,7 +95,12 @@ return {allowed and 1 or 0, reason, retry and tostring(retry) or '', '', ''}
 # KEYS[1] log, KEYS[2] the records taken aside, KEYS[3] their token. ARGV: max items, a new token.
 TAKE = """
 local token = redis.call('GET', KEYS[3])
-if token then return {token, redis.call('LRANGE', KEYS[2], 0, -1)} end
+if token then
+  local leased_until = tonumber(redis.call('GET', KEYS[4]) or '0')
+  if tonumber(ARGV[3]) < leased_until then return {'', {}} end
+  redis.call('SET', KEYS[4], tonumber(ARGV[3]) + tonumber(ARGV[4]))
+  return {token, redis.call('LRANGE', KEYS[2], 0, -1)}
+end
 local items = redis.call('LRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1)
 if #items == 0 then return {'', {}} end
 redis.call('LTRIM', KEYS[1], #items, -1)
@@ -104,6 +109,7 @@ for i = 1, #items, 1000 do  -- unpack() has a stack limit
   redis.call('RPUSH', KEYS[2], unpack(items, i, math.min(i + 999, #items)))
 end
 redis.call('SET', KEYS[3], ARGV[2])
+redis.call('SET', KEYS[4], tonumber(ARGV[3]) + tonumber(ARGV[4]))
 return {ARGV[2], items}
 """
 
@@ -169,9 +175,10 @@ class RedisStore(Store):
         # orjson: an event batch is some 200 KB of JSON, which json.dumps took 2 µs an event to write.
         self.client.rpush(self._k(f"log:{log}"), orjson.dumps(item))
 
-    def take(self, log: str, max_items: int) -> tuple[str, list[dict]]:
-        keys = [self._k(f"log:{log}"), self._k(f"taken:{log}"), self._k(f"taken-token:{log}")]
-        token, items = self._take(keys=keys, args=[max_items, new_token()])
+    def take(self, log: str, max_items: int, *, lease: float = 0, now: float = 0) -> tuple[str, list[dict]]:
+        keys = [self._k(f"log:{log}"), self._k(f"taken:{log}"), self._k(f"taken-token:{log}"),
+                self._k(f"taken-lease:{log}")]
+        token, items = self._take(keys=keys, args=[max_items, new_token(), repr(float(now)), repr(float(lease))])
         return token.decode(), [orjson.loads(item) for item in items]
 
     def done(self, log: str, token: str) -> None:

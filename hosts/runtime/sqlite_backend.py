@@ -29,6 +29,7 @@ CREATE TABLE IF NOT EXISTS seen (key TEXT PRIMARY KEY, expires REAL NOT NULL) WI
 CREATE TABLE IF NOT EXISTS counters (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS log (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, item TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS taken (id INTEGER PRIMARY KEY, name TEXT NOT NULL, token TEXT NOT NULL, item TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS leases (name TEXT PRIMARY KEY, until REAL NOT NULL) WITHOUT ROWID;
 """
 PURGE_EVERY = 2000  # steps, on average, between sweeps of expired rows
 
@@ -113,10 +114,14 @@ class SqliteStore(Store):
         with self._transaction() as conn:
             conn.execute("INSERT INTO log (name, item) VALUES (?, ?)", (log, orjson.dumps(item).decode()))
 
-    def take(self, log: str, max_items: int) -> tuple[str, list[dict]]:
+    def take(self, log: str, max_items: int, *, lease: float = 0, now: float = 0) -> tuple[str, list[dict]]:
         with self._transaction() as conn:
             aside = conn.execute("SELECT token, item FROM taken WHERE name = ? ORDER BY id", (log,)).fetchall()
             if aside:
+                leased = conn.execute("SELECT until FROM leases WHERE name = ?", (log,)).fetchone()
+                if leased and now < leased[0]:
+                    return "", []
+                conn.execute("INSERT OR REPLACE INTO leases VALUES (?, ?)", (log, now + lease))
                 return aside[0][0], [orjson.loads(item) for _, item in aside]
             rows = conn.execute("SELECT id, item FROM log WHERE name = ? ORDER BY id LIMIT ?", (log, max_items)).fetchall()
             if not rows:
@@ -125,6 +130,7 @@ class SqliteStore(Store):
             conn.executemany("INSERT INTO taken (name, token, item) VALUES (?, ?, ?)",
                              [(log, token, item) for _, item in rows])
             conn.execute("DELETE FROM log WHERE name = ? AND id <= ?", (log, rows[-1][0]))
+            conn.execute("INSERT OR REPLACE INTO leases VALUES (?, ?)", (log, now + lease))
         return token, [orjson.loads(item) for _, item in rows]
 
     def done(self, log: str, token: str) -> None:
@@ -161,7 +167,7 @@ class SqliteStore(Store):
 
     def clear(self) -> None:
         with self._transaction() as conn:
-            for table in ("windows", "quotas", "nonces", "seen", "counters", "log", "taken"):
+            for table in ("windows", "quotas", "nonces", "seen", "counters", "log", "taken", "leases"):
                 conn.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
 
     def _maybe_purge(self, conn, now: float) -> None:

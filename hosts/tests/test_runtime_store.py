@@ -124,6 +124,22 @@ def test_appended_records_are_never_trimmed_and_are_taken_in_order(store):
     assert store.take(LOG, 1_000) == ("", [])
 
 
+def test_records_taken_under_a_lease_are_left_to_their_consumer_until_it_ends(store):
+    """Two drains at once both stored the same batches; with a lease the second finds nothing to take, and a
+    consumer killed mid-way leaves its records to whoever takes them once the lease is over."""
+    store.append(LOG, {"n": 1})
+
+    token, items = store.take(LOG, 10, lease=30, now=1000.0)
+    assert token and items == [{"n": 1}]
+    store.append(LOG, {"n": 2})
+    assert store.take(LOG, 10, lease=30, now=1029.0) == ("", [])  # another consumer, within the lease
+    again, items = store.take(LOG, 10, lease=30, now=1031.0)  # the first one stopped: taken over
+    assert (again, items) == (token, [{"n": 1}])
+    assert store.take(LOG, 10, lease=30, now=1040.0) == ("", [])  # and leased afresh
+    store.done(LOG, token)
+    assert store.take(LOG, 10, lease=30, now=1041.0)[1] == [{"n": 2}]
+
+
 def test_a_large_batch_is_taken_whole_and_in_order(store):
     """Redis moves the batch aside in chunks (a Lua call takes a few thousand arguments at most)."""
     for n in range(2_500):

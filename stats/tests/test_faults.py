@@ -1,5 +1,6 @@
 """Faults found by attacking the ingest: events that are accepted and then never counted."""
 
+import time
 from datetime import datetime, timedelta
 
 import pytest
@@ -73,7 +74,7 @@ def test_a_drain_stopped_before_it_let_go_of_its_batches_stores_them_once(progra
     drain takes the same batches again, and `EventKey` counts each event once."""
     from hosts.runtime import host_store
     from stats.models import DailyStats
-    from stats.tasks import drain_event_batches
+    from stats.tasks import DRAIN_LEASE_SECONDS, EVENT_BATCHES, drain_event_batches
 
     monkeypatch.setattr(drain_event_batches, "delay", lambda *args, **kwargs: None)
     post([event(f"e{i}", "visit", f"u{i}", at(0)) for i in range(4)])
@@ -89,10 +90,13 @@ def test_a_drain_stopped_before_it_let_go_of_its_batches_stores_them_once(progra
     monkeypatch.setattr(store, "done", done)
     assert RawEvent.objects.count() == 4
 
-    assert drain_event_batches() == 0
+    assert drain_event_batches() == 0  # within the lease: the batch is the stopped run's still
+    later = time.time() + DRAIN_LEASE_SECONDS + 1
+    monkeypatch.setattr("stats.tasks.time.time", lambda: later)
+    assert drain_event_batches() == 0  # taken over: its events are stored already, and count once
     assert RawEvent.objects.count() == 4
     assert sum(DailyStats.objects.values_list("visits", flat=True)) == 4
-    assert drain_event_batches() == 0
+    assert host_store().take(EVENT_BATCHES, 10) == ("", []), "the batch is let go of at last"
 
 
 @pytest.mark.parametrize("error", ["OperationalError", "AdminShutdown"])
@@ -126,3 +130,20 @@ def test_a_drain_whose_connection_drops_inside_the_pipeline_is_tried_again(progr
     result = store_events.apply(args=[message], throw=False)
     assert result.successful(), f"the batch was dropped: {result.result!r}"
     assert RawEvent.objects.count() == 2
+
+
+def test_a_run_that_stops_for_time_queues_the_next_one_so_no_batch_waits_for_beat(program, post, at, monkeypatch):
+    """Nudges that arrive while a run is at work find the batches taken and end at once: a run that stopped with
+    batches left (the benchmark's backlog) left them for beat, 10 s later, or for ever where beat was not running."""
+    from stats import tasks
+
+    # The ingest's own nudges are lost: only the runs' hand-over drains.
+    monkeypatch.setattr(tasks.drain_event_batches, "delay", lambda *args, **kwargs: None)
+    for n in range(25):  # three takes of ten batches at most
+        post([event(f"b{n}-{i}", "visit", f"u{i}", at(0)) for i in range(2)])
+    monkeypatch.undo()
+    monkeypatch.setattr(tasks, "DRAIN_RUN_SECONDS", -1)  # every run stops after one take and hands over
+
+    tasks.drain_event_batches()
+
+    assert RawEvent.objects.count() == 50
