@@ -6,8 +6,9 @@ plus an atomic claim of the rest in the host runtime store (Redis in production,
 the embedded default), which also catches retries whose first attempt is still queued.
 
 A claimed id is only a word in the answer, never a reason to drop the event: its first batch may
-never be stored (the broker was down and the host got a 500, the drain gave up on a database away
-for hours). So every event not stored yet goes to the drain, and a retry stores what was lost.
+never have been kept (the request failed after the claim: the host got a 500, or the host runtime
+store lost what it held). So every event not stored yet goes to the drain again, and a retry stores
+what was lost.
 """
 
 import time
