@@ -15,13 +15,17 @@ def _redis_database(url: str) -> tuple | None:
     return (parts.hostname or "localhost", parts.port or 6379, database)
 
 
+def _in_the_caches_database(url: str | None) -> bool:
+    """Does `url` name the Redis database the cache (REDIS_URL) uses?"""
+    cache = _redis_database(getattr(settings, "REDIS_URL", "") or "")
+    return cache is not None and cache == _redis_database(url or "")
+
+
 @register()
 def broker_apart_from_cache(app_configs, **kwargs):
     """A broker in the cache's Redis database loses its queued tasks to a FLUSHDB of the cache, which nothing but
     the cache's own owner expects."""
-    cache = _redis_database(getattr(settings, "REDIS_URL", "") or "")
-    broker = _redis_database(settings.CELERY_BROKER_URL or "")
-    if cache is None or cache != broker:
+    if not _in_the_caches_database(settings.CELERY_BROKER_URL):
         return []
     return [Warning(
         "The Celery broker (CELERY_BROKER_URL) uses the cache's Redis database (REDIS_URL).",
@@ -35,9 +39,7 @@ def broker_apart_from_cache(app_configs, **kwargs):
 def host_store_apart_from_cache(app_configs, **kwargs):
     """The host runtime store holds what must outlive a cache flush: ingested event batches waiting for the drain,
     the share gate's caps and recorded answers, the replay nonces of signed host calls."""
-    cache = _redis_database(getattr(settings, "REDIS_URL", "") or "")
-    store = _redis_database(getattr(settings, "HOST_STORE_URL", "") or "")
-    if cache is None or cache != store:
+    if not _in_the_caches_database(getattr(settings, "HOST_STORE_URL", "")):
         return []
     return [Warning(
         "The host runtime store (HOST_STORE_URL) uses the cache's Redis database (REDIS_URL).",

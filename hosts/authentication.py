@@ -90,8 +90,8 @@ class LengthRequired(exceptions.APIException):
 
     status_code = 411
     default_code = "length_required"
-    default_detail = gettext_lazy("Send the body with a Content-Length header, not chunked: a chunked body cannot be read "
-                       "here, so its signature cannot be checked.")
+    default_detail = gettext_lazy("Send the body with a Content-Length header, not chunked: a chunked body cannot "
+                                  "be read here, so its signature cannot be checked.")
 
 
 def authenticate_host_call(request, url_host: str | None, *, admits_itself: bool = False) -> HostCall:

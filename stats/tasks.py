@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
 
 # The host runtime store's log where the ingest keeps each accepted batch until a drain has stored it.
 EVENT_BATCHES = "event-batches"
-# Batches a drain stores in one transaction (1,000 events each at most), and transactions per run.
+# Batches a drain stores in one transaction (1,000 events each at most).
 BATCHES_PER_DRAIN = 10
 # A run goes on until nothing is left to take, or this long (then it queues the next run): well inside the
 # task's time limit. Nudges that arrive meanwhile find the batches taken and end at once, so a run must not
