@@ -151,3 +151,28 @@ def test_choosing_a_password_from_the_reset_email_proves_the_address(client, db,
 
     user.refresh_from_db()
     assert user.email_verified_at is not None
+
+
+def test_pressing_the_button_twice_confirms_and_audits_once(client, signed_up):
+    link = _link(mail.outbox[0])
+
+    first, second = client.post(link), client.post(link)
+
+    assert (first.status_code, second.status_code) == (302, 302)
+    assert AuditEvent.objects.filter(action="user.email_verify").count() == 1
+
+
+def test_a_forged_link_confirms_nothing_when_posted_either(signed_up):
+    token = email_verification_token(signed_up)[:-2] + "xx"
+
+    response = Client().post(reverse("email_verify", args=[token]))
+
+    assert response.status_code == 400
+    assert User.objects.get(pk=signed_up.pk).email_verified_at is None
+
+
+def test_the_confirmation_is_a_csrf_protected_post(signed_up):
+    response = Client(enforce_csrf_checks=True).post(_link(mail.outbox[0]))
+
+    assert response.status_code == 403
+    assert User.objects.get(pk=signed_up.pk).email_verified_at is None
