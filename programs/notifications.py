@@ -4,7 +4,7 @@ from django.urls import reverse
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from console.notify import NotificationEvent, notify
+from console.notify import NotificationEvent, notifications_add_note, notify
 from programs.models import Version
 from programs.wording import finding_counts
 
@@ -30,6 +30,20 @@ def notify_scan_finished(version: Version) -> None:
     notify(organisation=version.program.organisation, event=NotificationEvent.SCAN_FINISHED, title=title,
            body=body, url=version_url(version),
            payload=_payload(version, errors=version.errors, warnings=version.warnings, risk=version.risk_score))
+
+
+def scan_failure_replaced(version: Version) -> None:
+    """Say on the "scan found errors" notifications of a failed `version` that a new upload replaced it.
+
+    Their link names the version string, which from now on shows the new package: without a word, a
+    developer following it would find a clean version under a message saying it failed. They are marked
+    read too: the failure needs nothing more from anyone, the new package gets its own notification."""
+    notifications_add_note(
+        organisation=version.program.organisation, event=NotificationEvent.SCAN_FINISHED, url=version_url(version),
+        since=version.created_at,
+        note=format_lazy(_("A new package has since replaced this one as {version}; the link shows the new one."),
+                         version=version.version),
+    )
 
 
 RELEASE_TITLES = {

@@ -18,6 +18,7 @@ from programs.images import process_logo
 from programs.invalidation import programs_changed
 from programs.models import VERSION_RE, Category, MiniProgram, PrivacyItem, QualificationDocument, Version
 from programs.names import name_key, normalise_name
+from programs.notifications import scan_failure_replaced
 
 NAME_MIN, NAME_MAX = 3, MiniProgram._meta.get_field("name").max_length
 CATEGORIES_MIN, CATEGORIES_MAX = 1, 4
@@ -350,6 +351,15 @@ def _discard_file(obj: Version, keep: str = "") -> None:
         obj.package.storage.delete(obj.package.name)
 
 
+def _replace_failed(program: MiniProgram, version: str) -> None:
+    """A failed scan does not burn its version string: the new upload replaces it, and the failure's
+    notifications say so (their link will show the new package)."""
+    failed = program.versions.filter(version=version, status=Version.Status.SCAN_FAILED).first()
+    if failed:
+        scan_failure_replaced(failed)
+        failed.delete()
+
+
 def _insert_version(obj: Version, actor, api_key) -> Version:
     program = obj.program
     MiniProgram.objects.select_for_update().filter(pk=program.pk).first()
@@ -357,8 +367,7 @@ def _insert_version(obj: Version, actor, api_key) -> Version:
     if existing:
         raise _AlreadyUploaded(existing)
     _check_version_order(program, obj.version, obj.sort_key)
-    # A failed scan does not burn its version string: the new upload replaces it.
-    program.versions.filter(version=obj.version, status=Version.Status.SCAN_FAILED).delete()
+    _replace_failed(program, obj.version)
     obj.save()
     audit_record(
         action="version.upload", target=obj, actor=actor, api_key=api_key, organisation=program.organisation,

@@ -129,6 +129,42 @@ def _texts(message: _Message) -> dict[str, dict[str, str]]:
     return texts
 
 
+def notifications_add_note(*, organisation: Organisation, event: str, url: str, since, note) -> int:
+    """Add `note` (a lazy translation) under the body of the `event` notifications linking to `url` created
+    since `since`, in every language, and mark them read. For notifications that no longer hold: a link
+    is a path, so when what it named is replaced, the old message would otherwise describe the new
+    thing. Returns how many were changed."""
+    notes = _rendered(note)
+    stale = list(Notification.objects.filter(organisation=organisation, event=event, url=url, created_at__gte=since))
+    now = timezone.now()
+    for notification in stale:
+        _append(notification, notes)
+        notification.read_at = notification.read_at or now
+    Notification.objects.bulk_update(stale, ["body", "texts", "read_at"])
+    return len(stale)
+
+
+def _rendered(text) -> dict[str, str]:
+    rendered = {}
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            rendered[language] = str(text)
+    return rendered
+
+
+def _append(notification: Notification, notes: dict[str, str]) -> None:
+    # `body` is in the language the user had when it was sent: the one whose text it equals.
+    language = next((lang for lang, text in notification.texts.items() if text.get("body") == notification.body),
+                    settings.LANGUAGE_CODE)
+    for lang, text in notification.texts.items():
+        text["body"] = _joined(text.get("body", ""), notes.get(lang, notes[settings.LANGUAGE_CODE]))
+    notification.body = _joined(notification.body, notes.get(language, notes[settings.LANGUAGE_CODE]))
+
+
+def _joined(body: str, note: str) -> str:
+    return f"{body}\n{note}" if body else note
+
+
 # ---------------------------------------------------------------- email
 
 

@@ -2,13 +2,17 @@
 and sees it become ready with its report, then uploads a broken one and reads its findings."""
 
 import re
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from conftest import PASSWORD
+from console.tests.browser import PHONE
 from programs.models import MiniProgram, Version
 from programs.samples import build_package
+from programs.tests.factories import MiniProgramFactory, VersionFactory
 
 pytestmark = pytest.mark.browser
 
@@ -74,3 +78,36 @@ def test_developer_creates_a_program_uploads_and_reads_the_report(page, screensh
     expect(page).to_have_url(re.compile(r"severity=error"))
     expect(page.locator(".finding-group-warning")).to_have_count(0)
     screenshot(page, "broken-version-errors-only")
+
+
+@pytest.mark.parametrize("locale", ["en-US", "zh-CN"])
+def test_the_version_table_fits_a_phone_and_keeps_its_columns_on_a_desktop(new_page, screenshot, live_server, owner,
+                                                                            org, locale):
+    """At 390 px each version is a small card (version and status, then findings and when) that fits the
+    screen; English's "3 weeks, 3 days ago" pushed the last column out of the card, which scrolled sideways.
+    At 1280 px it is still the table with all six column headers."""
+    program = MiniProgramFactory(organisation=org, name="City Bikes")
+    for number, status, days in [("1.0.0", "released", 24), ("1.1.0", "ready", 3), ("1.2.0", "scan_failed", 1)]:
+        VersionFactory(program=program, version=number, status=status, description="Ride history, fixed",
+                       uploaded_by=owner, errors=2 if status == "scan_failed" else 0, risk_score=10,
+                       created_at=timezone.now() - timedelta(days=days))
+    path = f"/orgs/{org.slug}/programs/{program.appid}/"
+    for viewport in (PHONE, None):
+        page = new_page(viewport=viewport, locale=locale)
+        page.goto("/accounts/login/")
+        page.locator("#id_username").fill(owner.email)
+        page.locator("#id_password").fill(PASSWORD)
+        page.locator("button.btn-primary[type=submit]").click()
+        page.goto(path)
+        table = page.locator(".versions-table")
+        screenshot(page, f"versions-{locale}-{(viewport or {}).get('width', 1280)}")
+        assert table.evaluate("t => t.parentElement.scrollWidth <= t.parentElement.clientWidth"), "the table scrolls"
+        headers = table.locator("thead th")
+        expect(headers).to_have_count(6)
+        if viewport == PHONE:
+            expect(table.locator("thead")).to_be_hidden()
+            when = table.locator("tbody tr").first.locator("td").nth(5).bounding_box()
+            assert when["x"] + when["width"] <= PHONE["width"], when
+        else:
+            for header in headers.all():
+                expect(header).to_be_visible()

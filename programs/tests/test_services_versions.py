@@ -8,9 +8,12 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import TemporaryUploadedFile
 from django.db import IntegrityError
 from django.db.models import QuerySet
+from django.utils import timezone
 
+from console.models import Notification
 from programs import services
 from programs.models import Version
+from programs.notifications import notify_scan_finished
 from programs.services import version_sort_key, version_upload
 from programs.tests.factories import MiniProgramFactory, VersionFactory, scan_tasks
 from programs.uploads import HashedUploadedFile
@@ -82,6 +85,42 @@ def test_a_failed_scan_of_the_same_string_is_replaced(program, member):
     assert result.created
     assert not Version.objects.filter(pk=failed.pk).exists()
     assert list(program.versions.values_list("version", "status")) == [("1.0.0", "uploaded")]
+
+
+def _failed_and_notified(program, version: str = "1.0.0", **fields) -> Version:
+    failed = VersionFactory(program=program, version=version, status=Version.Status.SCAN_FAILED, errors=2,
+                            scan_finished_at=timezone.now(), **fields)
+    notify_scan_finished(failed)
+    return failed
+
+
+def test_the_failure_notification_says_a_new_package_replaced_the_version(program, owner, member):
+    """Its link now shows the new, clean package: it must not go on saying, unread, that 1.0.0 failed."""
+    member.language = "zh-hans"
+    member.save(update_fields=["language"])
+    _failed_and_notified(program)
+    _upload(program, member, b"fixed bytes", "1.0.0")
+    english = Notification.objects.get(user=owner)
+    assert english.is_read
+    assert english.body == "2 errors, 0 warnings, 0 notices.\nA new package has since replaced this one as 1.0.0; " \
+                           "the link shows the new one."
+    chinese = Notification.objects.get(user=member)
+    assert chinese.body == "2 个错误，0 个警告，0 个提示。\n此后已有新的代码包替换了它，版本号仍为 1.0.0；链接打开的是新的代码包。"
+    assert chinese.texts["en"]["body"] == english.body
+
+
+def test_only_the_replaced_versions_failure_notifications_get_the_note(program, owner, member):
+    """Another version's notification is left alone, and the notification of an earlier failure of the same
+    string, noted when that one was replaced, is not noted again when the next failure is replaced."""
+    _failed_and_notified(program, "0.9.0")
+    _failed_and_notified(program, "1.0.0")
+    second = _upload(program, member, b"second try", "1.0.0").version
+    Version.objects.filter(pk=second.pk).update(status=Version.Status.SCAN_FAILED, errors=1)
+    notify_scan_finished(Version.objects.get(pk=second.pk))
+    _upload(program, member, b"third try", "1.0.0")
+    mine = Notification.objects.filter(user=owner).order_by("id")
+    assert [(n.payload["version"], n.is_read, n.body.count("replaced")) for n in mine] == [
+        ("0.9.0", False, 0), ("1.0.0", True, 1), ("1.0.0", True, 1)]
 
 
 def test_a_ready_version_of_the_same_string_is_not_replaced(program, member):
