@@ -72,6 +72,18 @@ class ConsoleAutoSchema(AutoSchema):
         own = method.__doc__ if method is not None else None
         return inspect.cleandoc(own or type(self.view).__dict__.get("__doc__") or "")
 
+    def _is_list_view(self, serializer=None) -> bool:
+        """A list serializer wrapped in `OpenApiResponse` (to describe the answer) is still a list: drf-spectacular
+        looks through bare serializers only, and would rename `…_list` operations `…_retrieve`."""
+        if serializer is None:
+            serializer = self.get_response_serializers()
+        if isinstance(serializer, dict) and serializer:
+            serializer = {str(code): s for code, s in serializer.items()}
+            serializer = serializer[min(serializer)]  # the main response, as drf-spectacular picks it
+        if isinstance(serializer, OpenApiResponse) and serializer.response is not None:
+            serializer = serializer.response
+        return super()._is_list_view(serializer)
+
     def who_may_call(self) -> str:
         """Which credentials the operation takes, from what the view checks (console.api_access)."""
         if getattr(self.view, "accepts_api_keys", True) is False:
