@@ -1,6 +1,6 @@
 """API views for the caller's identity, organisation and audit log."""
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.generics import ListAPIView
@@ -37,7 +37,10 @@ def _organisation_data(membership) -> dict:
 class MeApi(ScopedOrganisationMixin, APIView):
     """Who the caller is and which organisations the call can reach (one, with an API key)."""
 
-    @extend_schema(responses=MeOutput, summary="The caller and their organisations")
+    @extend_schema(responses=OpenApiResponse(MeOutput, description="The caller, the organisations the call reaches "
+                                                                  "with the caller's role in each, and the API key "
+                                                                  "used (null with a session)."),
+                   summary="The caller and their organisations")
     def get(self, request):
         key = self.api_key()
         return Response({
@@ -74,7 +77,10 @@ class AuditEventListApi(ScopedOrganisationMixin, ListAPIView):
             action=params.get("action", ""), actor=params.get("actor", ""), target_type=params.get("target_type", ""),
         )
 
-    @extend_schema(summary="The organisation's audit log")
+    @extend_schema(summary="The organisation's audit log",
+                   responses=OpenApiResponse(AuditEventOutput, description="A page of the organisation's audit "
+                                                                           "events, newest first, with what each "
+                                                                           "changed (`before`, `after`)."))
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 

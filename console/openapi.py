@@ -3,7 +3,7 @@
 Rules (each operation gets what applies to it; a view adds its own with `error_statuses`):
 - 400 when the operation reads a request body or query parameters (validation; NUL characters);
 - 401 and 403 when it needs a caller (no or a bad key; a missing scope, a role that does not allow it,
-  the session without its CSRF token);
+  the session without its CSRF token; for staff operations, an API key);
 - 404 when its path names an object (an outsider gets 404 too) or it is paginated (a page past the end);
 - 415 when it reads a request body (a content type it does not parse);
 - 429 when it is throttled (the per-key rate of REST_FRAMEWORK's throttles).
@@ -47,6 +47,9 @@ BY_RULE = {
     415: "The request's content type is not one this operation reads.",
     429: "Too many requests (per API key); `Retry-After` says when to try again.",
 }
+# Staff operations (`accepts_api_keys = False`) have no key scopes: BY_RULE's 403 would send readers looking for one.
+STAFF_ONLY_403 = ("Not staff with the role this needs, an API key (staff use the session), or the session's CSRF "
+                  "token is missing.")
 BODY_METHODS = {"POST", "PUT", "PATCH"}
 
 
@@ -71,6 +74,18 @@ class ConsoleAutoSchema(AutoSchema):
         method = getattr(self.view, self.method.lower(), None)
         own = method.__doc__ if method is not None else None
         return inspect.cleandoc(own or type(self.view).__dict__.get("__doc__") or "")
+
+    def _is_list_view(self, serializer=None) -> bool:
+        """A list serializer wrapped in `OpenApiResponse` (to describe the answer) is still a list: drf-spectacular
+        looks through bare serializers only, and would rename `…_list` operations `…_retrieve`."""
+        if serializer is None:
+            serializer = self.get_response_serializers()
+        if isinstance(serializer, dict) and serializer:
+            serializer = {str(code): s for code, s in serializer.items()}
+            serializer = serializer[min(serializer)]  # the main response, as drf-spectacular picks it
+        if isinstance(serializer, OpenApiResponse) and serializer.response is not None:
+            serializer = serializer.response
+        return super()._is_list_view(serializer)
 
     def who_may_call(self) -> str:
         """Which credentials the operation takes, from what the view checks (console.api_access)."""
@@ -108,6 +123,8 @@ class ConsoleAutoSchema(AutoSchema):
             statuses[400] = BY_RULE[400]
         if self._needs_a_caller():
             statuses[401], statuses[403] = BY_RULE[401], BY_RULE[403]
+            if getattr(self.view, "accepts_api_keys", True) is False:
+                statuses[403] = STAFF_ONLY_403
         if "{" in self.path or (self._is_list_view() and self._get_paginator()):
             statuses[404] = BY_RULE[404]
         if reads_body:

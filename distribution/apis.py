@@ -39,13 +39,17 @@ class SceneListApi(ListAPIView):
     def get_queryset(self):
         return selectors.scenes()
 
-    @extend_schema(summary="Every host's scenes with their rules")
+    @extend_schema(summary="Every host's scenes with their rules",
+                   responses=OpenApiResponse(SceneRuleOutput(many=True), description="The scenes of every active "
+                                             "host, each with its status and the rule a program must meet."))
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
 
 class DistributionApi(ProgramAccessMixin, APIView):
-    @extend_schema(responses=DistributionHostOutput(many=True), summary="Every host × scene with its state for a program",
+    @extend_schema(responses=OpenApiResponse(DistributionHostOutput(many=True), description="Each host with each "
+                                             "of its scenes and the program's state there."),
+                   summary="Every host × scene with its state for a program",
                    description="States: open, eligible, not_eligible (with `reason`), requested, granted, expiring, "
                                "expired, rejected, revoked. Reasons: scene_paused, host_inactive, not_released, "
                                "not_approved_for_host, org_not_verified, category_not_allowed, not_service_type.")
@@ -58,7 +62,9 @@ class WhitelistRequestListApi(ProgramAccessMixin, APIView):
     write_scope = Scope.DISTRIBUTION_WRITE
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
-    @extend_schema(responses=WhitelistRequestOutput(many=True), summary="The program's whitelist requests, newest first")
+    @extend_schema(responses=OpenApiResponse(WhitelistRequestOutput(many=True), description="The program's "
+                                             "whitelist requests, newest first, each with its status and grant."),
+                   summary="The program's whitelist requests, newest first")
     def get(self, request, appid):
         program, _membership = self.program(appid)
         requests = selectors.program_requests(program).select_related("grant").prefetch_related("evidence")
@@ -66,7 +72,10 @@ class WhitelistRequestListApi(ProgramAccessMixin, APIView):
 
     @extend_schema(
         request={"application/json": WhitelistRequestInput, "multipart/form-data": WhitelistRequestInput},
-        responses={201: WhitelistRequestOutput, 400: OpenApiResponse(description="`code` is the eligibility reason "
+        responses={201: OpenApiResponse(WhitelistRequestOutput, description="The new request, `pending` (a "
+                                                                            "renewal names the grant it carries "
+                                                                            "over in `renewal_of`)."),
+                   400: OpenApiResponse(description="`code` is the eligibility reason "
                                                                         "(e.g. `not_service_type`) or `invalid`."),
                    409: OpenApiResponse(description="A request for this scene is already pending.")},
         summary="Request a whitelist scene (a renewal when the program's grant expires soon)",
@@ -90,7 +99,9 @@ class WhitelistRequestListApi(ProgramAccessMixin, APIView):
 class WhitelistRequestDetailApi(ProgramAccessMixin, APIView):
     write_scope = Scope.DISTRIBUTION_WRITE
 
-    @extend_schema(responses=WhitelistRequestOutput, summary="One whitelist request")
+    @extend_schema(responses=OpenApiResponse(WhitelistRequestOutput, description="The request: its status, the "
+                                             "decision's reason and text, and its grant once approved."),
+                   summary="One whitelist request")
     def get(self, request, appid, request_id):
         program, _membership = self.program(appid)
         return Response(WhitelistRequestOutput(selectors.request_for_program(program, request_id)).data)
@@ -101,7 +112,8 @@ class WhitelistRequestWithdrawApi(ProgramAccessMixin, APIView):
     error_statuses = {409: "`wrong_state`: the request is no longer pending; `conflict`: someone else decided it "
                            "a moment ago."}
 
-    @extend_schema(request=None, responses=WhitelistRequestOutput, summary="Withdraw a pending request")
+    @extend_schema(request=None, summary="Withdraw a pending request",
+                   responses=OpenApiResponse(WhitelistRequestOutput, description="The request, now `withdrawn`."))
     def post(self, request, appid, request_id):
         program, _membership = self.program(appid)
         obj = selectors.request_for_program(program, request_id)
@@ -131,7 +143,9 @@ class OperatorQueueApi(ListAPIView):
         query.is_valid(raise_exception=True)
         return selectors.operator_queue(operator=self.request.user, filters=query.filters())
 
-    @extend_schema(parameters=[WhitelistQueueQuery], summary="Pending whitelist requests on your hosts, oldest first")
+    @extend_schema(parameters=[WhitelistQueueQuery], summary="Pending whitelist requests on your hosts, oldest first",
+                   responses=OpenApiResponse(WhitelistQueueItemOutput, description="A page of pending requests on "
+                                             "the hosts you work, each with its program and organisation."))
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -141,7 +155,11 @@ class OperatorDecisionApi(APIView):
     accepts_api_keys = False  # the schema names the session only
 
     @extend_schema(
-        request=WhitelistDecisionInput, responses={201: WhitelistRequestOutput, 409: OpenApiResponse(description="Already decided.")},
+        request=WhitelistDecisionInput,
+        responses={201: OpenApiResponse(WhitelistRequestOutput, description="The request as decided: `approved` "
+                                                                            "with its `grant_id`, or `rejected` "
+                                                                            "with the reason."),
+                   409: OpenApiResponse(description="Already decided.")},
         summary="Approve (with validity, caps, rollout and placements) or reject (with a reason) a request",
         examples=[OpenApiExample("approve with two accounts", request_only=True, value={
             "decision": "approve", "valid_until": "2027-01-31T23:59:00+08:00", "share_cap": 1,
@@ -175,7 +193,9 @@ class OperatorRevokeApi(APIView):
     error_statuses = {409: "`wrong_state`: the grant is not live any more; `conflict`: someone else changed it a "
                            "moment ago."}
 
-    @extend_schema(request=GrantRevokeInput, responses=WhitelistGrantOutput, summary="Revoke a live grant (the gate refuses at once)")
+    @extend_schema(request=GrantRevokeInput, summary="Revoke a live grant (the gate refuses at once)",
+                   responses=OpenApiResponse(WhitelistGrantOutput, description="The grant, now `revoked`, with the "
+                                                                               "reason."))
     def post(self, request, grant_id):
         grant = selectors.grant_for_operator(request.user, grant_id)
         data = GrantRevokeInput(data=request.data)
@@ -188,7 +208,8 @@ class OperatorPlacementsApi(APIView):
     permission_classes = [IsPlatformOperator]
     accepts_api_keys = False  # the schema names the session only
 
-    @extend_schema(request=GrantPlacementInput(many=True), responses=WhitelistGrantOutput,
+    @extend_schema(request=GrantPlacementInput(many=True),
+                   responses=OpenApiResponse(WhitelistGrantOutput, description="The grant with its new placements."),
                    summary="Replace a live grant's placements (accounts, topics or campaigns)")
     def put(self, request, grant_id):
         grant = selectors.grant_for_operator(request.user, grant_id)

@@ -125,7 +125,10 @@ class ShareCheckApi(HostApi):
 
     @extend_schema(
         operation_id="host_share_check", tags=["host platforms"], request=ShareCheckInput,
-        responses={200: ShareCheckOutput, **REFUSALS},
+        responses={200: OpenApiResponse(ShareCheckOutput, description="The gate's answer: `allow`, the `reason` "
+                                                                      "and, for a cap, `retry_after` (a replay gets "
+                                                                      "the first answer again)."),
+                   **REFUSALS},
         examples=SHARE_EXAMPLES, summary="The share gate: may this host user share this program into this scene now?",
         description="Allow, or deny with a stable `reason` (see docs/host-api.md) and, for caps, `retry_after` "
                     "seconds. Every answer counts towards the stats. Sending the very same signed request again "
@@ -195,7 +198,10 @@ def _error_response(exc: APIException) -> HttpResponse:
 
 class PlacementsApi(HostApi):
     @extend_schema(
-        operation_id="host_placements", tags=["host platforms"], responses={200: PlacementsOutput, **REFUSALS},
+        operation_id="host_placements", tags=["host platforms"],
+        responses={200: OpenApiResponse(PlacementsOutput, description="The cards showing there now (none while the "
+                                                                      "scene is paused: `active` is false)."),
+                   **REFUSALS},
         parameters=[
             OpenApiParameter("scene", str, required=True, description="A placement scene, e.g. `weibo.profile`."),
             OpenApiParameter("account", str, description="A profile's account uid (account scenes)."),

@@ -58,7 +58,10 @@ class ProgramAccessMixin(ScopedOrganisationMixin):
 
 
 class CategoryListApi(APIView):
-    @extend_schema(responses=CategoryOutput(many=True), summary="The category catalog")
+    @extend_schema(responses=OpenApiResponse(CategoryOutput(many=True), description="Every active category, with "
+                                             "what it asks of a program (qualification, service type, verified "
+                                             "organisation)."),
+                   summary="The category catalog")
     def get(self, request):
         return Response(CategoryOutput(active_categories(), many=True).data)
 
@@ -79,13 +82,17 @@ class ProgramListApi(ScopedOrganisationMixin, ListAPIView):
         return with_live_releases(programs_for_orgs(org_ids).select_related("organisation"))
 
     @extend_schema(summary="List the caller's programs",
+                   responses=OpenApiResponse(ProgramOutput, description="A page of the caller's programs, each with "
+                                                                        "its live version and phased release."),
                    description="Paginated; `organisation` (a slug) keeps one organisation's programs. Each program "
                                "names its `live_version` and, during a phased release, its `phased_release`.")
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
     @extend_schema(
-        request=ProgramInput, responses={201: ProgramOutput}, summary="Create a program (returns its appid)",
+        request=ProgramInput, summary="Create a program (returns its appid)",
+        responses={201: OpenApiResponse(ProgramOutput, description="The new program, with its `appid`; nothing is "
+                                                                   "released yet.")},
         examples=[OpenApiExample("create", request_only=True, value={
             "name": "City Bikes", "categories": ["travel"], "slogan": "Ride across town",
             "domains": {"request": ["https://api.citybikes.example.com"]}})],
@@ -115,12 +122,15 @@ class ProgramListApi(ScopedOrganisationMixin, ListAPIView):
 
 
 class ProgramDetailApi(ProgramAccessMixin, APIView):
-    @extend_schema(responses=ProgramOutput, summary="Read a program")
+    @extend_schema(responses=OpenApiResponse(ProgramOutput, description="The program, with its live version and "
+                                                                       "phased release."),
+                   summary="Read a program")
     def get(self, request, appid):
         program, _ = self.program(appid)
         return Response(ProgramOutput(program, context={"request": request}).data)
 
-    @extend_schema(request=ProgramPatchInput, responses=ProgramOutput, summary="Edit a program")
+    @extend_schema(request=ProgramPatchInput, summary="Edit a program",
+                   responses=OpenApiResponse(ProgramOutput, description="The program as it is after the edit."))
     def patch(self, request, appid):
         program, _ = self.program(appid)
         data = ProgramPatchInput(data=request.data, partial=True)
@@ -138,14 +148,17 @@ class PrivacyDeclarationApi(ProgramAccessMixin, APIView):
     a `privacy.not_in_declaration` error.
     """
 
-    @extend_schema(responses=PrivacyDeclarationSerializer, summary="Read the privacy declaration")
+    @extend_schema(responses=OpenApiResponse(PrivacyDeclarationSerializer, description="The declared kinds of "
+                                             "personal information, each with its purpose."),
+                   summary="Read the privacy declaration")
     def get(self, request, appid):
         program, _ = self.program(appid)
         return Response(PrivacyDeclarationSerializer({"items": privacy_items(program)}).data)
 
     @extend_schema(
-        request=PrivacyDeclarationSerializer, responses=PrivacyDeclarationSerializer,
-        summary="Replace the privacy declaration",
+        request=PrivacyDeclarationSerializer, summary="Replace the privacy declaration",
+        responses=OpenApiResponse(PrivacyDeclarationSerializer, description="The declaration as stored now (it "
+                                                                            "replaced the previous one)."),
         examples=[OpenApiExample("Location and camera", request_only=True, value={"items": [
             {"kind": "location", "purpose": "Show the stores nearest to you"},
             {"kind": "camera", "purpose": "Scan the QR code on your receipt"}]})],
@@ -167,7 +180,9 @@ class VersionListApi(ProgramAccessMixin, ListAPIView):
         program, _ = self.program(self.kwargs["appid"])
         return program.versions.select_related("program", "uploaded_by").order_by("-created_at")
 
-    @extend_schema(summary="List a program's versions")
+    @extend_schema(summary="List a program's versions",
+                   responses=OpenApiResponse(VersionOutput, description="A page of the program's versions, newest "
+                                                                        "first, each with its status and scan."))
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -227,7 +242,9 @@ def _too_large(limit: int) -> Response:
 
 
 class VersionDetailApi(ProgramAccessMixin, APIView):
-    @extend_schema(responses=VersionOutput, summary="A version: status, scan progress and scan report")
+    @extend_schema(responses=OpenApiResponse(VersionOutput, description="The version: its status, scan progress "
+                                                                       "and, once scanned, its scan report."),
+                   summary="A version: status, scan progress and scan report")
     def get(self, request, appid, version):
         self.program(appid)
         obj, _ = version_for_user(request.user, appid, version, api_key=self.api_key())

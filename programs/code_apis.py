@@ -5,7 +5,7 @@ Same rule as the pages (`programs.selectors.code_version_access`): members of th
 """
 
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
@@ -68,7 +68,10 @@ class _CodeApi(ScopedOrganisationMixin, APIView):
 
 
 class CodeTreeApi(_CodeApi):
-    @extend_schema(responses=CodeTreeOutput, summary="A version's files (code viewer)", examples=[OpenApiExample(
+    @extend_schema(responses=OpenApiResponse(CodeTreeOutput, description="The version's files, each with how it "
+                                             "differs from the released version and its findings, and the paths it "
+                                             "removed."),
+                   summary="A version's files (code viewer)", examples=[OpenApiExample(
         "files", response_only=True, value={"version": "1.1.0", "released_version": "1.0.0", "removed": [],
                                             "files": [{"path": "app.js", "size": 547, "sha256": "9f2c…",
                                                        "change": "changed", "findings": 1,
@@ -95,7 +98,9 @@ class CodeContentApi(_CodeApi):
         parameters=[OpenApiParameter("path", str, required=True, description="A path from the file list."),
                     OpenApiParameter("page", int, description="Which part of a long text file (from 0)."),
                     OpenApiParameter("line", int, description="Or: the part where this line starts.")],
-        responses=CodeContentOutput, summary="One file of a version: highlighted rows, one part at a time")
+        responses=OpenApiResponse(CodeContentOutput, description="One part of the file: its highlighted rows, "
+                                                                 "which part of how many, and the file's findings."),
+        summary="One file of a version: highlighted rows, one part at a time")
     def get(self, request, appid, version):
         obj = self.code_version(appid, version)
         path = request.query_params.get("path", "")

@@ -62,6 +62,9 @@ class ReviewQueueApi(ReviewerApi, ListAPIView):
         return self.get_paginated_response(self.get_serializer(rows, many=True).data)
 
     @extend_schema(parameters=[QueueQuery], summary="The review queue: waiting versions, due first",
+                   responses=OpenApiResponse(QueueItemOutput, description="A page of waiting versions (due first "
+                                                                          "unless `sort` says otherwise), each with "
+                                                                          "its risk score and who claims it."),
                    description="Versions in review and not waiting for their developer, never those of the "
                                "reviewer's own organisations. Paginated (`page`, `page_size`).")
     def get(self, request, *args, **kwargs):
@@ -71,7 +74,7 @@ class ReviewQueueApi(ReviewerApi, ListAPIView):
 class ReviewClaimApi(ReviewerApi):
     @extend_schema(
         request=None, summary="Claim a version (a lock that expires; POST again to extend it)",
-        responses={200: ClaimOutput, 400: OpenApiResponse(description="`claim_limit`: you hold the most claims "
+        responses={200: OpenApiResponse(ClaimOutput, description="Your claim, with when it expires."), 400: OpenApiResponse(description="`claim_limit`: you hold the most claims "
                                                                       "allowed."),
                    409: OpenApiResponse(description="`conflict`: another reviewer holds it; `wrong_state`: the "
                                                     "version is not in review, or waits for its developer."),
@@ -85,7 +88,9 @@ class ReviewClaimApi(ReviewerApi):
             return error_response("claim_limit", exc.messages[0], status.HTTP_400_BAD_REQUEST)
         return Response(ClaimOutput(claim).data)
 
-    @extend_schema(request=None, responses={204: None, **ERRORS}, summary="Release your claim")
+    @extend_schema(request=None, summary="Release your claim", responses={
+        204: OpenApiResponse(description="No body: you hold no claim on the version now (also when you held none)."),
+        **ERRORS})
     def delete(self, request, version_id):
         services.review_claim_release(version=self.version(version_id), reviewer=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -94,7 +99,8 @@ class ReviewClaimApi(ReviewerApi):
 class ReviewDecisionApi(ReviewerApi):
     @extend_schema(
         request=DecisionInput, summary="Decide: approve, reject or request changes",
-        responses={201: DecisionOutput, 400: OpenApiResponse(description="Invalid input, e.g. a rejection "
+        responses={201: OpenApiResponse(DecisionOutput, description="The decision, with the version's status "
+                                                                    "after it."), 400: OpenApiResponse(description="Invalid input, e.g. a rejection "
                                                                          "without a reason."),
                    409: OpenApiResponse(description="Someone else decided first, or holds the claim."), **ERRORS},
         examples=[
@@ -123,13 +129,17 @@ class VersionMessagesApi(ProgramAccessMixin, APIView):
         obj, _membership = version_for_user(self.request.user, appid, version, api_key=self.api_key())
         return obj
 
-    @extend_schema(responses=MessageOutput(many=True), summary="The review thread of a version",
+    @extend_schema(responses=OpenApiResponse(MessageOutput(many=True), description="The thread's messages, "
+                                             "reviewers' and the developers', oldest first."),
+                   summary="The review thread of a version",
                    parameters=[OpenApiParameter("version", OpenApiTypes.STR, OpenApiParameter.PATH)])
     def get(self, request, appid, version):
         obj = self._version(appid, version)
         return Response(MessageOutput(selectors.thread(obj), many=True).data)
 
-    @extend_schema(request=MessageInput, responses={201: MessageOutput}, summary="Answer the reviewers",
+    @extend_schema(request=MessageInput, summary="Answer the reviewers",
+                   responses={201: OpenApiResponse(MessageOutput, description="The message posted (or, for a "
+                                                                              "repeat, the one already posted).")},
                    description="An answer to a request for changes puts the version back in the review queue. "
                                "The same body posted again by the same caller on this version within a minute "
                                "(a double click, a retry) is not stored twice: the answer is the message already "

@@ -33,7 +33,10 @@ class _StatsApi(ProgramAccessMixin, APIView):
 
 
 class ProgramStatsApi(_StatsApi):
-    @extend_schema(parameters=QUERY_PARAMETERS, responses=StatsOutput, summary="A program's stats")
+    @extend_schema(parameters=QUERY_PARAMETERS, summary="A program's stats",
+                   responses=OpenApiResponse(StatsOutput, description="The stats over the range asked for: totals, "
+                                                                      "the series, the breakdown, retention and "
+                                                                      "fission."))
     def get(self, request, appid):
         return Response(self.stats(request, appid))
 

@@ -63,7 +63,8 @@ class EventsIngestApi(APIView):
     @extend_schema(
         operation_id="host_events", tags=["host platforms"], request=EventsInput,
         responses={
-            202: EventsOutput,
+            202: OpenApiResponse(EventsOutput, description="Accepted for counting: how many events were taken, how "
+                                                           "many were repeats, and each refused event's reason."),
             400: OpenApiResponse(description="Not a JSON object with an `events` list (`invalid`)."),
             401: OpenApiResponse(description="Not signed, a stale or future timestamp, a bad signature or a replay."),
             404: OpenApiResponse(description="The key belongs to another host."),

@@ -168,3 +168,12 @@ def test_throttled_operations_document_429(schema):
     keyed = [(m, p, op) for m, p, op in _operations(schema) if {"ApiKey": []} in op.get("security", [])]
     assert len(keyed) > 20
     assert [(m, p) for m, p, op in keyed if "429" not in op["responses"]] == []
+
+
+def test_staff_operations_403_names_the_api_key_not_a_scope(schema):
+    """Staff operations take no API key at all: their 403 said "the API key lacks the scope", a scope none has."""
+    staff = [(m, p, op) for m, p, op in _operations(schema) if op.get("security") == [{"cookieAuth": []}]]
+    assert len(staff) >= 7
+    for m, p, op in staff:
+        description = op["responses"]["403"]["description"]
+        assert "scope" not in description and "API key" in description, (m, p, description)
