@@ -16,6 +16,7 @@ import inspect
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import serializers
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import AllowAny
 
 
@@ -122,9 +123,9 @@ class ConsoleAutoSchema(AutoSchema):
         if reads_body:
             statuses[400] = BY_RULE[400]
         if self._needs_a_caller():
-            statuses[401], statuses[403] = BY_RULE[401], BY_RULE[403]
-            if getattr(self.view, "accepts_api_keys", True) is False:
-                statuses[403] = STAFF_ONLY_403
+            statuses[401] = BY_RULE[401]
+        if self._needs_a_caller() and self._takes_keys_or_sessions():
+            statuses[403] = STAFF_ONLY_403 if getattr(self.view, "accepts_api_keys", True) is False else BY_RULE[403]
         if "{" in self.path or (self._is_list_view() and self._get_paginator()):
             statuses[404] = BY_RULE[404]
         if reads_body:
@@ -141,6 +142,13 @@ class ConsoleAutoSchema(AutoSchema):
 
     def _needs_a_caller(self) -> bool:
         return not all(issubclass(p, AllowAny) for p in self.view.permission_classes)
+
+    def _takes_keys_or_sessions(self) -> bool:
+        """Only a key or a session can be known and still not allowed (403). Host-signed calls have their own
+        scheme, which authenticates a call or refuses it (401): their operations said a key lacked a scope."""
+        from console.authentication import ApiKeyAuthentication
+
+        return any(issubclass(a, ApiKeyAuthentication | SessionAuthentication) for a in self.view.authentication_classes)
 
     def _declared_responses(self) -> dict | None:
         declared = self.get_response_serializers()
