@@ -333,10 +333,11 @@ def _options(choices, selected: str) -> str:
         (value, mark_safe(" selected") if value == selected else "", label) for value, label in choices))
 
 
-def first_event_command(appid: str, scene: str = "", host_code: str = "") -> str:
+def first_event_command(appid: str, scene: str = "", host_code: str = "", *, console_url: str) -> str:
     """A command that posts one visit for `appid` as a host that takes its events: the filter's scene's or
     host's, else Weibo (the demo host, whose credential shows where DEBUG does), else the first; "" when no host
-    takes them yet (nothing is released)."""
+    takes them yet (nothing is released). It names `console_url`, the address the reader reached this page at:
+    the client's default (port 8000) answered "connection refused" to a console run with PORT=8792."""
     hosts = hosts_taking_events(appid)
     if not hosts:
         return ""
@@ -346,7 +347,7 @@ def first_event_command(appid: str, scene: str = "", host_code: str = "") -> str
         scene = host.scenes.order_by("position", "code").values_list("code", flat=True).first() or f"{host.code}.?"
     shown = demo_credential_to_show(host.code)
     key, secret = shown or ("$HOST_KEY_ID", "$HOST_SECRET")
-    return (f".venv/bin/python -m hosts.client --key {key} --secret {secret} \\\n"
+    return (f".venv/bin/python -m hosts.client --url {console_url} --key {key} --secret {secret} \\\n"
             f"  event --host {host.code} --appid {appid} --scene {scene} --type visit --user demo-user-1")
 
 
@@ -431,7 +432,8 @@ def program_dashboard(request, membership, appid):
         "fission_percent": {"share_rate": round(stats["fission"]["share_rate"] * 100, 1)},
         "top_chains": _chains(stats["fission"]["top_chains"]),
         # Only an empty dashboard shows the command (which looks up the demo credential).
-        "first_event_command": "" if has_data else first_event_command(program.appid, query.scene, query.host),
+        "first_event_command": "" if has_data else first_event_command(
+            program.appid, query.scene, query.host, console_url=request.build_absolute_uri("/").rstrip("/")),
     }
     return render(request, "stats/program_dashboard.html", context, status=400 if errors else 200)
 

@@ -533,3 +533,13 @@ def test_a_retention_cell_of_today_is_marked_as_so_far():
     assert rows.count("so-far") == 1
     assert 'class="num heat so-far" data-heat="10.0" title="Today so far: it grows until midnight.">10.0%*</td>' in rows
     assert "so-far" not in _retention_rows([cohort], date(2026, 12, 30))
+
+
+def test_the_first_event_command_posts_to_the_console_the_reader_is_on(client_for, owner, org, program):
+    """The command had no --url, so the client posted to its default, http://127.0.0.1:8000: against a console
+    run with PORT=8792 (or anywhere but that port) it answered "Could not reach … Connection refused"."""
+    url = reverse("program_stats", args=[org.slug, program.appid])
+    page = client_for(owner).get(url, HTTP_HOST="127.0.0.1:8792")
+
+    assert "-m hosts.client --url http://127.0.0.1:8792 --key " in page.context["first_event_command"]
+    assert "--url http://127.0.0.1:8792 --key" in page.content.decode()
