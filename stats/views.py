@@ -36,6 +36,7 @@ from stats.selectors import (
     host_scene_totals,
     host_series,
     host_totals_compared,
+    program_event_days,
     program_stats,
     program_stats_compared,
 )
@@ -415,6 +416,15 @@ def _chart_data(stats: dict, query: StatsQuery, today: date) -> dict:
     }
 
 
+def _event_days_query(query: StatsQuery, event_days: tuple[date, date]) -> str:
+    """The query string of the last 30 days (at most) that have events, keeping the host, scene and granularity."""
+    first, last = event_days
+    params = QueryDict(mutable=True)
+    params.update({"from": max(first, last - timedelta(days=29)).isoformat(), "to": last.isoformat(),
+                   "host": query.host, "scene": query.scene, "granularity": query.granularity})
+    return params.urlencode()
+
+
 @org_page(Capability.READ_STATS)
 def program_dashboard(request, membership, appid):
     program = program_in_org(request, membership, appid)
@@ -422,17 +432,20 @@ def program_dashboard(request, membership, appid):
     today = timezone.localdate()
     stats, comparison = program_stats_compared(program, query, today)
     has_data = any(p["visits"] or p["shares"] or p["new_users"] for p in stats["series"])
+    # An empty range of a program with events elsewhere says where they are; the command is for one with none.
+    event_days = None if has_data else program_event_days(program, query)
     context = {
         "membership": membership, "program": program, "stats": stats, **_filter_state(request, query, errors, today),
         "cards": _cards(stats["totals"], comparison), "comparison_note": _comparison_note(comparison),
         "chart": _chart_data(stats, query, today), "tables": TABLES, **_filter_options(query),
-        "has_data": has_data,
+        "has_data": has_data, "event_days": event_days,
+        "event_days_query": _event_days_query(query, event_days) if event_days else "",
         "granularities": GRANULARITIES, "retention_rows": _retention_rows(stats["retention"], today), "retention_heads": _retention_heads(),
         "breakdown_rows": _breakdown_rows(stats["breakdown"]),
         "fission_percent": {"share_rate": round(stats["fission"]["share_rate"] * 100, 1)},
         "top_chains": _chains(stats["fission"]["top_chains"]),
         # Only an empty dashboard shows the command (which looks up the demo credential).
-        "first_event_command": "" if has_data else first_event_command(
+        "first_event_command": "" if has_data or event_days else first_event_command(
             program.appid, query.scene, query.host, console_url=request.build_absolute_uri("/").rstrip("/")),
     }
     return render(request, "stats/program_dashboard.html", context, status=400 if errors else 200)
