@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from typing import NamedTuple
 
 from django.db import connections, router
-from django.db.models import Sum
+from django.db.models import Max, Min, Sum
 
 from console import sql
 from programs.models import MiniProgram
@@ -112,6 +112,18 @@ def _compared_days(query: StatsQuery, today: date) -> tuple[tuple[date, date], t
 
 def program_totals(program: MiniProgram, query: StatsQuery) -> dict:
     return _Reading(program, query, totals_only=True).totals(query.start, query.end)
+
+
+def program_event_days(program: MiniProgram, query: StatsQuery) -> tuple[date, date] | None:
+    """The first and last day with events of `program` on the query's host or scene, whatever its range; None
+    when there are none. What an empty range says: the events are elsewhere, or there are none yet."""
+    rows = DailyStats.objects.filter(program=program)
+    if query.scene:
+        rows = rows.filter(scene=query.scene)
+    elif query.host:
+        rows = rows.filter(host=query.host)
+    span = rows.aggregate(first=Min("day"), last=Max("day"))
+    return (span["first"], span["last"]) if span["first"] else None
 
 
 def previous_period(query: StatsQuery) -> StatsQuery:

@@ -36,6 +36,7 @@ from stats.selectors import (
     host_scene_totals,
     host_series,
     host_totals_compared,
+    program_event_days,
     program_stats,
     program_stats_compared,
 )
@@ -333,10 +334,11 @@ def _options(choices, selected: str) -> str:
         (value, mark_safe(" selected") if value == selected else "", label) for value, label in choices))
 
 
-def first_event_command(appid: str, scene: str = "", host_code: str = "") -> str:
+def first_event_command(appid: str, scene: str = "", host_code: str = "", *, console_url: str) -> str:
     """A command that posts one visit for `appid` as a host that takes its events: the filter's scene's or
     host's, else Weibo (the demo host, whose credential shows where DEBUG does), else the first; "" when no host
-    takes them yet (nothing is released)."""
+    takes them yet (nothing is released). It names `console_url`, the address the reader reached this page at:
+    the client's default (port 8000) answered "connection refused" to a console run with PORT=8792."""
     hosts = hosts_taking_events(appid)
     if not hosts:
         return ""
@@ -346,7 +348,7 @@ def first_event_command(appid: str, scene: str = "", host_code: str = "") -> str
         scene = host.scenes.order_by("position", "code").values_list("code", flat=True).first() or f"{host.code}.?"
     shown = demo_credential_to_show(host.code)
     key, secret = shown or ("$HOST_KEY_ID", "$HOST_SECRET")
-    return (f".venv/bin/python -m hosts.client --key {key} --secret {secret} \\\n"
+    return (f".venv/bin/python -m hosts.client --url {console_url} --key {key} --secret {secret} \\\n"
             f"  event --host {host.code} --appid {appid} --scene {scene} --type visit --user demo-user-1")
 
 
@@ -414,6 +416,15 @@ def _chart_data(stats: dict, query: StatsQuery, today: date) -> dict:
     }
 
 
+def _event_days_query(query: StatsQuery, event_days: tuple[date, date]) -> str:
+    """The query string of the last 30 days (at most) that have events, keeping the host, scene and granularity."""
+    first, last = event_days
+    params = QueryDict(mutable=True)
+    params.update({"from": max(first, last - timedelta(days=29)).isoformat(), "to": last.isoformat(),
+                   "host": query.host, "scene": query.scene, "granularity": query.granularity})
+    return params.urlencode()
+
+
 @org_page(Capability.READ_STATS)
 def program_dashboard(request, membership, appid):
     program = program_in_org(request, membership, appid)
@@ -421,17 +432,21 @@ def program_dashboard(request, membership, appid):
     today = timezone.localdate()
     stats, comparison = program_stats_compared(program, query, today)
     has_data = any(p["visits"] or p["shares"] or p["new_users"] for p in stats["series"])
+    # An empty range of a program with events elsewhere says where they are; the command is for one with none.
+    event_days = None if has_data else program_event_days(program, query)
     context = {
         "membership": membership, "program": program, "stats": stats, **_filter_state(request, query, errors, today),
         "cards": _cards(stats["totals"], comparison), "comparison_note": _comparison_note(comparison),
         "chart": _chart_data(stats, query, today), "tables": TABLES, **_filter_options(query),
-        "has_data": has_data,
+        "has_data": has_data, "event_days": event_days,
+        "event_days_query": _event_days_query(query, event_days) if event_days else "",
         "granularities": GRANULARITIES, "retention_rows": _retention_rows(stats["retention"], today), "retention_heads": _retention_heads(),
         "breakdown_rows": _breakdown_rows(stats["breakdown"]),
         "fission_percent": {"share_rate": round(stats["fission"]["share_rate"] * 100, 1)},
         "top_chains": _chains(stats["fission"]["top_chains"]),
         # Only an empty dashboard shows the command (which looks up the demo credential).
-        "first_event_command": "" if has_data else first_event_command(program.appid, query.scene, query.host),
+        "first_event_command": "" if has_data or event_days else first_event_command(
+            program.appid, query.scene, query.host, console_url=request.build_absolute_uri("/").rstrip("/")),
     }
     return render(request, "stats/program_dashboard.html", context, status=400 if errors else 200)
 

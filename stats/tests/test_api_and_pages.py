@@ -533,3 +533,46 @@ def test_a_retention_cell_of_today_is_marked_as_so_far():
     assert rows.count("so-far") == 1
     assert 'class="num heat so-far" data-heat="10.0" title="Today so far: it grows until midnight.">10.0%*</td>' in rows
     assert "so-far" not in _retention_rows([cohort], date(2026, 12, 30))
+
+
+def test_the_first_event_command_posts_to_the_console_the_reader_is_on(client_for, owner, org, program):
+    """The command had no --url, so the client posted to its default, http://127.0.0.1:8000: against a console
+    run with PORT=8792 (or anywhere but that port) it answered "Could not reach … Connection refused"."""
+    url = reverse("program_stats", args=[org.slug, program.appid])
+    page = client_for(owner).get(url, HTTP_HOST="127.0.0.1:8792")
+
+    assert "-m hosts.client --url http://127.0.0.1:8792 --key " in page.context["first_event_command"]
+    assert "--url http://127.0.0.1:8792 --key" in page.content.decode()
+
+
+def test_an_empty_range_of_a_program_with_events_says_where_they_are(client_for, owner, org, traffic):
+    """A past range of a program with a month of events offered "send your first event" and its command, which
+    posts a visit today: it could never show in that range. It says the days that have events instead."""
+    url = reverse("program_stats", args=[org.slug, traffic.appid])
+    today = timezone.localdate()
+    page = client_for(owner).get(url, {"from": "2026-01-01", "to": "2026-01-07", "granularity": "week"})
+    body = page.content.decode()
+
+    assert page.context["event_days"] == (today - timedelta(days=1), today)
+    assert page.context["first_event_command"] == ""
+    assert "hosts.client" not in body and "No host takes this program" not in body
+    first = (today - timedelta(days=1)).isoformat()
+    assert f"This program's events run from {first} to {today.isoformat()}" in body
+    assert f'href="?from={first}&amp;to={today.isoformat()}&amp;host=&amp;scene=&amp;granularity=week"' in body
+
+
+def test_an_empty_scene_without_events_ever_still_shows_the_first_event_command(client_for, owner, org, traffic):
+    url = reverse("program_stats", args=[org.slug, traffic.appid])
+    page = client_for(owner).get(url, {"scene": "weibo.feed"})  # the traffic is on two other scenes
+
+    assert page.context["event_days"] is None
+    assert "--scene weibo.feed" in page.context["first_event_command"]
+
+
+def test_the_empty_range_note_is_translated(client_for, owner, org, traffic):
+    owner.language = "zh-hans"
+    owner.save(update_fields=["language"])
+    url = reverse("program_stats", args=[org.slug, traffic.appid])
+    body = client_for(owner).get(url, {"from": "2026-01-01", "to": "2026-01-07"}).content.decode()
+
+    assert "此小程序的事件分布在" in body and "查看最近有事件的日期" in body and "此时间范围内没有事件" in body
