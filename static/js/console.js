@@ -21,16 +21,30 @@ document.addEventListener("submit", (event) => {
   if (message && !window.confirm(message)) event.preventDefault();
 });
 
-// Phone menu: Escape closes it; Enter or Space on the ☰ / × labels toggles it like a tap.
+// Phone menu: the hidden checkbox #nav-toggle holds whether it is open (the CSS reads it; a tap on the
+// backdrop, a label, unticks it). ☰ and × are real buttons, so that keyboards and screen readers know them
+// (a label given role=button is not one); ☰ says whether the menu is open. Escape closes it.
 const navToggle = () => document.getElementById("nav-toggle");
+const showNavState = () => {
+  const button = document.querySelector(".nav-toggle-button");
+  if (button) button.setAttribute("aria-expanded", String(navToggle()?.checked === true));
+};
+document.addEventListener("click", (event) => {
+  const button = event.target.closest?.(".nav-toggle-button, .nav-close");
+  const toggle = navToggle();
+  if (!button || !toggle) return;
+  toggle.checked = button.classList.contains("nav-toggle-button") ? !toggle.checked : false;
+  showNavState();
+  if (!toggle.checked) document.querySelector(".nav-toggle-button")?.focus();
+});
+document.addEventListener("change", (event) => {
+  if (event.target === navToggle()) showNavState();
+});
 document.addEventListener("keydown", (event) => {
   const toggle = navToggle();
-  if (!toggle) return;
-  if (event.key === "Escape" && toggle.checked) {
+  if (event.key === "Escape" && toggle?.checked) {
     toggle.checked = false;
+    showNavState();
     document.querySelector(".nav-toggle-button")?.focus();
-  } else if ((event.key === "Enter" || event.key === " ") && event.target.matches?.("label[for=nav-toggle]")) {
-    event.preventDefault();
-    toggle.checked = !toggle.checked;
   }
 });
