@@ -1,5 +1,7 @@
 """After every app's demo data: one copyable command that asks the share gate with the demo host credential."""
 
+from django.conf import settings
+
 from distribution.models import Grant
 from hosts.demo import DEMO_HOST
 from hosts.models import Host
@@ -28,6 +30,8 @@ def load(demo) -> None:
         return
     credential, secret = demo_credential(host=host)
     appid, scene = target
+    # --url: the client's default (port 8000) refused the command under `PORT=8792 make run`.
     demo.lines.append(
-        f"Ask the share gate: .venv/bin/python -m hosts.client --key {credential.key_id} --secret {secret} "
+        f"Ask the share gate: .venv/bin/python -m hosts.client --url {settings.SITE_URL} --key {credential.key_id} "
+        f"--secret {secret} "
         f"share-check --host {DEMO_HOST} --appid {appid} --scene {scene} --user demo-user-1")

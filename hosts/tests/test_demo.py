@@ -20,6 +20,7 @@ def test_demo_data_prints_a_weibo_credential_and_a_working_gate_command(db, sett
     assert command[:3] == [".venv/bin/python", "-m", "hosts.client"]
     options = dict(zip(command[3::2], command[4::2])) | dict(zip(command[4::2], command[5::2]))
     assert (options["--key"], options["--secret"], options["--host"]) == (key, secret, "weibo")
+    assert options["--url"] == settings.SITE_URL  # where the console runs (PORT), not the client's default
 
     response = SignedClient(key, secret).post("/api/v1/hosts/weibo/share-checks/", {
         "appid": options["--appid"], "scene": options["--scene"], "user": options["--user"]})
