@@ -21,7 +21,8 @@ On every page it records the HTTP status and looks for:
 - buttons whose label is cut off, images that did not load, pages without the console's stylesheet;
 - raw codes (`scan_failed`, `version.submit`), Python reprs (`None`, `{'`), "1 errors"-style plurals;
 - on Chinese pages, runs of English words outside code, AppIDs and user content (printed for a person to
-  judge: names of programs and organisations are the users' own).
+  judge: names of programs and organisations are the users' own);
+- what axe-core finds against WCAG 2.1 A and AA and its best practices (the tests' walk fails on any of it).
 It exits 1 when a page overflows on a phone, answers 5xx, or an expected page answers otherwise.
 """
 
@@ -170,6 +171,19 @@ def links_on(page) -> list[str]:
     return page.evaluate("() => [...document.querySelectorAll('a[href]')].map(a => a.getAttribute('href'))")
 
 
+AXE_OPTIONS = {"resultTypes": ["violations"],
+               "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]}}
+
+
+def accessibility_problems(page) -> list[str]:
+    """What axe-core (as axe-playwright-python bundles it: no download) finds on the page: its rule, how much it
+    matters and the first elements it found."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    return [f"{v['id']} ({v['impact']}): {v['help']}: {', '.join(str(n['target']) for n in v['nodes'][:3])}"
+            for v in Axe().run(page, options=AXE_OPTIONS).response["violations"]]
+
+
 class Walk:
     def __init__(self, base_url: str, out: Path):
         self.base = base_url.rstrip("/")
@@ -191,6 +205,8 @@ class Walk:
                 self.findings[label][item].add(str(shot))
         if not result["styled"]:
             self.findings["unstyled"][path].add(str(shot))
+        for problem in accessibility_problems(page):
+            self.findings["accessibility (axe-core)"][problem].add(str(shot))
         for text in result["texts"]:
             for match in RAW_CODE.finditer(text):
                 self.findings["raw code"][match.group(0)].add(str(shot))

@@ -137,6 +137,13 @@ EMPTY = "–"
 ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?\Z")
 
 
+def register_field_labels(labels: dict) -> None:
+    """Name fields the console does not know (e.g. the kinds of personal information a privacy declaration keys its
+    purposes by): {key: lazily translated label}."""
+    for key, label in labels.items():
+        FIELD_LABELS.setdefault(key, label)
+
+
 def register_field_value_names(field: str, names) -> None:
     """`names(values) -> {value: name}` names the stored codes of `field` (e.g. category codes) when read."""
     FIELD_VALUE_NAMES[field] = names

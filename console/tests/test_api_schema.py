@@ -144,3 +144,12 @@ def test_describing_a_list_answer_keeps_its_operation_id(client, db):
     assert len(ids) == len(set(ids))
     assert {"categories_list", "scenes_list", "programs_distribution_list", "programs_whitelist_requests_list",
             "programs_versions_messages_list", "programs_list", "reviews_queue_list"} <= set(ids)
+
+
+def test_docs_page_says_its_language(client, db):
+    """axe-core: the page had no `lang` (drf-spectacular's template). The reference is English; the bar is the reader's."""
+    client.cookies["django_language"] = "zh-hans"
+    html = client.get(reverse("api_docs"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+
+    assert re.search(r'<html lang="en">', html)
+    assert 'class="docs-bar" lang="zh-hans"' in html

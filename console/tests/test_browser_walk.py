@@ -8,9 +8,8 @@ import re
 from urllib.parse import urljoin, urlsplit
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 
-from bench.walk import SKIP, shape_of
+from bench.walk import SKIP, accessibility_problems, shape_of
 from console.tests.browser import PHONE
 from console.tests.test_browser_phone import WIDEST, demo, overflow, sign_in, sign_in_staff  # noqa: F401
 
@@ -20,9 +19,6 @@ REPR = re.compile(r"\{'|\['|<QuerySet|object at 0x|<bound method|>\s*None\s*<")
 AUDIT_CODE = re.compile(r">\s*(version|program|grant|whitelist|api_key|membership)\.[a-z_]+\s*<")
 # Codes in <code> are meant as codes (webhook event names, scene codes); scripts are not read by people.
 MEANT_AS_CODE = re.compile(r"<code[^>]*>.*?</code>|<script[^>]*>.*?</script>", re.S)
-AXE = Axe()  # axe-core, as the package bundles it (no download)
-AXE_OPTIONS = {"resultTypes": ["violations"],
-               "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]}}
 
 
 def walk(page, start: str, limit: int) -> tuple[dict[str, int], dict[str, list[str]]]:
@@ -58,12 +54,6 @@ def problems_on(page) -> list[str]:
     found += [f"repr {m.group(0)!r}" for m in REPR.finditer(html)]
     found += [f"audit code {m.group(0)!r}" for m in AUDIT_CODE.finditer(html)]
     return found + accessibility_problems(page)
-
-
-def accessibility_problems(page) -> list[str]:
-    """What axe-core finds on the page: its rule, how much it matters and the first elements it found."""
-    return [f"{v['id']} ({v['impact']}): {v['help']}: {', '.join(str(n['target']) for n in v['nodes'][:3])}"
-            for v in AXE.run(page, options=AXE_OPTIONS).response["violations"]]
 
 
 def test_every_kind_of_page_fits_a_phone_says_things_in_words_and_is_accessible(demo, new_page):  # noqa: F811

@@ -190,6 +190,20 @@ def test_audit_values_read_as_words_in_the_readers_language(db):
     assert every.after == "所有宿主平台", "an approval for no host in particular covers every host, it is not blank"
 
 
+def test_audit_privacy_declaration_kinds_read_in_the_readers_language(db):
+    """A Chinese walk: "Phone number: Sign in to pay at a stall." in a review's events."""
+    from django.utils import translation
+
+    from console.audit_words import field_changes
+
+    with translation.override("zh-hans"):
+        phone, location = field_changes({"phone_number": "Pay at a stall."}, {"location": "Stalls near you."})
+    assert (phone.label, location.label) == ("手机号", "位置信息")
+    with translation.override("en"):
+        [phone] = field_changes(None, {"phone_number": "Pay at a stall."})
+    assert phone.label == "Phone number"
+
+
 def test_audit_category_codes_read_as_names(db):
     """A Chinese walk: "服务类目: entertainment" in a review's events."""
     from django.utils import translation
