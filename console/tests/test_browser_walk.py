@@ -84,3 +84,22 @@ def test_the_signed_out_pages_are_accessible(new_page):
                  "/no-such-page/"):
         page.goto(path)
         assert accessibility_problems(page) == [], path
+
+
+def test_the_first_tab_skips_the_menu_to_the_page(new_page, org):
+    """Keyboard users met some twenty menu links before each page's own; the first Tab now offers to skip them."""
+    from conftest import PASSWORD
+    from console.tests.test_browser_journey import sign_in as sign_in_with
+
+    page = new_page()
+    sign_in_with(page, email="owner@acme.test", password=PASSWORD)
+    page.goto(f"/orgs/{org.slug}/members/")
+
+    page.keyboard.press("Tab")
+    skip = page.locator(".skip-link")
+    assert page.evaluate("document.activeElement.className") == "skip-link"
+    assert skip.is_visible() and skip.inner_text() == "Skip to the content"
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+
+    assert page.evaluate("document.activeElement.closest('main')?.id") == "content"
