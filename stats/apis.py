@@ -58,8 +58,15 @@ class ProgramStatsExportApi(_StatsApi):
 
 
 def csv_response(stats: dict, table: str, appid: str, *, for_spreadsheets: bool = False) -> HttpResponse:
-    return csv_file(stats_csv(stats, table), f"{appid}-{table}-{stats['range']['from']}-{stats['range']['to']}.csv",
-                    for_spreadsheets=for_spreadsheets)
+    period = stats["range"]
+    name = f"{appid}-{table_name(table, period['granularity'])}-{period['from']}-{period['to']}.csv"
+    return csv_file(stats_csv(stats, table), name, for_spreadsheets=for_spreadsheets)
+
+
+def table_name(table: str, granularity: str) -> str:
+    """A file's table, with the series' periods when they are not days: a weekly series downloaded after the daily
+    one of the same range had its name, and the browser saved it as "(1)"."""
+    return f"{table}-{granularity}" if table == "series" and granularity != "day" else table
 
 
 # Excel reads a UTF-8 file without a byte order mark in the system's code page (GBK on a Chinese Windows),

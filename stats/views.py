@@ -23,7 +23,7 @@ from distribution.gate import GateReason
 from hosts.models import Host
 from hosts.selectors import demo_credential_to_show, filter_names
 from programs.views.access import program_in_org
-from stats.apis import csv_file, csv_response
+from stats.apis import csv_file, csv_response, table_name
 from stats.export import HOST_TABLES, TABLES, rows_csv
 from stats.ingest import hosts_taking_events
 from stats.selectors import (
@@ -511,8 +511,8 @@ def host_export(request, host_code, table):
     rows = _host_table(host, query, table, program_limit=None)  # the file has every program
     if table == "programs":
         rows = [{"appid": r["program__appid"], "name": r["program__name"], **r} for r in rows]
-    return csv_file(rows_csv(rows, HOST_TABLES[table]), f"{host.code}-{table}-{query.start}-{query.end}.csv",
-                    for_spreadsheets=True)
+    name = f"{host.code}-{table_name(table, query.granularity)}-{query.start}-{query.end}.csv"
+    return csv_file(rows_csv(rows, HOST_TABLES[table]), name, for_spreadsheets=True)
 
 
 def _host_table(host: Host, query: StatsQuery, table: str, program_limit: int | None = 20) -> list[dict]:

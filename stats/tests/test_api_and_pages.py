@@ -134,6 +134,17 @@ def test_the_dashboard_csv_is_the_apis_behind_a_byte_order_mark(client_for, owne
     assert page_csv.content.decode("utf-8-sig") == api_csv.content.decode()
 
 
+def test_a_weekly_series_file_is_not_named_as_the_daily_one(client_for, owner, org, traffic, api_with_key):
+    """Downloaded one after the other, the second was saved as "… (1).csv" beside a file of other periods."""
+    url = reverse("program_stats_export", args=[org.slug, traffic.appid, "series"])
+    names = {g: client_for(owner).get(url, {"granularity": g})["Content-Disposition"] for g in ("day", "week", "month")}
+    api_name = api_with_key.get(URL + "export/", {"table": "series", "granularity": "month"})["Content-Disposition"]
+
+    assert names["day"].startswith(f'attachment; filename="{traffic.appid}-series-2')
+    assert names["week"].startswith(f'attachment; filename="{traffic.appid}-series-week-2')
+    assert names["month"].startswith(f'attachment; filename="{traffic.appid}-series-month-2') and api_name == names["month"]
+
+
 def test_a_viewer_may_not_read_stats(client_for, viewer, org, traffic):
     assert client_for(viewer).get(reverse("program_stats", args=[org.slug, traffic.appid])).status_code == 403
 
@@ -303,7 +314,9 @@ def test_the_host_dashboard_charts_its_traffic_and_exports_every_table(client_fo
     assert sum(int(r["visits"]) for r in series) == 2
     programs = list(csv.DictReader(io.StringIO(files["programs"].content.decode("utf-8-sig"))))
     assert [(r["appid"], r["name"], r["visits"]) for r in programs] == [(traffic.appid, traffic.name, "2")]
-    assert files["series"]["Content-Disposition"].startswith('attachment; filename="weibo-series-')
+    # Weekly periods say so in the name: the daily file of the same range had it, and the second was saved as "(1)".
+    assert files["series"]["Content-Disposition"].startswith('attachment; filename="weibo-series-week-')
+    assert files["scenes"]["Content-Disposition"].startswith('attachment; filename="weibo-scenes-2')
 
 
 def test_the_gate_export_writes_its_answers_as_the_api_does(client_for, outsider, db):
