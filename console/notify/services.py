@@ -122,11 +122,8 @@ def _record(message: _Message, users: list[User]) -> list[Notification]:
 
 def _texts(message: _Message) -> dict[str, dict[str, str]]:
     """The title and body in every language of the console, rendered once whoever the recipients are."""
-    texts = {}
-    for language, _name in settings.LANGUAGES:
-        with translation.override(language):
-            texts[language] = {"title": str(message.title)[:200], "body": str(message.body)}
-    return texts
+    titles, bodies = _rendered(message.title), _rendered(message.body)
+    return {language: {"title": titles[language][:200], "body": bodies[language]} for language in titles}
 
 
 def notifications_add_note(*, organisation: Organisation, event: str, url: str, since, note) -> int:
@@ -145,6 +142,7 @@ def notifications_add_note(*, organisation: Organisation, event: str, url: str, 
 
 
 def _rendered(text) -> dict[str, str]:
+    """A lazy translation in every language of the console."""
     rendered = {}
     for language, _name in settings.LANGUAGES:
         with translation.override(language):
