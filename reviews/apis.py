@@ -139,7 +139,9 @@ class VersionMessagesApi(ProgramAccessMixin, APIView):
 
     @extend_schema(request=MessageInput, summary="Answer the reviewers",
                    responses={201: OpenApiResponse(MessageOutput, description="The message posted (or, for a "
-                                                                              "repeat, the one already posted).")},
+                                                                              "repeat, the one already posted)."),
+                              409: OpenApiResponse(description="`wrong_state`: the version was never submitted for "
+                                                               "review, so it has no thread.")},
                    description="An answer to a request for changes puts the version back in the review queue. "
                                "The same body posted again by the same caller on this version within a minute "
                                "(a double click, a retry) is not stored twice: the answer is the message already "

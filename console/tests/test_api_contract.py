@@ -111,6 +111,9 @@ def world(org, owner, owner_key, django_user_model):
         path_values={"org_slug": [org.slug], "appid": [program.appid, waiting.program.appid, service.appid],
                      "version": ["1.0.0", "1.1.0", "2.0.0"], "version_id": [elsewhere.pk, waiting.pk],
                      "request_id": [pending.pk], "grant_id": [grant.pk], "host": ["weibo"]},
+        path_value_sets=[{"appid": program.appid, "version": "1.0.0"}, {"appid": program.appid, "version": "1.1.0"},
+                         {"appid": waiting.program.appid, "version": "2.0.0"},
+                         {"appid": service.appid, "request_id": pending.pk}],
     )
 
 
@@ -121,6 +124,9 @@ def _strategy(operation, world: ContractWorld):
     if not names or not all(world.path_values.get(n) for n in names):
         return st.one_of(generated)
     real = st.fixed_dictionaries({n: st.sampled_from(world.path_values[n]) for n in names})
+    together = [{n: values[n] for n in names} for values in world.path_value_sets if set(names) <= set(values)]
+    if together:  # half the real cases name objects that belong together, half mix them (an outsider's 404)
+        real = st.one_of(st.sampled_from(together), real)
     return st.one_of(*generated, real.flatmap(
         lambda values: operation.as_strategy(generation_mode=schemathesis.GenerationMode.POSITIVE,
                                              path_parameters=values)))

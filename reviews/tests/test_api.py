@@ -7,7 +7,7 @@ from console.models import Membership
 from console.roles import Role, Scope
 from console.services import api_key_create
 from programs.models import Version
-from programs.tests.factories import MiniProgramFactory
+from programs.tests.factories import MiniProgramFactory, VersionFactory
 from reviews.models import ReviewMessage
 from reviews.services import review_approve, review_request_changes
 from reviews.tests.factories import ClaimFactory, WaitingVersionFactory
@@ -248,6 +248,18 @@ def test_empty_messages_are_refused(api, member, asked):
     api.force_login(member)
     response = api.post(_messages_url(asked), {"body": "   "}, format="json")
     assert response.status_code == 400
+
+
+def test_a_version_never_submitted_has_no_thread_to_answer(api, member, org):
+    # Found by the API contract run: the 409 was answered but not in the schema.
+    ready = VersionFactory(program=MiniProgramFactory(organisation=org), status=S.READY)
+    api.force_login(member)
+    response = api.post(_messages_url(ready), {"body": "hello?"}, format="json")
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "wrong_state"
+    assert not ReviewMessage.objects.filter(version=ready).exists()
+    schema = api.get(reverse("api_schema"), {"format": "json"}).json()
+    assert "409" in schema["paths"]["/api/v1/programs/{appid}/versions/{version}/messages/"]["post"]["responses"]
 
 
 def test_the_schema_documents_the_review_calls(api, reviewer):
