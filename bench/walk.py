@@ -1,5 +1,5 @@
-"""Walk every page of the console as each demo user, at 1280 px and at 390 px, in English and in Chinese, with
-a screenshot of each, and report what a person would find wrong.
+"""Walk every page of the console as each demo user, at 1280 px and at 390 px, in English and in Chinese, and on
+tablets (768 and 1024 px) in English, with a screenshot of each, and report what a person would find wrong.
 
     DATABASE_URL=postgres://postgres@127.0.0.1/walk python manage.py migrate
     DATABASE_URL=... python manage.py demo_data                          # on a fresh database
@@ -14,16 +14,18 @@ Each role signs in once. The crawl starts from the landing page and a few seeds 
 pages) at 1280 px in English and follows every link of the menus and of each page's content, but visits each
 *kind* of page once: `/orgs/<slug>/programs/<appid>/versions/<version>/` is one kind whatever the slug, AppID
 and version, so the first program of a list stands for all of them. The pages found are then visited again at
-390 px, and both sizes in Chinese (the account's language is switched through the language form).
+390 px and on the two tablets, and at both main sizes in Chinese (the account's language is switched through
+the language form).
 
 On every page it records the HTTP status and looks for:
-- horizontal overflow (document.scrollWidth wider than the viewport): a failure on phones;
+- horizontal overflow (document.scrollWidth wider than the viewport): a failure on phones and tablets;
+- on tablets, tables that scroll inside their card (on a phone they may: their buttons stay reachable);
 - buttons whose label is cut off, images that did not load, pages without the console's stylesheet;
 - raw codes (`scan_failed`, `version.submit`), Python reprs (`None`, `{'`), "1 errors"-style plurals;
 - on Chinese pages, runs of English words outside code, AppIDs and user content (printed for a person to
   judge: names of programs and organisations are the users' own);
 - what axe-core finds against WCAG 2.1 A and AA and its best practices (the tests' walk fails on any of it).
-It exits 1 when a page overflows on a phone, answers 5xx, or an expected page answers otherwise.
+It exits 1 when a page overflows on a phone or a tablet, answers 5xx, or an expected page answers otherwise.
 """
 
 from __future__ import annotations
@@ -50,7 +52,10 @@ ROLES = {
 STAFF = {"reviewer", "operator", "admin"}
 DESKTOP = {"width": 1280, "height": 860}
 PHONE = {"width": 390, "height": 844}
-VARIANTS = [("desktop", DESKTOP, "en"), ("phone", PHONE, "en"), ("desktop", DESKTOP, "zh-hans"), ("phone", PHONE, "zh-hans")]
+TABLET = {"width": 768, "height": 1024}  # the sidebar folds into the ☰ menu up to 1,000 px
+TABLET_LANDSCAPE = {"width": 1024, "height": 768}  # the sidebar beside a page of some 740 px
+VARIANTS = [("desktop", DESKTOP, "en"), ("phone", PHONE, "en"), ("desktop", DESKTOP, "zh-hans"), ("phone", PHONE, "zh-hans"),
+            ("tablet", TABLET, "en"), ("tablet-landscape", TABLET_LANDSCAPE, "en")]
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 MAX_PAGES_PER_ROLE = 90
@@ -106,7 +111,9 @@ CHECKS_JS = r"""() => {
   const wide = [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > vw + 1
     && e.parentElement.getBoundingClientRect().right <= vw + 1).slice(0, 6)
     .map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right));
-  return {texts, attributes, cut, broken, styled, wide, overflow: document.documentElement.scrollWidth - vw,
+  const scrolling = [...document.querySelectorAll('.table-wrap')].filter(w => w.scrollWidth > w.clientWidth + 1)
+    .map(w => (w.querySelector('table') || w).className + ' ' + w.scrollWidth + ' > ' + w.clientWidth);
+  return {texts, attributes, cut, broken, styled, wide, scrolling, overflow: document.documentElement.scrollWidth - vw,
           title: document.title, lang: document.documentElement.lang};
 }"""
 
@@ -198,8 +205,11 @@ class Walk:
         where = f"{role} {variant} {language} {path}"
         if status >= 500:
             self.failures.append(f"{where}: HTTP {status}")
-        if variant == "phone" and result["overflow"] > 0:
-            self.failures.append(f"{where}: {result['overflow']} px wider than the phone: {result['wide']}")
+        if variant != "desktop" and result["overflow"] > 0:
+            self.failures.append(f"{where}: {result['overflow']} px wider than the {variant}: {result['wide']}")
+        if variant.startswith("tablet"):
+            for table in result["scrolling"]:
+                self.findings["table scrolls in its card on a tablet"][f"{path} {table}"].add(str(shot))
         for label, items in (("cut off", result["cut"]), ("broken image", result["broken"])):
             for item in items:
                 self.findings[label][item].add(str(shot))

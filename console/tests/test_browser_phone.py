@@ -1,6 +1,6 @@
-"""The console on a 390 px phone, as the demo developer: the menu opens and closes (× button, Escape,
-a tap beside it) without covering ☰ for good, and no page is wider than the screen; tables scroll
-inside their card so their action buttons stay reachable."""
+"""The console on a 390 px phone and on tablets, as the demo developer: the menu opens and closes (× button,
+Escape, a tap beside it) without covering ☰ for good, and no page is wider than the screen; on a phone tables
+scroll inside their card so their action buttons stay reachable, on a tablet they fit it."""
 
 import re
 
@@ -90,6 +90,38 @@ def test_no_developer_page_is_wider_than_a_phone(demo, new_page, screenshot):
     assert wide == {}
 
 
+TABLE_SCROLLS = """[...document.querySelectorAll('.table-wrap')].filter(w => w.scrollWidth > w.clientWidth + 1)
+  .map(w => w.querySelector('table').className + ' ' + w.scrollWidth + ' > ' + w.clientWidth)"""
+
+
+@pytest.mark.parametrize("width", [768, 1024])
+def test_on_a_tablet_the_menu_folds_and_the_tables_fit_their_cards(demo, new_page, screenshot, width):
+    """Between a phone and a desktop: up to 1,000 px the sidebar is the ☰ menu (kept open, it left the page
+    430–710 px, and the programs, versions, audit and API-key tables scrolled inside their cards)."""
+    page = new_page(viewport={"width": width, "height": 1000})
+    sign_in(page, DEVELOPER)
+    org = Organisation.objects.filter(memberships__user__email=DEVELOPER).order_by("pk").first()
+    program = Program.objects.filter(organisation=org, versions__isnull=False).order_by("pk").first()
+    menu = page.get_by_role("button", name="Menu", exact=True)
+    scrolling = {}
+    for path in [f"/orgs/{org.slug}/programs/", f"/orgs/{org.slug}/programs/{program.appid}/",
+                 f"/orgs/{org.slug}/audit/", f"/orgs/{org.slug}/api-keys/"]:
+        page.goto(path)
+        screenshot(page, f"{width}{path}")
+        assert overflow(page) <= 0, page.evaluate(WIDEST)
+        tables = page.evaluate(TABLE_SCROLLS)
+        if tables:
+            scrolling[path] = tables
+    assert scrolling == {}
+    if width <= 1000:
+        expect(page.locator("#sidebar")).not_to_be_in_viewport()
+        menu.click()
+        expect(page.locator("#sidebar")).to_be_in_viewport()
+    else:
+        expect(menu).to_be_hidden()
+        expect(page.locator("#sidebar")).to_be_in_viewport()
+
+
 def sign_in_staff(page, email: str) -> None:
     from console.models import User
     from console.tests.otp import authenticator_for, next_code
@@ -102,7 +134,8 @@ def sign_in_staff(page, email: str) -> None:
     expect(page).not_to_have_url(re.compile(r"/accounts/two-factor/"))
 
 
-@pytest.mark.parametrize(("viewport", "locale"), [(None, "en-US"), (PHONE, "en-US"), (PHONE, "zh-CN")])
+@pytest.mark.parametrize(("viewport", "locale"), [(None, "en-US"), (PHONE, "en-US"), (PHONE, "zh-CN"),
+                                                  ({"width": 1024, "height": 900}, "en-US")])
 def test_the_reviewer_lands_on_the_queue_and_the_developer_reads_the_audit_log_in_words(
     demo, new_page, screenshot, viewport, locale
 ):
