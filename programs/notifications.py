@@ -39,8 +39,8 @@ def scan_failure_replaced(version: Version) -> None:
     developer following it would find a clean version under a message saying it failed. They are marked
     read too: the failure needs nothing more from anyone, the new package gets its own notification."""
     notifications_add_note(
-        organisation=version.program.organisation, event=NotificationEvent.SCAN_FINISHED, url=version_url(version),
-        since=version.created_at,
+        organisation=version.program.organisation, event=NotificationEvent.SCAN_FINISHED,
+        about={"appid": version.program.appid, "version": version.version}, since=version.created_at,
         note=format_lazy(_("A new package has since replaced this one as {version}; the link shows the new one."),
                          version=version.version),
     )

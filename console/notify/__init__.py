@@ -8,7 +8,7 @@ The API for domain apps (console imports none of them; they call this):
            payload={...}, recipients=None, actor=request.user)
     notify_staff(group=StaffGroup.REVIEWERS, event=NotificationEvent.REVIEW_MESSAGE, title=..., body=...,
                  url=..., payload={...}, organisation=org, actor=developer)
-    notifications_add_note(organisation=org, event=NotificationEvent.SCAN_FINISHED, url=..., since=..., note=...)
+    notifications_add_note(organisation=org, event=NotificationEvent.SCAN_FINISHED, about={...}, since=..., note=...)
 
 Modules: `services` (notify, read marks, preferences), `webhooks` (endpoints, deliveries, attempts),
 `selectors` (reads and access helpers), `transport` (signing, SSRF guard, HTTP; no ORM), `forms`.

@@ -126,13 +126,16 @@ def _texts(message: _Message) -> dict[str, dict[str, str]]:
     return {language: {"title": titles[language][:200], "body": bodies[language]} for language in titles}
 
 
-def notifications_add_note(*, organisation: Organisation, event: str, url: str, since, note) -> int:
-    """Add `note` (a lazy translation) under the body of the `event` notifications linking to `url` created
-    since `since`, in every language, and mark them read. For notifications that no longer hold: a link
-    is a path, so when what it named is replaced, the old message would otherwise describe the new
-    thing. Returns how many were changed."""
+def notifications_add_note(*, organisation: Organisation, event: str, about: dict, since, note) -> int:
+    """Add `note` (a lazy translation) under the body of the `event` notifications about `about` (values their
+    payload holds, e.g. an AppID and a version) created since `since`, in every language, and mark them read.
+    For notifications that no longer hold: a link is a path, so when what it named is replaced, the old
+    message would otherwise describe the new thing. They are found by their payload, not by their link:
+    a link holds the organisation's short name, which staff may change. Returns how many were changed."""
     notes = _rendered(note)
-    stale = list(Notification.objects.filter(organisation=organisation, event=event, url=url, created_at__gte=since))
+    payload = {f"payload__{key}": value for key, value in about.items()}
+    stale = list(Notification.objects.filter(organisation=organisation, event=event, created_at__gte=since,
+                                             **payload))
     now = timezone.now()
     for notification in stale:
         _append(notification, notes)

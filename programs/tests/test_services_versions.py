@@ -10,7 +10,7 @@ from django.db import IntegrityError
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from console.models import Notification
+from console.models import Notification, Organisation
 from programs import services
 from programs.models import Version
 from programs.notifications import notify_scan_finished
@@ -121,6 +121,16 @@ def test_only_the_replaced_versions_failure_notifications_get_the_note(program, 
     mine = Notification.objects.filter(user=owner).order_by("id")
     assert [(n.payload["version"], n.is_read, n.body.count("replaced")) for n in mine] == [
         ("0.9.0", False, 0), ("1.0.0", True, 1), ("1.0.0", True, 1)]
+
+
+def test_the_failure_notification_is_found_after_the_organisation_changed_its_short_name(program, owner, member):
+    """The links hold /orgs/<slug>/…, and staff may change a slug in the admin between the failure and the
+    replacement; the notifications are found by the AppID and version of their payload."""
+    _failed_and_notified(program)
+    Organisation.objects.filter(pk=program.organisation_id).update(slug="renamed")
+    program.refresh_from_db()
+    _upload(program, member, b"fixed bytes", "1.0.0")
+    assert Notification.objects.get(user=owner).is_read
 
 
 def test_a_ready_version_of_the_same_string_is_not_replaced(program, member):
