@@ -39,6 +39,7 @@ class Demo:
     orgs: dict[str, Organisation] = field(default_factory=dict)
     lines: list[str] = field(default_factory=list)
     now: datetime = field(default_factory=timezone.now)
+    traffic: bool = True  # a month of simulated stats traffic (stats.demo_late); `demo_data --without-traffic`
 
     @contextmanager
     def ago(self, days: float = 0, hours: float = 0) -> Iterator[datetime]:

@@ -6,6 +6,8 @@ from django.core.management import call_command
 
 
 def load(demo) -> None:
+    if not demo.traffic:
+        return
     out = StringIO()
     # Through the real signed ingest endpoint (in-process); the worker stores the batches once the demo
     # commits. Loading the demo again posts the same event ids: the ingest counts them once.

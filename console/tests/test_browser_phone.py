@@ -21,7 +21,7 @@ DEVELOPER = "developer@example.com"
 @pytest.fixture
 def demo(db, settings):
     settings.DEBUG = True
-    call_command("demo_data", stdout=open("/dev/null", "w"))
+    call_command("demo_data", "--without-traffic", stdout=open("/dev/null", "w"))  # no stats page here
     settings.DEBUG = False
 
 

@@ -33,6 +33,22 @@ def debug_on(settings):
     settings.DEBUG = True
 
 
+def test_demo_data_without_traffic_leaves_out_only_the_stats_traffic(db, debug_on,
+                                                                      django_capture_on_commit_callbacks):
+    """For tests that never look at stats (half the load's time); `make run` always loads the traffic."""
+    from programs.models import MiniProgram
+    from stats.models import RawEvent
+
+    with django_capture_on_commit_callbacks(execute=True):  # the drain runs once the load commits
+        output = _run("--without-traffic")
+    assert "Stats:" not in output
+    assert RawEvent.objects.count() == 0
+    assert MiniProgram.objects.filter(organisation__slug="demo-studio").count() >= 5
+    with django_capture_on_commit_callbacks(execute=True):
+        assert "Stats:" in _run()  # a load without the option brings the month of traffic
+    assert RawEvent.objects.count() > 10_000
+
+
 def test_demo_data_twice_duplicates_nothing(db, debug_on):
     first_output = _run()
     after_first = _counts()

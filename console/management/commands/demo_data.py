@@ -16,11 +16,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--force", action="store_true", help="Run even with DEBUG off (never in production).")
+        parser.add_argument("--without-traffic", action="store_true",
+                            help="Leave out the month of simulated stats traffic (half the load's time), for tests "
+                                 "that never look at stats; the dashboards then show their empty state.")
 
-    def handle(self, *args, force=False, **options):
+    def handle(self, *args, force=False, without_traffic=False, **options):
         if not settings.DEBUG and not force:
             raise CommandError("demo_data refuses to run with DEBUG off; pass --force if you really mean it.")
-        demo = Demo()
+        demo = Demo(traffic=not without_traffic)
         with transaction.atomic():
             # `<app>.demo` loaders first, then `<app>.demo_late` ones that need every app's data.
             for stage in ("demo", "demo_late"):
