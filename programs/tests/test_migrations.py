@@ -26,10 +26,11 @@ def test_existing_programs_get_their_keys_and_old_look_alikes_stay_live(org):
     def before_0006(appid, name, created_at, deleted_at=None):
         # A row as 0006's AddField left it: the key not computed yet (distinct here, since the constraint that
         # 0006 adds after the data step is in place already).
-        program = MiniProgram(organisation=org, appid=appid, name=name, created_at=created_at, deleted_at=deleted_at)
-        MiniProgram.objects.bulk_create([program])
-        MiniProgram.objects.filter(appid=appid).update(name_key=f"not computed {appid}")
-        return MiniProgram.objects.get(appid=appid)
+        # bulk_create: save() would compute the key.
+        [program] = MiniProgram.objects.bulk_create([MiniProgram(
+            organisation=org, appid=appid, name=name, name_key=f"not computed {appid}", created_at=created_at,
+            deleted_at=deleted_at)])
+        return program
 
     first = before_0006("2026000000000001", "City Bikes", now)
     twin = before_0006("2026000000000002", "\u0421ity Bikes", now + timezone.timedelta(seconds=1))
