@@ -11,6 +11,9 @@ Three ways to get the same events into the database, measured in one run (events
    inserts its raw row (no rollups at all);
 3. a raw COPY (PostgreSQL; a multi-row INSERT on SQLite) of the very raw rows the first way stored.
 Targets (issue 8): ours ≥ 25× the second, ≥ 50 % of the third.
+Then the floor: the COPY plus only the steps any ingest that keeps the issue's rules must take (the body's
+signature, its JSON, each event's validation, its id's claim), each timed alone on the same batches, as a
+share of the COPY; what the ratio of the first way could be at best, with nothing else on the way.
 
 Runs as the test runner does (DEBUG off, so no query log) with the URLconf imported before the clock
 starts; then prints where the time of the first way goes, stage by stage. The drain pipelines its
@@ -121,6 +124,44 @@ def copy_rate() -> float:
     return len(rows) / (time.perf_counter() - started)
 
 
+def floor_rate(batches: list[list[dict]], secret: str, copy: float) -> tuple[float, dict[str, float]]:
+    """The most any ingest that keeps the issue's rules could reach: the COPY, plus only the steps it cannot
+    skip, each timed alone on the same batches (µs per event).
+
+    Steps: check the body's signature, parse its JSON, validate each event (our checks, the leanest we have:
+    one flat pass), claim its id in the host runtime store (the de-duplication across requests, one script
+    call per batch). Nothing else: no HTTP, no framework, no queue, no rollups, no share chains.
+    """
+    import orjson
+
+    from hosts import signing
+    from hosts.models import Host
+    from stats.events import validate_batch
+    from stats.ingest import ingest_context
+    from stats.seen import _claim
+
+    bodies = [orjson.dumps({"events": batch}) for batch in batches]
+    count = sum(len(batch) for batch in batches)
+    host = Host.objects.get(code="weibo")
+    steps: dict[str, float] = {}
+
+    def timed(label, work):
+        started = time.perf_counter()
+        result = work()
+        steps[label] = (time.perf_counter() - started) / count * 1e6
+        return result
+
+    timed("signature (HMAC-SHA256 of the body)", lambda: [
+        signing.signature(secret, "1", "POST", "/api/v1/hosts/weibo/events/", body) for body in bodies])
+    parsed = timed("JSON parse (orjson)", lambda: [orjson.loads(body)["events"] for body in bodies])
+    contexts = [ingest_context(host, events) for events in parsed]  # its queries: per request, not per event
+    accepted = timed("validation (one flat pass)", lambda: [
+        validate_batch(events, context).accepted for events, context in zip(parsed, contexts, strict=True)])
+    timed("id claimed in the host runtime store", lambda: [_claim([e["key"] for e in events]) for events in accepted])
+    steps["raw COPY"] = 1e6 / copy
+    return 1e6 / sum(steps.values()), steps
+
+
 class Stages:
     """Wall time spent inside named functions (exclusive of the named functions they call), wrapped where
     their callers look them up."""
@@ -222,6 +263,12 @@ def main() -> int:
         print(f"ours ÷ one-per-request: {ours_rate / naive_rate:.1f}× (target ≥ 25×); "
               f"ours ÷ raw COPY: {ours_rate / copy:.0%} (target ≥ 50 %)")
         stages.report(ours_stages, ours_time, ours_cpu, len(ours))
+
+        floor, steps = floor_rate([ours[start:start + 1000] for start in range(0, len(ours), 1000)], secret, copy)
+        print(f"the floor: the COPY plus only the steps no ingest may skip, each alone (µs per event): "
+              f"{floor:,.0f} events/s, {floor / copy:.0%} of the raw COPY")
+        for label, spent in steps.items():
+            print(f"  {label:<60} {spent:7.1f}")
         return 0
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
