@@ -45,6 +45,8 @@ def _flatten(name: str, value, fields: dict) -> None:
 
 
 def _from_django_validation_error(exc: DjangoValidationError) -> exceptions.ValidationError:
+    if hasattr(exc, "api_detail"):  # named as the request named them, where the pages' names differ
+        return exceptions.ValidationError(exc.api_detail)
     if hasattr(exc, "error_dict"):
         return exceptions.ValidationError({k: [m for e in v for m in e.messages] for k, v in exc.error_dict.items()})
     return exceptions.ValidationError({"non_field_errors": exc.messages})
@@ -113,6 +115,14 @@ def _not_authenticated(exc, request):
                                          '"Authorization: Bearer <key>".') % {"scheme": header[0]})
 
 
+def _naming_what_is_read(exc: exceptions.UnsupportedMediaType, view) -> exceptions.UnsupportedMediaType:
+    """DRF's 415 names the content type sent; a client needs the ones that would have been read."""
+    read = [parser.media_type for parser in view.get_parsers()] if view is not None else []
+    if not read:
+        return exc
+    return exceptions.UnsupportedMediaType("", detail=f"{str(exc.detail).rstrip('.')}; send {' or '.join(read)}.")
+
+
 def exception_handler(exc, context):
     if isinstance(exc, exceptions.NotAuthenticated) and context.get("request") is not None:
         exc = _not_authenticated(exc, context["request"])
@@ -132,13 +142,15 @@ def exception_handler(exc, context):
         exc = TooManyFields()
     elif isinstance(exc, DATABASE_UNAVAILABLE):
         exc = DatabaseUnavailable()
+    elif isinstance(exc, exceptions.UnsupportedMediaType):
+        exc = _naming_what_is_read(exc, context.get("view"))
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
     fields = _field_errors(exc.detail) if isinstance(exc, exceptions.ValidationError) else {}
     if fields:
         non_field = fields.get("non_field_errors")
-        message = non_field[0] if non_field else "Some fields are not valid."
+        message = non_field[0] if non_field else _("Some fields are not valid.")
         code = "invalid"
     else:
         detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)

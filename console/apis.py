@@ -1,6 +1,7 @@
 """API views for the caller's identity, organisation and audit log."""
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from django.urls import Resolver404, resolve
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.generics import ListAPIView
@@ -78,6 +79,14 @@ class AuditEventListApi(ScopedOrganisationMixin, ListAPIView):
         )
 
     @extend_schema(summary="The organisation's audit log",
+                   parameters=[
+                       OpenApiParameter("action", str, description="Actions starting so, e.g. `version.` or "
+                                                                   "`version.submit`."),
+                       OpenApiParameter("actor", str, description="Who acted: part of an email address or name, any "
+                                                                  "case."),
+                       OpenApiParameter("target_type", str, description="What was acted on, as each event's "
+                                                                        "`target_type` names it, e.g. `programs.version`."),
+                   ],
                    responses=OpenApiResponse(AuditEventOutput, description="A page of the organisation's audit "
                                                                            "events, newest first, with what each "
                                                                            "changed (`before`, `after`)."))
@@ -90,4 +99,14 @@ class AuditEventListApi(ScopedOrganisationMixin, ListAPIView):
 @permission_classes([AllowAny])
 def api_not_found(request, *args, **kwargs):
     """Unknown paths under /api/ answer in the API's error shape, not with an HTML page."""
+    if not request.path_info.endswith("/") and _is_an_endpoint(request.path_info + "/"):
+        return error_response("not_found", f"No API endpoint at this path; every path ends with a slash: "
+                                           f"{request.path}/", 404)
     return error_response("not_found", "No API endpoint at this path.", 404)
+
+
+def _is_an_endpoint(path: str) -> bool:
+    try:
+        return resolve(path).func is not api_not_found
+    except Resolver404:
+        return False

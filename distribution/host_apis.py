@@ -33,11 +33,20 @@ from hosts.authentication import (
 )
 
 REFUSALS = {
-    400: OpenApiResponse(description="The body or query is not valid (`invalid`)."),
+    400: OpenApiResponse(description="The body or query is not valid (`invalid`), or the body is not JSON "
+                                     "(`parse_error`)."),
     401: OpenApiResponse(description="Not signed, `invalid_timestamp`, `stale_timestamp`, `invalid_signature` "
                                      "(unknown key, revoked key or wrong signature alike) or `replayed`."),
     404: OpenApiResponse(description="The key belongs to another host (or there is no such host)."),
     429: OpenApiResponse(description="`rate_limited`: the key's calls per minute; see the Retry-After header."),
+    503: OpenApiResponse(description="`unavailable`: the console's database did not answer; send the same call, "
+                                     "signed afresh, after Retry-After seconds."),
+}
+# What only a call with a body may get.
+BODY_REFUSALS = {
+    411: OpenApiResponse(description="`length_required`: the body was sent chunked; send it with a Content-Length, "
+                                     "or its signature cannot be checked."),
+    413: OpenApiResponse(description="`request_too_large`: the body is over the limit."),
 }
 
 
@@ -128,7 +137,7 @@ class ShareCheckApi(HostApi):
         responses={200: OpenApiResponse(ShareCheckOutput, description="The gate's answer: `allow`, the `reason` "
                                                                       "and, for a cap, `retry_after` (a replay gets "
                                                                       "the first answer again)."),
-                   **REFUSALS},
+                   **REFUSALS, **BODY_REFUSALS},
         examples=SHARE_EXAMPLES, summary="The share gate: may this host user share this program into this scene now?",
         description="Allow, or deny with a stable `reason` (see docs/host-api.md) and, for caps, `retry_after` "
                     "seconds. Every answer counts towards the stats. Sending the very same signed request again "

@@ -1,10 +1,11 @@
 """Input and output shapes of the distribution API."""
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from console.openapi import UploadField
 from distribution.models import Grant, Placement, WhitelistRequest
-from distribution.selectors import QueueFilters
+from distribution.selectors import QueueFilters, scenes
 from hosts.models import Scene
 
 
@@ -80,6 +81,12 @@ class WhitelistRequestInput(serializers.Serializer):
     evidence = serializers.ListField(child=UploadField(), required=False, default=list,
                                      help_text="Evidence files (PDF, PNG or JPEG) where the scene asks for them; "
                                                "send multipart/form-data.")
+
+    def validate_scene(self, value):
+        """The scene is a field of the request: an unknown one is a 400 naming it, not a 404 read as the program's."""
+        if not scenes().filter(code=value).exists():
+            raise serializers.ValidationError(_("No such scene."))
+        return value
 
 
 class SceneStateOutput(serializers.Serializer):

@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import ListAPIView
@@ -74,14 +74,19 @@ class ProgramListApi(ScopedOrganisationMixin, ListAPIView):
 
     def get_queryset(self):
         self.required_scope = self.read_scope
-        memberships = list(self.reachable_memberships().select_related("organisation"))
-        for membership in memberships:
-            self.check_scope(membership)
         slug = self.request.query_params.get("organisation")
-        org_ids = [m.organisation_id for m in memberships if not slug or m.organisation.slug == slug]
+        if slug:  # one the caller does not reach is a 404, as on every organisation's URL, not an empty page
+            org_ids = [self.membership_for(slug).organisation_id]
+        else:
+            memberships = list(self.reachable_memberships())
+            for membership in memberships:
+                self.check_scope(membership)
+            org_ids = [m.organisation_id for m in memberships]
         return with_live_releases(programs_for_orgs(org_ids).select_related("organisation"))
 
     @extend_schema(summary="List the caller's programs",
+                   parameters=[OpenApiParameter("organisation", str, description="An organisation's short name "
+                                                "(slug): only its programs.")],
                    responses=OpenApiResponse(ProgramOutput, description="A page of the caller's programs, each with "
                                                                         "its live version and phased release."),
                    description="Paginated; `organisation` (a slug) keeps one organisation's programs. Each program "
@@ -106,7 +111,8 @@ class ProgramListApi(ScopedOrganisationMixin, ListAPIView):
             org=membership.organisation, actor=request.user, api_key=self.api_key(),
             domains=fields.pop("domains", None), **fields,
         )
-        return Response(ProgramOutput(program, context={"request": request}).data, status=status.HTTP_201_CREATED)
+        body = ProgramOutput(program, context={"request": request}).data
+        return Response(body, status=status.HTTP_201_CREATED, headers={"Location": body["url"]})
 
     def _target_membership(self, slug: str | None):
         self.required_scope = self.write_scope

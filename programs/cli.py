@@ -318,10 +318,15 @@ def cmd_upload(client: Client, args, out) -> int:
     if status == 200 and str(version.get("version")) != asked:
         # Exit 2, as for a refusal: version `asked` was not made, so a following `submit APPID asked` would
         # fail; not 0 (not done as asked), not 1 (no scan failed) and not 3 or 4 (trying again cannot help).
+        earlier = version.get("version")
+        if version.get("status") == "scan_failed":  # nothing to submit: the package itself must change
+            raise CliError(
+                f"This exact package was uploaded before, as version {earlier}, and its scan failed; no version "
+                f"{asked} was made. Fix the package (the report: `status {args.appid} {earlier}`) and upload it again.")
         raise CliError(
-            f"This exact package was uploaded before, as version {version.get('version')} (status "
-            f"{version.get('status')}); no version {asked} was made. Use version {version.get('version')} "
-            f"(e.g. `submit {args.appid} {version.get('version')}`), or change the package to upload it as {asked}.")
+            f"This exact package was uploaded before, as version {earlier} (status {version.get('status')}); no "
+            f"version {asked} was made. Use version {earlier} (e.g. `submit {args.appid} {earlier}`), or change the "
+            f"package to upload it as {asked}.")
     if status == 200:
         print(f"This exact package was uploaded before, as version {version.get('version')} (status "
               f"{version.get('status')}). Nothing new was stored.", file=out)
@@ -355,7 +360,7 @@ def cmd_status(client: Client, args, out) -> int:
             print(json.dumps(version, indent=2, ensure_ascii=False), file=out)
         else:
             print_version(version, out)
-        return OK
+        return SCAN_FAILED if scan_failed(version) else OK  # a CI job may gate on `status` after `upload`
     with naming_what_is_missing(client, args.appid):
         page = client.get(client.url("programs", args.appid, "versions"))
     results = list(page.get("results") or [])

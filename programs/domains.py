@@ -62,25 +62,34 @@ def normalise_domain(kind: str, entry: str) -> str:
     return f"{scheme}://{host}{f':{port}' if port else ''}"
 
 
+class DomainListError(ValidationError):
+    """A list's problems, each under the index of its entry in the list as given (None: the list as a whole)."""
+
+    def __init__(self, by_index: dict[int | None, list[str]]):
+        super().__init__([message for messages in by_index.values() for message in messages])
+        self.by_index = by_index
+
+
 def normalise_domain_list(kind: str, entries: list[str]) -> list[str]:
-    """Validate a list; refuse duplicates; keep the user's order."""
+    """Validate a list; refuse duplicates; keep the user's order. Refused: DomainListError."""
     if len(entries) > MAX_DOMAINS_PER_KIND:
-        raise ValidationError(_("At most %(n)d %(kind)s domains.") % {"n": MAX_DOMAINS_PER_KIND, "kind": kind})
+        raise DomainListError({None: [
+            _("At most %(n)d %(kind)s domains.") % {"n": MAX_DOMAINS_PER_KIND, "kind": kind}]})
     result: list[str] = []
-    errors: list[ValidationError] = []
-    for entry in entries:
+    errors: dict[int | None, list[str]] = {}
+    for index, entry in enumerate(entries):
         if not entry.strip():
             continue
         try:
             value = normalise_domain(kind, entry)
         except ValidationError as exc:
-            errors.append(exc)
+            errors.setdefault(index, []).extend(exc.messages)
             continue
         if value in result:
-            errors.append(ValidationError(_("“%(entry)s” is listed twice.") % {"entry": value}))
+            errors.setdefault(index, []).append(_("“%(entry)s” is listed twice.") % {"entry": value})
         result.append(value)
     if errors:
-        raise ValidationError(errors)
+        raise DomainListError(errors)
     return result
 
 

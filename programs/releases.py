@@ -72,11 +72,16 @@ def expedited_used_this_month(org, *, now: datetime | None = None) -> int:
 
 def missing_for_review(program: MiniProgram) -> list[str]:
     """What reviewers need from the program page that it does not give yet; asked before submission."""
+    return [str(label) for _field, label in _missing_details(program)]
+
+
+def _missing_details(program: MiniProgram) -> list[tuple[str, str]]:
+    """(API field, what it is) of each program detail reviewers need and the program does not give yet."""
     missing = []
     if not (program.description or "").strip():
-        missing.append(str(_("a description of the mini-program")))
+        missing.append(("description", _("a description of the mini-program")))
     if not program.privacy_policy_url:
-        missing.append(str(_("a privacy policy URL")))
+        missing.append(("privacy_policy_url", _("a privacy policy URL")))
     return missing
 
 
@@ -88,10 +93,12 @@ def _check_can_submit(version: Version, expedited: bool) -> None:
     if program.versions.filter(status__in=IN_FLIGHT).exclude(pk=version.pk).exists():
         raise WrongState(_("Another version of this program is already in review, approved or being "
                                 "released; finish or withdraw it first."))
-    details = missing_for_review(program)
+    details = _missing_details(program)
     if details:
-        raise WrongState(_("Reviewers need %(missing)s: add them on the program's edit page first.") % {
-            "missing": _(" and ").join(details)})
+        raise WrongState(_("Reviewers need %(missing)s: add them on the program's edit page first (through the API: "
+                           "the program's %(fields)s).") % {
+            "missing": _(" and ").join(str(label) for _field, label in details),
+            "fields": ", ".join(f"`{field}`" for field, _label in details)})
     missing = missing_qualifications(program)
     if missing:
         raise WrongState(_("Upload the qualification documents for: %(names)s.") % {

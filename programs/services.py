@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from console.models import ApiKey, Organisation, User
 from console.services import audit_record
-from programs.domains import DOMAIN_KINDS, normalise_domain_list
+from programs.domains import DOMAIN_KINDS, DomainListError, normalise_domain_list
 from programs.images import process_logo
 from programs.invalidation import programs_changed
 from programs.models import VERSION_RE, Category, MiniProgram, PrivacyItem, QualificationDocument, Version
@@ -68,14 +68,19 @@ def _clean_categories(categories: list[Category], org: Organisation) -> list[Cat
 
 
 def _clean_domains(domains: dict[str, list[str]]) -> dict[str, list[str]]:
-    cleaned, errors = {}, {}
+    cleaned, errors, api_errors = {}, {}, {}
     for kind in DOMAIN_KINDS:
         try:
             cleaned[f"{kind}_domains"] = normalise_domain_list(kind, domains.get(kind) or [])
-        except ValidationError as exc:
+        except DomainListError as exc:
             errors[f"{kind}_domains"] = exc.messages
+            by_index = exc.by_index
+            api_errors[kind] = by_index[None] if None in by_index else {str(i): m for i, m in by_index.items()}
     if errors:
-        raise ValidationError(errors)
+        refused = ValidationError(errors)  # named as the edit page's fields
+        # The API names an entry by where it was in the request: domains.request.2 (console.api_errors).
+        refused.api_detail = {"domains": api_errors}
+        raise refused
     return cleaned
 
 
@@ -291,9 +296,13 @@ class UploadResult:
         """For an identical package uploaded before: which version it is, and that no other was made."""
         existing = self.version.version
         if self.requested_version and self.requested_version != existing:
-            return _("This exact package was uploaded before, as version %(v)s; %(requested)s was not created.") % {
+            message = _("This exact package was uploaded before, as version %(v)s; %(requested)s was not created.") % {
                 "v": existing, "requested": self.requested_version}
-        return _("This exact package was uploaded before, as version %(v)s.") % {"v": existing}
+        else:
+            message = _("This exact package was uploaded before, as version %(v)s.") % {"v": existing}
+        if self.version.status == Version.Status.SCAN_FAILED:
+            message += " " + _("Its scan failed: fix the package (see that version's report) and upload it again.")
+        return message
 
 
 class _AlreadyUploaded(Exception):

@@ -369,7 +369,8 @@ def _payment_fields(raw: dict) -> dict:
         amount = None
     if amount is None or not amount.is_finite() or not Decimal("0") < amount <= MAX_AMOUNT \
             or amount != amount.quantize(Decimal("0.01")):
-        raise Refusal(Reason.BAD_FIELD, "amount", "amount must be a positive number of yuan with at most 2 decimals.")
+        raise Refusal(Reason.BAD_FIELD, "amount",
+                      f"amount must be a positive number of yuan, at most {MAX_AMOUNT}, with at most 2 decimals.")
     return {"amount": str(amount.quantize(Decimal("0.01")))}
 
 

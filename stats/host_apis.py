@@ -9,6 +9,8 @@ from django.conf import settings
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -55,21 +57,37 @@ EXAMPLE_BATCH = {"events": [
 ]}
 
 
+class JsonAnswer(DefaultContentNegotiation):
+    """Answered in JSON whatever the Accept header says, as the other host calls are (a host's HTTP library may
+    send `Accept: text/html`); the body's content type is still checked (415)."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
 class EventsIngestApi(APIView):
     authentication_classes = [HostSignatureAuthentication]
     permission_classes = [IsHostCall]
     parser_classes = [DepthLimitedJSONParser]
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = JsonAnswer
 
     @extend_schema(
         operation_id="host_events", tags=["host platforms"], request=EventsInput,
         responses={
             202: OpenApiResponse(EventsOutput, description="Accepted for counting: how many events were taken, how "
                                                            "many were repeats, and each refused event's reason."),
-            400: OpenApiResponse(description="Not a JSON object with an `events` list (`invalid`)."),
+            400: OpenApiResponse(description="Not a JSON object with an `events` list (`invalid`), or not JSON "
+                                             "(`parse_error`)."),
             401: OpenApiResponse(description="Not signed, a stale or future timestamp, a bad signature or a replay."),
             404: OpenApiResponse(description="The key belongs to another host."),
-            413: OpenApiResponse(description="More than 1,000 events (`too_many_events`) or a body over the limit."),
+            411: OpenApiResponse(description="`length_required`: the body was sent chunked; send it with a "
+                                             "Content-Length, or its signature cannot be checked."),
+            413: OpenApiResponse(description="More than 1,000 events (`too_many_events`) or a body over the limit "
+                                             "(`request_too_large`)."),
             429: OpenApiResponse(description="The key's calls per minute; see Retry-After."),
+            503: OpenApiResponse(description="`unavailable`: the console's database did not answer; send the same "
+                                             "events again, signed afresh, after Retry-After seconds."),
         },
         examples=[OpenApiExample("batch", request_only=True, value=EXAMPLE_BATCH),
                   OpenApiExample("answer", response_only=True, status_codes=["202"], value={

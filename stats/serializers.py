@@ -17,7 +17,7 @@ DEFAULT_RANGE_DAYS = 30
 
 
 class StatsQueryInput(serializers.Serializer):
-    start = serializers.DateField(required=False, help_text="First day (platform time zone), not before 2000-01-01; default 29 days before `to`.")
+    start = serializers.DateField(required=False, help_text="First day (platform time zone), not before 2000-01-01, at most 365 days before `to`; default 29 days before `to`.")
     end = serializers.DateField(required=False, help_text="Last day, inclusive, at most a year from today; default today.")
     host = serializers.SlugField(required=False, allow_blank=True, max_length=30, help_text="A host code.")
     scene = serializers.CharField(required=False, allow_blank=True, max_length=60, help_text="A scene code.")
@@ -126,7 +126,28 @@ class FissionOutput(serializers.Serializer):
     top_chains = ChainOutput(many=True)
 
 
+class StatsProgramOutput(serializers.Serializer):
+    appid = serializers.CharField()
+    name = serializers.CharField()
+
+
+class StatsRangeOutput(serializers.Serializer):
+    """The query as it was applied, defaults filled in."""
+
+    # `from` is a Python keyword: declared below under its public name.
+    to = serializers.DateField(help_text="Last day, inclusive.")
+    host = serializers.CharField(help_text="A host code, or empty: every host.")
+    scene = serializers.CharField(help_text="A scene code, or empty: every scene.")
+    granularity = serializers.ChoiceField(choices=Granularity.ALL)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["from"] = serializers.DateField(help_text="First day.")
+
+
 class StatsOutput(serializers.Serializer):
+    program = StatsProgramOutput()
+    range = StatsRangeOutput()
     totals = MetricsOutput()
     series = PeriodOutput(many=True)
     breakdown = BreakdownOutput(many=True)

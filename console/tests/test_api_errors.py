@@ -112,6 +112,16 @@ def test_unknown_api_path_answers_with_the_error_shape(api, db, method, path):
                                          "fields": {}}}
 
 
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_a_path_without_its_last_slash_says_where_the_endpoint_is(api_with_key, method):
+    response = getattr(api_with_key, method)("/api/v1/programs")
+
+    assert response.status_code == 404
+    assert response.json()["error"]["message"] == (
+        "No API endpoint at this path; every path ends with a slash: /api/v1/programs/")
+    assert api_with_key.get("/api/v1/no-such-endpoint").json()["error"]["message"] == "No API endpoint at this path."
+
+
 def test_an_html_error_page_under_the_api_becomes_the_json_error_shape(rf):
     from django.http import HttpResponseServerError
 
@@ -146,3 +156,11 @@ def test_nested_errors_get_dotted_field_names_and_plain_messages():
 
     assert status == 400
     assert data["error"]["fields"] == {"domains.request.2": ["Too long."], "items.1.name": ["Required."]}
+
+
+def test_the_message_of_a_refused_body_is_in_the_language_of_its_fields(api_with_key):
+    response = api_with_key.post("/api/v1/programs/", {}, format="json", HTTP_ACCEPT_LANGUAGE="zh-hans")
+
+    error = response.json()["error"]
+    assert (response.status_code, error["message"]) == (400, "部分字段无效。")
+    assert error["fields"]["name"] == ["该字段是必填项。"]

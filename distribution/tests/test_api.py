@@ -63,11 +63,13 @@ def test_a_second_pending_request_is_409(api_with_key, service_program):
     assert response.json()["error"]["code"] == "conflict"
 
 
-def test_an_unknown_scene_is_404(api_with_key, service_program):
+def test_an_unknown_scene_is_a_400_naming_the_field(api_with_key, service_program):
     response = api_with_key.post(_requests_url(service_program), {"scene": "weibo.nope", "justification": "x"},
                                  format="json")
 
-    assert response.status_code == 404
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {"scene": ["No such scene."]}
+    assert not WhitelistRequest.objects.exists()
 
 
 def test_a_key_without_the_distribution_scope_may_read_but_not_request(api, org, owner, service_program):

@@ -46,7 +46,7 @@ def test_create_with_an_api_key_returns_201_and_a_16_digit_appid(api_with_key, o
     assert response.status_code == 201, response.content
     body = response.json()
     assert re.fullmatch(r"\d{16}", body["appid"])
-    assert body["url"] == f"http://testserver{detail(body['appid'])}"
+    assert body["url"] == response["Location"] == f"http://testserver{detail(body['appid'])}"
     assert body["organisation"] == org.slug
     assert body["categories"] == ["travel"]
     assert body["domains"]["request"] == ["https://api.citybikes.example.com"]
@@ -80,15 +80,15 @@ def test_appids_of_two_programs_differ(api_with_key):
         ({"categories": ["games", "tools", "education", "travel", "social"]}, "categories"),
         ({"categories": ["no-such-category"]}, "categories"),
         ({"privacy_policy_url": "not a url"}, "privacy_policy_url"),
-        ({"domains": {"request": ["http://api.example.com"]}}, "request_domains"),
-        ({"domains": {"request": ["https://192.168.1.10"]}}, "request_domains"),
-        ({"domains": {"request": ["https://[::1]:8443"]}}, "request_domains"),
-        ({"domains": {"upload": ["https://localhost"]}}, "upload_domains"),
-        ({"domains": {"download": ["https://cdn.example.com/assets"]}}, "download_domains"),
-        ({"domains": {"socket": ["https://ws.example.com"]}}, "socket_domains"),
-        ({"domains": {"request": ["api.example.com", "https://API.example.com"]}}, "request_domains"),
+        ({"domains": {"request": ["http://api.example.com"]}}, "domains.request.0"),
+        ({"domains": {"request": ["https://192.168.1.10"]}}, "domains.request.0"),
+        ({"domains": {"request": ["https://[::1]:8443"]}}, "domains.request.0"),
+        ({"domains": {"upload": ["https://localhost"]}}, "domains.upload.0"),
+        ({"domains": {"download": ["https://cdn.example.com/assets"]}}, "domains.download.0"),
+        ({"domains": {"socket": ["https://ws.example.com"]}}, "domains.socket.0"),
+        ({"domains": {"request": ["api.example.com", "https://API.example.com"]}}, "domains.request.1"),
         ({"domains": {"telnet": ["x.example.com"]}}, "domains"),
-        ({"domains": {"request": ["https://[::1"]}}, "request_domains"),
+        ({"domains": {"request": ["https://[::1"]}}, "domains.request.0"),
     ],
 )
 def test_invalid_input_is_a_400_with_the_error_in_fields(api_with_key, overrides, field):
@@ -201,6 +201,16 @@ def test_an_api_key_lists_only_its_orgs_programs(api_with_key, org, second_org, 
     assert [p["appid"] for p in api_with_key.get(LIST).json()["results"]] == [program.appid]
 
 
+def test_the_organisation_filter_keeps_one_and_is_404_for_one_the_caller_does_not_reach(
+        client_for, api_with_key, owner, org, second_org, other_org, program):
+    MiniProgramFactory(organisation=second_org, name="Beta App")
+    signed_in = client_for(owner)
+
+    assert [p["name"] for p in signed_in.get(LIST, {"organisation": second_org.slug}).json()["results"]] == ["Beta App"]
+    for caller, slug in [(signed_in, other_org.slug), (signed_in, "no-such-org"), (api_with_key, second_org.slug)]:
+        _assert_error(caller.get(LIST, {"organisation": slug}), 404, "not_found")
+
+
 def test_detail_returns_the_program(api_with_key, program):
     response = api_with_key.get(detail(program.appid))
     assert response.status_code == 200
@@ -248,8 +258,8 @@ def test_patch_categories_replaces_them(api_with_key, program):
     [
         ({"name": "no"}, "name"),
         ({"categories": []}, "categories"),
-        ({"domains": {"socket": ["wss://10.1.1.1"]}}, "socket_domains"),
-        ({"domains": {"request": ["https://a.example.com", "https://a.example.com"]}}, "request_domains"),
+        ({"domains": {"socket": ["wss://10.1.1.1"]}}, "domains.socket.0"),
+        ({"domains": {"request": ["https://a.example.com", "https://a.example.com"]}}, "domains.request.1"),
     ],
 )
 def test_patch_with_invalid_input_is_a_400_and_changes_nothing(api_with_key, program, body, field):
@@ -259,6 +269,17 @@ def test_patch_with_invalid_input_is_a_400_and_changes_nothing(api_with_key, pro
     assert program.name == "Acme Maps"
     assert list(program.categories.values_list("code", flat=True)) == ["travel"]
     assert not AuditEvent.objects.filter(action="program.update").exists()
+
+
+def test_domain_errors_are_named_by_where_each_entry_was_in_the_request(api_with_key, program):
+    body = {"domains": {"request": ["https://ok.example.com", "https://ok.example.com", "http://x.example.com"],
+                        "socket": ["https://ws.example.com"]}}
+    fields = _assert_error(api_with_key.patch(detail(program.appid), body, format="json"), 400, "invalid")
+
+    assert sorted(fields) == ["domains.request.1", "domains.request.2", "domains.socket.0"]
+    assert "listed twice" in fields["domains.request.1"][0]
+    assert "must use https://" in fields["domains.request.2"][0]
+    assert "must use wss://" in fields["domains.socket.0"][0]
 
 
 def test_patch_to_a_name_taken_elsewhere_is_a_400(api_with_key, program, other_org):

@@ -297,6 +297,9 @@ def test_a_package_sent_as_text_is_a_400(api_with_key, program):
 def test_a_json_body_is_refused_as_unsupported_media_type(api_with_key, program):
     response = api_with_key.post(versions_url(program), {"version": "1.0.0"}, format="json")
     assert _fields(response, 415, "unsupported_media_type") == {}
+    assert response.json()["error"]["message"] == (
+        'Unsupported media type "application/json" in request; send multipart/form-data or '
+        'application/x-www-form-urlencoded.')
 
 
 def test_malformed_json_is_refused_with_the_error_shape(api_with_key, program):
@@ -392,6 +395,19 @@ def test_a_re_upload_under_the_same_version_names_no_other_version(post, program
     assert first["duplicate"] is None
     assert again["duplicate"] == {"requested_version": "1.0.0",
                                   "message": "This exact package was uploaded before, as version 1.0.0."}
+
+
+def test_a_re_upload_of_a_package_whose_scan_failed_says_to_fix_it(post_and_scan, program):
+    first, _ = post_and_scan(b"not a zip at all", "1.0.0")
+    assert first.status_code == 202
+    assert program.versions.get().status == Version.Status.SCAN_FAILED
+
+    again, _ = post_and_scan(b"not a zip at all", "1.0.1")
+
+    assert again.status_code == 200
+    assert again.json()["duplicate"]["message"] == (
+        "This exact package was uploaded before, as version 1.0.0; 1.0.1 was not created. Its scan failed: fix the "
+        "package (see that version's report) and upload it again.")
 
 
 def test_the_upload_limit_says_when_to_try_again_and_counts_attempts(post, program, settings):

@@ -102,6 +102,13 @@ def test_a_broken_package_fails_the_wait_and_prints_the_finding(run, program, pa
     assert file.endswith(".js") and line.isdigit() and column.isdigit()
     assert ": error [code.eval] " in finding
 
+    code, out, err = run("upload", program.appid, path, "--version", "2.0.1")
+    assert code == 2, (out, err)  # nothing to submit: the package must change
+    assert "as version 2.0.0, and its scan failed; no version 2.0.1 was made" in err
+    assert f"status {program.appid} 2.0.0" in err and "submit" not in err
+    assert run("status", program.appid, "2.0.0")[0] == 1  # as the exit codes say: the scan failed
+    assert run("status", program.appid, "2.0.0", "--json")[0] == 1
+
 
 @live
 def test_submit_and_status(run, program, package):

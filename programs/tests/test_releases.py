@@ -104,9 +104,13 @@ def test_only_a_ready_version_can_be_submitted(program, owner, status):
 
 
 @pytest.mark.parametrize(("blank", "said"), [
-    ({"description": ""}, "a description of the mini-program"),
-    ({"privacy_policy_url": ""}, "a privacy policy URL"),
-    ({"description": "  ", "privacy_policy_url": ""}, "a description of the mini-program and a privacy policy URL"),
+    ({"description": ""}, "a description of the mini-program: add them on the program's edit page first (through the "
+                          "API: the program's `description`)."),
+    ({"privacy_policy_url": ""}, "a privacy policy URL: add them on the program's edit page first (through the API: "
+                                 "the program's `privacy_policy_url`)."),
+    ({"description": "  ", "privacy_policy_url": ""}, "a description of the mini-program and a privacy policy URL: "
+                                                      "add them on the program's edit page first (through the API: "
+                                                      "the program's `description`, `privacy_policy_url`)."),
 ])
 def test_submit_asks_first_for_what_reviewers_need(program, owner, blank, said):
     for name, value in blank.items():

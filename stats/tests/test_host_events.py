@@ -178,3 +178,26 @@ def test_a_chunked_body_is_refused_with_411_not_a_signature_error(program, weibo
     assert response.status_code == 411
     assert response.json()["error"]["code"] == "length_required"
     assert "Content-Length" in response.json()["error"]["message"]
+
+
+@pytest.mark.parametrize("accept", ["text/html", "application/xml"])
+def test_the_answer_is_json_whatever_the_accept_header_says(program, weibo_client, at, accept):
+    """As the share gate's and the placements' are: a host's HTTP library may ask for HTML; a 406 lost the batch."""
+    body = json.dumps({"events": [event("e1", "visit", "u1", at(0))]}).encode()
+    headers = weibo_client.headers("POST", URL, body)
+    response = weibo_client.api.generic("POST", URL, body, content_type="application/json", HTTP_ACCEPT=accept,
+                                        **headers)
+
+    assert response.status_code == 202
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"accepted": 1, "duplicates": 0, "rejected": []}
+
+
+def test_a_body_of_another_content_type_is_still_a_415(program, weibo_client, at):
+    body = json.dumps({"events": [event("e1", "visit", "u1", at(0))]}).encode()
+    headers = weibo_client.headers("POST", URL, body)
+    response = weibo_client.api.generic("POST", URL, body, content_type="text/plain", **headers)
+
+    assert response.status_code == 415
+    assert response.json()["error"]["message"] == (
+        'Unsupported media type "text/plain" in request; send application/json.')

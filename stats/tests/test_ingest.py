@@ -339,3 +339,26 @@ def test_the_gate_and_the_events_take_the_same_share_ids(program, weibo, at, val
 
     assert gate == events
     assert gate == (value in ("s-1", "S.1:2_3", "s" * 64))
+
+
+def test_the_events_example_of_the_host_guide_answers_as_the_guide_says(weibo):
+    """docs/host-api.md shows a batch and its answer: an integrator checks their client against it."""
+    import dataclasses
+    import re
+    from pathlib import Path
+
+    from stats.events import validate_batch
+    from stats.ingest import ingest_context
+
+    guide = Path(__file__).resolve().parents[2].joinpath("docs", "host-api.md").read_text()
+    example = guide.split("## Usage events", 1)[1].split("```", 2)[1]
+    batch = json.loads(re.search(r"^\{\"events\".*?\]\}$", example, re.M | re.S).group(0))
+    answer = json.loads(re.search(r"^202 (\{.*\})$", example, re.M | re.S).group(1))
+    appid = batch["events"][0]["appid"]
+    context = dataclasses.replace(ingest_context(weibo, []), programs={appid: 1}, on_host=frozenset({appid}),
+                                  now=datetime(2026, 11, 30, 2, 10, tzinfo=UTC))
+
+    validated = validate_batch(batch["events"], context)
+
+    assert {"accepted": len(validated.accepted), "duplicates": 0, "rejected": validated.rejected} == answer
+    assert len(batch["events"]) == answer["accepted"] + answer["duplicates"] + len(answer["rejected"])
