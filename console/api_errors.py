@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from console.authentication import ApiKeyAuthentication
-from console.exceptions import Conflict, WrongState
+from console.exceptions import Conflict, NamedNotFound, WrongState
 
 _MESSAGES = {
     "not_found": "Not found.",
@@ -133,7 +133,7 @@ def exception_handler(exc, context):
     elif isinstance(exc, DjangoValidationError):
         exc = _from_django_validation_error(exc)
     elif isinstance(exc, Http404):
-        exc = exceptions.NotFound()
+        exc = exceptions.NotFound(str(exc) if isinstance(exc, NamedNotFound) else None)
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(*exc.args)
     elif isinstance(exc, RequestDataTooBig):

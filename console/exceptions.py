@@ -1,6 +1,7 @@
 """Exceptions services raise that the API and pages turn into clear answers."""
 
 from django.core.exceptions import ValidationError
+from django.http import Http404
 
 
 class Conflict(Exception):
@@ -22,3 +23,9 @@ class LimitReached(WrongState):
     """A count of this program's or organisation's past actions (a daily or monthly quota) is used up."""
 
     api_code = "limit_reached"
+
+
+class NamedNotFound(Http404):
+    """A 404 whose message says what was not found, shown in the API's answer (other 404s say only "Not found.",
+    as theirs may name a model). The message must read the same whether the object does not exist or is not
+    the caller's, or it would tell an outsider which exist."""

@@ -2,7 +2,9 @@
 
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
+from django.utils.translation import gettext as _
 
+from console.exceptions import NamedNotFound
 from console.models import ApiKey, Membership
 from hosts.memo import TtlMemo
 from programs.models import Category, MiniProgram, PrivacyItem, Version
@@ -57,12 +59,14 @@ def program_for_user(user, appid: str, *, api_key: ApiKey | None = None) -> tupl
         .filter(appid=appid, deleted_at=None)
         .first()
     )
+    # One answer whether it does not exist or is not the caller's.
+    not_found = NamedNotFound(_("No program with this AppID that you can reach."))
     if program is None:
-        raise Http404
+        raise not_found
     # One membership per user and organisation: no ordering (the model's joins two tables to sort).
     membership = _memberships(user, api_key).filter(organisation=program.organisation_id).order_by().first()
     if membership is None:
-        raise Http404
+        raise not_found
     membership.organisation = program.organisation
     return program, membership
 
@@ -94,7 +98,7 @@ def version_for_user(user, appid: str, version: str, *, api_key: ApiKey | None =
     program, membership = program_for_user(user, appid, api_key=api_key)
     obj = program.versions.filter(version=version).select_related("uploaded_by").first()
     if obj is None:
-        raise Http404
+        raise NamedNotFound(_("Program %(appid)s has no version %(version)s.") % {"appid": appid, "version": version})
     obj.program = program
     return obj, membership
 

@@ -227,6 +227,20 @@ def test_a_deleted_program_is_404(api_with_key, program):
     _assert_error(api_with_key.get(detail(program.appid)), 404, "not_found")
 
 
+def test_a_404_names_what_is_missing_and_reads_the_same_for_another_orgs_program(api_with_key, program, other_org):
+    theirs = MiniProgramFactory(organisation=other_org, name="Evil App")
+
+    for appid in (theirs.appid, "2099999999999999"):
+        response = api_with_key.get(detail(appid))
+        assert response.status_code == 404
+        assert response.json()["error"] == {"code": "not_found", "fields": {},
+                                            "message": "No program with this AppID that you can reach."}
+    missing_version = api_with_key.get(f"{detail(program.appid)}versions/9.9.9/")
+    assert missing_version.json()["error"]["message"] == f"Program {program.appid} has no version 9.9.9."
+    assert api_with_key.get(f"{detail(theirs.appid)}versions/9.9.9/").json()["error"]["message"] == (
+        "No program with this AppID that you can reach.")
+
+
 # ---------------------------------------------------------------- edit
 
 
