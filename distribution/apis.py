@@ -86,10 +86,9 @@ class WhitelistRequestListApi(ProgramAccessMixin, APIView):
         program, _membership = self.program(appid)
         data = WhitelistRequestInput(data=request.data)
         data.is_valid(raise_exception=True)
-        scene = selectors.scene_by_code(data.validated_data["scene"])
         try:
             created = services.whitelist_request_create(
-                program=program, scene=scene, actor=request.user, api_key=self.api_key(),
+                program=program, scene=data.validated_data["scene"], actor=request.user, api_key=self.api_key(),
                 justification=data.validated_data["justification"], evidence=data.validated_data["evidence"])
         except services.NotEligible as exc:
             return _not_eligible(exc)

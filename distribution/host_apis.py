@@ -11,7 +11,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.exceptions import APIException, MethodNotAllowed, ValidationError
-from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -31,6 +30,7 @@ from hosts.authentication import (
     authenticate_host_call,
     refuse_if_stopped,
 )
+from hosts.negotiation import JsonAnswer
 
 REFUSALS = {
     400: OpenApiResponse(description="The body or query is not valid (`invalid`), or the body is not JSON "
@@ -50,14 +50,11 @@ BODY_REFUSALS = {
 }
 
 
-class JsonOnly(BaseContentNegotiation):
-    """Host calls speak JSON only: skip parsing the Accept header on every call."""
+class JsonOnly(JsonAnswer):
+    """The gate's and the placements' calls speak JSON only: skip the content type check too."""
 
     def select_parser(self, request, parsers):
         return parsers[0]
-
-    def select_renderer(self, request, renderers, format_suffix=None):
-        return renderers[0], renderers[0].media_type
 
 
 class HostApi(APIView):

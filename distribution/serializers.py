@@ -82,11 +82,12 @@ class WhitelistRequestInput(serializers.Serializer):
                                      help_text="Evidence files (PDF, PNG or JPEG) where the scene asks for them; "
                                                "send multipart/form-data.")
 
-    def validate_scene(self, value):
+    def validate_scene(self, value) -> Scene:
         """The scene is a field of the request: an unknown one is a 400 naming it, not a 404 read as the program's."""
-        if not scenes().filter(code=value).exists():
+        scene = scenes().filter(code=value).first()
+        if scene is None:
             raise serializers.ValidationError(_("No such scene."))
-        return value
+        return scene
 
 
 class SceneStateOutput(serializers.Serializer):

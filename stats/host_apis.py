@@ -9,7 +9,6 @@ from django.conf import settings
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException, ValidationError
-from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -17,6 +16,7 @@ from rest_framework.views import APIView
 from console.parsers import DepthLimitedJSONParser
 from hosts.authentication import HostSignatureAuthentication, IsHostCall
 from hosts.models import Host
+from hosts.negotiation import JsonAnswer
 from stats.ingest import events_ingest
 
 
@@ -55,14 +55,6 @@ EXAMPLE_BATCH = {"events": [
     {"id": "ev-3", "type": "payment", "appid": "2025000000000001", "scene": "weibo.feed", "user": "wb-5521093",
      "time": "2026-11-30T10:03:00+08:00", "amount": 19.9},
 ]}
-
-
-class JsonAnswer(DefaultContentNegotiation):
-    """Answered in JSON whatever the Accept header says, as the other host calls are (a host's HTTP library may
-    send `Accept: text/html`); the body's content type is still checked (415)."""
-
-    def select_renderer(self, request, renderers, format_suffix=None):
-        return renderers[0], renderers[0].media_type
 
 
 class EventsIngestApi(APIView):
