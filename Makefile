@@ -24,8 +24,11 @@ demo: migrate
 run: demo
 	$(BIN)/python manage.py runconsole
 
+# The suite runs in as many processes as there are cores, at most 8 (pytest-xdist; each has its own test
+# database, cache and broker: console/settings_test.py). PYTEST_PROCESSES=0 runs it in this process.
+PYTEST_PROCESSES ?= auto
 test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_PROCESSES) --maxprocesses=8 --dist worksteal $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -11,7 +11,7 @@ from console.models import Membership, Organisation, User
 from console.roles import Role, scopes_for_role
 from console.services import api_key_create, organisation_create
 
-pytest_plugins = ["console.tests.browser", "console.tests.otp", "console.tests.s3"]
+pytest_plugins = ["console.tests.browser", "console.tests.otp", "console.tests.s3", "console.tests.figures"]
 
 PASSWORD = "correct-horse-battery-9"
 
@@ -118,3 +118,25 @@ def api():
 def api_with_key(api, owner_key):
     api.credentials(HTTP_AUTHORIZATION=f"Bearer {owner_key[1]}")
     return api
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """The slow transactional tests (browser, real worker) open the transactional block that pytest-django puts
+    after the other database tests, instead of being spread through it: under xdist's work stealing, the
+    run's last minutes are then quick tests that both processes share, not one long test that the other
+    process waits out."""
+    def transactional(item) -> bool:
+        marker = item.get_closest_marker("django_db")
+        return bool(marker and marker.kwargs.get("transaction")) or bool(
+            {"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ())))
+
+    def slow(item) -> bool:
+        return item.get_closest_marker("browser") is not None or item.get_closest_marker("worker") is not None
+
+    first = next((i for i, item in enumerate(items) if transactional(item)), None)
+    if first is None:
+        return
+    block = [item for item in items[first:] if transactional(item)]
+    rest = [item for item in items[first:] if not transactional(item)]
+    items[first:] = [item for item in block if slow(item)] + [item for item in block if not slow(item)] + rest

@@ -43,17 +43,28 @@ elif not REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "KEY_PREFIX": CACHE_KEY_PREFIX}}
 
 # Tasks run in the test process unless a test starts a real worker (which sets CELERY_TASK_ALWAYS_EAGER=0).
+# Each xdist worker has a broker of its own (and the real workers its tests start inherit it, with the
+# environment), so that one test's worker never takes another's messages.
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", True)
+_XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 if CELERY_BROKER_URL == "filesystem://":
     # A folder of the tests' own, so that a `make run` worker never takes their messages.
-    CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker_options(VAR_DIR / "broker-test")
+    CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker_options(VAR_DIR / f"broker-test{_XDIST_WORKER}")
+elif _XDIST_WORKER and CELERY_BROKER_URL.rpartition("/")[2].isdigit() and not os.environ.get("TEST_BROKER_OF"):
+    # Redis databases counted down from the broker's while the caches count up from theirs (13, 12 and 14, 15
+    # in CI): eight workers never meet. Celery reads CELERY_BROKER_URL from the environment before its
+    # settings, so the split is made there, once: the real workers a test starts inherit it as it is.
+    # (kombu's global_keyprefix would need no database, but its passive queue_declare then finds no queue.)
+    _base, _slash, _db = CELERY_BROKER_URL.rpartition("/")
+    CELERY_BROKER_URL = f"{_base}/{(int(_db) - int(_XDIST_WORKER.removeprefix('gw') or 0)) % 16}"
+    os.environ.update(CELERY_BROKER_URL=CELERY_BROKER_URL, TEST_BROKER_OF=_XDIST_WORKER)
 
 # The host runtime store: a file per xdist worker (each test clears it), so that a `make run` never shares theirs.
 if not os.environ.get("HOST_STORE_URL") and not REDIS_URL:
-    HOST_STORE_URL = f"sqlite:///{VAR_DIR / ('host-store-test-' + os.environ.get('PYTEST_XDIST_WORKER', 'main'))}.sqlite3"
+    HOST_STORE_URL = f"sqlite:///{VAR_DIR / ('host-store-test-' + (_XDIST_WORKER or 'main'))}.sqlite3"
 
 # Metrics of the test processes (and the workers they start) apart from `make run`'s.
-PROMETHEUS_MULTIPROC_DIR = VAR_DIR / "prometheus-test"
+PROMETHEUS_MULTIPROC_DIR = VAR_DIR / f"prometheus-test{_XDIST_WORKER}"
 
 # The SSRF guard is on, as in production; the tests that deliver to a receiver on 127.0.0.1 turn it off
 # themselves (the `private_webhook_targets` fixture).

@@ -28,6 +28,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from console.tests import figures
 from console.tests.contract import BASE_URL, ContractWorld, session_for
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
@@ -37,8 +38,7 @@ OPERATIONS = sorted(
     for path, item in SchemaGenerator().get_schema(request=None, public=True)["paths"].items()
     for method in item if method in {"get", "post", "put", "patch", "delete"}
 )
-FIGURES: Counter = Counter()  # cases per status, over the module
-RUNS: Counter = Counter()
+SUMMARY = "API contract: {passed} of {operations} operations passed, {cases} cases; statuses {statuses}"
 # Operations whose every generated case may miss, and why (the sanity check below asks the others for a hit).
 ONLY_MISSES = {
     "/api/v1/programs/{appid}/versions/{version}/files/content/": "the file path is generated, never a real one",
@@ -59,17 +59,6 @@ def api_schema(world):
         served = session.get(f"{BASE_URL}/api/schema/?format=json")
     assert served.status_code == 200
     return schemathesis.openapi.from_dict(served.json())
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _figures(request):
-    yield
-    if RUNS:
-        statuses = ", ".join(f"{code}: {n}" for code, n in sorted(FIGURES.items()))
-        capture = request.config.pluginmanager.getplugin("capturemanager")
-        with capture.global_and_fixture_disabled():
-            print(f"\nAPI contract: {RUNS['passed']} of {RUNS['operations']} operations passed, "
-                  f"{sum(FIGURES.values())} cases; statuses {statuses}")
 
 
 def _staff_session(user) -> str:
@@ -146,12 +135,12 @@ def test_operation_answers_only_what_the_schema_documents(api_schema, world, met
         seen[response.status_code] += 1
         case.validate_response(response, checks=CHECKS)
 
-    RUNS["operations"] += 1
+    figures.record("contract", Counter(operations=1), SUMMARY)
     try:
         run()
     finally:
-        FIGURES.update(seen)
+        figures.record("contract", seen, SUMMARY)  # cases per status, printed at the end of the run
     # Sanity: the credentials work and some cases name real objects (401 stays possible: a host key used on
     # another host's path, a replayed signature, a generated bad header).
     assert set(seen) - {401, 404} or path in ONLY_MISSES, f"no case got past authentication and lookup: {dict(seen)}"
-    RUNS["passed"] += 1
+    figures.record("contract", Counter(passed=1), SUMMARY)

@@ -8,6 +8,7 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
+from conftest import PASSWORD
 from console.demo import DEMO_PASSWORD
 from console.models import Organisation
 from console.tests.browser import PHONE
@@ -25,10 +26,10 @@ def demo(db, settings):
     settings.DEBUG = False
 
 
-def sign_in(page, email: str) -> None:
+def sign_in(page, email: str, password: str = DEMO_PASSWORD) -> None:
     page.goto("/accounts/login/")
     page.locator("input[name=username], input[type=email]").first.fill(email)
-    page.locator("input[type=password]").first.fill(DEMO_PASSWORD)
+    page.locator("input[type=password]").first.fill(password)
     page.locator("main form button[type=submit]").first.click()
     expect(page).not_to_have_url(re.compile(r"/accounts/login/"))
 
@@ -43,9 +44,9 @@ def overflow(page) -> int:
     return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
 
 
-def test_phone_menu_closes_with_the_cross_escape_and_a_tap_beside_it(demo, new_page, screenshot):
+def test_phone_menu_closes_with_the_cross_escape_and_a_tap_beside_it(org, owner, new_page, screenshot):
     page = new_page(viewport=PHONE)
-    sign_in(page, DEVELOPER)
+    sign_in(page, owner.email, PASSWORD)
     sidebar = page.locator("#sidebar")
     menu = page.get_by_role("button", name="Menu", exact=True)
 
@@ -94,32 +95,33 @@ TABLE_SCROLLS = """[...document.querySelectorAll('.table-wrap')].filter(w => w.s
   .map(w => w.querySelector('table').className + ' ' + w.scrollWidth + ' > ' + w.clientWidth)"""
 
 
-@pytest.mark.parametrize("width", [768, 1024])
-def test_on_a_tablet_the_menu_folds_and_the_tables_fit_their_cards(demo, new_page, screenshot, width):
+def test_on_a_tablet_the_menu_folds_and_the_tables_fit_their_cards(demo, new_page, screenshot, subtests):
     """Between a phone and a desktop: up to 1,000 px the sidebar is the ☰ menu (kept open, it left the page
     430–710 px, and the programs, versions, audit and API-key tables scrolled inside their cards)."""
-    page = new_page(viewport={"width": width, "height": 1000})
-    sign_in(page, DEVELOPER)
     org = Organisation.objects.filter(memberships__user__email=DEVELOPER).order_by("pk").first()
     program = Program.objects.filter(organisation=org, versions__isnull=False).order_by("pk").first()
-    menu = page.get_by_role("button", name="Menu", exact=True)
-    scrolling = {}
-    for path in [f"/orgs/{org.slug}/programs/", f"/orgs/{org.slug}/programs/{program.appid}/",
-                 f"/orgs/{org.slug}/audit/", f"/orgs/{org.slug}/api-keys/"]:
-        page.goto(path)
-        screenshot(page, f"{width}{path}")
-        assert overflow(page) <= 0, page.evaluate(WIDEST)
-        tables = page.evaluate(TABLE_SCROLLS)
-        if tables:
-            scrolling[path] = tables
-    assert scrolling == {}
-    if width <= 1000:
-        expect(page.locator("#sidebar")).not_to_be_in_viewport()
-        menu.click()
-        expect(page.locator("#sidebar")).to_be_in_viewport()
-    else:
-        expect(menu).to_be_hidden()
-        expect(page.locator("#sidebar")).to_be_in_viewport()
+    for width in (768, 1024):  # one demo load for both
+        with subtests.test(width=width):
+            page = new_page(viewport={"width": width, "height": 1000})
+            sign_in(page, DEVELOPER)
+            menu = page.get_by_role("button", name="Menu", exact=True)
+            scrolling = {}
+            for path in [f"/orgs/{org.slug}/programs/", f"/orgs/{org.slug}/programs/{program.appid}/",
+                         f"/orgs/{org.slug}/audit/", f"/orgs/{org.slug}/api-keys/"]:
+                page.goto(path)
+                screenshot(page, f"{width}{path}")
+                assert overflow(page) <= 0, page.evaluate(WIDEST)
+                tables = page.evaluate(TABLE_SCROLLS)
+                if tables:
+                    scrolling[path] = tables
+            assert scrolling == {}
+            if width <= 1000:
+                expect(page.locator("#sidebar")).not_to_be_in_viewport()
+                menu.click()
+                expect(page.locator("#sidebar")).to_be_in_viewport()
+            else:
+                expect(menu).to_be_hidden()
+                expect(page.locator("#sidebar")).to_be_in_viewport()
 
 
 def sign_in_staff(page, email: str) -> None:
@@ -134,34 +136,35 @@ def sign_in_staff(page, email: str) -> None:
     expect(page).not_to_have_url(re.compile(r"/accounts/two-factor/"))
 
 
-@pytest.mark.parametrize(("viewport", "locale"), [(None, "en-US"), (PHONE, "en-US"), (PHONE, "zh-CN"),
-                                                  ({"width": 1024, "height": 900}, "en-US")])
 def test_the_reviewer_lands_on_the_queue_and_the_developer_reads_the_audit_log_in_words(
-    demo, new_page, screenshot, viewport, locale
+    demo, new_page, screenshot, subtests
 ):
-    page = new_page(viewport=viewport, locale=locale)
-    sign_in_staff(page, "reviewer@example.com")
-    expect(page).to_have_url(re.compile(r"/review/?$|/reviews?/"))
-    screenshot(page, "reviewer-lands-on-the-queue")
-    assert overflow(page) <= 0, page.evaluate(WIDEST)
-
-    page = new_page(viewport=viewport, locale=locale)
-    sign_in(page, DEVELOPER)
     org = Organisation.objects.filter(memberships__user__email=DEVELOPER).order_by("pk").first()
-    page.goto(f"/orgs/{org.slug}/audit/")
-    screenshot(page, "audit-log")
-    assert overflow(page) <= 0, page.evaluate(WIDEST)
-    body = page.content()
-    assert "version.scan_finish</code>" not in body and "{'status'" not in body
-    assert overflow(page) <= 0
-    page.goto(f"/orgs/{org.slug}/")
-    screenshot(page, "overview")
-    assert "<code>version." not in page.content()
+    for viewport, locale in [(None, "en-US"), (PHONE, "en-US"), (PHONE, "zh-CN"), ({"width": 1024, "height": 900},
+                                                                                   "en-US")]:
+        width = (viewport or {}).get("width", "desktop")
+        with subtests.test(width=width, locale=locale):  # one demo load for every screen and language
+            page = new_page(viewport=viewport, locale=locale)
+            sign_in_staff(page, "reviewer@example.com")
+            expect(page).to_have_url(re.compile(r"/review/?$|/reviews?/"))
+            screenshot(page, f"{width}-{locale}-reviewer-lands-on-the-queue")
+            assert overflow(page) <= 0, page.evaluate(WIDEST)
+
+            page = new_page(viewport=viewport, locale=locale)
+            sign_in(page, DEVELOPER)
+            page.goto(f"/orgs/{org.slug}/audit/")
+            screenshot(page, f"{width}-{locale}-audit-log")
+            assert overflow(page) <= 0, page.evaluate(WIDEST)
+            body = page.content()
+            assert "version.scan_finish</code>" not in body and "{'status'" not in body
+            page.goto(f"/orgs/{org.slug}/")
+            screenshot(page, f"{width}-{locale}-overview")
+            assert "<code>version." not in page.content()
 
 
-def test_a_missing_page_on_a_phone_is_the_styled_404(demo, new_page, screenshot):
+def test_a_missing_page_on_a_phone_is_the_styled_404(org, owner, new_page, screenshot):
     page = new_page(viewport=PHONE)
-    sign_in(page, DEVELOPER)
+    sign_in(page, owner.email, PASSWORD)
     response = page.goto("/orgs/no-such-org/programs/")
     assert response.status == 404
     expect(page.get_by_role("heading", name="Page not found")).to_be_visible()

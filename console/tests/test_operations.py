@@ -89,7 +89,6 @@ def test_healthz_reports_a_broker_that_cannot_be_reached(client, db, monkeypatch
 
 
 @pytest.mark.worker
-@pytest.mark.xdist_group("worker")
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_healthz_is_200_with_a_worker_on_every_queue_and_a_fresh_heartbeat(client, settings, tmp_path):
     env = {}

@@ -18,7 +18,7 @@ from programs.models import MiniProgram
 def demo(db, settings):
     settings.DEBUG = True
     out = StringIO()
-    call_command("demo_data", stdout=out)
+    call_command("demo_data", "--without-traffic", stdout=out)  # grants and requests: no stats
     return out.getvalue()
 
 

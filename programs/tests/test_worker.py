@@ -25,7 +25,6 @@ pytestmark = [
     pytest.mark.worker,
     # serialized_rollback puts back the seeded catalogs (categories, hosts) that the flush removes.
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
-    pytest.mark.xdist_group("worker"),
 ]
 S = Version.Status
 
