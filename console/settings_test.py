@@ -16,6 +16,11 @@ from console.settings import (
     filesystem_broker_options,
 )
 
+# PostgreSQL as in production, except that a transactional test's flush deletes rows instead of truncating
+# (console/tests/postgresql/base.py says why).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
+    DATABASES["default"]["ENGINE"] = "console.tests.postgresql"  # noqa: F405
+
 # Fast hashing: thousands of users are created.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

@@ -5,7 +5,9 @@ Loaded by the root conftest.py (`pytest_plugins`). A test opts in with `@pytest.
 - `page`: a fresh browser context and page (1280x860, English, base URL = the live server);
 - `new_page(viewport=..., locale=...)`: more contexts in the same test (a second person, a phone);
 - `screenshot(page, "step")`: saves `screenshots/<module>/<test>/<NN>-<step>.png` at the repo root
-  (git-ignored). A failing test also leaves a `failure` screenshot of every page it opened.
+  (git-ignored), for people to look at. Under CI=true, where nobody opens a clean clone's screenshots, the
+  steps are not saved (about a third of a CPU-second each, a hundred a run); SCREENSHOTS=1 or 0 says
+  otherwise. A failing test always leaves a `failure` screenshot of every page it opened.
 
 Without /usr/bin/chromium the browser tests are skipped with a line saying how to enable them;
 with `CI=true` they fail instead, so a CI machine that lost its browser cannot pass silently.
@@ -169,17 +171,25 @@ def page(new_page):
 
 @pytest.fixture
 def screenshot(request):
-    """`screenshot(page, "signed-up")` saves screenshots/<module>/<test>/<NN>-signed-up.png; returns the path."""
+    """`screenshot(page, "signed-up")` saves screenshots/<module>/<test>/<NN>-signed-up.png (the whole page, or
+    the first screenful with `full_page=False`) and returns the path, when steps are saved (see above)."""
     directory = _test_dir(request)
     shutil.rmtree(directory, ignore_errors=True)
     counter = iter(range(1, 1000))
+    wanted = _steps_saved()
 
-    def take(page, step: str) -> Path:
+    def take(page, step: str, full_page: bool = True) -> Path:
         path = directory / f"{next(counter):02d}-{_slug(step)}.png"
-        _save(page, path)
+        if wanted:
+            _save(page, path, full_page=full_page)
         return path
 
     return take
+
+
+def _steps_saved() -> bool:
+    chosen = os.environ.get("SCREENSHOTS", "").strip().lower()
+    return chosen in {"1", "true", "yes"} if chosen else not _in_ci()
 
 
 def _test_dir(request) -> Path:
@@ -190,6 +200,6 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-") or "step"
 
 
-def _save(page, path: Path) -> None:
+def _save(page, path: Path, full_page: bool = True) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=full_page)
