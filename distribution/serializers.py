@@ -3,6 +3,7 @@
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
+from console.api_fields import ChoiceField
 from console.openapi import UploadField
 from distribution.models import Grant, Placement, WhitelistRequest
 from distribution.selectors import QueueFilters, scenes
@@ -170,7 +171,7 @@ class GrantPlacementInput(serializers.Serializer):
 
 
 class WhitelistDecisionInput(serializers.Serializer):
-    decision = serializers.ChoiceField(choices=["approve", "reject"])
+    decision = ChoiceField(choices=["approve", "reject"])
     valid_until = serializers.DateTimeField(required=False, allow_null=True, help_text="Approve: when the grant ends.")
     share_cap = serializers.IntegerField(required=False, allow_null=True, min_value=0)
     share_window_seconds = serializers.IntegerField(required=False, allow_null=True, min_value=1)

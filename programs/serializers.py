@@ -4,6 +4,7 @@ from django.utils.translation import get_language
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from console.api_fields import ChoiceField
 from console.openapi import UploadField
 from programs.domains import DOMAIN_KINDS, MAX_DOMAINS_PER_KIND
 from programs.models import Category, MiniProgram, PrivacyItem, Version
@@ -115,7 +116,7 @@ class VersionInput(serializers.Serializer):
     version = serializers.CharField(max_length=Version._meta.get_field("version").max_length)
     description = serializers.CharField(max_length=Version._meta.get_field("description").max_length, required=False,
                                         allow_blank=True, default="")
-    method = serializers.ChoiceField(
+    method = ChoiceField(
         choices=[Version.UploadMethod.API, Version.UploadMethod.CLI], default=Version.UploadMethod.API,
         help_text="How the upload was made: `api` (default) or `cli`.",
     )

@@ -7,6 +7,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from console.api_fields import ChoiceField
 from console.roles import Scope
 from programs.apis import ProgramAccessMixin
 from stats.export import TABLES, stats_csv
@@ -42,7 +43,7 @@ class ProgramStatsApi(_StatsApi):
 
 
 class ExportQueryInput(serializers.Serializer):
-    table = serializers.ChoiceField(choices=TABLES)
+    table = ChoiceField(choices=TABLES)
 
 
 class ProgramStatsExportApi(_StatsApi):

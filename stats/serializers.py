@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
+from console.api_fields import ChoiceField
 from hosts.models import Host, Scene
 from stats.selectors import Granularity, StatsQuery
 
@@ -21,7 +22,7 @@ class StatsQueryInput(serializers.Serializer):
     end = serializers.DateField(required=False, help_text="Last day, inclusive, at most a year from today; default today.")
     host = serializers.SlugField(required=False, allow_blank=True, max_length=30, help_text="A host code.")
     scene = serializers.CharField(required=False, allow_blank=True, max_length=60, help_text="A scene code.")
-    granularity = serializers.ChoiceField(choices=Granularity.ALL, required=False, default=Granularity.DAY)
+    granularity = ChoiceField(choices=Granularity.ALL, required=False, default=Granularity.DAY)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -138,7 +139,7 @@ class StatsRangeOutput(serializers.Serializer):
     to = serializers.DateField(help_text="Last day, inclusive.")
     host = serializers.CharField(help_text="A host code, or empty: every host.")
     scene = serializers.CharField(help_text="A scene code, or empty: every scene.")
-    granularity = serializers.ChoiceField(choices=Granularity.ALL)
+    granularity = ChoiceField(choices=Granularity.ALL)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

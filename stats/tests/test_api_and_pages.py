@@ -68,6 +68,15 @@ def test_bad_queries_get_a_field_error(api_with_key, traffic, params, field):
     assert (export.status_code, list(export.json()["error"]["fields"])) == (400, [field])
 
 
+def test_a_refused_choice_names_the_choices(api_with_key, traffic):
+    """DRF said only `"hour" is not a valid choice.`: a client had to open the schema to learn the others."""
+    response = api_with_key.get(URL, {"granularity": "hour"})
+    assert response.json()["error"]["fields"] == {"granularity": ['"hour" is not one of "day", "week", "month".']}
+    export = api_with_key.get(URL + "export/", {"table": "everything"})
+    assert export.json()["error"]["fields"]["table"] == ['"everything" is not one of "series", "breakdown", "retention", '
+                                                         '"chains".']
+
+
 @pytest.mark.parametrize("params", [{"to": "9999-12-31"}, {"from": "0001-01-01", "to": "0001-01-10"},
                                     {"from": "2026-12-01", "to": "2026-11-01"}])
 def test_the_pages_answer_bad_ranges_with_400_and_say_why(client_for, owner, org, traffic, params):
