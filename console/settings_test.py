@@ -31,11 +31,19 @@ STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.s
 # its cache between tests) gets its own database, and keeps there too what else it would put in Redis (the
 # ingest's seen event ids, the host runtime store), so that clearing the cache clears them and no worker
 # sees another's.
-if REDIS_URL and os.environ.get("PYTEST_XDIST_WORKER"):
-    _worker = int(os.environ["PYTEST_XDIST_WORKER"].removeprefix("gw") or 0)
-    _base, _slash, _db = REDIS_URL.rpartition("/")
-    if _db.isdigit():
-        REDIS_URL = f"{_base}/{(int(_db) + _worker) % 16}"
+_XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")  # gw0, gw1 … under pytest-xdist
+_XDIST_INDEX = int(_XDIST_WORKER.removeprefix("gw") or 0)
+
+
+def _redis_database_moved(url: str, by: int) -> str | None:
+    """`url` with its Redis database number moved by `by` (modulo 16); None when it names no number."""
+    base, _slash, database = url.rpartition("/")
+    return f"{base}/{(int(database) + by) % 16}" if database.isdigit() else None
+
+
+if REDIS_URL and _XDIST_WORKER:
+    if _moved := _redis_database_moved(REDIS_URL, _XDIST_INDEX):
+        REDIS_URL = _moved
         CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
                               "LOCATION": REDIS_URL, "KEY_PREFIX": CACHE_KEY_PREFIX}}
         if not os.environ.get("HOST_STORE_URL"):
@@ -51,17 +59,16 @@ elif not REDIS_URL:
 # Each xdist worker has a broker of its own (and the real workers its tests start inherit it, with the
 # environment), so that one test's worker never takes another's messages.
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", True)
-_XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 if CELERY_BROKER_URL == "filesystem://":
     # A folder of the tests' own, so that a `make run` worker never takes their messages.
     CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker_options(VAR_DIR / f"broker-test{_XDIST_WORKER}")
-elif _XDIST_WORKER and CELERY_BROKER_URL.rpartition("/")[2].isdigit() and not os.environ.get("TEST_BROKER_OF"):
+elif _XDIST_WORKER and not os.environ.get("TEST_BROKER_OF") and (
+        _moved := _redis_database_moved(CELERY_BROKER_URL, -_XDIST_INDEX)):
     # Redis databases counted down from the broker's while the caches count up from theirs (13, 12 and 14, 15
     # in CI): eight workers never meet. Celery reads CELERY_BROKER_URL from the environment before its
     # settings, so the split is made there, once: the real workers a test starts inherit it as it is.
     # (kombu's global_keyprefix would need no database, but its passive queue_declare then finds no queue.)
-    _base, _slash, _db = CELERY_BROKER_URL.rpartition("/")
-    CELERY_BROKER_URL = f"{_base}/{(int(_db) - int(_XDIST_WORKER.removeprefix('gw') or 0)) % 16}"
+    CELERY_BROKER_URL = _moved
     os.environ.update(CELERY_BROKER_URL=CELERY_BROKER_URL, TEST_BROKER_OF=_XDIST_WORKER)
 
 # The host runtime store: a file per xdist worker (each test clears it), so that a `make run` never shares theirs.
