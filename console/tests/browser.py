@@ -99,8 +99,11 @@ def _playwright():
         if _in_ci():
             pytest.fail(f"browser tests are required when CI=true: {reason}", pytrace=False)
         pytest.skip(f"browser test: {reason}")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # expect()'s own default is 5 s; on a 2-core CI machine running two test processes, a browser and
+    # their servers, a page that is merely slow must not fail a test, so it waits as long as actions do.
+    expect.set_options(timeout=DEFAULT_TIMEOUT_MS)
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         loop = asyncio.events._get_running_loop()
@@ -161,6 +164,16 @@ def new_page(browser, live_server, request):
             for page in context.pages:
                 _save(page, _test_dir(request) / f"failure-context{index}.png")
         context.close()
+
+
+def press_key(page, key: str) -> None:
+    """Press a keyboard shortcut once the page's deferred scripts, which listen for it, have run.
+
+    A URL can already be the new page's while its scripts are still loading; a key pressed then is lost.
+    Deferred scripts run before DOMContentLoaded, so waiting for it is enough.
+    """
+    page.wait_for_load_state("domcontentloaded")
+    page.keyboard.press(key)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from conftest import PASSWORD
-from console.tests.browser import PHONE
+from console.tests.browser import PHONE, press_key
 from console.tests.otp import browser_second_step
 from programs.models import Version
 from programs.tests.factories import MiniProgramFactory
@@ -48,19 +48,19 @@ def test_reviewer_works_the_queue_by_keyboard(page, screenshot, reviewer, two_wa
     expect(page.locator(".queue-row.is-overdue")).to_contain_text("Tea Timer")
     screenshot(page, "queue")
 
-    page.keyboard.press("j")
+    press_key(page, "j")
     expect(page.locator("[data-queue-row]").first).to_be_focused()
-    page.keyboard.press("Enter")
+    press_key(page, "Enter")
     expect(page).to_have_url(re.compile(rf"/reviews/{first.pk}/$"))
     expect(page.locator("#diff")).to_contain_text("scope.userLocation")
     expect(page.locator("#diff")).to_contain_text("pages/map/map.js")
 
-    page.keyboard.press("t")
+    press_key(page, "t")
     expect(page.locator("#claim")).to_contain_text("You are reviewing this version.")
     assert ReviewClaim.objects.get(version=first).reviewer == reviewer
     screenshot(page, "claimed")
 
-    page.keyboard.press("r")
+    press_key(page, "r")
     reject = page.locator("#decide-reject")
     expect(reject).to_have_attribute("open", "")
     reject.get_by_label("Unstable or crashes").check()
@@ -74,11 +74,11 @@ def test_reviewer_works_the_queue_by_keyboard(page, screenshot, reviewer, two_wa
     assert first.status == Version.Status.REJECTED
     screenshot(page, "next-version")
 
-    page.keyboard.press("a")
+    press_key(page, "a")
     expect(page.locator("#decide-approve")).to_have_attribute("open", "")
-    page.keyboard.press("Escape")
+    press_key(page, "Escape")
     expect(page.locator("#decide-approve")).not_to_have_attribute("open", "")
-    page.keyboard.press("q")
+    press_key(page, "q")
     expect(page).to_have_url(re.compile(r"/reviews/$"))
 
 

@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from conftest import PASSWORD
+from console.tests.browser import press_key
 from console.tests.otp import browser_second_step
 from programs.demo import DOMAINS
 from programs.lifecycle import version_transition
@@ -60,8 +61,8 @@ def released_program(org, owner, reviewer):
 
 def open_first_in_queue(rev) -> None:
     """Keyboard, as reviewers work: j selects the first row, Enter opens it."""
-    rev.keyboard.press("j")
-    rev.keyboard.press("Enter")
+    press_key(rev, "j")
+    press_key(rev, "Enter")
     expect(rev).to_have_url(re.compile(r"/reviews/\d+/$"))
 
 
@@ -99,11 +100,11 @@ def test_upload_review_reject_answer_approve_release_raise_and_roll_back(
     expect(rev.get_by_role("heading", name="Review queue")).to_be_visible()
     screenshot(rev, "02-queue")
     open_first_in_queue(rev)
-    rev.keyboard.press("t")
+    press_key(rev, "t")
     expect(rev.locator("#claim")).to_contain_text("You are reviewing this version.")
     expect(rev.locator("#diff")).to_contain_text("pages/map/map.js")
     screenshot(rev, "03-review-page-with-diff")
-    rev.keyboard.press("r")
+    press_key(rev, "r")
     reject = rev.locator("#decide-reject")
     reject.get_by_label("Unstable or crashes").check()
     reject.get_by_label("Details for the developer").fill("The map page stays blank on Android.")
@@ -127,9 +128,9 @@ def test_upload_review_reject_answer_approve_release_raise_and_roll_back(
     # 4. The reviewer approves 1.1.1.
     rev.goto("/reviews/")
     open_first_in_queue(rev)
-    rev.keyboard.press("t")
+    press_key(rev, "t")
     expect(rev.locator("#claim")).to_contain_text("You are reviewing this version.")
-    rev.keyboard.press("a")
+    press_key(rev, "a")
     approve = rev.locator("#decide-approve")
     screenshot(rev, "07-approving")
     approve.get_by_role("button", name=re.compile("^Approve")).click()
