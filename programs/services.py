@@ -10,6 +10,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from console.models import ApiKey, Organisation, User
 from console.services import audit_record
@@ -301,7 +302,9 @@ class UploadResult:
         else:
             message = _("This exact package was uploaded before, as version %(v)s.") % {"v": existing}
         if self.version.status == Version.Status.SCAN_FAILED:
-            message += " " + _("Its scan failed: fix the package (see that version's report) and upload it again.")
+            advice = _("Its scan failed: fix the package (see that version's report) and upload it again.")
+            # English puts a space between two sentences, Chinese (after 。) does not: the join is translated.
+            message = pgettext("two sentences in a row", "%(first)s %(second)s") % {"first": message, "second": advice}
         return message
 
 

@@ -410,6 +410,16 @@ def test_a_re_upload_of_a_package_whose_scan_failed_says_to_fix_it(post_and_scan
         "package (see that version's report) and upload it again.")
 
 
+
+def test_in_chinese_the_two_sentences_of_that_message_join_without_a_space(post_and_scan, api_with_key, program):
+    post_and_scan(b"not a zip at all", "1.0.0")
+    api_with_key.defaults["HTTP_ACCEPT_LANGUAGE"] = "zh-hans"
+
+    again, _ = post_and_scan(b"not a zip at all", "1.0.0")
+
+    assert again.json()["duplicate"]["message"] == (
+        "此代码包之前已上传过，对应版本 1.0.0。该版本扫描未通过：请修正代码包（见该版本的扫描报告）后重新上传。")
+
 def test_the_upload_limit_says_when_to_try_again_and_counts_attempts(post, program, settings):
     """Refused attempts count (the cost is the transfer): the message says attempts, not packages uploaded."""
     settings.PACKAGE_UPLOADS_PER_HOUR = 1
