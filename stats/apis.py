@@ -61,7 +61,7 @@ class ProgramStatsExportApi(_StatsApi):
 def csv_response(stats: dict, table: str, appid: str, *, for_spreadsheets: bool = False) -> HttpResponse:
     period = stats["range"]
     name = f"{appid}-{table_name(table, period['granularity'])}-{period['from']}-{period['to']}.csv"
-    return csv_file(stats_csv(stats, table), name, for_spreadsheets=for_spreadsheets)
+    return csv_file(stats_csv(stats, table, for_spreadsheets=for_spreadsheets), name, for_spreadsheets=for_spreadsheets)
 
 
 def table_name(table: str, granularity: str) -> str:

@@ -3,6 +3,11 @@
 Booleans are written true and false, as in the API's JSON. Text that a spreadsheet would read as a formula (a cell starting with = + - @, a tab or a carriage
 return) is written with a leading apostrophe, as OWASP advises against CSV injection. Our own codes
 cannot start so (scene codes are checked, share ids are ids), but an export is opened far from here.
+
+The file a person downloads from a page is meant for a spreadsheet: there a text of digits (an AppID,
+a host's share id) is written as the formula ="…", which Excel and LibreOffice show as that text. Read as a
+number, a 16-digit AppID would lose its last digit (spreadsheets keep 15) and "007" its zeros. The
+API's file, read by programs, keeps the plain text.
 """
 
 import csv
@@ -13,16 +18,17 @@ from stats.selectors import HOST_SERIES, METRICS, RETENTION_DAYS
 TABLES = ("series", "breakdown", "retention", "chains")
 
 
-def stats_csv(stats: dict, table: str) -> str:
+def stats_csv(stats: dict, table: str, *, for_spreadsheets: bool = False) -> str:
     rows, columns = _table(stats, table)
-    return rows_csv(rows, columns)
+    return rows_csv(rows, columns, for_spreadsheets=for_spreadsheets)
 
 
-def rows_csv(rows: list[dict], columns: list[str]) -> str:
+def rows_csv(rows: list[dict], columns: list[str], *, for_spreadsheets: bool = False) -> str:
+    cell = _spreadsheet_cell if for_spreadsheets else _cell
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
-    writer.writerows({key: _cell(value) for key, value in row.items()} for row in rows)
+    writer.writerows({key: cell(value) for key, value in row.items()} for row in rows)
     return out.getvalue()
 
 
@@ -36,6 +42,13 @@ def _cell(value):
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
+
+
+def _spreadsheet_cell(value):
+    """As _cell, and a text of digits stays text in a spreadsheet (see the module's note)."""
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return f'="{value}"'
+    return _cell(value)
 
 
 def _table(stats: dict, table: str) -> tuple[list[dict], list[str]]:

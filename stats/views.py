@@ -512,7 +512,7 @@ def host_export(request, host_code, table):
     if table == "programs":
         rows = [{"appid": r["program__appid"], "name": r["program__name"], **r} for r in rows]
     name = f"{host.code}-{table_name(table, query.granularity)}-{query.start}-{query.end}.csv"
-    return csv_file(rows_csv(rows, HOST_TABLES[table]), name, for_spreadsheets=True)
+    return csv_file(rows_csv(rows, HOST_TABLES[table], for_spreadsheets=True), name, for_spreadsheets=True)
 
 
 def _host_table(host: Host, query: StatsQuery, table: str, program_limit: int | None = 20) -> list[dict]:

@@ -322,10 +322,22 @@ def test_the_host_dashboard_charts_its_traffic_and_exports_every_table(client_fo
     assert list(series[0]) == ["period", "visits", "new_users", "shares", "share_opens", "payments", "revenue"]
     assert sum(int(r["visits"]) for r in series) == 2
     programs = list(csv.DictReader(io.StringIO(files["programs"].content.decode("utf-8-sig"))))
-    assert [(r["appid"], r["name"], r["visits"]) for r in programs] == [(traffic.appid, traffic.name, "2")]
+    # The AppID is written as text for the spreadsheet: read as a number, its 16th digit would be lost.
+    assert [(r["appid"], r["name"], r["visits"]) for r in programs] == [(f'="{traffic.appid}"', traffic.name, "2")]
     # Weekly periods say so in the name: the daily file of the same range had it, and the second was saved as "(1)".
     assert files["series"]["Content-Disposition"].startswith('attachment; filename="weibo-series-week-')
     assert files["scenes"]["Content-Disposition"].startswith('attachment; filename="weibo-scenes-2')
+
+
+def test_a_file_for_spreadsheets_keeps_texts_of_digits_as_text_and_the_apis_file_keeps_them_plain():
+    from stats.export import rows_csv
+
+    rows = [{"appid": "2026650729675424", "root_share_id": "007", "visits": 12, "name": "=SUM(A1)"}]
+    columns = ["appid", "root_share_id", "visits", "name"]
+
+    assert rows_csv(rows, columns, for_spreadsheets=True).splitlines()[1] == \
+        '"=""2026650729675424""","=""007""",12,\'=SUM(A1)'
+    assert rows_csv(rows, columns).splitlines()[1] == "2026650729675424,007,12,'=SUM(A1)"
 
 
 def test_the_gate_export_writes_its_answers_as_the_api_does(client_for, outsider, db):
