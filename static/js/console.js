@@ -48,3 +48,22 @@ document.addEventListener("keydown", (event) => {
     document.querySelector(".nav-toggle-button")?.focus();
   }
 });
+
+// A table wider than its card fades out at the side it scrolls towards, so that a tablet or phone user sees
+// there is more. The CSS shadows of .table-wrap alone are painted under the cells, and coloured cells (the
+// retention table) hide them; a mask fades whatever is there. Marked again on scroll, resize and htmx swaps.
+function markScrollableSides(wrap) {
+  const hidden = wrap.scrollWidth - wrap.clientWidth;
+  wrap.classList.toggle("more-left", hidden > 1 && wrap.scrollLeft > 1);
+  wrap.classList.toggle("more-right", hidden > 1 && wrap.scrollLeft < hidden - 1);
+}
+function markAllTables() {
+  document.querySelectorAll(".table-wrap").forEach(markScrollableSides);
+}
+document.addEventListener("scroll", (event) => {
+  if (event.target instanceof Element && event.target.matches(".table-wrap")) markScrollableSides(event.target);
+}, { capture: true, passive: true });
+window.addEventListener("resize", markAllTables);
+document.addEventListener("DOMContentLoaded", markAllTables);
+window.addEventListener("load", markAllTables);
+document.addEventListener("htmx:afterSettle", markAllTables);

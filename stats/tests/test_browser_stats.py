@@ -75,4 +75,11 @@ def test_a_developer_reads_a_month_of_stats(page, new_page, screenshot, owner, o
     assert _chart_drawn(phone, "chart-traffic")
     width = phone.evaluate("() => document.documentElement.scrollWidth")
     assert width <= 400, f"the page is {width} px wide on a 390 px phone"
+    # The retention table is wider than the phone: its right side fades out until it is scrolled there.
+    retention = phone.locator(".table-wrap", has=phone.locator("table.retention"))
+    expect(retention).to_have_class(re.compile(r"\bmore-right\b"))
+    expect(retention).not_to_have_class(re.compile(r"\bmore-left\b"))
+    retention.evaluate("wrap => wrap.scrollLeft = wrap.scrollWidth")
+    expect(retention).to_have_class(re.compile(r"\bmore-left\b"))
+    expect(retention).not_to_have_class(re.compile(r"\bmore-right\b"))
     screenshot(phone, "phone")
