@@ -129,6 +129,23 @@ def test_the_right_code_finishes_signing_in_and_goes_to_next(client, enrolled_re
     assert client.get("/reviews/").status_code == 200
 
 
+@pytest.mark.parametrize("next_value", ["123456", "dashboard", "reviews/", "https://evil.example/", "//evil.example/"])
+def test_a_next_that_is_not_a_path_of_this_site_goes_to_the_dashboard(client, enrolled_reviewer, next_value):
+    """A bare word was read as the name of a URL pattern: "123456" (a code typed in the wrong field) was a 500."""
+    _sign_in(client, enrolled_reviewer.email)
+    device = TOTPDevice.objects.get(user=enrolled_reviewer)
+
+    response = client.post(VERIFY, {"code": next_code(device), "next": next_value})
+
+    assert (response.status_code, response.url) == (302, "/")
+
+
+def test_the_language_switch_keeps_to_paths_too(client):
+    response = client.post(reverse("set_language"), {"language": "zh-hans", "next": "123456"})
+
+    assert (response.status_code, response.url) == (302, "/")
+
+
 def test_a_wrong_code_is_refused_and_the_session_stays_unverified(client, enrolled_reviewer):
     _sign_in(client, enrolled_reviewer.email)
 

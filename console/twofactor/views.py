@@ -8,27 +8,20 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
 from console.forms import add_service_errors
+from console.next_page import next_path
 from console.twofactor import services
 from console.twofactor.forms import CodeForm
-
-
-def _next(request) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        return target
-    return ""
 
 
 @login_required
 def two_factor_verify(request):
     if request.user.is_verified():
-        return redirect(_next(request) or "dashboard")
+        return redirect(next_path(request) or "dashboard")
     if not services.has_second_factor(request.user):
         return redirect("two_factor_setup")
     form = CodeForm(request.POST or None)
@@ -40,10 +33,10 @@ def two_factor_verify(request):
                 messages.warning(request, _("You used a recovery code; %(n)d left. Make new ones on the "
                                             "two-factor page when you run low.") % {
                     "n": services.recovery_codes_left(request.user)})
-            return redirect(_next(request) or "dashboard")
+            return redirect(next_path(request) or "dashboard")
         form.add_error("code", _("That code is not right, or it was already used. Wait for a new code and try "
                                  "again."))
-    context = {"form": form, "next": _next(request), "auth_layout": True}
+    context = {"form": form, "next": next_path(request), "auth_layout": True}
     return render(request, "console/twofactor/verify.html", context)
 
 
@@ -63,7 +56,7 @@ def two_factor_setup(request):
             return _show_recovery_codes(request, codes, first_time=True)
     device = services.totp_device_start(user=request.user)
     context = {
-        "form": form, "next": _next(request), "qr": qr_data_uri(device.config_url),
+        "form": form, "next": next_path(request), "qr": qr_data_uri(device.config_url),
         "secret": services.base32_secret(device), "required": request.user.is_platform_staff,
         "auth_layout": not request.user.is_verified(),
     }
@@ -104,7 +97,7 @@ def two_factor_off(request):
 
 
 def _show_recovery_codes(request, codes: list[str], *, first_time: bool):
-    context = {"codes": codes, "first_time": first_time, "next": _next(request)}
+    context = {"codes": codes, "first_time": first_time, "next": next_path(request)}
     response = render(request, "console/twofactor/recovery_codes.html", context)
     response["Cache-Control"] = "no-store"
     return response

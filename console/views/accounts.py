@@ -12,11 +12,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from console.forms import EmailAuthenticationForm, SignUpForm
+from console.next_page import next_path
 from console.ratelimit import client_ip, rate_limit_exceeded
 from console.services import (
     email_verification_send,
@@ -29,10 +29,7 @@ from console.services import (
 
 
 def _safe_next(request, default="dashboard"):
-    target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        return target
-    return default
+    return next_path(request) or default
 
 
 def _over_limits(request, name: str, email: str, address_limit, email_limit=None) -> bool:
