@@ -53,11 +53,15 @@ def events_store(events: list[Event | dict]) -> int:
         if not fresh:
             return 0
     storage.stage_events(_stage_rows(fresh))  # COPY: not in a pipeline
+    programs = sorted({e.program_id for e in fresh})
     with _pipelined():
         storage.analyze_stage()
         storage.raw_events_from_stage(timezone.now())
+        for program_id in programs:  # in order, so that two drains never wait for each other's locks
+            _lock_program(program_id)
+        storage.unstage_repeats()
         storage.daily_counters_from_stage()
-        for program_id in sorted({e.program_id for e in fresh}):
+        for program_id in programs:
             _program_rollups(program_id, [e for e in fresh if e.program_id == program_id])
     return len(fresh)
 
@@ -118,8 +122,7 @@ def _in(values) -> tuple[str, list]:
 
 
 def _program_rollups(program_id: int, events: list[Event]) -> None:
-    """Everything that needs the program's users: sets, distinct counts, shares. Serialised per program."""
-    _lock_program(program_id)
+    """Everything that needs the program's users: sets, distinct counts, shares. The program is locked."""
     _ordinals(program_id)
     members = _sent(  # the batch's users, numbered, per scene, day and kind of set
         f"SELECT DISTINCT staged.host, staged.scene, staged.day, staged.type, known.ordinal "
@@ -161,6 +164,12 @@ def _ordinals(program_id: int) -> None:
     _sent("UPDATE stats_programstatsstate SET next_ordinal = next_ordinal + (SELECT COUNT(*) FROM stats_statsuser AS u "
           "WHERE u.program_id = stats_programstatsstate.program_id AND u.ordinal >= stats_programstatsstate.next_ordinal) "
           "WHERE program_id = %s", [program_id])
+    # The staged new users are new for the first time (`storage.unstage_repeats` took out the others).
+    _sent(f"UPDATE stats_statsuser SET new_on = (SELECT MIN(day) FROM {STAGE} AS staged WHERE staged.type = %s "
+          f"AND staged.program_id = stats_statsuser.program_id AND staged.user_hash = stats_statsuser.user_hash) "
+          f"WHERE program_id = %s AND new_on IS NULL AND user_hash IN "
+          f"(SELECT user_hash FROM {STAGE} WHERE program_id = %s AND type = %s)",
+          [str(EventType.NEW_USER), program_id, program_id, str(EventType.NEW_USER)])
 
 
 def _update_user_sets(program_id: int, memberships: list[tuple]) -> None:
@@ -281,7 +290,8 @@ def _insert_shares(program_id: int, shares: list[Event], lookup: _sent, touched:
 
 
 def _in_parent_order(rows: dict[str, Share]) -> list[Share]:
-    """Parents before their children within the batch (chains inside one batch are common); cycles are cut."""
+    """Parents before their children within the batch (chains inside one batch are common); a cycle is cut
+    where the walk meets it again, and `_placement` starts the chain at the share that closes it."""
     ordered, done = [], set()
     for row in rows.values():
         chain, in_chain, current = [], set(), row
@@ -300,6 +310,11 @@ def _placement(row: Share, placed: dict[str, tuple[int, str]]) -> tuple[int, str
         return 1, row.share_id
     if row.parent_share_id in placed:
         depth, root = placed[row.parent_share_id]
+        if root == row.share_id:
+            # The parent descends from this share (or waits for it as its missing root): the parent links
+            # make a cycle, which no real sharing can. This share's link is the one that closes it, so it is
+            # ignored and the share starts the chain; its descendants are placed under it.
+            return 1, row.share_id
         return depth + 1, root
     # The parent has not arrived yet: at least depth 2, rooted at the parent until it does.
     return 2, row.parent_share_id
@@ -332,8 +347,8 @@ def _replace_children(program_id: int, new: list[Share], children: _sent | None)
                       for row in children.rows()):
             parent = by_id[child.parent_share_id]
             depth, root = parent.depth + 1, parent.root_share_id
-            if child.share_id in moved_once or depth > MAX_DEPTH:
-                continue
+            if root == child.share_id or child.share_id in moved_once or depth > MAX_DEPTH:
+                continue  # the first: a cycle, which the child starts (`_placement`)
             if (child.depth, child.root_share_id) != (depth, root):
                 moved_once[child.share_id] = (child, child.depth, child.root_share_id)
                 child.depth, child.root_share_id = depth, root

@@ -99,6 +99,10 @@ class StatsUser(models.Model):
     user_hash = models.CharField(max_length=32)
     ordinal = models.PositiveIntegerField()
     first_day = models.DateField()
+    new_on = models.DateField(
+        null=True, blank=True,
+        help_text="The day of the user's new_user event that counted; a later one for the same user counts nothing.",
+    )
 
     class Meta:
         constraints = [

@@ -19,6 +19,7 @@ from console import sql
 from programs.models import MiniProgram
 from stats import bitmaps
 from stats.models import DailyStats, GateDaily, ShareChain, ShareDepthDaily, UserSet
+from stats.numbers import ratio
 from stats.setcache import set_cache
 
 RETENTION_DAYS = (1, 2, 3, 4, 5, 6, 7, 14, 30)
@@ -279,7 +280,7 @@ class _Reading:
             for n in RETENTION_DAYS:
                 later = day + timedelta(days=n)
                 row[f"day_{n}"] = (
-                    None if later > latest or not size else round((cohort & active.get(later, 0)).bit_count() / size, 4)
+                    None if later > latest or not size else ratio((cohort & active.get(later, 0)).bit_count(), size, 4)
                 )
             table.append(row)
         return table
@@ -405,7 +406,7 @@ def _metrics(sums: dict, unique_visitors: int, share_users: int) -> dict:
         "page_views": sums.get("page_views") or 0,
         "unique_visitors": unique_visitors,
         "new_users": sums.get("new_users") or 0,
-        "avg_stay_seconds": round((sums.get("stay_seconds") or 0) / visits, 1) if visits else 0,
+        "avg_stay_seconds": ratio(sums.get("stay_seconds") or 0, visits, 1),
         "shares": sums.get("shares") or 0,
         "share_users": share_users,
         "share_opens": sums.get("share_opens") or 0,
@@ -420,9 +421,9 @@ def _fission(daily: list[dict], totals: dict, depth_rows: list[tuple], chain_row
     sums = {"shares": totals["shares"], "opens": totals["share_opens"], "via": via}
     depths = {d: n for d, n in depth_rows if n}
     return {
-        "share_rate": round(sharers / active, 4) if active else 0,
-        "opens_per_share": round((sums["opens"] or 0) / sums["shares"], 4) if sums["shares"] else 0,
-        "k_factor": round((sums["via"] or 0) / sharers, 4) if sharers else 0,
+        "share_rate": ratio(sharers, active, 4),
+        "opens_per_share": ratio(sums["opens"] or 0, sums["shares"], 4),
+        "k_factor": ratio(sums["via"] or 0, sharers, 4),
         "new_users_via_share": sums["via"] or 0,
         "max_depth": max(depths, default=0),
         "depth_distribution": [{"depth": d, "shares": n} for d, n in depths.items()],

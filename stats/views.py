@@ -26,6 +26,8 @@ from programs.views.access import program_in_org
 from stats.apis import csv_file, csv_response, table_name
 from stats.export import HOST_TABLES, TABLES, rows_csv
 from stats.ingest import hosts_taking_events
+from stats.numbers import exact
+from stats.numbers import percent as as_percent
 from stats.selectors import (
     RETENTION_DAYS,
     Comparison,
@@ -143,7 +145,7 @@ def _cards(totals: dict, comparison: Comparison, shown=CARDS) -> list[dict]:
     for name, label in shown:
         now = comparison.current[name]
         before = comparison.previous[name] if comparison.previous is not None else None
-        change = round((now - before) / before * 100, 1) if before else None
+        change = as_percent(exact(now) - exact(before), before) if before else None
         cards.append({"name": name, "label": label, "value": totals[name], "previous": before, "change": change,
                       **_card_display(name, totals[name], (now, before), change, comparison)})
     return cards
@@ -253,7 +255,7 @@ def _retention_heads() -> str:
 def _retention_cell(share: float | None, today: bool = False) -> str:
     if share is None:
         return '<td class="num heat"><span class="muted">–</span></td>'
-    percent = round(share * 100, 1)
+    percent = as_percent(share)
     if today:
         return f'<td class="num heat so-far" data-heat="{percent}" title="{_so_far_title()}">{percent}%*</td>'
     return f'<td class="num heat" data-heat="{percent}">{percent}%</td>'
@@ -442,7 +444,7 @@ def program_dashboard(request, membership, appid):
         "event_days_query": _event_days_query(query, event_days) if event_days else "",
         "granularities": GRANULARITIES, "retention_rows": _retention_rows(stats["retention"], today), "retention_heads": _retention_heads(),
         "breakdown_rows": _breakdown_rows(stats["breakdown"]),
-        "fission_percent": {"share_rate": round(stats["fission"]["share_rate"] * 100, 1)},
+        "fission_percent": {"share_rate": as_percent(stats["fission"]["share_rate"])},
         "top_chains": _chains(stats["fission"]["top_chains"]),
         # Only an empty dashboard shows the command (which looks up the demo credential).
         "first_event_command": "" if has_data or event_days else first_event_command(
@@ -550,5 +552,5 @@ def _gate_table(answers: list[dict]) -> list[dict]:
             scene["reasons"].append((row["reason"], row["count"]))
     for scene in scenes.values():
         total = scene["allowed"] + scene["denied"]
-        scene["deny_rate"] = round(scene["denied"] / total * 100, 1) if total else 0
+        scene["deny_rate"] = as_percent(scene["denied"], total)
     return sorted(scenes.values(), key=lambda s: s["scene"])

@@ -154,11 +154,67 @@ def test_a_long_chain_in_one_batch_is_placed_whatever_the_order(program, post, a
     assert program_stats(program, _query())["fission"]["max_depth"] == 1500
 
 
-def test_a_cycle_of_parents_settles(program, post, at):
+def _placed() -> dict[str, tuple[int, str]]:
+    return {sid: (depth, root) for sid, depth, root in Share.objects.values_list("share_id", "depth", "root_share_id")}
+
+
+def test_a_cycle_of_parents_in_one_batch_starts_at_the_share_that_closes_it(program, post, at):
+    """No real sharing makes a cycle (a parent is shared before its child): the link that closes it is ignored."""
     post([event("x", "share", "u1", at(0), share_id="X", parent_share_id="Y"),
           event("y", "share", "u2", at(0), share_id="Y", parent_share_id="X")])
-    assert Share.objects.count() == 2
-    assert all(depth <= 1000 for depth in Share.objects.values_list("depth", flat=True))
+
+    assert _placed() == {"Y": (2, "X"), "X": (1, "X")}
+    fission = program_stats(program, _query())["fission"]
+    assert (fission["max_depth"], fission["depth_distribution"]) == (2, [{"depth": 1, "shares": 1},
+                                                                           {"depth": 2, "shares": 1}])
+
+
+def test_a_cycle_of_parents_across_batches_starts_at_the_share_that_closes_it(program, post, at):
+    post([event("a", "share", "u1", at(0), share_id="A", parent_share_id="B")])  # B not here yet: A waits at 2
+    post([event("c", "share", "u3", at(0), share_id="C", parent_share_id="A")])
+    assert _placed() == {"A": (2, "B"), "C": (3, "B")}
+
+    post([event("b", "share", "u2", at(0), share_id="B", parent_share_id="C")])  # C descends from B: a cycle
+
+    assert _placed() == {"B": (1, "B"), "A": (2, "B"), "C": (3, "B")}
+    [chain] = program_stats(program, _query())["fission"]["top_chains"]
+    assert (chain["root_share_id"], chain["depth"], [level["shares"] for level in chain["levels"]]) == ("B", 3, [1, 1, 1])
+
+
+def test_a_share_sent_again_under_a_new_event_id_counts_once(program, post, at):
+    """A share is its share id: the repeat (another event id, even another user or day) is kept raw only."""
+    post([event("s1", "share", "u1", at(1), share_id="S1"), event("s1-again", "share", "u1", at(1), share_id="S1")])
+    post([event("s1-later", "share", "u2", at(0), share_id="S1"),
+          event("o1", "share_open", "u3", at(0), share_id="S1")])
+
+    stats = program_stats(program, _query())
+    assert (stats["totals"]["shares"], stats["totals"]["share_users"], stats["totals"]["share_opens"]) == (1, 1, 1)
+    assert stats["fission"]["opens_per_share"] == 1
+    assert sum(level["shares"] for level in stats["fission"]["depth_distribution"]) == 1
+    assert RawEvent.objects.filter(type="share").count() == 3
+
+
+def test_a_person_is_new_once_and_in_one_retention_cohort(program, post, at):
+    """A second new_user for the same user, in the same batch or later, counts nothing: not in new users,
+    not in a second cohort, not as a second new user on the share they came through."""
+    post([event("s1", "share", "u0", at(3), share_id="S1"),
+          event("n1", "new_user", "u1", at(2), share_id="S1"), event("n1-again", "new_user", "u1", at(2, 11))])
+    post([event("n1-later", "new_user", "u1", at(1), share_id="S1"), event("n2", "new_user", "u2", at(1)),
+          event("v1", "visit", "u1", at(0))])
+
+    stats = program_stats(program, _query())
+    assert (stats["totals"]["new_users"], stats["fission"]["new_users_via_share"]) == (2, 1)
+    cohorts = {row["cohort"]: row["new_users"] for row in stats["retention"]}
+    assert cohorts == {_day(2).isoformat(): 1, _day(1).isoformat(): 1}
+    assert Share.objects.get(share_id="S1").new_users == 1
+    assert [s["new_users"] for s in stats["series"]] == [0, 0, 0, 0, 1, 1, 0]
+    assert RawEvent.objects.filter(type="new_user").count() == 4
+
+
+def test_of_two_new_users_in_one_batch_the_earliest_counts(program, post, at):
+    post([event("late", "new_user", "u1", at(1)), event("early", "new_user", "u1", at(3))])
+
+    assert {row["cohort"] for row in program_stats(program, _query())["retention"]} == {_day(3).isoformat()}
 
 
 def test_an_empty_range_has_zeros_not_errors(program):
@@ -226,3 +282,40 @@ def test_today_alone_is_not_compared(program, post, at):
     assert compared.previous is None
     assert compared.current == stats["totals"]
     assert stats["totals"]["visits"] == 1
+
+
+def test_the_migration_gives_users_counted_new_before_it_the_day_of_their_first_new_set(program, db):
+    """Stats stored before `StatsUser.new_on` existed: the day comes from the bitmaps, the raw events may be gone."""
+    import importlib
+
+    from django.apps import apps
+
+    from stats import bitmaps
+    from stats.models import StatsUser, UserSet
+
+    migration = importlib.import_module("stats.migrations.0010_stats_user_new_on")
+    for ordinal in range(4):
+        StatsUser.objects.create(program=program, user_hash=f"h{ordinal}", ordinal=ordinal, first_day=_day(5))
+    for day, ordinals, host in ((_day(3), [0, 2], ""), (_day(2), [0, 1], ""), (_day(4), [3], "weibo")):
+        UserSet.objects.create(program=program, host=host, scene="", day=day, kind=UserSet.Kind.NEW,
+                               bits=bitmaps.with_bits(b"", ordinals)[0])
+
+    migration.backfill_new_on(apps, None)
+
+    # h3 is only in a one-host set, which every all-hosts set repeats when the drain writes it: never alone.
+    assert dict(StatsUser.objects.values_list("user_hash", "new_on")) == {
+        "h0": _day(3), "h1": _day(2), "h2": _day(3), "h3": None}
+
+
+def test_averages_and_rates_round_halves_up_as_a_hand_check_does(program, post, at):
+    """2307 s over 20 visits is 115.35 s: 115.4, where round() on the float gave 115.3."""
+    post([event(f"v{i}", "visit", f"u{i}", at(0), stay_seconds=122 if i == 0 else 115) for i in range(20)])
+
+    assert program_stats(program, _query())["totals"]["avg_stay_seconds"] == 115.4
+
+
+def test_the_rounding_rule_itself():
+    from stats.numbers import percent, ratio
+
+    assert (ratio(2307, 20, 1), ratio(1, 8, 2), ratio(-1, 8, 2), ratio(5, 0, 1)) == (115.4, 0.13, -0.13, 0)
+    assert (percent(0.3035), percent(7, 15), percent(1, 3, 0)) == (30.4, 46.7, 33.0)
