@@ -146,8 +146,11 @@ def _cards(totals: dict, comparison: Comparison, shown=CARDS) -> list[dict]:
         now = comparison.current[name]
         before = comparison.previous[name] if comparison.previous is not None else None
         change = as_percent(exact(now) - exact(before), before) if before else None
-        cards.append({"name": name, "label": label, "value": totals[name], "previous": before, "change": change,
-                      **_card_display(name, totals[name], (now, before), change, comparison)})
+        card = {"name": name, "label": label, "value": totals[name], "previous": before, "change": change,
+                **_card_display(name, totals[name], (now, before), change, comparison)}
+        if name == "avg_stay_seconds" and not totals["visits"]:
+            card["shown"] = "–"  # no visit, no average: 0.0 would read as visits that lasted no time
+        cards.append(card)
     return cards
 
 
@@ -490,7 +493,9 @@ def host_dashboard(request, host_code):
         "cards": _cards(totals, comparison, HOST_CARDS), "comparison_note": _comparison_note(comparison),
         "granularities": GRANULARITIES, "programs": tables["programs"],
         "scenes": _with_scene_cells(tables["scenes"], names),
-        "gate": _with_scene_cells(_gate_table(tables["gate"]), names),
+        # A host may ask the gate about another host's scene (answered scene_unknown): shown by its code
+        # alone, not under a name that would read as one of this host's scenes.
+        "gate": _with_scene_cells(_gate_table(tables["gate"]), _of_host(names, host)),
         "gate_reasons": _gate_reasons(tables["gate"]),
         "chart": {"labels": _period_labels([p["period"] for p in series], query.granularity, query.start, query.end),
                   "partial_note": _partial_note(query.granularity) if partial else "",
@@ -527,6 +532,11 @@ def _host_table(host: Host, query: StatsQuery, table: str, program_limit: int | 
     if table == "programs":
         return host_program_totals(host=code, start=start, end=end, limit=program_limit)
     return gate_answers(host=code, start=start, end=end)
+
+
+def _of_host(names: dict[str, str], host: Host) -> dict[str, str]:
+    own = set(host.scenes.values_list("code", flat=True))
+    return {code: name for code, name in names.items() if code in own}
 
 
 def _with_scene_cells(rows: list[dict], names: dict[str, str]) -> list[dict]:

@@ -430,6 +430,21 @@ def test_the_share_gates_denials_are_explained_in_the_readers_language(client_fo
     assert "此用户在此场景中已达到该小程序的分享上限" in page.content.decode()
 
 
+def test_a_gate_answer_about_another_hosts_scene_shows_its_code_not_a_name_of_this_host(client_for, outsider, db):
+    from stats.models import GateDaily
+
+    for scene, allowed, reason in (("weibo.feed", True, ""), ("alipay.life_account", False, "scene_unknown")):
+        GateDaily.objects.create(day=date.today(), host="weibo", scene=scene, appid="2026000000000001",
+                                 allowed=allowed, reason=reason, count=1)
+    Host.objects.get(code="weibo").operators.add(outsider)
+    page = client_for(outsider).get(reverse("host_stats", args=["weibo"]))
+
+    cells = {row["scene"]: row["scene_cell"] for row in page.context["gate"]}
+    assert cells["alipay.life_account"] == "<code>alipay.life_account</code>"
+    assert cells["weibo.feed"].endswith('<code class="scene-code">weibo.feed</code>')  # its own scene: named
+    assert "Life account" not in page.content.decode()
+
+
 def test_a_range_ending_today_marks_its_last_point_as_partial(client_for, owner, org, traffic):
 
     url = reverse("program_stats", args=[org.slug, traffic.appid])
@@ -593,6 +608,15 @@ def test_an_empty_range_of_a_program_with_events_says_where_they_are(client_for,
     first = (today - timedelta(days=1)).isoformat()
     assert f"This program's events run from {first} to {today.isoformat()}" in body
     assert f'href="?from={first}&amp;to={today.isoformat()}&amp;host=&amp;scene=&amp;granularity=week"' in body
+
+
+def test_a_range_without_visits_shows_no_average_stay(client_for, owner, org, traffic):
+    """An average of no visits is not 0.0 s, which reads as visits that lasted no time."""
+    page = client_for(owner).get(reverse("program_stats", args=[org.slug, traffic.appid]),
+                                 {"from": "2026-01-01", "to": "2026-01-07"})
+
+    cards = {card["name"]: card["shown"] for card in page.context["cards"]}
+    assert (cards["visits"], cards["avg_stay_seconds"]) == ("0", "–")
 
 
 def test_an_empty_scene_without_events_ever_still_shows_the_first_event_command(client_for, owner, org, traffic):
