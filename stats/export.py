@@ -53,7 +53,7 @@ def _spreadsheet_cell(value):
 
 def _table(stats: dict, table: str) -> tuple[list[dict], list[str]]:
     if table == "series":
-        return stats["series"], ["period", *METRICS]
+        return stats["series"], ["period", "first_day", "last_day", *METRICS]
     if table == "breakdown":
         return stats["breakdown"], ["host", "scene", *METRICS]
     if table == "retention":
@@ -68,7 +68,7 @@ def _table(stats: dict, table: str) -> tuple[list[dict], list[str]]:
 
 
 HOST_TABLES = {
-    "series": ["period", *HOST_SERIES],
+    "series": ["period", "first_day", "last_day", *HOST_SERIES],
     "scenes": ["scene", *(m for m in METRICS if m not in ("unique_visitors", "share_users"))],
     "programs": ["appid", "name", "visits", "shares", "new_users", "revenue"],
     "gate": ["scene", "allowed", "reason", "count"],

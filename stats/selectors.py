@@ -214,7 +214,7 @@ class _Reading:
         sums = _sums_by_period(self._in_range(), self.query)
         uniques = self._period_uniques()
         return [
-            {"period": p.isoformat(),
+            {**_period_days(p, self.query),
              **_metrics(sums[p], uniques[(p, UserSet.Kind.ACTIVE)], uniques[(p, UserSet.Kind.SHARERS)])}
             for p in _periods(self.query)
         ]
@@ -391,6 +391,19 @@ def _periods(query: StatsQuery) -> list[date]:
     return sorted({period_start(day, query.granularity) for day in query.days()})
 
 
+def _period_days(start: date, query: StatsQuery) -> dict:
+    """A series row's period and the days of the range it counts: a range from a Tuesday to a Sunday counts
+    six days of its first week, whose period is still the Monday before the range."""
+    if query.granularity == Granularity.WEEK:
+        end = start + timedelta(days=6)
+    elif query.granularity == Granularity.MONTH:
+        end = (start.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    else:
+        end = start
+    return {"period": start.isoformat(), "first_day": max(start, query.start).isoformat(),
+            "last_day": min(end, query.end).isoformat()}
+
+
 def _sums(rows) -> dict:
     sums = dict.fromkeys(ADDITIVE, 0)
     for row in rows:
@@ -473,7 +486,7 @@ def host_series(*, host: str, query: StatsQuery) -> list[dict]:
     rows = (DailyStats.objects.filter(host=host, day__gte=query.start, day__lte=query.end).values("day")
             .annotate(**{name: Sum(name) for name in ADDITIVE}))
     sums = _sums_by_period(rows, query)
-    return [{"period": p.isoformat(), **{k: v for k, v in _metrics(sums[p], 0, 0).items() if k in HOST_SERIES}}
+    return [{**_period_days(p, query), **{k: v for k, v in _metrics(sums[p], 0, 0).items() if k in HOST_SERIES}}
             for p in _periods(query)]
 
 

@@ -79,6 +79,11 @@ class MetricsOutput(serializers.Serializer):
 
 class PeriodOutput(MetricsOutput):
     period = serializers.DateField(help_text="First day of the day, week (Monday) or month.")
+    first_day = serializers.DateField(
+        help_text="The first day the row counts: `period`, or the range's first day when the range starts inside "
+                  "the week or month.")
+    last_day = serializers.DateField(
+        help_text="The last day the row counts: the period's last, or the range's last day when it ends inside it.")
 
 
 class BreakdownOutput(MetricsOutput):

@@ -319,7 +319,13 @@ def test_the_host_dashboard_charts_its_traffic_and_exports_every_table(client_fo
     assert {t: f["Content-Type"] for t, f in files.items()} == dict.fromkeys(files, "text/csv; charset=utf-8")
     assert all(f.content.startswith("\ufeff".encode()) for f in files.values())  # for Excel (see above)
     series = list(csv.DictReader(io.StringIO(files["series"].content.decode("utf-8-sig"))))
-    assert list(series[0]) == ["period", "visits", "new_users", "shares", "share_opens", "payments", "revenue"]
+    assert list(series[0]) == ["period", "first_day", "last_day", "visits", "new_users", "shares", "share_opens",
+                               "payments", "revenue"]
+    # A week the range starts inside is named by its Monday, and says which of its days it counts.
+    start = page.context["start"]
+    assert (series[0]["period"], series[0]["first_day"]) == ((start - timedelta(days=start.weekday())).isoformat(),
+                                                             start.isoformat())
+    assert series[-1]["last_day"] == page.context["end"].isoformat()
     assert sum(int(r["visits"]) for r in series) == 2
     programs = list(csv.DictReader(io.StringIO(files["programs"].content.decode("utf-8-sig"))))
     # The AppID is written as text for the spreadsheet: read as a number, its 16th digit would be lost.

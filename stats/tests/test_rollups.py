@@ -319,3 +319,17 @@ def test_the_rounding_rule_itself():
 
     assert (ratio(2307, 20, 1), ratio(1, 8, 2), ratio(-1, 8, 2), ratio(5, 0, 1)) == (115.4, 0.13, -0.13, 0)
     assert (percent(0.3035), percent(7, 15), percent(1, 3, 0)) == (30.4, 46.7, 33.0)
+
+
+def test_a_series_row_says_which_days_of_its_period_the_range_counts(program):
+    weeks = program_stats(program, StatsQuery(start=date(2026, 11, 3), end=date(2026, 11, 18),
+                                              granularity=Granularity.WEEK))["series"]
+    months = program_stats(program, StatsQuery(start=date(2026, 1, 20), end=date(2026, 3, 5),
+                                               granularity=Granularity.MONTH))["series"]
+
+    assert [(w["period"], w["first_day"], w["last_day"]) for w in weeks] == [
+        ("2026-11-02", "2026-11-03", "2026-11-08"), ("2026-11-09", "2026-11-09", "2026-11-15"),
+        ("2026-11-16", "2026-11-16", "2026-11-18")]
+    assert [(m["period"], m["first_day"], m["last_day"]) for m in months] == [
+        ("2026-01-01", "2026-01-20", "2026-01-31"), ("2026-02-01", "2026-02-01", "2026-02-28"),
+        ("2026-03-01", "2026-03-01", "2026-03-05")]
