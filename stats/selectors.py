@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 from django.db import connections, router
 from django.db.models import Max, Min, Sum
+from django.utils import timezone
 
 from console import sql
 from programs.models import MiniProgram
@@ -199,13 +200,17 @@ class _Reading:
         return {
             "program": {"appid": self.program.appid, "name": self.program.name},
             "range": {"from": query.start.isoformat(), "to": query.end.isoformat(), "host": query.host,
-                      "scene": query.scene, "granularity": query.granularity},
+                      "scene": query.scene, "granularity": query.granularity, "partial_day": self._partial_day()},
             "totals": totals,
             "series": self._series(),
             "breakdown": self._breakdown(),
             "retention": self._retention(),
             "fission": _fission(self._in_range(), totals, *self.fission_rows),
         }
+
+    def _partial_day(self) -> str | None:
+        today = timezone.localdate()
+        return today.isoformat() if self.query.start <= today <= self.query.end else None
 
     def _in_range(self) -> list[dict]:
         return [row for row in self.daily if self.query.start <= row["day"] <= self.query.end]

@@ -145,6 +145,10 @@ class StatsRangeOutput(serializers.Serializer):
     host = serializers.CharField(help_text="A host code, or empty: every host.")
     scene = serializers.CharField(help_text="A scene code, or empty: every scene.")
     granularity = ChoiceField(choices=Granularity.ALL)
+    partial_day = serializers.DateField(
+        allow_null=True,
+        help_text="Today, when the range reaches it: a day not over, so every number that counts it (the last "
+                  "period, the retention cells whose day it is) grows until midnight. Null when every day is over.")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

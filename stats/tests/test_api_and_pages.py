@@ -40,6 +40,14 @@ def test_the_api_answers_the_documented_shape(api_with_key, traffic):
     assert {b["scene"] for b in body["breakdown"]} == {"weibo.private_message", "weibo.profile"}
 
 
+def test_the_api_says_which_day_is_not_over(api_with_key, traffic):
+    today = timezone.localdate()
+    yesterday = (today - timedelta(days=1)).isoformat()
+
+    assert api_with_key.get(URL).json()["range"]["partial_day"] == today.isoformat()
+    assert api_with_key.get(URL, {"from": yesterday, "to": yesterday}).json()["range"]["partial_day"] is None
+
+
 def test_the_api_filters_and_groups(api_with_key, traffic):
     body = api_with_key.get(URL, {"scene": "weibo.profile", "granularity": "month"}).json()
     assert body["totals"]["visits"] == 1
