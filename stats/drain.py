@@ -56,13 +56,16 @@ def events_store(events: list[Event | dict]) -> int:
     programs = sorted({e.program_id for e in fresh})
     with _pipelined():
         storage.analyze_stage()
-        storage.raw_events_from_stage(timezone.now())
         for program_id in programs:  # in order, so that two drains never wait for each other's locks
             _lock_program(program_id)
-        storage.unstage_repeats()
+        facts = _repeated_facts(fresh)  # waits for its answers: before the raw rows, which take the server a while
+        storage.raw_events_from_stage(timezone.now())
+        if facts.repeats:
+            storage.unstage(facts.repeats)
         storage.daily_counters_from_stage()
         for program_id in programs:
-            _program_rollups(program_id, [e for e in fresh if e.program_id == program_id])
+            _program_rollups(program_id, [e for e in fresh if e.program_id == program_id],
+                             facts.known_now_new.get(program_id, {}))
     return len(fresh)
 
 
@@ -86,6 +89,63 @@ class _sent:  # noqa: N801 - reads as a verb at the call site
         rows = self.cursor.fetchall() if self._rows is None else self._rows
         self.cursor.close()
         return rows
+
+
+class _Facts(NamedTuple):
+    """What `_repeated_facts` found."""
+
+    repeats: list[int]  # seqs of the staged events that count nothing
+    known_now_new: dict[int, dict[str, str]]  # per program: users seen before, new from now, and their day
+
+
+def _repeated_facts(events: list[Event]) -> _Facts:
+    """The staged events (their `seq`, the index in `events`) that repeat, under a new event id, a fact counted
+    already; their raw rows stay, but nothing counts them (`storage.unstage`):
+    - a share whose share id is stored, or came earlier in the batch: a share is its share id (SPEC §7), so
+      it counts once, on the day and under the user of its first arrival;
+    - a `new_user` for a user who was new before (`StatsUser.new_on`), or a second one in the batch (the
+      earliest `time` counts): a person is new once, and is in one retention cohort.
+    Also the users the program has seen before who are new only now (their `new_on` is set by `_ordinals`).
+    Read with the batch's programs locked, so that a drain running at once cannot count the same fact.
+    """
+    shares = [(seq, e) for seq, e in enumerate(events) if e.type == EventType.SHARE]
+    new_users = sorted(((datetime.fromisoformat(e.occurred_at), seq, e) for seq, e in enumerate(events)
+                        if e.type == EventType.NEW_USER), key=lambda item: item[:2])
+    stored_shares = _sent_stored(
+        "SELECT program_id, share_id FROM stats_share WHERE program_id {programs} AND share_id {values}",
+        {e.program_id for _, e in shares}, {e.share_id for _, e in shares})
+    known_users = _sent_stored(
+        "SELECT program_id, user_hash, new_on FROM stats_statsuser WHERE program_id {programs} AND user_hash {values}",
+        {e.program_id for *_, e in new_users}, {e.user_hash for *_, e in new_users})
+    known = known_users.rows() if known_users is not None else []
+    repeated = _repeats(((seq, (e.program_id, e.share_id)) for seq, e in shares), stored_shares)
+    repeated += _repeats(((seq, (e.program_id, e.user_hash)) for _, seq, e in new_users),
+                         {(program_id, user) for program_id, user, new_on in known if new_on is not None})
+    now_new = {(program_id, user) for program_id, user, new_on in known if new_on is None}
+    known_now_new: dict[int, dict[str, str]] = defaultdict(dict)
+    for _, _, e in new_users:  # earliest first, so the first one seen is the one that counts
+        if (e.program_id, e.user_hash) in now_new:
+            known_now_new[e.program_id].setdefault(e.user_hash, e.day)
+    return _Facts(sorted(repeated), known_now_new)
+
+
+def _sent_stored(sql: str, programs: set[int], values: set[str]) -> _sent | None:
+    if not values:
+        return None
+    in_programs, program_params = _in(programs)
+    in_values, value_params = _in(values)
+    return _sent(sql.format(programs=in_programs, values=in_values), [*program_params, *value_params])
+
+
+def _repeats(facts, stored: _sent | set) -> list[int]:
+    """The seqs of the facts, in counting order, that are stored already or came before in it."""
+    seen = set(stored.rows()) if isinstance(stored, _sent) else set(stored or ())
+    repeated = []
+    for seq, fact in facts:
+        if fact in seen:
+            repeated.append(seq)
+        seen.add(fact)
+    return repeated
 
 
 def _unique_keys(events: list[Event]) -> list[tuple[str, str]]:
@@ -121,9 +181,9 @@ def _in(values) -> tuple[str, list]:
     return f"IN ({', '.join(['%s'] * len(values))})", values
 
 
-def _program_rollups(program_id: int, events: list[Event]) -> None:
+def _program_rollups(program_id: int, events: list[Event], known_now_new: dict[str, str]) -> None:
     """Everything that needs the program's users: sets, distinct counts, shares. The program is locked."""
-    _ordinals(program_id)
+    _ordinals(program_id, known_now_new)
     members = _sent(  # the batch's users, numbered, per scene, day and kind of set
         f"SELECT DISTINCT staged.host, staged.scene, staged.day, staged.type, known.ordinal "
         f"FROM {STAGE} AS staged JOIN stats_statsuser AS known "
@@ -146,30 +206,34 @@ def _lock_program(program_id: int) -> None:
           "DO UPDATE SET next_ordinal = stats_programstatsstate.next_ordinal", [program_id])
 
 
-def _ordinals(program_id: int) -> None:
+def _ordinals(program_id: int, known_now_new: dict[str, str]) -> None:
     """Number the staged users the program has not seen, after the last, in the order they first appear.
 
-    Each new user's first day is their earliest day in the batch. Ordinals below `next_ordinal` are
-    taken, so the new ones are those from it up.
+    Each new user's first day is their earliest day in the batch, and the day they are new on that of their
+    `new_user` (the staged new users are new for the first time: `_repeated_facts` took out the others).
+    Users seen before get theirs from `known_now_new` (user hash: day); few, as a host sends a user's
+    `new_user` with their first visit. Ordinals below `next_ordinal` are taken, so the new ones are those
+    from it up.
     """
     _sent(
-        f"INSERT INTO stats_statsuser (program_id, user_hash, ordinal, first_day) "
+        f"INSERT INTO stats_statsuser (program_id, user_hash, ordinal, first_day, new_on) "
         f"SELECT program_id, user_hash, (SELECT next_ordinal FROM stats_programstatsstate WHERE program_id = %s) "
-        f"+ ROW_NUMBER() OVER (ORDER BY MIN(seq)) - 1, MIN(day) "
+        f"+ ROW_NUMBER() OVER (ORDER BY MIN(seq)) - 1, MIN(day), MIN(CASE WHEN type = %s THEN day END) "
         f"FROM {STAGE} AS staged WHERE program_id = %s AND NOT EXISTS ("
         f"SELECT 1 FROM stats_statsuser AS known WHERE known.program_id = %s AND known.user_hash = staged.user_hash) "
         f"GROUP BY program_id, user_hash",
-        [program_id, program_id, program_id],
+        [program_id, str(EventType.NEW_USER), program_id, program_id],
     )
     _sent("UPDATE stats_programstatsstate SET next_ordinal = next_ordinal + (SELECT COUNT(*) FROM stats_statsuser AS u "
           "WHERE u.program_id = stats_programstatsstate.program_id AND u.ordinal >= stats_programstatsstate.next_ordinal) "
           "WHERE program_id = %s", [program_id])
-    # The staged new users are new for the first time (`storage.unstage_repeats` took out the others).
-    _sent(f"UPDATE stats_statsuser SET new_on = (SELECT MIN(day) FROM {STAGE} AS staged WHERE staged.type = %s "
-          f"AND staged.program_id = stats_statsuser.program_id AND staged.user_hash = stats_statsuser.user_hash) "
-          f"WHERE program_id = %s AND new_on IS NULL AND user_hash IN "
-          f"(SELECT user_hash FROM {STAGE} WHERE program_id = %s AND type = %s)",
-          [str(EventType.NEW_USER), program_id, program_id, str(EventType.NEW_USER)])
+    by_day: dict[str, list[str]] = defaultdict(list)
+    for user, day in known_now_new.items():
+        by_day[day].append(user)
+    for day, users in by_day.items():
+        match, params = _in(users)
+        _sent(f"UPDATE stats_statsuser SET new_on = %s WHERE program_id = %s AND user_hash {match}",
+              [date.fromisoformat(day), program_id, *params])
 
 
 def _update_user_sets(program_id: int, memberships: list[tuple]) -> None:

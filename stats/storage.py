@@ -199,34 +199,11 @@ def raw_events_from_stage(received_at) -> None:
                        f"SELECT {columns.replace('received_at', '%s')} FROM {STAGE_TABLE}", [received_at])
 
 
-def unstage_repeats() -> None:
-    """Take out of the stage, once their raw rows are written, the events that repeat what counts already.
-
-    Event ids de-duplicate retries, but a host may also send the same fact under a new id:
-    - a share whose share id is stored, or came earlier in the batch: a share is its share id (SPEC §7),
-      so it counts once, on the day and under the user of its first arrival;
-    - a `new_user` for a user who was new before (`StatsUser.new_on`), or a second one in the batch (the
-      earliest counts): a person is new once, and is in one retention cohort.
-    Nothing that counts or places events reads them after this (rollups, sets, share arrivals); the raw
-    table keeps them as they came. Run with the batch's programs locked (`drain._lock_program`).
-    """
-    repeated = (
-        "SELECT seq FROM (SELECT seq, ROW_NUMBER() OVER (PARTITION BY program_id, {key} ORDER BY {first}) AS n "
-        f"FROM {STAGE_TABLE} WHERE type = %s) AS ranked WHERE n > 1"
-    )
+def unstage(seqs: list[int]) -> None:
+    """Take these staged events (by `seq`) out of the stage: their raw rows are written, and they count nothing."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"DELETE FROM {STAGE_TABLE} WHERE type = %s AND (EXISTS (SELECT 1 FROM stats_share AS known "
-            f"WHERE known.program_id = {STAGE_TABLE}.program_id AND known.share_id = {STAGE_TABLE}.share_id) "
-            f"OR seq IN ({repeated.format(key='share_id', first='seq')}))",
-            ["share", "share"],
-        )
-        cursor.execute(
-            f"DELETE FROM {STAGE_TABLE} WHERE type = %s AND (EXISTS (SELECT 1 FROM stats_statsuser AS known "
-            f"WHERE known.program_id = {STAGE_TABLE}.program_id AND known.user_hash = {STAGE_TABLE}.user_hash "
-            f"AND known.new_on IS NOT NULL) OR seq IN ({repeated.format(key='user_hash', first='occurred_at, seq')}))",
-            ["new_user", "new_user"],
-        )
+        for chunk in chunks(seqs, SQLITE_ROWS_PER_STATEMENT):
+            cursor.execute(f"DELETE FROM {STAGE_TABLE} WHERE seq IN ({', '.join(['%s'] * len(chunk))})", chunk)
 
 
 def daily_counters_from_stage() -> None:

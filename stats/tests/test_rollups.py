@@ -333,3 +333,16 @@ def test_a_series_row_says_which_days_of_its_period_the_range_counts(program):
     assert [(m["period"], m["first_day"], m["last_day"]) for m in months] == [
         ("2026-01-01", "2026-01-20", "2026-01-31"), ("2026-02-01", "2026-02-01", "2026-02-28"),
         ("2026-03-01", "2026-03-01", "2026-03-05")]
+
+
+def test_a_user_seen_before_is_new_once_from_their_first_new_user(program, post, at):
+    from stats.models import StatsUser
+
+    post([event("v1", "visit", "u5", at(3))])
+    post([event("n1", "new_user", "u5", at(1))])
+    post([event("n2", "new_user", "u5", at(0))])
+
+    stats = program_stats(program, _query())
+    assert stats["totals"]["new_users"] == 1
+    assert [row["cohort"] for row in stats["retention"]] == [_day(1).isoformat()]
+    assert StatsUser.objects.get().new_on == _day(1)
