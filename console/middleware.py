@@ -10,6 +10,28 @@ from console.selectors import memberships_for_user
 SESSION_ORG_KEY = "current_org_slug"
 
 
+class ClientAddressMiddleware:
+    """Behind `PROXIES_IN_FRONT` proxies (a load balancer, nginx), the client's address replaces the last proxy's.
+
+    Every limit counts by `REMOTE_ADDR` (sign-in lock-out, API keys, sign-ups, host calls). Behind a proxy that
+    is the proxy's address, and 30 failures from anyone would lock everyone out. Each proxy appends the address
+    it received from to X-Forwarded-For, so the client's is the entry `PROXIES_IN_FRONT` from the right; the
+    entries left of it are whatever the client sent, and are never read. With fewer entries than proxies the
+    request did not come through them all, and keeps its socket address.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        proxies = settings.PROXIES_IN_FRONT
+        if proxies:
+            forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
+            if len(forwarded) >= proxies:
+                request.META["REMOTE_ADDR"] = forwarded[-proxies]
+        return self.get_response(request)
+
+
 class ContentSecurityPolicyMiddleware:
     """Adds the Content-Security-Policy header from settings (Django 5.2 has none built in)."""
 

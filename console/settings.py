@@ -10,6 +10,7 @@ and ALLOWED_HOSTS mandatory.
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
@@ -71,6 +72,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "console.middleware.ClientAddressMiddleware",  # first: everything after it sees the client's address
     "django.middleware.security.SecurityMiddleware",
     "console.middleware.ContentSecurityPolicyMiddleware",
     # Early, so that every later middleware's and view's error under /api/ gets the JSON shape (and the
@@ -257,16 +259,45 @@ CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# How many proxies stand in front of the web process (a load balancer, nginx): each must append the address
+# it received from to X-Forwarded-For and set X-Forwarded-Proto. The client's address is then read from
+# X-Forwarded-For (console.middleware.ClientAddressMiddleware), so that limits and lock-outs count clients,
+# not the proxy. 0 (the default): the socket's address, as with gunicorn or runconsole reached directly.
+PROXIES_IN_FRONT = env_int("PROXIES_IN_FRONT", 0)
+if PROXIES_IN_FRONT < 0:
+    raise ConfigError(f"PROXIES_IN_FRONT must be 0 or more, got {PROXIES_IN_FRONT}")
 if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    # Probes and scrapers reach the web process directly, over plain HTTP, and follow no redirect.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz/$", r"^metrics/$"]
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+
+def _public_file_origins() -> list[str]:
+    """Where browsers load public files (program logos) from when they are on S3, for the CSP's img-src.
+
+    `S3_PUBLIC_ORIGINS` when set (a CDN in front, a custom domain); otherwise the endpoint's origin, path-style
+    and virtual-hosted, or AWS's bucket addresses.
+    """
+    explicit = env_list("S3_PUBLIC_ORIGINS")
+    if explicit or not AWS_STORAGE_BUCKET_NAME:
+        return explicit
+    bucket, endpoint = AWS_STORAGE_BUCKET_NAME, env_str("S3_ENDPOINT_URL")
+    if endpoint:
+        parts = urlsplit(endpoint)
+        return [f"{parts.scheme}://{parts.netloc}", f"{parts.scheme}://{bucket}.{parts.netloc}"]
+    region = env_str("S3_REGION")
+    return [f"https://{bucket}.s3.amazonaws.com", *([f"https://{bucket}.s3.{region}.amazonaws.com"] if region else [])]
+
+
+_IMAGE_SOURCES = " ".join(["'self'", "data:", "blob:", *_public_file_origins()])
 CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
+    f"default-src 'self'; img-src {_IMAGE_SOURCES}; style-src 'self' 'unsafe-inline'; "
     "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; "
     "base-uri 'self'; object-src 'none'"
 )

@@ -180,6 +180,45 @@ def test_a_locked_address_does_not_stop_a_right_key_from_elsewhere(owner_key):
     assert response.json()["email"] == "owner@acme.test"
 
 
+PROXY = "10.0.0.2"
+
+
+def _through_proxy(client_address: str, key: str, sent_by_client: str = ""):
+    """A request as the proxy passes it on: from the proxy's socket, the client's address appended."""
+    forwarded = f"{sent_by_client}, {client_address}" if sent_by_client else client_address
+    return Client(REMOTE_ADDR=PROXY).get("/api/v1/me/", HTTP_AUTHORIZATION=f"Bearer {key}",
+                                         HTTP_X_FORWARDED_FOR=forwarded)
+
+
+def test_behind_a_proxy_the_lock_out_counts_each_client_not_the_proxy(owner_key, settings):
+    """Every request came from the proxy's address: 30 failures from anyone locked out everyone (a probe of a
+    production deploy found it). With PROXIES_IN_FRONT=1 the client's address is the last X-Forwarded-For entry."""
+    settings.PROXIES_IN_FRONT = 1
+    statuses = [_through_proxy(f"203.0.113.{i}", "mpk_0123456789ab_not-a-real-key").status_code for i in range(31)]
+
+    assert set(statuses) == {401}
+    assert _through_proxy("198.51.100.7", owner_key[1]).status_code == 200
+    assert AccessAttempt.objects.filter(ip_address="203.0.113.5").exists()
+
+
+def test_behind_a_proxy_what_the_client_writes_into_x_forwarded_for_is_not_read(owner_key, settings):
+    """A client cannot pick the address it is counted under: only the entry the proxy appended is read."""
+    settings.PROXIES_IN_FRONT = 1
+    statuses = [_through_proxy("203.0.113.99", "mpk_0123456789ab_not-a-real-key", sent_by_client=f"192.0.2.{i}")
+                .status_code for i in range(30)]
+
+    assert statuses[-1] == 429
+    assert _through_proxy("203.0.113.99", owner_key[1], sent_by_client="192.0.2.200").status_code == 429
+
+
+def test_without_proxies_in_front_x_forwarded_for_is_ignored(owner_key, settings):
+    assert settings.PROXIES_IN_FRONT == 0
+    for i in range(30):
+        _through_proxy(f"203.0.113.{i}", "mpk_0123456789ab_not-a-real-key")
+
+    assert _through_proxy("198.51.100.7", owner_key[1]).status_code == 429  # all from the socket's address
+
+
 def test_a_guessed_key_never_reaches_the_failure_record(owner_key):
     client, wrong = _api()
     client.post("/api/v1/me/?key=x", data={"key": "mpk_secret"}, **wrong)

@@ -33,6 +33,27 @@ def test_production_settings_pass_check_deploy(tmp_path):
     assert "System check identified no issues" in result.stdout
 
 
+def test_production_redirects_pages_to_https_but_not_the_probe_and_scrape_urls(tmp_path):
+    """A load balancer's health probe and Prometheus reach the web process over plain HTTP and follow no redirect."""
+    code = ("from django.middleware.security import SecurityMiddleware; from django.test import RequestFactory; "
+            "redirect = SecurityMiddleware(lambda request: None).process_request; "
+            "get = RequestFactory(HTTP_HOST='console.example.com').get; "
+            "print(*(getattr(redirect(get(p)), 'status_code', 'none') for p in "
+            "('/accounts/login/', '/api/v1/me/', '/healthz/', '/metrics/')))")
+    result = _manage(tmp_path, "shell", "-v", "0", "-c", code,
+                     DEBUG="0", SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS="console.example.com")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["301", "301", "none", "none"]
+
+
+def test_proxies_in_front_must_be_a_count(tmp_path):
+    result = _manage(tmp_path, "check", PROXIES_IN_FRONT="-1")
+
+    assert result.returncode != 0
+    assert "PROXIES_IN_FRONT must be 0 or more" in result.stderr
+
+
 def test_production_without_secret_key_refuses_to_start(tmp_path):
     result = _manage(tmp_path, "check", DEBUG="0", ALLOWED_HOSTS="console.example.com")
 
@@ -124,6 +145,24 @@ def test_with_s3_private_files_get_their_own_prefix_and_short_lived_urls(tmp_pat
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["storages.backends.s3.S3Storage", "private", "True", "45"]
+
+
+@pytest.mark.parametrize(("env", "origins"), [
+    ({}, []),
+    ({"S3_BUCKET": "console", "S3_ENDPOINT_URL": "https://minio.example.com:9000"},
+     ["https://minio.example.com:9000", "https://console.minio.example.com:9000"]),
+    ({"S3_BUCKET": "console", "S3_REGION": "eu-west-1"},
+     ["https://console.s3.amazonaws.com", "https://console.s3.eu-west-1.amazonaws.com"]),
+    ({"S3_BUCKET": "console", "S3_PUBLIC_ORIGINS": "https://cdn.example.com"}, ["https://cdn.example.com"]),
+])
+def test_logos_on_s3_are_images_the_content_security_policy_allows(tmp_path, env, origins):
+    """img-src allowed only the console itself: every logo on S3 was blocked and showed broken."""
+    code = "from django.conf import settings; print(settings.CONTENT_SECURITY_POLICY)"
+    result = _manage(tmp_path, "shell", "-v", "0", "-c", code, **env)
+
+    assert result.returncode == 0, result.stderr
+    image_sources = next(d for d in result.stdout.split(";") if d.strip().startswith("img-src")).split()[1:]
+    assert image_sources == ["'self'", "data:", "blob:", *origins]
 
 
 # ------------------------------------------------------------------ production never asks whether tests run
