@@ -11,8 +11,8 @@ Standard library only. In the repository: `python -m hosts.client …`; elsewher
 
 `--url` (default $CONSOLE_URL, else http://127.0.0.1:8000), `--key` ($HOST_KEY_ID) and `--secret`
 ($HOST_SECRET) go before or after the command. The answer is printed as JSON. Exit codes: 0 done (for
-share-check: allowed); 1 share-check denied; 2 the console refused the call (its error is printed) or bad
-usage; 3 the console could not be reached.
+share-check: allowed); 1 share-check denied; 2 the console refused the call (its error is printed), answered
+a redirect (use the address it names) or bad usage; 3 the console could not be reached.
 
 From Python: `HostClient(url, key_id, secret).share_check(appid=…, scene=…, user=…)` → (status, body).
 """
@@ -38,6 +38,15 @@ DEFAULT_URL = "http://127.0.0.1:8000"
 OK, DENIED, REFUSED, NETWORK_ERROR = 0, 1, 2, 3
 
 
+class Redirected(Exception):
+    """The console answered a redirect (e.g. http:// to https://). A host call is never redirected: the signed
+    path and body would not reach the new address as they were signed, so the call is not followed."""
+
+    def __init__(self, status: int, location: str):
+        super().__init__(f"HTTP {status}: the console redirected to {location}; pass that address as --url.")
+        self.status, self.location = status, location
+
+
 class HostClient:
     """Signs and sends host calls; one short-lived connection per call."""
 
@@ -61,6 +70,8 @@ class HostClient:
             raw = response.read()
         finally:
             connection.close()
+        if 300 <= response.status < 400:
+            raise Redirected(response.status, response.getheader("Location", "?"))
         try:
             payload = json.loads(raw) if raw else None
         except ValueError:
@@ -176,6 +187,9 @@ def main(argv: list[str] | None = None) -> int:
     url = getattr(args, "url", None) or os.environ.get("CONSOLE_URL") or DEFAULT_URL
     try:
         status, payload = _call(HostClient(url, key, secret), args)
+    except Redirected as exc:
+        print(exc, file=sys.stderr)
+        return REFUSED
     except (OSError, http.client.HTTPException) as exc:
         print(f"Could not reach {url}: {exc}", file=sys.stderr)
         return NETWORK_ERROR

@@ -91,6 +91,37 @@ def test_an_unreachable_console_exits_3(capsys):
     assert code == 3
 
 
+@pytest.mark.parametrize("command", [
+    ["share-check", "--host", "weibo", "--appid", "2026000000000001", "--scene", "weibo.feed", "--user", "u1"],
+    ["event", "--host", "weibo", "--appid", "2026000000000001", "--scene", "weibo.feed", "--user", "u1"],
+])
+def test_a_redirect_is_a_refusal_that_names_the_address_not_a_success(capsys, command):
+    """A production console redirects http:// to https://: the client printed null and exited 0 (allowed!)."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    class RedirectToHttps(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 - the standard library's name
+            self.send_response(301)
+            self.send_header("Location", f"https://console.example.com{self.path}")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), RedirectToHttps)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        code = host_client.main(["--url", f"http://127.0.0.1:{server.server_port}", "--key", "k", "--secret", "s",
+                                 *command])
+    finally:
+        server.shutdown()
+
+    assert code == 2
+    assert "HTTP 301: the console redirected to https://console.example.com/api/v1/hosts/weibo/" in capsys.readouterr().err
+
+
 def test_the_client_signs_the_path_under_a_url_prefix_and_the_exact_body():
     sent = {}
 

@@ -12,7 +12,7 @@ from django.test.utils import override_settings
 from django.utils import timezone
 
 from hosts import signing
-from hosts.client import HostClient
+from hosts.client import HostClient, Redirected
 from hosts.models import Host, Scene
 from hosts.services import demo_credential
 from programs.models import MiniProgram, Version
@@ -68,13 +68,19 @@ class RemoteHost:
         self.client = HostClient(url, key, secret)
 
     def post(self, host: str, events: list[dict]) -> dict:
-        status, payload = self.client.events(host=host, events=events)
+        try:
+            status, payload = self.client.events(host=host, events=events)
+        except Redirected as exc:
+            raise CommandError(str(exc)) from None
         if status != 202:
             raise CommandError(f"The console refused a batch: {status} {payload}")
         return payload
 
     def share_check(self, host: str, body: dict) -> dict:
-        status, payload = self.client.share_check(host=host, **body)
+        try:
+            status, payload = self.client.share_check(host=host, **body)
+        except Redirected as exc:
+            raise CommandError(str(exc)) from None
         if status != 200:
             raise CommandError(f"The share gate refused a call: {status} {payload}")
         return payload
