@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from celery import shared_task
+from django.conf import settings
 from django.core.mail import send_mail
 from django.utils import timezone
 
@@ -13,9 +14,12 @@ from console.notify import webhooks
 TRANSIENT_MAIL_ERRORS = (ConnectionError, TimeoutError, OSError)
 
 
+# Waits of at most TASK_RETRY_WAIT_MAX_SECONDS: on Redis a message waiting longer than the broker's
+# visibility timeout is handed out again, and an email would go twice (a production probe saw it at 1,000 s).
+# 20 tries, 30 s doubling to 10 minutes, cover a mail server away for about three hours.
 @shared_task(
-    autoretry_for=TRANSIENT_MAIL_ERRORS, retry_backoff=30, retry_backoff_max=3600, max_retries=8,
-    soft_time_limit=60, time_limit=90,
+    autoretry_for=TRANSIENT_MAIL_ERRORS, retry_backoff=30, retry_backoff_max=settings.TASK_RETRY_WAIT_MAX_SECONDS,
+    max_retries=20, soft_time_limit=60, time_limit=90,
 )
 def send_email(subject: str, body: str, recipients: list[str], from_email: str | None = None) -> None:
     send_mail(subject=subject, message=body, from_email=from_email, recipient_list=recipients)

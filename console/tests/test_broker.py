@@ -100,3 +100,18 @@ def test_the_embedded_transport_runs_in_the_workers_event_loop():
     # Celery picks its non-blocking loop and the per-child-pipe pool only for asynchronous transports.
     assert Transport.implements.asynchronous is True
     assert Transport.polling_interval <= 0.1
+
+
+def test_no_task_retries_after_a_longer_wait_than_the_broker_keeps_a_message_unseen(settings):
+    """A retry waiting past the visibility timeout is handed to a second worker: the email went twice.
+    (Celery's defaults, when a task sets none: backoff up to 600 s, or a fixed 180 s.)"""
+    from console.celery import app
+
+    app.loader.import_default_modules()
+    retried = {name: task for name, task in app.tasks.items() if getattr(task, "autoretry_for", ())}
+
+    assert "console.tasks.send_email" in retried
+    waits = {name: getattr(task, "retry_backoff_max", 600) if getattr(task, "retry_backoff", False)
+             else getattr(task, "default_retry_delay", 180) for name, task in retried.items()}
+    too_long = {name: wait for name, wait in waits.items() if wait > settings.TASK_RETRY_WAIT_MAX_SECONDS}
+    assert too_long == {}
