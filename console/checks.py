@@ -48,3 +48,17 @@ def host_store_apart_from_cache(app_configs, **kwargs):
              "the store a database of its own, e.g. HOST_STORE_URL=redis://host:6379/2.",
         id="console.W002",
     )]
+
+
+@register(deploy=True)
+def stats_user_hash_key_pinned(app_configs, **kwargs):
+    """Host user ids are stored as HMACs; without a key of their own the key derives from SECRET_KEY."""
+    if getattr(settings, "STATS_USER_HASH_KEY", ""):
+        return []
+    return [Warning(
+        "STATS_USER_HASH_KEY is not set: host user ids are hashed with a key derived from SECRET_KEY.",
+        hint="Rotating SECRET_KEY would then hash every host user anew, and each would count as a new user "
+             "(unique visitors, new users and retention would be wrong). Pin the key: set STATS_USER_HASH_KEY to "
+             "what `python manage.py stats_user_hash_key` prints.",
+        id="console.W003",
+    )]

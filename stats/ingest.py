@@ -6,6 +6,7 @@ file on the embedded default), keeps the accepted events there as one batch, and
 that stores batches (`stats.tasks.drain_event_batches`).
 """
 
+import base64
 import hashlib
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -32,8 +33,15 @@ class IngestAnswer:
         return {"accepted": self.accepted, "duplicates": self.duplicates, "rejected": self.rejected}
 
 
+RAW_KEY_PREFIX = "base64:"
+
+
 def user_hash_key() -> bytes:
+    """The key of the host user ids' HMAC: STATS_USER_HASH_KEY (text, or `base64:` and raw bytes), else derived
+    from SECRET_KEY, which ties every stored hash to that key: `manage.py stats_user_hash_key` pins it."""
     configured = settings.STATS_USER_HASH_KEY
+    if configured.startswith(RAW_KEY_PREFIX):
+        return base64.b64decode(configured.removeprefix(RAW_KEY_PREFIX), validate=True)
     if configured:
         return configured.encode()
     return hashlib.sha256(f"stats-user-hash:{settings.SECRET_KEY}".encode()).digest()

@@ -23,14 +23,35 @@ def _manage(tmp_path, *args, **env):
     )
 
 
+PRODUCTION = {"DEBUG": "0", "ALLOWED_HOSTS": "console.example.com"}
+
+
 def test_production_settings_pass_check_deploy(tmp_path):
     result = _manage(
         tmp_path, "check", "--deploy", "--fail-level", "WARNING",
-        DEBUG="0", SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS="console.example.com",
+        SECRET_KEY=secrets.token_urlsafe(50), STATS_USER_HASH_KEY=secrets.token_urlsafe(32), **PRODUCTION,
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_rotating_secret_key_keeps_host_users_once_their_hash_key_is_pinned(tmp_path):
+    """Without STATS_USER_HASH_KEY a rotation hashed every host user anew (a production probe counted one user as
+    two); check --deploy says so, and the command prints the key in use, to pin before rotating."""
+    old_key, new_key = secrets.token_urlsafe(50), secrets.token_urlsafe(50)
+    warned = _manage(tmp_path, "check", "--deploy", SECRET_KEY=old_key, **PRODUCTION)
+    pinned = _manage(tmp_path, "stats_user_hash_key", SECRET_KEY=old_key, **PRODUCTION).stdout.strip()
+    name, _, value = pinned.partition("=")
+    code = "from stats.ingest import user_hash_key; print(user_hash_key().hex())"
+    before = _manage(tmp_path, "shell", "-v", "0", "-c", code, SECRET_KEY=old_key, **PRODUCTION)
+    after = _manage(tmp_path, "shell", "-v", "0", "-c", code, SECRET_KEY=new_key, SECRET_KEY_FALLBACKS=old_key,
+                    STATS_USER_HASH_KEY=value, **PRODUCTION)
+
+    assert "console.W003" in warned.stderr and "stats_user_hash_key" in warned.stderr
+    assert name == "STATS_USER_HASH_KEY" and value.startswith("base64:")
+    assert before.returncode == after.returncode == 0, before.stderr + after.stderr
+    assert before.stdout == after.stdout
 
 
 def test_production_redirects_pages_to_https_but_not_the_probe_and_scrape_urls(tmp_path):
