@@ -32,3 +32,16 @@ def test_a_server_error_is_a_styled_500_page():
     body = response.content.decode()
     assert response.status_code == 500
     assert 'data-error-page="500"' in body and "Something went wrong" in body and "console.css" in body
+
+
+@pytest.mark.django_db
+def test_a_form_without_its_csrf_token_gets_a_console_page_that_says_what_to_do():
+    """Django's own page said "More information is available with DEBUG=True", to a person with no DEBUG."""
+    from django.test import Client
+
+    response = Client(enforce_csrf_checks=True).post(reverse("login"), {"username": "a@b.c", "password": "x"})
+    body = response.content.decode()
+
+    assert response.status_code == 403
+    assert 'data-error-page="403"' in body and "The form expired" in body and "console.css" in body
+    assert "DEBUG" not in body
