@@ -56,6 +56,7 @@ ACTION_LABELS = {
     "version.upload": _("Uploaded a version"),
     "version.scan_start": _("Scan started"),
     "version.scan_requeue": _("Scan restarted"),
+    "version.rescan": _("Asked for the scan again"),
     "version.scan_finish": _("Scan finished"),
     "version.submit": _("Submitted for review"),
     "version.withdraw": _("Withdrew from review"),

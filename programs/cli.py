@@ -4,6 +4,7 @@ Standard library only and nothing from the project: copy this one file into a pi
 any Python 3.11+ (`python cli.py …`), or inside the repository as `python -m programs.cli …`.
 
     cli.py upload APPID PACKAGE.zip --version 1.2.3 [--description TEXT] [--wait] [--timeout 300]
+    cli.py rescan APPID VERSION [--wait] [--timeout 300]     (a failed scan, after changing the program)
     cli.py submit APPID VERSION [--notes TEXT] [--test-account TEXT] [--expedited]
     cli.py status APPID [VERSION] [--json]
 
@@ -319,10 +320,12 @@ def cmd_upload(client: Client, args, out) -> int:
         # Exit 2, as for a refusal: version `asked` was not made, so a following `submit APPID asked` would
         # fail; not 0 (not done as asked), not 1 (no scan failed) and not 3 or 4 (trying again cannot help).
         earlier = version.get("version")
-        if version.get("status") == "scan_failed":  # nothing to submit: the package itself must change
+        if version.get("status") == "scan_failed":  # nothing to submit: the package or the program must change
             raise CliError(
                 f"This exact package was uploaded before, as version {earlier}, and its scan failed; no version "
-                f"{asked} was made. Fix the package (the report: `status {args.appid} {earlier}`) and upload it again.")
+                f"{asked} was made. Fix the package (the report: `status {args.appid} {earlier}`) and upload it again, "
+                f"or, if the errors were about the program's domains or privacy declaration and you changed them, "
+                f"scan it again: `rescan {args.appid} {earlier} --wait`.")
         raise CliError(
             f"This exact package was uploaded before, as version {earlier} (status {version.get('status')}); no "
             f"version {asked} was made. Use version {earlier} (e.g. `submit {args.appid} {earlier}`), or change the "
@@ -350,6 +353,20 @@ def cmd_submit(client: Client, args, out) -> int:
     print(f"Submitted {version.get('version')} for review: {version.get('status')}", file=out)
     print(version.get("url"), file=out)
     return OK
+
+
+def cmd_rescan(client: Client, args, out) -> int:
+    url = client.url("programs", args.appid, "versions", args.version)
+    with naming_what_is_missing(client, args.appid, args.version):
+        _, version = client.post_json(url + "rescan/", {})
+    print(f"Scanning {version.get('version')} again: {version.get('status')}", file=out)
+    print(version.get("url"), file=out)
+    if not args.wait:
+        return OK
+    version = wait_for_scan(client, url, version, timeout=args.timeout, interval=args.interval, out=out)
+    print(f"Status: {version.get('status')}", file=out)
+    print_report(version, out)
+    return SCAN_FAILED if scan_failed(version) else OK
 
 
 def cmd_status(client: Client, args, out) -> int:
@@ -421,6 +438,14 @@ def build_parser() -> argparse.ArgumentParser:
     submit.add_argument("--test-account", default="", help="a login the reviewer can use")
     submit.add_argument("--expedited", action="store_true", help="ask for expedited review (monthly quota)")
 
+    rescan = commands.add_parser("rescan", parents=[common],
+                                 help="scan a version whose scan failed again, after changing the program's settings")
+    rescan.add_argument("appid")
+    rescan.add_argument("version")
+    rescan.add_argument("--wait", action="store_true", help="wait for the scan; exit 1 if it fails")
+    rescan.add_argument("--timeout", type=float, default=300, help="seconds to wait for the scan (default 300)")
+    rescan.add_argument("--interval", type=float, default=2, help="seconds between polls (default 2)")
+
     status = commands.add_parser("status", parents=[common], help="list versions, or show one version")
     status.add_argument("appid")
     status.add_argument("version", nargs="?")
@@ -428,7 +453,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-COMMANDS = {"upload": cmd_upload, "submit": cmd_submit, "status": cmd_status}
+COMMANDS = {"upload": cmd_upload, "rescan": cmd_rescan, "submit": cmd_submit, "status": cmd_status}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -21,7 +21,9 @@ TRANSITIONS: dict[str, set[str]] = {
     S.UPLOADED: {S.SCANNING, S.SCAN_FAILED},
     # Back to UPLOADED is the sweeper re-queueing a scan whose worker died.
     S.SCANNING: {S.READY, S.SCAN_FAILED, S.UPLOADED},
-    S.SCAN_FAILED: set(),
+    # Scan again (programs.scans.version_rescan): the same package against the program's settings as they
+    # are now, after its domains or privacy declaration changed, or after the scanner gave up.
+    S.SCAN_FAILED: {S.UPLOADED},
     S.READY: {S.IN_REVIEW},
     S.IN_REVIEW: {S.APPROVED, S.REJECTED, S.READY},
     S.APPROVED: {S.RELEASED, S.PHASED},

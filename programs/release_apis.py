@@ -1,4 +1,4 @@
-"""Lifecycle actions in the API: submit, withdraw, trial, release (phased), cancel, rollback."""
+"""Lifecycle actions in the API: scan again, submit, withdraw, trial, release (phased), cancel, rollback."""
 
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -15,6 +15,7 @@ from programs.releases import (
     version_submit,
     version_withdraw,
 )
+from programs.scans import version_rescan
 from programs.selectors import version_for_user
 from programs.serializers import VersionOutput
 
@@ -46,6 +47,7 @@ class _VersionAction(ProgramAccessMixin, APIView):
 
     input_serializer: type[serializers.Serializer] | None = None
     error_statuses = {409: WRONG_STATE}
+    answer_status = 200
 
     def post(self, request, appid, version):
         self.program(appid)  # 404 for outsiders, 403 without programs:write
@@ -56,7 +58,7 @@ class _VersionAction(ProgramAccessMixin, APIView):
             parsed.is_valid(raise_exception=True)
             data = parsed.validated_data
         result = self.act(obj, request.user, self.api_key(), **data)
-        return Response(VersionOutput(result, context={"request": request}).data)
+        return Response(VersionOutput(result, context={"request": request}).data, status=self.answer_status)
 
     def act(self, version, actor, api_key, **data):
         raise NotImplementedError
@@ -80,6 +82,22 @@ class SubmitApi(_VersionAction):
 
     def act(self, version, actor, api_key, **data):
         return version_submit(version=version, actor=actor, api_key=api_key, **data)
+
+
+@extend_schema(
+    request=None,
+    responses={202: OpenApiResponse(VersionOutput, description="Queued: the version is `uploaded` again, and its "
+                                                               "scan follows as after an upload.")},
+    summary="Scan a version whose scan failed again",
+    description="Scans the same package again, against the program's settings as they are now: for errors that "
+                "came from the program's domains or privacy declaration, once they are changed, or from a scanner "
+                "that gave up. Uploading the same package again would only point at this version. Only a "
+                "`scan_failed` version (409 `wrong_state` otherwise).")
+class RescanApi(_VersionAction):
+    answer_status = 202
+
+    def act(self, version, actor, api_key, **data):
+        return version_rescan(version=version, actor=actor, api_key=api_key)
 
 
 @extend_schema(request=None, responses=_answer("Withdrawn: the version is `ready` again."),

@@ -118,6 +118,19 @@ def version_scan(version_id: int) -> Version | None:
     return store_report(version, report)
 
 
+def version_rescan(*, version: Version, actor=None, api_key=None) -> Version:
+    """Scan a version whose scan failed again, with the same package: the errors may have come from the
+    program's settings (a request domain not on its list, an API its privacy declaration leaves out), or
+    from a scanner that gave up. Uploading the package again would only find it uploaded before."""
+    from programs.tasks import scan_version
+
+    changes = {"scan_queued_at": timezone.now(), "scan_attempts": 0, "scan_progress": 0, "scan_stage": "queued"}
+    version = version_transition(version, to=S.UPLOADED, actor=actor, api_key=api_key, action="rescan",
+                                 changes=changes)
+    scan_version.delay_on_commit(version.pk)
+    return version
+
+
 def failure_report(code: str, message: str) -> dict:
     finding = {"code": code, "severity": "error", "message": message, "file": None, "line": None, "column": None}
     return {"dialect": None, "errors": 1, "warnings": 0, "notices": 0, "findings": [finding],

@@ -302,7 +302,9 @@ class UploadResult:
         else:
             message = _("This exact package was uploaded before, as version %(v)s.") % {"v": existing}
         if self.version.status == Version.Status.SCAN_FAILED:
-            advice = _("Its scan failed: fix the package (see that version's report) and upload it again.")
+            advice = _("Its scan failed: fix the package (see that version's report) and upload it again, or, "
+                       "if the errors came from the program's domains or privacy declaration and you changed them, "
+                       "scan that version again.")
             # English puts a space between two sentences, Chinese (after 。) does not: the join is translated.
             message = pgettext("two sentences in a row", "%(first)s %(second)s") % {"first": message, "second": advice}
         return message

@@ -14,6 +14,7 @@ api_patterns = [
          name="api_code_content"),
     path("programs/<str:appid>/versions/<str:version>/package/", apis.PackageDownloadApi.as_view(),
          name="api_package"),
+    path("programs/<str:appid>/versions/<str:version>/rescan/", release_apis.RescanApi.as_view(), name="api_rescan"),
     path("programs/<str:appid>/versions/<str:version>/submit/", release_apis.SubmitApi.as_view(), name="api_submit"),
     path("programs/<str:appid>/versions/<str:version>/withdraw/", release_apis.WithdrawApi.as_view(),
          name="api_withdraw"),
@@ -45,6 +46,7 @@ org_portal_patterns = [
     path("<str:appid>/versions/<str:version>/code/changes/", views.version_code_changes, name="version_code_changes"),
     path("<str:appid>/versions/<str:version>/code/raw/", views.version_code_raw, name="version_code_raw"),
     # Lifecycle actions (POST only; each redirects back to the page it came from).
+    path("<str:appid>/versions/<str:version>/rescan/", views.version_rescan, name="version_rescan"),
     path("<str:appid>/versions/<str:version>/submit/", views.version_submit, name="version_submit"),
     path("<str:appid>/versions/<str:version>/withdraw/", views.version_withdraw, name="version_withdraw"),
     path("<str:appid>/versions/<str:version>/trial/", views.version_set_trial, name="version_set_trial"),

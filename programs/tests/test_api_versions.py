@@ -137,6 +137,47 @@ def test_a_domain_off_the_programs_allowlist_fails_the_scan(post_and_scan, api_w
     assert report["findings"][0]["file"] == "app.js"
 
 
+def test_after_adding_the_domain_the_same_package_is_scanned_again_and_passes(
+        post_and_scan, api_with_key, program, django_capture_on_commit_callbacks):
+    """The package was not the problem, the program's list was: uploading it again only found it uploaded."""
+    code = "\nmy.request({ url: 'https://api.partner.example.net/rides' });\n"
+    response, _ = post_and_scan(build_package("alipay", code=code), "1.0.0")
+    version_url = response["Location"]
+    assert api_with_key.get(version_url).json()["status"] == "scan_failed"
+    domains = {**program.domains(), "request": [*program.domains().get("request", []), "https://api.partner.example.net"]}
+    assert api_with_key.patch(f"/api/v1/programs/{program.appid}/", {"domains": domains},
+                              format="json").status_code == 200
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        rescan = api_with_key.post(f"{version_url}rescan/")
+
+    assert (rescan.status_code, rescan.json()["status"]) == (202, "uploaded")
+    assert len(scan_tasks(callbacks)) == 1
+    body = api_with_key.get(version_url).json()
+    assert (body["status"], body["report"]["errors"], body["scan"]["attempts"]) == ("ready", 0, 1)
+    assert program.versions.count() == 1
+
+
+def test_only_a_failed_scan_is_scanned_again(post_and_scan, api_with_key, program):
+    response, _ = post_and_scan(build_package("alipay"), "1.0.0")
+
+    refused = api_with_key.post(f"{response['Location']}rescan/")
+
+    assert refused.status_code == 409
+    assert refused.json()["error"]["code"] == "wrong_state"
+
+
+def test_another_organisations_version_cannot_be_scanned_again(api, outsider, program):
+    version = VersionFactory(program=program, version="1.0.0", status=Version.Status.SCAN_FAILED)
+    api.force_authenticate(outsider)
+
+    response = api.post(f"/api/v1/programs/{program.appid}/versions/{version.version}/rescan/")
+
+    assert response.status_code == 404
+    version.refresh_from_db()
+    assert version.status == Version.Status.SCAN_FAILED
+
+
 def test_the_version_detail_shows_progress_before_the_scan(post, api_with_key, program):
     response = post(build_package("alipay"), "1.0.0")
     body = api_with_key.get(response["Location"]).json()
@@ -407,7 +448,8 @@ def test_a_re_upload_of_a_package_whose_scan_failed_says_to_fix_it(post_and_scan
     assert again.status_code == 200
     assert again.json()["duplicate"]["message"] == (
         "This exact package was uploaded before, as version 1.0.0; 1.0.1 was not created. Its scan failed: fix the "
-        "package (see that version's report) and upload it again.")
+        "package (see that version's report) and upload it again, or, if the errors came from the program's domains "
+        "or privacy declaration and you changed them, scan that version again.")
 
 
 
@@ -418,7 +460,8 @@ def test_in_chinese_the_two_sentences_of_that_message_join_without_a_space(post_
     again, _ = post_and_scan(b"not a zip at all", "1.0.0")
 
     assert again.json()["duplicate"]["message"] == (
-        "此代码包之前已上传过，对应版本 1.0.0。该版本扫描未通过：请修正代码包（见该版本的扫描报告）后重新上传。")
+        "此代码包之前已上传过，对应版本 1.0.0。该版本扫描未通过：请修正代码包（见该版本的扫描报告）后重新上传；"
+        "如果错误来自小程序的域名或隐私声明，且你已修改，请重新扫描该版本。")
 
 def test_the_upload_limit_says_when_to_try_again_and_counts_attempts(post, program, settings):
     """Refused attempts count (the cost is the transfer): the message says attempts, not packages uploaded."""

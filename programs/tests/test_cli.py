@@ -111,6 +111,25 @@ def test_a_broken_package_fails_the_wait_and_prints_the_finding(run, program, pa
 
 
 @live
+def test_a_scan_failed_on_the_programs_domains_passes_after_adding_the_domain_and_rescan(run, program, package, owner):
+    from programs.services import program_update
+
+    path = package(code="\nmy.request({ url: 'https://api.partner.example.net/rides' });\n")
+    assert run("upload", program.appid, path, "--version", "4.0.0", "--wait", "--interval", "0.05")[0] == 1
+    code, _, err = run("upload", program.appid, path, "--version", "4.0.1")
+    assert code == 2 and f"rescan {program.appid} 4.0.0 --wait" in err
+    assert run("rescan", program.appid, "4.0.0")[0] == 0  # queued; its scan fails again, as nothing changed
+    domains = program.domains()
+    program_update(program=program, actor=owner,
+                   domains={**domains, "request": [*domains["request"], "https://api.partner.example.net"]})
+
+    code, out, err = run("rescan", program.appid, "4.0.0", "--wait", "--interval", "0.05")
+
+    assert code == 0, (out, err)
+    assert "Scanning 4.0.0 again" in out and "Status: ready" in out
+
+
+@live
 def test_submit_and_status(run, program, package):
     assert run("upload", program.appid, package(code="\n// 3.0.0\n"), "--version", "3.0.0")[0] == 0
 

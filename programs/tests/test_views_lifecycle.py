@@ -21,11 +21,11 @@ from programs.tests.factories import MiniProgramFactory, VersionFactory, categor
 pytestmark = pytest.mark.django_db
 
 S = Version.Status
-VERSION_ACTIONS = ["version_submit", "version_withdraw", "version_set_trial", "version_release", "version_raise",
+VERSION_ACTIONS = ["version_rescan", "version_submit", "version_withdraw", "version_set_trial", "version_release", "version_raise",
                    "version_cancel_release"]
 # What the version page offers a member who may write, by status.
 OFFERED = {
-    S.UPLOADED: set(), S.SCANNING: set(), S.SCAN_FAILED: set(),
+    S.UPLOADED: set(), S.SCANNING: set(), S.SCAN_FAILED: {"version_rescan"},
     S.READY: {"version_submit", "version_set_trial"},
     S.IN_REVIEW: {"version_withdraw", "version_set_trial"},
     S.APPROVED: {"version_release", "version_set_trial"},
@@ -486,6 +486,21 @@ def test_the_actions_are_csrf_protected(member, org, program):
 
     assert client.post(url("version_submit", org, version)).status_code == 403
     assert fresh(version).status == S.READY
+
+
+def test_scan_again_queues_the_same_package_and_says_so(client_for, member, org, program,
+                                                        django_capture_on_commit_callbacks):
+    version = at(program, S.SCAN_FAILED, scan_attempts=3)
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = followed(client_for(member), url("version_rescan", org, version))
+
+    assert response.redirect_chain[-1][0] == url("version_detail", org, version)
+    assert texts(response) == ["Version 1.0.0 is queued to be scanned again, against the program's settings as "
+                               "they are now."]
+    assert (fresh(version).status, fresh(version).scan_attempts) == (S.UPLOADED, 0)
+    assert len(callbacks) == 1  # the scan task, sent once the change commits
+    assert "Scan asked for again" in response.content.decode()  # the version's history
 
 
 # ---------------------------------------------------------------- access

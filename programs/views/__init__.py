@@ -16,6 +16,7 @@ from programs.views.releases import (
     version_cancel_release,
     version_raise,
     version_release,
+    version_rescan,
     version_rollback,
     version_set_trial,
     version_submit,
@@ -29,5 +30,5 @@ __all__ = [
     "program_edit", "program_list", "program_logo", "program_privacy", "program_qualification", "trial_open",
     "trial_qr", "trial_tester_add", "trial_tester_remove", "version_cancel_release", "version_code",
     "version_code_changes", "version_code_raw", "version_detail", "version_progress", "version_raise", "version_release",
-    "version_rollback", "version_set_trial", "version_submit", "version_upload_page", "version_withdraw",
+    "version_rescan", "version_rollback", "version_set_trial", "version_submit", "version_upload_page", "version_withdraw",
 ]

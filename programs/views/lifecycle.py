@@ -67,6 +67,7 @@ def _describe(action: str, before: dict, after: dict) -> tuple[str, str, str]:
         "version.upload": (_("Uploaded"), "info"),
         "version.scan_start": (_("Scan started"), "muted"),
         "version.scan_requeue": (_("Scan restarted (the scanner stopped)"), "muted"),
+        "version.rescan": (_("Scan asked for again, against the program's settings as they are now"), "info"),
         "version.withdraw": (_("Submission withdrawn; back to development"), "warn"),
         "version.reject": (_("Rejected"), "err"),
         "version.awaiting_developer": (_("Changes requested; waiting for your answer"), "warn"),
@@ -141,6 +142,7 @@ def timeline(version: Version) -> list[Event]:
 class NextActions:
     """The actions the version page offers; empty for members who may not write."""
 
+    rescan: bool = False
     submit: bool = False
     blocking: Version | None = None  # the program's version already in flight
     missing: list = field(default_factory=list)  # categories still needing a qualification document
@@ -158,7 +160,7 @@ class NextActions:
 
     @property
     def any(self) -> bool:
-        return self.submit or self.trial or self.withdraw or self.release or self.raise_to or self.cancel
+        return self.rescan or self.submit or self.trial or self.withdraw or self.release or self.raise_to or self.cancel
 
     @property
     def submit_blocked(self) -> bool:
@@ -192,6 +194,7 @@ def next_actions(version: Version, membership) -> NextActions:
     if not role_can(membership.role, Capability.WRITE_PROGRAMS):
         return actions
     status = version.status
+    actions.rescan = status == S.SCAN_FAILED and can_transition(status, S.UPLOADED)
     if status == S.READY and can_transition(status, S.IN_REVIEW):
         _submit_facts(version, actions)
     if status == S.IN_REVIEW and can_transition(status, S.READY):

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from console.exceptions import Conflict
 from console.roles import Capability
 from console.views.decorators import org_page
-from programs import releases
+from programs import releases, scans
 from programs.forms import RaiseForm, ReleaseForm, SubmitForm, form_error_messages
 from programs.views.access import program_in_org, version_in_org
 from programs.views.versions import version_page
@@ -63,6 +63,16 @@ def version_submit(request, membership, appid, version):
     # Refused: show the page again with what was typed, rather than losing the notes.
     return version_page(request, membership, version_in_org(request, membership, appid, version),
                         submit_form=form, status=400)
+
+
+@require_POST
+@org_page(Capability.WRITE_PROGRAMS)
+def version_rescan(request, membership, appid, version):
+    obj = version_in_org(request, membership, appid, version)
+    _run(request, lambda: scans.version_rescan(version=obj, actor=request.user),
+         _("Version %(v)s is queued to be scanned again, against the program's settings as they are now.")
+         % {"v": obj.version})
+    return redirect(_version_url(membership, obj))
 
 
 @require_POST
