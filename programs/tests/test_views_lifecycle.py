@@ -488,6 +488,15 @@ def test_the_actions_are_csrf_protected(member, org, program):
     assert fresh(version).status == S.READY
 
 
+def test_scan_again_links_to_where_the_domains_and_the_privacy_declaration_are_changed(client_for, member, org,
+                                                                                         program):
+    html = page(client_for(member), org, at(program, S.SCAN_FAILED))
+
+    assert "Scan again" in html
+    assert reverse("program_edit", args=[org.slug, program.appid]) in html
+    assert reverse("program_privacy", args=[org.slug, program.appid]) in html
+
+
 def test_scan_again_queues_the_same_package_and_says_so(client_for, member, org, program,
                                                         django_capture_on_commit_callbacks):
     version = at(program, S.SCAN_FAILED, scan_attempts=3)
