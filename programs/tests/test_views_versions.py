@@ -312,6 +312,17 @@ def test_the_progress_partial_stops_polling_and_shows_the_report_when_done(clien
     assert 'id="version-state"' in html
     assert "network.not_allowed" in html
     assert "step-failed" in html
+    # The head's buttons come along out of band: "Browse the code" appeared only after a reload.
+    code_url = reverse("version_code", args=[org.slug, program.appid, "1.0.0"])
+    assert f'id="page-actions" hx-swap-oob="true"><a class="btn" href="{code_url}">Browse the code</a>' in html
+
+
+def test_while_scanning_the_partial_leaves_the_heads_buttons_alone(client_for, member, org, program):
+    VersionFactory(program=program, version="1.0.0", status=Version.Status.SCANNING)
+
+    partial = client_for(member).get(reverse("version_progress", args=[org.slug, program.appid, "1.0.0"]))
+
+    assert "hx-swap-oob" not in partial.content.decode()
 
 
 def test_lifecycle_strip_follows_the_status(client_for, member, org, program):

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -174,4 +175,8 @@ def version_progress(request, membership, appid, version):
     the polling trigger (so polling stops), with the report and the next actions."""
     obj = version_in_org(request, membership, appid, version)
     context = _live_context(request, membership, obj)
-    return render(request, "programs/includes/version_state.html", context)
+    response = render(request, "programs/includes/version_state.html", context)
+    if obj.scan_done:  # the last poll: the head's buttons too ("Browse the code" needs the report)
+        response.write(render_to_string("programs/includes/version_page_actions.html",
+                                        {**context, "out_of_band": True}, request=request))
+    return response
