@@ -92,7 +92,8 @@ class SubmitApi(_VersionAction):
     description="Scans the same package again, against the program's settings as they are now: for errors that "
                 "came from the program's domains or privacy declaration, once they are changed, or from a scanner "
                 "that gave up. Uploading the same package again would only point at this version. Only a "
-                "`scan_failed` version (409 `wrong_state` otherwise).")
+                "`scan_failed` version (409 `wrong_state` otherwise); it counts as an upload against the "
+                "organisation's hourly limit (409 `limit_reached` past it).")
 class RescanApi(_VersionAction):
     answer_status = 202
 

@@ -15,7 +15,9 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import ngettext
 
+from console.exceptions import LimitReached
 from console.models import ApiKey
 from hosts.selectors import size_limits_for_host
 from programs.domains import host_of
@@ -26,6 +28,7 @@ from programs.notifications import notify_scan_finished
 from programs.releases import prune_development_versions
 from programs.scanning import ScanConfig, scan_package
 from programs.selectors import privacy_declaration
+from programs.uploads import upload_rate_wait
 
 log = logging.getLogger(__name__)
 S = Version.Status
@@ -124,11 +127,26 @@ def version_rescan(*, version: Version, actor=None, api_key=None) -> Version:
     from a scanner that gave up. Uploading the package again would only find it uploaded before."""
     from programs.tasks import scan_version
 
+    if version.status == S.SCAN_FAILED:  # (any other status is refused by the transition, uncounted)
+        _count_against_the_upload_limit(version.program.organisation)
     changes = {"scan_queued_at": timezone.now(), "scan_attempts": 0, "scan_progress": 0, "scan_stage": "queued"}
     version = version_transition(version, to=S.UPLOADED, actor=actor, api_key=api_key, action="rescan",
                                  changes=changes)
     scan_version.delay_on_commit(version.pk)
     return version
+
+
+def _count_against_the_upload_limit(organisation) -> None:
+    """A scan is what the hourly upload limit guards besides the transfer: scanning again counts as an upload,
+    so a script looping on it cannot keep the scanners busy."""
+    wait = upload_rate_wait(organisation)
+    if wait:
+        minutes = max(1, -(-wait // 60))
+        raise LimitReached(ngettext(
+            "Scanning again counts as an upload, and this organisation reached its limit of %(n)d an hour; try "
+            "again in %(m)d minute.",
+            "Scanning again counts as an upload, and this organisation reached its limit of %(n)d an hour; try "
+            "again in %(m)d minutes.", minutes) % {"n": settings.PACKAGE_UPLOADS_PER_HOUR, "m": minutes})
 
 
 def failure_report(code: str, message: str) -> dict:

@@ -167,6 +167,24 @@ def test_only_a_failed_scan_is_scanned_again(post_and_scan, api_with_key, progra
     assert refused.json()["error"]["code"] == "wrong_state"
 
 
+def test_scanning_again_counts_against_the_hourly_upload_limit(api_with_key, program, settings):
+    """A script looping on rescan would keep the scanners busy: each counts as an upload attempt."""
+    settings.PACKAGE_UPLOADS_PER_HOUR = 1
+    version = VersionFactory(program=program, version="1.0.0", status=Version.Status.SCAN_FAILED)
+    url = f"/api/v1/programs/{program.appid}/versions/1.0.0/rescan/"
+    assert api_with_key.post(url).status_code == 202
+    Version.objects.filter(pk=version.pk).update(status=Version.Status.SCAN_FAILED)  # its scan failed again
+
+    refused = api_with_key.post(url)
+
+    assert refused.status_code == 409
+    assert refused.json()["error"]["code"] == "limit_reached"
+    assert refused.json()["error"]["message"].startswith(
+        "Scanning again counts as an upload, and this organisation reached its limit of 1 an hour; try again in")
+    version.refresh_from_db()
+    assert version.status == Version.Status.SCAN_FAILED
+
+
 def test_another_organisations_version_cannot_be_scanned_again(api, outsider, program):
     version = VersionFactory(program=program, version="1.0.0", status=Version.Status.SCAN_FAILED)
     api.force_authenticate(outsider)
