@@ -15,7 +15,8 @@ import io
 
 from stats.selectors import HOST_SERIES, METRICS, RETENTION_DAYS
 
-TABLES = ("series", "breakdown", "retention", "chains")
+TABLES = ("series", "breakdown", "retention", "fission", "depths", "chains")
+FISSION_SUMMARY = ("share_rate", "opens_per_share", "k_factor", "new_users_via_share", "max_depth")
 
 
 def stats_csv(stats: dict, table: str, *, for_spreadsheets: bool = False) -> str:
@@ -58,6 +59,10 @@ def _table(stats: dict, table: str) -> tuple[list[dict], list[str]]:
         return stats["breakdown"], ["host", "scene", *METRICS]
     if table == "retention":
         return stats["retention"], ["cohort", "new_users", *(f"day_{n}" for n in RETENTION_DAYS)]
+    if table == "fission":  # the section's figures, one row
+        return [{name: stats["fission"][name] for name in FISSION_SUMMARY}], list(FISSION_SUMMARY)
+    if table == "depths":
+        return stats["fission"]["depth_distribution"], ["depth", "shares"]
     if table == "chains":
         rows = [
             {"root_share_id": chain["root_share_id"], "root_sharer": chain["root_sharer"], **level}

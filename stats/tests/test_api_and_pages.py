@@ -82,7 +82,7 @@ def test_a_refused_choice_names_the_choices(api_with_key, traffic):
     assert response.json()["error"]["fields"] == {"granularity": ['"hour" is not one of "day", "week", "month".']}
     export = api_with_key.get(URL + "export/", {"table": "everything"})
     assert export.json()["error"]["fields"]["table"] == ['"everything" is not one of "series", "breakdown", "retention", '
-                                                         '"chains".']
+                                                         '"fission", "depths", "chains".']
 
 
 @pytest.mark.parametrize("params", [{"to": "9999-12-31"}, {"from": "0001-01-01", "to": "0001-01-10"},
@@ -129,6 +129,26 @@ def test_csv_export_has_the_api_metric_names_as_columns(api_with_key, traffic):
     by_scene = {r["scene"]: r for r in rows}
     assert (by_scene["weibo.profile"]["visits"], by_scene["weibo.profile"]["revenue"]) == ("1", "0.0")
     assert (by_scene["weibo.private_message"]["payments"], by_scene["weibo.private_message"]["revenue"]) == ("1", "9.9")
+
+
+def test_the_fission_figures_and_the_depths_export_as_the_api_answers_them(api_with_key, traffic):
+    fission = api_with_key.get(URL).json()["fission"]
+
+    summary = list(csv.DictReader(io.StringIO(api_with_key.get(URL + "export/", {"table": "fission"}).content.decode())))
+    depths = list(csv.DictReader(io.StringIO(api_with_key.get(URL + "export/", {"table": "depths"}).content.decode())))
+
+    assert summary == [{"share_rate": str(fission["share_rate"]), "opens_per_share": str(fission["opens_per_share"]),
+                        "k_factor": str(fission["k_factor"]), "new_users_via_share": "1", "max_depth": "1"}]
+    assert depths == [{"depth": "1", "shares": "1"}]
+
+
+def test_every_table_of_the_program_page_has_its_csv(client_for, owner, org, traffic):
+    from stats.export import TABLES
+
+    html = client_for(owner).get(reverse("program_stats", args=[org.slug, traffic.appid])).content.decode()
+
+    for table in TABLES:
+        assert f'href="{reverse("program_stats_export", args=[org.slug, traffic.appid, table])}?' in html, table
 
 
 def test_the_dashboard_shows_the_same_numbers(client_for, owner, org, traffic):
