@@ -1,5 +1,7 @@
 """Request-wide concerns: the content security policy and the organisation the user is working in."""
 
+import ipaddress
+
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.template.defaultfilters import filesizeformat
@@ -27,9 +29,23 @@ class ClientAddressMiddleware:
         proxies = settings.PROXIES_IN_FRONT
         if proxies:
             forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
-            if len(forwarded) >= proxies:
-                request.META["REMOTE_ADDR"] = forwarded[-proxies]
+            client = _ip_address(forwarded[-proxies]) if len(forwarded) >= proxies else None
+            if client:  # not an address (a misconfigured proxy): the socket's, which every limit can store
+                request.META["REMOTE_ADDR"] = client
         return self.get_response(request)
+
+
+def _ip_address(entry: str) -> str | None:
+    """The IP address of an X-Forwarded-For entry ("203.0.113.5", "2001:db8::1", with a port as some proxies
+    write it: "203.0.113.5:41234", "[2001:db8::1]:41234"), or None."""
+    if entry.startswith("["):
+        entry = entry[1:].partition("]")[0]
+    elif entry.count(":") == 1:
+        entry = entry.partition(":")[0]
+    try:
+        return str(ipaddress.ip_address(entry))
+    except ValueError:
+        return None
 
 
 class ContentSecurityPolicyMiddleware:

@@ -211,6 +211,20 @@ def test_behind_a_proxy_what_the_client_writes_into_x_forwarded_for_is_not_read(
     assert _through_proxy("203.0.113.99", owner_key[1], sent_by_client="192.0.2.200").status_code == 429
 
 
+@pytest.mark.parametrize(("forwarded", "counted_as"), [
+    ("not-an-ip", PROXY), ("x" * 5000, PROXY), ("unknown", PROXY),
+    ("203.0.113.7:41234", "203.0.113.7"), ("[2001:db8::7]:41234", "2001:db8::7"), ("2001:db8::7", "2001:db8::7"),
+])
+def test_behind_a_proxy_an_entry_that_is_not_an_address_counts_as_the_proxy(settings, forwarded, counted_as):
+    """Stored as the failure's address, "not-an-ip" was a 500 on every API call (a PostgreSQL inet column)."""
+    settings.PROXIES_IN_FRONT = 1
+    response = Client(REMOTE_ADDR=PROXY).get("/api/v1/me/", HTTP_AUTHORIZATION="Bearer mpk_0123456789ab_nope",
+                                             HTTP_X_FORWARDED_FOR=forwarded)
+
+    assert response.status_code == 401
+    assert list(AccessAttempt.objects.values_list("ip_address", flat=True)) == [counted_as]
+
+
 def test_without_proxies_in_front_x_forwarded_for_is_ignored(owner_key, settings):
     assert settings.PROXIES_IN_FRONT == 0
     for i in range(30):
