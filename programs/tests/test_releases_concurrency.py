@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from console.models import AuditEvent
+from programs.lifecycle import TransitionConflict, TransitionError
 from programs.models import Version
 from programs.releases import version_release, version_submit
 from programs.tests.concurrency import postgresql_only, race  # noqa: F401 (fixture)
@@ -49,3 +50,21 @@ def test_two_raises_at_once_never_lose_the_higher_percentage(org, owner, member,
     # 25 then 50: both apply. 50 then 25: the 25 is refused, percentages only go up.
     assert all(isinstance(r, ValidationError) and "only go up" in str(r) for r in refused), results
     assert AuditEvent.objects.filter(action="version.release_raise").count() == 2 - len(refused)
+
+
+@pytest.mark.parametrize("round_", range(ROUNDS))
+def test_scan_again_twice_at_once_queues_one_scan(org, owner, member, round_):
+    """A double click, or two developers: the second finds the version uploaded already and is refused."""
+    from programs.scans import version_rescan
+
+    version = VersionFactory(program=MiniProgramFactory(organisation=org), status=S.SCAN_FAILED)
+
+    results = race((lambda v: version_rescan(version=v, actor=owner), version.pk),
+                   (lambda v: version_rescan(version=v, actor=member), version.pk))
+
+    assert sum(isinstance(r, Version) for r in results) == 1, results
+    loser = next(r for r in results if not isinstance(r, Version))
+    assert isinstance(loser, TransitionConflict | TransitionError), loser
+    # (The winner's scan runs at its commit, eagerly here, and fails again on the factory's package.)
+    assert AuditEvent.objects.filter(action="version.rescan").count() == 1
+    assert AuditEvent.objects.filter(action="version.scan_start").count() == 1

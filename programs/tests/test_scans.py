@@ -227,6 +227,16 @@ def test_an_upload_whose_message_was_lost_is_requeued(program):
     assert Version.objects.get(pk=lost.pk).scan_queued_at == now
 
 
+def test_a_rescan_whose_message_was_lost_or_whose_worker_died_is_swept_like_an_upload(program, owner, long_ago):
+    """Scanning again goes the upload's way: queued with its time, so the sweeper finds it if nothing picks it up."""
+    version = _version(program, status=S.SCAN_FAILED, scan_attempts=3)
+    scans.version_rescan(version=version, actor=owner)  # its task message lost: no commit callbacks run here
+    later = timezone.now() + timedelta(minutes=6)
+
+    assert scans.scans_requeue_stuck(now=later) == [version.pk]
+    assert Version.objects.get(pk=version.pk).scan_attempts == 0  # a fresh count: SCAN_MAX_ATTEMPTS applies anew
+
+
 def test_recent_and_finished_scans_are_left_alone(program, long_ago):
     recent_scan = _version(program, status=S.SCANNING, scan_started_at=timezone.now() - timedelta(seconds=30))
     recent_upload = _version(program, status=S.UPLOADED, scan_queued_at=timezone.now() - timedelta(minutes=1))

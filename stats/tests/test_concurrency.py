@@ -63,6 +63,22 @@ def test_drains_racing_into_a_month_without_its_partition_all_store(program, wei
     assert RawEvent.objects.count() == 40
 
 
+def test_drains_at_once_with_the_same_facts_under_new_event_ids_count_each_fact_once(program, weibo, at):
+    """Each drain reads which facts are counted already with the batch's programs locked, so two at once
+    cannot both count one share id or one person's being new."""
+    batches = [[event(f"{b}-n", "new_user", "u1", at(0)), event(f"{b}-s", "share", "u2", at(0), share_id="S1")]
+               for b in range(4)]
+    batches = [validate_batch(raw, ingest_context(weibo, raw)).accepted for raw in batches]
+
+    outcomes = race_with(*[(lambda: None, lambda _, b=b: events_store(b)) for b in batches])
+
+    assert outcomes == [2, 2, 2, 2]
+    row = DailyStats.objects.get(program=program)
+    assert (row.new_users, row.shares, row.share_users) == (1, 1, 1)
+    assert RawEvent.objects.count() == 8
+    assert Share.objects.count() == 1
+
+
 def test_readings_racing_drains_keep_no_stale_bitmap(program, weibo, at):
     """Readings that keep bitmaps (stats.setcache) while drains rewrite the same sets: once the drains are
     done, a reading with the kept bitmaps gives what a reading with nothing kept gives."""
