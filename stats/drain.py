@@ -118,7 +118,8 @@ def _repeated_facts(events: list[Event]) -> _Facts:
         "SELECT program_id, user_hash, new_on FROM stats_statsuser WHERE program_id {programs} AND user_hash {values}",
         {e.program_id for *_, e in new_users}, {e.user_hash for *_, e in new_users})
     known = known_users.rows() if known_users is not None else []
-    repeated = _repeats(((seq, (e.program_id, e.share_id)) for seq, e in shares), stored_shares)
+    repeated = _repeats(((seq, (e.program_id, e.share_id)) for seq, e in shares),
+                        set(stored_shares.rows()) if stored_shares is not None else set())
     repeated += _repeats(((seq, (e.program_id, e.user_hash)) for _, seq, e in new_users),
                          {(program_id, user) for program_id, user, new_on in known if new_on is not None})
     now_new = {(program_id, user) for program_id, user, new_on in known if new_on is None}
@@ -137,9 +138,8 @@ def _sent_stored(sql: str, programs: set[int], values: set[str]) -> _sent | None
     return _sent(sql.format(programs=in_programs, values=in_values), [*program_params, *value_params])
 
 
-def _repeats(facts, stored: _sent | set) -> list[int]:
-    """The seqs of the facts, in counting order, that are stored already or came before in it."""
-    seen = set(stored.rows()) if isinstance(stored, _sent) else set(stored or ())
+def _repeats(facts, seen: set) -> list[int]:
+    """The seqs of the facts, in counting order, that are in `seen` (counted already) or came before in it."""
     repeated = []
     for seq, fact in facts:
         if fact in seen:

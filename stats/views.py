@@ -26,8 +26,7 @@ from programs.views.access import program_in_org
 from stats.apis import csv_file, csv_response, table_name
 from stats.export import HOST_TABLES, TABLES, rows_csv
 from stats.ingest import hosts_taking_events
-from stats.numbers import exact
-from stats.numbers import percent as as_percent
+from stats.numbers import exact, percent
 from stats.selectors import (
     RETENTION_DAYS,
     Comparison,
@@ -145,7 +144,7 @@ def _cards(totals: dict, comparison: Comparison, shown=CARDS) -> list[dict]:
     for name, label in shown:
         now = comparison.current[name]
         before = comparison.previous[name] if comparison.previous is not None else None
-        change = as_percent(exact(now) - exact(before), before) if before else None
+        change = percent(exact(now) - exact(before), before) if before else None
         card = {"name": name, "label": label, "value": totals[name], "previous": before, "change": change,
                 **_card_display(name, totals[name], (now, before), change, comparison)}
         if name == "avg_stay_seconds" and not totals["visits"]:
@@ -258,10 +257,10 @@ def _retention_heads() -> str:
 def _retention_cell(share: float | None, today: bool = False) -> str:
     if share is None:
         return '<td class="num heat"><span class="muted">–</span></td>'
-    percent = as_percent(share)
+    shown = percent(share)
     if today:
-        return f'<td class="num heat so-far" data-heat="{percent}" title="{_so_far_title()}">{percent}%*</td>'
-    return f'<td class="num heat" data-heat="{percent}">{percent}%</td>'
+        return f'<td class="num heat so-far" data-heat="{shown}" title="{_so_far_title()}">{shown}%*</td>'
+    return f'<td class="num heat" data-heat="{shown}">{shown}%</td>'
 
 
 def _so_far_title() -> str:
@@ -447,7 +446,7 @@ def program_dashboard(request, membership, appid):
         "event_days_query": _event_days_query(query, event_days) if event_days else "",
         "granularities": GRANULARITIES, "retention_rows": _retention_rows(stats["retention"], today), "retention_heads": _retention_heads(),
         "breakdown_rows": _breakdown_rows(stats["breakdown"]),
-        "fission_percent": {"share_rate": as_percent(stats["fission"]["share_rate"])},
+        "fission_percent": {"share_rate": percent(stats["fission"]["share_rate"])},
         "top_chains": _chains(stats["fission"]["top_chains"]),
         # Only an empty dashboard shows the command (which looks up the demo credential).
         "first_event_command": "" if has_data or event_days else first_event_command(
@@ -535,8 +534,8 @@ def _host_table(host: Host, query: StatsQuery, table: str, program_limit: int | 
 
 
 def _of_host(names: dict[str, str], host: Host) -> dict[str, str]:
-    own = set(host.scenes.values_list("code", flat=True))
-    return {code: name for code, name in names.items() if code in own}
+    """The names of the host's own scenes: a scene code is "<host>.<scene>", as the scene filter reads it too."""
+    return {code: name for code, name in names.items() if code.split(".", 1)[0] == host.code}
 
 
 def _with_scene_cells(rows: list[dict], names: dict[str, str]) -> list[dict]:
@@ -562,5 +561,5 @@ def _gate_table(answers: list[dict]) -> list[dict]:
             scene["reasons"].append((row["reason"], row["count"]))
     for scene in scenes.values():
         total = scene["allowed"] + scene["denied"]
-        scene["deny_rate"] = as_percent(scene["denied"], total)
+        scene["deny_rate"] = percent(scene["denied"], total)
     return sorted(scenes.values(), key=lambda s: s["scene"])
