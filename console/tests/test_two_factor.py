@@ -115,6 +115,35 @@ def test_api_keys_act_as_their_creator_without_a_second_factor(db, org):
     assert response.json()["email"] == "staff-owner@acme.test"
 
 
+@pytest.mark.parametrize("page", ["/reviews/", "/distribution/queue/", "/admin/console/user/", "/"])
+def test_a_bearer_header_does_not_stand_in_for_the_code_on_pages(client, enrolled_reviewer, page):
+    login_without_second_factor(client, enrolled_reviewer)
+
+    response = client.get(page, HTTP_AUTHORIZATION="Bearer made-up")
+
+    assert response.status_code == 302
+    assert response.url.startswith(VERIFY)
+
+
+def test_a_bearer_header_cannot_renew_recovery_codes_of_an_unverified_session(client, enrolled_reviewer):
+    login_without_second_factor(client, enrolled_reviewer)
+    before = set(StaticToken.objects.filter(device__user=enrolled_reviewer).values_list("token", flat=True))
+
+    response = client.post(reverse("recovery_codes_new"), HTTP_AUTHORIZATION="Bearer made-up")
+
+    assert response.status_code == 302
+    assert response.url.startswith(VERIFY)
+    assert set(StaticToken.objects.filter(device__user=enrolled_reviewer).values_list("token", flat=True)) == before
+
+
+def test_a_made_up_key_on_the_api_is_refused_not_read_as_the_unverified_session(client, enrolled_reviewer):
+    login_without_second_factor(client, enrolled_reviewer)
+
+    response = client.get("/api/v1/reviews/queue/", HTTP_AUTHORIZATION="Bearer made-up")
+
+    assert response.status_code == 401
+
+
 # ---------------------------------------------------------------- the verify step
 
 
