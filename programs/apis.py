@@ -112,7 +112,8 @@ class ProgramListApi(ScopedOrganisationMixin, ListAPIView):
             domains=fields.pop("domains", None), **fields,
         )
         body = ProgramOutput(program, context={"request": request}).data
-        return Response(body, status=status.HTTP_201_CREATED, headers={"Location": body["url"]})
+        # str(): the url is DRF's Hyperlink, and WSGI servers (wsgiref, make run's) take only a plain str.
+        return Response(body, status=status.HTTP_201_CREATED, headers={"Location": str(body["url"])})
 
     def _target_membership(self, slug: str | None):
         self.required_scope = self.write_scope

@@ -340,3 +340,18 @@ def test_the_list_is_paginated_and_filters_by_organisation(api, owner, org, seco
     assert (body["count"], len(body["results"]), body["next"] is not None) == (2, 1, True)
     only_org = api.get(LIST, {"organisation": org.slug}).json()
     assert [p["appid"] for p in only_org["results"]] == [program.appid]
+
+
+def test_create_answers_201_through_the_development_server(org, owner_key):
+    """The Location header was DRF's Hyperlink, a str subclass: wsgiref (make run) answered 500 after creating."""
+    import json
+
+    from console.tests.wsgi import wsgi_request
+
+    status, headers, content = wsgi_request(
+        "POST", LIST, json.dumps(_create_body()).encode(), "application/json",
+        HTTP_AUTHORIZATION=f"Bearer {owner_key[1]}")
+
+    assert status.startswith("201"), content
+    appid = json.loads(content)["appid"]
+    assert dict(headers)["Location"] == f"http://testserver{detail(appid)}"

@@ -491,3 +491,16 @@ def test_the_upload_limit_says_when_to_try_again_and_counts_attempts(post, progr
     assert refused.json()["error"]["message"] == (
         "This organisation reached its limit of 1 upload attempt an hour (refused ones count too); "
         "try again in 60 minutes.")
+
+
+def test_upload_answers_202_through_the_development_server(program, owner_key):
+    from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
+
+    from console.tests.wsgi import wsgi_request
+
+    body = encode_multipart(BOUNDARY, {"package": upload(build_package("alipay")), "version": "1.0.0"})
+    status, headers, content = wsgi_request("POST", versions_url(program), body, MULTIPART_CONTENT,
+                                            HTTP_AUTHORIZATION=f"Bearer {owner_key[1]}")
+
+    assert status.startswith("202"), content
+    assert dict(headers)["Location"] == f"http://testserver{version_url(program, '1.0.0')}"
