@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from PIL import Image
+from PIL import Image, UnidentifiedImageError
 
 from .appjson import AppManifest, TabItem
 from .codes import new_finding
@@ -71,7 +71,14 @@ def _inspected(data: bytes, max_pixels: int, decode: bool) -> ImageCheck:
     except Image.DecompressionBombError as error:
         return ImageCheck(problem="bomb", detail=str(error))
     except Exception as error:  # noqa: BLE001 - Pillow raises many types on hostile data; all mean "unreadable"
-        return ImageCheck(problem="unreadable", detail=f"{type(error).__name__}: {error}")
+        return ImageCheck(problem="unreadable", detail=_unreadable_because(error))
+
+
+def _unreadable_because(error: Exception) -> str:
+    """Why, in words for the developer: Pillow's own messages name its internals (`<_io.BytesIO object at 0x…>`)."""
+    if isinstance(error, UnidentifiedImageError):
+        return "its content is not a PNG, JPEG, GIF, WebP or BMP image"
+    return "its image data is damaged or cut short"
 
 
 def check_images(package: Package, config: ScanConfig) -> list[Finding]:

@@ -137,3 +137,17 @@ def test_tab_icon_size_follows_the_dialects_recommendation():
     # Alipay recommends 60x60, WeChat 81x81: a 52-pixel icon is fine for the first, blurry for the second.
     assert "tabbar.icon_dimensions" not in scan_built("alipay", files={"images/tab1.png": png_icon(size=52)}).codes()
     assert "tabbar.icon_dimensions" in scan_built("wechat", files={"images/tab1.png": png_icon(size=52)}).codes()
+
+
+def test_an_unreadable_image_says_why_in_words_not_pillows_internals():
+    report = scan_built("alipay", files={"images/fake.png": b'<svg xmlns="http://www.w3.org/2000/svg"/>'})
+
+    message = only(report, "image.unreadable").message
+    assert message == "images/fake.png cannot be decoded (its content is not a PNG, JPEG, GIF, WebP or BMP image)."
+
+
+def test_a_tab_icon_cut_short_is_named_damaged():
+    report = scan_built("alipay", files={"images/tab1.png": png_icon(size=81)[:-40]})
+
+    message = only(report, "tabbar.icon_format").message
+    assert message == "Tab icon images/tab1.png cannot be decoded (its image data is damaged or cut short)."
