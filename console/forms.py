@@ -7,10 +7,12 @@ from django.utils.translation import gettext_lazy as _
 
 from console.models import Organisation
 from console.roles import Role, Scope
+from console.text import refuse_invisible_characters
 
 
 class SignUpForm(forms.Form):
-    full_name = forms.CharField(label=_("Full name"), max_length=120, required=False)
+    full_name = forms.CharField(label=_("Full name"), max_length=120, required=False,
+                                validators=[refuse_invisible_characters])
     email = forms.EmailField(label=_("Email address"))
     password = forms.CharField(label=_("Password"), widget=forms.PasswordInput, strip=False)
 

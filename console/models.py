@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from console import sql
 from console.fields import SealedCharField
 from console.roles import Role, StaffGroup
+from console.text import refuse_invisible_characters
 
 
 class EmailUserManager(UserManager):
@@ -44,7 +45,7 @@ class EmailUserManager(UserManager):
 class User(AbstractUser):
     username = None
     email = models.EmailField(_("email address"), unique=True)
-    full_name = models.CharField(_("full name"), max_length=120, blank=True)
+    full_name = models.CharField(_("full name"), max_length=120, blank=True, validators=[refuse_invisible_characters])
     language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, blank=True)
     email_verified_at = models.DateTimeField(
         _("email verified at"), null=True, blank=True,
@@ -137,7 +138,7 @@ class Organisation(models.Model):
         INDIVIDUAL = "individual", _("Individual")
         ENTERPRISE = "enterprise", _("Enterprise")
 
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(_("name"), max_length=100, validators=[refuse_invisible_characters])
     slug = models.SlugField(_("slug"), max_length=60, unique=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.INDIVIDUAL)
     verified = models.BooleanField(_("verified"), default=False)

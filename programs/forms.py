@@ -11,6 +11,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from console.text import refuse_invisible_characters
 from programs.domains import DOMAIN_KINDS
 from programs.models import Category, MiniProgram, PrivacyItem, personal_info_label
 from programs.selectors import active_categories
@@ -51,6 +52,7 @@ class ProgramForm(forms.Form):
                        % {"min": NAME_MIN, "max": NAME_MAX}, str)(),
     )
     slogan = forms.CharField(label=_("Slogan"), max_length=model_limit("slogan"), required=False,
+                             validators=[refuse_invisible_characters],
                              help_text=_("One line shown under the name, up to 60 characters."))
     description = forms.CharField(label=_("Description"), max_length=model_limit("description"), required=False,
                                   widget=forms.Textarea(attrs={"rows": 4}))

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from console.models import ApiKey, Organisation
+from console.text import refuse_invisible_characters
 from hosts.models import Dialect
 from programs.names import name_key
 from programs.packages import private_storage
@@ -70,7 +71,7 @@ class MiniProgram(models.Model):
         _("look-alike key"), max_length=255, editable=False, default="",
         help_text=_("The name's TR39 confusable skeleton, case-folded (programs.names.name_key): unique among live programs."),
     )
-    slogan = models.CharField(_("slogan"), max_length=60, blank=True)
+    slogan = models.CharField(_("slogan"), max_length=60, blank=True, validators=[refuse_invisible_characters])
     description = models.TextField(_("description"), max_length=2000, blank=True)
     categories = models.ManyToManyField(Category, related_name="programs", verbose_name=_("categories"))
     logo = models.ImageField(_("logo"), upload_to=logo_path, blank=True)

@@ -79,3 +79,11 @@ def test_signed_in_user_is_sent_to_the_dashboard(client_for, owner):
 
     assert response.status_code == 302
     assert response.url == reverse("dashboard")
+
+
+def test_a_full_name_with_a_right_to_left_override_is_refused(client, db, signup_data):
+    response = client.post(SIGNUP, {**signup_data, "full_name": "Nina\u202eweN"})
+
+    assert response.status_code == 200
+    assert "U+202E RIGHT-TO-LEFT OVERRIDE" in response.context["form"].errors["full_name"][0]
+    assert not User.objects.exists()

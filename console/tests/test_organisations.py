@@ -197,3 +197,22 @@ def test_getting_started_ticks_its_steps_and_leaves_once_the_team_and_a_key_are_
     after = client_for(owner).get(url)
     assert after.context["getting_started"] is None
     assert "Getting started" not in after.content.decode()
+
+
+@pytest.mark.parametrize("name", ["Acme\u202eseliF", "Acme\u200bApps", "Acme\u2066Apps"])
+def test_a_name_with_characters_that_turn_or_hide_text_is_refused(client_for, owner, org, name):
+    """The name is in every email footer and on reviewers' pages: a right-to-left override would turn them around."""
+    create = client_for(owner).post(reverse("organisation_create"), {"name": name, "kind": "individual"})
+    settings_page = client_for(owner).post(reverse("organisation_settings", args=[org.slug]),
+                                           {"name": name, "kind": "individual"})
+
+    for response in (create, settings_page):
+        assert response.status_code == 200
+        assert "cannot be seen or that change how text is shown" in response.context["form"].errors["name"][0]
+    assert not Organisation.objects.filter(name=name).exists()
+
+
+def test_names_in_any_script_and_with_ideographic_spaces_are_fine(client_for, owner):
+    client_for(owner).post(reverse("organisation_create"), {"name": "蓝鲸　工作室 Ёлка", "kind": "individual"})
+
+    assert Organisation.objects.filter(name="蓝鲸　工作室 Ёлка").exists()

@@ -355,3 +355,13 @@ def test_create_answers_201_through_the_development_server(org, owner_key):
     assert status.startswith("201"), content
     appid = json.loads(content)["appid"]
     assert dict(headers)["Location"] == f"http://testserver{detail(appid)}"
+
+
+def test_a_slogan_with_a_right_to_left_override_is_refused(api_with_key, program):
+    created = api_with_key.post(LIST, _create_body(name="Acme Rides", slogan="Ride\u202eedir"), format="json")
+    edited = api_with_key.patch(detail(program.appid), {"slogan": "S\u202eevil"}, format="json")
+
+    for response in (created, edited):
+        assert "U+202E RIGHT-TO-LEFT OVERRIDE" in _assert_error(response, 400, "invalid")["slogan"][0]
+    program.refresh_from_db()
+    assert program.slogan == ""

@@ -310,6 +310,16 @@ def test_edit_form_is_prefilled_and_saves(client_for, member, org, program):
     assert list(program.categories.values_list("code", flat=True)) == ["travel"]
 
 
+def test_edit_refuses_a_slogan_with_a_right_to_left_override(client_for, member, org, program):
+    response = client_for(member).post(reverse("program_edit", args=[org.slug, program.appid]), create_data(
+        name="City Bikes", slogan="Ride\u202eedir"))
+
+    program.refresh_from_db()
+    assert response.status_code == 400
+    assert "U+202E RIGHT-TO-LEFT OVERRIDE" in response.context["form"].errors["slogan"][0]
+    assert "\u202e" not in program.slogan
+
+
 def test_edit_refusal_keeps_the_stored_program(client_for, member, org, program):
     response = client_for(member).post(reverse("program_edit", args=[org.slug, program.appid]), create_data(
         name="Renamed", request_domains="http://plain.example.com"))
