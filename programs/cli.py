@@ -20,21 +20,28 @@ says when).
 
 from __future__ import annotations
 
-import argparse
-import email.utils
-import http.client
-import json
-import mimetypes
-import os
 import sys
-import time
-import urllib.error
-import urllib.parse
-import urllib.request
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
+
+if __name__ == "__main__":
+    # Run as `python programs/cli.py`, Python puts programs/ first on the path, where programs/selectors.py
+    # would stand in for the standard library's `selectors` that http.client needs. Nothing here is imported
+    # from beside this file.
+    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
+import argparse  # noqa: E402
+import email.utils  # noqa: E402
+import http.client  # noqa: E402
+import json  # noqa: E402
+import mimetypes  # noqa: E402
+import os  # noqa: E402
+import time  # noqa: E402
+import urllib.error  # noqa: E402
+import urllib.parse  # noqa: E402
+import urllib.request  # noqa: E402
+import uuid  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
+from contextlib import contextmanager  # noqa: E402
 
 __version__ = "1.0"
 

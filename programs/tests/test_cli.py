@@ -391,3 +391,18 @@ def test_a_version_waiting_for_its_scan_reads_as_queued_not_as_a_stalled_transfe
     out = __import__("io").StringIO()
     cli.print_version(uploaded, out)
     assert "  scan: queued" in out.getvalue().splitlines()
+
+
+def test_runs_in_place_with_nothing_but_the_standard_library():
+    """`python programs/cli.py` put programs/ on the path, where programs/selectors.py (which needs Django) stood in
+    for the standard library's selectors: the CLI died with "No module named 'django'" outside the project's venv."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    # -S: no site-packages, as a CI image with a bare Python has none of the project's libraries.
+    done = subprocess.run([sys.executable, "-S", "programs/cli.py", "--help"], cwd=root, capture_output=True,
+                          text=True, timeout=60)
+
+    assert done.returncode == 0, done.stderr
+    assert "usage: cli.py" in done.stdout
