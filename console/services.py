@@ -2,6 +2,7 @@
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -13,7 +14,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from console.models import ApiKey, AuditEvent, Invitation, Membership, Organisation, User
+from console.models import ApiKey, AuditEvent, Invitation, Membership, Organisation, User, WebhookEndpoint
 from console.roles import ASSIGNABLE_ROLES, Role, scopes_for_role
 
 API_KEY_PREFIX = "mpk_"
@@ -229,11 +230,24 @@ def membership_change_role(*, membership: Membership, actor: User, actor_role: s
         action="membership.change_role", target=membership, actor=actor,
         organisation=membership.organisation, before=before, after={"role": role},
     )
+    _revoke_invitations_sent(membership, actor, still_allowed=ASSIGNABLE_ROLES.get(role, []))
     return membership
 
 
+@dataclass(frozen=True)
+class MemberRemoved:
+    """What went with a removed member: what acted or would act on their word."""
+
+    api_keys: int
+    invitations: int
+    webhooks: int
+
+
 @transaction.atomic
-def membership_remove(*, membership: Membership, actor: User, actor_role: str) -> None:
+def membership_remove(*, membership: Membership, actor: User, actor_role: str) -> MemberRemoved:
+    """Remove a member, and with them what would go on acting on their word (keys, invitations, webhooks)."""
+    from console.notify.webhooks import webhook_endpoint_set_active  # it records through this module
+
     list(Membership.objects.select_for_update().filter(organisation=membership.organisation_id))
     org = membership.organisation
     if membership.role == Role.OWNER and actor_role != Role.OWNER:
@@ -241,13 +255,30 @@ def membership_remove(*, membership: Membership, actor: User, actor_role: str) -
     if membership.role == Role.OWNER and _owner_count(org) == 1:
         raise ValidationError(_("An organisation needs at least one owner."))
     # A member's keys act with that member's role: they go when the member goes.
-    for key in ApiKey.objects.filter(organisation=org, created_by=membership.user, revoked_at=None):
+    keys = list(ApiKey.objects.filter(organisation=org, created_by=membership.user, revoked_at=None))
+    for key in keys:
         api_key_revoke(api_key=key, actor=actor)
+    # An invitation they sent would let them back in through an address they hold.
+    invitations = _revoke_invitations_sent(membership, actor, still_allowed=[])
+    # Their endpoints would go on receiving the organisation's events; paused, not deleted, so that the
+    # owners can look and turn back on what the team still uses.
+    webhooks = list(WebhookEndpoint.objects.filter(organisation=org, created_by=membership.user, is_active=True))
+    for endpoint in webhooks:
+        webhook_endpoint_set_active(endpoint=endpoint, actor=actor, active=False)
     audit_record(
         action="membership.remove", target=membership, actor=actor, organisation=org,
         before={"user": membership.user.email, "role": membership.role},
     )
     membership.delete()
+    return MemberRemoved(api_keys=len(keys), invitations=invitations, webhooks=len(webhooks))
+
+
+def _revoke_invitations_sent(membership: Membership, actor: User, *, still_allowed: list[str]) -> int:
+    """Revoke the member's pending invitations to roles they can no longer give; how many."""
+    pending = Invitation.objects.filter(
+        organisation=membership.organisation_id, invited_by=membership.user_id, accepted_at=None, revoked_at=None,
+    ).exclude(role__in=still_allowed)
+    return sum(invitation_revoke(invitation=invitation, actor=actor) for invitation in pending)
 
 
 # ---------------------------------------------------------------- invitations

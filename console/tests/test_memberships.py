@@ -284,3 +284,78 @@ def test_the_sole_owner_gets_no_role_select_or_leave_button(client_for, owner, o
     page = client_for(owner).get(f"/orgs/{org.slug}/members/").content.decode()
     assert "sole owner" in page
     assert 'name="role"' not in page.split("<tbody>")[1].split("</tbody>")[0]
+
+
+# ---------------------------------------------------------------- what goes with a member
+
+
+def _endpoint(org, user, url="https://hooks.example.com/in"):
+    from console.models import WebhookEndpoint
+
+    return WebhookEndpoint.objects.create(organisation=org, url=url, events=["scan.finished"], secret="s" * 32,
+                                          created_by=user)
+
+
+def test_removing_a_member_revokes_their_pending_invitations_and_pauses_their_webhooks(
+        client_for, owner, admin_member, org):
+    """An admin about to be removed could invite an address they hold and walk back in, or keep an endpoint of
+    theirs receiving the organisation's events."""
+    theirs = InvitationFactory(organisation=org, invited_by=admin_member, role=Role.ADMIN, email="back@door.test")
+    owners = InvitationFactory(organisation=org, invited_by=owner, role=Role.DEVELOPER)
+    their_hook, owners_hook = _endpoint(org, admin_member), _endpoint(org, owner, "https://hooks.example.com/o")
+    membership = Membership.objects.get(user=admin_member, organisation=org)
+
+    response = client_for(owner).post(reverse("member_remove", args=[org.slug, membership.pk]))
+
+    for row in (theirs, owners, their_hook, owners_hook):
+        row.refresh_from_db()
+    assert theirs.revoked_at is not None and not theirs.is_pending
+    assert owners.is_pending, "the other members' invitations stay"
+    assert (their_hook.is_active, owners_hook.is_active) == (False, True)
+    assert AuditEvent.objects.filter(action="invitation.revoke", target_id=str(theirs.pk)).exists()
+    assert AuditEvent.objects.filter(action="webhook.disable", target_id=str(their_hook.pk)).exists()
+    [message] = [str(m) for m in get_messages(response.wsgi_request)]
+    assert message == ("admin@acme.test was removed: 1 pending invitation they sent revoked; "
+                       "1 webhook they added paused.")
+
+
+def test_a_revoked_invitation_of_a_removed_admin_cannot_be_accepted(client_for, owner, admin_member, org):
+    from console.services import invitation_accept
+
+    invitation = InvitationFactory(organisation=org, invited_by=admin_member, role=Role.ADMIN, email="back@door.test")
+    membership_remove(membership=Membership.objects.get(user=admin_member, organisation=org), actor=owner,
+                      actor_role=Role.OWNER)
+
+    with pytest.raises(ValidationError):
+        invitation_accept(invitation=invitation, user=UserFactory(email="back@door.test"))
+    assert not Membership.objects.filter(organisation=org, user__email="back@door.test").exists()
+
+
+def test_a_demoted_admin_loses_the_invitations_their_new_role_could_not_send(owner, admin_member, org):
+    to_admin = InvitationFactory(organisation=org, invited_by=admin_member, role=Role.ADMIN)
+    to_viewer = InvitationFactory(organisation=org, invited_by=admin_member, role=Role.VIEWER)
+
+    membership_change_role(membership=Membership.objects.get(user=admin_member, organisation=org), actor=owner,
+                           actor_role=Role.OWNER, role=Role.DEVELOPER)
+
+    to_admin.refresh_from_db()
+    to_viewer.refresh_from_db()
+    assert not to_admin.is_pending and not to_viewer.is_pending, "a developer invites nobody"
+
+
+def test_an_admin_made_owner_keeps_the_invitations_they_sent(owner, admin_member, org):
+    invitation = InvitationFactory(organisation=org, invited_by=admin_member, role=Role.DEVELOPER)
+
+    membership_change_role(membership=Membership.objects.get(user=admin_member, organisation=org), actor=owner,
+                           actor_role=Role.OWNER, role=Role.OWNER)
+
+    invitation.refresh_from_db()
+    assert invitation.is_pending
+
+
+def test_leaving_says_you_left(client_for, member, org):
+    membership = Membership.objects.get(user=member, organisation=org)
+
+    response = client_for(member).post(reverse("member_remove", args=[org.slug, membership.pk]), follow=True)
+
+    assert f"You left {org.name}." in [str(m) for m in response.context["messages"]]

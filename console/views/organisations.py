@@ -8,6 +8,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from console.audit_words import target_type_label
@@ -162,17 +163,37 @@ def member_role(request, membership, member_id):
 @org_page()
 def member_remove(request, membership, member_id):
     target = membership_in_org(membership.organisation, member_id)
-    if target.pk != membership.pk:  # anyone may leave; removing others needs the capability
+    leaving = target.pk == membership.pk
+    if not leaving:  # anyone may leave; removing others needs the capability
         require_capability(membership, Capability.MANAGE_MEMBERS)
     try:
-        membership_remove(membership=target, actor=request.user, actor_role=membership.role)
-        messages.success(request, _("%(email)s was removed.") % {"email": target.user.email})
+        removed = membership_remove(membership=target, actor=request.user, actor_role=membership.role)
+        messages.success(request, _removal_message(target, leaving=leaving, removed=removed))
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, error_text(exc))
         return redirect("members", org_slug=membership.organisation.slug)
-    if target.user_id == request.user.id:
+    if leaving:
         return redirect("dashboard")
     return redirect("members", org_slug=membership.organisation.slug)
+
+
+def _removal_message(target, *, leaving: bool, removed) -> str:
+    if leaving:
+        return _("You left %(org)s.") % {"org": target.organisation.name}
+    gone = []
+    if removed.api_keys:
+        gone.append(ngettext("%(n)d API key revoked", "%(n)d API keys revoked", removed.api_keys)
+                    % {"n": removed.api_keys})
+    if removed.invitations:
+        gone.append(ngettext("%(n)d pending invitation they sent revoked",
+                             "%(n)d pending invitations they sent revoked", removed.invitations)
+                    % {"n": removed.invitations})
+    if removed.webhooks:
+        gone.append(ngettext("%(n)d webhook they added paused", "%(n)d webhooks they added paused", removed.webhooks)
+                    % {"n": removed.webhooks})
+    if not gone:
+        return _("%(email)s was removed.") % {"email": target.user.email}
+    return _("%(email)s was removed: %(gone)s.") % {"email": target.user.email, "gone": "; ".join(gone)}
 
 
 @require_POST
