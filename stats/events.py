@@ -46,7 +46,9 @@ class Reason:
 class IngestContext:
     host: str
     programs: dict[str, int]  # appid -> program id, for every program that exists
-    on_host: frozenset[str]  # appids released (or phased) and approved for this host
+    # appids released (or phased) and approved for this host: None when live there now, else the moment
+    # (within the late window) that they stopped being live there; later events are refused
+    on_host: dict[str, datetime | None]
     scenes: frozenset[str]  # scene codes of this host
     now: datetime
     hash_key: bytes
@@ -165,6 +167,7 @@ class _FastCheck:
     def __init__(self, ctx: IngestContext):
         self.host = ctx.host
         self.programs = {appid: pk for appid, pk in ctx.programs.items() if appid in ctx.on_host}
+        self.gone_at = {appid: until for appid, until in ctx.on_host.items() if until is not None}
         self.scenes = ctx.scenes
         self.earliest = ctx.now - timedelta(days=ctx.late_days)
         self.latest = ctx.now + timedelta(seconds=ctx.future_skew_seconds)
@@ -195,6 +198,8 @@ class _FastCheck:
             if occurred_at.tzinfo is None or not self.earliest <= occurred_at <= self.latest:
                 return None
         except ValueError:
+            return None
+        if self.gone_at and appid in self.gone_at and occurred_at > self.gone_at[appid]:
             return None
         extra = fields(raw)
         if extra is None:
@@ -278,6 +283,7 @@ def validate_event(raw, ctx: IngestContext) -> dict:
         raise Refusal(Reason.UNKNOWN_SCENE, "scene", f"{ctx.host} has no scene {scene!r}.")
     user = _string(raw, "user", max_length=MAX_USER_LENGTH)
     occurred_at = _time(raw, ctx)
+    _on_host_then(raw["appid"], occurred_at, ctx)
     event = {
         "key": f"{ctx.host}:{event_id}", "host": ctx.host, "scene": scene, "program_id": program_id,
         "type": kind, "user_hash": user_hash(ctx.hash_key, ctx.host, user),
@@ -295,6 +301,13 @@ def _program(raw: dict, ctx: IngestContext) -> int:
     if appid not in ctx.on_host:
         raise Refusal(Reason.PROGRAM_NOT_ON_HOST, "appid", f"{appid} is not released on {ctx.host}.")
     return ctx.programs[appid]
+
+
+def _on_host_then(appid: str, occurred_at: datetime, ctx: IngestContext) -> None:
+    gone_at = ctx.on_host[appid]
+    if gone_at is not None and occurred_at > gone_at:
+        raise Refusal(Reason.PROGRAM_NOT_ON_HOST, "appid",
+                      f"{appid} is not released on {ctx.host} since {gone_at.isoformat()}.")
 
 
 def _string(raw: dict, name: str, *, max_length: int = 64, pattern: re.Pattern | None = None,

@@ -9,10 +9,12 @@ that stores batches (`stats.tasks.drain_event_batches`).
 import base64
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from hosts.models import Host, Scene
@@ -50,12 +52,13 @@ def user_hash_key() -> bytes:
 def ingest_context(host: Host, events: list) -> IngestContext:
     appids = {e.get("appid") for e in events if isinstance(e, dict) and isinstance(e.get("appid"), str)}
     programs = dict(MiniProgram.objects.filter(appid__in=appids, deleted_at=None).values_list("appid", "id"))
+    now = timezone.now()
     return IngestContext(
         host=host.code,
         programs=programs,
-        on_host=frozenset(_released_on_host(host.code, list(programs))),
+        on_host=_on_host_until(host.code, list(programs), since=now - timedelta(days=settings.STATS_LATE_EVENT_DAYS)),
         scenes=frozenset(Scene.objects.filter(host=host).values_list("code", flat=True)),
-        now=timezone.now(),
+        now=now,
         hash_key=user_hash_key(),
         time_zone=ZoneInfo(settings.STATS_TIME_ZONE),
         late_days=settings.STATS_LATE_EVENT_DAYS,
@@ -70,16 +73,32 @@ def hosts_taking_events(appid: str) -> list[Host]:
             if any(_approved_for(host.code, hosts) for hosts in approvals)]
 
 
-def _released_on_host(host_code: str, appids: list[str]) -> set[str]:
-    """Programs whose live release (released or phased) is approved for the host."""
-    return {appid for appid, hosts in _live_approvals(appids) if _approved_for(host_code, hosts)}
+LIVE = (Version.Status.RELEASED, Version.Status.PHASED)
+NO_LONGER_LIVE = (Version.Status.SUPERSEDED, Version.Status.ROLLED_BACK)
+
+
+def _on_host_until(host_code: str, appids: list[str], *, since) -> dict[str, datetime | None]:
+    """The programs on the host now (None) or until a moment `since` or later, when a release approved for the
+    host stopped being live: a host sending a day late still had the program then (a release for other hosts
+    only, a rollback)."""
+    live, gone_at = set(), {}
+    versions = Version.objects.filter(program__appid__in=appids).filter(
+        Q(status__in=LIVE) | Q(status__in=NO_LONGER_LIVE, status_changed_at__gte=since))
+    for appid, status, hosts, changed_at in versions.values_list(
+            "program__appid", "status", "approved_hosts", "status_changed_at"):
+        if not _approved_for(host_code, hosts):
+            continue
+        if status in LIVE:
+            live.add(appid)
+        else:
+            gone_at[appid] = max(gone_at.get(appid, changed_at), changed_at)
+    return {**gone_at, **dict.fromkeys(live)}
 
 
 def _live_approvals(appids: list[str]) -> list[tuple[str, list[str]]]:
     """(appid, approved hosts) of each live release (released or phased) of these programs."""
-    return list(Version.objects.filter(
-        program__appid__in=appids, status__in=[Version.Status.RELEASED, Version.Status.PHASED]
-    ).values_list("program__appid", "approved_hosts"))
+    return list(Version.objects.filter(program__appid__in=appids, status__in=LIVE)
+                .values_list("program__appid", "approved_hosts"))
 
 
 def _approved_for(host_code: str, approved_hosts: list[str]) -> bool:

@@ -6,9 +6,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from hosts.models import Host
 from programs.models import Version
+from programs.tests.factories import VersionFactory
 from stats.ingest import events_ingest
 from stats.models import DailyStats, EventKey, RawEvent
 from stats.tests.conftest import SHANGHAI, event
@@ -142,8 +144,34 @@ def test_a_program_not_released_on_the_host_is_refused(program, post, at):
 
 
 def test_a_program_with_no_live_release_is_not_on_any_host(program, post, at):
-    program.versions.update(status=Version.Status.ROLLED_BACK)
+    program.versions.update(status=Version.Status.ROLLED_BACK, status_changed_at=timezone.now() - timedelta(days=8))
     assert post([event("e", "visit", "u1", at(0))])["rejected"][0]["reason"] == "program_not_on_host"
+
+
+def test_late_events_from_before_a_release_for_other_hosts_are_kept(program, post, at):
+    """1.0.0 was live on every host until yesterday 12:00, when 2.0.0 (Alipay only) replaced it: Weibo's events
+    of the days before still count, as late events do; its events after that moment are refused."""
+    yesterday_noon = datetime.fromisoformat(at(1, 12))
+    program.versions.update(status=Version.Status.SUPERSEDED, status_changed_at=yesterday_noon)
+    VersionFactory(program=program, version="2.0.0", status=Version.Status.RELEASED, approved_hosts=["alipay"])
+
+    answer = post([event("before", "visit", "u1", at(2)), event("just-before", "visit", "u2", at(1, 11)),
+                   event("after", "visit", "u3", at(1, 13)), event("today", "visit", "u4", at(0))])
+
+    assert answer["accepted"] == 2
+    assert [(r["index"], r["reason"]) for r in answer["rejected"]] == [(2, "program_not_on_host"),
+                                                                       (3, "program_not_on_host")]
+    assert "since" in answer["rejected"][0]["message"]
+    assert DailyStats.objects.filter(program=program).count() == 2
+
+
+def test_a_rollback_keeps_the_events_of_the_rolled_back_release(program, post, at):
+    program.versions.update(status=Version.Status.ROLLED_BACK, status_changed_at=datetime.fromisoformat(at(1, 12)))
+
+    answer = post([event("before", "visit", "u1", at(1, 11)), event("after", "visit", "u2", at(0))])
+
+    assert answer["accepted"] == 1
+    assert [r["index"] for r in answer["rejected"]] == [1]
 
 
 def test_host_user_ids_are_stored_only_as_keyed_hashes(program, post, at):
@@ -355,7 +383,7 @@ def test_the_events_example_of_the_host_guide_answers_as_the_guide_says(weibo):
     batch = json.loads(re.search(r"^\{\"events\".*?\]\}$", example, re.M | re.S).group(0))
     answer = json.loads(re.search(r"^202 (\{.*\})$", example, re.M | re.S).group(1))
     appid = batch["events"][0]["appid"]
-    context = dataclasses.replace(ingest_context(weibo, []), programs={appid: 1}, on_host=frozenset({appid}),
+    context = dataclasses.replace(ingest_context(weibo, []), programs={appid: 1}, on_host={appid: None},
                                   now=datetime(2026, 11, 30, 2, 10, tzinfo=UTC))
 
     validated = validate_batch(batch["events"], context)
