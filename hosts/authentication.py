@@ -5,7 +5,8 @@ and not ahead of our clock by more than HOST_CLOCK_SKEW_SECONDS; the key is acti
 matches (one answer for an unknown key, a revoked key and a wrong signature: nothing says which part
 was wrong); the URL's `{host}` is the key's host (404 otherwise, as for any outsider); then, in one
 atomic step of the runtime store, the key's rate limit (429 with Retry-After) and the replay check: a
-signature already seen within the window is refused (401 `replayed`).
+signature already seen within the window is refused (401 `replayed`), unless the call only reads (GET):
+reading twice changes nothing, and two renders of one profile page in the same second sign the same call.
 
 A view with `admits_itself = True` (the share gate) gets the rate bucket and the nonce in `request.auth`
 instead and must pass them to the store's step that does its own work, so that admission, counting and
@@ -39,6 +40,7 @@ class HostCall:
     credential: CredentialFacts
     nonce: str
     rate: Quota  # this call's rate-limit bucket, already counted unless the view admits itself
+    reads_only: bool = False  # a GET: a replay of it is answered again
 
     @property
     def host_code(self) -> str:
@@ -74,7 +76,7 @@ def refuse_if_stopped(call: HostCall, admission: Admission | None) -> None:
             "n": call.credential.requests_per_minute, "s": wait})
         throttled.wait = wait  # set after: given to Throttled(), DRF appends "Expected available in …" again
         raise throttled
-    if admission.replayed:
+    if admission.replayed and not call.reads_only:
         raise _refuse("replayed", _("This signed request was already received; sign each call afresh."))
 
 
@@ -120,7 +122,7 @@ def authenticate_host_call(request, url_host: str | None, *, admits_itself: bool
     bucket = int(now // RATE_WINDOW)
     call = HostCall(credential=credential, nonce=f"{credential.key_id}:{given[-64:]}", rate=Quota(
         "rate_limited", f"rate:{credential.key_id}:{bucket}", credential.requests_per_minute,
-        (bucket + 1) * RATE_WINDOW - now))
+        (bucket + 1) * RATE_WINDOW - now), reads_only=request.method in ("GET", "HEAD"))
     if not admits_itself:
         admit(call, now)
     return call
