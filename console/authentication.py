@@ -7,7 +7,7 @@ from rest_framework.throttling import SimpleRateThrottle
 from console.lockout import LockedOut, api_key_failed, api_key_locked, retry_after_seconds
 from console.models import ApiKey
 from console.ratelimit import rate_limit_exceeded
-from console.services import api_key_authenticate
+from console.services import api_key_authenticate, api_key_revoked_at
 
 
 class ApiKeyAuthentication(authentication.BaseAuthentication):
@@ -34,6 +34,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             raise LockedOut(wait=retry_after_seconds())
         key = api_key_authenticate(parts[1])
         if key is None:
+            _refuse_revoked(parts[1])
             api_key_failed(request)
             raise exceptions.AuthenticationFailed("This API key is not valid or has been revoked.")
         if not key.created_by.is_active:
@@ -42,6 +43,16 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request):
         return self.keyword
+
+
+def _refuse_revoked(raw_key: str) -> None:
+    """The whole secret of a revoked key is a pipeline not updated yet, not someone guessing: it is not counted
+    towards the address's lock-out, which would shut out every other key and sign-in from a shared CI address."""
+    revoked_at = api_key_revoked_at(raw_key)
+    if revoked_at is not None:
+        raise exceptions.AuthenticationFailed(
+            f"This API key was revoked at {revoked_at:%Y-%m-%d %H:%M} UTC; create a new one (organisation settings, "
+            "API keys) and use it instead.")
 
 
 class ApiKeyRateThrottle(SimpleRateThrottle):

@@ -3,7 +3,7 @@
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core import signing
@@ -417,6 +417,17 @@ def api_key_revoke(*, api_key: ApiKey, actor: User) -> None:
             action="api_key.revoke", target=api_key, actor=actor, organisation=api_key.organisation,
             before={"name": api_key.name, "prefix": api_key.prefix},
         )
+
+
+def api_key_revoked_at(raw_key: str) -> datetime | None:
+    """When the key whose secret this is was revoked; None for an active key or one that never existed."""
+    if not raw_key.startswith(API_KEY_PREFIX):
+        return None
+    prefix = raw_key[len(API_KEY_PREFIX):].split("_", 1)[0]
+    key = ApiKey.objects.filter(prefix=prefix).exclude(revoked_at=None).first()
+    if key is None or not secrets.compare_digest(key.key_hash, api_key_hash(raw_key)):
+        return None
+    return key.revoked_at
 
 
 def api_key_authenticate(raw_key: str) -> ApiKey | None:

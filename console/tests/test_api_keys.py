@@ -130,7 +130,9 @@ def test_revoking_on_the_page_makes_the_key_fail(client_for, owner, org, owner_k
     answer = api.get(reverse("api_me"), HTTP_AUTHORIZATION=f"Bearer {raw}")
     assert answer.status_code == 401
     assert answer.json() == {"error": {
-        "code": "authentication_failed", "message": "This API key is not valid or has been revoked.", "fields": {}}}
+        "code": "authentication_failed", "fields": {},
+        "message": f"This API key was revoked at {key.revoked_at:%Y-%m-%d %H:%M} UTC; create a new one "
+                   "(organisation settings, API keys) and use it instead."}}
     event = AuditEvent.objects.get(action="api_key.revoke")
     assert event.before == {"name": "CI", "prefix": key.prefix}
 

@@ -180,6 +180,40 @@ def test_a_locked_address_does_not_stop_a_right_key_from_elsewhere(owner_key):
     assert response.json()["email"] == "owner@acme.test"
 
 
+def test_a_pipeline_still_sending_a_revoked_key_does_not_lock_its_address_out(owner, org, owner_key):
+    """A CI runner retrying with a key an owner revoked is not guessing: locking its address out would stop every
+    other key and sign-in from that shared address for fifteen minutes."""
+    from console.roles import Role, scopes_for_role
+    from console.services import api_key_create, api_key_revoke
+
+    old_key, old_raw = api_key_create(org=org, user=owner, role=Role.OWNER, name="Old CI",
+                                      scopes=scopes_for_role(Role.OWNER))
+    api_key_revoke(api_key=old_key, actor=owner)
+    address = new_address()
+    client, revoked = _api(address, old_raw)
+
+    answers = [client.get("/api/v1/me/", **revoked) for _ in range(40)]
+    _, right = _api(address, owner_key[1])
+
+    assert {a.status_code for a in answers} == {401}
+    assert "was revoked at" in answers[-1].json()["error"]["message"]
+    assert client.get("/api/v1/me/", **right).status_code == 200
+
+
+def test_a_made_up_secret_behind_a_revoked_keys_prefix_still_counts(owner, org):
+    from console.roles import Role, scopes_for_role
+    from console.services import api_key_create, api_key_revoke
+
+    old_key, old_raw = api_key_create(org=org, user=owner, role=Role.OWNER, name="Old CI",
+                                      scopes=scopes_for_role(Role.OWNER))
+    api_key_revoke(api_key=old_key, actor=owner)
+    client, guessed = _api(new_address(), old_raw[:-4] + "AAAA")
+
+    statuses = [client.get("/api/v1/me/", **guessed).status_code for _ in range(30)]
+
+    assert statuses[29] == 429
+
+
 PROXY = "10.0.0.2"
 
 
