@@ -231,6 +231,10 @@ def membership_change_role(*, membership: Membership, actor: User, actor_role: s
         organisation=membership.organisation, before=before, after={"role": role},
     )
     _revoke_invitations_sent(membership, actor, still_allowed=ASSIGNABLE_ROLES.get(role, []))
+    if membership.user_id != actor.pk:
+        from console.notify import account  # it records through this module
+
+        account.role_changed(membership.user, membership.organisation, role, by=actor)
     return membership
 
 
@@ -246,7 +250,8 @@ class MemberRemoved:
 @transaction.atomic
 def membership_remove(*, membership: Membership, actor: User, actor_role: str) -> MemberRemoved:
     """Remove a member, and with them what would go on acting on their word (keys, invitations, webhooks)."""
-    from console.notify.webhooks import webhook_endpoint_set_active  # it records through this module
+    from console.notify import account  # these record through this module
+    from console.notify.webhooks import webhook_endpoint_set_active
 
     list(Membership.objects.select_for_update().filter(organisation=membership.organisation_id))
     org = membership.organisation
@@ -269,6 +274,8 @@ def membership_remove(*, membership: Membership, actor: User, actor_role: str) -
         action="membership.remove", target=membership, actor=actor, organisation=org,
         before={"user": membership.user.email, "role": membership.role},
     )
+    if membership.user_id != actor.pk:
+        account.removed_from(membership.user, org, by=actor)
     membership.delete()
     return MemberRemoved(api_keys=len(keys), invitations=invitations, webhooks=len(webhooks))
 

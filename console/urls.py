@@ -24,8 +24,7 @@ account_patterns = [
     path("two-factor/recovery-codes/", twofactor_views.recovery_codes_new, name="recovery_codes_new"),
     path("two-factor/off/", twofactor_views.two_factor_off, name="two_factor_off"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("password/", auth_views.PasswordChangeView.as_view(
-        template_name="console/password_change.html"), name="password_change"),
+    path("password/", accounts.PasswordChangeView.as_view(), name="password_change"),
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(
         template_name="console/password_change_done.html"), name="password_change_done"),
     path("password/reset/", accounts.RateLimitedPasswordResetView.as_view(), name="password_reset"),
@@ -46,6 +45,7 @@ org_patterns = [
     path("members/<int:member_id>/remove/", organisations.member_remove, name="member_remove"),
     path("invitations/<int:invitation_id>/revoke/", organisations.invitation_cancel, name="invitation_revoke"),
     path("api-keys/", organisations.api_keys, name="api_keys"),
+    path("api-keys/<int:key_id>/created/", organisations.api_key_created, name="api_key_created"),
     path("api-keys/<int:key_id>/revoke/", organisations.api_key_delete, name="api_key_revoke"),
     path("audit/", organisations.audit_log, name="audit_log"),
     path("webhooks/", notifications.webhook_list, name="webhooks"),

@@ -90,3 +90,26 @@ def test_password_reset_for_an_unknown_email_sends_nothing_but_looks_the_same(cl
     assert response.status_code == 302
     assert response.url == reverse("password_reset_done")
     assert mail.outbox == []
+
+
+def test_a_password_change_is_emailed_to_the_account(client_for, owner, django_capture_on_commit_callbacks):
+    client = client_for(owner)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("password_change"), {
+            "old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+
+    [message] = mail.outbox
+    assert (message.to, message.subject) == (["owner@acme.test"], "Your password was changed")
+    assert "The password of your account owner@acme.test was changed." in message.body
+    assert "If this was not you, reset your password now:\nhttp://" in message.body
+
+
+def test_a_password_set_from_a_reset_link_is_emailed_too(client, owner, django_capture_on_commit_callbacks):
+    client.post(reverse("password_reset"), {"email": "owner@acme.test"})
+    form_page = client.get(_reset_link(mail.outbox[0]), follow=True)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(form_page.redirect_chain[-1][0], {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+
+    assert [m.subject for m in mail.outbox] == ["Reset your mini-program console password", "Your password was changed"]

@@ -14,7 +14,7 @@ from console.services import API_KEY_PREFIX, api_key_authenticate, api_key_creat
 
 
 def _create_on_page(client, org, name="CI pipeline", scopes=("org:read", "programs:write")):
-    return client.post(reverse("api_keys", args=[org.slug]), {"name": name, "scopes": list(scopes)})
+    return client.post(reverse("api_keys", args=[org.slug]), {"name": name, "scopes": list(scopes)}, follow=True)
 
 
 def test_creating_a_key_shows_the_raw_key_once(client_for, owner, org):
@@ -32,6 +32,31 @@ def test_creating_a_key_shows_the_raw_key_once(client_for, owner, org):
     assert f"mpk_{key.prefix}_" in listing
     assert raw not in listing
     assert raw.split("_", 2)[2] not in listing
+
+
+def test_reloading_the_created_page_makes_no_second_key_and_shows_no_secret(client_for, owner, org):
+    """The secret was the answer to the POST: reloading it posted again and made another key."""
+    client = client_for(owner)
+    shown = _create_on_page(client, org)
+    created_url = shown.redirect_chain[-1][0]
+
+    again = client.get(created_url, follow=True)
+
+    assert shown["Cache-Control"] == "no-store"
+    assert ApiKey.objects.count() == 1
+    assert again.redirect_chain[-1][0] == reverse("api_keys", args=[org.slug])
+    assert shown.context["raw_key"] not in again.content.decode()
+    assert "was shown once, when it was created, and cannot be shown again" in again.content.decode()
+
+
+def test_another_organisations_created_page_is_404(client_for, owner, org, other_org):
+    from console.tests.factories import MembershipFactory, UserFactory
+
+    stranger = MembershipFactory(organisation=other_org, role=Role.OWNER, user=UserFactory()).user
+    created_url = _create_on_page(client_for(owner), org).redirect_chain[-1][0]
+
+    assert client_for(stranger).get(created_url).status_code == 404
+    assert client_for(stranger).get(created_url.replace(org.slug, other_org.slug)).status_code == 404
 
 
 def test_the_raw_key_is_not_stored_only_its_sha256(client_for, owner, org):

@@ -359,3 +359,29 @@ def test_leaving_says_you_left(client_for, member, org):
     response = client_for(member).post(reverse("member_remove", args=[org.slug, membership.pk]), follow=True)
 
     assert f"You left {org.name}." in [str(m) for m in response.context["messages"]]
+
+
+def test_a_member_is_emailed_when_their_role_changes_or_they_are_removed(
+        owner, admin_member, org, mailoutbox, django_capture_on_commit_callbacks):
+    membership = Membership.objects.get(user=admin_member, organisation=org)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        membership_change_role(membership=membership, actor=owner, actor_role=Role.OWNER, role=Role.VIEWER)
+    with django_capture_on_commit_callbacks(execute=True):
+        membership_remove(membership=membership, actor=owner, actor_role=Role.OWNER)
+
+    assert [(m.to, m.subject) for m in mailoutbox] == [
+        (["admin@acme.test"], f"Your role in {org.name} is now Viewer"),
+        (["admin@acme.test"], f"You are no longer a member of {org.name}"),
+    ]
+    assert f"changed your role in {org.name} to Viewer." in mailoutbox[0].body
+    assert f"removed you from {org.name}; your API keys there were revoked." in mailoutbox[1].body
+
+
+def test_no_email_to_someone_leaving_or_changing_their_own_role(owner, member, org, mailoutbox,
+                                                               django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        membership_remove(membership=Membership.objects.get(user=member, organisation=org), actor=member,
+                          actor_role=Role.DEVELOPER)
+
+    assert mailoutbox == []

@@ -33,7 +33,7 @@ def reviewer(db):
 @pytest.fixture
 def enrolled_reviewer(reviewer):
     authenticator_for(reviewer)
-    services.recovery_codes_regenerate(user=reviewer)
+    services._new_recovery_codes(reviewer)  # noqa: SLF001 - the state an enrolment leaves, without its steps
     return reviewer
 
 
@@ -216,7 +216,7 @@ def test_a_used_code_cannot_be_replayed(client, enrolled_reviewer):
 
 def test_a_recovery_code_signs_in_once(client, reviewer):
     authenticator_for(reviewer)
-    codes = services.recovery_codes_regenerate(user=reviewer)
+    codes = services._new_recovery_codes(reviewer)  # noqa: SLF001 - the codes an enrolment shows
     _sign_in(client, reviewer.email)
 
     response = client.post(VERIFY, {"code": codes[0].upper()})
@@ -283,9 +283,49 @@ def test_developers_are_not_asked_but_may_opt_in_and_out(client_for, owner):
     _sign_in(signed_in, owner.email)
     assert signed_in.get(reverse("organisation_create")).url.startswith(VERIFY)
     signed_in.post(VERIFY, {"code": next_code(device)})
-    signed_in.post(reverse("two_factor_off"))
+    signed_in.post(reverse("two_factor_off"), {"code": next_code(device)})
 
     assert not TOTPDevice.objects.filter(user=owner).exists()
+
+
+@pytest.fixture
+def enrolled_developer(owner, client_for):
+    device = authenticator_for(owner)
+    services._new_recovery_codes(owner)  # noqa: SLF001
+    return owner, device, client_for(owner)
+
+
+def test_turning_two_factor_off_asks_for_a_code(enrolled_developer, mailoutbox, django_capture_on_commit_callbacks):
+    owner, device, client = enrolled_developer
+
+    for code in ("", "000000"):
+        response = client.post(reverse("two_factor_off"), {"code": code}, follow=True)
+        assert "That code is not right" in response.content.decode()
+    assert TOTPDevice.objects.filter(user=owner).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("two_factor_off"), {"code": next_code(device)})
+
+    assert not TOTPDevice.objects.filter(user=owner).exists()
+    [email] = mailoutbox
+    assert email.to == [owner.email]
+    assert email.subject == "Two-factor sign-in was turned off"
+    assert "If this was not you, reset your password now:\nhttp://" in email.body
+
+
+def test_new_recovery_codes_ask_for_a_code_and_are_emailed(enrolled_developer, mailoutbox,
+                                                          django_capture_on_commit_callbacks):
+    owner, device, client = enrolled_developer
+    before = set(StaticToken.objects.filter(device__user=owner).values_list("token", flat=True))
+
+    refused = client.post(reverse("recovery_codes_new"), {"code": "000000"}, follow=True)
+    assert "That code is not right" in refused.content.decode()
+    assert set(StaticToken.objects.filter(device__user=owner).values_list("token", flat=True)) == before
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("recovery_codes_new"), {"code": sorted(before)[0]})
+
+    assert response.status_code == 200
+    assert not before & set(StaticToken.objects.filter(device__user=owner).values_list("token", flat=True))
+    assert [m.subject for m in mailoutbox] == ["New recovery codes were made"]
 
 
 def test_staff_cannot_turn_two_factor_off(client_for, enrolled_reviewer):

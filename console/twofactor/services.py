@@ -15,6 +15,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from console import sql
 from console.models import User
+from console.notify import account
 from console.services import audit_record
 
 APP_DEVICE_NAME = "Authenticator app"
@@ -83,21 +84,33 @@ def totp_device_confirm(*, user: User, token: str) -> tuple[TOTPDevice, list[str
 
 
 @transaction.atomic
-def recovery_codes_regenerate(*, user: User) -> list[str]:
+def recovery_codes_regenerate(*, user: User, code: str) -> list[str]:
+    """New recovery codes, given a current code: an open session alone (a borrowed laptop) must not get them."""
     if not has_second_factor(user):
         raise ValidationError(_("Turn on two-factor sign-in first."))
+    _confirm_with_a_code(user, code)
     codes = _new_recovery_codes(user)
     audit_record(action=AuditAction.RECOVERY_CODES_REGENERATE, target=user, actor=user)
+    account.recovery_codes_renewed(user)
     return codes
 
 
 @transaction.atomic
-def two_factor_disable(*, user: User) -> None:
+def two_factor_disable(*, user: User, code: str) -> None:
+    """Turn the second factor off, given a current code (an open session alone must not), and say so by email."""
     if user.is_platform_staff:
         raise PermissionDenied(_("Platform staff must keep two-factor sign-in."))
+    _confirm_with_a_code(user, code)
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
     audit_record(action=AuditAction.TWO_FACTOR_DISABLE, target=user, actor=user)
+    account.two_factor_turned_off(user)
+
+
+def _confirm_with_a_code(user: User, code: str) -> None:
+    if second_factor_check(user=user, token=code) is None:
+        raise ValidationError(_("That code is not right, or it was already used. Type the code your app shows now, "
+                                "or a recovery code."))
 
 
 def second_factor_check(*, user: User, token: str):

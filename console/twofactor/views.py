@@ -77,7 +77,7 @@ def two_factor_settings(request):
 @login_required
 def recovery_codes_new(request):
     try:
-        codes = services.recovery_codes_regenerate(user=request.user)
+        codes = services.recovery_codes_regenerate(user=request.user, code=request.POST.get("code", ""))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("two_factor_settings")
@@ -88,9 +88,11 @@ def recovery_codes_new(request):
 @login_required
 def two_factor_off(request):
     try:
-        services.two_factor_disable(user=request.user)
+        services.two_factor_disable(user=request.user, code=request.POST.get("code", ""))
     except PermissionDenied as exc:
         messages.error(request, str(exc))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, _("Two-factor sign-in is off."))
     return redirect("two_factor_settings")

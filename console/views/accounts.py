@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from console.forms import EmailAuthenticationForm, SignUpForm
 from console.next_page import next_path
+from console.notify import account
 from console.ratelimit import client_ip, rate_limit_exceeded
 from console.services import (
     email_verification_send,
@@ -107,6 +108,18 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     def form_valid(self, form):
         response = super().form_valid(form)
         user_mark_email_verified(user=form.user, proof="password_reset")
+        account.password_changed(form.user)
+        return response
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Changing the password signs out the account's other sessions (Django's session hash) and emails the owner."""
+
+    template_name = "console/password_change.html"
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        account.password_changed(form.user)
         return response
 
 

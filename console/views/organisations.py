@@ -222,11 +222,30 @@ def api_keys(request, membership):
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            # Shown once, on this response only; never stored in the clear.
-            context = {"membership": membership, "new_key": key, "raw_key": raw}
-            return render(request, "console/api_key_created.html", context)
+            # Post/redirect/get: reloading the answer to the POST made another key. The secret waits in the
+            # (server-side) session for the one page that shows it, and is gone once shown.
+            request.session[_new_key_slot(key.pk)] = raw
+            return redirect("api_key_created", org_slug=org.slug, key_id=key.pk)
     context = {"membership": membership, "keys": organisation_api_keys(org), "form": form}
     return render(request, "console/api_keys.html", context)
+
+
+def _new_key_slot(key_id: int) -> str:
+    return f"new_api_key:{key_id}"
+
+
+@org_page(Capability.MANAGE_API_KEYS)
+def api_key_created(request, membership, key_id):
+    key = api_key_for_member(membership, key_id)
+    raw = request.session.pop(_new_key_slot(key.pk), None)
+    if raw is None:
+        messages.info(request, _("The secret of “%(name)s” was shown once, when it was created, and cannot be shown "
+                                 "again. If it was not copied, revoke the key and create another.") % {"name": key.name})
+        return redirect("api_keys", org_slug=membership.organisation.slug)
+    response = render(request, "console/api_key_created.html", {"membership": membership, "new_key": key,
+                                                                 "raw_key": raw})
+    response["Cache-Control"] = "no-store"  # not kept by the browser for Back or a shared machine's next user
+    return response
 
 
 @require_POST

@@ -17,8 +17,31 @@ document.addEventListener("click", async (event) => {
 });
 
 document.addEventListener("submit", (event) => {
-  const message = event.target.dataset.confirm;
-  if (message && !window.confirm(message)) event.preventDefault();
+  const form = event.target;
+  const message = form.dataset.confirm;
+  if (message && !window.confirm(message)) {
+    event.preventDefault();
+    return;
+  }
+  holdSecondSubmit(event, form);
+});
+
+// A second click while the first submission is on its way sent the form twice: two organisations, two
+// invitations (the first link then says "revoked"), two API keys. The first one stands; the form is free
+// again after a while (a download does not leave the page) and when the page comes back from the cache.
+// Forms that only read (GET) and htmx forms (they send their own requests) are left alone.
+const SUBMIT_HOLD_MS = 8000;
+function holdSecondSubmit(event, form) {
+  if (form.method.toLowerCase() !== "post" || form.hasAttribute("hx-post")) return;
+  if (form.dataset.submitting) {
+    event.preventDefault();
+    return;
+  }
+  form.dataset.submitting = "1";
+  setTimeout(() => delete form.dataset.submitting, SUBMIT_HOLD_MS);
+}
+window.addEventListener("pageshow", () => {
+  document.querySelectorAll("form[data-submitting]").forEach((form) => delete form.dataset.submitting);
 });
 
 // Phone menu: the hidden checkbox #nav-toggle holds whether it is open (the CSS reads it; a tap on the
