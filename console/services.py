@@ -15,6 +15,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from console.models import ApiKey, AuditEvent, Invitation, Membership, Organisation, User, WebhookEndpoint
+from console.ratelimit import rate_limit_exceeded
 from console.roles import ASSIGNABLE_ROLES, Role, scopes_for_role
 
 API_KEY_PREFIX = "mpk_"
@@ -95,8 +96,6 @@ def email_verification_token(user: User) -> str:
 
 def email_verification_send(*, user: User, url_builder) -> bool:
     """Email a verification link (`url_builder(token)` makes it absolute); False when over the hourly limit."""
-    from console.ratelimit import rate_limit_exceeded
-
     limit, window = settings.VERIFICATION_EMAIL_RATE_LIMIT
     if user.email_verified or rate_limit_exceeded(f"verify-email:{user.pk}", limit=limit, window=window):
         return False
@@ -302,6 +301,14 @@ def invitation_create(
     """Invite someone by email. `accept_url_builder(token)` turns the secret token into an absolute link."""
     email = email.strip().lower()
     _check_can_assign(actor_role, role)
+    # Each invitation is an email naming the organisation: an unconfirmed address could send them by the hundred
+    # with an "organisation name" that is an advertisement (SPEC §8: a verified email before an address grants).
+    if not invited_by.email_verified:
+        raise ValidationError(_("Confirm your email address first (the link we emailed you) to invite people."))
+    limit, window = settings.INVITATION_RATE_LIMIT
+    if rate_limit_exceeded(f"invitations:{org.pk}", limit=limit, window=window):
+        raise ValidationError(_("This organisation sent %(n)d invitations in the last hour; send more later.") % {
+            "n": limit})
     if org.memberships.filter(user__email__iexact=email).exists():
         raise ValidationError({"email": _("%(email)s is already a member.") % {"email": email}})
     # A fresh invitation replaces any pending one to the same address.

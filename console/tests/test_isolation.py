@@ -23,6 +23,7 @@ ORG_PAGES = [
     ("post", "invitation_revoke", ["invitation_id"], None),
     ("get", "api_keys", [], None),
     ("post", "api_keys", [], {"name": "stolen", "scopes": ["org:read"]}),
+    ("get", "api_key_created", ["key_id"], None),
     ("post", "api_key_revoke", ["key_id"], None),
     ("get", "audit_log", [], None),
 ]
@@ -127,7 +128,7 @@ def test_anonymous_visitor_is_sent_to_sign_in_from_every_route_inside_an_organis
 
 def test_the_foundation_pages_are_all_checked_with_real_objects():
     foundation = {"organisation_dashboard", "organisation_settings", "members", "member_role", "member_remove",
-                  "invitation_revoke", "api_keys", "api_key_revoke", "audit_log"}
+                  "invitation_revoke", "api_keys", "api_key_created", "api_key_revoke", "audit_log"}
 
     assert foundation <= {name for name, _ in ALL_ORG_ROUTES}
     assert foundation == {name for _, name, _, _ in ORG_PAGES}

@@ -385,3 +385,29 @@ def test_no_email_to_someone_leaving_or_changing_their_own_role(owner, member, o
                           actor_role=Role.DEVELOPER)
 
     assert mailoutbox == []
+
+
+def test_an_owner_whose_address_is_unconfirmed_cannot_invite_and_the_page_says_why(client_for, owner, org):
+    owner.email_verified_at = None
+    owner.save(update_fields=["email_verified_at"])
+    client = client_for(owner)
+
+    page = client.get(reverse("members", args=[org.slug])).content.decode()
+    response = client.post(reverse("members", args=[org.slug]), {"email": "new@acme.test", "role": "viewer"})
+
+    assert "Confirm your email address to invite people" in page
+    assert "Send invitation" not in page
+    assert "Confirm your email address first" in str(response.context["form"].non_field_errors())
+    assert not Invitation.objects.filter(email="new@acme.test").exists()
+
+
+def test_invitations_are_capped_per_organisation_and_hour(client_for, owner, org, settings):
+    settings.INVITATION_RATE_LIMIT = (3, 3600)
+    client = client_for(owner)
+
+    answers = [client.post(reverse("members", args=[org.slug]), {"email": f"n{i}@acme.test", "role": "viewer"})
+               for i in range(4)]
+
+    assert [a.status_code for a in answers[:3]] == [302] * 3
+    assert "sent 3 invitations in the last hour" in str(answers[3].context["form"].non_field_errors())
+    assert Invitation.objects.filter(organisation=org).count() == 3

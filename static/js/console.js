@@ -21,6 +21,7 @@ document.addEventListener("submit", (event) => {
   const message = form.dataset.confirm;
   if (message && !window.confirm(message)) {
     event.preventDefault();
+    form.reset(); // a select that submits on change shows the saved value again
     return;
   }
   holdSecondSubmit(event, form);
