@@ -36,6 +36,13 @@ class OrganisationForm(forms.ModelForm):
         fields = ["name", "kind"]
         help_texts = {"kind": _("Enterprise organisations can be verified, which some categories and scenes require.")}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and self.instance.verified:  # organisation_update refuses the change too
+            for field in self.fields.values():
+                field.disabled = True
+                field.help_text = _("Checked when the organisation was verified: ask the platform to change it.")
+
 
 class InvitationForm(forms.Form):
     email = forms.EmailField(label=_("Email address"))

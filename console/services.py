@@ -178,6 +178,10 @@ def organisation_create(*, user: User, name: str, kind: str = Organisation.Kind.
 @transaction.atomic
 def organisation_update(*, org: Organisation, actor: User, name: str, kind: str) -> Organisation:
     before = {"name": org.name, "kind": org.kind}
+    if org.verified and (name.strip(), kind) != (org.name, org.kind):
+        # The badge vouches for this name and kind: renamed "Alipay Official", it would vouch for that.
+        raise ValidationError(_("A verified organisation's name and kind are the ones checked at verification; "
+                                "ask the platform to change them."))
     org.name, org.kind = name.strip(), kind
     org.save(update_fields=["name", "kind"])
     audit_record(

@@ -1,6 +1,7 @@
 """Organisations: create (/orgs/new/), settings, slugs, switching (/orgs/switch/) and the dashboard (/)."""
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import resolve, reverse
 
 from console.models import AuditEvent, Membership, Organisation
@@ -216,3 +217,20 @@ def test_names_in_any_script_and_with_ideographic_spaces_are_fine(client_for, ow
     client_for(owner).post(reverse("organisation_create"), {"name": "蓝鲸　工作室 Ёлка", "kind": "individual"})
 
     assert Organisation.objects.filter(name="蓝鲸　工作室 Ёлка").exists()
+
+
+def test_a_verified_organisation_keeps_the_name_and_kind_it_was_verified_with(client_for, owner, org):
+    """Renamed "Alipay Official" after verification, the badge would vouch for that name."""
+    org.verified = True
+    org.save(update_fields=["verified"])
+    client = client_for(owner)
+
+    page = client.get(reverse("organisation_settings", args=[org.slug]))
+    client.post(reverse("organisation_settings", args=[org.slug]), {"name": "Alipay Official", "kind": "individual"})
+
+    assert page.context["form"].fields["name"].disabled
+    assert "ask the platform to change it" in page.content.decode()
+    org.refresh_from_db()
+    assert (org.name, org.kind) == ("Acme Apps", "enterprise")
+    with pytest.raises(ValidationError):
+        organisation_update(org=org, actor=owner, name="Alipay Official", kind="enterprise")
