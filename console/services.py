@@ -213,7 +213,7 @@ def _owner_count(org: Organisation) -> int:
 
 def _check_can_assign(actor_role: str, role: str) -> None:
     if role not in ASSIGNABLE_ROLES.get(actor_role, []):
-        raise PermissionDenied(_("Your role cannot grant the role “%(role)s”.") % {"role": role})
+        raise PermissionDenied(_("Your role cannot grant the role “%(role)s”.") % {"role": dict(Role.choices).get(role, role)})
 
 
 @transaction.atomic

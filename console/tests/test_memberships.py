@@ -128,7 +128,7 @@ def test_admin_cannot_make_an_owner(client_for, admin_member, org, member):
 
     membership.refresh_from_db()
     assert membership.role == Role.DEVELOPER
-    assert _messages(response) == ["Your role cannot grant the role “owner”."]
+    assert _messages(response) == ["Your role cannot grant the role “Owner”."]
 
 
 def test_admin_cannot_promote_themselves_to_owner(admin_member, org):
@@ -411,3 +411,12 @@ def test_invitations_are_capped_per_organisation_and_hour(client_for, owner, org
     assert [a.status_code for a in answers[:3]] == [302] * 3
     assert "sent 3 invitations in the last hour" in str(answers[3].context["form"].non_field_errors())
     assert Invitation.objects.filter(organisation=org).count() == 3
+
+
+def test_the_refused_role_is_named_in_the_readers_language(client_for, admin_member, org, target):
+    admin_member.language = "zh-hans"
+    admin_member.save(update_fields=["language"])
+
+    response = client_for(admin_member).post(reverse("member_role", args=[org.slug, target.pk]), {"role": "owner"})
+
+    assert _messages(response) == ["你的角色无法授予“所有者”角色。"]
