@@ -11,6 +11,7 @@ from django.utils.translation import gettext, gettext_lazy
 
 from console.notify import NotificationEvent, notify
 from distribution.models import Grant, WhitelistRequest
+from distribution.rules import share_cap_words
 
 
 def request_path(request: WhitelistRequest) -> str:
@@ -43,13 +44,28 @@ def _reason_body(reason, text: str):
     return format_lazy("{}{}{}", title, "\n\n" if reason and text else "", text)
 
 
+def _grant_terms(grant: Grant, note: str):
+    """What the operator decided, in the recipient's language: until when, the caps, the rollout, their note."""
+
+    def text() -> str:
+        lines = [gettext("Until {date}.").format(date=f"{grant.valid_until:%Y-%m-%d}"),
+                 share_cap_words(grant.effective_share_cap(), grant.effective_share_window())]
+        if grant.effective_daily_cap() is not None:
+            lines.append(gettext("At most {n} shares a day.").format(n=grant.effective_daily_cap()))
+        if grant.rollout_percent < 100:
+            lines.append(gettext("Shown to {percent}% of users.").format(percent=grant.rollout_percent))
+        return "\n".join([*lines, *(["", note] if note else [])])
+
+    return lazy(text, str)()
+
+
 def whitelist_decided(request: WhitelistRequest, *, grant: Grant | None, operator) -> None:
     program, scene = request.program, request.scene
     payload = {"appid": program.appid, "scene": scene.code, "host": scene.host.code, "request_id": request.pk,
                "decision": request.status, "renewal": request.renewal_of_id is not None}
     if grant is not None:
         title = format_lazy(gettext_lazy("{name} was granted {scene}"), name=program.name, scene=_scene_name(scene))
-        body = format_lazy(gettext_lazy("Until {date}."), date=f"{grant.valid_until:%Y-%m-%d}")
+        body = _grant_terms(grant, request.decision_text)
         payload["grant"] = _grant_payload(grant)
         url = grant_path(grant)
     else:

@@ -176,3 +176,16 @@ def test_a_grant_notification_reaches_members_in_their_language(service_program,
     chinese = Notification.objects.get(user=member)
     assert chinese.payload["decision"] == "approved"
     assert "微博个人主页" in chinese.title, chinese.title
+
+
+def test_the_grant_notification_says_what_the_operator_decided(service_program, owner, operator):
+    """It said only "Until …": the caps, the rollout and the operator's note were on the request page alone."""
+    request = request_scene(service_program, "weibo.profile", owner)
+
+    _approve(request, operator, share_cap=2, share_window_seconds=3600, daily_cap=5, rollout_percent=50,
+             placements=ACCOUNTS, text="Approved for the spring campaign.")
+
+    body = Notification.objects.get(user=owner, event="whitelist.decided").body
+    assert body.splitlines() == [
+        f"Until {request.grant.valid_until:%Y-%m-%d}.", "At most 2 shares per program per user per hour.",
+        "At most 5 shares a day.", "Shown to 50% of users.", "", "Approved for the spring campaign."]
