@@ -98,7 +98,7 @@ class ApproveForm(forms.Form):
 
     def service_kwargs(self, post) -> dict:
         d = self.cleaned_data
-        end = timezone.make_aware(datetime.combine(d["valid_until"], time(23, 59)))
+        end = timezone.make_aware(datetime.combine(d["valid_until"], time.max))  # the whole day, to its last instant
         return {"valid_until": end, "share_cap": d["share_cap"], "share_window_seconds": d["share_window_seconds"],
                 "daily_cap": d["daily_cap"], "rollout_percent": d["rollout_percent"], "text": d["text"],
                 "placements": placements_from_post(post)}

@@ -1,6 +1,6 @@
 """Portal pages: the program's distribution page, the scene catalog, the operators' queue and decision pages."""
 
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 import pytest
 from django.db import connection
@@ -178,6 +178,8 @@ def test_an_operator_approves_from_the_decision_page(client_for, operator, owner
     assert response.status_code == 302, response.content.decode()[:2000]
     grant = Grant.objects.get(request=request)
     assert (grant.share_cap, grant.share_window_seconds, grant.placements.count()) == (1, 3600, 2)
+    last_day = timezone.localtime(grant.valid_until)
+    assert (last_day.date().isoformat(), last_day.time()) == (until, time.max), "the whole last day, not to 23:59:00"
 
 
 def test_the_decision_page_fills_its_date_in_iso_in_chinese_too(client_for, operator, owner, service_program):
