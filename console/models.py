@@ -356,6 +356,7 @@ class NotificationEvent(models.TextChoices):
     RELEASE_CHANGED = "release.changed", _("Release changed")
     WHITELIST_DECIDED = "whitelist.decided", _("Whitelist request decided")
     WHITELIST_EXPIRING = "whitelist.expiring", _("Whitelist grant expiring")
+    WHITELIST_EXPIRED = "whitelist.expired", _("Whitelist grant expired")
     WHITELIST_REVOKED = "whitelist.revoked", _("Whitelist grant revoked")
 
 

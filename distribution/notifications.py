@@ -103,3 +103,18 @@ def grant_expiring(grant: Grant) -> None:
         payload={"appid": program.appid, "scene": scene.code, "host": scene.host.code, "grant_id": grant.pk,
                  "valid_until": grant.valid_until},
     )
+
+
+def grant_expired(grant: Grant) -> None:
+    """The grant's end has come: said even when the notice before it never went (a grant of a few minutes)."""
+    program, scene = grant.program, grant.scene
+    notify(
+        organisation=program.organisation, event=NotificationEvent.WHITELIST_EXPIRED,
+        title=format_lazy(gettext_lazy("{name}'s grant for {scene} has ended"), name=program.name,
+                          scene=_scene_name(scene)),
+        body=gettext_lazy("The program no longer appears there. Request a renewal from the program's distribution "
+                          "page: the placements and caps carry over when an operator approves it."),
+        url=grant_path(grant),
+        payload={"appid": program.appid, "scene": scene.code, "host": scene.host.code, "grant_id": grant.pk,
+                 "valid_until": grant.valid_until},
+    )

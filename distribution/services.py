@@ -319,6 +319,7 @@ def grant_expire(*, grant: Grant, now: datetime | None = None) -> bool:
         grant_transition(grant, to=G.EXPIRED, action=Action.EXPIRE, note={"valid_until": grant.valid_until.isoformat()})
     except Conflict:
         return False
+    notifications.grant_expired(grant)
     distribution_changed()
     return True
 

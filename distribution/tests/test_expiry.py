@@ -38,6 +38,9 @@ def test_expire_task_ends_grants_past_their_end_and_only_those(service_program, 
     event = AuditEvent.objects.get(action="grant.expire")
     assert (event.actor_label, event.organisation_id) == ("system", service_program.organisation_id)
     assert distribution_generation() == before + 1
+    [ended] = Notification.objects.filter(event="whitelist.expired", user=owner)
+    assert ended.payload["grant_id"] == due.pk
+    assert ended.title == f"{service_program.name}'s grant for Profile page on Weibo has ended"
 
 
 def test_one_expiry_notice_per_grant_inside_the_window(service_program, owner, operator):
