@@ -165,6 +165,8 @@ def _card_display(name: str, value, compared: tuple, change: float | None, compa
                 "previous_title": _comparison_note(comparison)}
     if change is None:
         trend, change_text = "none", gettext("no earlier data")
+    elif round(change, 1) == 0:  # "▲ 0.0%" read as a rise
+        trend, change_text = "none", gettext("no change")
     else:  # the arrow says which way: "▼ 5.7%", not "▼ -5.7%"
         trend, arrow = ("up", "▲") if change >= 0 else ("down", "▼")
         change_text = f"{arrow} {localize(abs(change))}%"

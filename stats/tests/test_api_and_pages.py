@@ -529,6 +529,8 @@ def test_the_cards_say_which_days_they_compare():
     whole = Comparison(totals, {"visits": 4}, False, (date(2026, 11, 1), date(2026, 11, 30)),
                        (date(2026, 10, 2), date(2026, 10, 31)))
     assert _card_display("visits", 6, (6, 4), 50.0, whole)["change_text"] == "▲ 50.0%"
+    unchanged = _card_display("visits", 4, (4, 4), 0.0, whole)
+    assert (unchanged["trend"], unchanged["change_text"]) == ("none", "no change"), "not “▲ 0.0%”"
     assert _comparison_note(whole) == ("Changes compare 2026-11-01 – 2026-11-30 with 2026-10-02 – 2026-10-31, "
                                        "as many days just before.")
     # The title writes its figures as the card writes its value (a walk read "8425, against 0" under "8,847").
