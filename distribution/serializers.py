@@ -109,7 +109,9 @@ class SceneStateOutput(serializers.Serializer):
         r = row.request
         if r is None:
             return None
-        return {"id": r.pk, "status": r.status, "created_at": r.created_at, "decided_at": r.decided_at,
+        moment = serializers.DateTimeField()  # as every other time of the API: the platform's offset, not UTC's Z
+        return {"id": r.pk, "status": r.status, "created_at": moment.to_representation(r.created_at),
+                "decided_at": moment.to_representation(r.decided_at) if r.decided_at else None,
                 "rejection_reason": r.rejection_reason.code if r.rejection_reason else "",
                 "decision_text": r.decision_text}
 

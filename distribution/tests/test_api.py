@@ -104,6 +104,9 @@ def test_the_distribution_matrix(api_with_key, service_program, owner, operator)
     assert [p["account_name"] for p in rows["weibo.profile"]["grant"]["placements"]] == ["City Daily", "Bike Club"]
     assert rows["weibo.feed"]["state"] == "eligible" and rows["weibo.feed"]["can_request"] is True
     assert rows["alipay.city_service"]["reason"] == "org_not_verified"
+    # One offset for every time in the answer (the request's were UTC "Z" beside the grant's "+08:00").
+    request, grant = rows["weibo.profile"]["request"], rows["weibo.profile"]["grant"]
+    assert {request["created_at"][-6:], request["decided_at"][-6:], grant["valid_from"][-6:]} == {"+08:00"}
 
 
 def test_withdraw_through_the_api(api_with_key, service_program, owner):
