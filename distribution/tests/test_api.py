@@ -104,9 +104,18 @@ def test_the_distribution_matrix(api_with_key, service_program, owner, operator)
     assert [p["account_name"] for p in rows["weibo.profile"]["grant"]["placements"]] == ["City Daily", "Bike Club"]
     assert rows["weibo.feed"]["state"] == "eligible" and rows["weibo.feed"]["can_request"] is True
     assert rows["alipay.city_service"]["reason"] == "org_not_verified"
-    # One offset for every time in the answer (the request's were UTC "Z" beside the grant's "+08:00").
-    request, grant = rows["weibo.profile"]["request"], rows["weibo.profile"]["grant"]
-    assert {request["created_at"][-6:], request["decided_at"][-6:], grant["valid_from"][-6:]} == {"+08:00"}
+
+
+def test_every_time_of_the_distribution_matrix_has_the_platforms_offset(api_with_key, service_program, owner, operator):
+    """A pending request's times were UTC ("Z") beside the grant's "+08:00" in the same answer."""
+    grant_scene(service_program, "weibo.profile", owner, operator)
+    request_scene(service_program, "weibo.feed", owner)
+
+    response = api_with_key.get(reverse("api_program_distribution", args=[service_program.appid]))
+
+    rows = {s["scene"]: s for host in response.json() for s in host["scenes"]}
+    assert rows["weibo.feed"]["request"]["created_at"].endswith("+08:00")
+    assert rows["weibo.profile"]["grant"]["valid_from"].endswith("+08:00")
 
 
 def test_withdraw_through_the_api(api_with_key, service_program, owner):
