@@ -1,5 +1,6 @@
 """The distribution API: SPEC §9's scenes, whitelist requests and distribution matrix, and the operators' calls."""
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -106,16 +107,24 @@ def test_the_distribution_matrix(api_with_key, service_program, owner, operator)
     assert rows["alipay.city_service"]["reason"] == "org_not_verified"
 
 
-def test_every_time_of_the_distribution_matrix_has_the_platforms_offset(api_with_key, service_program, owner, operator):
-    """A pending request's times were UTC ("Z") beside the grant's "+08:00" in the same answer."""
-    grant_scene(service_program, "weibo.profile", owner, operator)
-    request_scene(service_program, "weibo.feed", owner)
+def test_every_time_of_the_distribution_matrix_has_the_platforms_offset():
+    """A request's times were written as they came (UTC, rendered "…Z") beside the grant's "+08:00" in the same
+    answer; the serializer now writes them as DRF writes every other time."""
+    from datetime import UTC, datetime
+    from types import SimpleNamespace
 
-    response = api_with_key.get(reverse("api_program_distribution", args=[service_program.appid]))
+    from rest_framework.renderers import JSONRenderer
 
-    rows = {s["scene"]: s for host in response.json() for s in host["scenes"]}
-    assert rows["weibo.feed"]["request"]["created_at"].endswith("+08:00")
-    assert rows["weibo.profile"]["grant"]["valid_from"].endswith("+08:00")
+    from distribution.models import WhitelistRequest
+    from distribution.serializers import SceneStateOutput
+
+    moment = datetime(2026, 12, 2, 16, 0, 43, tzinfo=UTC)
+    request = WhitelistRequest(pk=7, status="rejected", created_at=moment, decided_at=moment, decision_text="")
+
+    shown = json.loads(JSONRenderer().render(SceneStateOutput().get_request(SimpleNamespace(request=request))))
+
+    assert (shown["created_at"], shown["decided_at"]) == ("2026-12-03T00:00:43+08:00", "2026-12-03T00:00:43+08:00")
+
 
 
 def test_withdraw_through_the_api(api_with_key, service_program, owner):
