@@ -53,7 +53,8 @@ def _grant_terms(grant: Grant, note: str):
         if grant.effective_daily_cap() is not None:
             lines.append(gettext("At most {n} shares a day.").format(n=grant.effective_daily_cap()))
         if grant.rollout_percent < 100:
-            lines.append(gettext("Shown to {percent}% of users.").format(percent=grant.rollout_percent))
+            # The "%" goes in with the number: "{percent}% of" reads to gettext's tools as the directive "% o".
+            lines.append(gettext("Shown to {share} of users.").format(share=f"{grant.rollout_percent}%"))
         return "\n".join([*lines, *(["", note] if note else [])])
 
     return lazy(text, str)()
