@@ -75,7 +75,9 @@ def program_facts(program: MiniProgram) -> ProgramFacts:
     chosen = next((r for r in rows if r[0] == Version.Status.RELEASED), rows[0] if rows else None)
     categories = tuple(CategoryFact(c.code, c.display_name, c.service_type) for c in program.categories.all())
     return ProgramFacts(
-        released=chosen is not None, approved_hosts=tuple(chosen[1] or ()) if chosen else (),
+        # A program the platform took down (deleted_at) is released nowhere, whatever its versions say.
+        released=chosen is not None and program.deleted_at is None,
+        approved_hosts=tuple(chosen[1] or ()) if chosen else (),
         categories=categories, org_verified=program.organisation.verified,
     )
 

@@ -207,7 +207,9 @@ def own_pending_count(*, operator) -> int:
 
 
 def _pending_on_hosts(operator) -> QuerySet[WhitelistRequest]:
-    return WhitelistRequest.objects.filter(status=R.PENDING, scene__host__in=operator_hosts(operator))
+    """Pending requests of live programs: a program the platform took down has nothing left to decide."""
+    return WhitelistRequest.objects.filter(status=R.PENDING, scene__host__in=operator_hosts(operator),
+                                           program__deleted_at=None)
 
 
 def _own_organisations(operator) -> Q:

@@ -189,3 +189,18 @@ def test_the_grant_notification_says_what_the_operator_decided(service_program, 
     assert body.splitlines() == [
         f"Until {request.grant.valid_until:%Y-%m-%d}.", "At most 2 shares per program per user per hour.",
         "At most 5 shares a day.", "Shown to 50% of users.", "", "Approved for the spring campaign."]
+
+
+def test_a_program_the_platform_took_down_leaves_the_queue_and_cannot_be_granted(service_program, owner, operator):
+    """Taken down in the admin site, its pending request stayed in the queue and an operator granted it."""
+    from distribution.selectors import operator_queue
+    from programs.models import MiniProgram
+
+    request = request_scene(service_program, "weibo.profile", owner)
+    MiniProgram.objects.filter(pk=service_program.pk).update(deleted_at=timezone.now())
+    service_program.refresh_from_db()
+
+    assert list(operator_queue(operator=operator)) == []
+    with pytest.raises(ValidationError):
+        _approve(request, operator, placements=ACCOUNTS)
+    assert not Grant.objects.filter(program=service_program).exists()
