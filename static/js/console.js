@@ -30,10 +30,12 @@ document.addEventListener("submit", (event) => {
 // A second click while the first submission is on its way sent the form twice: two organisations, two
 // invitations (the first link then says "revoked"), two API keys. The first one stands; the form is free
 // again after a while (a download does not leave the page) and when the page comes back from the cache.
-// Forms that only read (GET) and htmx forms (they send their own requests) are left alone.
+// Forms that only read (GET), htmx forms (they send their own requests) and the lifecycle forms (data-once:
+// lifecycle.js holds them, and asks its own question first) are left alone.
 const SUBMIT_HOLD_MS = 8000;
 function holdSecondSubmit(event, form) {
-  if (form.method.toLowerCase() !== "post" || form.hasAttribute("hx-post")) return;
+  if (event.defaultPrevented) return; // a script of the page sends it itself (the package upload)
+  if (form.method.toLowerCase() !== "post" || form.hasAttribute("hx-post") || form.hasAttribute("data-once")) return;
   if (form.dataset.submitting) {
     event.preventDefault();
     return;
