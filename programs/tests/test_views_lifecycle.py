@@ -648,3 +648,16 @@ def test_the_page_says_what_reviewers_need_instead_of_offering_submit(client_for
     assert "data-details-missing" in html and "a privacy policy URL" in html
     assert reverse("program_edit", args=[org.slug, program.appid]) in html
     assert url("version_submit", org, Version.objects.get(program=program)) not in html.split("data-details-missing")[1]
+
+
+@pytest.mark.parametrize("approved_hosts, warned", [(["alipay"], True), ([], False), (["alipay", "weibo"], False)])
+def test_the_release_form_warns_when_the_version_leaves_hosts_of_the_live_release(
+        client_for, member, org, program, approved_hosts, warned):
+    """Released for Alipay only, 2.0.0 silently took the program off Weibo, whose grants stopped showing it."""
+    at(program, S.RELEASED, released_at=timezone.now(), approved_hosts=["alipay", "weibo"])
+    version = at(program, S.APPROVED, "2.0.0", approved_hosts=approved_hosts)
+
+    html = page(client_for(member), org, version)
+
+    assert ("This version is not approved for Weibo, where the live release runs." in html) is warned
+    assert ("It is not approved for Weibo: the program leaves them" in html) is warned  # the confirmation too

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from console.models import AuditEvent
 from console.roles import Capability, role_can
 from console.selectors import with_public_actor
-from hosts.selectors import host_names
+from hosts.selectors import active_hosts, host_names
 from programs.lifecycle import can_transition
 from programs.models import MiniProgram, Version
 from programs.releases import (
@@ -154,6 +154,7 @@ class NextActions:
     withdrawals_left_today: int = 0
     withdrawals_left_month: int = 0
     release: bool = False
+    hosts_dropped: list = field(default_factory=list)  # hosts of the live release this version is not approved for
     raise_to: bool = False
     presets: list[int] = field(default_factory=list)
     cancel: bool = False
@@ -201,11 +202,25 @@ def next_actions(version: Version, membership) -> NextActions:
         _withdraw_facts(version, actions)
     actions.trial = status in TRIAL_STATUSES and version.program.trial_version_id != version.pk
     actions.release = status == S.APPROVED and can_transition(status, S.RELEASED)
+    if actions.release:
+        actions.hosts_dropped = _hosts_dropped(version)
     if status == S.PHASED:
         actions.raise_to = can_transition(status, S.RELEASED)
         actions.presets = [p for p in RAISE_PRESETS if p > (version.phased_percentage or 0)]
         actions.cancel = can_transition(status, S.APPROVED)
     return actions
+
+
+def _hosts_dropped(version: Version) -> list[str]:
+    """The hosts the live release reaches and this version would not: releasing it takes the program off them
+    (their scenes and grants stop showing it), which the release button must say before, not after."""
+    current = version.program.versions.filter(status=S.RELEASED).only("approved_hosts").first()
+    if current is None:
+        return []
+    every_host = set(active_hosts().values_list("code", flat=True))
+    reached = set(current.approved_hosts or every_host)
+    kept = set(version.approved_hosts or every_host)
+    return host_names(sorted(reached - kept))
 
 
 # ---------------------------------------------------------------- where it is now
