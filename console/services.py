@@ -14,7 +14,16 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from console.models import ApiKey, AuditEvent, Invitation, Membership, Organisation, User, WebhookEndpoint
+from console.models import (
+    ApiKey,
+    AuditEvent,
+    Invitation,
+    Membership,
+    Notification,
+    Organisation,
+    User,
+    WebhookEndpoint,
+)
 from console.ratelimit import rate_limit_exceeded
 from console.roles import ASSIGNABLE_ROLES, Role, scopes_for_role
 
@@ -279,6 +288,8 @@ def membership_remove(*, membership: Membership, actor: User, actor_role: str) -
     )
     if membership.user_id != actor.pk:
         account.removed_from(membership.user, org, by=actor)
+    # What the organisation told them (its programs, reviews, grants) is no longer theirs to read.
+    Notification.objects.filter(user=membership.user, organisation=org).delete()
     membership.delete()
     return MemberRemoved(api_keys=len(keys), invitations=invitations, webhooks=len(webhooks))
 

@@ -420,3 +420,17 @@ def test_the_refused_role_is_named_in_the_readers_language(client_for, admin_mem
     response = client_for(admin_member).post(reverse("member_role", args=[org.slug, target.pk]), {"role": "owner"})
 
     assert _messages(response) == ["你的角色无法授予“所有者”角色。"]
+
+
+def test_a_removed_member_no_longer_reads_the_organisations_notifications(owner, member, org, other_org):
+    from console.models import Notification
+
+    Membership.objects.create(organisation=other_org, user=member, role=Role.DEVELOPER)
+    here = Notification.objects.create(user=member, organisation=org, event="scan.finished", title="Scan of 1.0.0")
+    elsewhere = Notification.objects.create(user=member, organisation=other_org, event="scan.finished", title="x")
+
+    membership_remove(membership=Membership.objects.get(user=member, organisation=org), actor=owner,
+                      actor_role=Role.OWNER)
+
+    assert not Notification.objects.filter(pk=here.pk).exists()
+    assert Notification.objects.filter(pk=elsewhere.pk).exists()
