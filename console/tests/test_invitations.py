@@ -273,3 +273,43 @@ def test_the_members_page_writes_join_dates_as_iso_dates(client_for, owner, org)
     html = client_for(owner).get(reverse("members", args=[org.slug])).content.decode()
     assert ">2026-10-17</time>" in html
     assert "Oct. 17" not in html
+
+
+def test_signing_up_from_the_link_fills_the_address_and_sends_no_confirmation_to_click(
+        client, org, invite, django_capture_on_commit_callbacks):
+    """Accepting proves the address, so the "Confirm your email address" mail was one more thing to click."""
+    _, _, path = invite(org, "newbie@example.test")
+    page = client.get(path).content.decode()
+    sign_up_link = re.search(r'href="(/accounts/signup/\?[^"]+)"', page).group(1).replace("&amp;", "&")
+
+    form = client.get(sign_up_link).context["form"]
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("sign_up"), {"email": form.initial["email"], "password": "a-long-unusual-passphrase-42",
+                                         "next": path})
+
+    assert form.initial["email"] == "newbie@example.test"
+    assert mail.outbox == []
+
+
+def test_signing_up_as_another_address_from_the_link_still_gets_the_confirmation(
+        client, org, invite, django_capture_on_commit_callbacks):
+    _, _, path = invite(org, "newbie@example.test")
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("sign_up"), {"email": "other@example.test", "password": "a-long-unusual-passphrase-42",
+                                         "next": path})
+
+    assert [m.subject for m in mail.outbox] == ["Confirm your email address"]
+
+
+def test_the_wrong_account_page_offers_to_sign_out_and_come_back(client_for, org, invite, outsider):
+    _, _, path = invite(org, "someone.else@example.test")
+    client = client_for(outsider)
+
+    page = client.get(path).content.decode()
+    signed_out = client.post(reverse("logout"), {"next": path})
+
+    assert f'action="{reverse("logout")}"' in page and f'name="next" value="{path}"' in page
+    assert signed_out.url == path

@@ -11,7 +11,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -23,6 +23,7 @@ from console.services import (
     email_verification_send,
     email_verification_user,
     email_verify,
+    invitation_by_token,
     user_language_keep,
     user_mark_email_verified,
     user_sign_up,
@@ -48,7 +49,7 @@ def _verification_url_builder(request):
 def sign_up(request):
     if request.user.is_authenticated:
         return redirect("dashboard")
-    form = SignUpForm(request.POST or None)
+    form = SignUpForm(request.POST or None, initial={"email": request.GET.get("email", "")})
     context = {"form": form, "next": request.GET.get("next", "")}
     if request.method == "POST":
         email = (request.POST.get("email") or "").strip().lower()
@@ -60,15 +61,28 @@ def sign_up(request):
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            email_verification_send(user=user, url_builder=_verification_url_builder(request))
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             target = _safe_next(request, "organisation_create")
+            if not _invited_here(target, user.email):  # accepting the invitation proves the address
+                email_verification_send(user=user, url_builder=_verification_url_builder(request))
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             if target == "organisation_create":
                 messages.success(request, _("Welcome! Create an organisation to start shipping mini-programs."))
             else:
                 messages.success(request, _("Welcome! Your account is ready."))
             return redirect(target)
     return render(request, "console/sign_up.html", context)
+
+
+def _invited_here(target: str, email: str) -> bool:
+    """Whether `target` is the page of a pending invitation sent to `email` (sign-up came from its link)."""
+    try:
+        match = resolve(target)
+    except Resolver404:
+        return False
+    if match.url_name != "invitation_accept":
+        return False
+    invitation = invitation_by_token(match.kwargs["token"])
+    return invitation is not None and invitation.is_pending and invitation.email.lower() == email.lower()
 
 
 class SignInView(auth_views.LoginView):
