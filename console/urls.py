@@ -71,6 +71,7 @@ notification_patterns = [
 api_v1_patterns = [
     path("me/", apis.MeApi.as_view(), name="api_me"),
     path("orgs/<slug:org_slug>/audit/", apis.AuditEventListApi.as_view(), name="api_audit_events"),
+    path("orgs/<slug:org_slug>/members/", apis.MemberListApi.as_view(), name="api_members"),
     *program_urls.api_patterns,
     *review_urls.api_patterns,
     *distribution_urls.api_patterns,

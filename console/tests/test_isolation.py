@@ -134,24 +134,29 @@ def test_the_foundation_pages_are_all_checked_with_real_objects():
     assert foundation == {name for _, name, _, _ in ORG_PAGES}
 
 
-def test_outsider_gets_404_on_the_api_audit_log(client_for, outsider, org):
-    response = client_for(outsider).get(reverse("api_audit_events", args=[org.slug]))
+ORG_APIS = ["api_audit_events", "api_members"]
+
+
+@pytest.mark.parametrize("name", ORG_APIS)
+def test_outsider_gets_404_on_the_organisations_api(client_for, outsider, org, name):
+    response = client_for(outsider).get(reverse(name, args=[org.slug]))
 
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
 
 
-def test_outsiders_key_gets_404_on_the_api_audit_log(api, outsider, other_org, org):
+@pytest.mark.parametrize("name", ORG_APIS)
+def test_outsiders_key_gets_404_on_the_organisations_api(api, outsider, other_org, org, name):
     from console.services import api_key_create
 
     _, raw = api_key_create(org=other_org, user=outsider, role=Role.OWNER, name="x", scopes=["org:read"])
 
-    response = api.get(reverse("api_audit_events", args=[org.slug]), HTTP_AUTHORIZATION=f"Bearer {raw}")
+    response = api.get(reverse(name, args=[org.slug]), HTTP_AUTHORIZATION=f"Bearer {raw}")
 
     assert response.status_code == 404
 
 
-@pytest.mark.parametrize("url", [reverse("api_me"), reverse("api_audit_events", args=["acme-apps"])])
+@pytest.mark.parametrize("url", [reverse("api_me"), *(reverse(name, args=["acme-apps"]) for name in ORG_APIS)])
 def test_anonymous_api_call_is_401(api, org, url):
     response = api.get(url)
 

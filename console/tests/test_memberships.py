@@ -434,3 +434,21 @@ def test_a_removed_member_no_longer_reads_the_organisations_notifications(owner,
 
     assert not Notification.objects.filter(pk=here.pk).exists()
     assert Notification.objects.filter(pk=elsewhere.pk).exists()
+
+
+def test_the_api_lists_the_members_with_their_roles(api_with_key, owner, member, org):
+    """The org:read scope said it reads the members, but no endpoint listed them."""
+    response = api_with_key.get(reverse("api_members", args=[org.slug]))
+
+    assert response.status_code == 200
+    assert [(m["email"], m["role"]) for m in response.json()["results"]] == [
+        ("dev@acme.test", "developer"), ("owner@acme.test", "owner")]
+    assert set(response.json()["results"][0]) == {"email", "full_name", "role", "joined_at"}
+
+
+def test_a_key_without_org_read_cannot_list_the_members(api, owner, org):
+    _, raw = api_key_create(org=org, user=owner, role=Role.OWNER, name="stats only", scopes=["stats:read"])
+
+    response = api.get(reverse("api_members", args=[org.slug]), HTTP_AUTHORIZATION=f"Bearer {raw}")
+
+    assert response.status_code == 403
