@@ -90,6 +90,7 @@ ACTION_LABELS = {
     "grant.expire": _("A scene grant expired"),
     "grant.expiry_notice": _("Warned that a scene grant expires soon"),
     "grant.placements": _("Changed the placements in a scene"),
+    "grant.terms": _("Changed a scene grant's caps and rollout"),
     "scene.pause": _("Paused a scene"),
     "scene.resume": _("Resumed a scene"),
     "host_credential.create": _("Created a host credential"),

@@ -357,6 +357,7 @@ class NotificationEvent(models.TextChoices):
     WHITELIST_DECIDED = "whitelist.decided", _("Whitelist request decided")
     WHITELIST_EXPIRING = "whitelist.expiring", _("Whitelist grant expiring")
     WHITELIST_EXPIRED = "whitelist.expired", _("Whitelist grant expired")
+    WHITELIST_CHANGED = "whitelist.changed", _("Whitelist grant's caps changed")
     WHITELIST_REVOKED = "whitelist.revoked", _("Whitelist grant revoked")
 
 

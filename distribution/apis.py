@@ -16,6 +16,7 @@ from distribution.serializers import (
     DistributionHostOutput,
     GrantPlacementInput,
     GrantRevokeInput,
+    GrantTermsInput,
     SceneRuleOutput,
     WhitelistDecisionInput,
     WhitelistGrantOutput,
@@ -200,6 +201,23 @@ class OperatorRevokeApi(APIView):
         data = GrantRevokeInput(data=request.data)
         data.is_valid(raise_exception=True)
         grant = services.grant_revoke(grant=grant, operator=request.user, **data.validated_data)
+        return Response(WhitelistGrantOutput(grant).data)
+
+
+class OperatorTermsApi(APIView):
+    permission_classes = [IsPlatformOperator]
+    accepts_api_keys = False  # the schema names the session only
+    error_statuses = {409: "`wrong_state` or `conflict`: the grant is not live any more."}
+
+    @extend_schema(request=GrantTermsInput,
+                   responses=OpenApiResponse(WhitelistGrantOutput, description="The grant with its new caps and "
+                                                                               "rollout."),
+                   summary="Change a live grant's caps and rollout without revoking it")
+    def put(self, request, grant_id):
+        grant = selectors.grant_for_operator(request.user, grant_id)
+        data = GrantTermsInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        grant = services.grant_set_terms(grant=grant, operator=request.user, **data.validated_data)
         return Response(WhitelistGrantOutput(grant).data)
 
 

@@ -104,6 +104,19 @@ class ApproveForm(forms.Form):
                 "placements": placements_from_post(post)}
 
 
+class GrantTermsForm(forms.Form):
+    """A live grant's caps and rollout, changed without revoking it (empty caps: the scene's rule)."""
+
+    share_cap = ApproveForm.base_fields["share_cap"]
+    share_window_seconds = ApproveForm.base_fields["share_window_seconds"]
+    daily_cap = ApproveForm.base_fields["daily_cap"]
+    rollout_percent = ApproveForm.base_fields["rollout_percent"]
+
+    @classmethod
+    def for_grant(cls, grant, data=None) -> "GrantTermsForm":
+        return cls(data, initial={name: getattr(grant, name) for name in cls.base_fields})
+
+
 class ReasonForm(forms.Form):
     """Reject or revoke: a reason from the catalog plus words for the developer."""
 

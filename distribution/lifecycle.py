@@ -48,6 +48,7 @@ class Action:
     RENEW = "grant.renew"
     EXPIRY_NOTICE = "grant.expiry_notice"
     PLACEMENTS = "grant.placements"
+    TERMS = "grant.terms"
 
 
 def _move(model: type[models.Model], table: dict, obj, *, to: str, actor, action: str, actor_label: str | None,
@@ -92,4 +93,5 @@ AUDIT_WORDS = {
     Action.RENEW: gettext_lazy("Carried the grant over to its renewal"),
     Action.EXPIRY_NOTICE: gettext_lazy("Sent the expiry notice"),
     Action.PLACEMENTS: gettext_lazy("Changed the placements"),
+    Action.TERMS: gettext_lazy("Changed the caps and rollout"),
 }

@@ -60,6 +60,18 @@ def _grant_terms(grant: Grant, note: str):
     return lazy(text, str)()
 
 
+def grant_terms_changed(grant: Grant, *, operator) -> None:
+    program, scene = grant.program, grant.scene
+    notify(
+        organisation=program.organisation, event=NotificationEvent.WHITELIST_CHANGED,
+        title=format_lazy(gettext_lazy("The terms of {name}'s grant for {scene} changed"), name=program.name,
+                          scene=_scene_name(scene)),
+        body=_grant_terms(grant, ""), url=grant_path(grant), actor=operator,
+        payload={"appid": program.appid, "scene": scene.code, "host": scene.host.code,
+                 "grant": _grant_payload(grant)},
+    )
+
+
 def whitelist_decided(request: WhitelistRequest, *, grant: Grant | None, operator) -> None:
     program, scene = request.program, request.scene
     payload = {"appid": program.appid, "scene": scene.code, "host": scene.host.code, "request_id": request.pk,

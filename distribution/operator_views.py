@@ -21,6 +21,7 @@ from distribution.forms import (
     WINDOWS,
     ApproveForm,
     GrantFilterForm,
+    GrantTermsForm,
     QueueFilterForm,
     ReasonForm,
     placements_from_post,
@@ -170,8 +171,27 @@ def grant_page(request, grant_id):
         return redirect("distribution_operator_grant", grant.pk)
     context = {"grant": grant, "program": grant.program, "form": form, "now": timezone.now(),
                "blocker": services.decision_blocker(request.user, grant.scene, grant.program),
-               "placement_rows": _grant_rows(grant) or [dict.fromkeys(PLACEMENT_FIELDS, "")]}
+               "placement_rows": _grant_rows(grant) or [dict.fromkeys(PLACEMENT_FIELDS, "")],
+               "terms_form": GrantTermsForm.for_grant(grant)}
     return render(request, "distribution/operator_grant.html", context, status=400 if form.errors else 200)
+
+
+@require_POST
+@operator_page
+def grant_terms(request, grant_id):
+    """Tighten or loosen a live grant's caps and rollout without revoking it (the gate applies them at once)."""
+    grant = selectors.grant_for_operator(request.user, grant_id)
+    form = GrantTermsForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, error_text(ValidationError(form.errors)))
+        return redirect("distribution_operator_grant", grant.pk)
+    try:
+        services.grant_set_terms(grant=grant, operator=request.user, **form.cleaned_data)
+    except (Conflict, PermissionDenied, ValidationError) as exc:
+        messages.error(request, error_text(exc))
+    else:
+        messages.success(request, _("Caps and rollout saved; the share gate applies them now."))
+    return redirect("distribution_operator_grant", grant.pk)
 
 
 @require_POST

@@ -172,6 +172,16 @@ class GrantPlacementInput(serializers.Serializer):
     landing_page = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
 
+class GrantTermsInput(serializers.Serializer):
+    """A live grant's caps and rollout; a cap left out or null is the scene's rule."""
+
+    share_cap = serializers.IntegerField(required=False, allow_null=True, min_value=0, default=None)
+    share_window_seconds = serializers.IntegerField(required=False, allow_null=True, min_value=1, default=None)
+    daily_cap = serializers.IntegerField(required=False, allow_null=True, min_value=1, default=None)
+    rollout_percent = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=100,
+                                               default=None, help_text="Left out: the scene's default rollout.")
+
+
 class WhitelistDecisionInput(serializers.Serializer):
     decision = ChoiceField(choices=["approve", "reject"])
     valid_until = serializers.DateTimeField(required=False, allow_null=True, help_text="Approve: when the grant ends.")

@@ -306,6 +306,33 @@ def grant_set_placements(*, grant: Grant, operator: User, placements: list[dict]
     return grant
 
 
+TERM_FIELDS = ("share_cap", "share_window_seconds", "daily_cap", "rollout_percent")
+
+
+@transaction.atomic
+def grant_set_terms(*, grant: Grant, operator: User, share_cap: int | None, share_window_seconds: int | None,
+                    daily_cap: int | None, rollout_percent: int | None) -> Grant:
+    """Change a live grant's caps and rollout (empty: the scene's), without revoking it: the gate applies them at
+    once and the organisation is told what they are now."""
+    grant = Grant.objects.select_for_update().select_related("program__organisation", "scene__host").get(pk=grant.pk)
+    _check_operator(operator, grant.scene, grant.program)
+    if grant.status != G.ACTIVE:
+        raise Conflict(_("This grant is no longer live (%(status)s).") % {"status": grant.get_status_display()})
+    terms = _clean_caps(grant.scene, {"share_cap": share_cap, "share_window_seconds": share_window_seconds,
+                                      "daily_cap": daily_cap, "rollout_percent": rollout_percent})
+    before = {name: getattr(grant, name) for name in TERM_FIELDS}
+    if terms == before:
+        return grant
+    for name, value in terms.items():
+        setattr(grant, name, value)
+    grant.save(update_fields=list(TERM_FIELDS))
+    audit_record(action=Action.TERMS, target=grant, actor=operator, actor_label=OPERATOR_LABEL,
+                 organisation=grant.program.organisation, before=before, after=terms)
+    notifications.grant_terms_changed(grant, operator=operator)
+    distribution_changed()
+    return grant
+
+
 # ---------------------------------------------------------------- time passing (beat)
 
 

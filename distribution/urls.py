@@ -28,6 +28,7 @@ operator_patterns = [
     path("grants/", operator_views.grants, name="distribution_operator_grants"),
     path("grants/<int:grant_id>/", operator_views.grant_page, name="distribution_operator_grant"),
     path("grants/<int:grant_id>/placements/", operator_views.grant_placements, name="distribution_operator_placements"),
+    path("grants/<int:grant_id>/terms/", operator_views.grant_terms, name="distribution_operator_terms"),
 ]
 
 # Under /api/v1/
@@ -47,6 +48,7 @@ api_patterns = [
          name="api_distribution_revoke"),
     path("distribution/grants/<int:grant_id>/placements/", apis.OperatorPlacementsApi.as_view(),
          name="api_distribution_placements"),
+    path("distribution/grants/<int:grant_id>/terms/", apis.OperatorTermsApi.as_view(), name="api_distribution_terms"),
     # Host platforms' signed calls.
     path("hosts/<slug:host>/share-checks/", host_apis.share_check_endpoint, name="api_host_share_check"),
     path("hosts/<slug:host>/placements/", host_apis.PlacementsApi.as_view(), name="api_host_placements"),

@@ -230,3 +230,20 @@ def test_operator_replaces_a_grants_accounts_through_the_api(api, operator, serv
 
     assert response.status_code == 200, response.json()
     assert [p["account_uid"] for p in response.json()["placements"]] == ["42"]
+
+
+def test_operator_changes_a_grants_caps_through_the_api(api, operator, alipay_operator, service_program, owner):
+    grant = grant_scene(service_program, "weibo.profile", owner, operator)
+    api.force_login(alipay_operator)
+    elsewhere = api.put(reverse("api_distribution_terms", args=[grant.pk]), {"share_cap": 9}, format="json")
+    api.force_login(operator)
+
+    response = api.put(reverse("api_distribution_terms", args=[grant.pk]),
+                       {"share_cap": 3, "share_window_seconds": 86400, "rollout_percent": 40}, format="json")
+    refused = api.put(reverse("api_distribution_terms", args=[grant.pk]), {"rollout_percent": 0}, format="json")
+
+    assert elsewhere.status_code == 404
+    assert response.status_code == 200, response.content
+    assert (response.json()["share_cap"], response.json()["share_window_seconds"],
+            response.json()["rollout_percent"]) == (3, 86400, 40)
+    assert refused.status_code == 400 and "rollout_percent" in refused.json()["error"]["fields"]

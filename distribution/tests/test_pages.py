@@ -298,3 +298,47 @@ def test_operators_list_their_hosts_grants_ending_soonest_first(client_for, owne
     assert [g.pk for g in client_for(alipay_operator).get(
         reverse("distribution_operator_grants")).context["page"].object_list] == []
     assert client_for(owner).get(reverse("distribution_operator_grants")).status_code == 403
+
+
+def test_an_operator_tightens_a_live_grants_caps_without_revoking_it(
+        client_for, operator, owner, service_program, django_capture_on_commit_callbacks):
+    """To move a cap or the rollout an operator had to revoke the grant, which told the developer it "can no
+    longer appear"."""
+    from console.models import AuditEvent, Notification
+    from distribution.invalidation import distribution_generation
+
+    grant = grant_scene(service_program, "weibo.profile", owner, operator, rollout_percent=50)
+    client = client_for(operator)
+    page = client.get(reverse("distribution_operator_grant", args=[grant.pk])).content.decode()
+    before = distribution_generation()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("distribution_operator_terms", args=[grant.pk]), {
+            "share_cap": "2", "share_window_seconds": "3600", "daily_cap": "5", "rollout_percent": "100"}, follow=True)
+
+    grant.refresh_from_db()
+    assert 'id="edit-terms"' in page and 'name="rollout_percent" value="50"' in page
+    assert "Caps and rollout saved" in response.content.decode()
+    assert (grant.status, grant.share_cap, grant.share_window_seconds, grant.daily_cap, grant.rollout_percent) == (
+        "active", 2, 3600, 5, 100)
+    assert distribution_generation() == before + 1  # the gate's facts are read afresh
+    event = AuditEvent.objects.get(action="grant.terms")
+    assert (event.before["rollout_percent"], event.after["rollout_percent"]) == (50, 100)
+    notice = Notification.objects.get(user=owner, event="whitelist.changed")
+    assert "At most 2 shares per program per user per hour." in notice.body
+    assert "Platform" not in notice.body and operator.email not in notice.body
+
+
+def test_changing_the_terms_of_an_ended_grant_or_another_hosts_is_refused(
+        client_for, operator, alipay_operator, owner, service_program):
+    grant = grant_scene(service_program, "weibo.profile", owner, operator)
+    terms = {"share_cap": "1", "share_window_seconds": "3600", "daily_cap": "", "rollout_percent": "100"}
+
+    other_host = client_for(alipay_operator).post(reverse("distribution_operator_terms", args=[grant.pk]), terms)
+    Grant.objects.filter(pk=grant.pk).update(status=Grant.Status.REVOKED)
+    ended = client_for(operator).post(reverse("distribution_operator_terms", args=[grant.pk]), terms, follow=True)
+
+    assert other_host.status_code == 404
+    assert "This grant is no longer live" in ended.content.decode()
+    grant.refresh_from_db()
+    assert grant.share_cap is None
