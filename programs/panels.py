@@ -1,6 +1,7 @@
 """The programs panels on the organisation dashboard: the programs themselves, then the latest uploads."""
 
 from console.panels import DASHBOARD, Panel, register_panel
+from console.roles import Capability, role_can
 from programs.models import Version
 from programs.selectors import programs_for_org, with_release_state
 
@@ -18,7 +19,8 @@ def programs_panel(request, *, membership) -> Panel:
         program.latest_status_label = Version.Status(program.latest_status).label if program.latest_status else ""
     return Panel(
         template="programs/panels/dashboard.html",
-        context={"org": org, "program_count": programs.count(), "programs": shown},
+        context={"org": org, "program_count": programs.count(), "programs": shown,
+                 "can_create": role_can(membership.role, Capability.WRITE_PROGRAMS)},
         order=10,
     )
 

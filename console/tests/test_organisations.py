@@ -234,3 +234,13 @@ def test_a_verified_organisation_keeps_the_name_and_kind_it_was_verified_with(cl
     assert (org.name, org.kind) == ("Acme Apps", "enterprise")
     with pytest.raises(ValidationError):
         organisation_update(org=org, actor=owner, name="Alipay Official", kind="enterprise")
+
+
+def test_a_viewer_is_not_offered_steps_and_buttons_their_role_refuses(client_for, org, viewer, owner):
+    """A viewer of a new organisation saw "+ New mini-program" and "Create an API key", both a 403 for them."""
+    viewer_page = client_for(viewer).get(reverse("organisation_dashboard", args=[org.slug])).content.decode()
+    owner_page = client_for(owner).get(reverse("organisation_dashboard", args=[org.slug])).content.decode()
+
+    assert reverse("program_create", args=[org.slug]) not in viewer_page
+    assert "Getting started" not in viewer_page
+    assert reverse("program_create", args=[org.slug]) in owner_page and "Getting started" in owner_page

@@ -76,7 +76,9 @@ def organisation_dashboard(request, membership):
         "active_key_count": active_key_count,
         # Shown until the team and a CI key are there (the programs panel has its own first step); an
         # organisation shipping six programs was still told how to start.
-        "getting_started": None if member_count > 1 and active_key_count else {
+        # Its steps are an owner's or admin's to take: others were sent to pages that refuse them.
+        "getting_started": None if (member_count > 1 and active_key_count)
+        or not role_can(membership.role, Capability.MANAGE_MEMBERS) else {
             "invited": member_count > 1, "has_key": bool(active_key_count)},
         "recent_events": audit_events_for_org(org)[:8],
         "can": {cap: role_can(membership.role, cap) for cap in Capability.values},
