@@ -219,7 +219,7 @@ def whitelist_approve(
                                "daily_cap": daily_cap, "rollout_percent": rollout_percent})
     old = request.renewal_of
     if placements is None and old is not None:
-        placements = [_placement_dict(p) for p in old.placements.all()]
+        placements = _carried_over(old, valid_until)
     rows = clean_placements(scene, placements or [])
     _check_eligible(program, scene)  # the same rule as at submission: the program may have changed since
     request_transition(request, to=R.APPROVED, actor=operator, actor_label=OPERATOR_LABEL, action=Action.APPROVE,
@@ -243,6 +243,16 @@ def whitelist_approve(
     notifications.whitelist_decided(request, grant=grant, operator=operator)
     distribution_changed()
     return grant
+
+
+def _carried_over(old: Grant, valid_until: datetime) -> list[dict]:
+    """The old grant's placements for its renewal. A window that ran to the old grant's end meant "while the
+    grant lasts": it runs to the new end, or the renewed cards would stop on the old date."""
+    rows = [_placement_dict(p) for p in old.placements.all()]
+    for row in rows:
+        if row["ends_at"] is not None and row["ends_at"] >= old.valid_until - timedelta(minutes=1):
+            row["ends_at"] = valid_until
+    return rows
 
 
 def _placement_dict(placement: Placement) -> dict:

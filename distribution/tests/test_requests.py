@@ -179,3 +179,21 @@ def test_deleted_programs_are_not_reachable(client_for, owner, service_program):
                                                                            service_program.appid]))
 
     assert response.status_code == 404
+
+
+def test_a_renewed_topic_window_that_ran_to_the_old_end_runs_to_the_new_one(service_program, owner, operator):
+    """Carried over as they were, the renewed hot-search cards stopped on the old grant's last day."""
+    now = timezone.now()
+    old = grant_scene(service_program, "weibo.hot_search", owner, operator, days=5, placements=[
+        {"topic": "whole-grant", "starts_at": now, "ends_at": now + timedelta(days=5), "landing_page": "pages/a"},
+        {"topic": "one-day", "starts_at": now, "ends_at": now + timedelta(days=1), "landing_page": "pages/b"}])
+    Grant.objects.filter(pk=old.pk).update(valid_until=old.placements.get(topic="whole-grant").ends_at)
+    old.refresh_from_db()
+    renewal = request_scene(service_program, "weibo.hot_search", owner)
+    until = now + timedelta(days=12)
+
+    new = whitelist_approve(request=renewal, operator=operator, valid_until=until)
+
+    ends = dict(new.placements.values_list("topic", "ends_at"))
+    assert ends["whole-grant"] == until
+    assert ends["one-day"] == old.placements.get(topic="one-day").ends_at
