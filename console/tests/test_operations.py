@@ -184,7 +184,9 @@ def test_a_finished_scan_is_observed_in_the_latency_histogram(client, org, owner
     version.refresh_from_db()
     assert version.status == Version.Status.READY
     body = _scrape(client, settings)
-    assert _sample(body, 'console_scan_latency_seconds_count{outcome="ready"}') == before + 1
+    # At least this scan: the figure sums every process writing to the metrics directory, and a real worker an
+    # earlier test of this test process started may finish its own scan meanwhile (CI saw before + 2 once).
+    assert _sample(body, 'console_scan_latency_seconds_count{outcome="ready"}') >= before + 1
     assert _sample(body, 'console_versions_waiting{status="uploaded"}') == 0.0
 
 
