@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from distribution.models import CAP_MAX
 from distribution.placements import MAX_PLACEMENTS
 from distribution.selectors import EXPIRING_DAYS, GrantState, QueueFilters, active_reasons
 from hosts.models import Scene
@@ -78,11 +79,11 @@ class ApproveForm(forms.Form):
     # A date input takes only ISO dates: the Chinese format ("2027/03/01") left it empty, and approving failed.
     valid_until = forms.DateField(label=_("Valid until"), widget=forms.DateInput(
         format="%Y-%m-%d", attrs={"type": "date", "class": "input"}))
-    share_cap = forms.IntegerField(label=_("Shares per user"), required=False, min_value=0,
+    share_cap = forms.IntegerField(label=_("Shares per user"), required=False, min_value=0, max_value=CAP_MAX,
                                    widget=forms.NumberInput(attrs={"class": "input-narrow"}))
     share_window_seconds = forms.TypedChoiceField(label=_("Window"), required=False, choices=WINDOWS, coerce=int,
                                                   empty_value=None)
-    daily_cap = forms.IntegerField(label=_("Daily cap"), required=False, min_value=1,
+    daily_cap = forms.IntegerField(label=_("Daily cap"), required=False, min_value=1, max_value=CAP_MAX,
                                    widget=forms.NumberInput(attrs={"class": "input-narrow"}))
     rollout_percent = forms.IntegerField(label=_("Rollout %"), min_value=1, max_value=100,
                                          widget=forms.NumberInput(attrs={"class": "input-narrow"}))

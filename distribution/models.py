@@ -189,6 +189,11 @@ class Grant(models.Model):
         return self.daily_cap if self.daily_cap is not None else self.scene.daily_cap
 
 
+# The most a grant's caps may say (their columns hold up to 2^31 - 1: 9,250,147,349 was a 500 on PostgreSQL).
+CAP_MAX = 1_000_000
+WINDOW_MAX_SECONDS = 30 * 86400
+
+
 class Placement(models.Model):
     """Where a grant's card shows: a named account's profile, a topic, or a lottery campaign."""
 

@@ -5,7 +5,7 @@ from rest_framework import serializers
 
 from console.api_fields import ChoiceField
 from console.openapi import UploadField
-from distribution.models import Grant, Placement, WhitelistRequest
+from distribution.models import CAP_MAX, WINDOW_MAX_SECONDS, Grant, Placement, WhitelistRequest
 from distribution.selectors import QueueFilters, scenes
 from hosts.models import Scene
 
@@ -175,9 +175,10 @@ class GrantPlacementInput(serializers.Serializer):
 class GrantTermsInput(serializers.Serializer):
     """A live grant's caps and rollout; a cap left out or null is the scene's rule."""
 
-    share_cap = serializers.IntegerField(required=False, allow_null=True, min_value=0, default=None)
-    share_window_seconds = serializers.IntegerField(required=False, allow_null=True, min_value=1, default=None)
-    daily_cap = serializers.IntegerField(required=False, allow_null=True, min_value=1, default=None)
+    share_cap = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=CAP_MAX, default=None)
+    share_window_seconds = serializers.IntegerField(required=False, allow_null=True, min_value=1,
+                                                    max_value=WINDOW_MAX_SECONDS, default=None)
+    daily_cap = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=CAP_MAX, default=None)
     rollout_percent = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=100,
                                                default=None, help_text="Left out: the scene's default rollout.")
 
@@ -185,9 +186,10 @@ class GrantTermsInput(serializers.Serializer):
 class WhitelistDecisionInput(serializers.Serializer):
     decision = ChoiceField(choices=["approve", "reject"])
     valid_until = serializers.DateTimeField(required=False, allow_null=True, help_text="Approve: when the grant ends.")
-    share_cap = serializers.IntegerField(required=False, allow_null=True, min_value=0)
-    share_window_seconds = serializers.IntegerField(required=False, allow_null=True, min_value=1)
-    daily_cap = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    share_cap = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=CAP_MAX)
+    share_window_seconds = serializers.IntegerField(required=False, allow_null=True, min_value=1,
+                                                    max_value=WINDOW_MAX_SECONDS)
+    daily_cap = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=CAP_MAX)
     rollout_percent = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=100)
     placements = GrantPlacementInput(many=True, required=False, allow_null=True, default=None)
     reason = serializers.CharField(required=False, allow_blank=True, default="", help_text="Reject: a reason code.")

@@ -23,7 +23,15 @@ from distribution import notifications
 from distribution.eligibility import Refusal, State, program_facts, scene_refusal, scene_state
 from distribution.invalidation import distribution_changed
 from distribution.lifecycle import OPERATOR_LABEL, Action, grant_transition, request_transition
-from distribution.models import DistributionRejectionReason, EvidenceFile, Grant, Placement, WhitelistRequest
+from distribution.models import (
+    CAP_MAX,
+    WINDOW_MAX_SECONDS,
+    DistributionRejectionReason,
+    EvidenceFile,
+    Grant,
+    Placement,
+    WhitelistRequest,
+)
 from distribution.placements import clean_placements
 from hosts.models import Scene
 from programs.models import MiniProgram
@@ -176,16 +184,21 @@ def _check_valid_until(scene: Scene, valid_until: datetime, now: datetime) -> da
     return valid_until
 
 
+CAP_RANGES = {"share_cap": (0, CAP_MAX), "share_window_seconds": (1, WINDOW_MAX_SECONDS), "daily_cap": (1, CAP_MAX)}
+
+
 def _clean_caps(scene: Scene, caps: dict) -> dict:
     rollout = caps.get("rollout_percent")
     rollout = scene.default_rollout_percent if rollout is None else rollout
     if not 1 <= rollout <= 100:
         raise ValidationError({"rollout_percent": _("Choose a rollout between 1 and 100 %.")})
     cleaned = {"rollout_percent": rollout}
-    for name in ("share_cap", "share_window_seconds", "daily_cap"):
+    for name, (low, high) in CAP_RANGES.items():
         value = caps.get(name)
-        if value is not None and value < (1 if name != "share_cap" else 0):
+        if value is not None and value < low:
             raise ValidationError({name: _("Choose a positive number, or leave it empty for the scene's rule.")})
+        if value is not None and value > high:
+            raise ValidationError({name: _("Choose at most %(n)s.") % {"n": f"{high:,}"}})
         cleaned[name] = value
     return cleaned
 

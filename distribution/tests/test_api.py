@@ -247,3 +247,31 @@ def test_operator_changes_a_grants_caps_through_the_api(api, operator, alipay_op
     assert (response.json()["share_cap"], response.json()["share_window_seconds"],
             response.json()["rollout_percent"]) == (3, 86400, 40)
     assert refused.status_code == 400 and "rollout_percent" in refused.json()["error"]["fields"]
+
+
+def test_caps_past_what_a_column_holds_are_a_400_not_a_500(api, operator, service_program, owner):
+    """Schemathesis sent daily_cap 9,250,147,349: PostgreSQL's integer column refused it, a 500."""
+    grant = grant_scene(service_program, "weibo.profile", owner, operator)
+    request = request_scene(service_program, "weibo.feed", owner)
+    api.force_login(operator)
+
+    terms = api.put(reverse("api_distribution_terms", args=[grant.pk]), {"daily_cap": 9250147349}, format="json")
+    decision = api.post(reverse("api_distribution_decision", args=[request.pk]), {
+        "decision": "approve", "valid_until": (timezone.now() + timedelta(days=5)).isoformat(),
+        "share_cap": 2**31, "share_window_seconds": 10**9}, format="json")
+
+    assert terms.status_code == 400 and "daily_cap" in terms.json()["error"]["fields"]
+    assert decision.status_code == 400
+    assert {"share_cap", "share_window_seconds"} <= set(decision.json()["error"]["fields"])
+
+
+def test_the_service_refuses_caps_past_their_range_whoever_calls_it(operator, service_program, owner):
+    from django.core.exceptions import ValidationError
+
+    from distribution.services import grant_set_terms
+
+    grant = grant_scene(service_program, "weibo.profile", owner, operator)
+
+    with pytest.raises(ValidationError, match="at most 1,000,000"):
+        grant_set_terms(grant=grant, operator=operator, share_cap=None, share_window_seconds=None,
+                        daily_cap=2_000_000, rollout_percent=100)
