@@ -43,6 +43,12 @@ def two_factor_turned_off(user: User) -> None:
                      % {"email": user.email})
 
 
+def authenticator_moved(user: User) -> None:
+    _security_notice(user, lambda: _("Two-factor sign-in moved to a new phone"),
+                     lambda: _("Two-factor sign-in of %(email)s moved to a new authenticator app; the old one and the "
+                               "old recovery codes no longer work.") % {"email": user.email})
+
+
 def recovery_codes_renewed(user: User) -> None:
     _security_notice(user, lambda: _("New recovery codes were made"),
                      lambda: _("New two-factor recovery codes were made for %(email)s; the old ones no longer "

@@ -360,3 +360,22 @@ def test_demo_staff_pass_with_the_code_demo_totp_prints(client, settings, capsys
     assert response.url == "/reviews/"
     assert client.get("/reviews/").status_code == 200
     assert loaded.users["developer"].email_verified_at is not None
+
+
+def test_moving_to_a_new_phone_asks_for_a_code_of_the_current_one_and_is_emailed(
+        enrolled_developer, mailoutbox, django_capture_on_commit_callbacks):
+    """"Move to another phone" replaced the authenticator and the recovery codes with only an open session."""
+    owner, old_device, client = enrolled_developer
+    page = client.get(SETUP)
+    new_device = TOTPDevice.objects.get(user=owner, confirmed=False)
+
+    refused = client.post(SETUP, {"code": totp_now(new_device), "current_code": "000000"})
+    assert TOTPDevice.objects.get(user=owner, confirmed=True) == old_device
+    with django_capture_on_commit_callbacks(execute=True):
+        moved = client.post(SETUP, {"code": next_code(new_device), "current_code": next_code(old_device)})
+
+    assert "Move two-factor sign-in to a new phone" in page.content.decode()
+    assert "current_code" in refused.context["form"].errors
+    assert moved.status_code == 200 and "Your recovery codes" in moved.content.decode()
+    assert list(TOTPDevice.objects.filter(user=owner, confirmed=True)) == [new_device]
+    assert [m.subject for m in mailoutbox] == ["Two-factor sign-in moved to a new phone"]

@@ -67,19 +67,26 @@ def totp_device_start(*, user: User) -> TOTPDevice:
 
 
 @transaction.atomic
-def totp_device_confirm(*, user: User, token: str) -> tuple[TOTPDevice, list[str]]:
+def totp_device_confirm(*, user: User, token: str, current_code: str = "") -> tuple[TOTPDevice, list[str]]:
     """Confirm the pending authenticator with a code it shows; returns it and fresh recovery codes.
 
-    A confirmed authenticator replaces any earlier one.
+    A confirmed authenticator replaces any earlier one: moving to a new phone also takes a code of the
+    current one (or a recovery code), as turning two-factor off does, and is emailed.
     """
     device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=False).order_by("-pk").first()
     if device is None or not device.verify_token(_digits(token)):
         raise ValidationError({"code": _("That code is not right. Check the time on your phone and try again.")})
+    moving = has_second_factor(user)
+    if moving and second_factor_check(user=user, token=current_code) is None:
+        raise ValidationError({"current_code": _("That code is not right, or it was already used. Type the code "
+                                                 "your current app shows now, or a recovery code.")})
     TOTPDevice.objects.filter(user=user, confirmed=True).delete()
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     codes = _new_recovery_codes(user)
     audit_record(action=AuditAction.TWO_FACTOR_ENABLE, target=user, actor=user)
+    if moving:
+        account.authenticator_moved(user)
     return device, codes
 
 

@@ -15,7 +15,7 @@ from django_otp import login as otp_login
 from console.forms import add_service_errors
 from console.next_page import next_path
 from console.twofactor import services
-from console.twofactor.forms import CodeForm
+from console.twofactor.forms import CodeForm, MoveForm
 
 
 @login_required
@@ -45,18 +45,20 @@ def two_factor_setup(request):
     """Enrol an authenticator app: scan the QR code, type one code; the recovery codes are shown once."""
     if services.has_second_factor(request.user) and not request.user.is_verified():
         return redirect("two_factor_verify")
-    form = CodeForm(request.POST or None)
+    moving = services.has_second_factor(request.user)  # a verified session replacing its authenticator
+    form = (MoveForm if moving else CodeForm)(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            device, codes = services.totp_device_confirm(user=request.user, token=form.cleaned_data["code"])
+            device, codes = services.totp_device_confirm(user=request.user, token=form.cleaned_data["code"],
+                                                         current_code=form.cleaned_data.get("current_code", ""))
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
             otp_login(request, device)
-            return _show_recovery_codes(request, codes, first_time=True)
+            return _show_recovery_codes(request, codes, first_time=not moving)
     device = services.totp_device_start(user=request.user)
     context = {
-        "form": form, "next": next_path(request), "qr": qr_data_uri(device.config_url),
+        "form": form, "moving": moving, "next": next_path(request), "qr": qr_data_uri(device.config_url),
         "secret": services.base32_secret(device), "required": request.user.is_platform_staff,
         "auth_layout": not request.user.is_verified(),
     }
