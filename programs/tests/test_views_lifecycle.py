@@ -661,3 +661,14 @@ def test_the_release_form_warns_when_the_version_leaves_hosts_of_the_live_releas
 
     assert ("This version is not approved for Weibo, where the live release runs." in html) is warned
     assert ("It is not approved for Weibo: the program leaves them" in html) is warned  # the confirmation too
+
+
+def test_raising_a_phased_release_to_everyone_warns_about_the_hosts_it_leaves(client_for, member, org, program):
+    at(program, S.RELEASED, released_at=timezone.now(), approved_hosts=["alipay", "weibo"])
+    version = at(program, S.PHASED, "2.0.0", approved_hosts=["alipay"], phased_percentage=10,
+                 released_at=timezone.now())
+
+    html = page(client_for(member), org, version)
+
+    assert "This version is not approved for Weibo, where the live release runs." in html
+    assert 'class="action-form raise-form" data-once\n        data-confirm-everyone="Release 2.0.0 to everyone now?' in html

@@ -154,7 +154,9 @@ class NextActions:
     withdrawals_left_today: int = 0
     withdrawals_left_month: int = 0
     release: bool = False
-    hosts_dropped: list = field(default_factory=list)  # hosts of the live release this version is not approved for
+    # Hosts of the live full release this version is not approved for: releasing it to everyone (at once, or raised
+    # to 100 %) takes the program off them. A phased release leaves them be: the full release still decides.
+    hosts_dropped: list = field(default_factory=list)
     raise_to: bool = False
     presets: list[int] = field(default_factory=list)
     cancel: bool = False
@@ -206,6 +208,7 @@ def next_actions(version: Version, membership) -> NextActions:
         actions.hosts_dropped = _hosts_dropped(version)
     if status == S.PHASED:
         actions.raise_to = can_transition(status, S.RELEASED)
+        actions.hosts_dropped = _hosts_dropped(version) if actions.raise_to else []
         actions.presets = [p for p in RAISE_PRESETS if p > (version.phased_percentage or 0)]
         actions.cancel = can_transition(status, S.APPROVED)
     return actions

@@ -9,8 +9,7 @@ document.addEventListener("submit", (event) => {
     event.preventDefault();
     return;
   }
-  const everyone = form.matches("[data-release]") && form.elements.audience && form.elements.audience.value === "everyone";
-  if (everyone && form.dataset.confirmEveryone && !window.confirm(form.dataset.confirmEveryone)) {
+  if (form.dataset.confirmEveryone && toEveryone(form, event.submitter) && !window.confirm(form.dataset.confirmEveryone)) {
     event.preventDefault();
     return;
   }
@@ -23,6 +22,14 @@ document.addEventListener("submit", (event) => {
     });
   }, 0);
 });
+
+// Whether the form releases the version to everyone: "Everyone" on the release form, or 100 % on the raise form
+// (its "100 % · everyone" button, or 100 typed and "Raise").
+function toEveryone(form, submitter) {
+  if (form.matches("[data-release]")) return form.elements.audience?.value === "everyone";
+  if (form.matches(".raise-form")) return submitter?.value === "100" || (!submitter?.value && form.elements.percentage?.value === "100");
+  return false;
+}
 
 // Typing a percentage chooses the phased release.
 document.addEventListener("focusin", (event) => {
