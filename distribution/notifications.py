@@ -5,6 +5,7 @@ named (the payload carries no operator either).
 """
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.text import format_lazy
 from django.utils.translation import gettext, gettext_lazy
@@ -48,7 +49,7 @@ def _grant_terms(grant: Grant, note: str):
     """What the operator decided, in the recipient's language: until when, the caps, the rollout, their note."""
 
     def text() -> str:
-        lines = [gettext("Until {date}.").format(date=f"{grant.valid_until:%Y-%m-%d}"),
+        lines = [gettext("Until {date}.").format(date=f"{timezone.localdate(grant.valid_until):%Y-%m-%d}"),
                  share_cap_words(grant.effective_share_cap(), grant.effective_share_window())]
         if grant.effective_daily_cap() is not None:
             lines.append(gettext("At most {n} shares a day.").format(n=grant.effective_daily_cap()))
@@ -109,7 +110,7 @@ def grant_expiring(grant: Grant) -> None:
     notify(
         organisation=program.organisation, event=NotificationEvent.WHITELIST_EXPIRING,
         title=format_lazy(gettext_lazy("{name}'s grant for {scene} ends on {date}"), name=program.name,
-                          scene=_scene_name(scene), date=f"{grant.valid_until:%Y-%m-%d}"),
+                          scene=_scene_name(scene), date=f"{timezone.localdate(grant.valid_until):%Y-%m-%d}"),
         body=gettext_lazy("Request a renewal from the program's distribution page: the placements and caps carry "
                           "over when an operator approves it."),
         url=grant_path(grant),

@@ -134,7 +134,7 @@ def request_decide(request, request_id):
                 grant = services.whitelist_approve(request=req, operator=request.user,
                                                    **form.service_kwargs(request.POST))
                 messages.success(request, _("Granted %(scene)s to %(program)s until %(date)s.") % {
-                    "scene": req.scene.code, "program": req.program.name, "date": f"{grant.valid_until:%Y-%m-%d}"})
+                    "scene": req.scene.code, "program": req.program.name, "date": f"{timezone.localdate(grant.valid_until):%Y-%m-%d}"})
             else:
                 services.whitelist_reject(request=req, operator=request.user, **form.cleaned_data)
                 messages.success(request, _("Rejected %(program)s's request for %(scene)s.") % {

@@ -97,7 +97,7 @@ def _renewal_target(program: MiniProgram, scene: Scene) -> Grant | None:
         raise Conflict(_("A request for this scene is already waiting for an operator."))
     if row.state == State.GRANTED:
         raise ValidationError({"scene": _("The program is granted this scene until %(date)s; renew it in the last "
-                                          "%(days)d days.") % {"date": f"{row.grant.valid_until:%Y-%m-%d}",
+                                          "%(days)d days.") % {"date": f"{timezone.localdate(row.grant.valid_until):%Y-%m-%d}",
                                                                "days": settings.DISTRIBUTION_EXPIRY_NOTICE_DAYS}})
     return row.grant if row.state in (State.EXPIRING, State.EXPIRED) else None
 

@@ -1,6 +1,6 @@
 """Operators' decisions: approve with caps and placements, reject and revoke with reasons, who may decide, audit."""
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -204,3 +204,19 @@ def test_a_program_the_platform_took_down_leaves_the_queue_and_cannot_be_granted
     with pytest.raises(ValidationError):
         _approve(request, operator, placements=ACCOUNTS)
     assert not Grant.objects.filter(program=service_program).exists()
+
+
+def test_the_grants_end_date_is_the_platforms_day_not_utcs(service_program, owner, operator):
+    """A grant ending 00:50 in Shanghai ends on the day before in UTC: the notice said a day early."""
+    from datetime import datetime, time
+
+    day = timezone.localdate() + timedelta(days=10)
+    end = timezone.make_aware(datetime.combine(day, time(0, 50)))  # the platform's time zone
+    request = request_scene(service_program, "weibo.profile", owner)
+
+    # in UTC, as a grant read back from the database holds it (the caps notice, the expiry notices)
+    whitelist_approve(request=request, operator=operator, valid_until=end.astimezone(UTC), placements=ACCOUNTS)
+
+    body = Notification.objects.get(user=owner, event="whitelist.decided").body
+    assert end.astimezone(UTC).date() != day
+    assert body.splitlines()[0] == f"Until {day:%Y-%m-%d}."
