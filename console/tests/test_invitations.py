@@ -313,3 +313,15 @@ def test_the_wrong_account_page_offers_to_sign_out_and_come_back(client_for, org
 
     assert f'action="{reverse("logout")}"' in page and f'name="next" value="{path}"' in page
     assert signed_out.url == path
+
+
+def test_the_invitation_page_does_not_ask_an_unconfirmed_invitee_to_open_a_link_never_sent(client, org, invite):
+    _, _, path = invite(org, "newbie@example.test")
+    client.post(reverse("sign_up"), {"email": "newbie@example.test", "password": "a-long-unusual-passphrase-42",
+                                     "next": path})
+
+    invitation_page = client.get(path).content.decode()
+    elsewhere = client.get(reverse("organisation_create")).content.decode()
+
+    assert "verify-banner" not in invitation_page and "Accept invitation" in invitation_page
+    assert "verify-banner" in elsewhere
