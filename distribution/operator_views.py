@@ -169,11 +169,15 @@ def grant_page(request, grant_id):
             messages.success(request, _("Revoked %(scene)s for %(program)s: the gate refuses it from now on.") % {
                 "scene": grant.scene.code, "program": grant.program.name})
         return redirect("distribution_operator_grant", grant.pk)
-    context = {"grant": grant, "program": grant.program, "form": form, "now": timezone.now(),
+    return _grant_page(request, grant, form=form, status=400 if form.errors else 200)
+
+
+def _grant_page(request, grant, *, form=None, terms_form=None, status=200):
+    context = {"grant": grant, "program": grant.program, "form": form or ReasonForm(), "now": timezone.now(),
                "blocker": services.decision_blocker(request.user, grant.scene, grant.program),
                "placement_rows": _grant_rows(grant) or [dict.fromkeys(PLACEMENT_FIELDS, "")],
-               "terms_form": GrantTermsForm.for_grant(grant)}
-    return render(request, "distribution/operator_grant.html", context, status=400 if form.errors else 200)
+               "terms_form": terms_form or GrantTermsForm.for_grant(grant)}
+    return render(request, "distribution/operator_grant.html", context, status=status)
 
 
 @require_POST
@@ -182,16 +186,19 @@ def grant_terms(request, grant_id):
     """Tighten or loosen a live grant's caps and rollout without revoking it (the gate applies them at once)."""
     grant = selectors.grant_for_operator(request.user, grant_id)
     form = GrantTermsForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, error_text(ValidationError(form.errors)))
-        return redirect("distribution_operator_grant", grant.pk)
-    try:
-        services.grant_set_terms(grant=grant, operator=request.user, **form.cleaned_data)
-    except (Conflict, PermissionDenied, ValidationError) as exc:
-        messages.error(request, error_text(exc))
-    else:
-        messages.success(request, _("Caps and rollout saved; the share gate applies them now."))
-    return redirect("distribution_operator_grant", grant.pk)
+    if form.is_valid():
+        try:
+            services.grant_set_terms(grant=grant, operator=request.user, **form.cleaned_data)
+        except (Conflict, PermissionDenied) as exc:
+            messages.error(request, error_text(exc))
+            return redirect("distribution_operator_grant", grant.pk)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Caps and rollout saved; the share gate applies them now."))
+            return redirect("distribution_operator_grant", grant.pk)
+    # What was typed stays, with each error beside its field.
+    return _grant_page(request, grant, terms_form=form, status=400)
 
 
 @require_POST

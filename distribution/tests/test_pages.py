@@ -342,3 +342,18 @@ def test_changing_the_terms_of_an_ended_grant_or_another_hosts_is_refused(
     assert "This grant is no longer live" in ended.content.decode()
     grant.refresh_from_db()
     assert grant.share_cap is None
+
+
+def test_a_refused_caps_change_keeps_what_was_typed_with_the_error_beside_its_field(
+        client_for, operator, owner, service_program):
+    grant = grant_scene(service_program, "weibo.profile", owner, operator)
+
+    response = client_for(operator).post(reverse("distribution_operator_terms", args=[grant.pk]), {
+        "share_cap": "3", "share_window_seconds": "3600", "daily_cap": "", "rollout_percent": "300"})
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert 'name="share_cap" value="3"' in html and 'name="rollout_percent" value="300"' in html
+    assert response.context["terms_form"].errors["rollout_percent"]
+    grant.refresh_from_db()
+    assert grant.share_cap is None
