@@ -41,7 +41,9 @@ class OrganisationForm(forms.ModelForm):
         if self.instance.pk and self.instance.verified:  # organisation_update refuses the change too
             for field in self.fields.values():
                 field.disabled = True
-                field.help_text = _("Checked when the organisation was verified: ask the platform to change it.")
+                field.help_text = ""
+            self.fields["kind"].help_text = _("The name and kind were checked when the organisation was verified: "
+                                              "ask the platform's administrators to change them.")
 
 
 class InvitationForm(forms.Form):

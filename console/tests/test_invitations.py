@@ -325,3 +325,13 @@ def test_the_invitation_page_does_not_ask_an_unconfirmed_invitee_to_open_a_link_
 
     assert "verify-banner" not in invitation_page and "Accept invitation" in invitation_page
     assert "verify-banner" in elsewhere
+
+
+def test_inviting_an_address_again_says_the_earlier_link_no_longer_works(client_for, owner, org):
+    client = client_for(owner)
+    client.post(reverse("members", args=[org.slug]), {"email": "twice@example.test", "role": "viewer"})
+
+    again = client.post(reverse("members", args=[org.slug]), {"email": "Twice@example.test", "role": "viewer"})
+
+    assert [str(m) for m in get_messages(again.wsgi_request)][-1] == (
+        "Invitation sent to twice@example.test; the link sent earlier no longer works.")

@@ -229,7 +229,7 @@ def test_a_verified_organisation_keeps_the_name_and_kind_it_was_verified_with(cl
     client.post(reverse("organisation_settings", args=[org.slug]), {"name": "Alipay Official", "kind": "individual"})
 
     assert page.context["form"].fields["name"].disabled
-    assert "ask the platform to change it" in page.content.decode()
+    assert "ask the platform&#x27;s administrators to change them" in page.content.decode()
     org.refresh_from_db()
     assert (org.name, org.kind) == ("Acme Apps", "enterprise")
     with pytest.raises(ValidationError):

@@ -105,9 +105,14 @@ def members(request, membership):
     if request.method == "POST":
         if not can_manage:
             raise PermissionDenied
-        if form.is_valid() and _invite(request, membership, form):
-            messages.success(request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]})
-            return redirect("members", org_slug=membership.organisation.slug)
+        if form.is_valid():
+            email = form.cleaned_data["email"].strip().lower()
+            replaced = any(i.email.lower() == email for i in organisation_pending_invitations(membership.organisation))
+            if _invite(request, membership, form):
+                messages.success(request, _(
+                    "Invitation sent to %(email)s; the link sent earlier no longer works.") % {"email": email}
+                    if replaced else _("Invitation sent to %(email)s.") % {"email": email})
+                return redirect("members", org_slug=membership.organisation.slug)
     context = {
         "membership": membership,
         "members": organisation_members(membership.organisation),
