@@ -224,3 +224,20 @@ def test_language_switch_to_simplified_chinese_and_back(page, screenshot, org, o
 
 def _project_catalog_compiled() -> bool:
     return any((Path(p) / "zh_Hans" / "LC_MESSAGES" / "django.mo").exists() for p in settings.LOCALE_PATHS)
+
+
+def test_a_role_change_names_the_new_role_and_a_cancel_keeps_the_saved_one(page, owner, org, member):
+    sign_in(page, email=owner.email, password=PASSWORD)
+    page.goto(f"/orgs/{org.slug}/members/")
+    role = page.get_by_role("row", name="Devi Developer").get_by_label("Role")
+    questions = []
+
+    page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.dismiss()))
+    role.select_option("viewer")
+    expect(role).to_have_value("developer")
+    page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.accept()))
+    role.select_option("operator")
+    expect(page.get_by_role("status")).to_contain_text("Operator")
+
+    assert questions == ["Make Devi Developer Viewer?", "Make Devi Developer Operator?"]
+    assert Membership.objects.get(organisation=org, user=member).role == "operator"

@@ -18,7 +18,7 @@ document.addEventListener("click", async (event) => {
 
 document.addEventListener("submit", (event) => {
   const form = event.target;
-  const message = form.dataset.confirm;
+  const message = confirmation(form);
   if (message && !window.confirm(message)) {
     event.preventDefault();
     form.reset(); // a select that submits on change shows the saved value again
@@ -26,6 +26,13 @@ document.addEventListener("submit", (event) => {
   }
   holdSecondSubmit(event, form);
 });
+
+// The form's question; "{role}" in it names the role chosen in the form's select ("Make Ivan Petrov Viewer?").
+function confirmation(form) {
+  const message = form.dataset.confirm;
+  const select = form.querySelector("select[data-autosubmit]");
+  return message && select ? message.replace("{role}", select.selectedOptions[0]?.textContent.trim() ?? "") : message;
+}
 
 // A second click while the first submission is on its way sent the form twice: two organisations, two
 // invitations (the first link then says "revoked"), two API keys. The first one stands; the form is free
