@@ -187,7 +187,7 @@ def test_the_grant_notification_says_what_the_operator_decided(service_program, 
 
     body = Notification.objects.get(user=owner, event="whitelist.decided").body
     assert body.splitlines() == [
-        f"Until {request.grant.valid_until:%Y-%m-%d}.", "At most 2 shares per program per user per hour.",
+        f"Until {timezone.localdate(request.grant.valid_until):%Y-%m-%d}.", "At most 2 shares per program per user per hour.",
         "At most 5 shares a day.", "Shown to 50% of users.", "", "Approved for the spring campaign."]
 
 
