@@ -282,7 +282,10 @@ def test_signing_up_from_the_link_fills_the_address_and_sends_no_confirmation_to
     page = client.get(path).content.decode()
     sign_up_link = re.search(r'href="(/accounts/signup/\?[^"]+)"', page).group(1).replace("&amp;", "&")
 
-    form = client.get(sign_up_link).context["form"]
+    sign_up_page = client.get(sign_up_link)
+    form = sign_up_page.context["form"]
+    assert "You will join Acme Apps as Developer. The invitation is for newbie@example.test" in (
+        sign_up_page.content.decode())
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("sign_up"), {"email": form.initial["email"], "password": "a-long-unusual-passphrase-42",

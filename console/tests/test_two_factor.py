@@ -324,6 +324,7 @@ def test_new_recovery_codes_ask_for_a_code_and_are_emailed(enrolled_developer, m
         response = client.post(reverse("recovery_codes_new"), {"code": sorted(before)[0]})
 
     assert response.status_code == 200
+    assert f'href="{reverse("two_factor_settings")}">I saved them, continue' in response.content.decode()
     assert not before & set(StaticToken.objects.filter(device__user=owner).values_list("token", flat=True))
     assert [m.subject for m in mailoutbox] == ["New recovery codes were made"]
 

@@ -50,7 +50,8 @@ def sign_up(request):
     if request.user.is_authenticated:
         return redirect("dashboard")
     form = SignUpForm(request.POST or None, initial={"email": request.GET.get("email", "")})
-    context = {"form": form, "next": request.GET.get("next", "")}
+    next_ = request.POST.get("next") or request.GET.get("next", "")
+    context = {"form": form, "next": request.GET.get("next", ""), "invitation": _invitation_at(next_)}
     if request.method == "POST":
         email = (request.POST.get("email") or "").strip().lower()
         if _over_limits(request, "sign-up", email, settings.SIGN_UP_RATE_LIMIT, settings.SIGN_UP_RATE_LIMIT):
@@ -73,16 +74,22 @@ def sign_up(request):
     return render(request, "console/sign_up.html", context)
 
 
-def _invited_here(target: str, email: str) -> bool:
-    """Whether `target` is the page of a pending invitation sent to `email` (sign-up came from its link)."""
+def _invitation_at(target: str):
+    """The pending invitation whose page `target` is (sign-up came from its link), or None."""
     try:
-        match = resolve(target)
+        match = resolve(target.split("?", 1)[0]) if target else None
     except Resolver404:
-        return False
-    if match.url_name != "invitation_accept":
-        return False
+        return None
+    if match is None or match.url_name != "invitation_accept":
+        return None
     invitation = invitation_by_token(match.kwargs["token"])
-    return invitation is not None and invitation.is_pending and invitation.email.lower() == email.lower()
+    return invitation if invitation is not None and invitation.is_pending else None
+
+
+def _invited_here(target: str, email: str) -> bool:
+    """Whether `target` is the page of a pending invitation sent to `email`."""
+    invitation = _invitation_at(target)
+    return invitation is not None and invitation.email.lower() == email.lower()
 
 
 class SignInView(auth_views.LoginView):
