@@ -115,7 +115,11 @@ class GrantTermsForm(forms.Form):
 
     @classmethod
     def for_grant(cls, grant, data=None) -> "GrantTermsForm":
-        return cls(data, initial={name: getattr(grant, name) for name in cls.base_fields})
+        form = cls(data, initial={name: getattr(grant, name) for name in cls.base_fields})
+        # An empty cap is the scene's rule: say what that is where it would be typed.
+        for name, rule in (("share_cap", grant.scene.share_cap), ("daily_cap", grant.scene.daily_cap)):
+            form.fields[name].widget.attrs["placeholder"] = "—" if rule is None else str(rule)
+        return form
 
 
 class ReasonForm(forms.Form):

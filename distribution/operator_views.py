@@ -185,7 +185,7 @@ def _grant_page(request, grant, *, form=None, terms_form=None, status=200):
 def grant_terms(request, grant_id):
     """Tighten or loosen a live grant's caps and rollout without revoking it (the gate applies them at once)."""
     grant = selectors.grant_for_operator(request.user, grant_id)
-    form = GrantTermsForm(request.POST)
+    form = GrantTermsForm.for_grant(grant, request.POST)
     if form.is_valid():
         try:
             services.grant_set_terms(grant=grant, operator=request.user, **form.cleaned_data)

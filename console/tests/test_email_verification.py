@@ -176,3 +176,10 @@ def test_the_confirmation_is_a_csrf_protected_post(signed_up):
 
     assert response.status_code == 403
     assert User.objects.get(pk=signed_up.pk).email_verified_at is None
+
+
+def test_the_confirmation_page_does_not_repeat_the_banner_above_its_button(client, signed_up):
+    page = client.get(reverse("email_verify", args=[email_verification_token(signed_up)])).content.decode()
+
+    assert "verify-banner" not in page
+    assert "verify-banner" in client.get(reverse("organisation_create")).content.decode()

@@ -318,6 +318,8 @@ def test_an_operator_tightens_a_live_grants_caps_without_revoking_it(
 
     grant.refresh_from_db()
     assert 'id="edit-terms"' in page and 'name="rollout_percent" value="50"' in page
+    rule = grant.scene.share_cap
+    assert f'max="1000000" placeholder="{"—" if rule is None else rule}" id="id_share_cap"' in page  # the scene's rule
     assert "Caps and rollout saved" in response.content.decode()
     assert (grant.status, grant.share_cap, grant.share_window_seconds, grant.daily_cap, grant.rollout_percent) == (
         "active", 2, 3600, 5, 100)
