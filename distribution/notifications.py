@@ -61,16 +61,19 @@ def _grant_terms(grant: Grant, note: str):
     return lazy(text, str)()
 
 
+def _grant_notice(about: Grant, event: str, title, body, *, actor=None, **payload) -> None:
+    """Tell the grant's organisation about it: the scene and the host by code in the payload, a link to the grant."""
+    program, scene = about.program, about.scene
+    notify(organisation=program.organisation, event=event, title=title, body=body, url=grant_path(about), actor=actor,
+           payload={"appid": program.appid, "scene": scene.code, "host": scene.host.code, **payload})
+
+
 def grant_terms_changed(grant: Grant, *, operator) -> None:
-    program, scene = grant.program, grant.scene
-    notify(
-        organisation=program.organisation, event=NotificationEvent.WHITELIST_CHANGED,
-        title=format_lazy(gettext_lazy("The terms of {name}'s grant for {scene} changed"), name=program.name,
-                          scene=_scene_name(scene)),
-        body=_grant_terms(grant, ""), url=grant_path(grant), actor=operator,
-        payload={"appid": program.appid, "scene": scene.code, "host": scene.host.code,
-                 "grant": _grant_payload(grant)},
-    )
+    _grant_notice(
+        grant, NotificationEvent.WHITELIST_CHANGED,
+        format_lazy(gettext_lazy("The terms of {name}'s grant for {scene} changed"), name=grant.program.name,
+                    scene=_scene_name(grant.scene)),
+        _grant_terms(grant, ""), actor=operator, grant=_grant_payload(grant))
 
 
 def whitelist_decided(request: WhitelistRequest, *, grant: Grant | None, operator) -> None:
@@ -94,41 +97,30 @@ def whitelist_decided(request: WhitelistRequest, *, grant: Grant | None, operato
 
 
 def grant_revoked(grant: Grant, *, operator) -> None:
-    program, scene = grant.program, grant.scene
-    notify(
-        organisation=program.organisation, event=NotificationEvent.WHITELIST_REVOKED,
-        title=format_lazy(gettext_lazy("{name} can no longer appear in {scene}"), name=program.name,
-                          scene=_scene_name(scene)),
-        body=_reason_body(grant.revoke_reason, grant.revoke_text), url=grant_path(grant), actor=operator,
-        payload={"appid": program.appid, "scene": scene.code, "host": scene.host.code, "grant_id": grant.pk,
-                 "reason": grant.revoke_reason.code if grant.revoke_reason else "", "text": grant.revoke_text},
-    )
+    _grant_notice(
+        grant, NotificationEvent.WHITELIST_REVOKED,
+        format_lazy(gettext_lazy("{name} can no longer appear in {scene}"), name=grant.program.name,
+                    scene=_scene_name(grant.scene)),
+        _reason_body(grant.revoke_reason, grant.revoke_text), actor=operator, grant_id=grant.pk,
+        reason=grant.revoke_reason.code if grant.revoke_reason else "", text=grant.revoke_text)
 
 
 def grant_expiring(grant: Grant) -> None:
-    program, scene = grant.program, grant.scene
-    notify(
-        organisation=program.organisation, event=NotificationEvent.WHITELIST_EXPIRING,
-        title=format_lazy(gettext_lazy("{name}'s grant for {scene} ends on {date}"), name=program.name,
-                          scene=_scene_name(scene), date=f"{timezone.localdate(grant.valid_until):%Y-%m-%d}"),
-        body=gettext_lazy("Request a renewal from the program's distribution page: the placements and caps carry "
-                          "over when an operator approves it."),
-        url=grant_path(grant),
-        payload={"appid": program.appid, "scene": scene.code, "host": scene.host.code, "grant_id": grant.pk,
-                 "valid_until": grant.valid_until},
-    )
+    _grant_notice(
+        grant, NotificationEvent.WHITELIST_EXPIRING,
+        format_lazy(gettext_lazy("{name}'s grant for {scene} ends on {date}"), name=grant.program.name,
+                    scene=_scene_name(grant.scene), date=f"{timezone.localdate(grant.valid_until):%Y-%m-%d}"),
+        gettext_lazy("Request a renewal from the program's distribution page: the placements and caps carry "
+                     "over when an operator approves it."),
+        grant_id=grant.pk, valid_until=grant.valid_until)
 
 
 def grant_expired(grant: Grant) -> None:
     """The grant's end has come: said even when the notice before it never went (a grant of a few minutes)."""
-    program, scene = grant.program, grant.scene
-    notify(
-        organisation=program.organisation, event=NotificationEvent.WHITELIST_EXPIRED,
-        title=format_lazy(gettext_lazy("{name}'s grant for {scene} has ended"), name=program.name,
-                          scene=_scene_name(scene)),
-        body=gettext_lazy("The program no longer appears there. Request a renewal from the program's distribution "
-                          "page: the placements and caps carry over when an operator approves it."),
-        url=grant_path(grant),
-        payload={"appid": program.appid, "scene": scene.code, "host": scene.host.code, "grant_id": grant.pk,
-                 "valid_until": grant.valid_until},
-    )
+    _grant_notice(
+        grant, NotificationEvent.WHITELIST_EXPIRED,
+        format_lazy(gettext_lazy("{name}'s grant for {scene} has ended"), name=grant.program.name,
+                    scene=_scene_name(grant.scene)),
+        gettext_lazy("The program no longer appears there. Request a renewal from the program's distribution "
+                     "page: the placements and caps carry over when an operator approves it."),
+        grant_id=grant.pk, valid_until=grant.valid_until)

@@ -63,3 +63,27 @@ def test_a_double_click_on_request_makes_one_pending_request(service_program, ow
     assert sum(isinstance(r, WhitelistRequest) for r in results) == 1, results
     assert sum(isinstance(r, Conflict) for r in results) == 1
     assert WhitelistRequest.objects.filter(program=service_program, status="pending").count() == 1
+
+
+def test_a_caps_change_and_a_revoke_at_once_never_leave_a_revoked_grant_with_new_caps_unannounced(
+        service_program, owner, operator, other_operator):
+    """The caps change locks the grant: it runs before the revoke (both stand) or after it (a Conflict)."""
+    from console.models import AuditEvent
+    from distribution.services import grant_revoke, grant_set_terms
+    from distribution.tests.conftest import grant_scene
+
+    vid = _version_id(service_program)
+    for round_ in range(3):
+        grant = grant_scene(service_program, "weibo.profile", owner, operator)
+        terms = lambda _v, g=grant, cap=round_ + 1: grant_set_terms(grant=g, operator=operator, share_cap=cap,  # noqa: E731
+                                                                   share_window_seconds=3600, daily_cap=None,
+                                                                   rollout_percent=100)
+        revoke = lambda _v, g=grant: grant_revoke(grant=g, operator=other_operator, reason="scene-rules")  # noqa: E731
+
+        results = race((terms, vid), (revoke, vid))
+
+        grant.refresh_from_db()
+        assert grant.status == Grant.Status.REVOKED
+        changed = AuditEvent.objects.filter(action="grant.terms", target_id=str(grant.pk)).exists()
+        assert changed == (grant.share_cap == round_ + 1), results
+        assert changed != isinstance(results[0], Conflict), results
