@@ -142,7 +142,8 @@ def review_next(request):
 # ---------------------------------------------------------------- one version
 
 
-def _page_context(request, version, *, decision_form=None, message_form=None, open_form="") -> dict:
+def _page_context(request, version, *, decision_form=None, message_form=None, open_form="", kept=None,
+                  unsent=False) -> dict:
     program = version.program
     released = selectors.last_released(program)
     claim = selectors.live_claim(version)
@@ -157,6 +158,7 @@ def _page_context(request, version, *, decision_form=None, message_form=None, op
         "reasons": selectors.active_reasons(), "hosts": selectors.queue_filter_choices()["hosts"],
         "decision_form": decision_form or DecisionForm(), "message_form": message_form or MessageForm(),
         "open_form": open_form, "decidable": version.status == version.Status.IN_REVIEW,
+        "kept": kept or {"text": "", "reasons": [], "hosts": []}, "unsent": unsent,
         "claim_minutes": settings.REVIEW_CLAIM_MINUTES, "heartbeat_seconds": settings.REVIEW_HEARTBEAT_SECONDS,
         "code": code_links(version),
         **report_context(version),
@@ -225,16 +227,27 @@ def review_decide(request, version_id):
         try:
             decision = services.review_decide(version=version, reviewer=request.user, **form.cleaned_data)
         except Conflict as exc:
+            # Someone else decided or claimed it meanwhile: the page as it now stands, with what this
+            # reviewer typed kept to copy (their form may be gone), not a redirect that drops it.
             messages.error(request, str(exc))
-            return redirect(_review_url(version.pk))
+            context = _page_context(request, version, decision_form=form, open_form=request.POST.get("decision", ""),
+                                    kept=_kept_input(request), unsent=True)
+            return render(request, "reviews/review.html", context, status=409)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
             messages.success(request, str(DONE_MESSAGES[decision.kind]) % {
                 "program": version.program.name, "version": version.version})
             return redirect("review_next")
-    context = _page_context(request, version, decision_form=form, open_form=request.POST.get("decision", ""))
+    context = _page_context(request, version, decision_form=form, open_form=request.POST.get("decision", ""),
+                            kept=_kept_input(request))
     return render(request, "reviews/review.html", context, status=400)
+
+
+def _kept_input(request) -> dict:
+    """What the reviewer typed and ticked, to fill the decision form in again when it is refused."""
+    return {"text": request.POST.get("text", ""), "reasons": request.POST.getlist("reasons"),
+            "hosts": request.POST.getlist("hosts")}
 
 
 @require_POST

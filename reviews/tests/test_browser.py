@@ -78,8 +78,16 @@ def test_reviewer_works_the_queue_by_keyboard(page, screenshot, reviewer, two_wa
     expect(page.locator("#decide-approve")).to_have_attribute("open", "")
     press_key(page, "Escape")
     expect(page.locator("#decide-approve")).not_to_have_attribute("open", "")
+    expect(page.locator("#decide-approve summary")).to_be_focused()  # not the top of the page
     press_key(page, "q")
     expect(page).to_have_url(re.compile(r"/reviews/$"))
+
+    # Single-key shortcuts can be turned off (speech input), and stay off in this browser.
+    page.locator("[data-shortcuts-toggle]").uncheck()
+    page.reload()
+    press_key(page, "j")
+    expect(page.locator("[data-queue-row]").first).not_to_be_focused()
+    expect(page.locator("[data-shortcuts-toggle]")).not_to_be_checked()
 
 
 def test_the_open_page_keeps_the_claim_alive_and_others_out(new_page, screenshot, reviewer, other_reviewer,
@@ -101,6 +109,20 @@ def test_the_open_page_keeps_the_claim_alive_and_others_out(new_page, screenshot
     expect(theirs.locator("#claim")).to_contain_text("Riley Reviewer is reviewing this version")
     expect(theirs.locator("#decide")).to_contain_text("holds this version")
     screenshot(theirs, "locked-out")
+
+    # Mine lapses while its reviewer types (a laptop asleep), and the other reviewer claims the version: the
+    # next heartbeat says so where they type, stops the buttons and leaves the text to copy.
+    press_key(mine, "r")
+    mine.locator("#reject-text").fill("Three findings, written at length.")
+    ReviewClaim.objects.filter(version=version).update(reviewer=other_reviewer,
+                                                       expires_at=timezone.now() + timedelta(minutes=15))
+    expect(mine.locator("#decide [role=alert]")).to_contain_text("Sam Second is reviewing this version")
+    expect(mine.locator("#decide [role=alert]")).to_contain_text("what you wrote stays here to copy")
+    expect(mine.locator("#claim")).not_to_contain_text("You are reviewing this version.")
+    expect(mine.locator("#claim form")).to_have_count(0)  # no "Release the claim" of a claim it lost
+    expect(mine.locator("#decide-reject button")).to_be_disabled()
+    expect(mine.locator("#reject-text")).to_have_value("Three findings, written at length.")
+    screenshot(mine, "claim-lost")
 
 
 def test_the_queue_on_a_phone(new_page, screenshot, reviewer, two_waiting):

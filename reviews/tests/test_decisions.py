@@ -267,6 +267,21 @@ def test_reject_from_the_page_without_a_reason_shows_the_error(reviewer_client, 
     assert 'id="decide-reject" open' in body
 
 
+def test_a_refused_decision_keeps_what_the_reviewer_typed_and_ticked(reviewer_client, waiting):
+    reason = _any_reason_code()
+    url = reverse("review_decide", args=[waiting.pk])
+    body = reviewer_client.post(url, {"decision": "reject", "text": "utils/wheel.js sends the photo"}).content.decode()
+    assert '<textarea id="reject-text" name="text" rows="3">utils/wheel.js sends the photo</textarea>' in body
+    response = reviewer_client.post(url, {"decision": "request_changes", "text": "  ", "reasons": [reason]})
+    assert response.status_code == 400
+    assert f'value="{reason}" checked>' in response.content.decode()
+    response = reviewer_client.post(url, {"decision": "approve", "text": "x" * 4001, "hosts": ["weibo"]})
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert 'value="weibo" checked>' in body and 'value="alipay">' in body
+    assert "x" * 4001 in body
+
+
 def test_approve_from_the_page_goes_to_the_next_version(reviewer_client, waiting):
     nxt = WaitingVersionFactory()
     response = reviewer_client.post(reverse("review_decide", args=[waiting.pk]),
@@ -290,6 +305,19 @@ def test_a_conflict_on_the_page_is_a_clear_message(reviewer_client, waiting, oth
     response = reviewer_client.post(reverse("review_decide", args=[waiting.pk]),
                                     {"decision": "reject", "reasons": ["unstable"]}, follow=True)
     assert "Sam Second already decided this version (approved at" in response.content.decode()
+
+
+def test_a_conflict_keeps_the_text_to_copy(reviewer_client, waiting, other_reviewer):
+    """The form is gone once another reviewer decided; what this one wrote is not (it was a redirect that lost it)."""
+    review_approve(version=waiting, reviewer=other_reviewer)
+    response = reviewer_client.post(reverse("review_decide", args=[waiting.pk]),
+                                    {"decision": "reject", "reasons": [_any_reason_code()],
+                                     "text": "Three paragraphs <b>of</b> findings"})
+    assert response.status_code == 409
+    body = response.content.decode()
+    assert "Your decision was not saved" in body
+    assert "<textarea readonly" in body and "Three paragraphs &lt;b&gt;of&lt;/b&gt; findings</textarea>" in body
+    assert 'id="reject-text"' not in body  # decided: no form to fill
 
 
 def test_message_from_the_page(reviewer_client, waiting):

@@ -50,12 +50,31 @@
     return true;
   }
 
+  // Escape closes an open decision form and puts focus back on its heading row (not on the page's top,
+  // which is where a blur sends a keyboard user); anywhere else it leaves focus be.
   function closeOpen() {
-    const open = document.querySelectorAll("details.decision[open]");
+    const open = Array.from(document.querySelectorAll("details.decision[open]"));
     open.forEach((d) => { d.open = false; });
-    if (document.activeElement) document.activeElement.blur();
+    const summary = open.length ? open[0].querySelector("summary") : null;
+    if (summary) summary.focus();
     return open.length > 0;
   }
+
+  // Single-key shortcuts can be turned off (WCAG 2.1.4: speech input says letters); kept per browser.
+  const SHORTCUTS_OFF = "review-shortcuts-off";
+
+  function shortcutsOn() {
+    try { return localStorage.getItem(SHORTCUTS_OFF) !== "1"; } catch (e) { return true; }
+  }
+
+  document.querySelectorAll("[data-shortcuts-toggle]").forEach((box) => {
+    box.checked = shortcutsOn();
+    box.addEventListener("change", () => {
+      try { if (box.checked) localStorage.removeItem(SHORTCUTS_OFF); else localStorage.setItem(SHORTCUTS_OFF, "1"); }
+      catch (e) { /* private mode: the choice lasts this page */ }
+      document.querySelectorAll("[data-shortcuts-toggle]").forEach((other) => { other.checked = box.checked; });
+    });
+  });
 
   const KEYS = {
     j: () => moveRow(1),
@@ -79,7 +98,7 @@
       if (closeOpen()) event.preventDefault();
       return;
     }
-    if (event.ctrlKey || event.metaKey || event.altKey || typing(event)) return;
+    if (event.ctrlKey || event.metaKey || event.altKey || typing(event) || !shortcutsOn()) return;
     const action = KEYS[event.key];
     if (action && action() !== false) event.preventDefault();
   });
@@ -114,13 +133,30 @@
         return;
       }
       clearInterval(timer);
-      box.classList.remove("claim-mine");
-      box.classList.add("claim-lost");
-      if (text) text.textContent = data.message || "";
+      claimLost(box, data.message || "");
     }
 
     timer = setInterval(beat, (Number(box.dataset.heartbeat) || 60) * 1000);
     document.addEventListener("visibilitychange", () => { if (!document.hidden) beat(); });
+  }
+
+  // Someone else holds the version now (or it was decided): the claim box says so alone, and the decision
+  // forms say it where the reviewer is typing; their buttons stop, their text stays to copy.
+  function claimLost(box, message) {
+    box.classList.remove("claim-mine");
+    box.classList.add("claim-lost");
+    const line = document.createElement("span");
+    line.textContent = message;
+    box.querySelectorAll(":scope > span, :scope > form").forEach((el) => el.remove());
+    box.prepend(line);
+    const decide = document.getElementById("decide");
+    if (!decide) return;
+    const alert = document.createElement("div");
+    alert.className = "alert alert-error";
+    alert.setAttribute("role", "alert");
+    alert.textContent = `${message} ${box.dataset.lostNote || ""}`.trim();
+    decide.querySelector(".card-head").after(alert);
+    decide.querySelectorAll("form button").forEach((button) => { button.disabled = true; });
   }
 
   startHeartbeat();
