@@ -35,6 +35,13 @@ class QueueFilterForm(forms.Form):
         for name in ("category", "host", "sort"):
             self.fields[name].widget.attrs["class"] = "input"
 
+    def clean(self):
+        data = super().clean()
+        low, high = data.get("risk_min"), data.get("risk_max")
+        if low is not None and high is not None and low > high:
+            self.add_error("risk_max", _("Give a number at least the “Risk from” (%(low)d).") % {"low": low})
+        return data
+
     def filters(self) -> QueueFilters:
         """The valid filters; an invalid field is ignored (the page shows its error)."""
         self.is_valid()  # fills cleaned_data with the fields that are valid
@@ -60,7 +67,8 @@ class QueueFilterForm(forms.Form):
 
     @property
     def active(self) -> bool:
-        return any(v not in (None, "", False, "due") for v in self.filters().__dict__.values())
+        """A filter narrows the queue (an order alone does not: every version is still listed)."""
+        return any(v not in (None, "", False) for k, v in self.filters().__dict__.items() if k != "sort")
 
 
 class DecisionForm(forms.Form):

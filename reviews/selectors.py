@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -123,11 +123,16 @@ def review_queue(*, reviewer, filters: QueueFilters | None = None, now: datetime
     return versions.order_by(*SORTS.get(filters.sort, SORTS["due"]))
 
 
-def awaiting_developer(*, reviewer) -> QuerySet[Version]:
-    """Versions a reviewer asked changes of and whose developer has not answered yet, longest waiting first."""
+def awaiting_developer(*, reviewer, filters: QueueFilters | None = None, now: datetime | None = None
+                       ) -> QuerySet[Version]:
+    """Versions a reviewer asked changes of and whose developer has not answered yet, under the queue's
+    filters, longest waiting first; each with `changes_requested_at`, when it started waiting."""
     versions = Version.objects.filter(status=S.IN_REVIEW, awaiting_developer=True).exclude(
         program_id__in=_own_programs(reviewer))
-    return _row_data(versions).order_by("submitted_at", "id")
+    versions = _filtered(_row_data(versions), filters or QueueFilters(), now or timezone.now())
+    return versions.annotate(changes_requested_at=Max(
+        "review_decisions__created_at", filter=Q(review_decisions__kind=ReviewDecision.Kind.REQUEST_CHANGES),
+    )).order_by("changes_requested_at", "id")
 
 
 ROW_FIELDS = (

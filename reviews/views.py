@@ -115,8 +115,11 @@ def queue(request):
         "form": form, "page": page, "now": now,
         "held": selectors.claims_held(request.user), "max_claims": settings.REVIEW_MAX_CLAIMS,
         "filtering": form.active,
-        "waiting_on_developer": selectors.awaiting_developer(reviewer=request.user)[:AWAITING_SHOWN],
     }
+    awaiting = selectors.awaiting_developer(reviewer=request.user, filters=filters, now=now)
+    context["waiting_on_developer"] = list(awaiting[:AWAITING_SHOWN])
+    context["waiting_on_developer_count"] = (len(context["waiting_on_developer"])
+                                             if len(context["waiting_on_developer"]) < AWAITING_SHOWN else awaiting.count())
     return render(request, "reviews/queue.html", context)
 
 
@@ -303,8 +306,16 @@ def code_links(version) -> code_views.CodeLinks:
         reverse("review_code_raw", args=args), reverse("review_detail", args=args), _("Review"))
 
 
+# The same viewer page on the organisation's side, for a member who is not a reviewer.
+ORGANISATION_SIDE = {"review_code": "version_code", "review_code_changes": "version_code_changes",
+                     "review_code_raw": "version_code_raw"}
+
+
 def code_page(view):
-    """Signed in; the version through the code viewer's access rule (members and reviewers; else 404); GET."""
+    """Signed in; the version through the code viewer's access rule (members and reviewers; else 404); GET.
+
+    A member who is not a reviewer (a link passed on by a reviewer) goes to the same page on the
+    organisation's side, whose breadcrumbs lead to pages they may open, not to a review page that is 403."""
 
     @login_required
     @wraps(view)
@@ -312,6 +323,11 @@ def code_page(view):
         version = code_version_by_id(request.user, version_id)
         if request.method not in ("GET", "HEAD"):
             return HttpResponseNotAllowed(["GET", "HEAD"])
+        if not request.user.is_reviewer:
+            program = version.program
+            url = reverse(ORGANISATION_SIDE[request.resolver_match.url_name],
+                          args=[program.organisation.slug, program.appid, version.version])
+            return redirect(f"{url}?{request.GET.urlencode()}" if request.GET else url)
         return view(request, version)
 
     return wrapper

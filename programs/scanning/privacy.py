@@ -26,6 +26,7 @@ from .appjson import AppManifest
 from .codes import new_finding
 from .dialects import Dialect
 from .findings import Finding
+from .jsontext import line_and_column
 from .jssource import Script, track_apis
 from .package import TEMPLATE_EXTENSIONS, Package, extension
 from .personal_info import PERSONAL_INFO_KINDS
@@ -80,12 +81,15 @@ PRECISE_LOCATION_INFOS = frozenset({"getLocation", "onLocationChange", "startLoc
 
 NAMESPACES = ("my", "wx", "tt", "swan")
 # (substring that must be present, pattern, API it stands for); patterns start with a literal.
+# (hint, pattern, the API it stands for, how a finding names it: the template's own words, not an API
+# call the file does not make).
 _TEMPLATE_USES = [
-    ("honeNumber", re.compile(r"open-type\s*=\s*[\"']getPhoneNumber"), "getPhoneNumber"),
-    ("honeNumber", re.compile(r"scope\s*=\s*[\"']phoneNumber[\"']"), "getPhoneNumber"),  # Alipay getAuthorize
-    ("<camera", re.compile(r"<camera\b"), "createCameraContext"),
+    ("honeNumber", re.compile(r"open-type\s*=\s*[\"']getPhoneNumber"), "getPhoneNumber", 'open-type="getPhoneNumber"'),
+    ("honeNumber", re.compile(r"scope\s*=\s*[\"']phoneNumber[\"']"), "getPhoneNumber",  # Alipay getAuthorize
+     'scope="phoneNumber"'),
+    ("<camera", re.compile(r"<camera\b"), "createCameraContext", "<camera>"),
 ]
-_TEMPLATE_HINT_BYTES = tuple({hint.encode() for hint, _, _ in _TEMPLATE_USES})
+_TEMPLATE_HINT_BYTES = tuple({hint.encode() for hint, *_ in _TEMPLATE_USES})
 # An unterminated comment runs to the end, so a hostile template cannot make this quadratic.
 _TEMPLATE_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
 
@@ -96,6 +100,11 @@ class Use:
     file: str
     line: int | None
     column: int | None
+    shown: str = ""  # how findings name the use, when not by its API (a template's element or attribute)
+
+    @property
+    def named(self) -> str:
+        return self.shown or self.api
 
     @property
     def kind(self) -> str:
@@ -152,7 +161,7 @@ def _template_uses(package: Package) -> list[Use]:
     uses = []
     for name in package.shipped:
         if extension(name) in TEMPLATE_EXTENSIONS and _may_use_apis(package, name):
-            uses += [Use(api, name, None, None) for api in _template_apis(package.text(name) or "")]
+            uses += _template_apis(name, package.text(name) or "")
     return uses
 
 
@@ -167,13 +176,19 @@ def _may_use_apis(package: Package, name: str) -> bool:
     return data is not None and any(hint in data for hint in _TEMPLATE_HINT_BYTES)
 
 
-def _template_apis(text: str) -> set[str]:
+def _template_apis(name: str, text: str) -> list[Use]:
+    """The first use of each kind in a template, at its line and column (so a reviewer can jump to it)."""
     hints = {hint for hint in ("honeNumber", "<camera") if hint in text}
     if not hints:
-        return set()
-    if "<!--" in text:
-        text = _TEMPLATE_COMMENT.sub("", text)
-    return {api for hint, pattern, api in _TEMPLATE_USES if hint in hints and pattern.search(text)}
+        return []
+    if "<!--" in text:  # blanked, not removed, so that offsets stay the file's own
+        text = _TEMPLATE_COMMENT.sub(lambda comment: re.sub(r"[^\n]", " ", comment.group()), text)
+    uses = {}
+    for hint, pattern, api, shown in _TEMPLATE_USES:
+        match = pattern.search(text) if hint in hints and api not in uses else None
+        if match:
+            uses[api] = Use(api, name, *line_and_column(text, match.start()), shown)
+    return list(uses.values())
 
 
 def _undeclared(uses: list[Use], manifest: AppManifest, dialect: Dialect | None) -> list[Finding]:
@@ -185,8 +200,8 @@ def _undeclared(uses: list[Use], manifest: AppManifest, dialect: Dialect | None)
             reported.add((use.api, use.file))
             findings.append(_finding(
                 "privacy.undeclared",
-                f"{use.api} is used but {', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not declared in "
-                "app.json.", use, api=use.api, missing=", ".join(missing)))
+                f"{use.named} is used but {', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not declared in "
+                "app.json.", use, api=use.named, missing=", ".join(missing)))
     return findings
 
 
@@ -228,8 +243,8 @@ def _console_findings(uses: list[Use], declaration: dict[str, str]) -> list[Find
             label = PERSONAL_INFO_KINDS[use.kind]
             findings.append(_finding(
                 "privacy.not_in_declaration",
-                f"{use.api} uses {label.label.lower()}, which the program's privacy declaration does not list.",
-                use, api=use.api, kind=use.kind))
+                f"{use.named} uses {label.label.lower()}, which the program's privacy declaration does not list.",
+                use, api=use.named, kind=use.kind))
     used = {use.kind for use in uses}
     for kind in declaration:
         if kind in PERSONAL_INFO_KINDS and kind not in used:

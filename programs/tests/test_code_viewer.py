@@ -185,6 +185,18 @@ def test_findings_are_shown_under_their_line(client_for, owner, org, versions):
         (19, "warning", ["code.dynamic_load"])]
 
 
+def test_a_wrapped_lines_findings_follow_its_first_row_where_a_jump_lands():
+    """A 20 KB minified line is 20 rows; its findings came after the last, about 6,000 px below the jump."""
+    from programs.codeview.render import Row
+    from programs.views.code import display_rows
+
+    rows = [Row(1, False, "a"), Row(1, True, "b"), Row(1, True, "c"), Row(2, False, "d")]
+    finding = {"code": "code.obfuscated", "severity": "warning", "line": 1}
+    shown = display_rows(rows, {1: [finding]})
+    assert [(item.row.html, item.severity, item.findings) for item in shown] == [
+        ("a", "warning", (finding,)), ("b", "", ()), ("c", "", ()), ("d", "", ())]
+
+
 def test_findings_in_the_viewer_speak_the_readers_language(client_for, owner, org, versions):
     from programs.scanning.messages import render_message
 

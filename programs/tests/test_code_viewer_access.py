@@ -59,12 +59,16 @@ def test_outsider_post_is_404_too(client_for, outsider, org, versions):
 
 
 def test_a_viewer_of_the_organisation_may_read_on_both_sides(client_for, viewer, org, versions):
+    """The review side's links lead a member who is no reviewer to the same page on the organisation's side
+    (its breadcrumbs led to the review page, a 403 for them)."""
     program, _released, review = versions
     client = client_for(viewer)
 
-    statuses = {url: client.get(url).status_code for url in every_url(org, program, review)}
+    statuses = {url: client.get(url, follow=True).status_code for url in every_url(org, program, review)}
+    sent = [client.get(url)["Location"] for url in review_urls(review)]
 
     assert set(statuses.values()) == {200}, statuses
+    assert sent == org_urls(org, program, review.version)
 
 
 def test_a_reviewer_reads_a_submitted_version_through_the_review_side_and_the_api(client_for, reviewer, versions):

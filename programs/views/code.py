@@ -63,7 +63,8 @@ def _frame(version, links: CodeLinks, tab: str, extra: dict) -> dict:
 
 @dataclass(frozen=True)
 class DisplayRow:
-    """A row as the template shows it: the findings of its line follow the line's last row."""
+    """A row as the template shows it: the findings of its line follow the line's first row, where a jump to
+    the line lands (a minified line wraps into dozens of rows; after the last they were pages away)."""
 
     row: object
     severity: str = ""  # the worst finding of the line, on the line's first row
@@ -72,12 +73,11 @@ class DisplayRow:
 
 def display_rows(rows, by_line: dict[int, list[dict]], *, line_of=lambda row: row.line) -> list[DisplayRow]:
     shown = []
-    for index, row in enumerate(rows):
+    for row in rows:
         line = line_of(row)
         found = by_line.get(line, []) if line else []
-        last = index + 1 == len(rows) or line_of(rows[index + 1]) != line or not line
         first = line and not getattr(row, "cont", False)
-        shown.append(DisplayRow(row, _worst(found) if first and found else "", tuple(found) if last else ()))
+        shown.append(DisplayRow(row, _worst(found) if first and found else "", tuple(found) if first else ()))
     return shown
 
 

@@ -96,6 +96,21 @@ def test_phone_number_button_in_a_template_is_a_use():
     assert finding.params["kind"] == "phone_number"
 
 
+def test_a_template_use_is_found_at_its_line_and_named_in_the_templates_words():
+    """A reviewer jumps to it; and the file has a <camera> element, not a createCameraContext call."""
+    files = {"pages/scan/index.wxml": '<!-- a\n <camera/> -->\n<view>\n  <camera device-position="back"/>\n</view>',
+             "pages/login/index.wxml": '<view>\n<button\n  open-type="getPhoneNumber">Log in</button></view>'}
+
+    report = scan_built("wechat", config={"privacy_declaration": {"location": "Stores nearby"}}, files=files)
+
+    found = {f.file: f for f in findings_with(report, "privacy.not_in_declaration")}
+    camera, phone = found["pages/scan/index.wxml"], found["pages/login/index.wxml"]
+    assert (camera.line, camera.column) == (4, 3)  # the commented-out one on line 2 is not it
+    assert camera.message.startswith("<camera> uses camera")
+    assert (phone.line, phone.column) == (3, 3)
+    assert phone.message.startswith('open-type="getPhoneNumber" uses phone number')
+
+
 def test_private_api_in_a_template_comment_is_not_a_use():
     files = {"pages/index/index.wxml": '<!-- <button open-type="getPhoneNumber"/> -->\n<view/>'}
 
