@@ -232,3 +232,26 @@ def test_the_waiting_list_leaves_out_the_reviewers_own_organisation(reviewer_cli
     Membership.objects.create(user=reviewer, organisation=own.program.organisation, role=Role.DEVELOPER)
     body = reviewer_client.get(QUEUE).content.decode()
     assert "Own Shop" not in body and 'id="awaiting-developer"' not in body
+
+
+def test_the_waiting_list_follows_the_queues_filters_and_says_when_changes_were_requested(reviewer_client, reviewer,
+                                                                                        other_reviewer):
+    from reviews.services import review_request_changes
+
+    tea = WaitingVersionFactory(program=MiniProgramFactory(name="Tea House"),
+                                submitted_at=timezone.now() - timedelta(days=3))
+    WaitingVersionFactory(program=MiniProgramFactory(name="Metro Card"), awaiting_developer=True)
+    review_request_changes(version=tea, reviewer=other_reviewer, text="Explain the camera.")
+    body = reviewer_client.get(QUEUE, {"q": "Tea"}).content.decode()
+    waiting_section = body.split('id="awaiting-developer"', 1)[1]
+    assert "Tea House" in waiting_section and "Metro Card" not in waiting_section
+    assert "1 version" in waiting_section and "Changes requested" in waiting_section
+    assert "0\xa0minutes ago" in waiting_section and "3\xa0days" not in waiting_section  # since the request
+
+
+def test_a_reversed_risk_range_is_an_error_and_an_order_alone_is_no_filter(reviewer_client):
+    WaitingVersionFactory(program=MiniProgramFactory(name="Still Listed"), risk_score=30)
+    body = reviewer_client.get(QUEUE, {"risk_min": "50", "risk_max": "10"}).content.decode()
+    assert "Give a number at least the “Risk from” (50)." in body
+    body = reviewer_client.get(QUEUE, {"sort": "risk"}).content.decode()
+    assert "Still Listed" in body and "· filtered" not in body
