@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from console.exceptions import LimitReached, WrongState
+from console.models import AuditEvent
 from console.services import audit_record
 from programs.invalidation import programs_changed
 from programs.lifecycle import TransitionConflict, version_transition
@@ -64,9 +65,12 @@ def _month_start(now: datetime) -> datetime:
 
 
 def expedited_used_this_month(org, *, now: datetime | None = None) -> int:
+    """Expedited submissions this month, counted from the submissions themselves (their audit events): a
+    version's flag is cleared when it is withdrawn and rewritten when it is submitted again, so counting
+    flags let withdraw-and-resubmit expedite without end. A withdrawn expedited review stays used."""
     now = now or timezone.now()
-    return Version.objects.filter(
-        program__organisation=org, expedited=True, submitted_at__gte=_month_start(now)
+    return AuditEvent.objects.filter(
+        organisation=org, action="version.submit", after__expedited=True, created_at__gte=_month_start(now)
     ).count()
 
 

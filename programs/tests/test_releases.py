@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from console.exceptions import WrongState
 from console.models import AuditEvent, Notification
+from console.tests.factories import AuditEventFactory
 from programs import releases
 from programs.lifecycle import version_transition
 from programs.models import QualificationDocument, TrialTester, Version, Withdrawal
@@ -220,9 +221,13 @@ def test_an_expedited_review_is_due_in_twelve_hours():
 
 
 def used_expedited(org, n: int, *, when=None):
-    """`n` expedited submissions of other programs of `org`, submitted `when` (default now)."""
+    """`n` expedited submissions of other programs of `org`, submitted `when` (default now), as the submit
+    service records them."""
     for _ in range(n):
-        make(MiniProgramFactory(organisation=org), S.REJECTED, expedited=True, submitted_at=when or timezone.now())
+        version = make(MiniProgramFactory(organisation=org), S.REJECTED, expedited=True,
+                       submitted_at=when or timezone.now())
+        AuditEventFactory(organisation=org, action="version.submit", target_type="version", target_id=str(version.pk),
+                          after={"status": "in_review", "expedited": True}, created_at=when or timezone.now())
 
 
 def test_expedited_submissions_count_against_the_monthly_quota(program, org, owner, settings):
@@ -255,6 +260,21 @@ def test_last_months_and_other_orgs_expedited_reviews_do_not_count(program, org,
     version_submit(version=make(program, S.READY), actor=owner, expedited=True)
 
     assert expedited_used_this_month(org) == 1
+
+
+def test_withdrawing_and_submitting_again_does_not_give_an_expedited_review_back(program, org, owner, settings):
+    """Withdrawing cleared the version's flag, which was what the quota counted: a CI loop of withdraw and
+    expedited submit had five in a month against a quota of three."""
+    settings.EXPEDITED_REVIEWS_PER_MONTH = 2
+    version = make(program, S.READY, version="1.0.0")
+    version_submit(version=version, actor=owner, expedited=True)
+    version_withdraw(version=fresh(version), actor=owner)
+    version_submit(version=fresh(version), actor=owner, expedited=True)
+    version_withdraw(version=fresh(version), actor=owner)
+    assert expedited_used_this_month(org) == 2
+    with pytest.raises(ValidationError) as exc:
+        version_submit(version=fresh(version), actor=owner, expedited=True)
+    assert exc.value.messages == ["This month's 2 expedited reviews are used up."]
 
 
 @pytest.mark.parametrize("override, allowed", [(5, True), (0, False), (None, False)])
