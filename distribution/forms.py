@@ -167,7 +167,7 @@ class GrantFilterForm(forms.Form):
 def _host_and_scene_choices(form: forms.Form, hosts) -> None:
     """The operator's hosts and their whitelist scenes, each with "Any" first, as styled selects."""
     hosts = list(hosts)
-    form.fields["host"].choices = [("", _("Any"))] + [(h.code, h.name) for h in hosts]
+    form.fields["host"].choices = [("", _("Any"))] + [(h.code, h.display_name) for h in hosts]
     scenes = Scene.objects.filter(host__in=hosts, needs_whitelist=True).order_by("host__position", "position")
     form.fields["scene"].choices = [("", _("Any"))] + [(s.code, s.code) for s in scenes]
     for name in ("host", "scene"):

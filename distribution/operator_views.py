@@ -108,7 +108,7 @@ def _request_page(request, req, *, approve_form=None, reject_form=None, open_for
         "history": selectors.program_history(program), "grants": selectors.program_grants(program),
         "past_requests": selectors.past_requests(program, exclude=req.pk),
         "approve_form": approve_form or ApproveForm(initial=_approve_initial(req), scene=req.scene),
-        "reject_form": reject_form or ReasonForm(), "open_form": open_form,
+        "reject_form": reject_form or ReasonForm(auto_id=REJECT_IDS), "open_form": open_form,
         "placement_rows": _placement_rows(req, request.POST if approve_form is not None else None),
         "windows": WINDOWS, "decidable": req.status == req.Status.PENDING,
         "blocker": services.decision_blocker(request.user, req.scene, req.program),
@@ -122,12 +122,16 @@ def request_page(request, request_id):
     return _request_page(request, selectors.request_for_operator(request.user, request_id))
 
 
+# The reject form's field ids: both forms have a `text`, and one id for two fields left the reject note unnamed.
+REJECT_IDS = "id_reject_%s"
+
+
 @require_POST
 @operator_page
 def request_decide(request, request_id):
     req = selectors.request_for_operator(request.user, request_id)
     approve = request.POST.get("decision") == "approve"
-    form = ApproveForm(request.POST, scene=req.scene) if approve else ReasonForm(request.POST)
+    form = ApproveForm(request.POST, scene=req.scene) if approve else ReasonForm(request.POST, auto_id=REJECT_IDS)
     if form.is_valid():
         try:
             if approve:

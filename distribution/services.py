@@ -161,7 +161,7 @@ def decision_blocker(operator: User, scene: Scene, program: MiniProgram) -> str:
     """Why this operator may not decide, revoke or place this program in this scene; "" if they may.
     The services refuse with it, and the pages show it instead of the forms."""
     if not operator_may_work(operator, scene):
-        return _("Only the operators of %(host)s can decide its scenes.") % {"host": scene.host.name}
+        return _("Only the operators of %(host)s can decide its scenes.") % {"host": scene.host.display_name}
     if Membership.objects.filter(user=operator, organisation_id=program.organisation_id).exists():
         return _("You are a member of %(org)s: another operator must decide its requests.") % {
             "org": program.organisation.name}

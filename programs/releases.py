@@ -106,7 +106,7 @@ def _check_can_submit(version: Version, expedited: bool) -> None:
     missing = missing_qualifications(program)
     if missing:
         raise WrongState(_("Upload the qualification documents for: %(names)s.") % {
-            "names": ", ".join(c.name for c in missing)})
+            "names": ", ".join(c.display_name for c in missing)})
     org = program.organisation
     if expedited and expedited_used_this_month(org) >= org.expedited_quota:
         raise LimitReached(_("This month's %(n)d expedited reviews are used up.") % {"n": org.expedited_quota})

@@ -233,7 +233,7 @@ def _qualification_extension(head: bytes) -> str:
 @transaction.atomic
 def qualification_add(*, program: MiniProgram, actor: User, category: Category, upload) -> QualificationDocument:
     if not category.needs_qualification:
-        raise ValidationError({"category": _("“%(name)s” needs no qualification document.") % {"name": category.name}})
+        raise ValidationError({"category": _("“%(name)s” needs no qualification document.") % {"name": category.display_name}})
     if upload.size > QUALIFICATION_MAX_BYTES:
         raise ValidationError({"file": _("The document is larger than 10 MB.")})
     ext = _qualification_extension(upload.read(8))

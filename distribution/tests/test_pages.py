@@ -1,5 +1,6 @@
 """Portal pages: the program's distribution page, the scene catalog, the operators' queue and decision pages."""
 
+import re
 from datetime import date, time, timedelta
 
 import pytest
@@ -131,6 +132,8 @@ def test_the_queue_and_the_request_name_the_scene_in_the_readers_language(client
 
     assert name and f'{name} <code class="small">weibo.profile</code>' in queue
     assert f"<title>{request.program.name} → {name}" in detail
+    grants = client.get(reverse("distribution_operator_grants")).content.decode()
+    assert '<option value="weibo">微博</option>' in queue and '<option value="weibo">微博</option>' in grants
 
 
 def test_the_request_page_names_the_releases_hosts_in_the_readers_language(client_for, operator, owner, org):
@@ -175,6 +178,9 @@ def test_an_operator_approves_from_the_decision_page(client_for, operator, owner
         "p-1-account_uid": "2803301701", "p-1-account_name": "Bike Club"})
 
     assert 'id="placement-row-template"' in page and "decide.js" in page
+    ids = re.findall(r'\bid="([^"]+)"', page)
+    assert not {i for i in ids if ids.count(i) > 1}, "one id for the approve and the reject note left one unnamed"
+    assert '<label for="id_reject_text"' in page
     assert response.status_code == 302, response.content.decode()[:2000]
     grant = Grant.objects.get(request=request)
     assert (grant.share_cap, grant.share_window_seconds, grant.placements.count()) == (1, 3600, 2)

@@ -38,7 +38,10 @@ def render_message(finding: dict, language: str | None) -> str:
     if entry is None:
         return message
     try:
-        return entry.message_zh.format(**_with_labels(finding.get("params") or {}))
+        params = _with_labels(finding.get("params") or {})
+        if finding.get("code", "").startswith("size."):
+            params = _with_size_labels(params)
+        return entry.message_zh.format(**params)
     except (KeyError, IndexError, ValueError):
         return f"{entry.title_zh}：{message}"  # a report stored before this code had params
 
@@ -80,6 +83,37 @@ def _with_labels(params: dict) -> dict:
     if isinstance(values.get("key"), str):  # a redacted secret: "AKIAIOSF… (20 characters)"
         values["key"] = _REDACTED_KEY.sub(r"\g<shown>（共 \g<n> 个字符）", values["key"])
     return values
+
+
+def _with_size_labels(params: dict) -> dict:
+    """A size finding's byte counts and host in Chinese (`host` of other codes is a server's name)."""
+    values = dict(params)
+    for name in ("size", "limit", "shrinkable"):  # "6.00 MB (6,288,085 bytes)"
+        if isinstance(values.get(name), str):
+            values[name] = _BYTES.sub(r"（\g<n> 字节）", values[name])
+    if isinstance(values.get("host"), str):  # a host or dialect code, or "this host"
+        values["host"] = _host_name_zh(values["host"])
+    return values
+
+
+_BYTES = re.compile(r" \((?P<n>[\d,]+) bytes\)")
+
+
+def _host_name_zh(code: str) -> str:
+    """支付宝 for `alipay`: the host's Chinese name, else the dialect's; stored findings keep the code."""
+    if code == "this host":
+        return "该宿主"
+    from django.utils import translation
+
+    from hosts.models import Dialect, Host
+
+    host = Host.objects.filter(code=code).only("name", "name_zh").first()
+    if host is not None:
+        return host.name_zh or host.name
+    if code in Dialect.values:
+        with translation.override("zh-hans"):
+            return str(Dialect(code).label)
+    return code
 
 
 _REDACTED_KEY = re.compile(r"^(?P<shown>.*…) \((?P<n>\d+) characters\)$")

@@ -490,11 +490,14 @@ def test_the_actions_are_csrf_protected(member, org, program):
 
 def test_scan_again_links_to_where_the_domains_and_the_privacy_declaration_are_changed(client_for, member, org,
                                                                                          program):
-    html = page(client_for(member), org, at(program, S.SCAN_FAILED))
+    client = client_for(member)
+    html = page(client, org, at(program, S.SCAN_FAILED))
 
     assert "Scan again" in html
-    assert reverse("program_edit", args=[org.slug, program.appid]) in html
-    assert reverse("program_privacy", args=[org.slug, program.appid]) in html
+    edit = reverse("program_edit", args=[org.slug, program.appid])
+    assert f'href="{edit}"' in html
+    assert f'href="{edit}#privacy"' in html  # the form's POST address was linked: a blank 405 for a browser
+    assert 'id="privacy"' in client.get(edit).content.decode()
 
 
 def test_scan_again_queues_the_same_package_and_says_so(client_for, member, org, program,

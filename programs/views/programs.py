@@ -138,7 +138,7 @@ def program_qualification(request, membership, appid):
             add_service_errors(form, exc)
         else:
             messages.success(request, _("Qualification document “%(name)s” added for %(category)s.") % {
-                "name": document.original_name, "category": document.category.name})
+                "name": document.original_name, "category": document.category.display_name})
             return redirect("program_edit", membership.organisation.slug, program.appid)
     return _edit_page(request, membership, program, qualification_form=form, status=400)
 

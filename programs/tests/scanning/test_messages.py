@@ -82,3 +82,14 @@ def test_a_redacted_keys_length_reads_in_chinese():
     assert "AKIAIOSF…（共 20 个字符）" in message and "characters" not in message
     assert render_message({**finding, "message": "AWS AKIAIOSF… (20 characters) …"}, "en") == \
         "AWS AKIAIOSF… (20 characters) …"
+
+
+@pytest.mark.django_db
+def test_size_limits_in_chinese_name_the_host_and_count_bytes_in_chinese():
+    """"主包大小为 6.00 MB (6,288,085 bytes)，alipay 的上限为 …" was half English."""
+    finding = {"code": "size.main_too_large", "message": "The main package is 6.00 MB …",
+               "params": {"part": "main", "root": "", "size": "6.00 MB (6,288,085 bytes)",
+                          "limit": "2.00 MB (2,097,152 bytes)", "host": "alipay"}}
+    assert render_message(finding, "zh-hans") == "主包大小为 6.00 MB（6,288,085 字节），支付宝 的上限为 2.00 MB（2,097,152 字节）。"
+    unnamed = {**finding, "params": {**finding["params"], "host": "this host"}}
+    assert "该宿主 的上限" in render_message(unnamed, "zh-hans")
