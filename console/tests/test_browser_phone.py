@@ -67,6 +67,25 @@ def test_phone_menu_closes_with_the_cross_escape_and_a_tap_beside_it(org, owner,
     screenshot(page, "menu-closed")
 
 
+def test_phone_menu_by_keyboard_hidden_when_closed_and_holding_focus_when_open(org, owner, new_page):
+    """A keyboard walk found the closed menu's links slid off screen but still Tab stops, and an opened menu
+    that left focus on ☰ under it, with Tab going on to the dimmed page."""
+    page = new_page(viewport=PHONE)
+    sign_in(page, owner.email, PASSWORD)
+    menu = page.get_by_role("button", name="Menu", exact=True)
+    expect(page.locator("#sidebar a").first).to_be_hidden()
+    menu.focus()
+    page.keyboard.press("Enter")
+    close = page.get_by_role("button", name="Close menu")
+    expect(close).to_be_focused()
+    for _ in range(30):  # past the menu's last link
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.getElementById('sidebar').contains(document.activeElement)")
+    expect(page.locator("#sidebar a.active")).to_have_attribute("aria-current", "page")
+    page.keyboard.press("Escape")
+    expect(menu).to_be_focused()
+
+
 def test_no_developer_page_is_wider_than_a_phone(demo, new_page, screenshot):
     page = new_page(viewport=PHONE)
     sign_in(page, DEVELOPER)

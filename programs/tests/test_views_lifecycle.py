@@ -187,6 +187,23 @@ def test_the_polled_partial_brings_the_next_actions_once_the_scan_is_done(client
     assert 'name="csrfmiddlewaretoken"' in partial
 
 
+def test_a_poll_that_brings_nothing_new_swaps_nothing(client_for, member, org, program):
+    """The section was replaced every second while scanning: a keyboard user's focus fell to the page's top."""
+    import re
+
+    version = at(program, S.SCANNING, scan_progress=40, scan_stage="code")
+    client = client_for(member)
+    html = page(client, org, version)
+    seen = re.search(r"hx-vals='\{&quot;seen&quot;: &quot;([^&]+)&quot;\}'|hx-vals='\{\"seen\": \"([^\"]+)\"\}'", html)
+    seen = seen.group(1) or seen.group(2)
+    assert 'role="status" data-announce="version-state"' in html and 'data-status-text="Scanning · 40%' in html
+
+    assert client.get(url("version_progress", org, version), {"seen": seen}).status_code == 204
+    Version.objects.filter(pk=version.pk).update(scan_progress=70)
+    changed = client.get(url("version_progress", org, version), {"seen": seen})
+    assert changed.status_code == 200 and 'data-status-text="Scanning · 70%' in changed.content.decode()
+
+
 # ---------------------------------------------------------------- where it is now
 
 

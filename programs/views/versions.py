@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -149,9 +149,15 @@ def _live_context(request, membership, obj, *, severity: str = "", query: str = 
         "panels": panels_for(VERSION_PAGE, request, version=obj, membership=membership),
         "submit_form": submit_form or SubmitForm(), "release_form": ReleaseForm(), "raise_form": RaiseForm(),
         "code": org_links(membership.organisation.slug, obj) if obj.scan_done else None,
+        "progress_seen": _progress_fingerprint(obj),
         **version_state_context(obj, severity=severity, query=query),
         **lifecycle_context(obj, membership),
     }
+
+
+def _progress_fingerprint(version) -> str:
+    """What the polled section shows that can change while it scans."""
+    return f"{version.status}.{version.scan_stage}.{version.scan_progress}.{version.scan_attempts}"
 
 
 def version_page(request, membership, obj, *, submit_form=None, status=200):
@@ -174,6 +180,10 @@ def version_progress(request, membership, appid, version):
     """The live part of the version page, polled by htmx while scanning; once done it renders without
     the polling trigger (so polling stops), with the report and the next actions."""
     obj = version_in_org(request, membership, appid, version)
+    if not obj.scan_done and request.GET.get("seen") == _progress_fingerprint(obj):
+        # Nothing new: htmx swaps nothing on a 204, so focus stays where it is and a screen reader hears
+        # nothing (the whole section was replaced every second: focus fell to the page's top).
+        return HttpResponse(status=204)
     context = _live_context(request, membership, obj)
     response = render(request, "programs/includes/version_state.html", context)
     if obj.scan_done:  # the last poll: the head's buttons too ("Browse the code" needs the report)

@@ -69,7 +69,16 @@ document.addEventListener("click", (event) => {
   toggle.checked = button.classList.contains("nav-toggle-button") ? !toggle.checked : false;
   showNavState();
   if (!toggle.checked) document.querySelector(".nav-toggle-button")?.focus();
+  else document.querySelector(".nav-close")?.focus();  // into the menu, not left under it
 });
+// While the phone menu is open, focus stays in it: Tab past its last link comes back to ×, not to the page
+// dimmed behind it.
+document.addEventListener("focusin", (event) => {
+  const sidebar = document.getElementById("sidebar");
+  if (navToggle()?.checked && sidebar && !sidebar.contains(event.target)) sidebar.querySelector(".nav-close")?.focus();
+});
+// The menu's current page, for screen readers as well as by colour.
+document.querySelectorAll(".sidebar a.active").forEach((link) => link.setAttribute("aria-current", "page"));
 document.addEventListener("change", (event) => {
   if (event.target === navToggle()) showNavState();
 });
@@ -79,6 +88,12 @@ document.addEventListener("keydown", (event) => {
     toggle.checked = false;
     showNavState();
     document.querySelector(".nav-toggle-button")?.focus();
+  }
+  // Escape closes an open menu of the top bar (the account menu, a <details>) and returns to its button.
+  const menu = event.key === "Escape" ? document.querySelector("details.menu[open]") : null;
+  if (menu) {
+    menu.open = false;
+    menu.querySelector("summary")?.focus();
   }
 });
 
@@ -100,3 +115,14 @@ window.addEventListener("resize", markAllTables);
 document.addEventListener("DOMContentLoaded", markAllTables);
 window.addEventListener("load", markAllTables);
 document.addEventListener("htmx:afterSettle", markAllTables);
+
+// A polled section (the version page while it scans) is replaced when something changed; a status line outside
+// it reads out what it now says. A replaced live region is not announced, and one round the whole section
+// re-read all of it.
+document.addEventListener("htmx:afterSettle", (event) => {
+  const section = event.detail?.elt;
+  const line = section?.id ? document.querySelector(`[data-announce="${section.id}"]`) : null;
+  if (line && section.dataset.statusText && line.textContent !== section.dataset.statusText) {
+    line.textContent = section.dataset.statusText;
+  }
+});
