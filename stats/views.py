@@ -422,6 +422,23 @@ def _chart_data(stats: dict, query: StatsQuery, today: date) -> dict:
     }
 
 
+def _chart_tables(chart: dict) -> dict:
+    """Each chart's numbers as a table, folded under it: the text alternative a screen reader reads (a canvas
+    has only its label), and the exact figures a sighted reader may want too."""
+    def table(labels, columns: dict) -> dict:
+        return {"heads": [METRIC_LABELS.get(key, key) for key in columns],
+                "rows": [(label, [values[i] for values in columns.values()]) for i, label in enumerate(labels)]}
+
+    tables = {name: table(chart["labels"], chart[name]) for name in ("traffic", "sharing") if name in chart}
+    if "revenue" in chart:
+        tables["revenue"] = table(chart["labels"], {"revenue": chart["revenue"]})
+    if "depths" in chart:
+        depths = chart["depths"]
+        tables["depths"] = {"heads": [chart["axes"]["shares"]],
+                            "rows": [(item["depth"], [item["shares"]]) for item in depths]}
+    return tables
+
+
 def _event_days_query(query: StatsQuery, event_days: tuple[date, date]) -> str:
     """The query string of the last 30 days (at most) that have events, keeping the host, scene and granularity."""
     first, last = event_days
@@ -440,10 +457,11 @@ def program_dashboard(request, membership, appid):
     has_data = any(p["visits"] or p["shares"] or p["new_users"] for p in stats["series"])
     # An empty range of a program with events elsewhere says where they are; the command is for one with none.
     event_days = None if has_data else program_event_days(program, query)
+    chart = _chart_data(stats, query, today)
     context = {
         "membership": membership, "program": program, "stats": stats, **_filter_state(request, query, errors, today),
         "cards": _cards(stats["totals"], comparison), "comparison_note": _comparison_note(comparison),
-        "chart": _chart_data(stats, query, today), "tables": TABLES, **_filter_options(query),
+        "chart": chart, "chart_tables": _chart_tables(chart), "tables": TABLES, **_filter_options(query),
         "has_data": has_data, "event_days": event_days,
         "event_days_query": _event_days_query(query, event_days) if event_days else "",
         "granularities": GRANULARITIES, "retention_rows": _retention_rows(stats["retention"], today), "retention_heads": _retention_heads(),
@@ -505,6 +523,7 @@ def host_dashboard(request, host_code):
                   "partial": partial},
         "has_data": any(p["visits"] or p["shares"] or p["new_users"] for p in series),
     }
+    context["chart_tables"] = _chart_tables(context["chart"])
     return render(request, "stats/host_dashboard.html", context, status=400 if errors else 200)
 
 

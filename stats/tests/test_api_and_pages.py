@@ -161,6 +161,19 @@ def test_the_dashboard_shows_the_same_numbers(client_for, owner, org, traffic):
     assert b"chart-traffic" in page.content
 
 
+def test_every_chart_has_its_numbers_as_a_table(client_for, owner, org, traffic):
+    """A canvas has only its label: a screen reader heard "visits over time" and no number."""
+    page = client_for(owner).get(reverse("program_stats", args=[org.slug, traffic.appid]))
+    body = page.content.decode()
+    tables = page.context["chart_tables"]
+    assert set(tables) == {"traffic", "sharing", "revenue", "depths"}
+    assert body.count('<details class="chart-table">') == 4
+    assert tables["traffic"]["heads"] == ["Visits", "Unique visitors", "New users"]
+    assert sum(values[0] for _label, values in tables["traffic"]["rows"]) == 2
+    assert sum(values[0] for _label, values in tables["revenue"]["rows"]) == 9.9
+    assert '<caption class="visually-hidden">Revenue over time</caption>' in body
+
+
 def test_the_dashboard_csv_is_the_apis_behind_a_byte_order_mark(client_for, owner, org, traffic, api_with_key):
     """Excel on a Chinese Windows read the page's files as GBK, garbling every Chinese name; the mark tells it
     they are UTF-8. A program reading the API's file would find the mark glued to its first column's name."""
@@ -341,6 +354,7 @@ def test_the_host_dashboard_charts_its_traffic_and_exports_every_table(client_fo
     assert weeks[0][0] == page.context["start"].isoformat()[5:]
     assert "this week so far" in page.context["chart"]["partial_note"]
     assert sum(page.context["chart"]["traffic"]["visits"]) == sum(s["visits"] for s in page.context["scenes"]) == 2
+    assert page.content.count(b'<details class="chart-table">') == 1  # the chart's numbers, for screen readers
 
     files = {table: client.get(reverse("host_stats_export", args=["weibo", table]), {"granularity": "week"})
              for table in ("series", "scenes", "programs", "gate")}
