@@ -107,3 +107,15 @@ def _active_messages(po: Path) -> set[str]:
         if match:
             messages.add("".join(re.findall(r'"(.*)"', match.group(1) + (match.group(2) or ""))))
     return messages - {""}
+
+
+def test_djangos_reworded_password_message_is_in_chinese_too():
+    """Django 5.2 reworded it and its own catalog kept the old wording: the sign-up page showed it in English
+    between two Chinese errors (console/django_messages.py keeps it in ours)."""
+    from django.contrib.auth.password_validation import MinimumLengthValidator
+    from django.core.exceptions import ValidationError
+    from django.utils import translation
+
+    with translation.override("zh-hans"), pytest.raises(ValidationError) as refused:
+        MinimumLengthValidator(8).validate("abc")
+    assert refused.value.messages == ["密码长度太短。密码必须包含至少 8 个字符。"]
