@@ -82,7 +82,7 @@ class ProgramListApi(ScopedOrganisationMixin, ListAPIView):
             for membership in memberships:
                 self.check_scope(membership)
             org_ids = [m.organisation_id for m in memberships]
-        return with_live_releases(programs_for_orgs(org_ids).select_related("organisation"))
+        return with_live_releases(programs_for_orgs(org_ids).select_related("organisation", "trial_version"))
 
     @extend_schema(summary="List the caller's programs",
                    parameters=[OpenApiParameter("organisation", str, description="An organisation's short name "

@@ -250,7 +250,10 @@ def print_report(version: dict, out) -> None:
 
 
 def print_version(version: dict, out) -> None:
-    print(f"Version {version.get('version')}: {version.get('status')}", file=out)
+    waiting = " (changes requested: the review waits for your answer, see the version's messages)" \
+        if version.get("awaiting_developer") else ""
+    trial = " · the trial version" if version.get("is_trial") else ""
+    print(f"Version {version.get('version')}: {version.get('status')}{waiting}{trial}", file=out)
     print(f"  url: {version.get('url')}", file=out)
     uploaded = " ".join(str(v) for v in (version.get("created_at"), version.get("uploaded_by")) if v)
     if uploaded:

@@ -89,11 +89,18 @@ class ProgramOutput(serializers.ModelSerializer):
     phased_release = serializers.SerializerMethodField(
         help_text="The version being released to a share of users, with that percentage; null when none is. "
                   "The other users get `live_version`.")
+    trial_version = serializers.SerializerMethodField(
+        help_text="The version the program's testers open (`POST …/versions/{version}/trial/` sets it); null when "
+                  "none is set.")
 
     class Meta:
         model = MiniProgram
         fields = ["appid", "url", "organisation", "name", "slogan", "description", "categories", "logo",
-                  "privacy_policy_url", "domains", "live_version", "phased_release", "created_at", "updated_at"]
+                  "privacy_policy_url", "domains", "live_version", "phased_release", "trial_version", "created_at",
+                  "updated_at"]
+
+    def get_trial_version(self, obj) -> str | None:
+        return obj.trial_version.version if obj.trial_version_id else None
 
     def get_domains(self, obj) -> dict[str, list[str]]:
         return obj.domains()
@@ -132,11 +139,19 @@ class VersionOutput(serializers.ModelSerializer):
     report = serializers.SerializerMethodField()
     release_percentage = serializers.SerializerMethodField(
         help_text="While the status is `phased`: the percentage of users who get this version (1–99); null otherwise.")
+    awaiting_developer = serializers.BooleanField(
+        read_only=True, help_text="In review, and a reviewer asked for changes: the review waits for the developer's "
+                                  "answer (`GET …/messages/` has the request, `POST …/messages/` answers).")
+    is_trial = serializers.SerializerMethodField(help_text="Whether this is the program's trial version.")
 
     class Meta:
         model = Version
-        fields = ["version", "url", "status", "release_percentage", "description", "package_sha256", "package_size",
-                  "package_url", "uploaded_by", "upload_method", "created_at", "status_changed_at", "scan", "report"]
+        fields = ["version", "url", "status", "awaiting_developer", "release_percentage", "is_trial", "description",
+                  "package_sha256", "package_size", "package_url", "uploaded_by", "upload_method", "created_at",
+                  "status_changed_at", "scan", "report"]
+
+    def get_is_trial(self, obj) -> bool:
+        return obj.program.trial_version_id == obj.pk
 
     def get_release_percentage(self, obj) -> int | None:
         return obj.phased_percentage if obj.status == Version.Status.PHASED else None

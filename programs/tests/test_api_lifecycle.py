@@ -181,3 +181,23 @@ def test_a_program_with_nothing_released_has_no_live_version(api_with_key, progr
     make(program, S.READY)
     listed = api_with_key.get("/api/v1/programs/").json()["results"][0]
     assert (listed["live_version"], listed["phased_release"]) == (None, None)
+
+
+# ---------------------------------------------------------------- what a CI job reads back
+
+
+def test_the_trial_version_and_a_request_for_changes_can_be_read_back(api_with_key, program):
+    """A CI job set the trial and could not confirm it; and a version waiting for the developer's answer read
+    only `in_review`, like one nobody had looked at."""
+    trial = make(program, S.READY, version="1.2.0")
+    asked = make(program, S.IN_REVIEW, version="1.3.0", awaiting_developer=True)
+    assert act(api_with_key, trial, "trial").status_code == 200
+
+    program_read = api_with_key.get(f"/api/v1/programs/{program.appid}/").json()
+    listed = api_with_key.get("/api/v1/programs/").json()["results"]
+    versions = {v["version"]: v for v in api_with_key.get(f"/api/v1/programs/{program.appid}/versions/").json()["results"]}
+
+    assert program_read["trial_version"] == "1.2.0" and listed[0]["trial_version"] == "1.2.0"
+    assert (versions["1.2.0"]["is_trial"], versions["1.3.0"]["is_trial"]) == (True, False)
+    assert (versions["1.3.0"]["awaiting_developer"], versions["1.2.0"]["awaiting_developer"]) == (True, False)
+    assert asked.version in versions
