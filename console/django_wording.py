@@ -1,4 +1,4 @@
-"""Django's own words that our Chinese catalog words better (ours is read before Django's).
+"""Django's own words that our Chinese catalog words better or that its catalog lacks (ours is read before Django's).
 
 Only here so that `makemessages` keeps them in our catalog: Django's "%(num)d 月" reads as a month's
 name ("2 月" is February), so "2 months, 3 weeks" on the grants list read as a date; "%(num)d 日" is
@@ -33,4 +33,12 @@ ADMIN_APP_LIST = (
     gettext_lazy("Model name"),
     gettext_lazy("Add link"),
     gettext_lazy("Change or view list link"),
+)
+
+# Django 5.2 reworded the minimum-length message and its Chinese catalog kept the old wording: the sign-up
+# and password pages showed it in English between two Chinese errors.
+PASSWORD_TOO_SHORT = ngettext_lazy(  # django.contrib.auth.password_validation.MinimumLengthValidator
+    "This password is too short. It must contain at least %d character.",
+    "This password is too short. It must contain at least %d characters.",
+    "min_length",
 )

@@ -153,3 +153,23 @@ class ConsoleAutoSchema(AutoSchema):
     def _declared_responses(self) -> dict | None:
         declared = self.get_response_serializers()
         return declared if isinstance(declared, dict) else None
+
+
+def nullable_refs_have_a_type(result, generator, request, public):
+    """A nullable field of a component's type is written `allOf: [$ref], nullable: true`; OpenAPI 3.0.3 counts
+    `nullable` only beside a `type`, and the component itself refuses null, so strict validators (and generated
+    clients) refused the null that `phased_release` and `duplicate` answer. Such a field becomes "the component,
+    or null": `oneOf: [$ref, {type: object, nullable: true, enum: [null]}]`."""
+    def mend(node):
+        if isinstance(node, dict):
+            if node.get("nullable") and len(node.get("allOf") or ()) == 1 and "type" not in node:
+                node["oneOf"] = [node.pop("allOf")[0], {"type": "object", "nullable": True, "enum": [None]}]
+                del node["nullable"]
+            for value in node.values():
+                mend(value)
+        elif isinstance(node, list):
+            for value in node:
+                mend(value)
+
+    mend(result)
+    return result

@@ -111,7 +111,7 @@ def _active_messages(po: Path) -> set[str]:
 
 def test_djangos_reworded_password_message_is_in_chinese_too():
     """Django 5.2 reworded it and its own catalog kept the old wording: the sign-up page showed it in English
-    between two Chinese errors (console/django_messages.py keeps it in ours)."""
+    between two Chinese errors (console/django_wording.py keeps it in ours)."""
     from django.contrib.auth.password_validation import MinimumLengthValidator
     from django.core.exceptions import ValidationError
     from django.utils import translation

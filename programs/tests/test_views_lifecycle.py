@@ -12,7 +12,7 @@ from console.models import AuditEvent, Membership
 from console.panels import _SLOTS, VERSION_PAGE
 from console.roles import Role
 from console.services import audit_record
-from console.tests.factories import UserFactory
+from console.tests.factories import AuditEventFactory, UserFactory
 from programs import releases
 from programs.lifecycle import version_transition
 from programs.models import Version, Withdrawal
@@ -104,8 +104,10 @@ def test_the_trial_version_is_not_offered_to_become_the_trial_version_again(clie
 
 def test_submit_offers_the_expedited_quota_left(client_for, member, org, program, settings):
     settings.EXPEDITED_REVIEWS_PER_MONTH = 3
-    VersionFactory(program=MiniProgramFactory(organisation=org), status=S.REJECTED, expedited=True,
-                   submitted_at=timezone.now())
+    used = VersionFactory(program=MiniProgramFactory(organisation=org), status=S.REJECTED, expedited=True,
+                          submitted_at=timezone.now())
+    AuditEventFactory(organisation=org, action="version.submit", target_type="version", target_id=str(used.pk),
+                      after={"status": "in_review", "expedited": True})  # what the quota counts
     version = at(program, S.READY)
 
     html = page(client_for(member), org, version)
