@@ -52,6 +52,7 @@ class FileDocument:
     encoding: str = ""
     truncated: bool = False  # only the first CODE_VIEWER_MAX_BYTES were read
     description: str = ""  # binaries: what the first bytes say the file is
+    dimensions: str = ""  # images: "81 × 81" (px), read from the header; "" when it cannot be read
     hex_preview: list[tuple[str, str, str]] = field(default_factory=list)  # (offset, hex, ascii)
     pages: list[render.Page] = field(default_factory=list)
     page: int = 0
@@ -95,12 +96,27 @@ def _describe(member: MemberBytes) -> tuple[dict, tuple[str, list] | None]:
     meta = {"kind": kind, "truncated": member.truncated}
     if kind == "binary":
         meta.update(description=render.describe_binary(member.data), hex_preview=_hex(member.data))
+    if kind == "image":
+        meta["dimensions"] = _image_dimensions(member.data)
     if kind != "text":
         return meta, None
     text, meta["encoding"] = render.decode(member.data, complete=not member.truncated)
     spans = render.row_spans(text)
     meta.update(pages=render.paginate(spans), lines=spans[-1][0])
     return meta, (text, spans)
+
+
+def _image_dimensions(data: bytes) -> str:
+    """Width × height from the image's header (nothing is decoded); reviewers check tab icons' sizes."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    try:
+        with Image.open(BytesIO(data)) as image:
+            return f"{image.width} × {image.height}"
+    except Exception:  # noqa: BLE001 - SVG, a truncated or hostile header: the page shows the bytes alone
+        return ""
 
 
 def _laid_out(member: MemberBytes) -> tuple[str, list]:

@@ -2,6 +2,7 @@
 bounded pages (a 2 MB minified file included); findings at their lines; the content diff and its markers."""
 
 import hashlib
+import re
 import time
 from pathlib import Path
 
@@ -158,6 +159,21 @@ def test_highlighted_rows_match_the_text_and_close_their_tags():
 ])
 def test_kind_of_a_file(path, data, kind):
     assert render.kind_of(path, data) == kind
+
+
+def test_an_images_size_in_pixels_is_read_from_its_header_and_a_broken_one_has_none():
+    """Reviewers check tab icons' sizes (81 × 81); the page said only "518 bytes"."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    from programs.codeview.documents import _image_dimensions
+
+    png = BytesIO()
+    Image.new("RGB", (81, 40)).save(png, "PNG")
+    assert _image_dimensions(png.getvalue()) == "81 × 40"
+    assert _image_dimensions(b"\x89PNG....") == ""
+    assert _image_dimensions(b"<svg xmlns='http://www.w3.org/2000/svg'/>") == ""
 
 
 def test_gb18030_text_is_decoded():
@@ -368,3 +384,11 @@ def test_the_tree_nests_folders_and_adds_up_what_is_inside():
         ("file", "index.axml", 2, False, False, 0, "", 0, 0), ("file", "index.js", 2, False, True, 2, "error", 0, 0),
         ("close", "", 1, False, False, 0, "", 0, 0), ("close", "", 0, False, False, 0, "", 0, 0),
         ("file", "app.js", 0, False, False, 0, "", 0, 0)]
+
+
+def test_the_viewer_gives_an_images_pixel_size(client_for, owner, org, versions):
+    program, _released, _review = versions
+
+    body = browse(client_for(owner), org, program, path="images/home.png").content.decode()
+
+    assert re.search(r"· \d+ × \d+ px", body)
