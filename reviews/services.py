@@ -356,8 +356,13 @@ DECIDED_TITLES = {
 
 
 def _reasons_line(reasons: list[RejectionReason]) -> str:
-    """“Reasons: …” in the language active when rendered (each recipient's own)."""
-    return _("Reasons: %(reasons)s.") % {"reasons": "; ".join(r.display_title for r in reasons)} if reasons else ""
+    """“Reasons:” and one line per reason with what to do about it (the email was the titles alone), in the
+    language active when rendered (each recipient's own)."""
+    if not reasons:
+        return ""
+    lines = [f"- {r.display_title}: {r.display_description}" if r.display_description else f"- {r.display_title}"
+             for r in reasons]
+    return "\n".join([_("Reasons:"), *lines])
 
 
 def _decided_body(decision: ReviewDecision, reasons: list[RejectionReason]):

@@ -1,5 +1,7 @@
 """Notifications: notify()/notify_staff() recipients, the /notifications/ page, the shell's unread badge, emails."""
 
+import re
+
 import pytest
 from django.contrib.auth.models import Group
 from django.db import connection
@@ -127,6 +129,7 @@ def test_each_recipient_gets_one_email_with_title_body_and_absolute_link(send, s
     assert "https://console.example.com/orgs/acme-apps/" in mail.body
     assert "https://console.example.com/notifications/#preferences" in mail.body
     assert ".." not in mail.body and "p.m." not in mail.body  # "Sent on <date> 19:32.", not "7:32 p.m.."
+    assert re.search(r"Sent on .+ \d\d:\d\d \(UTC[+-]\d{4}\)\.", mail.body)  # its zone: the Date header's is UTC
 
 
 def test_email_is_sent_only_after_the_transaction_commits(org, member, mailoutbox, django_capture_on_commit_callbacks):

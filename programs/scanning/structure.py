@@ -17,9 +17,12 @@ THEME_MODES = ("light", "dark")
 
 
 def check_pages(package: Package, manifest: AppManifest, dialect: Dialect) -> list[Finding]:
-    """Every main and subpackage page has its template and its script."""
+    """Every main and subpackage page has its template and its script. A subpackage with no files at all is
+    one finding (`check_subpackages`), not two per page: an empty submodule folder of a real package buried
+    the report under 28 errors."""
     findings = []
-    pages = manifest.pages + [page for sub in manifest.subpackages for page in sub.page_paths()]
+    pages = manifest.pages + [page for sub in manifest.subpackages if _has_files(package, sub)
+                              for page in sub.page_paths()]
     for page in pages:
         if not package.exists(page + dialect.template_ext):
             findings.append(manifest.finding(
@@ -33,6 +36,10 @@ def check_pages(package: Package, manifest: AppManifest, dialect: Dialect) -> li
     return findings
 
 
+def _has_files(package: Package, sub: SubPackage) -> bool:
+    return any(name.startswith(package.root + sub.root) for name in package.members)
+
+
 def _needle(page: str, manifest: AppManifest) -> str:
     """The text to point at in app.json: subpackage pages are written relative to their root."""
     for sub in manifest.subpackages:
@@ -44,7 +51,7 @@ def _needle(page: str, manifest: AppManifest) -> str:
 def check_subpackages(package: Package, manifest: AppManifest) -> list[Finding]:
     findings = []
     for index, sub in enumerate(manifest.subpackages):
-        if not any(name.startswith(package.root + sub.root) for name in package.members):
+        if not _has_files(package, sub):
             findings.append(manifest.finding(
                 "structure.subpackage_missing", f"Subpackage folder {sub.root!r} has no files.", sub.root.rstrip("/"),
                 params={"root": sub.root}))

@@ -110,7 +110,13 @@ def test_reject_with_reasons_and_text(waiting, reviewer, owner):
     assert (message.from_reviewer, message.decision, message.body) == (True, decision, "Crashes on the second tab.")
     note = Notification.objects.get(user=owner)
     assert note.payload["reasons"] == ["privacy-policy-missing", "unstable"]
-    assert note.body == "Reasons: Privacy policy missing; Unstable or crashes.\n\nCrashes on the second tab."
+    # Each reason with what to do about it (the email had the titles alone).
+    assert note.body == (
+        "Reasons:\n"
+        "- Privacy policy missing: The program collects personal information but has no reachable privacy policy. "
+        "Add its URL to the program.\n"
+        "- Unstable or crashes: The program crashed, froze or showed blank pages during the review."
+        "\n\nCrashes on the second tab.")
 
 
 def test_the_decision_is_notified_in_each_recipients_language(waiting, reviewer, owner):

@@ -184,6 +184,18 @@ def test_subpackage_without_files_is_an_error():
     assert "structure.subpackage_missing" in scan_built("alipay", app_json={"subPackages": subpackages}).codes()
 
 
+def test_an_empty_subpackage_is_one_finding_not_two_per_page():
+    """A real package's empty submodule folder gave 1 + 28 errors, one per page of it."""
+    subpackages = [{"root": "packageA", "pages": ["pages/detail/detail", "pages/list/list"]},
+                   {"root": "packageEmpty", "pages": [f"pages/p{i}/index" for i in range(14)]}]
+
+    report = scan_built("alipay", app_json={"subPackages": subpackages})
+
+    assert [f.params["root"] for f in report.findings if f.code == "structure.subpackage_missing"] == ["packageEmpty/"]
+    assert not [f for f in report.findings if f.code.startswith("structure.page_missing")
+                and "packageEmpty" in f.params["page"]]
+
+
 def test_subpackage_without_root_is_invalid():
     report = scan_built("alipay", app_json={"subPackages": [{"pages": ["a"]}]})
 
