@@ -126,7 +126,8 @@ class TrialApi(_VersionAction):
     description="An `approved` version goes to everyone (`percentage` 100, the default; the previous release "
                 "becomes `superseded`) or to that percentage of users (`phased`). On a `phased` version it raises "
                 "the percentage, which may only go up (400 on `percentage` otherwise); 100 finishes the release. "
-                "Any other status is 409 `wrong_state`.",
+                "A phased release is for updates: a program's first release below 100 % is 409 `wrong_state` (the "
+                "other users would get nothing). Any other status is 409 `wrong_state`.",
     examples=[OpenApiExample("phased", request_only=True, value={"percentage": 10})])
 class ReleaseApi(_VersionAction):
     input_serializer = ReleaseInput

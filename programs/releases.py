@@ -245,6 +245,9 @@ def version_release(*, version: Version, actor, percentage: int | None = None, a
         raise WrongState(_("Only an approved version can be released."))
     if percentage == 100:
         return _release_fully(version, actor, api_key)
+    if not version.program.versions.filter(status=S.RELEASED).exists():
+        raise WrongState(_("A first release goes to every user: with no version released yet, the users outside "
+                           "the phase would get no mini-program at all. A phased release is for updates."))
     changes = {"phased_percentage": percentage, "released_at": timezone.now()}
     version = version_transition(version, to=S.PHASED, actor=actor, api_key=api_key, action="release_phased",
                                  changes=changes, note={"percentage": percentage})

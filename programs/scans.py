@@ -15,9 +15,10 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from console.exceptions import LimitReached
+from console.exceptions import LimitReached, WrongState
 from console.models import ApiKey
 from hosts.selectors import size_limits_for_host
 from programs.domains import host_of
@@ -127,8 +128,10 @@ def version_rescan(*, version: Version, actor=None, api_key=None) -> Version:
     from a scanner that gave up. Uploading the package again would only find it uploaded before."""
     from programs.tasks import scan_version
 
-    if version.status == S.SCAN_FAILED:  # (any other status is refused by the transition, uncounted)
-        _count_against_the_upload_limit(version.program.organisation)
+    if version.status != S.SCAN_FAILED:  # said in words, not as the transition table's "cannot become Uploaded"
+        raise WrongState(_("Only a version whose scan failed can be scanned again; this one is “%(status)s”.") % {
+            "status": version.get_status_display()})
+    _count_against_the_upload_limit(version.program.organisation)
     changes = {"scan_queued_at": timezone.now(), "scan_attempts": 0, "scan_progress": 0, "scan_stage": "queued"}
     version = version_transition(version, to=S.UPLOADED, actor=actor, api_key=api_key, action="rescan",
                                  changes=changes)

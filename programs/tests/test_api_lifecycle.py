@@ -74,6 +74,11 @@ def test_trial_of_a_released_version_is_409(api_with_key, program, owner):
         "Only a development version")
 
 
+def test_a_phased_first_release_is_409(api_with_key, program):
+    assert refusal(act(api_with_key, make(program, S.APPROVED), "release", {"percentage": 10})).startswith(
+        "A first release goes to every user")
+
+
 def test_cancel_of_a_release_that_is_not_phased_is_409(api_with_key, program):
     assert refusal(act(api_with_key, make(program, S.APPROVED), "cancel-release")) == (
         "Only a phased release can be cancelled.")
@@ -113,6 +118,7 @@ def test_a_malformed_percentage_is_400_invalid(api_with_key, program):
 
 
 def test_a_percentage_not_above_the_current_one_is_400_on_the_field(api_with_key, program, owner):
+    released(program, "0.9.0", owner)
     phased = version_release(version=make(program, S.APPROVED), actor=owner, percentage=30)
     response = act(api_with_key, phased, "release", {"percentage": 20})
     assert response.status_code == 400
@@ -150,6 +156,7 @@ def test_rolling_back_too_far_names_the_depth(api_with_key, program, owner, sett
 
 
 def test_a_phased_version_tells_its_percentage(api_with_key, program, owner):
+    released(program, "1.0.0", owner)
     phased = version_release(version=make(program, S.APPROVED, version="2.0.0"), actor=owner, percentage=25)
     body = api_with_key.get(f"/api/v1/programs/{program.appid}/versions/2.0.0/").json()
     assert (body["status"], body["release_percentage"]) == ("phased", 25)

@@ -504,3 +504,14 @@ def test_upload_answers_202_through_the_development_server(program, owner_key):
 
     assert status.startswith("202"), content
     assert dict(headers)["Location"] == f"http://testserver{version_url(program, '1.0.0')}"
+
+
+def test_scanning_again_a_version_that_did_not_fail_says_so_in_words(api_with_key, program):
+    """It answered the transition table's "A version that is “Ready …” cannot become “Uploaded”"."""
+    version = VersionFactory(program=program, version="1.0.0", status=Version.Status.READY)
+
+    response = api_with_key.post(f"/api/v1/programs/{program.appid}/versions/{version.version}/rescan/")
+
+    assert response.status_code == 409
+    assert response.json()["error"]["message"] == (
+        "Only a version whose scan failed can be scanned again; this one is “Ready (development version)”.")

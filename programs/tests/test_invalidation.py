@@ -26,6 +26,7 @@ def bumps(capture, action) -> int:
 
 def test_a_release_a_phase_raise_and_a_cancel_each_bump_the_generation(program, owner,
                                                                         django_capture_on_commit_callbacks):
+    VersionFactory(program=program, version="0.9.0", status=S.RELEASED)
     phased = VersionFactory(program=program, version="1.0.0", status=S.APPROVED)
     capture = django_capture_on_commit_callbacks
 

@@ -477,11 +477,13 @@ def test_whoever_clicks_release_is_not_told_of_it(program, owner):
 
 def test_a_release_made_with_an_api_key_is_told_to_the_keys_owner_too(program, org, owner, member, owner_key):
     # A CI job released it: nobody clicked, and in a one-person organisation nobody else would hear of it.
-    version_release(version=make(program, S.APPROVED, version="1.0.0"), actor=owner, api_key=owner_key[0],
+    released(program, "1.0.0", owner)
+    Notification.objects.all().delete()
+    version_release(version=make(program, S.APPROVED, version="1.1.0"), actor=owner, api_key=owner_key[0],
                     percentage=10)
 
     assert {n.user for n in Notification.objects.all()} == {owner, member}
-    assert str(Notification.objects.get(user=owner).title) == "City Bikes 1.0.0 is being released to 10% of users"
+    assert str(Notification.objects.get(user=owner).title) == "City Bikes 1.1.0 is being released to 10% of users"
 
 
 def test_a_phased_release_reaches_a_percentage(program, owner):
@@ -519,7 +521,21 @@ def test_a_percentage_is_a_whole_number_from_1_to_100(program, owner, percentage
 
 
 def phased(program, owner, percentage: int, number: str = "1.1.0") -> Version:
+    """An update phased to `percentage` % of users (1.0.0 is released first, if nothing is)."""
+    if not program.versions.filter(status=S.RELEASED).exists():
+        released(program, "1.0.0", owner)
     return version_release(version=make(program, S.APPROVED, version=number), actor=owner, percentage=percentage)
+
+
+def test_a_first_release_cannot_be_phased(program, owner):
+    """The users outside the phase would get no mini-program at all (a CI walk released 10 % of a first)."""
+    version = make(program, S.APPROVED, version="1.0.0")
+
+    with pytest.raises(WrongState) as refused:
+        version_release(version=version, actor=owner, percentage=10)
+
+    assert "A first release goes to every user" in refused.value.messages[0]
+    assert fresh(version).status == S.APPROVED
 
 
 def test_a_phased_release_can_be_raised(program, owner):

@@ -9,8 +9,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from console.exceptions import WrongState
 from console.models import AuditEvent
-from programs.lifecycle import TransitionConflict, TransitionError
+from programs.lifecycle import TransitionConflict
 from programs.models import Version
 from programs.releases import version_release, version_submit
 from programs.tests.concurrency import postgresql_only, race  # noqa: F401 (fixture)
@@ -64,7 +65,7 @@ def test_scan_again_twice_at_once_queues_one_scan(org, owner, member, round_):
 
     assert sum(isinstance(r, Version) for r in results) == 1, results
     loser = next(r for r in results if not isinstance(r, Version))
-    assert isinstance(loser, TransitionConflict | TransitionError), loser
+    assert isinstance(loser, TransitionConflict | WrongState), loser  # WrongState: it read the winner's status
     # (The winner's scan runs at its commit, eagerly here, and fails again on the factory's package.)
     assert AuditEvent.objects.filter(action="version.rescan").count() == 1
     assert AuditEvent.objects.filter(action="version.scan_start").count() == 1

@@ -206,6 +206,13 @@ def test_a_poll_that_brings_nothing_new_swaps_nothing(client_for, member, org, p
     assert changed.status_code == 200 and 'data-status-text="Scanning · 70%' in changed.content.decode()
 
 
+def test_a_first_release_offers_everyone_only(client_for, member, org, program):
+    html = page(client_for(member), org, at(program, S.APPROVED))
+
+    assert 'value="everyone" checked' in html and 'value="phased"' not in html
+    assert "A first release goes to everyone" in html
+
+
 # ---------------------------------------------------------------- where it is now
 
 
@@ -444,6 +451,7 @@ def test_set_trial(client_for, member, org, program):
     ({}, S.APPROVED, None, "Release to: This field is required."),
 ])
 def test_release(client_for, member, org, program, data, status, percentage, message):
+    at(program, S.RELEASED, "0.9.0")  # an update: a first release is not phased
     version = at(program, S.APPROVED)
 
     response = followed(client_for(member), url("version_release", org, version), data)

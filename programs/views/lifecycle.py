@@ -154,6 +154,7 @@ class NextActions:
     withdrawals_left_today: int = 0
     withdrawals_left_month: int = 0
     release: bool = False
+    phasable: bool = False  # a phased release is offered for updates only: a first release goes to everyone
     # Hosts of the live full release this version is not approved for: releasing it to everyone (at once, or raised
     # to 100 %) takes the program off them. A phased release leaves them be: the full release still decides.
     hosts_dropped: list = field(default_factory=list)
@@ -206,6 +207,7 @@ def next_actions(version: Version, membership) -> NextActions:
     actions.release = status == S.APPROVED and can_transition(status, S.RELEASED)
     if actions.release:
         actions.hosts_dropped = _hosts_dropped(version)
+        actions.phasable = version.program.versions.filter(status=S.RELEASED).exists()  # an update, not a first
     if status == S.PHASED:
         actions.raise_to = can_transition(status, S.RELEASED)
         actions.hosts_dropped = _hosts_dropped(version) if actions.raise_to else []
