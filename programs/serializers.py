@@ -129,6 +129,64 @@ class VersionInput(serializers.Serializer):
     )
 
 
+class ScanOutput(serializers.Serializer):
+    progress = serializers.IntegerField(help_text="0–100.")
+    stage = serializers.CharField(help_text="What the scanner is doing (`queued`, `archive`, `code` …); \"\" before.")
+    attempts = serializers.IntegerField(help_text="Tries so far (a worker that died is tried again).")
+    started_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+    done = serializers.BooleanField(help_text="The report is final: the status is `ready` or `scan_failed`.")
+
+
+class FindingOutput(serializers.Serializer):
+    code = serializers.CharField(help_text="Stable, e.g. `privacy.undeclared` (docs/finding-codes.md).")
+    severity = serializers.ChoiceField(choices=["error", "warning", "notice"],
+                                       help_text="Any `error` fails the scan (status `scan_failed`).")
+    message = serializers.CharField(help_text="In the caller's language (Accept-Language).")
+    file = serializers.CharField(allow_null=True, help_text="Path in the package; null for the package as a whole.")
+    line = serializers.IntegerField(allow_null=True, help_text="1-based; null when the finding has no place.")
+    column = serializers.IntegerField(allow_null=True, help_text="1-based character column; null with `line`.")
+    params = serializers.DictField(help_text="What the message is made of (the API, the domain, the size …), per "
+                                             "code; {} when nothing.")
+
+
+class SizesOutput(serializers.Serializer):
+    main = serializers.IntegerField(allow_null=True, help_text="Bytes, zipped, of the main package.")
+    subpackages = serializers.DictField(child=serializers.IntegerField(), help_text="Root → bytes.")
+    full = serializers.IntegerField(allow_null=True, help_text="Bytes of the whole package.")
+    limits = serializers.DictField(child=serializers.IntegerField(),
+                                   help_text="`main`, `subpackage`, `full`: the host's limits in bytes.")
+
+
+class RiskItemOutput(serializers.Serializer):
+    code = serializers.CharField()
+    weight = serializers.IntegerField()
+    reason = serializers.CharField(help_text="In the caller's language.")
+    params = serializers.DictField()
+
+
+class RiskOutput(serializers.Serializer):
+    score = serializers.IntegerField(help_text="The sum of the breakdown's weights; reviewers' queue sorts by it.")
+    breakdown = RiskItemOutput(many=True)
+
+
+class ReportOutput(serializers.Serializer):
+    dialect = serializers.CharField(allow_null=True, help_text="`alipay`, `wechat`, `douyin`, `baidu`; null when "
+                                                               "the package is not a mini-program.")
+    errors = serializers.IntegerField()
+    warnings = serializers.IntegerField()
+    notices = serializers.IntegerField()
+    findings = FindingOutput(many=True)
+    sizes = SizesOutput(allow_null=True)
+    risk = RiskOutput()
+    permissions = serializers.ListField(child=serializers.CharField(), allow_null=True)
+    domains = serializers.ListField(child=serializers.CharField(), allow_null=True,
+                                    help_text="The servers the code talks to.")
+    duration_ms = serializers.IntegerField(allow_null=True)
+    personal_info = serializers.ListField(child=serializers.CharField(), allow_null=True,
+                                          help_text="Kinds of personal information the code uses.")
+
+
 class VersionOutput(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
     package_url = serializers.SerializerMethodField(help_text="Download the package (the caller's key or session).")
@@ -168,11 +226,13 @@ class VersionOutput(serializers.ModelSerializer):
         path = reverse("api_package", args=[obj.program.appid, obj.version])
         return self.context["request"].build_absolute_uri(path)
 
+    @extend_schema_field(ScanOutput)
     def get_scan(self, obj) -> dict:
         return {"progress": obj.scan_progress, "stage": obj.scan_stage, "attempts": obj.scan_attempts,
                 "started_at": _moment(obj.scan_started_at), "finished_at": _moment(obj.scan_finished_at),
                 "done": obj.scan_done}
 
+    @extend_schema_field(ReportOutput(allow_null=True))
     def get_report(self, obj) -> dict | None:
         """errors / warnings / notices counts, findings[], sizes, risk, dialect — once the scan is done."""
         report = obj.scan_report
@@ -183,9 +243,11 @@ class VersionOutput(serializers.ModelSerializer):
         data = {k: report.get(k) for k in keys}
         # Messages and risk reasons in the caller's language (Accept-Language), from each code and its params.
         language = get_language()
-        data["findings"] = [localized_finding(f, language) for f in report.get("findings") or []]
+        # Every finding has `params` ({} when nothing: the stored ones leave it out then).
+        data["findings"] = [{"params": {}, **localized_finding(f, language)} for f in report.get("findings") or []]
         risk = report.get("risk") or {}
-        data["risk"] = {**risk, "breakdown": [localized_breakdown(b, language) for b in risk.get("breakdown") or []]}
+        data["risk"] = {"score": risk.get("score", 0),
+                        "breakdown": [localized_breakdown(b, language) for b in risk.get("breakdown") or []]}
         return data
 
 

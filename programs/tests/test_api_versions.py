@@ -515,3 +515,42 @@ def test_scanning_again_a_version_that_did_not_fail_says_so_in_words(api_with_ke
     assert response.status_code == 409
     assert response.json()["error"]["message"] == (
         "Only a version whose scan failed can be scanned again; this one is “Ready (development version)”.")
+
+
+def test_a_scanned_versions_report_is_described_by_the_schema(api_with_key, program, client, post):
+    """The report is what a CI job gates on; the schema said only `object`. Checked with a strict OpenAPI 3.0
+    validator on a real scan with findings, a package that is no zip (its finding had no `params`), a version
+    not scanned yet and an upload's duplicate answer."""
+    import json
+
+    from django.urls import reverse
+    from openapi_schema_validator import OAS30Validator
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT4
+
+    from programs.scanning import ScanConfig, scan_package
+
+    schema = json.loads(client.get(reverse("api_schema"), {"format": "json"}).content)
+    registry = Registry().with_resource("urn:s", Resource.from_contents(schema, default_specification=DRAFT4))
+
+    def problems(body: dict, component: str) -> list[str]:
+        validator = OAS30Validator({"$ref": f"urn:s#/components/schemas/{component}"}, registry=registry)
+        return [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(body)]
+
+    code = "const k = 'AKIAIOSFODNN7EXAMPLE'; eval(k); wx.request({url: 'http://10.0.0.1/x'});"
+    wechat = scan_package(build_package("wechat", files={"utils/x.js": code}), config=ScanConfig()).to_dict()
+    broken = scan_package(b"not a zip at all", config=ScanConfig()).to_dict()
+    assert any("params" not in f for f in broken["findings"])
+    VersionFactory(program=program, version="1.0.0", status=Version.Status.READY, scan_report=wechat)
+    VersionFactory(program=program, version="1.0.1", status=Version.Status.SCAN_FAILED, scan_report=broken)
+    uploaded = post(build_package("alipay"), "2.0.0")
+    again = post(build_package("alipay"), "2.0.1")
+
+    for number in ("1.0.0", "1.0.1", "2.0.0"):
+        body = api_with_key.get(f"{versions_url(program)}{number}/").json()
+        assert not problems(body, "VersionOutput"), (number, problems(body, "VersionOutput"))
+    body = api_with_key.get(f"{versions_url(program)}1.0.1/").json()
+    assert all("params" in f for f in body["report"]["findings"])
+    assert len(api_with_key.get(f"{versions_url(program)}1.0.0/").json()["report"]["findings"]) >= 2
+    assert again.json()["duplicate"] and not problems(again.json(), "VersionUploadOutput")
+    assert not problems(uploaded.json(), "VersionUploadOutput")
