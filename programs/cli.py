@@ -357,9 +357,21 @@ def cmd_upload(client: Client, args, out) -> int:
 
 def cmd_submit(client: Client, args, out) -> int:
     url = client.url("programs", args.appid, "versions", args.version, "submit")
-    with naming_what_is_missing(client, args.appid, args.version):
-        _, version = client.post_json(url, {"notes": args.notes or "", "test_account": args.test_account or "",
-                                            "expedited": bool(args.expedited)})
+    try:
+        with naming_what_is_missing(client, args.appid, args.version):
+            _, version = client.post_json(url, {"notes": args.notes or "", "test_account": args.test_account or "",
+                                                "expedited": bool(args.expedited)})
+    except CliError as refused:
+        # A CI job retried after a timeout whose first try went through: the version is in review already,
+        # which is what was asked. Any other refusal stands.
+        version = client.get(client.url("programs", args.appid, "versions", args.version)) \
+            if refused.status == 409 else {}
+        if version.get("status") != "in_review":
+            raise
+        print(f"{version.get('version')} is in review already (an earlier try went through): nothing to do.",
+              file=out)
+        print(version.get("url"), file=out)
+        return OK
     print(f"Submitted {version.get('version')} for review: {version.get('status')}", file=out)
     print(version.get("url"), file=out)
     return OK

@@ -139,6 +139,11 @@ def test_submit_and_status(run, program, package):
     version = Version.objects.get(program=program, version="3.0.0")
     assert (version.status, version.submit_notes, version.test_account) == ("in_review", "Log in as demo", "demo/1")
 
+    # A CI job retrying after a timeout whose first try went through: done, not a failure.
+    code, out, err = run("submit", program.appid, "3.0.0")
+    assert code == 0, err
+    assert "3.0.0 is in review already (an earlier try went through): nothing to do." in out
+
     code, out, err = run("status", program.appid)
     assert code == 0, err
     assert out.splitlines()[0].split()[:3] == ["VERSION", "STATUS", "SCAN"]
