@@ -94,12 +94,23 @@ def _renewal_target(program: MiniProgram, scene: Scene) -> Grant | None:
     grants = list(program.grants.filter(scene=scene).order_by("-created_at"))
     row = scene_state(scene, program_facts(program), requests=requests, grants=grants, now=timezone.now())
     if row.state == State.REQUESTED or row.renewal_pending:
-        raise Conflict(_("A request for this scene is already waiting for an operator."))
+        raise _already_waiting(program, scene)
     if row.state == State.GRANTED:
         raise ValidationError({"scene": _("The program is granted this scene until %(date)s; renew it in the last "
                                           "%(days)d days.") % {"date": f"{timezone.localdate(row.grant.valid_until):%Y-%m-%d}",
                                                                "days": settings.DISTRIBUTION_EXPIRY_NOTICE_DAYS}})
     return row.grant if row.state in (State.EXPIRING, State.EXPIRED) else None
+
+
+def _already_waiting(program: MiniProgram, scene: Scene) -> Conflict:
+    """The refusal of a second request, naming the one waiting (a CI job retrying a request that went through
+    can read it: GET …/whitelist-requests/<id>/)."""
+    pending = program.whitelist_requests.filter(scene=scene, status=R.PENDING).order_by("-created_at").first()
+    if pending is None:
+        return Conflict(_("A request for this scene is already waiting for an operator."))
+    return Conflict(_("A request for this scene is already waiting for an operator: request %(id)d, made "
+                      "%(when)s.") % {"id": pending.pk,
+                                      "when": f"{timezone.localtime(pending.created_at):%Y-%m-%d %H:%M}"})
 
 
 @transaction.atomic
@@ -122,7 +133,7 @@ def whitelist_request_create(
             request = WhitelistRequest.objects.create(program=program, scene=scene, justification=justification,
                                                       renewal_of=renewal_of, requested_by=actor)
     except IntegrityError:
-        raise Conflict(_("A request for this scene is already waiting for an operator."))
+        raise _already_waiting(program, scene)
     for upload, ext in zip(files, extensions):
         _save_evidence(request, upload, ext)
     audit_record(action=Action.REQUEST, target=request, actor=actor, api_key=api_key,

@@ -54,14 +54,16 @@ def test_a_non_service_program_gets_the_reason_code(api_with_key, tools_program)
     assert "service-type" in error["message"]
 
 
-def test_a_second_pending_request_is_409(api_with_key, service_program):
+def test_a_second_pending_request_is_409_naming_the_one_waiting(api_with_key, service_program):
     data = {"scene": "weibo.profile", "justification": "Again."}
-    api_with_key.post(_requests_url(service_program), data, format="json")
+    first = api_with_key.post(_requests_url(service_program), data, format="json").json()
 
     response = api_with_key.post(_requests_url(service_program), data, format="json")
 
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "conflict"
+    # A CI job retrying a request that went through can find it.
+    assert f"already waiting for an operator: request {first['id']}, made " in response.json()["error"]["message"]
 
 
 def test_an_unknown_scene_is_a_400_naming_the_field(api_with_key, service_program):
