@@ -6,7 +6,7 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiRespo
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import ListAPIView
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -181,7 +181,8 @@ class PrivacyDeclarationApi(ProgramAccessMixin, APIView):
 
 class VersionListApi(ProgramAccessMixin, ListAPIView):
     serializer_class = VersionOutput
-    parser_classes = [MultiPartParser, FormParser]
+    # multipart only: a form-urlencoded body cannot carry the package, and the 415 names what is read.
+    parser_classes = [MultiPartParser]
 
     def get_queryset(self):
         program, _ = self.program(self.kwargs["appid"])

@@ -357,8 +357,7 @@ def test_a_json_body_is_refused_as_unsupported_media_type(api_with_key, program)
     response = api_with_key.post(versions_url(program), {"version": "1.0.0"}, format="json")
     assert _fields(response, 415, "unsupported_media_type") == {}
     assert response.json()["error"]["message"] == (
-        'Unsupported media type "application/json" in request; send multipart/form-data or '
-        'application/x-www-form-urlencoded.')
+        'Unsupported media type "application/json" in request; send multipart/form-data.')
 
 
 def test_malformed_json_is_refused_with_the_error_shape(api_with_key, program):
@@ -367,10 +366,12 @@ def test_malformed_json_is_refused_with_the_error_shape(api_with_key, program):
     assert not Version.objects.exists()
 
 
-def test_a_form_post_without_a_file_is_a_400(api_with_key, program):
+def test_a_form_urlencoded_post_is_told_to_send_multipart(api_with_key, program):
+    """It cannot carry a file; the 415 advised it all the same."""
     response = api_with_key.post(versions_url(program), data="version=1.0.0",
                                  content_type="application/x-www-form-urlencoded")
-    assert list(_fields(response)) == ["package"]
+    assert _fields(response, 415, "unsupported_media_type") == {}
+    assert response.json()["error"]["message"].endswith("send multipart/form-data.")
 
 
 def test_a_broken_multipart_body_is_a_400(api_with_key, program):
