@@ -85,6 +85,36 @@ def _clean_domains(domains: dict[str, list[str]]) -> dict[str, list[str]]:
     return cleaned
 
 
+class _Refusals:
+    """Every field's refusal at once, so that a form or a CI job mends them in one round: the name's, the
+    domains', the model's limits' and the categories' came one at a time."""
+
+    def __init__(self):
+        self.fields: dict[str, list[str]] = {}  # named as the pages name them
+        self.api: dict = {}  # named as the request named them (console.api_errors)
+
+    def check(self, work, *args, **kwargs):
+        """`work`'s result, or None after noting its refusal."""
+        try:
+            return work(*args, **kwargs)
+        except ValidationError as exc:
+            if not hasattr(exc, "error_dict"):
+                raise
+            fields = {name: [m for error in errors for m in error.messages] for name, errors in exc.error_dict.items()}
+            self.fields.update(fields)
+            self.api.update(getattr(exc, "api_detail", None) or fields)
+            return None
+
+    def refused(self, name: str) -> bool:
+        return name in self.fields
+
+    def raise_any(self) -> None:
+        if self.fields:
+            refused = ValidationError(self.fields)
+            refused.api_detail = self.api
+            raise refused
+
+
 def _check_model_limits(program: MiniProgram, names) -> None:
     """The model's own limits (lengths, URL shape) on the fields being written, before the database sees them."""
     exclude = [f.name for f in MiniProgram._meta.fields if f.name not in names]
@@ -105,12 +135,16 @@ def program_create(
     description: str = "", privacy_policy_url: str = "", domains: dict[str, list[str]] | None = None,
     api_key: ApiKey | None = None,
 ) -> MiniProgram:
+    refusals = _Refusals()
+    cleaned_name = refusals.check(program_name_clean, name)
+    domain_fields = refusals.check(_clean_domains, domains or {}) or {}
     program = MiniProgram(
-        organisation=org, name=program_name_clean(name), slogan=slogan.strip(), description=description.strip(),
-        privacy_policy_url=privacy_policy_url.strip(), created_by=actor, **_clean_domains(domains or {}),
+        organisation=org, name=cleaned_name or "", slogan=slogan.strip(), description=description.strip(),
+        privacy_policy_url=privacy_policy_url.strip(), created_by=actor, **domain_fields,
     )
-    _check_model_limits(program, EDITABLE_FIELDS)
-    categories = _clean_categories(categories, org)
+    refusals.check(_check_model_limits, program, [f for f in EDITABLE_FIELDS if not refusals.refused(f)])
+    categories = refusals.check(_clean_categories, categories, org)
+    refusals.raise_any()
     for _attempt in range(5):
         program.appid = _new_appid()
         if not MiniProgram.objects.filter(appid=program.appid).exists():
@@ -139,16 +173,20 @@ def program_update(
     if unknown:
         raise ValidationError({f: _("This field cannot be changed.") for f in unknown})
     before = _snapshot(program)
+    refusals = _Refusals()
     if "name" in fields:
-        fields["name"] = program_name_clean(fields["name"], exclude_pk=program.pk)
+        fields["name"] = refusals.check(program_name_clean, fields["name"], exclude_pk=program.pk) or program.name
     for name, value in fields.items():
         setattr(program, name, value.strip() if isinstance(value, str) else value)
-    _check_model_limits(program, fields)
+    refusals.check(_check_model_limits, program, [f for f in fields if not refusals.refused(f)])
     if domains is not None:
-        for name, value in _clean_domains({**program.domains(), **domains}).items():
+        for name, value in (refusals.check(_clean_domains, {**program.domains(), **domains}) or {}).items():
             setattr(program, name, value)
     if categories is not None:
-        program.categories.set(_clean_categories(categories, program.organisation))
+        categories = refusals.check(_clean_categories, categories, program.organisation)
+    refusals.raise_any()
+    if categories is not None:
+        program.categories.set(categories)
     try:
         with transaction.atomic():
             program.save()

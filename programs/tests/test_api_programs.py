@@ -365,3 +365,17 @@ def test_a_slogan_with_a_right_to_left_override_is_refused(api_with_key, program
         assert "U+202E RIGHT-TO-LEFT OVERRIDE" in _assert_error(response, 400, "invalid")["slogan"][0]
     program.refresh_from_db()
     assert program.slogan == ""
+
+
+def test_every_refused_field_is_named_at_once(api_with_key, program):
+    """A CI job mended the name, sent again, and only then heard of its domains."""
+    body = _create_body(name="x", domains={"request": ["http://1.2.3.4", "https://localhost"]})
+    fields = _assert_error(api_with_key.post(LIST, body, format="json"), 400, "invalid")
+    assert set(fields) == {"name", "domains.request.0", "domains.request.1"}
+    assert not MiniProgram.objects.exclude(pk=program.pk).exists()
+
+    patch = {"name": "y", "domains": {"request": ["http://api.example.com"]}}
+    fields = _assert_error(api_with_key.patch(f"{LIST}{program.appid}/", patch, format="json"), 400, "invalid")
+    assert set(fields) == {"name", "domains.request.0"}
+    program.refresh_from_db()
+    assert program.name == "Acme Maps"
