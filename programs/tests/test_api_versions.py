@@ -525,18 +525,14 @@ def test_a_scanned_versions_report_is_described_by_the_schema(api_with_key, prog
     import json
 
     from django.urls import reverse
-    from openapi_schema_validator import OAS30Validator
-    from referencing import Registry, Resource
-    from referencing.jsonschema import DRAFT4
 
+    from console.tests.strict_schema import schema_problems
     from programs.scanning import ScanConfig, scan_package
 
     schema = json.loads(client.get(reverse("api_schema"), {"format": "json"}).content)
-    registry = Registry().with_resource("urn:s", Resource.from_contents(schema, default_specification=DRAFT4))
 
     def problems(body: dict, component: str) -> list[str]:
-        validator = OAS30Validator({"$ref": f"urn:s#/components/schemas/{component}"}, registry=registry)
-        return [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(body)]
+        return schema_problems(schema, body, component)
 
     code = "const k = 'AKIAIOSFODNN7EXAMPLE'; eval(k); wx.request({url: 'http://10.0.0.1/x'});"
     wechat = scan_package(build_package("wechat", files={"utils/x.js": code}), config=ScanConfig()).to_dict()
