@@ -353,6 +353,9 @@ ROLLBACK_DEPTH = env_int("ROLLBACK_DEPTH", 5)
 REVIEW_CLAIM_MINUTES = env_int("REVIEW_CLAIM_MINUTES", 15)
 REVIEW_MAX_CLAIMS = env_int("REVIEW_MAX_CLAIMS", 3)
 REVIEW_HEARTBEAT_SECONDS = env_int("REVIEW_HEARTBEAT_SECONDS", 60)
+# The open review page stops renewing its claim after this long without a key, click or scroll: a reviewer
+# gone to lunch with the tab open held the version for everyone else.
+REVIEW_CLAIM_IDLE_MINUTES = env_int("REVIEW_CLAIM_IDLE_MINUTES", 30)
 REVIEW_QUEUE_PAGE_SIZE = env_int("REVIEW_QUEUE_PAGE_SIZE", 50)
 AUTO_APPROVAL_BATCH = env_int("AUTO_APPROVAL_BATCH", 200)
 # Distribution (SPEC §6): the expiry notice and the renewal window open this many days before a grant ends.

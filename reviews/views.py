@@ -163,6 +163,7 @@ def _page_context(request, version, *, decision_form=None, message_form=None, op
         "open_form": open_form, "decidable": version.status == version.Status.IN_REVIEW,
         "kept": kept or {"text": "", "reasons": [], "hosts": []}, "unsent": unsent,
         "claim_minutes": settings.REVIEW_CLAIM_MINUTES, "heartbeat_seconds": settings.REVIEW_HEARTBEAT_SECONDS,
+        "claim_idle_minutes": settings.REVIEW_CLAIM_IDLE_MINUTES,
         "code": code_links(version),
         **report_context(version),
     }

@@ -125,6 +125,22 @@ def test_the_open_page_keeps_the_claim_alive_and_others_out(new_page, screenshot
     screenshot(mine, "claim-lost")
 
 
+def test_a_page_left_alone_stops_renewing_its_claim(new_page, reviewer, settings):
+    """A reviewer gone to lunch with the tab open held the version for everyone else."""
+    settings.REVIEW_HEARTBEAT_SECONDS = 1
+    settings.REVIEW_CLAIM_IDLE_MINUTES = 0  # idle at once: no key, click or scroll after the page loaded
+    version = WaitingVersionFactory(program=MiniProgramFactory(name="Harbour Ferry"))
+    claim = ClaimFactory(version=version, reviewer=reviewer, expires_at=timezone.now() + timedelta(minutes=2))
+    page = new_page()
+    sign_in(page, reviewer)
+    page.goto(f"/reviews/{version.pk}/")
+    expect(page.locator("#claim")).to_contain_text("the claim is no longer renewed and lapses at")
+    before = claim.expires_at
+    page.wait_for_timeout(1500)
+    claim.refresh_from_db()
+    assert claim.expires_at == before
+
+
 def test_the_queue_on_a_phone(new_page, screenshot, reviewer, two_waiting):
     phone = new_page(viewport=PHONE)
     sign_in(phone, reviewer)

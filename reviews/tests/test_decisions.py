@@ -347,3 +347,18 @@ def _any_reason_code() -> str:
     from reviews.models import RejectionReason
 
     return RejectionReason.objects.filter(active=True).values_list("code", flat=True).first()
+
+
+def test_the_scanners_flags_have_canned_reasons_in_both_languages():
+    """A reviewer rejecting an obfuscated SDK that calls tracking servers had no reason that fitted."""
+    from django.utils import translation
+
+    from reviews.models import RejectionReason
+
+    reasons = {r.code: r for r in RejectionReason.objects.filter(active=True)}
+    assert {"obfuscated-code", "undisclosed-tracking", "dynamic-code", "secrets-in-package",
+            "insecure-network"} <= set(reasons)
+    assert all(r.title_zh and r.description for r in reasons.values())
+    with translation.override("zh-hans"):
+        assert reasons["dynamic-code"].display_title == "动态执行或下载代码"
+        assert reasons["dynamic-code"].display_description.startswith("小程序执行由字符串拼出")

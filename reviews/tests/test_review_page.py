@@ -31,6 +31,7 @@ def test_first_release_says_so(reviewer_client):
     body = _page(reviewer_client, version)
     assert "First release: nothing of this program has been released yet" in body
     assert "pages/index/index.js" in body
+    assert '<details class="diff-files">' in body  # folded: every file is "added", and the report comes after
 
 
 def test_the_diff_against_the_released_version(reviewer_client):
@@ -49,6 +50,7 @@ def test_the_diff_against_the_released_version(reviewer_client):
     assert "+&nbsp;tracker.example.net" in body
     assert "+&nbsp;Games" in body  # category names, not codes
     assert "new.js" in body and "old.js" in body
+    assert '<details class="diff-files" open>' in body
     assert "+2.0\xa0KB" in body  # the added file's size delta
 
 

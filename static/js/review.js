@@ -116,8 +116,20 @@
     const url = box.dataset.claimRefresh;
     const text = box.querySelector("[data-claim-text]");
     let timer = null;
+    let lastActive = Date.now();
+    let heldUntil = box.dataset.heldUntil || "";
+    ["keydown", "pointerdown", "scroll", "input"].forEach((kind) =>
+      document.addEventListener(kind, () => { lastActive = Date.now(); }, { passive: true, capture: true }));
+
+    function idle() {
+      return Date.now() - lastActive > Number(box.dataset.idleMinutes ?? 30) * 60000;
+    }
 
     async function beat() {
+      if (idle()) {  // away from the page: let the claim lapse at its time, so that others can take the version
+        if (text && box.dataset.idleTemplate) text.textContent = box.dataset.idleTemplate.replace("%s", heldUntil);
+        return;
+      }
       let response;
       try {
         response = await fetch(url, {
@@ -129,6 +141,7 @@
       }
       const data = await response.json().catch(() => ({}));
       if (response.ok && data.held) {
+        heldUntil = data.expires_label;
         if (text && box.dataset.heldTemplate) text.textContent = box.dataset.heldTemplate.replace("%s", data.expires_label);
         return;
       }
@@ -137,7 +150,7 @@
     }
 
     timer = setInterval(beat, (Number(box.dataset.heartbeat) || 60) * 1000);
-    document.addEventListener("visibilitychange", () => { if (!document.hidden) beat(); });
+    document.addEventListener("visibilitychange", () => { if (!document.hidden) { lastActive = Date.now(); beat(); } });
   }
 
   // Someone else holds the version now (or it was decided): the claim box says so alone, and the decision
