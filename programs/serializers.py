@@ -238,17 +238,29 @@ class VersionOutput(serializers.ModelSerializer):
         report = obj.scan_report
         if not report:
             return None
-        keys = ("dialect", "errors", "warnings", "notices", "findings", "sizes", "risk", "permissions", "domains",
-                "duration_ms", "personal_info")
+        keys = ("dialect", "permissions", "domains", "duration_ms", "personal_info")
         data = {k: report.get(k) for k in keys}
+        data.update({k: report.get(k) or 0 for k in ("errors", "warnings", "notices")})
         # Messages and risk reasons in the caller's language (Accept-Language), from each code and its params.
+        # Every key the schema names is there, whatever a stored report left out (`params` when empty, older
+        # reports' fields).
         language = get_language()
-        # Every finding has `params` ({} when nothing: the stored ones leave it out then).
-        data["findings"] = [{"params": {}, **localized_finding(f, language)} for f in report.get("findings") or []]
+        data["findings"] = [_finding_output(localized_finding(f, language)) for f in report.get("findings") or []]
         risk = report.get("risk") or {}
-        data["risk"] = {"score": risk.get("score", 0),
-                        "breakdown": [localized_breakdown(b, language) for b in risk.get("breakdown") or []]}
+        data["risk"] = {"score": risk.get("score") or 0,
+                        "breakdown": [{"params": {}, **localized_breakdown(b, language)}
+                                      for b in risk.get("breakdown") or []]}
+        sizes = report.get("sizes")
+        data["sizes"] = {"main": sizes.get("main"), "subpackages": sizes.get("subpackages") or {},
+                         "full": sizes.get("full"), "limits": sizes.get("limits") or {}} \
+            if isinstance(sizes, dict) else None
         return data
+
+
+def _finding_output(finding: dict) -> dict:
+    return {"code": finding.get("code"), "severity": finding.get("severity"), "message": finding.get("message"),
+            "file": finding.get("file"), "line": finding.get("line"), "column": finding.get("column"),
+            "params": finding.get("params") or {}}
 
 
 class DuplicateOutput(serializers.Serializer):
