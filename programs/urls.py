@@ -45,6 +45,7 @@ org_portal_patterns = [
     path("<str:appid>/versions/<str:version>/code/", views.version_code, name="version_code"),
     path("<str:appid>/versions/<str:version>/code/changes/", views.version_code_changes, name="version_code_changes"),
     path("<str:appid>/versions/<str:version>/code/raw/", views.version_code_raw, name="version_code_raw"),
+    path("<str:appid>/versions/<str:version>/code/search/", views.version_code_search, name="version_code_search"),
     # Lifecycle actions (POST only; each redirects back to the page it came from).
     path("<str:appid>/versions/<str:version>/rescan/", views.version_rescan, name="version_rescan"),
     path("<str:appid>/versions/<str:version>/submit/", views.version_submit, name="version_submit"),

@@ -16,6 +16,7 @@ portal_patterns = [
     path("<int:version_id>/code/", views.review_code, name="review_code"),
     path("<int:version_id>/code/changes/", views.review_code_changes, name="review_code_changes"),
     path("<int:version_id>/code/raw/", views.review_code_raw, name="review_code_raw"),
+    path("<int:version_id>/code/search/", views.review_code_search, name="review_code_search"),
     # The developer's answer, posted from the review panel on their version page.
     path("<int:version_id>/answer/", views.developer_answer, name="review_answer"),
 ]

@@ -304,12 +304,13 @@ def code_links(version) -> code_views.CodeLinks:
     args = [version.pk]
     return code_views.CodeLinks(
         reverse("review_code", args=args), reverse("review_code_changes", args=args),
-        reverse("review_code_raw", args=args), reverse("review_detail", args=args), _("Review"))
+        reverse("review_code_raw", args=args), reverse("review_detail", args=args), _("Review"),
+        reverse("review_code_search", args=args))
 
 
 # The same viewer page on the organisation's side, for a member who is not a reviewer.
 ORGANISATION_SIDE = {"review_code": "version_code", "review_code_changes": "version_code_changes",
-                     "review_code_raw": "version_code_raw"}
+                     "review_code_raw": "version_code_raw", "review_code_search": "version_code_search"}
 
 
 def code_page(view):
@@ -347,3 +348,8 @@ def review_code_changes(request, version):
 @code_page
 def review_code_raw(request, version):
     return code_views.raw_response(request, version)
+
+
+@code_page
+def review_code_search(request, version):
+    return code_views.search_page(request, version, code_links(version), base={"side": "review"})

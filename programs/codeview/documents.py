@@ -25,7 +25,7 @@ MARK_FILES = 300  # files read for the changes list's permission and domain mark
 MARK_BYTES = 1024 * 1024
 
 
-def _key(*parts) -> str:
+def cache_key(*parts) -> str:
     raw = ":".join(str(part) for part in parts)
     return f"codeview:{CACHE_VERSION}:" + hashlib.sha256(raw.encode()).hexdigest()
 
@@ -77,7 +77,7 @@ def file_document(version, path: str, *, page: int | None = None, line: int | No
     if entry is None:
         raise MemberUnavailable(path)
     lexer = render.lexer_name(path)
-    doc_key = _key("doc", _content_id(version, path), lexer, settings.CODE_VIEWER_MAX_BYTES)
+    doc_key = cache_key("doc", _content_id(version, path), lexer, settings.CODE_VIEWER_MAX_BYTES)
     meta, laid_out = cache.get(doc_key), None
     if meta is None:
         meta, laid_out = _describe(read_member(version, path))
@@ -225,7 +225,7 @@ def _mark_terms(version, released, rows: list[ChangedFile], terms: dict) -> None
     if not terms:
         return
     wanted = [row for row in rows if row.change != "removed"][:MARK_FILES]
-    key = _key("marks", version.package_sha256, released.package_sha256 if released else "", sorted(terms))
+    key = cache_key("marks", version.package_sha256, released.package_sha256 if released else "", sorted(terms))
     found = cache.get(key)
     if found is None:
         found = _scan_terms(version, released, wanted, terms)
@@ -292,7 +292,7 @@ def file_diff(version, released, path: str) -> FileDiff:
     result = FileDiff(path, change, kind="text", old_size=old_entry and old_entry["size"],
                       new_size=new_entry and new_entry["size"])
     lexer = render.lexer_name(path)
-    key = _key("diff", _content_id(released, path) if old_entry else "", _content_id(version, path) if new_entry else "",
+    key = cache_key("diff", _content_id(released, path) if old_entry else "", _content_id(version, path) if new_entry else "",
                lexer, settings.CODE_VIEWER_MAX_BYTES)
     cached = cache.get(key)
     if cached is None:

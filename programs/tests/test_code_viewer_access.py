@@ -24,13 +24,14 @@ def reviewer(db):
 def org_urls(org, program, version="1.1.0"):
     args = [org.slug, program.appid, version]
     return [reverse("version_code", args=args) + "?path=app.js", reverse("version_code_changes", args=args),
-            reverse("version_code_raw", args=args) + "?path=app.js"]
+            reverse("version_code_raw", args=args) + "?path=app.js", reverse("version_code_search", args=args) + "?q=my."]
 
 
 def review_urls(version):
     return [reverse("review_code", args=[version.pk]) + "?path=app.js",
             reverse("review_code_changes", args=[version.pk]),
-            reverse("review_code_raw", args=[version.pk]) + "?path=app.js"]
+            reverse("review_code_raw", args=[version.pk]) + "?path=app.js",
+            reverse("review_code_search", args=[version.pk]) + "?q=my."]
 
 
 def api_urls(program, version="1.1.0"):

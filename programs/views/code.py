@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET
 
 from console.views.decorators import org_page
 from programs import selectors
-from programs.codeview import documents
+from programs.codeview import documents, search
 from programs.codeview.reading import MemberUnavailable, PackageReader, manifest
 from programs.codeview.render import IMAGE_TYPES
 from programs.codeview.tree import file_marks, tree_items
@@ -35,13 +35,14 @@ class CodeLinks:
     raw: str
     back: str  # the version page or the review page
     back_label: str
+    search: str
 
 
 def org_links(org_slug: str, version) -> CodeLinks:
     args = [org_slug, version.program.appid, version.version]
     return CodeLinks(reverse("version_code", args=args), reverse("version_code_changes", args=args),
                      reverse("version_code_raw", args=args), reverse("version_detail", args=args),
-                     _("Version %(v)s") % {"v": version.version})
+                     _("Version %(v)s") % {"v": version.version}, reverse("version_code_search", args=args))
 
 
 def _path(request) -> str:
@@ -189,6 +190,19 @@ def changes_page(request, version, links: CodeLinks, released_links, *, base: di
     return render(request, "programs/code/changes.html", context)
 
 
+def search_page(request, version, links: CodeLinks, *, base: dict | None = None):
+    """The package's text files searched for ?q= (plain text, any case), matches grouped by file."""
+    query, error, result = request.GET.get("q", "").strip(), "", None
+    if query and not search.QUERY_MIN <= len(query) <= search.QUERY_MAX:
+        error = _("Search for %(min)d to %(max)d characters.") % {"min": search.QUERY_MIN, "max": search.QUERY_MAX}
+    elif query:
+        result = search.search_package(version, query)
+    context = _frame(version, links, "search", {
+        "query": query, "error": error, "result": result, "max_hits": search.MAX_HITS,
+        "diff": selectors.diff_against_release(version), **(base or {})})
+    return render(request, "programs/code/search.html", context, status=400 if error else 200)
+
+
 def raw_response(request, version, *, download: bool | None = None):
     """One member's bytes: images inline for the preview, everything else as a download."""
     path = _path(request)
@@ -250,3 +264,10 @@ def version_code_changes(request, membership, appid, version) -> HttpResponse:
 @require_GET
 def version_code_raw(request, membership, appid, version):
     return raw_response(request, _org_version(request, membership, appid, version))
+
+
+@org_page()  # outermost: an outsider's POST is a 404 too, not a 405
+@require_GET
+def version_code_search(request, membership, appid, version) -> HttpResponse:
+    obj = _org_version(request, membership, appid, version)
+    return search_page(request, obj, org_links(membership.organisation.slug, obj), base=_org_base(membership))
