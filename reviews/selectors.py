@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -144,8 +144,11 @@ ROW_FIELDS = (
 
 
 def _row_data(versions: QuerySet[Version]) -> QuerySet[Version]:
-    """Just the columns a queue row shows (the scan report is the bulk of a version row)."""
-    return versions.select_related("program__organisation", "review_claim__reviewer").only(*ROW_FIELDS)
+    """Just the columns a queue row shows (the scan report is the bulk of a version row), and `answered`: back
+    in the queue after the developer answered a request for changes."""
+    asked = ReviewDecision.objects.filter(version=OuterRef("pk"), kind=ReviewDecision.Kind.REQUEST_CHANGES)
+    return versions.select_related("program__organisation", "review_claim__reviewer").only(*ROW_FIELDS).annotate(
+        answered=Exists(asked))
 
 
 def queue_rows(ids: list[int]) -> list[Version]:

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from console.models import Membership
 from console.roles import Role
-from console.tests.factories import OrganisationFactory
+from console.tests.factories import OrganisationFactory, UserFactory
 from programs.models import Version
 from programs.tests.factories import MiniProgramFactory
 from reviews.selectors import QueueFilters, review_queue
@@ -255,3 +255,19 @@ def test_a_reversed_risk_range_is_an_error_and_an_order_alone_is_no_filter(revie
     assert "Give a number at least the “Risk from” (50)." in body
     body = reviewer_client.get(QUEUE, {"sort": "risk"}).content.decode()
     assert "Still Listed" in body and "· filtered" not in body
+
+
+def test_a_version_back_after_the_developers_answer_is_marked_answered(reviewer_client, other_reviewer):
+    from reviews.services import review_message_post, review_request_changes
+
+    asked = WaitingVersionFactory(program=MiniProgramFactory(name="Tea House"))
+    fresh = WaitingVersionFactory(program=MiniProgramFactory(name="Bike Share"))
+    developer = UserFactory()
+    Membership.objects.create(user=developer, organisation=asked.program.organisation, role=Role.DEVELOPER)
+    review_request_changes(version=asked, reviewer=other_reviewer, text="Explain the camera.")
+    review_message_post(version=asked, author=developer, body="It scans the stand's QR code.")
+
+    body = reviewer_client.get(QUEUE).content.decode()
+    rows = {pk: body.split(f'href="{reverse("review_detail", args=[pk])}"', 1)[1].split("</a>", 1)[0]
+            for pk in (asked.pk, fresh.pk)}
+    assert "↩ answered" in rows[asked.pk] and "answered" not in rows[fresh.pk]
