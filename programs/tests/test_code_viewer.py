@@ -392,3 +392,42 @@ def test_the_viewer_gives_an_images_pixel_size(client_for, owner, org, versions)
     body = browse(client_for(owner), org, program, path="images/home.png").content.decode()
 
     assert re.search(r"· \d+ × \d+ px", body)
+
+
+def test_a_large_packages_closed_folders_are_sent_empty_and_load_when_opened(monkeypatch):
+    """The WeChat demo's 2,990 files made every viewer page 0.9 MB of HTML; closed folders now load their items
+    when opened. Their marks still count what is inside."""
+    from programs.codeview import tree
+
+    monkeypatch.setattr(tree, "LAZY_TREE_FILES", 2)
+    files = {"pages/index/index.js": {"size": 5}, "pages/map/map.js": {"size": 3}, "vendor/sdk/a.js": {"size": 1},
+             "app.js": {"size": 1}}
+    marks = file_marks([{"file": "vendor/sdk/a.js", "severity": "warning"}], {})
+
+    items = tree_items(files, marks, current="pages/map/map.js")
+    shape = [(i.kind, i.path, i.is_open, i.lazy, i.marks.findings) for i in items if i.kind != "close"]
+    assert shape == [
+        ("open", "pages/", True, False, 0), ("open", "pages/index/", False, True, 0),  # closed: sent empty
+        ("open", "pages/map/", True, False, 0), ("file", "pages/map/map.js", False, False, 0),
+        ("open", "vendor/", True, False, 1), ("open", "vendor/sdk/", False, True, 1),  # its finding still counted
+        ("file", "app.js", False, False, 0)]
+
+    opened = tree_items(files, marks, current="pages/map/map.js", folder="vendor/sdk/")
+    assert [(i.kind, i.path, i.depth) for i in opened] == [("file", "vendor/sdk/a.js", 2)]
+
+
+def test_the_viewer_sends_a_lazy_folders_items_when_asked(client_for, owner, org, versions, monkeypatch):
+    from programs.codeview import tree
+
+    monkeypatch.setattr(tree, "LAZY_TREE_FILES", 2)
+    program, _released, _review = versions
+    client = client_for(owner)
+
+    page = browse(client, org, program, path="app.js").content.decode()
+    folder = browse(client, org, program, tree="packageA/pages/").content.decode()
+
+    assert 'hx-get="' in page and "tree=packageA%2Fpages%2F" in page and 'hx-trigger="toggle once"' in page
+    assert "packageA%2Fpages%2Fdetail%2Fdetail.js" not in page  # a closed folder's files are not sent
+    assert "<html" not in folder and "packageA%2Fpages%2Fdetail" in folder
+    assert browse(client, org, program, tree="no/such/").status_code == 404
+    assert browse(client, org, program, tree="app.js").status_code == 404

@@ -136,9 +136,12 @@ def _findings(version, path: str) -> list[dict]:
 
 
 def browse_page(request, version, links: CodeLinks, *, base: dict | None = None):
-    """The file tree and, with ?path=, one file (?page= or ?line= picks its page)."""
+    """The file tree and, with ?path=, one file (?page= or ?line= picks its page); with ?tree=, one folder's
+    items of a large package's tree, asked for when the folder is opened."""
     path, report = _path(request), version.scan_report if isinstance(version.scan_report, dict) else {}
     files = manifest(report)
+    if "tree" in request.GET:
+        return _tree_folder(request, version, links, files, report, path)
     document = None
     if path:
         try:
@@ -147,17 +150,31 @@ def browse_page(request, version, links: CodeLinks, *, base: dict | None = None)
         except MemberUnavailable:
             raise Http404 from None
     diff = selectors.diff_against_release(version)
-    changes = {} if diff.first_release else (  # a first release's every file is new: no use marking them
-        {f.path: "added" for f in diff.files_added} | {f.path: "changed" for f in diff.files_changed})
+    changes = _changes(diff)
     by_line, general = documents.findings_by_line(_findings(version, path))
     context = _frame(version, links, "files", {
-        "path": path, "document": document, "tree": tree_items(files, file_marks(report.get("findings") or [],
-                                                                                 changes), path),
+        "path": path, "document": document,
+        "tree": tree_items(files, file_marks(report.get("findings") or [], changes), path),
         "file_count": len(files), "file_findings": general,
         "rows": display_rows(document.rows, by_line) if document else [],
         "diff": diff, "change": changes.get(path, ""), **(base or {}),
     })
     return render(request, "programs/code/browse.html", context)
+
+
+def _changes(diff) -> dict[str, str]:
+    """Each file added or changed since the release; a first release's every file is new: no use marking them."""
+    return {} if diff.first_release else (
+        {f.path: "added" for f in diff.files_added} | {f.path: "changed" for f in diff.files_changed})
+
+
+def _tree_folder(request, version, links: CodeLinks, files: dict, report: dict, path: str) -> HttpResponse:
+    folder = request.GET["tree"]
+    if not folder.endswith("/") or not any(name.startswith(folder) for name in files):
+        raise Http404
+    changes = _changes(selectors.diff_against_release(version))
+    items = tree_items(files, file_marks(report.get("findings") or [], changes), path, folder=folder)
+    return render(request, "programs/code/tree_items.html", {"items": items, "links": links, "path": path})
 
 
 def changes_page(request, version, links: CodeLinks, released_links, *, base: dict | None = None):

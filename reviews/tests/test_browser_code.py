@@ -90,3 +90,23 @@ def test_developer_sees_the_viewer_of_their_own_version(page, screenshot, owner,
     page.get_by_role("link", name=re.compile("Changes since 1.0.0")).click()
     expect(page.locator(".cv-changes-table")).to_contain_text("utils/nearby.js")
     screenshot(page, "changes")
+
+
+def test_a_large_packages_folder_loads_its_files_when_opened(page, reviewer, versions, monkeypatch):
+    from programs.codeview import tree
+
+    monkeypatch.setattr(tree, "LAZY_TREE_FILES", 2)  # this package counts as large
+    _program, _released, review = versions
+    sign_in(page, reviewer)
+    page.goto(f"/reviews/{review.pk}/code/?path=app.js")
+    files = page.get_by_role("complementary", name="Files of the package")
+    folder = files.locator("details", has=page.locator("summary", has_text="packageA/")).first
+    expect(folder.get_by_role("link", name=re.compile("detail.js"))).to_have_count(0)  # open, its folders not
+    pages = folder.locator("details", has=page.locator("summary", has_text="pages/")).first
+    pages.locator("summary").first.click()
+    detail = pages.locator("details", has=page.locator("summary", has_text="detail/")).first
+    detail.locator("summary").first.click()
+    link = detail.get_by_role("link", name="detail.js", exact=True)
+    expect(link).to_be_visible()
+    link.click()
+    expect(page).to_have_url(re.compile(r"path=packageA%2Fpages%2Fdetail%2Fdetail\.js$"))
