@@ -5,7 +5,7 @@ from django.urls import reverse
 from console.panels import VERSION_PAGE, Panel, register_panel
 from console.roles import Capability, role_can
 from reviews.forms import MessageForm
-from reviews.selectors import latest_decision, thread
+from reviews.selectors import latest_decision, rejection_to_answer, thread
 
 
 @register_panel(VERSION_PAGE)
@@ -25,3 +25,15 @@ def review_thread_panel(request, *, version, membership) -> Panel | None:
         },
         order=20,
     )
+
+
+@register_panel(VERSION_PAGE)
+def previous_rejection_panel(request, *, version, membership) -> Panel | None:
+    """Before a version is submitted: why the last one was rejected, so that this one answers it (the page of a
+    resubmission said nothing of it)."""
+    if version.submitted_at is not None or version.status not in (version.Status.READY, version.Status.SCAN_FAILED):
+        return None
+    rejection = rejection_to_answer(version)
+    if rejection is None:
+        return None
+    return Panel(template="reviews/panels/previous_rejection.html", context={"decision": rejection}, order=15)

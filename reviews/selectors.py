@@ -257,6 +257,15 @@ def released_count(organisation_id: int) -> int:
     ).count()
 
 
+def rejection_to_answer(version: Version) -> ReviewDecision | None:
+    """The rejection of an earlier version that this one, not yet submitted, should answer: the program's last
+    real decision, if it was a rejection (an approval or release since settles it)."""
+    last = (ReviewDecision.objects.filter(version__program_id=version.program_id, dry_run=False)
+            .exclude(version=version).select_related("version").prefetch_related("reasons")
+            .order_by("-created_at", "-id").first())
+    return last if last is not None and last.kind == ReviewDecision.Kind.REJECT else None
+
+
 def latest_decision(version: Version, *, since: datetime | None = None) -> ReviewDecision | None:
     """The last real decision on the version (dry runs aside), optionally only since a moment (its submission)."""
     decisions = ReviewDecision.objects.filter(version=version, dry_run=False)

@@ -95,3 +95,21 @@ def test_a_rejected_version_describes_the_reasons_in_the_readers_language(client
 
     assert "缺少隐私政策" in chinese and "小程序收集个人信息，但没有可访问的隐私政策。" in chinese
     assert "has no reachable privacy policy" in english and "没有可访问的隐私政策" not in english
+
+
+def test_the_next_version_shows_why_the_last_was_rejected_until_it_is_submitted(client_for, member, org, reviewer):
+    """A resubmission's page said nothing of the rejection it was made to answer."""
+    from programs.tests.factories import VersionFactory
+
+    rejected = WaitingVersionFactory(org=org, version="2.0.0")
+    review_reject(version=rejected, reviewer=reviewer, reasons=["privacy-policy-missing"], text="Add the policy.")
+    fixed = VersionFactory(program=rejected.program, version="2.0.1", status="ready")
+    client = client_for(member)
+
+    body = _version_page(client, fixed).content.decode()
+    assert 'id="previous-rejection"' in body and "Why 2.0.0 was rejected" in body
+    assert "Privacy policy missing" in body and "Add the policy." in body
+
+    fixed.submitted_at, fixed.status = rejected.submitted_at, "in_review"
+    fixed.save()
+    assert 'id="previous-rejection"' not in _version_page(client, fixed).content.decode()  # the thread takes over
