@@ -105,15 +105,14 @@ def _host_name_zh(code: str) -> str:
         return "该宿主"
     from django.utils import translation
 
-    from hosts.models import Dialect, Host
+    from hosts.models import Dialect
+    from hosts.selectors import host_names_of
 
-    host = Host.objects.filter(code=code).only("name", "name_zh").first()
-    if host is not None:
-        return host.name_zh or host.name
-    if code in Dialect.values:
-        with translation.override("zh-hans"):
-            return str(Dialect(code).label)
-    return code
+    with translation.override("zh-hans"):
+        named = host_names_of({code}).get(code)  # the catalog's names, read once a minute
+        if named is None and code in Dialect.values:
+            named = str(Dialect(code).label)
+    return named or code
 
 
 _REDACTED_KEY = re.compile(r"^(?P<shown>.*…) \((?P<n>\d+) characters\)$")

@@ -66,3 +66,14 @@ def test_reviewers_search_from_the_review_side(client_for, versions):
     assert response.status_code == 200
     assert response.context["result"].hit_count >= 1
     assert reverse("review_code", args=[review.pk]) in response.content.decode()
+
+
+def test_a_match_on_a_long_line_shows_a_bounded_snippet_with_its_cuts():
+    import re
+
+    line = "a" * 500 + "needle" + "b" * 500
+    text = "first\n" + line + "\n" + "x" * search.CONTEXT + "needle" + "y" * search.CONTEXT + "\nlast"
+    hits = search._hits(text, re.compile("needle", re.IGNORECASE), 10)
+    assert [(h.line, h.before, h.after) for h in hits] == [
+        (2, "…" + "a" * search.CONTEXT, "b" * search.CONTEXT + "…"),
+        (3, "x" * search.CONTEXT, "y" * search.CONTEXT)]  # the line ends right at the snippet's edges: no cut

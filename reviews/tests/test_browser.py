@@ -90,22 +90,30 @@ def test_reviewer_works_the_queue_by_keyboard(page, screenshot, reviewer, two_wa
     expect(page.locator("[data-shortcuts-toggle]")).not_to_be_checked()
 
 
-def test_the_open_page_keeps_the_claim_alive_and_others_out(new_page, screenshot, reviewer, other_reviewer,
-                                                           settings):
+@pytest.fixture
+def held(reviewer, settings):
+    """A version the reviewer holds for two more minutes, the page's heartbeat every second."""
     settings.REVIEW_HEARTBEAT_SECONDS = 1
     version = WaitingVersionFactory(program=MiniProgramFactory(name="Harbour Ferry"))
-    claim = ClaimFactory(version=version, reviewer=reviewer, expires_at=timezone.now() + timedelta(minutes=2))
-    mine = new_page()
-    sign_in(mine, reviewer)
-    mine.goto(f"/reviews/{version.pk}/")
+    return ClaimFactory(version=version, reviewer=reviewer, expires_at=timezone.now() + timedelta(minutes=2))
+
+
+def open_review(new_page, user, version):
+    page = new_page()
+    sign_in(page, user)
+    page.goto(f"/reviews/{version.pk}/")
+    return page
+
+
+def test_the_open_page_keeps_the_claim_alive_and_others_out(new_page, screenshot, reviewer, other_reviewer, held):
+    claim, version = held, held.version
+    mine = open_review(new_page, reviewer, version)
     expect(mine.locator("#claim")).to_contain_text("You are reviewing this version.")
     mine.wait_for_timeout(2500)  # a heartbeat or two
     claim.refresh_from_db()
     assert claim.expires_at > timezone.now() + timedelta(minutes=14)
 
-    theirs = new_page()
-    sign_in(theirs, other_reviewer)
-    theirs.goto(f"/reviews/{version.pk}/")
+    theirs = open_review(new_page, other_reviewer, version)
     expect(theirs.locator("#claim")).to_contain_text("Riley Reviewer is reviewing this version")
     expect(theirs.locator("#decide")).to_contain_text("holds this version")
     screenshot(theirs, "locked-out")
@@ -125,15 +133,11 @@ def test_the_open_page_keeps_the_claim_alive_and_others_out(new_page, screenshot
     screenshot(mine, "claim-lost")
 
 
-def test_a_page_left_alone_stops_renewing_its_claim(new_page, reviewer, settings):
+def test_a_page_left_alone_stops_renewing_its_claim(new_page, reviewer, settings, held):
     """A reviewer gone to lunch with the tab open held the version for everyone else."""
-    settings.REVIEW_HEARTBEAT_SECONDS = 1
     settings.REVIEW_CLAIM_IDLE_MINUTES = 0  # idle at once: no key, click or scroll after the page loaded
-    version = WaitingVersionFactory(program=MiniProgramFactory(name="Harbour Ferry"))
-    claim = ClaimFactory(version=version, reviewer=reviewer, expires_at=timezone.now() + timedelta(minutes=2))
-    page = new_page()
-    sign_in(page, reviewer)
-    page.goto(f"/reviews/{version.pk}/")
+    claim = held
+    page = open_review(new_page, reviewer, claim.version)
     expect(page.locator("#claim")).to_contain_text("the claim is no longer renewed and lapses at")
     before = claim.expires_at
     page.wait_for_timeout(1500)
