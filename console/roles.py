@@ -54,6 +54,7 @@ class Scope(models.TextChoices):
     PROGRAMS_WRITE = "programs:write", _("Create programs, upload, submit and release versions")
     DISTRIBUTION_WRITE = "distribution:write", _("Request distribution scenes")
     STATS_READ = "stats:read", _("Read statistics")
+    WEBHOOKS_WRITE = "webhooks:write", _("Manage webhook endpoints and read their deliveries")
 
 
 SCOPE_CAPABILITY: dict[str, str] = {
@@ -62,6 +63,7 @@ SCOPE_CAPABILITY: dict[str, str] = {
     Scope.PROGRAMS_WRITE: Capability.WRITE_PROGRAMS,
     Scope.DISTRIBUTION_WRITE: Capability.DISTRIBUTE,
     Scope.STATS_READ: Capability.READ_STATS,
+    Scope.WEBHOOKS_WRITE: Capability.MANAGE_ORG,  # as the webhooks pages: their secrets sign what receivers trust
 }
 
 

@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from console import apis
 from console.health import HealthView
+from console.notify import apis as webhook_apis
 from console.twofactor import views as twofactor_views
 from console.views import accounts, invitations, notifications, operations, organisations
 from distribution import urls as distribution_urls
@@ -72,6 +73,17 @@ api_v1_patterns = [
     path("me/", apis.MeApi.as_view(), name="api_me"),
     path("orgs/<slug:org_slug>/audit/", apis.AuditEventListApi.as_view(), name="api_audit_events"),
     path("orgs/<slug:org_slug>/members/", apis.MemberListApi.as_view(), name="api_members"),
+    path("orgs/<slug:org_slug>/webhooks/", webhook_apis.WebhookListApi.as_view(), name="api_webhooks"),
+    path("orgs/<slug:org_slug>/webhooks/<int:endpoint_id>/", webhook_apis.WebhookDetailApi.as_view(),
+         name="api_webhook"),
+    path("orgs/<slug:org_slug>/webhooks/<int:endpoint_id>/roll-secret/",
+         webhook_apis.WebhookRollSecretApi.as_view(), name="api_webhook_roll_secret"),
+    path("orgs/<slug:org_slug>/webhooks/<int:endpoint_id>/ping/", webhook_apis.WebhookPingApi.as_view(),
+         name="api_webhook_ping"),
+    path("orgs/<slug:org_slug>/webhooks/<int:endpoint_id>/deliveries/", webhook_apis.DeliveryListApi.as_view(),
+         name="api_webhook_deliveries"),
+    path("orgs/<slug:org_slug>/webhooks/<int:endpoint_id>/deliveries/<uuid:delivery_id>/redeliver/",
+         webhook_apis.RedeliverApi.as_view(), name="api_webhook_redeliver"),
     *program_urls.api_patterns,
     *review_urls.api_patterns,
     *distribution_urls.api_patterns,

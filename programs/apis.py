@@ -1,9 +1,10 @@
 """The programs API: programs, versions (package upload) and the scan report."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.template.defaultfilters import filesizeformat
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import ListAPIView
 from rest_framework.parsers import MultiPartParser
@@ -14,6 +15,7 @@ from console.api_access import ScopedOrganisationMixin
 from console.api_errors import error_response
 from console.models import Organisation
 from console.roles import Scope
+from programs.images import LOGO_MAX_UPLOAD_BYTES
 from programs.packages import package_filename, private_file_response
 from programs.selectors import (
     active_categories,
@@ -34,7 +36,13 @@ from programs.serializers import (
     VersionOutput,
     VersionUploadOutput,
 )
-from programs.services import program_create, program_set_privacy_declaration, program_update, version_upload
+from programs.services import (
+    program_create,
+    program_set_logo,
+    program_set_privacy_declaration,
+    program_update,
+    version_upload,
+)
 from programs.uploads import (
     declared_length_exceeds,
     install_package_upload_handler,
@@ -177,6 +185,29 @@ class PrivacyDeclarationApi(ProgramAccessMixin, APIView):
         items = {item["kind"]: item["purpose"] for item in data.validated_data["items"]}
         program_set_privacy_declaration(program=program, actor=request.user, items=items, api_key=self.api_key())
         return Response(PrivacyDeclarationSerializer({"items": privacy_items(program)}).data)
+
+
+class LogoInput(serializers.Serializer):
+    logo = serializers.FileField(help_text="PNG or JPEG, square, at least 180×180 pixels, RGB (not CMYK), at most "
+                                           "5 MB.")
+
+
+class ProgramLogoApi(ProgramAccessMixin, APIView):
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(request={"multipart/form-data": LogoInput}, summary="Replace a program's logo",
+                   responses=OpenApiResponse(ProgramOutput, description="The program with its new logo (`logo`)."))
+    def put(self, request, appid):
+        program, _ = self.program(appid)
+        data = LogoInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        # One byte past the limit, so that the service refuses an oversize file without reading it all.
+        content = data.validated_data["logo"].read(LOGO_MAX_UPLOAD_BYTES + 1)
+        try:
+            program_set_logo(program=program, actor=request.user, api_key=self.api_key(), data=content)
+        except DjangoValidationError as exc:
+            raise ValidationError({"logo": exc.messages}) from exc
+        return Response(ProgramOutput(program, context={"request": request}).data)
 
 
 class VersionListApi(ProgramAccessMixin, ListAPIView):

@@ -181,23 +181,23 @@ def version_set_trial(*, version: Version, actor, api_key=None) -> Version:
 
 
 @transaction.atomic
-def tester_add(*, program: MiniProgram, actor, email: str) -> TrialTester:
+def tester_add(*, program: MiniProgram, actor, email: str, api_key=None) -> TrialTester:
     email = email.strip().lower()
     try:
         with transaction.atomic():
             tester = TrialTester.objects.create(program=program, email=email, added_by=actor)
     except IntegrityError:
         raise ValidationError({"email": _("%(email)s is already a tester.") % {"email": email}})
-    audit_record(action="program.tester_add", target=program, actor=actor, organisation=program.organisation,
-                 after={"email": email})
+    audit_record(action="program.tester_add", target=program, actor=actor, api_key=api_key,
+                 organisation=program.organisation, after={"email": email})
     return tester
 
 
 @transaction.atomic
-def tester_remove(*, tester: TrialTester, actor) -> None:
+def tester_remove(*, tester: TrialTester, actor, api_key=None) -> None:
     program = tester.program
-    audit_record(action="program.tester_remove", target=program, actor=actor, organisation=program.organisation,
-                 before={"email": tester.email})
+    audit_record(action="program.tester_remove", target=program, actor=actor, api_key=api_key,
+                 organisation=program.organisation, before={"email": tester.email})
     tester.delete()
 
 

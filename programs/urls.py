@@ -1,12 +1,16 @@
 from django.urls import path
 
-from programs import apis, code_apis, release_apis, views
+from programs import apis, code_apis, release_apis, tester_apis, views
 
 api_patterns = [
     path("categories/", apis.CategoryListApi.as_view(), name="api_categories"),
     path("programs/", apis.ProgramListApi.as_view(), name="api_programs"),
     path("programs/<str:appid>/", apis.ProgramDetailApi.as_view(), name="api_program_detail"),
     path("programs/<str:appid>/privacy/", apis.PrivacyDeclarationApi.as_view(), name="api_program_privacy"),
+    path("programs/<str:appid>/logo/", apis.ProgramLogoApi.as_view(), name="api_program_logo"),
+    path("programs/<str:appid>/testers/", tester_apis.TesterListApi.as_view(), name="api_program_testers"),
+    path("programs/<str:appid>/testers/<int:tester_id>/", tester_apis.TesterDetailApi.as_view(),
+         name="api_program_tester"),
     path("programs/<str:appid>/versions/", apis.VersionListApi.as_view(), name="api_versions"),
     path("programs/<str:appid>/versions/<str:version>/", apis.VersionDetailApi.as_view(), name="api_version_detail"),
     path("programs/<str:appid>/versions/<str:version>/files/", code_apis.CodeTreeApi.as_view(), name="api_code_files"),

@@ -53,6 +53,7 @@ class ProgramStatsExportApi(_StatsApi):
         summary="A program's stats table as CSV",
     )
     def get(self, request, appid):
+        self.program(appid)  # an outsider's 404 before any word on their query
         table = ExportQueryInput(data=request.query_params)
         table.is_valid(raise_exception=True)
         return csv_response(self.stats(request, appid), table.validated_data["table"], appid)

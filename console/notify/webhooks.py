@@ -51,7 +51,11 @@ def private_targets_allowed() -> bool:
 
 
 def validate_webhook_url(url: str) -> None:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - read for its check: "https://h:99999/" raises here, not in urlsplit
+    except ValueError:  # "https://[x" (an unclosed IPv6 address)
+        raise ValidationError({"url": _("Enter a valid URL.")}) from None
     if parts.username or parts.password:
         raise ValidationError({"url": _("Put no user name or password in the URL; deliveries are signed instead.")})
     if parts.scheme == "https" and parts.hostname:
@@ -81,7 +85,7 @@ def _state(endpoint: WebhookEndpoint) -> dict:
 
 @transaction.atomic
 def webhook_endpoint_create(
-    *, organisation: Organisation, actor: User, url: str, events: list[str], description: str = ""
+    *, organisation: Organisation, actor: User, api_key=None, url: str, events: list[str], description: str = ""
 ) -> WebhookEndpoint:
     url = url.strip()
     validate_webhook_url(url)
@@ -89,49 +93,53 @@ def webhook_endpoint_create(
         organisation=organisation, url=url, events=_validate_events(events), description=description.strip(),
         secret=_new_secret(), created_by=actor,
     )
-    audit_record(action="webhook.create", target=endpoint, actor=actor, organisation=organisation,
+    audit_record(action="webhook.create", target=endpoint, actor=actor, api_key=api_key, organisation=organisation,
                  after=_state(endpoint))
     return endpoint
 
 
 @transaction.atomic
 def webhook_endpoint_update(
-    *, endpoint: WebhookEndpoint, actor: User, url: str, events: list[str], description: str = ""
+    *, endpoint: WebhookEndpoint, actor: User, api_key=None, url: str, events: list[str], description: str = ""
 ) -> WebhookEndpoint:
     url = url.strip()
     validate_webhook_url(url)
     before = _state(endpoint)
     endpoint.url, endpoint.events, endpoint.description = url, _validate_events(events), description.strip()
     endpoint.save(update_fields=["url", "events", "description"])
-    audit_record(action="webhook.update", target=endpoint, actor=actor, organisation=endpoint.organisation,
-                 before=before, after=_state(endpoint))
+    audit_record(action="webhook.update", target=endpoint, actor=actor, api_key=api_key,
+                 organisation=endpoint.organisation, before=before, after=_state(endpoint))
     return endpoint
 
 
 @transaction.atomic
-def webhook_endpoint_set_active(*, endpoint: WebhookEndpoint, actor: User, active: bool) -> WebhookEndpoint:
+def webhook_endpoint_set_active(
+    *, endpoint: WebhookEndpoint, actor: User, api_key=None, active: bool
+) -> WebhookEndpoint:
     changed = WebhookEndpoint.objects.filter(pk=endpoint.pk, is_active=not active).update(is_active=active)
     endpoint.is_active = active
     if changed:
         audit_record(action="webhook.enable" if active else "webhook.disable", target=endpoint, actor=actor,
-                     organisation=endpoint.organisation, before={"active": not active}, after={"active": active})
+                     api_key=api_key, organisation=endpoint.organisation, before={"active": not active},
+                     after={"active": active})
     return endpoint
 
 
 @transaction.atomic
-def webhook_endpoint_roll_secret(*, endpoint: WebhookEndpoint, actor: User) -> WebhookEndpoint:
+def webhook_endpoint_roll_secret(*, endpoint: WebhookEndpoint, actor: User, api_key=None) -> WebhookEndpoint:
     """A new secret at once (after a leak); receivers must switch to it."""
     endpoint.secret = _new_secret()
     endpoint.save(update_fields=["secret"])
-    audit_record(action="webhook.roll_secret", target=endpoint, actor=actor, organisation=endpoint.organisation)
+    audit_record(action="webhook.roll_secret", target=endpoint, actor=actor, api_key=api_key,
+                 organisation=endpoint.organisation)
     return endpoint
 
 
 @transaction.atomic
-def webhook_endpoint_delete(*, endpoint: WebhookEndpoint, actor: User) -> None:
+def webhook_endpoint_delete(*, endpoint: WebhookEndpoint, actor: User, api_key=None) -> None:
     """Deletes the endpoint and its delivery log; the audit log keeps what it was."""
-    audit_record(action="webhook.delete", target=endpoint, actor=actor, organisation=endpoint.organisation,
-                 before=_state(endpoint))
+    audit_record(action="webhook.delete", target=endpoint, actor=actor, api_key=api_key,
+                 organisation=endpoint.organisation, before=_state(endpoint))
     endpoint.delete()
 
 
@@ -173,26 +181,27 @@ def webhook_deliveries_create(
 
 
 @transaction.atomic
-def webhook_ping(*, endpoint: WebhookEndpoint, actor: User) -> WebhookDelivery:
+def webhook_ping(*, endpoint: WebhookEndpoint, actor: User, api_key=None) -> WebhookDelivery:
     """Send a `ping` event (even to a disabled endpoint), to check the receiver and its signature check."""
     document = _document(
         organisation=endpoint.organisation, event=PING_EVENT, title=_("Test ping from the mini-program console"),
         url="", data={"endpoint": endpoint.pk}, event_id=str(uuid.uuid4()),
     )
     delivery = WebhookDelivery.objects.create(endpoint=endpoint, event=PING_EVENT, payload=document)
-    audit_record(action="webhook.ping", target=endpoint, actor=actor, organisation=endpoint.organisation,
+    audit_record(action="webhook.ping", target=endpoint, actor=actor, api_key=api_key,
+                 organisation=endpoint.organisation,
                  after={"delivery": str(delivery.pk)})
     _enqueue(delivery)
     return delivery
 
 
 @transaction.atomic
-def webhook_redeliver(*, delivery: WebhookDelivery, actor: User) -> WebhookDelivery:
+def webhook_redeliver(*, delivery: WebhookDelivery, actor: User, api_key=None) -> WebhookDelivery:
     """Send the same body again as a new delivery (new delivery id, same event id)."""
     again = WebhookDelivery.objects.create(
         endpoint=delivery.endpoint, event=delivery.event, payload=delivery.payload, redelivery_of=delivery
     )
-    audit_record(action="webhook.redeliver", target=delivery.endpoint, actor=actor,
+    audit_record(action="webhook.redeliver", target=delivery.endpoint, actor=actor, api_key=api_key,
                  organisation=delivery.endpoint.organisation,
                  after={"delivery": str(again.pk), "redelivery_of": str(delivery.pk)})
     _enqueue(again)

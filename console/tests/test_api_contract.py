@@ -99,15 +99,25 @@ def world(org, owner, owner_key, django_user_model):
     from hosts.services import credential_create
 
     credential, secret = credential_create(host=Host.objects.get(code="weibo"), actor=None, name="contract")
+    from console.notify.webhooks import webhook_endpoint_create, webhook_ping
+    from programs.models import TrialTester
+
+    tester = TrialTester.objects.create(program=program, email="tess@example.com")
+    endpoint = webhook_endpoint_create(organisation=org, actor=owner, url="https://hooks.acme.test/",
+                                       events=["scan.finished"])
+    delivery = webhook_ping(endpoint=endpoint, actor=owner)  # queued after a commit the test never makes
     return ContractWorld(
         host_key=(credential.key_id, secret),
         org_key=owner_key[1], reviewer_session=_staff_session(reviewer), operator_session=_staff_session(operator),
         path_values={"org_slug": [org.slug], "appid": [program.appid, waiting.program.appid, service.appid],
                      "version": ["1.0.0", "1.1.0", "2.0.0"], "version_id": [elsewhere.pk, waiting.pk],
-                     "request_id": [pending.pk], "grant_id": [grant.pk], "host": ["weibo"]},
+                     "request_id": [pending.pk], "grant_id": [grant.pk], "host": ["weibo"],
+                     "tester_id": [tester.pk], "endpoint_id": [endpoint.pk], "delivery_id": [str(delivery.pk)]},
         path_value_sets=[{"appid": program.appid, "version": "1.0.0"}, {"appid": program.appid, "version": "1.1.0"},
                          {"appid": waiting.program.appid, "version": "2.0.0"},
-                         {"appid": service.appid, "request_id": pending.pk}],
+                         {"appid": service.appid, "request_id": pending.pk},
+                         {"appid": program.appid, "tester_id": tester.pk},
+                         {"org_slug": org.slug, "endpoint_id": endpoint.pk, "delivery_id": str(delivery.pk)}],
     )
 
 

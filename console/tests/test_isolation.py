@@ -205,3 +205,61 @@ def test_staff_without_permissions_gets_403_on_model_pages(client_for, db):
     assert client.get("/admin/").status_code == 200
     assert client.get("/admin/console/user/").status_code == 403
     assert client.get("/admin/console/apikey/").status_code == 403
+
+
+# ------------------------------------------------------------------ every API route that names an org or a program
+
+
+def _api_routes(patterns, prefix=""):
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            yield from _api_routes(entry.url_patterns, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern):
+            yield entry.name, prefix + str(entry.pattern)
+
+
+OWNED_API_ROUTES = sorted(
+    (name, template) for name, template in set(_api_routes(console_urls.api_v1_patterns))
+    if "<slug:org_slug>" in template or "<str:appid>" in template
+)
+
+
+def _fill_api(template, org_slug, appid):
+    samples = {"int": "1", "str": "1.0.0", "slug": "x", "uuid": "00000000-0000-0000-0000-000000000000",
+               "path": "x"}
+    path = template.replace("<slug:org_slug>", org_slug).replace("<str:appid>", appid)
+    return "/api/v1/" + re.sub(r"<(?:(\w+):)?(\w+)>", lambda m: samples[m.group(1) or "str"], path)
+
+
+def test_every_api_route_naming_an_organisation_or_a_program_is_checked():
+    names = {name for name, _ in OWNED_API_ROUTES}
+
+    assert {"api_program_detail", "api_program_testers", "api_program_logo", "api_webhooks",
+            "api_webhook_redeliver", "api_program_stats"} <= names
+    assert len(OWNED_API_ROUTES) >= 32
+
+
+@pytest.mark.parametrize("name, template", OWNED_API_ROUTES, ids=[n for n, _ in OWNED_API_ROUTES])
+def test_an_outsider_and_their_key_get_404_on_every_api_route_of_an_organisation(org, outsider, other_org, name,
+                                                                                template):
+    """Every method, with a session and with a key holding every scope: 404 (or 405 for a method the route does
+    not have), never 403, which would say that the program exists."""
+    from rest_framework.test import APIClient
+
+    from console.roles import scopes_for_role
+    from console.services import api_key_create
+    from programs.tests.factories import MiniProgramFactory, VersionFactory
+
+    program = MiniProgramFactory(organisation=org)
+    VersionFactory(program=program, version="1.0.0")
+    url = _fill_api(template, org.slug, program.appid)
+    _, raw = api_key_create(org=other_org, user=outsider, role=Role.OWNER, name="x",
+                            scopes=scopes_for_role(Role.OWNER))
+    session, keyed = APIClient(), APIClient()
+    session.force_authenticate(outsider)
+    keyed.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+
+    for client in (session, keyed):
+        for method in ("get", "post", "put", "patch", "delete"):
+            response = getattr(client, method)(url)
+            assert response.status_code in (404, 405), (method, url, response.status_code, response.content[:200])

@@ -27,8 +27,10 @@ def test_an_unknown_role_can_do_nothing():
 @pytest.mark.parametrize(
     "role, scopes",
     [
-        (Role.OWNER, ["org:read", "programs:read", "programs:write", "distribution:write", "stats:read"]),
-        (Role.ADMIN, ["org:read", "programs:read", "programs:write", "distribution:write", "stats:read"]),
+        (Role.OWNER, ["org:read", "programs:read", "programs:write", "distribution:write", "stats:read",
+                      "webhooks:write"]),
+        (Role.ADMIN, ["org:read", "programs:read", "programs:write", "distribution:write", "stats:read",
+                      "webhooks:write"]),
         (Role.DEVELOPER, ["org:read", "programs:read", "programs:write", "stats:read"]),
         (Role.OPERATOR, ["org:read", "programs:read", "distribution:write", "stats:read"]),
         (Role.VIEWER, ["org:read", "programs:read"]),

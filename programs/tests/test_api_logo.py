@@ -1,0 +1,82 @@
+"""A program's logo through the API: a good image replaces it; a bad one is a field error that changes nothing."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from rest_framework.test import APIClient
+
+from console.models import AuditEvent
+from console.roles import Role, Scope
+from console.services import api_key_create
+from programs.tests.factories import MiniProgramFactory, image_bytes, png_bomb
+
+
+@pytest.fixture
+def program(org):
+    return MiniProgramFactory(organisation=org, name="Acme Maps")
+
+
+def _put(client, program, data: bytes, name="logo.png"):
+    return client.put(f"/api/v1/programs/{program.appid}/logo/", {"logo": SimpleUploadedFile(name, data)},
+                      format="multipart")
+
+
+def test_a_square_png_becomes_the_logo(api_with_key, program, owner_key):
+    response = _put(api_with_key, program, image_bytes((400, 400)))
+
+    assert response.status_code == 200, response.content
+    program.refresh_from_db()
+    assert program.logo.name.startswith(f"logos/{program.appid}/logo-")
+    assert response.json()["logo"] == f"http://testserver{program.logo.url}"
+    assert owner_key[0].prefix in AuditEvent.objects.get(action="program.logo").actor_label
+
+
+@pytest.mark.parametrize("data, message", [
+    (image_bytes((300, 200)), "must be square"),
+    (b"GIF89a" + b"\x00" * 100, "not a readable PNG or JPEG"),
+    (png_bomb(), "decompression bomb"),
+    (b"\x89PNG" + b"\x00" * (5 * 1024 * 1024 + 10), "larger than 5 MB"),
+])
+def test_a_bad_image_is_a_logo_field_error_and_changes_nothing(api_with_key, program, data, message):
+    response = _put(api_with_key, program, data)
+
+    assert response.status_code == 400, response.content
+    assert message in " ".join(response.json()["error"]["fields"]["logo"])
+    program.refresh_from_db()
+    assert not program.logo
+    assert not AuditEvent.objects.filter(action="program.logo").exists()
+
+
+def test_no_file_is_a_field_error(api_with_key, program):
+    response = api_with_key.put(f"/api/v1/programs/{program.appid}/logo/", {}, format="multipart")
+
+    assert response.status_code == 400
+    assert "logo" in response.json()["error"]["fields"]
+
+
+def test_json_is_refused_with_415_naming_multipart(api_with_key, program):
+    response = api_with_key.put(f"/api/v1/programs/{program.appid}/logo/", {"logo": "x"}, format="json")
+
+    assert response.status_code == 415
+    assert "multipart/form-data" in response.json()["error"]["message"]
+
+
+def test_a_read_only_key_gets_403(api, org, owner, program):
+    _, raw = api_key_create(org=org, user=owner, role=Role.OWNER, name="read", scopes=[Scope.PROGRAMS_READ])
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+
+    assert _put(api, program, image_bytes((400, 400))).status_code == 403
+    program.refresh_from_db()
+    assert not program.logo
+
+
+def test_an_outsider_and_their_key_get_404(outsider, other_org, program):
+    _, raw = api_key_create(org=other_org, user=outsider, role=Role.OWNER, name="x", scopes=[Scope.PROGRAMS_WRITE])
+    session = APIClient()
+    session.force_authenticate(outsider)
+    keyed = APIClient()
+    keyed.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+
+    for client in (session, keyed):
+        assert _put(client, program, image_bytes((400, 400))).status_code == 404
+    program.refresh_from_db()
+    assert not program.logo
