@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from console.exceptions import LimitReached, WrongState
-from console.models import AuditEvent
+from console.models import AuditEvent, Organisation
 from console.services import audit_record
 from programs.invalidation import programs_changed
 from programs.lifecycle import TransitionConflict, version_transition
@@ -108,6 +108,10 @@ def _check_can_submit(version: Version, expedited: bool) -> None:
         raise WrongState(_("Upload the qualification documents for: %(names)s.") % {
             "names": ", ".join(c.display_name for c in missing)})
     org = program.organisation
+    if expedited:
+        # The program's lock serialises its own submissions only; two programs' expedited submissions would
+        # both count the month's last free place. The organisation's row is their common lock.
+        Organisation.objects.select_for_update().filter(pk=org.pk).first()
     if expedited and expedited_used_this_month(org) >= org.expedited_quota:
         raise LimitReached(_("This month's %(n)d expedited reviews are used up.") % {"n": org.expedited_quota})
 

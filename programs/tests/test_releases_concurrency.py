@@ -69,3 +69,24 @@ def test_scan_again_twice_at_once_queues_one_scan(org, owner, member, round_):
     # (The winner's scan runs at its commit, eagerly here, and fails again on the factory's package.)
     assert AuditEvent.objects.filter(action="version.rescan").count() == 1
     assert AuditEvent.objects.filter(action="version.scan_start").count() == 1
+
+
+@pytest.mark.parametrize("round_", range(ROUNDS))
+def test_two_programs_submitted_expedited_at_once_cannot_pass_the_last_quota_place_both(org, owner, member,
+                                                                                      round_):
+    """Each submission locks only its own program; the organisation's quota needs its own lock, or both
+    count the same free place and the month has one expedited review more than the quota."""
+    from programs.releases import expedited_used_this_month
+
+    org.expedited_reviews_per_month = 1
+    org.save(update_fields=["expedited_reviews_per_month"])
+    first = VersionFactory(program=MiniProgramFactory(organisation=org), version="1.0.0", status=S.READY)
+    second = VersionFactory(program=MiniProgramFactory(organisation=org), version="1.0.0", status=S.READY)
+
+    results = race((lambda v: version_submit(version=v, actor=owner, expedited=True), first.pk),
+                   (lambda v: version_submit(version=v, actor=member, expedited=True), second.pk))
+
+    assert sum(isinstance(r, Version) for r in results) == 1, results
+    loser = next(r for r in results if not isinstance(r, Version))
+    assert "expedited reviews are used up" in loser.messages[0]
+    assert expedited_used_this_month(org) == 1
