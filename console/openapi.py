@@ -173,3 +173,19 @@ def nullable_refs_have_a_type(result, generator, request, public):
 
     mend(result)
     return result
+
+
+def strict_inputs_say_so(result, generator, request, public):
+    """A body read by a `StrictInput` serializer refuses fields it does not name (400); its component says so
+    with `additionalProperties: false`, so that generated clients and validators know it too. (A partial
+    body's component, `Patched…`, is the same serializer's.)"""
+    from console.api_fields import StrictInput
+
+    schemas = result.get("components", {}).get("schemas", {})
+    for component in generator.registry._components.values():
+        serializer = component.object
+        if component.type == "schemas" and component.name in schemas and (
+                isinstance(serializer, StrictInput) or (isinstance(serializer, type)
+                                                        and issubclass(serializer, StrictInput))):
+            schemas[component.name]["additionalProperties"] = False
+    return result

@@ -3,7 +3,7 @@
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
-from console.api_fields import ChoiceField
+from console.api_fields import ChoiceField, StrictInput
 from console.openapi import UploadField
 from distribution.models import CAP_MAX, WINDOW_MAX_SECONDS, Grant, Placement, WhitelistRequest
 from distribution.selectors import QueueFilters, scenes
@@ -76,7 +76,7 @@ class WhitelistRequestOutput(serializers.ModelSerializer):
         return grant.pk if grant else None
 
 
-class WhitelistRequestInput(serializers.Serializer):
+class WhitelistRequestInput(StrictInput, serializers.Serializer):
     scene = serializers.CharField(help_text="A scene code, e.g. `weibo.profile`.")
     justification = serializers.CharField(max_length=2000, help_text="Why the program belongs in this scene.")
     evidence = serializers.ListField(child=UploadField(), required=False, default=list,
@@ -162,7 +162,7 @@ class WhitelistQueueItemOutput(serializers.Serializer):
         return request.renewal_of_id is not None
 
 
-class GrantPlacementInput(serializers.Serializer):
+class GrantPlacementInput(StrictInput, serializers.Serializer):
     account_uid = serializers.CharField(required=False, allow_blank=True, max_length=40)
     account_name = serializers.CharField(required=False, allow_blank=True, max_length=80)
     topic = serializers.CharField(required=False, allow_blank=True, max_length=120)
@@ -172,7 +172,7 @@ class GrantPlacementInput(serializers.Serializer):
     landing_page = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
 
-class GrantTermsInput(serializers.Serializer):
+class GrantTermsInput(StrictInput, serializers.Serializer):
     """A live grant's caps and rollout; a cap left out or null is the scene's rule."""
 
     share_cap = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=CAP_MAX, default=None)
@@ -183,7 +183,7 @@ class GrantTermsInput(serializers.Serializer):
                                                default=None, help_text="Left out: the scene's default rollout.")
 
 
-class WhitelistDecisionInput(serializers.Serializer):
+class WhitelistDecisionInput(StrictInput, serializers.Serializer):
     decision = ChoiceField(choices=["approve", "reject"])
     valid_until = serializers.DateTimeField(required=False, allow_null=True, help_text="Approve: when the grant ends.")
     share_cap = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=CAP_MAX)
@@ -203,6 +203,6 @@ class WhitelistDecisionInput(serializers.Serializer):
         return data
 
 
-class GrantRevokeInput(serializers.Serializer):
+class GrantRevokeInput(StrictInput, serializers.Serializer):
     reason = serializers.CharField(help_text="A reason code from the catalog.")
     text = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)

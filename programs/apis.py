@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from console.api_access import ScopedOrganisationMixin
 from console.api_errors import error_response
+from console.api_fields import StrictInput
 from console.models import Organisation
 from console.roles import Scope
 from programs.images import LOGO_MAX_UPLOAD_BYTES
@@ -187,7 +188,7 @@ class PrivacyDeclarationApi(ProgramAccessMixin, APIView):
         return Response(PrivacyDeclarationSerializer({"items": privacy_items(program)}).data)
 
 
-class LogoInput(serializers.Serializer):
+class LogoInput(StrictInput, serializers.Serializer):
     logo = serializers.FileField(help_text="PNG or JPEG, square, at least 180×180 pixels, RGB (not CMYK), at most "
                                            "5 MB.")
 

@@ -5,6 +5,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from console.api_fields import StrictInput
 from programs.apis import ProgramAccessMixin
 from programs.models import Version
 from programs.releases import (
@@ -20,7 +21,7 @@ from programs.selectors import version_for_user
 from programs.serializers import VersionOutput
 
 
-class SubmitInput(serializers.Serializer):
+class SubmitInput(StrictInput, serializers.Serializer):
     notes = serializers.CharField(max_length=Version._meta.get_field("submit_notes").max_length, required=False,
                                   allow_blank=True, default="",
                                   help_text="Notes for the reviewer.")
@@ -31,7 +32,7 @@ class SubmitInput(serializers.Serializer):
                                          help_text="Ask for expedited review (monthly quota).")
 
 
-class ReleaseInput(serializers.Serializer):
+class ReleaseInput(StrictInput, serializers.Serializer):
     percentage = serializers.IntegerField(min_value=1, max_value=100, required=False, default=100,
                                           help_text="100 releases to everyone; less starts or raises a phased release.")
 

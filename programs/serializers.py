@@ -4,7 +4,7 @@ from django.utils.translation import get_language
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from console.api_fields import ChoiceField
+from console.api_fields import ChoiceField, StrictInput
 from console.openapi import UploadField
 from programs.domains import DOMAIN_KINDS, MAX_DOMAINS_PER_KIND
 from programs.models import Category, MiniProgram, PrivacyItem, Version
@@ -49,7 +49,7 @@ class CategoryCodesField(serializers.ListField):
         return [found[code] for code in codes]
 
 
-class ProgramInput(serializers.ModelSerializer):
+class ProgramInput(StrictInput, serializers.ModelSerializer):
     """The text fields take their limits from the model (MiniProgram), so the API and the database agree."""
 
     organisation = serializers.SlugField(
@@ -118,7 +118,7 @@ class ProgramOutput(serializers.ModelSerializer):
         return {"version": phased.version, "percentage": phased.phased_percentage} if phased else None
 
 
-class VersionInput(serializers.Serializer):
+class VersionInput(StrictInput, serializers.Serializer):
     package = UploadField(help_text="The package, a .zip archive.")
     version = serializers.CharField(max_length=Version._meta.get_field("version").max_length)
     description = serializers.CharField(max_length=Version._meta.get_field("description").max_length, required=False,
@@ -286,7 +286,7 @@ class VersionUploadOutput(VersionOutput):
         return {"requested_version": result.requested_version, "message": result.duplicate_message()}
 
 
-class PrivacyItemSerializer(serializers.ModelSerializer):
+class PrivacyItemSerializer(StrictInput, serializers.ModelSerializer):
     """One line of the privacy declaration; the limits come from the model."""
 
     class Meta:
@@ -295,7 +295,7 @@ class PrivacyItemSerializer(serializers.ModelSerializer):
         validators = []  # the service replaces the whole declaration; uniqueness is checked on the list
 
 
-class PrivacyDeclarationSerializer(serializers.Serializer):
+class PrivacyDeclarationSerializer(StrictInput, serializers.Serializer):
     items = PrivacyItemSerializer(many=True, help_text="Every kind of personal information the program uses, with why.")
 
     def validate_items(self, items):

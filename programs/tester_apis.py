@@ -13,12 +13,13 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
+from console.api_fields import StrictInput
 from programs.apis import ProgramAccessMixin
 from programs.models import TrialTester
 from programs.releases import tester_add, tester_remove
 
 
-class TesterInput(serializers.Serializer):
+class TesterInput(StrictInput, serializers.Serializer):
     email = serializers.EmailField(max_length=254, help_text="The tester's email address; they sign in with it "
                                                              "to open the trial version.")
 

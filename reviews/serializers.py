@@ -4,6 +4,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework import serializers
 
+from console.api_fields import StrictInput
 from hosts.models import Host
 from reviews.models import RejectionReason, ReviewClaim, ReviewDecision, ReviewMessage
 from reviews.selectors import SORTS, QueueFilters
@@ -82,7 +83,7 @@ def _limit(model, field: str) -> int:
     return model._meta.get_field(field).max_length
 
 
-class DecisionInput(serializers.Serializer):
+class DecisionInput(StrictInput, serializers.Serializer):
     """Text limits come from the models; the lists are capped at what the catalogs could ever hold in one decision."""
 
     decision = serializers.ChoiceField(choices=ReviewDecision.Kind.choices)
@@ -114,7 +115,7 @@ class DecisionOutput(serializers.ModelSerializer):
         return decision.reviewer.email if decision.reviewer else None
 
 
-class MessageInput(serializers.Serializer):
+class MessageInput(StrictInput, serializers.Serializer):
     body = serializers.CharField(max_length=_limit(ReviewMessage, "body"))
 
 

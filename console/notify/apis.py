@@ -13,6 +13,7 @@ from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from console.api_access import ScopedOrganisationMixin
+from console.api_fields import StrictInput
 from console.models import NotificationEvent, WebhookDelivery, WebhookEndpoint
 from console.notify.selectors import (
     webhook_deliveries,
@@ -35,7 +36,7 @@ from console.roles import Scope
 EVENTS_HELP = "The events to send, at least one: " + ", ".join(f"`{e}`" for e in NotificationEvent.values) + "."
 
 
-class WebhookInput(serializers.Serializer):
+class WebhookInput(StrictInput, serializers.Serializer):
     url = serializers.URLField(max_length=WebhookEndpoint._meta.get_field("url").max_length,
                                 help_text="Where deliveries are POSTed: an https:// URL.")
     events = serializers.ListField(child=serializers.ChoiceField(choices=NotificationEvent.values), min_length=1,

@@ -153,3 +153,19 @@ def test_docs_page_says_its_language(client, db):
 
     assert re.search(r'<html lang="en">', html)
     assert 'class="docs-bar" lang="zh-hans"' in html
+
+
+def test_every_request_body_but_the_host_calls_refuses_unknown_fields_and_says_so(client, db):
+    """Host calls keep SPEC §9's contract as it is (a host may send fields a later version reads); every other
+    body is read by a StrictInput serializer, whose component says `additionalProperties: false`."""
+    schema = json.loads(client.get(reverse("api_schema"), {"format": "json"}).content)
+    components = schema["components"]["schemas"]
+    bodies = {
+        (path.startswith("/api/v1/hosts/"), content["schema"].get("items", content["schema"])["$ref"].rsplit("/", 1)[1])
+        for path, item in schema["paths"].items() for operation in item.values() if isinstance(operation, dict)
+        for content in operation.get("requestBody", {}).get("content", {}).values()
+    }
+
+    assert len(bodies) >= 18
+    for host_call, name in bodies:
+        assert components[name].get("additionalProperties") is (None if host_call else False), name

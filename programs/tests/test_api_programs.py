@@ -303,10 +303,12 @@ def test_patch_to_a_name_taken_elsewhere_is_a_400(api_with_key, program, other_o
     assert list(fields) == ["name"]
 
 
-def test_patch_ignores_the_appid_and_organisation(api_with_key, program, other_org):
+def test_patch_refuses_the_appid_and_organisation_naming_both(api_with_key, program, other_org):
+    """They cannot change; a PATCH naming them once answered 200 having ignored them (console/api_fields.py)."""
     response = api_with_key.patch(detail(program.appid), {"appid": "1111222233334444", "organisation": other_org.slug},
                                   format="json")
-    assert response.status_code == 200
+    assert response.status_code == 400
+    assert set(response.json()["error"]["fields"]) == {"appid", "organisation"}
     program.refresh_from_db()
     assert program.appid != "1111222233334444"
     assert program.organisation_id != other_org.pk
