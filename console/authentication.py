@@ -1,5 +1,7 @@
 """DRF authentication with organisation API keys: `Authorization: Bearer <key>`."""
 
+from django.utils.translation import gettext as _
+from drf_spectacular.authentication import SessionScheme
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.throttling import SimpleRateThrottle
@@ -28,7 +30,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         if not parts or parts[0].lower() != self.keyword.lower():
             return None
         if len(parts) != 2:
-            raise exceptions.AuthenticationFailed("The Authorization header must be 'Bearer <key>'.")
+            raise exceptions.AuthenticationFailed(_("The Authorization header must be 'Bearer <key>'."))
         # Guessing keys is a sign-in attempt like any other: an address that keeps failing is locked out.
         if api_key_locked(request):
             raise LockedOut(wait=retry_after_seconds())
@@ -36,9 +38,9 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         if key is None:
             _refuse_revoked(parts[1])
             api_key_failed(request)
-            raise exceptions.AuthenticationFailed("This API key is not valid or has been revoked.")
+            raise exceptions.AuthenticationFailed(_("This API key is not valid or has been revoked."))
         if not key.created_by.is_active:
-            raise exceptions.AuthenticationFailed("The account that created this API key is disabled.")
+            raise exceptions.AuthenticationFailed(_("The account that created this API key is disabled."))
         return key.created_by, key
 
     def authenticate_header(self, request):
@@ -51,8 +53,24 @@ def _refuse_revoked(raw_key: str) -> None:
     revoked_at = api_key_revoked_at(raw_key)
     if revoked_at is not None:
         raise exceptions.AuthenticationFailed(
-            f"This API key was revoked at {revoked_at:%Y-%m-%d %H:%M} UTC; create a new one (organisation settings, "
-            "API keys) and use it instead.")
+            _("This API key was revoked at %(when)s UTC; create a new one (organisation settings, API keys) and use "
+              "it instead.") % {"when": f"{revoked_at:%Y-%m-%d %H:%M}"})
+
+
+class SessionAuthentication(authentication.SessionAuthentication):
+    """DRF's session authentication, whose CSRF refusal is in the reader's language and says what to send.
+
+    DRF's said "CSRF Failed: CSRF cookie not set." in English, whatever the language, and not how to pass.
+    """
+
+    def enforce_csrf(self, request):
+        try:
+            super().enforce_csrf(request)
+        except exceptions.PermissionDenied:
+            raise exceptions.PermissionDenied(_(
+                "CSRF check failed: a call made with the browser's session must send the value of the csrftoken "
+                "cookie in an X-CSRFToken header. Scripts use an API key (Authorization: Bearer) instead."
+            )) from None
 
 
 class ApiKeyRateThrottle(SimpleRateThrottle):
@@ -86,6 +104,10 @@ class ApiKeyRateThrottle(SimpleRateThrottle):
 
     def wait(self):
         return self.wait_seconds
+
+
+class SessionAuthenticationScheme(SessionScheme):
+    target_class = SessionAuthentication
 
 
 class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):

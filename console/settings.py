@@ -466,7 +466,7 @@ JSON_MAX_DEPTH = env_int("JSON_MAX_DEPTH", 32)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "console.authentication.ApiKeyAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "console.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "console.openapi.ConsoleAutoSchema",

@@ -78,8 +78,30 @@ def test_session_api_writes_need_csrf_but_key_calls_do_not(owner, owner_key):
     keyed = APIClient(enforce_csrf_checks=True)
     keyed.credentials(HTTP_AUTHORIZATION=f"Bearer {owner_key[1]}")
 
-    assert session.post(reverse("api_me")).json()["error"]["message"].startswith("CSRF Failed")
+    refused = session.post(reverse("api_me"))
+    assert refused.status_code == 403
+    assert refused.json()["error"]["message"].startswith("CSRF check failed")
+    assert "X-CSRFToken" in refused.json()["error"]["message"]
     assert keyed.post(reverse("api_me")).status_code == 405
+
+
+def test_the_apis_csrf_and_key_refusals_are_in_the_readers_language(owner, db):
+    """DRF's CSRF refusal and our key refusals were English under Accept-Language: zh-hans."""
+    from rest_framework.test import APIClient
+
+    session = APIClient(enforce_csrf_checks=True)
+    session.force_login(owner)
+    anonymous = APIClient()
+
+    csrf = session.post(reverse("api_me"), HTTP_ACCEPT_LANGUAGE="zh-hans").json()["error"]["message"]
+    bad_key = anonymous.get(reverse("api_me"), HTTP_ACCEPT_LANGUAGE="zh-hans",
+                            HTTP_AUTHORIZATION="Bearer mpk_not-a-key").json()["error"]["message"]
+    bad_header = anonymous.get(reverse("api_me"), HTTP_ACCEPT_LANGUAGE="zh-hans",
+                               HTTP_AUTHORIZATION="Bearer two parts").json()["error"]["message"]
+
+    assert "X-CSRFToken" in csrf and "CSRF check failed" not in csrf
+    assert bad_key == "此 API 密钥无效或已被撤销。"
+    assert "Bearer <key>" in bad_header and "Authorization" in bad_header and "must" not in bad_header
 
 
 def test_session_cookie_is_http_only(client, owner):
