@@ -15,6 +15,7 @@ from console.api_access import ScopedOrganisationMixin
 from console.api_errors import error_response
 from console.api_fields import StrictInput
 from console.models import Organisation
+from console.openapi import UploadField
 from console.roles import Scope
 from programs.images import LOGO_MAX_UPLOAD_BYTES
 from programs.packages import package_filename, private_file_response
@@ -189,7 +190,7 @@ class PrivacyDeclarationApi(ProgramAccessMixin, APIView):
 
 
 class LogoInput(StrictInput, serializers.Serializer):
-    logo = serializers.FileField(help_text="PNG or JPEG, square, at least 180×180 pixels, RGB (not CMYK), at most "
+    logo = UploadField(help_text="PNG or JPEG, square, at least 180×180 pixels, RGB (not CMYK), at most "
                                            "5 MB.")
 
 

@@ -269,7 +269,9 @@ def _qualification_extension(head: bytes) -> str:
 
 
 @transaction.atomic
-def qualification_add(*, program: MiniProgram, actor: User, category: Category, upload) -> QualificationDocument:
+def qualification_add(
+    *, program: MiniProgram, actor: User, category: Category, upload, api_key=None
+) -> QualificationDocument:
     if not category.needs_qualification:
         raise ValidationError({"category": _("“%(name)s” needs no qualification document.") % {"name": category.display_name}})
     if upload.size > QUALIFICATION_MAX_BYTES:
@@ -282,7 +284,8 @@ def qualification_add(*, program: MiniProgram, actor: User, category: Category, 
     document.file.save(f"{category.code}-{secrets.token_hex(6)}.{ext}", upload, save=False)
     document.save()
     audit_record(
-        action="program.qualification_add", target=program, actor=actor, organisation=program.organisation,
+        action="program.qualification_add", target=program, actor=actor, api_key=api_key,
+        organisation=program.organisation,
         after={"category": category.code, "document": document.original_name},
     )
     return document

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from programs import apis, code_apis, release_apis, tester_apis, views
+from programs import apis, code_apis, qualification_apis, release_apis, tester_apis, views
 
 api_patterns = [
     path("categories/", apis.CategoryListApi.as_view(), name="api_categories"),
@@ -8,6 +8,10 @@ api_patterns = [
     path("programs/<str:appid>/", apis.ProgramDetailApi.as_view(), name="api_program_detail"),
     path("programs/<str:appid>/privacy/", apis.PrivacyDeclarationApi.as_view(), name="api_program_privacy"),
     path("programs/<str:appid>/logo/", apis.ProgramLogoApi.as_view(), name="api_program_logo"),
+    path("programs/<str:appid>/qualifications/", qualification_apis.QualificationListApi.as_view(),
+         name="api_program_qualifications"),
+    path("programs/<str:appid>/qualifications/<int:document_id>/",
+         qualification_apis.QualificationDownloadApi.as_view(), name="api_program_qualification"),
     path("programs/<str:appid>/testers/", tester_apis.TesterListApi.as_view(), name="api_program_testers"),
     path("programs/<str:appid>/testers/<int:tester_id>/", tester_apis.TesterDetailApi.as_view(),
          name="api_program_tester"),

@@ -103,6 +103,14 @@ def world(org, owner, owner_key, django_user_model):
     from programs.models import TrialTester
 
     tester = TrialTester.objects.create(program=program, email="tess@example.com")
+    from programs.models import QualificationDocument
+    from programs.tests.factories import category
+
+    program.categories.add(category("e-commerce"))
+    from django.core.files.base import ContentFile
+
+    document = QualificationDocument(program=program, category=category("e-commerce"), original_name="licence.pdf")
+    document.file.save("licence.pdf", ContentFile(b"%PDF-1.4 licence"))
     endpoint = webhook_endpoint_create(organisation=org, actor=owner, url="https://hooks.acme.test/",
                                        events=["scan.finished"])
     delivery = webhook_ping(endpoint=endpoint, actor=owner)  # queued after a commit the test never makes
@@ -112,11 +120,12 @@ def world(org, owner, owner_key, django_user_model):
         path_values={"org_slug": [org.slug], "appid": [program.appid, waiting.program.appid, service.appid],
                      "version": ["1.0.0", "1.1.0", "2.0.0"], "version_id": [elsewhere.pk, waiting.pk],
                      "request_id": [pending.pk], "grant_id": [grant.pk], "host": ["weibo"],
-                     "tester_id": [tester.pk], "endpoint_id": [endpoint.pk], "delivery_id": [str(delivery.pk)]},
+                     "tester_id": [tester.pk], "document_id": [document.pk], "endpoint_id": [endpoint.pk], "delivery_id": [str(delivery.pk)]},
         path_value_sets=[{"appid": program.appid, "version": "1.0.0"}, {"appid": program.appid, "version": "1.1.0"},
                          {"appid": waiting.program.appid, "version": "2.0.0"},
                          {"appid": service.appid, "request_id": pending.pk},
                          {"appid": program.appid, "tester_id": tester.pk},
+                         {"appid": program.appid, "document_id": document.pk},
                          {"org_slug": org.slug, "endpoint_id": endpoint.pk, "delivery_id": str(delivery.pk)}],
     )
 
