@@ -134,3 +134,13 @@ def demo_credential_to_show(host_code: str) -> tuple[str, str] | None:
     key_id, secret = demo_key_material(host_code)
     active = HostCredential.objects.filter(key_id=key_id, revoked_at=None).exists()
     return (key_id, secret) if active else None
+
+
+def host_operated_by(user, code: str) -> Host:
+    """The host `code` if `user` operates it (or is a superuser); otherwise 404, as for a host that does not exist."""
+    from django.http import Http404
+
+    host = Host.objects.filter(code=code).first()
+    if host is None or not (user.is_superuser or host.operators.filter(pk=user.pk).exists()):
+        raise Http404
+    return host

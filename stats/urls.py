@@ -1,9 +1,10 @@
 from django.urls import path
 
-from stats import apis, host_apis, views
+from stats import apis, host_apis, host_stats_apis, views
 
 api_patterns = [
     path("hosts/<slug:host>/events/", host_apis.EventsIngestApi.as_view(), name="api_host_events"),
+    path("distribution/hosts/<slug:host>/stats/", host_stats_apis.HostStatsApi.as_view(), name="api_host_stats"),
     path("programs/<str:appid>/stats/", apis.ProgramStatsApi.as_view(), name="api_program_stats"),
     path("programs/<str:appid>/stats/export/", apis.ProgramStatsExportApi.as_view(), name="api_program_stats_export"),
 ]

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from django.contrib.auth.decorators import login_required
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.http import Http404, HttpResponseBadRequest, QueryDict
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.template.defaultfilters import floatformat
 from django.utils import timezone
 from django.utils.formats import localize
@@ -21,7 +21,7 @@ from console.roles import Capability
 from console.views.decorators import org_page
 from distribution.gate import GateReason
 from hosts.models import Host
-from hosts.selectors import demo_credential_to_show, filter_names
+from hosts.selectors import demo_credential_to_show, filter_names, host_operated_by
 from programs.views.access import program_in_org
 from stats.apis import csv_file, csv_response, table_name
 from stats.export import HOST_TABLES, TABLES, rows_csv
@@ -492,16 +492,9 @@ def _bad_download(errors: dict) -> HttpResponseBadRequest:
     return HttpResponseBadRequest("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
 
 
-def _operated_host(user, code: str) -> Host:
-    host = get_object_or_404(Host, code=code)
-    if not (user.is_superuser or host.operators.filter(pk=user.pk).exists()):
-        raise Http404
-    return host
-
-
 @login_required
 def host_dashboard(request, host_code):
-    host = _operated_host(request.user, host_code)
+    host = host_operated_by(request.user, host_code)
     query, errors = _parse_keeping_the_rest(request)
     tables = {table: _host_table(host, query, table) for table in HOST_TABLES}
     today = timezone.localdate()
@@ -529,7 +522,7 @@ def host_dashboard(request, host_code):
 
 @login_required
 def host_export(request, host_code, table):
-    host = _operated_host(request.user, host_code)
+    host = host_operated_by(request.user, host_code)
     if table not in HOST_TABLES:
         raise Http404
     query, errors = _parse(request)
