@@ -16,6 +16,7 @@ forbids it; such a body is a 400 here.
 """
 
 import io
+import json
 import re
 
 import orjson
@@ -87,6 +88,29 @@ class DepthLimitedJSONParser(JSONParser):
 
 
 def parse_json_body(body: bytes):
-    """A UTF-8 JSON body as the API parses it (nesting limit, no lone surrogates), for views outside DRF."""
+    """A UTF-8 JSON body as the host calls parse it (nesting limit, no lone surrogates), for views outside DRF."""
     return DepthLimitedJSONParser().parse(io.BytesIO(body), "application/json", {})
 
+
+
+class StrictJSONParser(DepthLimitedJSONParser):
+    """The API's JSON parser (settings): also refuses an object that names a key twice.
+
+    `{"slogan": "a", "slogan": "b"}` is JSON whose meaning parsers disagree on (the last wins here, the first
+    in others); I-JSON (RFC 7493) forbids it. Host calls keep the open parser, as SPEC §9 wrote them.
+    """
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        body = stream.read() if stream is not None else b""
+        data = super().parse(io.BytesIO(body), media_type, parser_context)
+        if isinstance(data, dict | list) and body.count(b":") > 1:  # one key cannot repeat
+            json.loads(body, object_pairs_hook=_refuse_repeated_keys)
+        return data
+
+
+def _refuse_repeated_keys(pairs: list[tuple[str, object]]) -> dict:
+    keys = [key for key, _value in pairs]
+    if len(set(keys)) != len(keys):
+        repeated = sorted({key for key in keys if keys.count(key) > 1})
+        raise ParseError(f"The JSON body names a key twice in one object: {', '.join(repeated)[:200]}.")
+    return dict(pairs)

@@ -4,12 +4,13 @@ and the operators' queue, decisions and revocations (session only: API keys belo
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import permissions, status
 from rest_framework.generics import ListAPIView
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from console.api_errors import error_response
 from console.models import ApiKey
+from console.parsers import StrictJSONParser
 from console.roles import Scope
 from distribution import selectors, services
 from distribution.serializers import (
@@ -61,7 +62,7 @@ class DistributionApi(ProgramAccessMixin, APIView):
 
 class WhitelistRequestListApi(ProgramAccessMixin, APIView):
     write_scope = Scope.DISTRIBUTION_WRITE
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [StrictJSONParser, MultiPartParser, FormParser]
 
     @extend_schema(responses=OpenApiResponse(WhitelistRequestOutput(many=True), description="The program's "
                                              "whitelist requests, newest first, each with its status and grant."),

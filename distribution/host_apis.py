@@ -11,13 +11,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.exceptions import APIException, MethodNotAllowed, ValidationError
-from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from console.api_errors import DATABASE_UNAVAILABLE, DatabaseUnavailable, error_response, exception_handler
-from console.parsers import parse_json_body
+from console.parsers import DepthLimitedJSONParser, parse_json_body
 from distribution.gate import share_check
 from distribution.host_facts import placement_cards, scene_facts
 from distribution.host_serializers import PlacementsOutput, PlacementsQuery, ShareCheckInput, ShareCheckOutput
@@ -60,7 +59,7 @@ class JsonOnly(JsonAnswer):
 class HostApi(APIView):
     authentication_classes = [HostSignatureAuthentication]
     permission_classes = [IsHostCall]
-    parser_classes = [JSONParser]
+    parser_classes = [DepthLimitedJSONParser]
     renderer_classes = [JSONRenderer]
     content_negotiation_class = JsonOnly
 
