@@ -189,3 +189,27 @@ def strict_inputs_say_so(result, generator, request, public):
                                                         and issubclass(serializer, StrictInput))):
             schemas[component.name]["additionalProperties"] = False
     return result
+
+
+BLANK = {"type": "string", "maxLength": 0}
+
+
+def blank_alternatives_do_not_overlap(result, generator, request, public):
+    """A URL field that may be blank is written `oneOf: [{format: uri}, {maxLength: 0}]`. A validator that does not
+    check formats (most, by default) finds "" valid under both, and `oneOf` then refuses the very value that clears
+    the field. The non-blank branch gets `minLength: 1`, so that exactly one branch takes each value."""
+    def mend(node):
+        if isinstance(node, dict):
+            branches = node.get("oneOf")
+            if isinstance(branches, list) and BLANK in branches:
+                for branch in branches:
+                    if branch != BLANK and branch.get("type") == "string":
+                        branch.setdefault("minLength", 1)
+            for value in node.values():
+                mend(value)
+        elif isinstance(node, list):
+            for value in node:
+                mend(value)
+
+    mend(result)
+    return result

@@ -495,8 +495,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "console.openapi.nullable_refs_have_a_type",
-                             "console.openapi.strict_inputs_say_so"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums", "console.openapi.nullable_refs_have_a_type",
+        "console.openapi.strict_inputs_say_so", "console.openapi.blank_alternatives_do_not_overlap",
+    ],
 }
 
 LOGGING = {

@@ -204,3 +204,15 @@ def test_staff_operations_403_names_the_api_key_not_a_scope(schema):
     for m, p, op in staff:
         description = op["responses"]["403"]["description"]
         assert "scope" not in description and "API key" in description, (m, p, description)
+
+
+@pytest.mark.parametrize("component", ["ProgramInput", "PatchedProgramPatchInput"])
+def test_a_blank_privacy_policy_url_passes_a_strict_validator(schema, component):
+    """"" clears the URL; the schema's `oneOf: [{format: uri}, {maxLength: 0}]` let it match both branches under a
+    validator that does not check formats, and `oneOf` refused it."""
+    from console.tests.strict_schema import schema_problems
+
+    body = {"name": "Maps", "categories": ["tools"]}
+    for url in ("", "https://acme.test/privacy"):
+        assert not schema_problems(schema, {**body, "privacy_policy_url": url}, component), url
+    assert schema_problems(schema, {**body, "privacy_policy_url": 7}, component)
