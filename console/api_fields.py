@@ -17,12 +17,11 @@ class ChoiceField(serializers.ChoiceField):
 
 
 class StrictInput:
-    """A request body's serializer that refuses the fields it does not read.
-
-    DRF drops unknown fields in silence: `PATCH {"slogn": "…"}` answered 200 with nothing changed, and a
-    script could not tell its typo from success. Mixed in before `serializers.Serializer`; the schema says
-    `additionalProperties: false` for these bodies (`console.openapi.strict_inputs_say_so`).
-    """
+    # A request body's serializer that refuses the fields it does not read. DRF drops unknown fields in silence:
+    # `PATCH {"slogn": "…"}` answered 200 with nothing changed, and a script could not tell its typo from
+    # success. Mixed in before `serializers.Serializer`; the schema says `additionalProperties: false` for these
+    # bodies (`console.openapi.strict_inputs_say_so`). Comments, not a docstring: drf-spectacular shows the
+    # nearest docstring in the serializer's class hierarchy as the description of every body that uses it.
 
     # Sent by a browser's form along with the fields; never a field of ours.
     IGNORED = frozenset({"csrfmiddlewaretoken"})

@@ -169,3 +169,12 @@ def test_every_request_body_but_the_host_calls_refuses_unknown_fields_and_says_s
     assert len(bodies) >= 18
     for host_call, name in bodies:
         assert components[name].get("additionalProperties") is (None if host_call else False), name
+
+
+def test_no_description_in_the_schema_speaks_of_our_code(client, db):
+    """A mixin's docstring became the description of every request body that used it ("A request body's
+    serializer … Mixed in before `serializers.Serializer` …"): words for us, not for API users."""
+    schema = client.get(reverse("api_schema"), {"format": "json"}).content.decode().lower()
+
+    for word in ("serializer", "mixed in", "docstring", "drf "):
+        assert word not in schema, word
