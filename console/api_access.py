@@ -49,3 +49,15 @@ class ScopedOrganisationMixin:
             raise PermissionDenied(f"This API key lacks the scope '{scope}'.")
         if not role_can(membership.role, SCOPE_CAPABILITY[scope]):
             raise PermissionDenied("Your role in this organisation does not allow this.")
+
+
+def allowed_query_parameters(view) -> set[str]:
+    """The query parameters a GET of `view` (a DRF view class) reads: its `query_params`, and the page's when it
+    pages a list. `console.middleware.ApiQueryParametersMiddleware` refuses the others."""
+    from rest_framework.mixins import ListModelMixin
+
+    allowed = set(getattr(view, "query_params", ()))
+    paginator = getattr(view, "pagination_class", None)
+    if paginator is not None and issubclass(view, ListModelMixin):
+        allowed |= {paginator.page_query_param, getattr(paginator, "page_size_query_param", None)} - {None}
+    return allowed

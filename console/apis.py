@@ -69,6 +69,7 @@ class AuditEventListApi(ScopedOrganisationMixin, ListAPIView):
 
     serializer_class = AuditEventOutput
     required_scope = Scope.ORG_READ
+    query_params = ("action", "actor", "target_type")
 
     def get_queryset(self):
         membership = self.membership_for(self.kwargs["org_slug"])

@@ -10,6 +10,8 @@ from django.utils import translation
 from console.selectors import memberships_for_user
 
 SESSION_ORG_KEY = "current_org_slug"
+API_V1_PREFIX = "/api/v1/"
+HOST_CALLS_PREFIX = "/api/v1/hosts/"  # the hosts' signed calls (SPEC §9)
 
 
 class ClientAddressMiddleware:
@@ -192,3 +194,45 @@ def _refusal(request, status: int, code: str, message: str) -> HttpResponse:
     if request.path.startswith(API_PREFIX):
         return api_error(code, message, status)
     return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+
+
+class ApiQueryParametersMiddleware:
+    """A GET of the API names only query parameters the call reads; any other is a 400 naming it.
+
+    They were dropped in silence: `?granularty=week` answered the daily series, and `…/testers/?email=x`
+    (a filter no call had) every tester, so a script deleting the first result removed the wrong person.
+    Host calls keep SPEC §9's contract as it is. The call's own refusals come first: a caller without
+    credentials still gets its 401, an outsider its 404 (a GET changes nothing, so it may run first).
+    """
+
+    KEPT = (401, 403, 404, 405)
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        unknown = getattr(request, "unknown_query_parameters", None)
+        if unknown and response.status_code < 500 and response.status_code not in self.KEPT:
+            return _unknown_query_parameters(*unknown)
+        return response
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        from console.api_access import allowed_query_parameters
+
+        view = getattr(view_func, "cls", None)
+        if (request.method not in ("GET", "HEAD") or view is None or not request.path.startswith(API_V1_PREFIX)
+                or request.path.startswith(HOST_CALLS_PREFIX)):
+            return None
+        allowed = allowed_query_parameters(view)
+        unknown = sorted(set(request.GET) - allowed)
+        if unknown:
+            request.unknown_query_parameters = (unknown, allowed)
+        return None
+
+
+def _unknown_query_parameters(unknown: list[str], allowed: set[str]) -> JsonResponse:
+    reads = ", ".join(sorted(allowed)) or translation.gettext("none")
+    message = translation.gettext("Unknown query parameter: this call reads %(names)s.") % {"names": reads}
+    return JsonResponse({"error": {"code": "invalid", "message": message,
+                                   "fields": {name[:100]: [message] for name in unknown[:20]}}}, status=400)

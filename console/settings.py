@@ -91,6 +91,7 @@ MIDDLEWARE = [
     "console.middleware.UserLanguageMiddleware",
     "console.middleware.CurrentOrganisationMiddleware",
     "console.twofactor.middleware.StaffTwoFactorMiddleware",
+    "console.middleware.ApiQueryParametersMiddleware",
     # Last, so that it sees the lock-out flag the sign-in views set (console/lockout.py).
     "axes.middleware.AxesMiddleware",
 ]

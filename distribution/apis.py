@@ -136,6 +136,7 @@ class IsPlatformOperator(permissions.BasePermission):
 
 class OperatorQueueApi(ListAPIView):
     permission_classes = [IsPlatformOperator]
+    query_params = tuple(WhitelistQueueQuery().fields)
     accepts_api_keys = False  # the schema names the session only
     serializer_class = WhitelistQueueItemOutput
 

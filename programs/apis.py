@@ -78,6 +78,7 @@ class CategoryListApi(APIView):
 
 class ProgramListApi(ScopedOrganisationMixin, ListAPIView):
     serializer_class = ProgramOutput
+    query_params = ("organisation",)
     error_statuses = {404: "The named organisation is not one the caller (or the API key) reaches."}
     read_scope = Scope.PROGRAMS_READ
     write_scope = Scope.PROGRAMS_WRITE

@@ -94,6 +94,7 @@ class CodeTreeApi(_CodeApi):
 
 
 class CodeContentApi(_CodeApi):
+    query_params = ("path", "page", "line")
     @extend_schema(
         parameters=[OpenApiParameter("path", str, required=True, description="A path from the file list."),
                     OpenApiParameter("page", int, description="Which part of a long text file (from 0)."),

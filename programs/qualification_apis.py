@@ -94,7 +94,7 @@ class QualificationDownloadApi(ProgramAccessMixin, APIView):
                                                                            "(local storage)."),
             302: OpenApiResponse(description="On S3: a presigned URL that expires in PRIVATE_FILE_URL_SECONDS."),
         },
-        summary="Download a qualification document",
+        summary="Download a qualification document", operation_id="programs_qualifications_download",
     )
     def get(self, request, appid, document_id):
         program, _membership = self.program(appid)

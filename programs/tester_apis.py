@@ -6,7 +6,7 @@ remove one.
 """
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
@@ -40,12 +40,17 @@ class TesterOutput(serializers.ModelSerializer):
 
 class TesterListApi(ProgramAccessMixin, ListAPIView):
     serializer_class = TesterOutput
+    query_params = ("email",)
 
     def get_queryset(self):
         program, _ = self.program(self.kwargs["appid"])
-        return program.testers.select_related("program", "added_by").order_by("email", "pk")
+        testers = program.testers.select_related("program", "added_by").order_by("email", "pk")
+        email = self.request.query_params.get("email", "").strip().lower()
+        return testers.filter(email=email) if email else testers
 
     @extend_schema(summary="List a program's trial testers",
+                   parameters=[OpenApiParameter("email", str, description="Only the tester with this address (any "
+                                                                          "case): an empty page when there is none.")],
                    responses=OpenApiResponse(TesterOutput, description="A page of the program's testers, by email "
                                                                        "address."))
     def get(self, request, *args, **kwargs):

@@ -49,6 +49,7 @@ class ReviewerApi(APIView):
 
 class ReviewQueueApi(ReviewerApi, ListAPIView):
     serializer_class = QueueItemOutput
+    query_params = tuple(QueueQuery().fields)
     error_statuses = {400: "A filter is not valid (`fields` says which)."}
 
     def get_queryset(self):

@@ -25,6 +25,7 @@ QUERY_PARAMETERS = [
 
 class _StatsApi(ProgramAccessMixin, APIView):
     read_scope = Scope.STATS_READ
+    query_params = tuple(StatsQueryInput().fields)
 
     def stats(self, request, appid: str) -> dict:
         program, _ = self.program(appid)
@@ -47,6 +48,7 @@ class ExportQueryInput(serializers.Serializer):
 
 
 class ProgramStatsExportApi(_StatsApi):
+    query_params = (*_StatsApi.query_params, "table")
     @extend_schema(
         parameters=[*QUERY_PARAMETERS, OpenApiParameter("table", OpenApiTypes.STR, enum=list(TABLES), required=True)],
         responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="The table as CSV.")},

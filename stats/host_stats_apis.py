@@ -99,6 +99,7 @@ class SignedInWithoutAKey(permissions.BasePermission):
 
 class HostStatsApi(APIView):
     permission_classes = [SignedInWithoutAKey]
+    query_params = ("from", "to", "granularity")
     accepts_api_keys = False  # the schema names the session only
     error_statuses = {404: "No such host, or not one the operator works."}
 

@@ -13,7 +13,7 @@ from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from console.api_access import ScopedOrganisationMixin
-from console.api_fields import StrictInput
+from console.api_fields import ChoiceField, StrictInput
 from console.models import NotificationEvent, WebhookDelivery, WebhookEndpoint
 from console.notify.selectors import (
     webhook_deliveries,
@@ -176,12 +176,20 @@ class WebhookPingApi(_WebhookAccess, APIView):
         return self.answer(DeliveryOutput, delivery, status.HTTP_202_ACCEPTED)
 
 
+class DeliveryQuery(serializers.Serializer):
+    status = ChoiceField(choices=WebhookDelivery.Status.values, required=False, allow_blank=True, default="")
+    event = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+
+
 class DeliveryListApi(_WebhookAccess, ListAPIView):
     serializer_class = DeliveryOutput
+    query_params = ("status", "event")
 
     def get_queryset(self):
-        params = self.request.query_params
-        return webhook_deliveries(self.endpoint(), status=params.get("status", ""), event=params.get("event", ""))
+        endpoint = self.endpoint()  # an outsider's 404 before any word on their query
+        query = DeliveryQuery(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        return webhook_deliveries(endpoint, **query.validated_data)
 
     @extend_schema(summary="List a webhook endpoint's deliveries",
                    parameters=[
