@@ -200,9 +200,14 @@ def package_version_for_user(user, appid: str, version: str, *, api_key: ApiKey 
 
 
 def is_named_tester(user, program: MiniProgram) -> bool:
-    """A trial tester named by email (case-insensitive), once the account has confirmed that address."""
+    """A trial tester named by email (in any case), once the account has confirmed that address.
+
+    Both addresses are kept lower-cased (by Python), so they are compared as they are. `email__iexact` compared
+    them in upper case on PostgreSQL, where "ı" (a dotless i) becomes "I": the owner of alice@gmaıl.com (a
+    domain anyone may register) passed as the tester alice@gmail.com and downloaded the trial package.
+    """
     return (user.is_authenticated and user.email_verified
-            and program.testers.filter(email__iexact=user.email).exists())
+            and program.testers.filter(email=user.email.lower()).exists())
 
 
 def privacy_declaration(program: MiniProgram) -> dict[str, str]:

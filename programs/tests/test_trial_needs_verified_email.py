@@ -58,3 +58,21 @@ def test_a_confirmed_tester_who_signs_in_opens_the_trial(client, trial_program):
     client.post(reverse("login"), {"username": "tess@tester.test", "password": PASSWORD})
 
     assert client.get(reverse("trial_open", args=[trial_program.appid])).status_code == 200
+
+
+def test_an_address_that_is_only_equal_in_upper_case_is_not_the_tester(trial_program):
+    """PostgreSQL's case-insensitive match compared UPPER(): "gmaıl" (a dotless i, a domain anyone may register)
+    reads "GMAIL" there, and its owner passed as the tester alice@gmail.com."""
+    from django.utils import timezone
+
+    from console.models import User
+    from programs.selectors import is_named_tester
+
+    releases.tester_add(program=trial_program, actor=None, email="alice@gmail.com")
+    lookalike = User.objects.create_user(email="alice@gma\u0131l.com", password="x-9-long-password",
+                                         email_verified_at=timezone.now())
+    real = User.objects.create_user(email="Alice@Gmail.com", password="x-9-long-password",
+                                    email_verified_at=timezone.now())
+
+    assert not is_named_tester(lookalike, trial_program)
+    assert is_named_tester(real, trial_program)
