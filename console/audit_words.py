@@ -49,6 +49,7 @@ ACTION_LABELS = {
     "program.logo": _("Changed the logo"),
     "program.privacy_declaration": _("Changed the privacy declaration"),
     "program.qualification_add": _("Added a qualification document"),
+    "program.qualification_remove": _("Deleted a qualification document"),
     "program.tester_add": _("Added a trial tester"),
     "program.tester_remove": _("Removed a trial tester"),
     "program.trial_version": _("Chose the trial version"),

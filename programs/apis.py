@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
@@ -46,6 +47,7 @@ from programs.services import (
     version_upload,
 )
 from programs.uploads import (
+    CappedUploadMixin,
     declared_length_exceeds,
     install_package_upload_handler,
     upload_rate_message,
@@ -195,17 +197,21 @@ class LogoInput(StrictInput, serializers.Serializer):
                                            "5 MB.")
 
 
-class ProgramLogoApi(ProgramAccessMixin, APIView):
+class ProgramLogoApi(CappedUploadMixin, ProgramAccessMixin, APIView):
     parser_classes = [MultiPartParser]
+    error_statuses = {413: "The logo file is larger than 5 MB."}
+    upload_max_bytes = LOGO_MAX_UPLOAD_BYTES
 
     @extend_schema(request={"multipart/form-data": LogoInput}, summary="Replace a program's logo",
                    responses=OpenApiResponse(ProgramOutput, description="The program with its new logo (`logo`)."))
     def put(self, request, appid):
         program, _ = self.program(appid)
         data = LogoInput(data=request.data)
+        too_large = self.upload_refusal(request, gettext("The logo file is larger than 5 MB."))
+        if too_large:
+            return too_large
         data.is_valid(raise_exception=True)
-        # One byte past the limit, so that the service refuses an oversize file without reading it all.
-        content = data.validated_data["logo"].read(LOGO_MAX_UPLOAD_BYTES + 1)
+        content = data.validated_data["logo"].read()  # at most the cap: the upload stopped there
         try:
             program_set_logo(program=program, actor=request.user, api_key=self.api_key(), data=content)
         except DjangoValidationError as exc:

@@ -4,7 +4,8 @@ A submission of a program without them is refused (409 `wrong_state`, naming the
 let a job that sets up a program upload them, as the program page does, and list what is there.
 """
 
-from django.core.exceptions import ValidationError as DjangoValidationError
+import os
+
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -20,7 +21,13 @@ from console.openapi import UploadField
 from programs.apis import ProgramAccessMixin
 from programs.models import QualificationDocument
 from programs.packages import private_file_response, safe_filename
-from programs.services import missing_qualifications, qualification_add
+from programs.services import (
+    QUALIFICATION_MAX_BYTES,
+    missing_qualifications,
+    qualification_add,
+    qualification_remove,
+)
+from programs.uploads import CappedUploadMixin
 
 
 class QualificationInput(StrictInput, serializers.Serializer):
@@ -49,8 +56,11 @@ class QualificationListOutput(serializers.Serializer):
                                     "that still need a document: while any does, a submission is refused.")
 
 
-class QualificationListApi(ProgramAccessMixin, APIView):
+class QualificationListApi(CappedUploadMixin, ProgramAccessMixin, APIView):
+    error_statuses = {409: "`limit_reached`: the program keeps 20 documents already; delete one first.",
+                      413: "The document is larger than 10 MB."}
     parser_classes = [MultiPartParser]
+    upload_max_bytes = QUALIFICATION_MAX_BYTES
 
     @extend_schema(summary="A program's qualification documents",
                    responses=OpenApiResponse(QualificationListOutput, description="The documents, newest first, and "
@@ -68,6 +78,9 @@ class QualificationListApi(ProgramAccessMixin, APIView):
     def post(self, request, appid):
         program, _membership = self.program(appid)
         data = QualificationInput(data=request.data)
+        too_large = self.upload_refusal(request, _("The document is larger than 10 MB."))
+        if too_large:
+            return too_large
         data.is_valid(raise_exception=True)
         needing = {c.code: c for c in program.categories.filter(needs_qualification=True)}
         category = needing.get(data.validated_data["category"])
@@ -76,11 +89,8 @@ class QualificationListApi(ProgramAccessMixin, APIView):
                 _("Not one of this program's categories that need a document (%(codes)s).")
                 % {"codes": ", ".join(sorted(needing)) or "—"}
             ]})
-        try:
-            document = qualification_add(program=program, actor=request.user, api_key=self.api_key(),
-                                         category=category, upload=data.validated_data["file"])
-        except DjangoValidationError as exc:
-            raise ValidationError({k: [m for e in v for m in e.messages] for k, v in exc.error_dict.items()}) from exc
+        document = qualification_add(program=program, actor=request.user, api_key=self.api_key(),
+                                     category=category, upload=data.validated_data["file"])
         body = QualificationOutput(document, context={"request": request}).data
         response = Response(body, status=status.HTTP_201_CREATED)
         response["Location"] = body["download"]
@@ -88,6 +98,7 @@ class QualificationListApi(ProgramAccessMixin, APIView):
 
 
 class QualificationDownloadApi(ProgramAccessMixin, APIView):
+    error_statuses = {409: "`wrong_state`: a version of the program is in review (delete after the decision)."}
     @extend_schema(
         responses={
             (200, "application/octet-stream"): OpenApiResponse(description="The document, as an attachment "
@@ -97,6 +108,22 @@ class QualificationDownloadApi(ProgramAccessMixin, APIView):
         summary="Download a qualification document", operation_id="programs_qualifications_download",
     )
     def get(self, request, appid, document_id):
+        document = self.document(appid, document_id)
+        return private_file_response(document.file, filename=download_name(document))
+
+    @extend_schema(summary="Delete a qualification document",
+                   responses={204: OpenApiResponse(description="Deleted, with its file.")})
+    def delete(self, request, appid, document_id):
+        qualification_remove(document=self.document(appid, document_id), actor=request.user, api_key=self.api_key())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def document(self, appid: str, document_id: int) -> QualificationDocument:
         program, _membership = self.program(appid)
-        document = get_object_or_404(program.qualifications, pk=document_id)
-        return private_file_response(document.file, filename=safe_filename(document.original_name))
+        return get_object_or_404(program.qualifications.select_related("program", "category"), pk=document_id)
+
+
+def download_name(document: QualificationDocument) -> str:
+    """The uploader's name with the extension of what was stored (PDF, PNG or JPEG, from its first bytes): a PDF
+    named "x.html" downloaded as "x.html", which a browser opens as a page."""
+    stem = os.path.splitext(document.original_name)[0] or "document"
+    return safe_filename(f"{stem}{os.path.splitext(document.file.name)[1]}")

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from console.exceptions import LimitReached, WrongState
 from console.models import ApiKey, Organisation, User
 from console.services import audit_record
 from programs.domains import DOMAIN_KINDS, DomainListError, normalise_domain_list
@@ -258,6 +259,8 @@ def program_set_logo(*, program: MiniProgram, actor: User, data: bytes, api_key=
 
 
 QUALIFICATION_MAX_BYTES = 10 * 1024 * 1024
+# A category needs one document; a few more for renewals and second pages. Each is kept on disk for reviewers.
+QUALIFICATIONS_PER_PROGRAM = 20
 QUALIFICATION_TYPES = {b"%PDF": "pdf", b"\x89PNG": "png", b"\xff\xd8\xff": "jpg"}
 
 
@@ -276,6 +279,10 @@ def qualification_add(
         raise ValidationError({"category": _("“%(name)s” needs no qualification document.") % {"name": category.display_name}})
     if upload.size > QUALIFICATION_MAX_BYTES:
         raise ValidationError({"file": _("The document is larger than 10 MB.")})
+    MiniProgram.objects.select_for_update().filter(pk=program.pk).first()  # one count at a time per program
+    if program.qualifications.count() >= QUALIFICATIONS_PER_PROGRAM:
+        raise LimitReached(_("A program keeps at most %(n)d qualification documents; delete one it no longer "
+                             "needs first.") % {"n": QUALIFICATIONS_PER_PROGRAM})
     ext = _qualification_extension(upload.read(8))
     upload.seek(0)
     document = QualificationDocument(
@@ -289,6 +296,22 @@ def qualification_add(
         after={"category": category.code, "document": document.original_name},
     )
     return document
+
+
+@transaction.atomic
+def qualification_remove(*, document: QualificationDocument, actor: User, api_key=None) -> None:
+    """Deletes a document and its file; not while a version is in review, whose reviewer may be reading it."""
+    program = document.program
+    MiniProgram.objects.select_for_update().filter(pk=program.pk).first()
+    if program.versions.filter(status=Version.Status.IN_REVIEW).exists():
+        raise WrongState(_("A version of this program is in review, and its reviewer may need this document: "
+                           "delete it after the decision, or withdraw the version first."))
+    audit_record(action="program.qualification_remove", target=program, actor=actor, api_key=api_key,
+                 organisation=program.organisation,
+                 before={"category": document.category.code, "document": document.original_name})
+    name, storage = document.file.name, document.file.storage
+    document.delete()
+    transaction.on_commit(lambda: storage.delete(name))
 
 
 def missing_qualifications(program: MiniProgram) -> list[Category]:

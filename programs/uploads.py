@@ -110,3 +110,27 @@ def upload_rate_message(wait: int) -> str:
         "try again in %(later)s.",
         "This organisation reached its limit of %(n)d upload attempts an hour (refused ones count too); "
         "try again in %(later)s.", n) % {"n": n, "later": later}
+
+
+class CappedUploadMixin:
+    # For an APIView whose writes take a file: the body's files stream to a temporary file up to
+    # `upload_max_bytes` and the upload stops there. DRF's default handlers read a 1 GB logo whole to disk
+    # before the service said "larger than 5 MB". (Comments, not a docstring: the schema would show it.)
+
+    upload_max_bytes: int
+
+    def initial(self, request, *args, **kwargs):
+        self.upload_state = None
+        if request.method in ("POST", "PUT", "PATCH"):
+            # Before authentication: the session's CSRF check reads the body, which must already stream through
+            # the capped handler. Access is checked afterwards, in the handler, as for every write.
+            self.upload_state = install_package_upload_handler(request._request, self.upload_max_bytes)
+        super().initial(request, *args, **kwargs)
+
+    def upload_refusal(self, request, message: str):
+        """A 413 saying `message` when the body says or proved it is over the cap (read `request.data` first)."""
+        from console.api_errors import error_response
+
+        if declared_length_exceeds(request, self.upload_max_bytes) or self.upload_state.exceeded:
+            return error_response("request_too_large", message, 413)
+        return None

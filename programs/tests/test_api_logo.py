@@ -34,7 +34,6 @@ def test_a_square_png_becomes_the_logo(api_with_key, program, owner_key):
     (image_bytes((300, 200)), "must be square"),
     (b"GIF89a" + b"\x00" * 100, "not a readable PNG or JPEG"),
     (png_bomb(), "decompression bomb"),
-    (b"\x89PNG" + b"\x00" * (5 * 1024 * 1024 + 10), "larger than 5 MB"),
 ])
 def test_a_bad_image_is_a_logo_field_error_and_changes_nothing(api_with_key, program, data, message):
     response = _put(api_with_key, program, data)
@@ -78,5 +77,28 @@ def test_an_outsider_and_their_key_get_404(outsider, other_org, program):
 
     for client in (session, keyed):
         assert _put(client, program, image_bytes((400, 400))).status_code == 404
+    program.refresh_from_db()
+    assert not program.logo
+
+
+def test_a_file_over_5_mb_stops_at_the_cap_and_is_a_413(api_with_key, program, monkeypatch):
+    """A 1 GB logo was read whole to disk before the service said "larger than 5 MB"; the upload now stops at the
+    cap (programs/uploads.py), as a package's does."""
+    from programs import uploads
+
+    received = []
+    original = uploads.HashingFileUploadHandler.receive_data_chunk
+
+    def counting(handler, raw_data, start):
+        received.append(len(raw_data))
+        return original(handler, raw_data, start)
+
+    monkeypatch.setattr(uploads.HashingFileUploadHandler, "receive_data_chunk", counting)
+
+    response = _put(api_with_key, program, b"\x89PNG" + b"\x00" * (8 * 1024 * 1024))
+
+    assert response.status_code == 413
+    assert response.json()["error"]["message"] == "The logo file is larger than 5 MB."
+    assert sum(received) <= 5 * 1024 * 1024 + uploads.HashingFileUploadHandler.chunk_size
     program.refresh_from_db()
     assert not program.logo

@@ -98,3 +98,54 @@ def test_another_programs_document_is_404_here(api_with_key, org, program):
                                                     original_name="x.pdf", file="x.pdf")
 
     assert api_with_key.get(f"{_list(program)}{document.pk}/").status_code == 404
+
+
+def test_a_document_over_10_mb_is_a_413_and_stores_nothing(api_with_key, program):
+    response = api_with_key.post(_list(program), {"category": "e-commerce",
+                                                  "file": upload(b"%PDF" + b"0" * (10 * 1024 * 1024), "big.pdf")},
+                                 format="multipart")
+
+    assert response.status_code == 413
+    assert response.json()["error"]["message"] == "The document is larger than 10 MB."
+    assert not QualificationDocument.objects.exists()
+
+
+def test_a_document_is_deleted_with_its_file_but_not_while_a_version_is_in_review(api_with_key, program,
+                                                                                   django_capture_on_commit_callbacks):
+    body = api_with_key.post(_list(program), {"category": "e-commerce", "file": _pdf()}, format="multipart").json()
+    document = QualificationDocument.objects.get(pk=body["id"])
+    stored, storage = document.file.name, document.file.storage
+    version = VersionFactory(program=program, version="1.0.0", status=Version.Status.IN_REVIEW)
+
+    refused = api_with_key.delete(body["download"])
+
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "wrong_state"
+    version.status = Version.Status.REJECTED
+    version.save(update_fields=["status"])
+    with django_capture_on_commit_callbacks(execute=True):
+        assert api_with_key.delete(body["download"]).status_code == 204
+    assert not QualificationDocument.objects.exists() and not storage.exists(stored)
+    assert api_with_key.get(_list(program)).json()["missing"] == ["e-commerce"]
+    assert AuditEvent.objects.filter(action="program.qualification_remove").count() == 1
+
+
+def test_a_program_keeps_at_most_20_documents(api_with_key, program):
+    from programs.services import QUALIFICATIONS_PER_PROGRAM
+
+    for n in range(QUALIFICATIONS_PER_PROGRAM):
+        QualificationDocument.objects.create(program=program, category=category("e-commerce"),
+                                             original_name=f"{n}.pdf", file=f"{n}.pdf")
+
+    response = api_with_key.post(_list(program), {"category": "e-commerce", "file": _pdf()}, format="multipart")
+
+    assert response.status_code == 409 and response.json()["error"]["code"] == "limit_reached"
+    assert QualificationDocument.objects.count() == QUALIFICATIONS_PER_PROGRAM
+
+
+def test_a_download_is_named_with_the_extension_of_what_was_stored(api_with_key, program):
+    body = api_with_key.post(_list(program), {"category": "e-commerce", "file": _pdf("licence.html")},
+                             format="multipart").json()
+
+    download = api_with_key.get(body["download"])
+
+    assert download["Content-Disposition"] == 'attachment; filename="licence.pdf"'
