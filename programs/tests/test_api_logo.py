@@ -102,3 +102,18 @@ def test_a_file_over_5_mb_stops_at_the_cap_and_is_a_413(api_with_key, program, m
     assert sum(received) <= 5 * 1024 * 1024 + uploads.HashingFileUploadHandler.chunk_size
     program.refresh_from_db()
     assert not program.logo
+
+
+def test_a_replaced_logos_files_are_deleted(api_with_key, program, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        _put(api_with_key, program, image_bytes((400, 400)))
+    program.refresh_from_db()
+    old = [(program.logo.storage, program.logo.name), (program.logo_small.storage, program.logo_small.name)]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _put(api_with_key, program, image_bytes((300, 300))).status_code == 200
+
+    program.refresh_from_db()
+    assert program.logo.storage.exists(program.logo.name)
+    assert not any(storage.exists(name) for storage, name in old if name not in (program.logo.name,
+                                                                                 program.logo_small.name))
