@@ -11,7 +11,7 @@ import ipaddress
 import socket
 import ssl
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 TIMEOUT_SECONDS = 10
 RESPONSE_EXCERPT_BYTES = 2048
@@ -34,10 +34,20 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
     return f"sha256={digest}"
 
 
+# IPv6 ranges that carry an IPv4 address inside (NAT64, 6to4, Teredo, IPv4-compatible and -translated): a
+# gateway on the way turns them into that IPv4 address, 64:ff9b::a00:5 into 10.0.0.5, and Python's is_global
+# judges the IPv6 address, not the one inside. No webhook receiver needs them.
+IPV4_CARRYING_RANGES = [ipaddress.ip_network(n) for n in (
+    "64:ff9b::/96", "64:ff9b:1::/48", "2002::/16", "2001::/32", "::/96", "::ffff:0:0:0/96")]
+
+
 def is_public_address(address: str) -> bool:
     ip = ipaddress.ip_address(address)
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped:
+            ip = ip.ipv4_mapped
+        elif any(ip in network for network in IPV4_CARRYING_RANGES):
+            return False
     # is_global excludes private, loopback, link-local, reserved, unspecified and shared (100.64/10) space.
     return ip.is_global and not ip.is_multicast
 
@@ -56,9 +66,9 @@ def resolve(url: str, *, allow_private: bool) -> tuple[str, int, str]:
     infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
     addresses = [info[4][0] for info in infos]
     if not allow_private:
-        refused = sorted({a for a in addresses if not is_public_address(a)})
-        if refused:
-            raise TargetRefused(f"{parts.hostname} resolves to a non-public address ({', '.join(refused)})")
+        if not all(is_public_address(a) for a in addresses):
+            # Not which address: the delivery log would tell the organisation how internal names resolve.
+            raise TargetRefused(f"{parts.hostname} resolves to a non-public address")
     return parts.scheme, port, addresses[0]
 
 
@@ -96,6 +106,8 @@ def post(url: str, *, body: bytes, headers: dict[str, str], allow_private: bool)
     path = parts.path or "/"
     if parts.query:
         path = f"{path}?{parts.query}"
+    if not path.isascii():  # stored before URLs were normalised (`webhooks.validate_webhook_url`)
+        path = quote(path, safe="/?=&%:@!$'()*+,;~")
     try:
         connection.request("POST", path, body=body, headers={"User-Agent": USER_AGENT, **headers})
         response = connection.getresponse()

@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.encoding import iri_to_uri
 from django.utils.translation import gettext as _
 
 from console.models import NotificationEvent, Organisation, User, WebhookDelivery, WebhookEndpoint
@@ -50,7 +51,9 @@ def private_targets_allowed() -> bool:
 # ---------------------------------------------------------------- endpoints
 
 
-def validate_webhook_url(url: str) -> None:
+def validate_webhook_url(url: str) -> str:
+    """The URL as deliveries use it (non-ASCII characters of its path and query percent-encoded), or a
+    ValidationError saying what is wrong with it."""
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - read for its check: "https://h:99999/" raises here, not in urlsplit
@@ -58,11 +61,11 @@ def validate_webhook_url(url: str) -> None:
         raise ValidationError({"url": _("Enter a valid URL.")}) from None
     if parts.username or parts.password:
         raise ValidationError({"url": _("Put no user name or password in the URL; deliveries are signed instead.")})
-    if parts.scheme == "https" and parts.hostname:
-        return
-    if parts.scheme == "http" and parts.hostname in LOCAL_HTTP_HOSTS and private_targets_allowed():
-        return
-    raise ValidationError({"url": _("Use an https:// URL.")})
+    if not (parts.scheme == "https" and parts.hostname) and not (
+            parts.scheme == "http" and parts.hostname in LOCAL_HTTP_HOSTS and private_targets_allowed()):
+        raise ValidationError({"url": _("Use an https:// URL.")})
+    # "https://example.com/é" was stored as it is, and every delivery to it failed in http.client (ASCII only).
+    return iri_to_uri(url)
 
 
 def _validate_events(events: list[str]) -> list[str]:
@@ -87,8 +90,7 @@ def _state(endpoint: WebhookEndpoint) -> dict:
 def webhook_endpoint_create(
     *, organisation: Organisation, actor: User, api_key=None, url: str, events: list[str], description: str = ""
 ) -> WebhookEndpoint:
-    url = url.strip()
-    validate_webhook_url(url)
+    url = validate_webhook_url(url.strip())
     endpoint = WebhookEndpoint.objects.create(
         organisation=organisation, url=url, events=_validate_events(events), description=description.strip(),
         secret=_new_secret(), created_by=actor,
@@ -102,8 +104,7 @@ def webhook_endpoint_create(
 def webhook_endpoint_update(
     *, endpoint: WebhookEndpoint, actor: User, api_key=None, url: str, events: list[str], description: str = ""
 ) -> WebhookEndpoint:
-    url = url.strip()
-    validate_webhook_url(url)
+    url = validate_webhook_url(url.strip())
     before = _state(endpoint)
     endpoint.url, endpoint.events, endpoint.description = url, _validate_events(events), description.strip()
     endpoint.save(update_fields=["url", "events", "description"])
@@ -252,7 +253,10 @@ def _send(delivery: WebhookDelivery) -> _Outcome:
         return _Outcome(error=f"Refused: {exc}", permanent=True)
     except (OSError, SoftTimeLimitExceeded) as exc:
         return _Outcome(error=f"{type(exc).__name__}: {exc}"[:1000])
-    return _Outcome(code=response.status, body=response.body_excerpt)
+    except ValueError as exc:  # a URL http.client cannot send (UnicodeError too): the same on every try
+        return _Outcome(error=f"Refused: {type(exc).__name__}: {exc}"[:1000], permanent=True)
+    answered = "" if 200 <= response.status < 300 else f"The receiver answered HTTP {response.status}."
+    return _Outcome(code=response.status, body=response.body_excerpt, error=answered)
 
 
 def _claim(delivery_id, attempt: int) -> WebhookDelivery | None:

@@ -219,6 +219,7 @@ def test_two_failures_then_success_takes_three_attempts(fire, endpoint_for, rece
     assert delivery.next_retry_at is None
     assert len(r.requests) == 3
     assert [(a["attempt"], a["code"]) for a in delivery.attempt_log] == [(1, 500), (2, 500), (3, 200)]
+    assert [a["error"] for a in delivery.attempt_log] == ["The receiver answered HTTP 500."] * 2 + [""]
     assert {req["headers"]["X-Console-Delivery"] for req in r.requests} == {str(delivery.pk)}
     assert all(_signature_ok(endpoint.secret, req) for req in r.requests)
 
@@ -372,6 +373,9 @@ def test_stranded_deliveries_are_requeued_with_the_next_attempt(endpoint_for, re
 @pytest.mark.parametrize("address", [
     "127.0.0.1", "10.1.2.3", "172.16.0.9", "192.168.1.1", "169.254.169.254", "0.0.0.0", "224.0.0.1",
     "100.64.0.1", "::1", "fe80::1", "fc00::1", "ff02::1", "::ffff:127.0.0.1", "::ffff:10.0.0.1",
+    # IPv6 addresses that carry an IPv4 one, which a gateway on the way reaches (found by an attack walk):
+    "::127.0.0.1", "64:ff9b::7f00:1", "64:ff9b::a9fe:a9fe", "64:ff9b:1::a00:5", "2002:7f00:1::", "::ffff:0:7f00:1",
+    "2001:0:4136:e378:8000:63bf:3fff:fdd2",  # Teredo
 ])
 def test_internal_addresses_are_not_public(address):
     assert transport.is_public_address(address) is False
@@ -389,8 +393,9 @@ def test_a_name_resolving_to_an_internal_address_is_refused(monkeypatch):
 
     monkeypatch.setattr(transport.socket, "getaddrinfo", fake_getaddrinfo)
 
-    with pytest.raises(transport.TargetRefused, match="10.0.0.5"):
+    with pytest.raises(transport.TargetRefused, match="non-public") as refused:
         transport.resolve("https://hooks.example.com/x", allow_private=False)
+    assert "10.0.0.5" not in str(refused.value)  # the delivery log would map the organisation's internal names
     assert transport.resolve("https://hooks.example.com/x", allow_private=True) == ("https", 443, "93.184.216.34")
 
 
@@ -585,3 +590,29 @@ def test_the_test_settings_keep_the_ssrf_guard_on_unless_a_test_opts_out(org, ow
     """The attack: tests once ran with the SSRF guard off for every test, hiding a guard that never ran."""
     with pytest.raises(ValidationError):
         webhook_endpoint_create(organisation=org, actor=owner, url="http://127.0.0.1:9000/h", events=["scan.finished"])
+
+
+def test_a_url_with_non_ascii_characters_is_stored_percent_encoded_and_delivered(org, owner, receiver):
+    """"…/é?q=ü" was stored as it was; every delivery then crashed in http.client (ASCII only) and stayed
+    pending until the stranded-delivery sweep gave up on it."""
+    r = receiver()
+    endpoint = webhook_endpoint_create(organisation=org, actor=owner, url=f"{r.url}é?q=ü", events=["review.decided"])
+
+    assert endpoint.url == f"{r.url}%C3%A9?q=%C3%BC"
+    delivery = webhook_ping(endpoint=endpoint, actor=owner)
+    assert webhook_delivery_attempt(delivery_id=delivery.pk, attempt=1) is None
+    delivery.refresh_from_db()
+    assert delivery.status == Status.SUCCEEDED
+
+
+def test_a_stored_non_ascii_url_is_still_sent(org, owner, receiver):
+    r = receiver()
+    endpoint = WebhookEndpoint.objects.create(organisation=org, url=f"{r.url}é", secret="whsec_x",
+                                              events=["review.decided"])
+    delivery = WebhookDelivery.objects.create(endpoint=endpoint, event="ping", payload={})
+
+    webhook_delivery_attempt(delivery_id=delivery.pk, attempt=1)
+
+    delivery.refresh_from_db()
+    assert delivery.status == Status.SUCCEEDED
+    assert r.requests[0]["path"].endswith("%C3%A9")
