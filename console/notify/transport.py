@@ -65,10 +65,9 @@ def resolve(url: str, *, allow_private: bool) -> tuple[str, int, str]:
     # A name that does not resolve raises socket.gaierror (an OSError): possibly transient, so retried.
     infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
     addresses = [info[4][0] for info in infos]
-    if not allow_private:
-        if not all(is_public_address(a) for a in addresses):
-            # Not which address: the delivery log would tell the organisation how internal names resolve.
-            raise TargetRefused(f"{parts.hostname} resolves to a non-public address")
+    if not allow_private and not all(is_public_address(a) for a in addresses):
+        # Not which address: the delivery log would tell the organisation how internal names resolve.
+        raise TargetRefused(f"{parts.hostname} resolves to a non-public address")
     return parts.scheme, port, addresses[0]
 
 
