@@ -6,8 +6,8 @@ that did not exist) every tester, so a script that deleted the first result remo
 import re
 
 import pytest
-from drf_spectacular.generators import SchemaGenerator
 from django.urls import URLPattern, URLResolver
+from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from console import urls as console_urls
