@@ -137,10 +137,15 @@ def demo_credential_to_show(host_code: str) -> tuple[str, str] | None:
 
 
 def host_operated_by(user, code: str) -> Host:
-    """The host `code` if `user` operates it (or is a superuser); otherwise 404, as for a host that does not exist."""
+    """The host `code` if `user` operates it (or is a superuser); otherwise 404, as for a host that does not exist.
+
+    Operating takes both the platform operators' group and the host's list: someone taken out of the group
+    (leaving the team) still read the host's stats while the host's list named them.
+    """
     from django.http import Http404
 
     host = Host.objects.filter(code=code).first()
-    if host is None or not (user.is_superuser or host.operators.filter(pk=user.pk).exists()):
+    operates = user.is_platform_operator and host is not None and host.operators.filter(pk=user.pk).exists()
+    if host is None or not (user.is_superuser or operates):
         raise Http404
     return host

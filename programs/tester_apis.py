@@ -5,6 +5,7 @@ What the program page's trial card does, for a CI job that hands a build to its 
 remove one.
 """
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -71,7 +72,10 @@ class TesterListApi(ProgramAccessMixin, ListAPIView):
         tester = program.testers.filter(email=email).first()
         created = tester is None
         if created:
-            tester = tester_add(program=program, actor=request.user, api_key=self.api_key(), email=email)
+            try:
+                tester = tester_add(program=program, actor=request.user, api_key=self.api_key(), email=email)
+            except DjangoValidationError:  # added by a request at the same moment: the job's retry, say
+                tester, created = program.testers.get(email=email), False
         body = TesterOutput(tester, context={"request": request}).data
         response = Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
         response["Location"] = body["url"]

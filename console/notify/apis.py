@@ -144,11 +144,11 @@ class WebhookDetailApi(_WebhookAccess, APIView):
         active = fields.pop("active", None)
         if fields:
             changed = {"url": endpoint.url, "events": endpoint.events, "description": endpoint.description, **fields}
-            webhook_endpoint_update(endpoint=endpoint, actor=request.user, api_key=self.api_key(),
-                                    **changed)
+            endpoint = webhook_endpoint_update(endpoint=endpoint, actor=request.user, api_key=self.api_key(),
+                                               **changed)
         if active is not None:
-            webhook_endpoint_set_active(endpoint=endpoint, actor=request.user, api_key=self.api_key(),
-                                        active=active)
+            endpoint = webhook_endpoint_set_active(endpoint=endpoint, actor=request.user, api_key=self.api_key(),
+                                                   active=active)
         return self.answer(WebhookOutput, endpoint)
 
     @extend_schema(summary="Delete a webhook endpoint",

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.http import Http404
 from django.utils import timezone
 from django.utils.encoding import iri_to_uri
 from django.utils.translation import gettext as _
@@ -100,10 +101,20 @@ def webhook_endpoint_create(
     return endpoint
 
 
+def _locked(endpoint: WebhookEndpoint) -> WebhookEndpoint:
+    """The endpoint's row, locked until the transaction ends; 404 if it was deleted meanwhile. Without the lock,
+    a ping, an edit or a new secret racing its deletion failed as a 500 (a foreign key, an update of no row)."""
+    locked = WebhookEndpoint.objects.select_for_update().filter(pk=endpoint.pk).first()
+    if locked is None:
+        raise Http404
+    return locked
+
+
 @transaction.atomic
 def webhook_endpoint_update(
     *, endpoint: WebhookEndpoint, actor: User, api_key=None, url: str, events: list[str], description: str = ""
 ) -> WebhookEndpoint:
+    endpoint = _locked(endpoint)
     url = validate_webhook_url(url.strip())
     before = _state(endpoint)
     endpoint.url, endpoint.events, endpoint.description = url, _validate_events(events), description.strip()
@@ -117,6 +128,7 @@ def webhook_endpoint_update(
 def webhook_endpoint_set_active(
     *, endpoint: WebhookEndpoint, actor: User, api_key=None, active: bool
 ) -> WebhookEndpoint:
+    endpoint = _locked(endpoint)
     changed = WebhookEndpoint.objects.filter(pk=endpoint.pk, is_active=not active).update(is_active=active)
     endpoint.is_active = active
     if changed:
@@ -129,6 +141,7 @@ def webhook_endpoint_set_active(
 @transaction.atomic
 def webhook_endpoint_roll_secret(*, endpoint: WebhookEndpoint, actor: User, api_key=None) -> WebhookEndpoint:
     """A new secret at once (after a leak); receivers must switch to it."""
+    endpoint = _locked(endpoint)
     endpoint.secret = _new_secret()
     endpoint.save(update_fields=["secret"])
     audit_record(action="webhook.roll_secret", target=endpoint, actor=actor, api_key=api_key,
@@ -139,6 +152,7 @@ def webhook_endpoint_roll_secret(*, endpoint: WebhookEndpoint, actor: User, api_
 @transaction.atomic
 def webhook_endpoint_delete(*, endpoint: WebhookEndpoint, actor: User, api_key=None) -> None:
     """Deletes the endpoint and its delivery log; the audit log keeps what it was."""
+    endpoint = _locked(endpoint)
     audit_record(action="webhook.delete", target=endpoint, actor=actor, api_key=api_key,
                  organisation=endpoint.organisation, before=_state(endpoint))
     endpoint.delete()
@@ -184,6 +198,7 @@ def webhook_deliveries_create(
 @transaction.atomic
 def webhook_ping(*, endpoint: WebhookEndpoint, actor: User, api_key=None) -> WebhookDelivery:
     """Send a `ping` event (even to a disabled endpoint), to check the receiver and its signature check."""
+    endpoint = _locked(endpoint)
     document = _document(
         organisation=endpoint.organisation, event=PING_EVENT, title=_("Test ping from the mini-program console"),
         url="", data={"endpoint": endpoint.pk}, event_id=str(uuid.uuid4()),
@@ -199,6 +214,7 @@ def webhook_ping(*, endpoint: WebhookEndpoint, actor: User, api_key=None) -> Web
 @transaction.atomic
 def webhook_redeliver(*, delivery: WebhookDelivery, actor: User, api_key=None) -> WebhookDelivery:
     """Send the same body again as a new delivery (new delivery id, same event id)."""
+    _locked(delivery.endpoint)
     again = WebhookDelivery.objects.create(
         endpoint=delivery.endpoint, event=delivery.event, payload=delivery.payload, redelivery_of=delivery
     )

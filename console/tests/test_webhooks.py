@@ -24,6 +24,7 @@ from console.notify.webhooks import (
     webhook_redeliver,
 )
 from console.roles import Role
+from programs.tests.concurrency import postgresql_only  # noqa: F401 (fixture)
 
 Status = WebhookDelivery.Status
 
@@ -616,3 +617,31 @@ def test_a_stored_non_ascii_url_is_still_sent(org, owner, receiver):
     delivery.refresh_from_db()
     assert delivery.status == Status.SUCCEEDED
     assert r.requests[0]["path"].endswith("%C3%A9")
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.usefixtures("postgresql_only")
+@pytest.mark.parametrize("action", ["roll", "ping", "update"])
+def test_an_action_racing_the_endpoints_deletion_is_a_404_not_a_500(org, owner, action):
+    """Found by an attack walk: roll-secret, ping and PATCH racing DELETE failed as 500s (an update of no row, a
+    delivery whose endpoint was gone). Each now waits for the endpoint's lock, and finds it deleted or not."""
+    from django.http import Http404
+
+    from console.notify.webhooks import webhook_endpoint_delete, webhook_endpoint_roll_secret, webhook_endpoint_update
+    from programs.tests.concurrency import race_with
+
+    endpoint = webhook_endpoint_create(organisation=org, actor=owner, url="https://h.example.com/",
+                                       events=["review.decided"])
+    actions = {
+        "roll": lambda e: webhook_endpoint_roll_secret(endpoint=e, actor=owner),
+        "ping": lambda e: webhook_ping(endpoint=e, actor=owner),
+        "update": lambda e: webhook_endpoint_update(endpoint=e, actor=owner, url="https://h2.example.com/",
+                                                    events=["review.decided"]),
+    }
+    load = lambda: WebhookEndpoint.objects.get(pk=endpoint.pk)  # noqa: E731 - each thread's own stale copy
+
+    for _ in range(3):
+        results = race_with((load, actions[action]), (load, lambda e: webhook_endpoint_delete(endpoint=e, actor=owner)))
+        assert all(r is None or isinstance(r, WebhookEndpoint | WebhookDelivery | Http404) for r in results), results
+        endpoint = webhook_endpoint_create(organisation=org, actor=owner, url="https://h.example.com/",
+                                           events=["review.decided"])

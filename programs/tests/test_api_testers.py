@@ -120,3 +120,22 @@ def test_a_tester_of_another_program_is_404_under_this_one(api_with_key, org, pr
 
     assert response.status_code == 404
     assert TrialTester.objects.filter(pk=elsewhere.pk).exists()
+
+
+def test_a_tester_added_by_another_request_at_the_same_moment_is_a_200(api_with_key, program, monkeypatch):
+    """Found by an attack walk: eight POSTs of one address at once answered 201, 200 and 400s "already a tester";
+    the one that loses the race to the unique constraint now answers as a second POST does."""
+    from programs import tester_apis
+
+    original = tester_apis.tester_add
+
+    def raced(**kwargs):
+        TrialTester.objects.create(program=kwargs["program"], email=kwargs["email"])  # the other request won
+        return original(**kwargs)
+
+    monkeypatch.setattr(tester_apis, "tester_add", raced)
+
+    response = api_with_key.post(_testers(program), {"email": "tess@example.com"}, format="json")
+
+    assert response.status_code == 200, response.content
+    assert TrialTester.objects.filter(program=program).count() == 1

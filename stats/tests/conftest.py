@@ -50,3 +50,14 @@ def post(weibo, django_capture_on_commit_callbacks):
 
 def event(event_id, kind, user, time, *, appid="2026000000000001", scene="weibo.private_message", **fields):
     return {"id": event_id, "type": kind, "appid": appid, "scene": scene, "user": user, "time": time, **fields}
+
+
+def operate(user, host_code: str = "weibo"):
+    """Make `user` an operator of the host: in the platform operators' group and on the host's list."""
+    from django.contrib.auth.models import Group
+
+    from console.roles import StaffGroup
+
+    user.groups.add(Group.objects.get(name=StaffGroup.OPERATORS))
+    Host.objects.get(code=host_code).operators.add(user)
+    return user

@@ -12,7 +12,7 @@ from console.roles import Role, Scope
 from console.services import api_key_create
 from hosts.models import Host
 from programs.models import Version
-from stats.tests.conftest import event
+from stats.tests.conftest import event, operate
 
 URL = "/api/v1/programs/2026000000000001/stats/"
 
@@ -100,8 +100,7 @@ def test_the_pages_answer_bad_ranges_with_400_and_say_why(client_for, owner, org
     assert (download.status_code, download["Content-Type"]) == (400, "text/plain; charset=utf-8")
     assert download.content.decode().startswith(("to: Choose a day up to", "from: Choose a day from", "from: “From” is after “To”."))
 
-    weibo = Host.objects.get(code="weibo")
-    weibo.operators.add(owner)
+    client = client_for(operate(owner))  # signed in again: an operator's session passes the second factor
     host_page = client.get(reverse("host_stats", args=["weibo"]), params)
     assert host_page.status_code == 400  # it showed the last 30 days as if asked for them
     assert "instead, with the rest of your choice." in host_page.content.decode()
@@ -212,10 +211,9 @@ def test_the_empty_state_says_how_to_send_a_first_event(client_for, owner, org, 
 
 
 def test_the_host_dashboard_is_for_that_hosts_operators(client_for, traffic, owner, outsider):
-    weibo = Host.objects.get(code="weibo")
     url = reverse("host_stats", args=["weibo"])
     assert client_for(owner).get(url).status_code == 404
-    weibo.operators.add(outsider)
+    operate(outsider)
     page = client_for(outsider).get(url)
     assert page.status_code == 200
     assert [s["scene"] for s in page.context["scenes"]] == ["weibo.private_message", "weibo.profile"]
@@ -339,8 +337,7 @@ def test_filter_errors_are_in_the_readers_language(client_for, owner, org, traff
 
 
 def test_the_host_dashboard_charts_its_traffic_and_exports_every_table(client_for, traffic, outsider):
-    weibo = Host.objects.get(code="weibo")
-    weibo.operators.add(outsider)
+    operate(outsider)
     client = client_for(outsider)
     page = client.get(reverse("host_stats", args=["weibo"]), {"granularity": "week"})
 
@@ -394,7 +391,7 @@ def test_the_gate_export_writes_its_answers_as_the_api_does(client_for, outsider
     for allowed, reason, count in ((True, "", 7), (False, "share_cap", 2)):
         GateDaily.objects.create(day=date.today(), host="weibo", scene="weibo.feed", appid="2026000000000001",
                                  allowed=allowed, reason=reason, count=count)
-    Host.objects.get(code="weibo").operators.add(outsider)
+    operate(outsider)
     file = client_for(outsider).get(reverse("host_stats_export", args=["weibo", "gate"]))
 
     rows = list(csv.DictReader(io.StringIO(file.content.decode("utf-8-sig"))))
@@ -407,7 +404,7 @@ def test_scene_tables_name_each_scene_in_the_readers_language_above_its_code(cli
     from hosts.selectors import forget_catalog_names
 
     forget_catalog_names()
-    Host.objects.get(code="weibo").operators.add(outsider)
+    operate(outsider)
     program_page = client_for(owner).get(reverse("program_stats", args=[org.slug, traffic.appid]),
                                          HTTP_ACCEPT_LANGUAGE="zh-Hans").content.decode()
     host_page = client_for(outsider).get(reverse("host_stats", args=["weibo"])).content.decode()
@@ -440,7 +437,7 @@ def test_the_host_dashboard_has_total_cards_compared_with_the_days_before(client
           event("v-today", "visit", "u4", at(0)),  # today is not over: counted, but not compared
           event("v-before-1", "visit", "u1", at(8)), event("v-before-2", "visit", "u2", at(9))])
     assert answer["accepted"] == 8
-    Host.objects.get(code="weibo").operators.add(outsider)
+    operate(outsider)
     today = timezone.localdate()
     page = client_for(outsider).get(reverse("host_stats", args=["weibo"]),
                                     {"from": (today - timedelta(days=6)).isoformat(), "to": today.isoformat()})
@@ -460,7 +457,7 @@ def test_the_host_dashboard_has_total_cards_compared_with_the_days_before(client
 def test_the_host_exports_are_for_that_hosts_operators(client_for, traffic, owner, outsider):
     url = reverse("host_stats_export", args=["weibo", "scenes"])
     assert client_for(owner).get(url).status_code == 404  # an organisation's owner operates no host
-    Host.objects.get(code="weibo").operators.add(outsider)
+    operate(outsider)
     assert client_for(outsider).get(url).status_code == 200
     assert client_for(outsider).get(reverse("host_stats_export", args=["alipay", "scenes"])).status_code == 404
     assert client_for(outsider).get(reverse("host_stats_export", args=["weibo", "nothing"])).status_code == 404
@@ -471,7 +468,7 @@ def test_the_share_gates_denials_are_explained_in_the_readers_language(client_fo
 
     GateDaily.objects.create(day=date.today(), host="weibo", scene="weibo.feed", appid="2026000000000001",
                              allowed=False, reason="share_cap", count=4)
-    Host.objects.get(code="weibo").operators.add(outsider)
+    operate(outsider)
     page = client_for(outsider).get(reverse("host_stats", args=["weibo"]), HTTP_ACCEPT_LANGUAGE="zh-Hans")
 
     assert page.context["gate_reasons"] == [("share_cap", "此用户在此场景中已达到该小程序的分享上限；见 retry_after。")]
@@ -484,7 +481,7 @@ def test_a_gate_answer_about_another_hosts_scene_shows_its_code_not_a_name_of_th
     for scene, allowed, reason in (("weibo.feed", True, ""), ("alipay.life_account", False, "scene_unknown")):
         GateDaily.objects.create(day=date.today(), host="weibo", scene=scene, appid="2026000000000001",
                                  allowed=allowed, reason=reason, count=1)
-    Host.objects.get(code="weibo").operators.add(outsider)
+    operate(outsider)
     page = client_for(outsider).get(reverse("host_stats", args=["weibo"]))
 
     cells = {row["scene"]: row["scene_cell"] for row in page.context["gate"]}

@@ -6,9 +6,8 @@ from rest_framework.test import APIClient
 
 from console.roles import Role, scopes_for_role
 from console.services import api_key_create
-from hosts.models import Host
 from stats.models import GateDaily
-from stats.tests.conftest import event
+from stats.tests.conftest import event, operate
 
 URL = "/api/v1/distribution/hosts/weibo/stats/"
 
@@ -26,7 +25,7 @@ def traffic(program, post, at):
 
 @pytest.fixture
 def weibo_operator(outsider):
-    Host.objects.get(code="weibo").operators.add(outsider)
+    operate(outsider)
     client = APIClient()
     client.force_authenticate(outsider)
     return client
@@ -75,7 +74,7 @@ def test_another_hosts_operator_a_member_and_an_unknown_host_get_404(traffic, ow
 
 
 def test_an_organisation_key_gets_403_even_its_owner_operates_the_host(org, owner):
-    Host.objects.get(code="weibo").operators.add(owner)
+    operate(owner)
     _, raw = api_key_create(org=org, user=owner, role=Role.OWNER, name="k", scopes=scopes_for_role(Role.OWNER))
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
@@ -85,3 +84,15 @@ def test_an_organisation_key_gets_403_even_its_owner_operates_the_host(org, owne
 
 def test_anonymous_is_401(db):
     assert APIClient().get(URL).status_code == 401
+
+
+def test_an_operator_taken_out_of_the_operators_group_gets_404(weibo_operator, outsider, traffic):
+    """Found by an attack walk: the host's list of operators alone let someone who left the team read on."""
+    from django.contrib.auth.models import Group
+
+    from console.roles import StaffGroup
+
+    assert weibo_operator.get(URL).status_code == 200
+    outsider.groups.remove(Group.objects.get(name=StaffGroup.OPERATORS))
+
+    assert weibo_operator.get(URL).status_code == 404
