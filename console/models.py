@@ -462,7 +462,21 @@ class WebhookEndpoint(models.Model):
         ordering = ["-created_at", "-id"]
 
     def __str__(self):
-        return self.url
+        return self.shown_url
+
+    @property
+    def shown_url(self) -> str:
+        """The URL's scheme, host and port, for the audit log and lists that everyone in the organisation reads:
+        receivers often carry a token in the path or query (Slack's hooks.slack.com/services/T…/B…/<secret>).
+        The endpoint's own page, for those who manage webhooks, shows it whole."""
+        from urllib.parse import urlsplit
+
+        try:
+            parts = urlsplit(self.url)
+            origin = f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1]}"
+        except ValueError:
+            return "…"
+        return origin if self.url.rstrip("/") == origin else f"{origin}/…"
 
     def subscribes_to(self, event: str) -> bool:
         return event in self.events

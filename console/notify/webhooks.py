@@ -83,7 +83,9 @@ def _new_secret() -> str:
 
 
 def _state(endpoint: WebhookEndpoint) -> dict:
-    return {"url": endpoint.url, "events": endpoint.events, "active": endpoint.is_active,
+    """What the audit log keeps of an endpoint: its URL without path and query (`shown_url`), as every member and
+    viewer reads the audit log."""
+    return {"url": endpoint.shown_url, "events": endpoint.events, "active": endpoint.is_active,
             "description": endpoint.description}
 
 

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from console.models import AuditEvent, NotificationEvent, WebhookDelivery, WebhookEndpoint
+from console.models import AuditEvent, Membership, NotificationEvent, User, WebhookDelivery, WebhookEndpoint
 from console.notify import notify, transport
 from console.notify.webhooks import (
     MAX_ATTEMPTS,
@@ -127,8 +127,30 @@ def test_creating_an_endpoint_generates_a_secret_and_is_audited(org, owner):
     assert endpoint.is_active and endpoint.created_by == owner
     event = AuditEvent.objects.get(action="webhook.create")
     assert event.organisation == org
-    assert event.after["url"] == "https://hooks.example.com/console"
+    assert event.after["url"] == "https://hooks.example.com/…"  # every member reads the audit log
     assert endpoint.secret not in json.dumps(event.after), "the secret never lands in the audit log"
+
+
+def test_a_token_in_the_url_stays_out_of_the_audit_log_that_viewers_read(org, owner, api, owner_key):
+    """Found by an attack walk: a viewer, who gets 403 on the webhooks, read a Slack hook's secret path in the audit
+    log's target and `after.url`."""
+    from console.services import api_key_create
+
+    url = "https://hooks.slack.com/services/T000/B000/SECRETTOKEN123?token=abc"
+    endpoint = webhook_endpoint_create(organisation=org, actor=owner, url=url, events=["review.decided"])
+    from console.notify.webhooks import webhook_endpoint_delete, webhook_endpoint_update
+
+    webhook_endpoint_update(endpoint=endpoint, actor=owner, url=url + "&v=2", events=["review.decided"])
+    webhook_endpoint_delete(endpoint=endpoint, actor=owner)
+    viewer = User.objects.create_user(email="vic@acme.test", password="x-9-long-password")
+    Membership.objects.create(organisation=org, user=viewer, role=Role.VIEWER)
+    _, raw = api_key_create(org=org, user=viewer, role=Role.VIEWER, name="v", scopes=["org:read"])
+
+    log = api.get(f"/api/v1/orgs/{org.slug}/audit/", HTTP_AUTHORIZATION=f"Bearer {raw}")
+
+    assert log.status_code == 200 and len(log.json()["results"]) >= 3
+    assert "SECRETTOKEN123" not in log.content.decode() and "token=abc" not in log.content.decode()
+    assert "https://hooks.slack.com/…" in log.content.decode()
 
 
 @pytest.mark.parametrize("url", ["http://hooks.example.com/x", "ftp://hooks.example.com/x", "https://u:p@hooks.example.com/"])
