@@ -44,10 +44,12 @@ class WebhookInput(StrictInput, serializers.Serializer):
     description = serializers.CharField(max_length=WebhookEndpoint._meta.get_field("description").max_length,
                                         required=False, allow_blank=True, default="",
                                         help_text="What receives them, for the people who read the list.")
+    active = serializers.BooleanField(required=False, default=True,
+                                      help_text="false stops deliveries to it (a ping still goes).")
 
 
 class WebhookPatchInput(WebhookInput):
-    active = serializers.BooleanField(required=False, help_text="false stops deliveries to it (a ping still goes).")
+    pass
 
 
 class WebhookOutput(serializers.ModelSerializer):
@@ -104,6 +106,7 @@ class _WebhookAccess(ScopedOrganisationMixin):
 
 class WebhookListApi(_WebhookAccess, ListAPIView):
     serializer_class = WebhookOutput
+    error_statuses = {409: "`limit_reached`: the organisation has 20 endpoints already."}
 
     def get_queryset(self):
         return webhook_endpoints_for_org(self.membership().organisation).select_related("organisation")
@@ -168,6 +171,7 @@ class WebhookRollSecretApi(_WebhookAccess, APIView):
 
 
 class WebhookPingApi(_WebhookAccess, APIView):
+    error_statuses = {409: "`limit_reached`: 5 test pings a minute per endpoint."}
     @extend_schema(request=None, summary="Send a test ping to a webhook endpoint",
                    responses={202: OpenApiResponse(DeliveryOutput, description="Queued (even to a disabled "
                                                    "endpoint); its attempts show in the delivery.")})

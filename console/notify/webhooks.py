@@ -24,9 +24,11 @@ from django.utils import timezone
 from django.utils.encoding import iri_to_uri
 from django.utils.translation import gettext as _
 
+from console.exceptions import LimitReached
 from console.models import NotificationEvent, Organisation, User, WebhookDelivery, WebhookEndpoint
 from console.notify import transport
 from console.notify.selectors import webhook_endpoints_subscribed
+from console.ratelimit import rate_limit_wait
 from console.services import audit_record
 
 PING_EVENT = "ping"
@@ -40,6 +42,10 @@ STRANDED_AFTER = timedelta(minutes=15)
 # started on a laptop has no certificate. Anywhere else a webhook carries signed, possibly
 # confidential data, so it must travel over TLS.
 LOCAL_HTTP_HOSTS = {"127.0.0.1", "localhost", "::1"}
+# Each endpoint gets every event it subscribes to, each retried up to six times, and a ping is a request to a
+# URL of the organisation's choosing: without limits the console is a request amplifier.
+ENDPOINTS_PER_ORGANISATION = 20
+PINGS_PER_MINUTE = 5
 
 
 def private_targets_allowed() -> bool:
@@ -91,12 +97,17 @@ def _state(endpoint: WebhookEndpoint) -> dict:
 
 @transaction.atomic
 def webhook_endpoint_create(
-    *, organisation: Organisation, actor: User, api_key=None, url: str, events: list[str], description: str = ""
+    *, organisation: Organisation, actor: User, api_key=None, url: str, events: list[str], description: str = "",
+    active: bool = True,
 ) -> WebhookEndpoint:
     url = validate_webhook_url(url.strip())
+    Organisation.objects.select_for_update().filter(pk=organisation.pk).first()  # one count at a time
+    if organisation.webhook_endpoints.count() >= ENDPOINTS_PER_ORGANISATION:
+        raise LimitReached(_("An organisation has at most %(n)d webhook endpoints; delete one first.") % {
+            "n": ENDPOINTS_PER_ORGANISATION})
     endpoint = WebhookEndpoint.objects.create(
         organisation=organisation, url=url, events=_validate_events(events), description=description.strip(),
-        secret=_new_secret(), created_by=actor,
+        secret=_new_secret(), created_by=actor, is_active=active,
     )
     audit_record(action="webhook.create", target=endpoint, actor=actor, api_key=api_key, organisation=organisation,
                  after=_state(endpoint))
@@ -201,6 +212,10 @@ def webhook_deliveries_create(
 def webhook_ping(*, endpoint: WebhookEndpoint, actor: User, api_key=None) -> WebhookDelivery:
     """Send a `ping` event (even to a disabled endpoint), to check the receiver and its signature check."""
     endpoint = _locked(endpoint)
+    wait = rate_limit_wait(f"webhook-ping:{endpoint.pk}", limit=PINGS_PER_MINUTE, window=60)
+    if wait:
+        raise LimitReached(_("At most %(n)d test pings a minute; try again in %(s)d seconds.") % {
+            "n": PINGS_PER_MINUTE, "s": wait})
     document = _document(
         organisation=endpoint.organisation, event=PING_EVENT, title=_("Test ping from the mini-program console"),
         url="", data={"endpoint": endpoint.pk}, event_id=str(uuid.uuid4()),

@@ -179,3 +179,33 @@ def test_an_admin_session_manages_webhooks(org, django_user_model):
     client.force_authenticate(admin)
 
     assert _create(client, org).status_code == 201
+
+
+def test_an_endpoint_can_be_created_paused(api_with_key, org):
+    response = _create(api_with_key, org, active=False)
+
+    assert response.status_code == 201, response.content
+    assert response.json()["active"] is False
+    assert WebhookEndpoint.objects.get().is_active is False
+    assert AuditEvent.objects.get(action="webhook.create").after["active"] is False
+
+
+def test_an_organisation_has_at_most_20_endpoints(api_with_key, org):
+    from console.notify.webhooks import ENDPOINTS_PER_ORGANISATION
+
+    for n in range(ENDPOINTS_PER_ORGANISATION):
+        assert _create(api_with_key, org, description=str(n)).status_code == 201
+
+    refused = _create(api_with_key, org)
+
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "limit_reached"
+    assert WebhookEndpoint.objects.count() == ENDPOINTS_PER_ORGANISATION
+
+
+def test_pings_are_limited_to_5_a_minute_per_endpoint(api_with_key, org):
+    href = _create(api_with_key, org).json()["href"]
+
+    answers = [api_with_key.post(f"{href}ping/").status_code for _ in range(6)]
+
+    assert answers == [202] * 5 + [409]
+    assert WebhookDelivery.objects.count() == 5

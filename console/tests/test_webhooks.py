@@ -667,3 +667,20 @@ def test_an_action_racing_the_endpoints_deletion_is_a_404_not_a_500(org, owner, 
         assert all(r is None or isinstance(r, WebhookEndpoint | WebhookDelivery | Http404) for r in results), results
         endpoint = webhook_endpoint_create(organisation=org, actor=owner, url="https://h.example.com/",
                                            events=["review.decided"])
+
+
+def test_the_pages_sixth_ping_in_a_minute_says_to_wait(client_for, owner, org):
+    from django.urls import reverse
+
+    endpoint = webhook_endpoint_create(organisation=org, actor=owner, url="https://h.example.com/",
+                                       events=["review.decided"])
+    client = client_for(owner)
+    url = reverse("webhook_ping", args=[org.slug, endpoint.pk])
+
+    for _ in range(5):
+        client.post(url)
+    sixth = client.post(url, follow=True)
+
+    assert sixth.status_code == 200
+    assert "At most 5 test pings a minute" in sixth.content.decode()
+    assert WebhookDelivery.objects.count() == 5

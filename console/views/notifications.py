@@ -177,8 +177,12 @@ def webhook_roll_secret(request, membership, endpoint_id):
 @org_page(Capability.MANAGE_ORG)
 def webhook_send_ping(request, membership, endpoint_id):
     endpoint = webhook_endpoint_for_member(membership, endpoint_id)
-    webhook_ping(endpoint=endpoint, actor=request.user)
-    messages.success(request, _("Test ping queued; its result appears in the delivery log."))
+    try:
+        webhook_ping(endpoint=endpoint, actor=request.user)
+    except ValidationError as exc:  # the pings' rate limit
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Test ping queued; its result appears in the delivery log."))
     return _back_to(endpoint)
 
 
