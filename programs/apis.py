@@ -142,6 +142,7 @@ class ProgramListApi(ScopedOrganisationMixin, ListAPIView):
 
 
 class ProgramDetailApi(ProgramAccessMixin, APIView):
+    error_statuses = {409: "`wrong_state`: the categories cannot change while a version is in review."}
     @extend_schema(responses=OpenApiResponse(ProgramOutput, description="The program, with its live version and "
                                                                        "phased release."),
                    summary="Read a program")

@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from console.exceptions import LimitReached, WrongState
 from console.models import AuditEvent, Organisation
@@ -79,6 +80,26 @@ def missing_for_review(program: MiniProgram) -> list[str]:
     return [str(label) for _field, label in _missing_details(program)]
 
 
+def _missing_for_submission(program: MiniProgram) -> list[str]:
+    """Everything the program lacks before a review, each as a sentence, so that one refusal names it all: a
+    developer fixed the description, submitted, then heard of the privacy policy URL, then of a licence."""
+    sentences = []
+    details = _missing_details(program)
+    if details:
+        sentences.append(ngettext(
+            "Reviewers need %(missing)s: add it on the program's edit page (through the API: the program's "
+            "%(fields)s).",
+            "Reviewers need %(missing)s: add them on the program's edit page (through the API: the program's "
+            "%(fields)s).", len(details)) % {
+            "missing": _(" and ").join(str(label) for _field, label in details),
+            "fields": ", ".join(f"`{field}`" for field, _label in details)})
+    categories = missing_qualifications(program)
+    if categories:
+        sentences.append(_("Upload the qualification documents for: %(names)s.") % {
+            "names": ", ".join(f"{c.display_name} ({c.code})" for c in categories)})
+    return sentences
+
+
 def _missing_details(program: MiniProgram) -> list[tuple[str, str]]:
     """(API field, what it is) of each program detail reviewers need and the program does not give yet."""
     missing = []
@@ -94,19 +115,14 @@ def _check_can_submit(version: Version, expedited: bool) -> None:
         raise WrongState(_("Only a development version (ready, after a clean scan) can be submitted for "
                                 "review; this one is “%(status)s”.") % {"status": version.get_status_display()})
     program = version.program
-    if program.versions.filter(status__in=IN_FLIGHT).exclude(pk=version.pk).exists():
-        raise WrongState(_("Another version of this program is already in review, approved or being "
-                                "released; finish or withdraw it first."))
-    details = _missing_details(program)
-    if details:
-        raise WrongState(_("Reviewers need %(missing)s: add them on the program's edit page first (through the API: "
-                           "the program's %(fields)s).") % {
-            "missing": _(" and ").join(str(label) for _field, label in details),
-            "fields": ", ".join(f"`{field}`" for field, _label in details)})
-    missing = missing_qualifications(program)
+    busy = program.versions.filter(status__in=IN_FLIGHT).exclude(pk=version.pk).first()
+    if busy is not None:
+        raise WrongState(_("Version %(version)s of this program is already in review, approved or being released "
+                           "(“%(status)s”); finish or withdraw it first.") % {
+            "version": busy.version, "status": busy.get_status_display()})
+    missing = _missing_for_submission(program)
     if missing:
-        raise WrongState(_("Upload the qualification documents for: %(names)s.") % {
-            "names": ", ".join(c.display_name for c in missing)})
+        raise WrongState(" ".join(missing))
     org = program.organisation
     if expedited:
         # The program's lock serialises its own submissions only; two programs' expedited submissions would

@@ -187,6 +187,7 @@ def program_update(
         categories = refusals.check(_clean_categories, categories, program.organisation)
     refusals.raise_any()
     if categories is not None:
+        _check_categories_may_change(program, categories)
         program.categories.set(categories)
     try:
         with transaction.atomic():
@@ -203,6 +204,16 @@ def program_update(
             before={k: before[k] for k in changed}, after={k: after[k] for k in changed},
         )
     return program
+
+
+def _check_categories_may_change(program: MiniProgram, categories: list[Category]) -> None:
+    """Not while a version is in review: its reviewer judges the categories it was submitted with, and a category
+    added then (one that needs a licence, say) went live unreviewed, past the submission's check of documents."""
+    MiniProgram.objects.select_for_update().filter(pk=program.pk).first()  # as a submission does
+    same = {c.pk for c in categories} == set(program.categories.values_list("pk", flat=True))
+    if not same and program.versions.filter(status=Version.Status.IN_REVIEW).exists():
+        raise WrongState(_("A version of this program is in review with its categories as they are: change them "
+                           "after the decision, or withdraw the version first."))
 
 
 @transaction.atomic

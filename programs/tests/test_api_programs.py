@@ -381,3 +381,23 @@ def test_every_refused_field_is_named_at_once(api_with_key, program):
     assert set(fields) == {"name", "domains.request.0"}
     program.refresh_from_db()
     assert program.name == "Acme Maps"
+
+
+def test_categories_cannot_change_while_a_version_is_in_review_but_may_be_sent_again(api_with_key, program):
+    """Found by a CI developer's walk: adding `medical` (which needs a licence) during a review was a 200, past the
+    submission's check of documents."""
+    from programs.models import Version
+    from programs.tests.factories import VersionFactory
+
+    before = sorted(program.categories.values_list("code", flat=True))
+    VersionFactory(program=program, version="1.0.0", status=Version.Status.IN_REVIEW)
+
+    changed = api_with_key.patch(detail(program.appid), {"categories": [*before, "e-commerce"]}, format="json")
+    same = api_with_key.patch(detail(program.appid), {"categories": before, "slogan": "Still fine"}, format="json")
+
+    assert changed.status_code == 409 and changed.json()["error"]["code"] == "wrong_state"
+    assert "in review" in changed.json()["error"]["message"]
+    assert same.status_code == 200
+    program.refresh_from_db()
+    assert sorted(program.categories.values_list("code", flat=True)) == before
+    assert program.slogan == "Still fine"

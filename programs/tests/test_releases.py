@@ -105,12 +105,12 @@ def test_only_a_ready_version_can_be_submitted(program, owner, status):
 
 
 @pytest.mark.parametrize(("blank", "said"), [
-    ({"description": ""}, "a description of the mini-program: add them on the program's edit page first (through the "
+    ({"description": ""}, "a description of the mini-program: add it on the program's edit page (through the "
                           "API: the program's `description`)."),
-    ({"privacy_policy_url": ""}, "a privacy policy URL: add them on the program's edit page first (through the API: "
+    ({"privacy_policy_url": ""}, "a privacy policy URL: add it on the program's edit page (through the API: "
                                  "the program's `privacy_policy_url`)."),
     ({"description": "  ", "privacy_policy_url": ""}, "a description of the mini-program and a privacy policy URL: "
-                                                      "add them on the program's edit page first (through the API: "
+                                                      "add them on the program's edit page (through the API: "
                                                       "the program's `description`, `privacy_policy_url`)."),
 ])
 def test_submit_asks_first_for_what_reviewers_need(program, owner, blank, said):
@@ -147,7 +147,7 @@ def test_one_version_in_flight_per_program(program, owner, busy):
     with pytest.raises(ValidationError) as exc:
         version_submit(version=version, actor=owner)
 
-    assert "already in review, approved or being released" in exc.value.messages[0]
+    assert "Version 1.0.0 of this program is already in review, approved or being released" in exc.value.messages[0]
     assert fresh(version).status == S.READY
 
 
@@ -183,7 +183,7 @@ def test_a_category_that_needs_qualification_needs_its_document_first(program, o
 
     with pytest.raises(ValidationError) as exc:
         version_submit(version=version, actor=owner)
-    assert exc.value.messages == ["Upload the qualification documents for: Medical."]
+    assert exc.value.messages == ["Upload the qualification documents for: Medical (medical)."]
     assert fresh(version).status == S.READY
 
     QualificationDocument.objects.create(program=program, category=category("medical"), original_name="licence.pdf",
@@ -732,3 +732,28 @@ def test_pruning_does_nothing_under_the_limit(program, settings):
 
     assert prune_development_versions(program=program) == []
     assert program.versions.count() == 20
+
+
+def test_one_refusal_names_everything_the_program_lacks_before_a_review(org, owner):
+    """A developer heard of the description, then of the privacy policy URL, then of a licence: three submissions."""
+    program = MiniProgramFactory(organisation=org, description="", privacy_policy_url="")
+    program.categories.set([category("tools"), category("medical")])
+    version = make(program, S.READY)
+
+    with pytest.raises(ValidationError) as exc:
+        version_submit(version=version, actor=owner)
+
+    message = exc.value.messages[0]
+    assert "a description of the mini-program and a privacy policy URL: add them" in message
+    assert "`description`, `privacy_policy_url`" in message
+    assert "Upload the qualification documents for: Medical (medical)." in message
+
+
+def test_one_missing_detail_is_named_in_the_singular(org, owner):
+    program = MiniProgramFactory(organisation=org, privacy_policy_url="")
+    version = make(program, S.READY)
+
+    with pytest.raises(ValidationError) as exc:
+        version_submit(version=version, actor=owner)
+
+    assert exc.value.messages[0].startswith("Reviewers need a privacy policy URL: add it on the program's edit page")
