@@ -1,5 +1,7 @@
 """Demo accounts and organisations. Every app may have a `demo.py` with `load(demo)`; see demo_data."""
 
+import os
+import shlex
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -21,10 +23,13 @@ from console.services import (
 from console.twofactor.services import demo_totp_device
 
 DEMO_PASSWORD = "demo-pass-123"
-DEMO_SECOND_FACTOR_LINE = (
-    "Staff logins (reviewer, operator, admin) then ask for a two-factor code: "
-    "`.venv/bin/python manage.py demo_totp` prints the current one for each."
-)
+def demo_second_factor_line() -> str:
+    """How to get the demo staff's two-factor codes, with this run's VAR_DIR when it has one: without it the
+    command opened another database (var/), found no authenticators, and left a new empty database behind."""
+    var_dir = os.environ.get("VAR_DIR")
+    prefix = f"VAR_DIR={shlex.quote(var_dir)} " if var_dir else ""
+    return ("Staff logins (reviewer, operator, admin) then ask for a two-factor code: "
+            f"`{prefix}.venv/bin/python manage.py demo_totp` prints the current one for each.")
 
 
 # The demo people and organisations date from before the demo's first program (34 days ago).
@@ -87,7 +92,7 @@ def load(demo: Demo) -> None:
     with demo.ago(days=PEOPLE_DAYS_AGO):
         _people_and_organisations(demo)
     _api_key(demo)
-    demo.lines.append(DEMO_SECOND_FACTOR_LINE)
+    demo.lines.append(demo_second_factor_line())
 
 
 def _people_and_organisations(demo: Demo) -> None:

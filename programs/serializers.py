@@ -56,7 +56,9 @@ class ProgramInput(StrictInput, serializers.ModelSerializer):
         required=False, help_text="Slug of the organisation; defaults to the API key's (or your only) organisation."
     )
     categories = CategoryCodesField(help_text=f"1 to {CATEGORIES_MAX} category codes (GET /api/v1/categories/).")
-    domains = DomainsField(required=False, help_text="e.g. {\"request\": [\"https://api.example.com\"]}")
+    domains = DomainsField(required=False, help_text="The server domains per kind (request, socket, upload, download), "
+                                                     "e.g. {\"request\": [\"https://api.example.com\"]}. In a PATCH, the "
+                                                     "kinds sent replace those kinds' lists; kinds not sent are kept.")
 
     class Meta:
         model = MiniProgram

@@ -5,6 +5,7 @@ too: an endpoint's deliveries carry the events' data, and its secret signs what 
 secret is in the answers that make it (create, roll the secret), as the pages show it to copy.
 """
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
@@ -39,8 +40,9 @@ EVENTS_HELP = "The events to send, at least one: " + ", ".join(f"`{e}`" for e in
 class WebhookInput(StrictInput, serializers.Serializer):
     url = serializers.URLField(max_length=WebhookEndpoint._meta.get_field("url").max_length,
                                 help_text="Where deliveries are POSTed: an https:// URL.")
-    events = serializers.ListField(child=serializers.ChoiceField(choices=NotificationEvent.values), min_length=1,
-                                   max_length=len(NotificationEvent.values), help_text=EVENTS_HELP)
+    events = serializers.ListField(child=ChoiceField(choices=NotificationEvent.values), min_length=1,
+                                   max_length=len(NotificationEvent.values), help_text=EVENTS_HELP,
+                                   error_messages={"min_length": _("Choose at least one event.")})
     description = serializers.CharField(max_length=WebhookEndpoint._meta.get_field("description").max_length,
                                         required=False, allow_blank=True, default="",
                                         help_text="What receives them, for the people who read the list.")

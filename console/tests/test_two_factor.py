@@ -357,7 +357,7 @@ def test_demo_staff_pass_with_the_code_demo_totp_prints(client, settings, capsys
 
     response = client.post(VERIFY, {"code": code, "next": "/reviews/"})
 
-    assert demo.DEMO_SECOND_FACTOR_LINE in loaded.lines
+    assert demo.demo_second_factor_line() in loaded.lines
     assert response.url == "/reviews/"
     assert client.get("/reviews/").status_code == 200
     assert loaded.users["developer"].email_verified_at is not None
@@ -380,3 +380,14 @@ def test_moving_to_a_new_phone_asks_for_a_code_of_the_current_one_and_is_emailed
     assert moved.status_code == 200 and "Your recovery codes" in moved.content.decode()
     assert list(TOTPDevice.objects.filter(user=owner, confirmed=True)) == [new_device]
     assert [m.subject for m in mailoutbox] == ["Two-factor sign-in moved to a new phone"]
+
+
+def test_the_demo_code_command_names_this_runs_var_dir(monkeypatch):
+    """Run as printed under `VAR_DIR=… make run`, it opened var/ instead, found no authenticators and left an
+    empty database there (found by a CI developer's walk)."""
+    from console import demo
+
+    monkeypatch.setenv("VAR_DIR", "/tmp/my run")
+    assert "`VAR_DIR='/tmp/my run' .venv/bin/python manage.py demo_totp`" in demo.demo_second_factor_line()
+    monkeypatch.delenv("VAR_DIR")
+    assert "`.venv/bin/python manage.py demo_totp`" in demo.demo_second_factor_line()

@@ -15,7 +15,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from console.demo import DEMO_PASSWORD, DEMO_SECOND_FACTOR_LINE
+from console.demo import DEMO_PASSWORD, demo_second_factor_line
 from console.supervisor import Supervisor
 
 
@@ -66,7 +66,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Broker: {settings.CELERY_BROKER_URL}   Database: {settings.DATABASES['default']['ENGINE']}")
         self.stdout.write(f"Demo logins (password {DEMO_PASSWORD}): developer@example.com, reviewer@example.com, "
                           "operator@example.com, admin@example.com")
-        self.stdout.write(DEMO_SECOND_FACTOR_LINE + "\n")
+        self.stdout.write(demo_second_factor_line() + "\n")
 
 
 def child_environment(addr: str, port, environ=None) -> dict:
