@@ -702,3 +702,20 @@ def test_raising_a_phased_release_to_everyone_warns_about_the_hosts_it_leaves(cl
 
     assert "This version is not approved for Weibo, where the live release runs." in html
     assert 'class="action-form raise-form" data-once\n        data-confirm-everyone="Release 2.0.0 to everyone now?' in html
+
+
+def test_the_version_page_names_a_missing_detail_and_licence_at_once(client_for, owner, org):
+    """It named the privacy policy URL, and the licence only once the URL was there: two rounds of fixing."""
+    from django.urls import reverse
+
+    from programs.tests.factories import MiniProgramFactory, VersionFactory, category
+
+    program = MiniProgramFactory(organisation=org, privacy_policy_url="")
+    program.categories.set([category("tools"), category("e-commerce")])
+    VersionFactory(program=program, version="1.0.0", status=Version.Status.READY)
+
+    page = client_for(owner).get(reverse("version_detail", args=[org.slug, program.appid, "1.0.0"]))
+
+    html = page.content.decode()
+    assert "upload the qualification document for E-commerce" in html and "data-details-missing" in html
+    assert reverse("version_submit", args=[org.slug, program.appid, "1.0.0"]) not in html
