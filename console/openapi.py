@@ -155,23 +155,28 @@ class ConsoleAutoSchema(AutoSchema):
         return declared if isinstance(declared, dict) else None
 
 
+def _each_object(node, visit) -> None:
+    """Call `visit` on every JSON object (dict) of the schema, parents before their children."""
+    if isinstance(node, dict):
+        visit(node)
+        for value in node.values():
+            _each_object(value, visit)
+    elif isinstance(node, list):
+        for value in node:
+            _each_object(value, visit)
+
+
 def nullable_refs_have_a_type(result, generator, request, public):
     """A nullable field of a component's type is written `allOf: [$ref], nullable: true`; OpenAPI 3.0.3 counts
     `nullable` only beside a `type`, and the component itself refuses null, so strict validators (and generated
     clients) refused the null that `phased_release` and `duplicate` answer. Such a field becomes "the component,
     or null": `oneOf: [$ref, {type: object, nullable: true, enum: [null]}]`."""
-    def mend(node):
-        if isinstance(node, dict):
-            if node.get("nullable") and len(node.get("allOf") or ()) == 1 and "type" not in node:
-                node["oneOf"] = [node.pop("allOf")[0], {"type": "object", "nullable": True, "enum": [None]}]
-                del node["nullable"]
-            for value in node.values():
-                mend(value)
-        elif isinstance(node, list):
-            for value in node:
-                mend(value)
+    def mend(node: dict) -> None:
+        if node.get("nullable") and len(node.get("allOf") or ()) == 1 and "type" not in node:
+            node["oneOf"] = [node.pop("allOf")[0], {"type": "object", "nullable": True, "enum": [None]}]
+            del node["nullable"]
 
-    mend(result)
+    _each_object(result, mend)
     return result
 
 
@@ -198,18 +203,12 @@ def blank_alternatives_do_not_overlap(result, generator, request, public):
     """A URL field that may be blank is written `oneOf: [{format: uri}, {maxLength: 0}]`. A validator that does not
     check formats (most, by default) finds "" valid under both, and `oneOf` then refuses the very value that clears
     the field. The non-blank branch gets `minLength: 1`, so that exactly one branch takes each value."""
-    def mend(node):
-        if isinstance(node, dict):
-            branches = node.get("oneOf")
-            if isinstance(branches, list) and BLANK in branches:
-                for branch in branches:
-                    if branch != BLANK and branch.get("type") == "string":
-                        branch.setdefault("minLength", 1)
-            for value in node.values():
-                mend(value)
-        elif isinstance(node, list):
-            for value in node:
-                mend(value)
+    def mend(node: dict) -> None:
+        branches = node.get("oneOf")
+        if isinstance(branches, list) and BLANK in branches:
+            for branch in branches:
+                if branch != BLANK and branch.get("type") == "string":
+                    branch.setdefault("minLength", 1)
 
-    mend(result)
+    _each_object(result, mend)
     return result

@@ -48,6 +48,18 @@ def post(weibo, django_capture_on_commit_callbacks):
     return send
 
 
+@pytest.fixture
+def traffic(program, post, at):
+    """A day of every kind of event for `program` on weibo, in two scenes, with a share chain and a payment."""
+    post([event("v1", "visit", "u1", at(1), page_views=2, stay_seconds=30),
+          event("v2", "visit", "u2", at(0), scene="weibo.profile", stay_seconds=10),
+          event("s1", "share", "u1", at(0), share_id="S1"),
+          event("o1", "share_open", "u3", at(0), share_id="S1"),
+          event("n1", "new_user", "u3", at(0), share_id="S1"),
+          event("p1", "payment", "u2", at(0), amount="9.90")])
+    return program
+
+
 def event(event_id, kind, user, time, *, appid="2026000000000001", scene="weibo.private_message", **fields):
     return {"id": event_id, "type": kind, "appid": appid, "scene": scene, "user": user, "time": time, **fields}
 

@@ -17,17 +17,6 @@ from stats.tests.conftest import event, operate
 URL = "/api/v1/programs/2026000000000001/stats/"
 
 
-@pytest.fixture
-def traffic(program, post, at):
-    post([event("v1", "visit", "u1", at(1), page_views=2, stay_seconds=30),
-          event("v2", "visit", "u2", at(0), scene="weibo.profile", stay_seconds=10),
-          event("s1", "share", "u1", at(0), share_id="S1"),
-          event("o1", "share_open", "u3", at(0), share_id="S1"),
-          event("n1", "new_user", "u3", at(0), share_id="S1"),
-          event("p1", "payment", "u2", at(0), amount="9.90")])
-    return program
-
-
 def test_the_api_answers_the_documented_shape(api_with_key, traffic):
     body = api_with_key.get(URL).json()
     assert set(body) >= {"totals", "series", "breakdown", "retention", "fission"}

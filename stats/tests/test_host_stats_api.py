@@ -7,20 +7,9 @@ from rest_framework.test import APIClient
 from console.roles import Role, scopes_for_role
 from console.services import api_key_create
 from stats.models import GateDaily
-from stats.tests.conftest import event, operate
+from stats.tests.conftest import operate
 
 URL = "/api/v1/distribution/hosts/weibo/stats/"
-
-
-@pytest.fixture
-def traffic(program, post, at):
-    post([event("v1", "visit", "u1", at(1), page_views=2, stay_seconds=30),
-          event("v2", "visit", "u2", at(0), scene="weibo.profile", stay_seconds=10),
-          event("s1", "share", "u1", at(0), share_id="S1"),
-          event("o1", "share_open", "u3", at(0), share_id="S1"),
-          event("n1", "new_user", "u3", at(0), share_id="S1"),
-          event("p1", "payment", "u2", at(0), amount="9.90")])
-    return program
 
 
 @pytest.fixture
