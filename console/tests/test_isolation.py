@@ -88,16 +88,17 @@ def test_anonymous_visitor_is_sent_to_sign_in(client, org, objects, method, name
     assert _snapshot(org) == before
 
 
-def _org_routes(patterns, prefix=""):
-    """Every route under /orgs/<slug>/, including those other apps include there, as (name, path template)."""
+def _routes(patterns, prefix=""):
+    """Every route of `patterns` (those under /orgs/<slug>/, say), including those other apps include there, as
+    (name, path template)."""
     for entry in patterns:
         if isinstance(entry, URLResolver):
-            yield from _org_routes(entry.url_patterns, prefix + str(entry.pattern))
+            yield from _routes(entry.url_patterns, prefix + str(entry.pattern))
         elif isinstance(entry, URLPattern):
             yield entry.name, prefix + str(entry.pattern)
 
 
-ALL_ORG_ROUTES = sorted(set(_org_routes(console_urls.org_patterns)))
+ALL_ORG_ROUTES = sorted(set(_routes(console_urls.org_patterns)))
 
 
 def _fill(template, org_slug):
@@ -210,16 +211,8 @@ def test_staff_without_permissions_gets_403_on_model_pages(client_for, db):
 # ------------------------------------------------------------------ every API route that names an org or a program
 
 
-def _api_routes(patterns, prefix=""):
-    for entry in patterns:
-        if isinstance(entry, URLResolver):
-            yield from _api_routes(entry.url_patterns, prefix + str(entry.pattern))
-        elif isinstance(entry, URLPattern):
-            yield entry.name, prefix + str(entry.pattern)
-
-
 OWNED_API_ROUTES = sorted(
-    (name, template) for name, template in set(_api_routes(console_urls.api_v1_patterns))
+    (name, template) for name, template in set(_routes(console_urls.api_v1_patterns))
     if "<slug:org_slug>" in template or "<str:appid>" in template
 )
 
