@@ -4,6 +4,7 @@ from datetime import date, timedelta
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
 from console.api_fields import ChoiceField
@@ -15,11 +16,18 @@ MAX_RANGE_DAYS = 366
 # the reads' own arithmetic (retention's 30 days after, the previous period before) overflow as a 500.
 EARLIEST = date(2000, 1, 1)
 DEFAULT_RANGE_DAYS = 30
+# DRF says "Date has wrong format" for 2026-13-01 too, whose format is right: the day is what does not exist.
+DAY_NEEDED = gettext_lazy("Give a day that exists, as YYYY-MM-DD.")
 
 
 class StatsQueryInput(serializers.Serializer):
-    start = serializers.DateField(required=False, help_text="First day (platform time zone), not before 2000-01-01, at most 365 days before `to`; default 29 days before `to`.")
-    end = serializers.DateField(required=False, help_text="Last day, inclusive, at most a year from today; default today.")
+    start = serializers.DateField(
+        required=False, error_messages={"invalid": DAY_NEEDED},
+        help_text="First day (platform time zone), not before 2000-01-01, at most 365 days before `to`; default 29 "
+                  "days before `to`.")
+    end = serializers.DateField(
+        required=False, error_messages={"invalid": DAY_NEEDED},
+        help_text="Last day, inclusive, at most a year from today; default today.")
     host = serializers.SlugField(required=False, allow_blank=True, max_length=30, help_text="A host code.")
     scene = serializers.CharField(required=False, allow_blank=True, max_length=60, help_text="A scene code.")
     granularity = ChoiceField(choices=Granularity.ALL, required=False, default=Granularity.DAY)

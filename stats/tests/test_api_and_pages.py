@@ -670,3 +670,11 @@ def test_the_empty_range_note_is_translated(client_for, owner, org, traffic):
     body = client_for(owner).get(url, {"from": "2026-01-01", "to": "2026-01-07"}).content.decode()
 
     assert "此小程序的事件分布在" in body and "查看最近有事件的日期" in body and "此时间范围内没有事件" in body
+
+
+@pytest.mark.parametrize("day", ["2026-13-01", "2026-02-30", "yesterday"])
+def test_a_day_that_does_not_exist_is_named_as_such(api_with_key, traffic, day):
+    response = api_with_key.get(URL, {"from": day})
+
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"]["from"] == ["Give a day that exists, as YYYY-MM-DD."]
