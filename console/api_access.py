@@ -6,6 +6,7 @@ and only with its scopes (a missing scope is 403).
 
 from django.http import Http404
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.mixins import ListModelMixin
 
 from console.models import ApiKey
 from console.roles import SCOPE_CAPABILITY, role_can
@@ -54,8 +55,6 @@ class ScopedOrganisationMixin:
 def allowed_query_parameters(view) -> set[str]:
     """The query parameters a GET of `view` (a DRF view class) reads: its `query_params`, and the page's when it
     pages a list. `console.middleware.ApiQueryParametersMiddleware` refuses the others."""
-    from rest_framework.mixins import ListModelMixin
-
     allowed = set(getattr(view, "query_params", ()))
     paginator = getattr(view, "pagination_class", None)
     if paginator is not None and issubclass(view, ListModelMixin):

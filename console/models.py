@@ -1,6 +1,7 @@
 """Accounts, organisations, memberships, invitations, API keys and the audit log."""
 
 import uuid
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, Group, UserManager
@@ -469,8 +470,6 @@ class WebhookEndpoint(models.Model):
         """The URL's scheme, host and port, for the audit log and lists that everyone in the organisation reads:
         receivers often carry a token in the path or query (Slack's hooks.slack.com/services/T…/B…/<secret>).
         The endpoint's own page, for those who manage webhooks, shows it whole."""
-        from urllib.parse import urlsplit
-
         try:
             parts = urlsplit(self.url)
             origin = f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1]}"

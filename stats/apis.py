@@ -27,9 +27,10 @@ class _StatsApi(ProgramAccessMixin, APIView):
     read_scope = Scope.STATS_READ
     query_params = tuple(StatsQueryInput().fields)
 
-    def stats(self, request, appid: str) -> dict:
-        program, _ = self.program(appid)
-        query = StatsQueryInput(data=request.query_params)
+    def stats(self, program) -> dict:
+        """The program's stats over the request's query (the caller reached the program first: an outsider's 404
+        comes before any word on their query)."""
+        query = StatsQueryInput(data=self.request.query_params)
         query.is_valid(raise_exception=True)
         return program_stats(program, query.validated_data["query"])
 
@@ -40,7 +41,8 @@ class ProgramStatsApi(_StatsApi):
                                                                       "the series, the breakdown, retention and "
                                                                       "fission."))
     def get(self, request, appid):
-        return Response(self.stats(request, appid))
+        program, _ = self.program(appid)
+        return Response(self.stats(program))
 
 
 class ExportQueryInput(serializers.Serializer):
@@ -55,10 +57,10 @@ class ProgramStatsExportApi(_StatsApi):
         summary="A program's stats table as CSV",
     )
     def get(self, request, appid):
-        self.program(appid)  # an outsider's 404 before any word on their query
+        program, _ = self.program(appid)
         table = ExportQueryInput(data=request.query_params)
         table.is_valid(raise_exception=True)
-        return csv_response(self.stats(request, appid), table.validated_data["table"], appid)
+        return csv_response(self.stats(program), table.validated_data["table"], appid)
 
 
 def csv_response(stats: dict, table: str, appid: str, *, for_spreadsheets: bool = False) -> HttpResponse:

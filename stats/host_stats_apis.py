@@ -5,14 +5,12 @@ key reaches them), under /api/v1/distribution/ with the operators' other calls. 
 /api/v1/hosts/ are the hosts' own signed calls (SPEC §9), which this is not.
 """
 
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from console.api_fields import ChoiceField
 from console.models import ApiKey
 from hosts.selectors import host_operated_by
 from stats.selectors import (
@@ -22,8 +20,9 @@ from stats.selectors import (
     host_scene_totals,
     host_series,
     host_totals,
+    partial_day,
 )
-from stats.serializers import StatsQueryInput
+from stats.serializers import RangeOutput, StatsQueryInput
 
 PROGRAMS_SHOWN = 100
 
@@ -67,20 +66,9 @@ class GateAnswerOutput(serializers.Serializer):
     count = serializers.IntegerField()
 
 
-class HostRangeOutput(serializers.Serializer):
-    to = serializers.DateField(help_text="Last day, inclusive.")
-    granularity = ChoiceField(choices=Granularity.ALL)
-    partial_day = serializers.DateField(allow_null=True, help_text="Today, when the range reaches it (a day not "
-                                                                   "over); null when every day is over.")
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["from"] = serializers.DateField(help_text="First day.")
-
-
 class HostStatsOutput(serializers.Serializer):
     host = serializers.CharField()
-    range = HostRangeOutput()
+    range = RangeOutput()
     totals = HostMetricsOutput()
     series = HostPeriodOutput(many=True)
     scenes = HostSceneOutput(many=True)
@@ -118,17 +106,15 @@ class HostStatsApi(APIView):
         query = StatsQueryInput(data=request.query_params)
         query.is_valid(raise_exception=True)
         query = query.validated_data["query"]
-        today = timezone.localdate()
         start, end = query.start, query.end
         return Response(HostStatsOutput({
             "host": host.code,
             "range": {"from": start, "to": end, "granularity": query.granularity,
-                      "partial_day": today if start <= today <= end else None},
+                      "partial_day": partial_day(start, end)},
             "totals": host_totals(host=host.code, start=start, end=end),
             "series": host_series(host=host.code, query=query),
             "scenes": host_scene_totals(host=host.code, start=start, end=end),
-            "programs": [{"appid": r["program__appid"], "name": r["program__name"], **r}
-                         for r in host_program_totals(host=host.code, start=start, end=end, limit=PROGRAMS_SHOWN)],
+            "programs": host_program_totals(host=host.code, start=start, end=end, limit=PROGRAMS_SHOWN),
             "gate": gate_answers(host=host.code, start=start, end=end),
         }).data)
 

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from typing import NamedTuple
 
 from django.db import connections, router
-from django.db.models import Max, Min, Sum
+from django.db.models import F, Max, Min, Sum
 from django.utils import timezone
 
 from console import sql
@@ -55,6 +55,16 @@ class StatsQuery:
 
     def days(self) -> list[date]:
         return [self.start + timedelta(days=n) for n in range((self.end - self.start).days + 1)]
+
+
+def partial_day(start: date, end: date) -> date | None:
+    """Today when the range reaches it: a day not over, whose numbers grow until midnight."""
+    today = timezone.localdate()
+    return today if start <= today <= end else None
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
 
 
 def period_start(day: date, granularity: str) -> date:
@@ -200,17 +210,14 @@ class _Reading:
         return {
             "program": {"appid": self.program.appid, "name": self.program.name},
             "range": {"from": query.start.isoformat(), "to": query.end.isoformat(), "host": query.host,
-                      "scene": query.scene, "granularity": query.granularity, "partial_day": self._partial_day()},
+                      "scene": query.scene, "granularity": query.granularity,
+                      "partial_day": _iso(partial_day(query.start, query.end))},
             "totals": totals,
             "series": self._series(),
             "breakdown": self._breakdown(),
             "retention": self._retention(),
             "fission": _fission(self._in_range(), totals, *self.fission_rows),
         }
-
-    def _partial_day(self) -> str | None:
-        today = timezone.localdate()
-        return today.isoformat() if self.query.start <= today <= self.query.end else None
 
     def _in_range(self) -> list[dict]:
         return [row for row in self.daily if self.query.start <= row["day"] <= self.query.end]
@@ -475,7 +482,7 @@ def gate_answers(*, host: str = "", appid: str = "", start: date, end: date) -> 
 def host_program_totals(*, host: str, start: date, end: date, limit: int | None = 20) -> list[dict]:
     """Programs on a host by visits in the range, for the host's operators."""
     rows = (DailyStats.objects.filter(host=host, day__gte=start, day__lte=end)
-            .values("program__appid", "program__name")
+            .values(appid=F("program__appid"), name=F("program__name"))
             .annotate(visits=Sum("visits"), shares=Sum("shares"), new_users=Sum("new_users"),
                       revenue_fen=Sum("revenue_fen"))
             .order_by("-visits")[:limit])

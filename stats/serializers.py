@@ -145,13 +145,11 @@ class StatsProgramOutput(serializers.Serializer):
     name = serializers.CharField()
 
 
-class StatsRangeOutput(serializers.Serializer):
-    """The query as it was applied, defaults filled in."""
+class RangeOutput(serializers.Serializer):
+    """The days and periods as they were applied, defaults filled in."""
 
     # `from` is a Python keyword: declared below under its public name.
     to = serializers.DateField(help_text="Last day, inclusive.")
-    host = serializers.CharField(help_text="A host code, or empty: every host.")
-    scene = serializers.CharField(help_text="A scene code, or empty: every scene.")
     granularity = ChoiceField(choices=Granularity.ALL)
     partial_day = serializers.DateField(
         allow_null=True,
@@ -161,6 +159,13 @@ class StatsRangeOutput(serializers.Serializer):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["from"] = serializers.DateField(help_text="First day.")
+
+
+class StatsRangeOutput(RangeOutput):
+    """The query as it was applied, defaults filled in."""
+
+    host = serializers.CharField(help_text="A host code, or empty: every host.")
+    scene = serializers.CharField(help_text="A scene code, or empty: every scene.")
 
 
 class StatsOutput(serializers.Serializer):

@@ -529,8 +529,6 @@ def host_export(request, host_code, table):
     if query is None:
         return _bad_download(errors)
     rows = _host_table(host, query, table, program_limit=None)  # the file has every program
-    if table == "programs":
-        rows = [{"appid": r["program__appid"], "name": r["program__name"], **r} for r in rows]
     name = f"{host.code}-{table_name(table, query.granularity)}-{query.start}-{query.end}.csv"
     return csv_file(rows_csv(rows, HOST_TABLES[table], for_spreadsheets=True), name, for_spreadsheets=True)
 
