@@ -1,4 +1,4 @@
-"""API views for the caller's identity, organisation, members and audit log."""
+"""API views for the caller's identity, organisation and audit log (members: `console.member_apis`)."""
 
 from django.urls import Resolver404, resolve
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -11,8 +11,8 @@ from rest_framework.views import APIView
 
 from console.api_access import ScopedOrganisationMixin
 from console.api_errors import error_response
-from console.roles import Role, Scope
-from console.selectors import audit_events_for_org, organisation_members
+from console.roles import Scope
+from console.selectors import audit_events_for_org
 
 
 class OrganisationOutput(serializers.Serializer):
@@ -91,29 +91,6 @@ class AuditEventListApi(ScopedOrganisationMixin, ListAPIView):
                    responses=OpenApiResponse(AuditEventOutput, description="A page of the organisation's audit "
                                                                            "events, newest first, with what each "
                                                                            "changed (`before`, `after`)."))
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
-
-
-class MemberOutput(serializers.Serializer):
-    email = serializers.EmailField(source="user.email")
-    full_name = serializers.CharField(source="user.full_name")
-    role = serializers.ChoiceField(choices=Role.choices)
-    joined_at = serializers.DateTimeField(source="created_at")
-
-
-class MemberListApi(ScopedOrganisationMixin, ListAPIView):
-    """The organisation's members and their roles, by email address (what the members page lists)."""
-
-    serializer_class = MemberOutput
-    required_scope = Scope.ORG_READ
-
-    def get_queryset(self):
-        return organisation_members(self.membership_for(self.kwargs["org_slug"]).organisation)
-
-    @extend_schema(summary="The organisation's members",
-                   responses=OpenApiResponse(MemberOutput, description="A page of the organisation's members, by "
-                                                                       "email address, with their roles."))
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 

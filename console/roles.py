@@ -55,6 +55,8 @@ class Scope(models.TextChoices):
     DISTRIBUTION_WRITE = "distribution:write", _("Request distribution scenes")
     STATS_READ = "stats:read", _("Read statistics")
     WEBHOOKS_WRITE = "webhooks:write", _("Manage webhook endpoints and read their deliveries")
+    MEMBERS_WRITE = "members:write", _("Invite members, change their roles and remove them")
+    API_KEYS_WRITE = "api_keys:write", _("List and revoke API keys (keys are created on the API keys page)")
 
 
 SCOPE_CAPABILITY: dict[str, str] = {
@@ -64,6 +66,8 @@ SCOPE_CAPABILITY: dict[str, str] = {
     Scope.DISTRIBUTION_WRITE: Capability.DISTRIBUTE,
     Scope.STATS_READ: Capability.READ_STATS,
     Scope.WEBHOOKS_WRITE: Capability.MANAGE_ORG,  # as the webhooks pages: their secrets sign what receivers trust
+    Scope.MEMBERS_WRITE: Capability.MANAGE_MEMBERS,
+    Scope.API_KEYS_WRITE: Capability.MANAGE_API_KEYS,
 }
 
 

@@ -3,6 +3,7 @@
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case, CharField, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.http import Http404
+from django.utils import timezone
 
 from console.models import (
     PLATFORM_ACTOR,
@@ -51,8 +52,10 @@ def organisation_members(org: Organisation) -> QuerySet[Membership]:
     return org.memberships.select_related("user").order_by("user__email")
 
 
-def organisation_pending_invitations(org: Organisation) -> list[Invitation]:
-    return [inv for inv in org.invitations.select_related("invited_by").order_by("-created_at")[:50] if inv.is_pending]
+def organisation_pending_invitations(org: Organisation) -> QuerySet[Invitation]:
+    """Invitations not yet accepted, revoked or expired, newest first."""
+    return (org.invitations.filter(accepted_at=None, revoked_at=None, expires_at__gt=timezone.now())
+            .select_related("invited_by").order_by("-created_at"))
 
 
 def organisation_api_keys(org: Organisation) -> QuerySet[ApiKey]:

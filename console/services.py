@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from console.exceptions import LimitReached, WrongState
 from console.models import (
     ApiKey,
     AuditEvent,
@@ -226,7 +227,8 @@ def _check_can_assign(actor_role: str, role: str) -> None:
 
 
 @transaction.atomic
-def membership_change_role(*, membership: Membership, actor: User, actor_role: str, role: str) -> Membership:
+def membership_change_role(*, membership: Membership, actor: User, actor_role: str, role: str,
+                           api_key: ApiKey | None = None) -> Membership:
     # Lock the organisation's memberships so two admins cannot demote the last two owners at once.
     list(Membership.objects.select_for_update().filter(organisation=membership.organisation_id))
     membership.refresh_from_db()
@@ -234,12 +236,12 @@ def membership_change_role(*, membership: Membership, actor: User, actor_role: s
     if membership.role == Role.OWNER and actor_role != Role.OWNER:
         raise PermissionDenied(_("Only an owner can change another owner's role."))
     if membership.role == Role.OWNER and role != Role.OWNER and _owner_count(membership.organisation) == 1:
-        raise ValidationError(_("An organisation needs at least one owner."))
+        raise WrongState(_("An organisation needs at least one owner."))
     before = {"role": membership.role}
     membership.role = role
     membership.save(update_fields=["role"])
     audit_record(
-        action="membership.change_role", target=membership, actor=actor,
+        action="membership.change_role", target=membership, actor=actor, api_key=api_key,
         organisation=membership.organisation, before=before, after={"role": role},
     )
     _revoke_invitations_sent(membership, actor, still_allowed=ASSIGNABLE_ROLES.get(role, []))
@@ -260,7 +262,8 @@ class MemberRemoved:
 
 
 @transaction.atomic
-def membership_remove(*, membership: Membership, actor: User, actor_role: str) -> MemberRemoved:
+def membership_remove(*, membership: Membership, actor: User, actor_role: str,
+                      api_key: ApiKey | None = None) -> MemberRemoved:
     """Remove a member, and with them what would go on acting on their word (keys, invitations, webhooks)."""
     from console.notify import account  # these record through this module
     from console.notify.webhooks import webhook_endpoint_set_active
@@ -270,7 +273,7 @@ def membership_remove(*, membership: Membership, actor: User, actor_role: str) -
     if membership.role == Role.OWNER and actor_role != Role.OWNER:
         raise PermissionDenied(_("Only an owner can remove an owner."))
     if membership.role == Role.OWNER and _owner_count(org) == 1:
-        raise ValidationError(_("An organisation needs at least one owner."))
+        raise WrongState(_("An organisation needs at least one owner."))
     # A member's keys act with that member's role: they go when the member goes.
     keys = list(ApiKey.objects.filter(organisation=org, created_by=membership.user, revoked_at=None))
     for key in keys:
@@ -283,7 +286,7 @@ def membership_remove(*, membership: Membership, actor: User, actor_role: str) -
     for endpoint in webhooks:
         webhook_endpoint_set_active(endpoint=endpoint, actor=actor, active=False)
     audit_record(
-        action="membership.remove", target=membership, actor=actor, organisation=org,
+        action="membership.remove", target=membership, actor=actor, api_key=api_key, organisation=org,
         before={"user": membership.user.email, "role": membership.role},
     )
     if membership.user_id != actor.pk:
@@ -311,7 +314,8 @@ def _hash_token(token: str) -> str:
 
 @transaction.atomic
 def invitation_create(
-    *, org: Organisation, email: str, role: str, invited_by: User, actor_role: str, accept_url_builder
+    *, org: Organisation, email: str, role: str, invited_by: User, actor_role: str, accept_url_builder,
+    api_key: ApiKey | None = None,
 ) -> Invitation:
     """Invite someone by email. `accept_url_builder(token)` turns the secret token into an absolute link."""
     email = email.strip().lower()
@@ -319,10 +323,10 @@ def invitation_create(
     # Each invitation is an email naming the organisation: an unconfirmed address could send them by the hundred
     # with an "organisation name" that is an advertisement (SPEC §8: a verified email before an address grants).
     if not invited_by.email_verified:
-        raise ValidationError(_("Confirm your email address first (the link we emailed you) to invite people."))
+        raise PermissionDenied(_("Confirm your email address first (the link we emailed you) to invite people."))
     limit, window = settings.INVITATION_RATE_LIMIT
     if rate_limit_exceeded(f"invitations:{org.pk}", limit=limit, window=window):
-        raise ValidationError(_("This organisation sent %(n)d invitations in the last hour; send more later.") % {
+        raise LimitReached(_("This organisation sent %(n)d invitations in the last hour; send more later.") % {
             "n": limit})
     if org.memberships.filter(user__email__iexact=email).exists():
         raise ValidationError({"email": _("%(email)s is already a member.") % {"email": email}})
@@ -336,7 +340,7 @@ def invitation_create(
         expires_at=timezone.now() + timedelta(days=settings.INVITATION_MAX_AGE_DAYS),
     )
     audit_record(
-        action="invitation.create", target=invitation, actor=invited_by, organisation=org,
+        action="invitation.create", target=invitation, actor=invited_by, api_key=api_key, organisation=org,
         after={"email": email, "role": role},
     )
     url = accept_url_builder(token)
@@ -385,14 +389,15 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
 
 
 @transaction.atomic
-def invitation_revoke(*, invitation: Invitation, actor: User) -> bool:
+def invitation_revoke(*, invitation: Invitation, actor: User, api_key: ApiKey | None = None) -> bool:
     """Revoke a pending invitation; False when it was already accepted or revoked."""
     revoked = Invitation.objects.filter(pk=invitation.pk, accepted_at=None, revoked_at=None).update(
         revoked_at=timezone.now()
     )
     if revoked:
         audit_record(
-            action="invitation.revoke", target=invitation, actor=actor, organisation=invitation.organisation,
+            action="invitation.revoke", target=invitation, actor=actor, api_key=api_key,
+            organisation=invitation.organisation,
             before={"email": invitation.email},
         )
     return bool(revoked)
@@ -439,11 +444,12 @@ def api_key_create(
 
 
 @transaction.atomic
-def api_key_revoke(*, api_key: ApiKey, actor: User) -> None:
+def api_key_revoke(*, api_key: ApiKey, actor: User, by_key: ApiKey | None = None) -> None:
+    """Revoke `api_key`; `by_key`, the key the call came with, if any (it may be the same key)."""
     revoked = ApiKey.objects.filter(pk=api_key.pk, revoked_at=None).update(revoked_at=timezone.now())
     if revoked:
         audit_record(
-            action="api_key.revoke", target=api_key, actor=actor, organisation=api_key.organisation,
+            action="api_key.revoke", target=api_key, actor=actor, api_key=by_key, organisation=api_key.organisation,
             before={"name": api_key.name, "prefix": api_key.prefix},
         )
 

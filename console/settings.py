@@ -523,3 +523,4 @@ PLACEMENTS_CACHE_SECONDS = env_int("PLACEMENTS_CACHE_SECONDS", 60)
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})["GateReasonEnum"] = "distribution.gate.GateReason"
 # Versions' status is read by two components (the version, the upload's answer): keep the name it was published under.
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["VersionOutputStatusEnum"] = "programs.models.Version.Status"
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["RoleEnum"] = "console.roles.Role"  # members, invitations: one enum

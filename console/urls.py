@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from console import apis
+from console import apis, member_apis
 from console.health import HealthView
 from console.notify import apis as webhook_apis
 from console.twofactor import views as twofactor_views
@@ -72,7 +72,13 @@ notification_patterns = [
 api_v1_patterns = [
     path("me/", apis.MeApi.as_view(), name="api_me"),
     path("orgs/<slug:org_slug>/audit/", apis.AuditEventListApi.as_view(), name="api_audit_events"),
-    path("orgs/<slug:org_slug>/members/", apis.MemberListApi.as_view(), name="api_members"),
+    path("orgs/<slug:org_slug>/members/", member_apis.MemberListApi.as_view(), name="api_members"),
+    path("orgs/<slug:org_slug>/members/<int:member_id>/", member_apis.MemberDetailApi.as_view(), name="api_member"),
+    path("orgs/<slug:org_slug>/invitations/", member_apis.InvitationListApi.as_view(), name="api_invitations"),
+    path("orgs/<slug:org_slug>/invitations/<int:invitation_id>/", member_apis.InvitationDetailApi.as_view(),
+         name="api_invitation"),
+    path("orgs/<slug:org_slug>/api-keys/", member_apis.ApiKeyListApi.as_view(), name="api_api_keys"),
+    path("orgs/<slug:org_slug>/api-keys/<int:key_id>/", member_apis.ApiKeyDetailApi.as_view(), name="api_api_key"),
     path("orgs/<slug:org_slug>/webhooks/", webhook_apis.WebhookListApi.as_view(), name="api_webhooks"),
     path("orgs/<slug:org_slug>/webhooks/<int:endpoint_id>/", webhook_apis.WebhookDetailApi.as_view(),
          name="api_webhook"),

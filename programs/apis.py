@@ -64,7 +64,6 @@ class ProgramAccessMixin(ScopedOrganisationMixin):
 
     def program(self, appid: str):
         program, membership = program_for_user(self.request.user, appid, api_key=self.api_key())
-        self.required_scope = self.scope_for(self.request.method)
         self.check_scope(membership)
         return program, membership
 
@@ -86,7 +85,6 @@ class ProgramListApi(ScopedOrganisationMixin, ListAPIView):
     write_scope = Scope.PROGRAMS_WRITE
 
     def get_queryset(self):
-        self.required_scope = self.read_scope
         slug = self.request.query_params.get("organisation")
         if slug:  # one the caller does not reach is a 404, as on every organisation's URL, not an empty page
             org_ids = [self.membership_for(slug).organisation_id]
@@ -129,7 +127,6 @@ class ProgramListApi(ScopedOrganisationMixin, ListAPIView):
         return Response(body, status=status.HTTP_201_CREATED, headers={"Location": str(body["url"])})
 
     def _target_membership(self, slug: str | None):
-        self.required_scope = self.write_scope
         if slug:
             return self.membership_for(slug)
         memberships = list(self.reachable_memberships().select_related("organisation"))

@@ -114,13 +114,25 @@ def world(org, owner, owner_key, django_user_model):
     endpoint = webhook_endpoint_create(organisation=org, actor=owner, url="https://hooks.acme.test/",
                                        events=["scan.finished"])
     delivery = webhook_ping(endpoint=endpoint, actor=owner)  # queued after a commit the test never makes
+    from console.models import Membership
+    from console.roles import Role
+    from console.services import api_key_create
+    from console.tests.factories import InvitationFactory, UserFactory
+
+    developer = Membership.objects.create(organisation=org, user=UserFactory(email="dev@acme.test"),
+                                          role=Role.DEVELOPER)
+    invitation = InvitationFactory(organisation=org, invited_by=owner)
+    other_key, _ = api_key_create(org=org, user=owner, role=Role.OWNER, name="other", scopes=["org:read"])
+    owner_membership = Membership.objects.get(organisation=org, user=owner)
     return ContractWorld(
         host_key=(credential.key_id, secret),
         org_key=owner_key[1], reviewer_session=_staff_session(reviewer), operator_session=_staff_session(operator),
         path_values={"org_slug": [org.slug], "appid": [program.appid, waiting.program.appid, service.appid],
                      "version": ["1.0.0", "1.1.0", "2.0.0"], "version_id": [elsewhere.pk, waiting.pk],
                      "request_id": [pending.pk], "grant_id": [grant.pk], "host": ["weibo"],
-                     "tester_id": [tester.pk], "document_id": [document.pk], "endpoint_id": [endpoint.pk], "delivery_id": [str(delivery.pk)]},
+                     "tester_id": [tester.pk], "document_id": [document.pk], "endpoint_id": [endpoint.pk], "delivery_id": [str(delivery.pk)],
+                     "member_id": [developer.pk, owner_membership.pk], "invitation_id": [invitation.pk],
+                     "key_id": [other_key.pk]},
         path_value_sets=[{"appid": program.appid, "version": "1.0.0"}, {"appid": program.appid, "version": "1.1.0"},
                          {"appid": waiting.program.appid, "version": "2.0.0"},
                          {"appid": service.appid, "request_id": pending.pk},

@@ -134,7 +134,7 @@ def test_the_page_offers_only_scopes_the_role_may_grant(client_for, admin_member
 
     offered = [value for value, _ in response.context["form"].fields["scopes"].choices]
     assert offered == ["org:read", "programs:read", "programs:write", "distribution:write", "stats:read",
-                       "webhooks:write"]
+                       "webhooks:write", "members:write", "api_keys:write"]
 
 
 def test_a_scope_not_offered_is_refused_by_the_form(client_for, owner, org):

@@ -443,7 +443,7 @@ def test_the_api_lists_the_members_with_their_roles(api_with_key, owner, member,
     assert response.status_code == 200
     assert [(m["email"], m["role"]) for m in response.json()["results"]] == [
         ("dev@acme.test", "developer"), ("owner@acme.test", "owner")]
-    assert set(response.json()["results"][0]) == {"email", "full_name", "role", "joined_at"}
+    assert set(response.json()["results"][0]) == {"id", "email", "full_name", "role", "joined_at"}
 
 
 def test_a_key_without_org_read_cannot_list_the_members(api, owner, org):

@@ -28,9 +28,9 @@ def test_an_unknown_role_can_do_nothing():
     "role, scopes",
     [
         (Role.OWNER, ["org:read", "programs:read", "programs:write", "distribution:write", "stats:read",
-                      "webhooks:write"]),
+                      "webhooks:write", "members:write", "api_keys:write"]),
         (Role.ADMIN, ["org:read", "programs:read", "programs:write", "distribution:write", "stats:read",
-                      "webhooks:write"]),
+                      "webhooks:write", "members:write", "api_keys:write"]),
         (Role.DEVELOPER, ["org:read", "programs:read", "programs:write", "stats:read"]),
         (Role.OPERATOR, ["org:read", "programs:read", "distribution:write", "stats:read"]),
         (Role.VIEWER, ["org:read", "programs:read"]),

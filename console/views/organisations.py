@@ -107,7 +107,7 @@ def members(request, membership):
             raise PermissionDenied
         if form.is_valid():
             email = form.cleaned_data["email"].strip().lower()
-            replaced = any(i.email.lower() == email for i in organisation_pending_invitations(membership.organisation))
+            replaced = organisation_pending_invitations(membership.organisation).filter(email=email).exists()
             if _invite(request, membership, form):
                 messages.success(request, _(
                     "Invitation sent to %(email)s; the link sent earlier no longer works.") % {"email": email}
@@ -116,7 +116,7 @@ def members(request, membership):
     context = {
         "membership": membership,
         "members": organisation_members(membership.organisation),
-        "invitations": organisation_pending_invitations(membership.organisation) if can_manage else [],
+        "invitations": organisation_pending_invitations(membership.organisation)[:50] if can_manage else [],
         "form": form,
         "can_manage": can_manage,
         "role_choices": [(r, label) for r, label in Role.choices if r in ASSIGNABLE_ROLES.get(membership.role, [])],
