@@ -528,3 +528,23 @@ class WebhookDelivery(models.Model):
 
     def __str__(self):
         return f"{self.event} → {self.endpoint} ({self.status})"
+
+
+class IdempotentRequest(models.Model):
+    """A write sent to the API with an `Idempotency-Key`, and the answer it got: the same key sent again by the
+    same caller gets that answer back instead of a second write (console.idempotency)."""
+
+    scope = models.CharField(max_length=40)  # whose key: "key:<ApiKey id>" or "user:<User id>" (a session)
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64)  # what was asked: method, path, content type, body
+    status_code = models.PositiveSmallIntegerField(null=True)
+    content_type = models.CharField(max_length=200, blank=True)
+    location = models.CharField(max_length=2000, blank=True)
+    body = models.BinaryField(default=b"")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["scope", "key"], name="idempotent_request_unique_key")]
+
+    def __str__(self):
+        return f"{self.scope} {self.key}"

@@ -52,6 +52,14 @@ BY_RULE = {
 STAFF_ONLY_403 = ("Not staff with the role this needs, an API key (staff use the session), or the session's CSRF "
                   "token is missing.")
 BODY_METHODS = {"POST", "PUT", "PATCH"}
+KEY_400 = "The `Idempotency-Key` is malformed (`invalid`) or was sent with another request (`idempotency_key_reused`)."
+IDEMPOTENCY_KEY_PARAMETER = {
+    "in": "header", "name": "Idempotency-Key", "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"},
+    "description": "Any unique string of yours (a UUID): sent again with the same request within 24 hours, the "
+                   "first 2xx answer comes back (with `Idempotent-Replayed: true`) and nothing is written twice. "
+                   "Another request with the same key is a 400 `idempotency_key_reused`; a refusal is not kept.",
+}
 
 
 class ConsoleAutoSchema(AutoSchema):
@@ -62,12 +70,21 @@ class ConsoleAutoSchema(AutoSchema):
             if who:
                 description = operation.get("description", "").rstrip()
                 operation["description"] = f"{description}\n\n{who}" if description else who
-        if operation and any(p.get("in") == "query" for p in operation.get("parameters", [])):
+        if operation and self._takes_an_idempotency_key():
+            operation.setdefault("parameters", []).append(IDEMPOTENCY_KEY_PARAMETER)
+        if operation and any(p.get("in") in ("query", "header") for p in operation.get("parameters", [])):
             responses = operation["responses"]
             if "400" not in responses:
-                responses["400"] = self._error_response(400, BY_RULE[400])
+                reads_query = any(p.get("in") == "query" for p in operation["parameters"])
+                responses["400"] = self._error_response(400, BY_RULE[400] if reads_query else KEY_400)
                 operation["responses"] = dict(sorted(responses.items()))
         return operation
+
+    def _takes_an_idempotency_key(self) -> bool:
+        from console.idempotency import WRITES, applies_to
+
+        return (self.method in WRITES and applies_to(self.path) and self._needs_a_caller()
+                and self._takes_keys_or_sessions())
 
     def get_description(self) -> str:
         """The view's or method's own docstring only: one inherited from a base class (a mixin's note for

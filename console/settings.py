@@ -92,6 +92,8 @@ MIDDLEWARE = [
     "console.middleware.CurrentOrganisationMiddleware",
     "console.twofactor.middleware.StaffTwoFactorMiddleware",
     "console.middleware.ApiQueryParametersMiddleware",
+    # After the session, CSRF and two-factor middleware: a stored answer goes only to the caller who got it.
+    "console.idempotency.IdempotencyKeyMiddleware",
     # Last, so that it sees the lock-out flag the sign-in views set (console/lockout.py).
     "axes.middleware.AxesMiddleware",
 ]
@@ -453,6 +455,7 @@ CELERY_BEAT_SCHEDULE: dict = {
                                   "options": {"expires": 9}},
     # Near real time: the gate's answers reach the operators' dashboard within half a minute.
     "stats-rollup-gate-answers": {"task": "stats.tasks.rollup_gate_answers", "schedule": 20.0},
+    "prune-idempotent-requests": {"task": "console.tasks.prune_idempotent_requests", "schedule": 3600.0},
     "heartbeat": {"task": "console.tasks.heartbeat", "schedule": 60.0},  # /healthz/ wants one within 3 minutes
 }
 
@@ -464,6 +467,8 @@ METRICS_TOKEN = env_str("METRICS_TOKEN")
 
 # REST API. A JSON body nesting lists and objects deeper than this is refused with 400.
 JSON_MAX_DEPTH = env_int("JSON_MAX_DEPTH", 32)
+# How long an API write's Idempotency-Key and its answer are kept (console/idempotency.py).
+IDEMPOTENCY_KEY_HOURS = env_int("IDEMPOTENCY_KEY_HOURS", 24)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "console.authentication.ApiKeyAuthentication",

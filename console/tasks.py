@@ -66,6 +66,13 @@ def prune_webhook_deliveries(days: int = 30) -> int:
     return webhooks.webhook_deliveries_prune(days=days)
 
 
+@shared_task(soft_time_limit=300, time_limit=360)
+def prune_idempotent_requests() -> int:
+    from console.idempotency import idempotent_requests_prune
+
+    return idempotent_requests_prune()
+
+
 @shared_task(ignore_result=True, soft_time_limit=10, time_limit=20, expires=120)
 def heartbeat() -> float:
     """Beat sends it every minute; a worker running it proves both alive to /healthz/."""
