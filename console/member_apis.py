@@ -96,7 +96,8 @@ class MemberListApi(_Organisation, ListAPIView):
 class MemberDetailApi(_Organisation, APIView):
     read_scope = Scope.ORG_READ
     write_scope = Scope.MEMBERS_WRITE
-    error_statuses = {409: "`wrong_state`: the organisation's last owner cannot be demoted or removed."}
+    error_statuses = {method: {409: "`wrong_state`: the organisation's last owner cannot be demoted or removed."}
+                      for method in ("PATCH", "DELETE")}
 
     def member(self, membership) -> Membership:
         return membership_in_org(membership.organisation, self.kwargs["member_id"])
@@ -111,10 +112,11 @@ class MemberDetailApi(_Organisation, APIView):
     def patch(self, request, org_slug, member_id):
         membership = self.membership()
         target = self.member(membership)
-        data = MemberRoleInput(data=request.data)
+        data = MemberRoleInput(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        target = membership_change_role(membership=target, actor=request.user, actor_role=membership.role,
-                                        role=data.validated_data["role"], api_key=self.api_key())
+        if "role" in data.validated_data:  # the same role again changes nothing, and tells nobody
+            target = membership_change_role(membership=target, actor=request.user, role=data.validated_data["role"],
+                                            api_key=self.api_key())
         return self.answer(MemberOutput, target)
 
     @extend_schema(summary="Remove a member",
@@ -123,8 +125,7 @@ class MemberDetailApi(_Organisation, APIView):
                                                                "paused. Removing the key's own member ends the key.")})
     def delete(self, request, org_slug, member_id):
         membership = self.membership()
-        membership_remove(membership=self.member(membership), actor=request.user, actor_role=membership.role,
-                          api_key=self.api_key())
+        membership_remove(membership=self.member(membership), actor=request.user, api_key=self.api_key())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -148,7 +149,12 @@ class InvitationInput(StrictInput, serializers.Serializer):
 class InvitationListApi(_Organisation, ListAPIView):
     serializer_class = InvitationOutput
     required_scope = Scope.MEMBERS_WRITE
-    error_statuses = {409: "`limit_reached`: the organisation's invitations an hour are used up."}
+    error_statuses = {"POST": {
+        403: "The API key lacks the scope, the caller's role does not allow it or cannot give this role (only an "
+             "owner invites owners), the caller's email address is not confirmed yet, or the session's CSRF token "
+             "is missing.",
+        409: "`limit_reached`: the organisation's invitations an hour are used up.",
+    }}
 
     def get_queryset(self):
         return organisation_pending_invitations(self.membership().organisation)
@@ -170,7 +176,7 @@ class InvitationListApi(_Organisation, ListAPIView):
         data.is_valid(raise_exception=True)
         invitation = invitation_create(
             org=membership.organisation, email=data.validated_data["email"], role=data.validated_data["role"],
-            invited_by=request.user, actor_role=membership.role, api_key=self.api_key(),
+            invited_by=request.user, api_key=self.api_key(),
             accept_url_builder=lambda token: request.build_absolute_uri(reverse("invitation_accept", args=[token])),
         )
         return self.answer(InvitationOutput, invitation, status.HTTP_201_CREATED)
@@ -184,11 +190,13 @@ class InvitationDetailApi(_Organisation, APIView):
                    responses={204: OpenApiResponse(description="Revoked: its link no longer works (also when it was "
                                                                "revoked or had expired already).")})
     def delete(self, request, org_slug, invitation_id):
-        invitation = invitation_in_org(self.membership().organisation, invitation_id)
+        membership = self.membership()
+        invitation = invitation_in_org(membership.organisation, invitation_id)
         if invitation.accepted_at is not None:
             raise WrongState(_("The invitation to %(email)s was accepted already; remove the member instead.")
                              % {"email": invitation.email})
-        invitation_revoke(invitation=invitation, actor=request.user, api_key=self.api_key())
+        invitation_revoke(invitation=invitation, actor=request.user, api_key=self.api_key(),
+                          actor_role=membership.role)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

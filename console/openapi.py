@@ -7,7 +7,8 @@ Rules (each operation gets what applies to it; a view adds its own with `error_s
 - 404 when its path names an object (an outsider gets 404 too) or it is paginated (a page past the end);
 - 415 when it reads a request body (a content type it does not parse);
 - 429 when it is throttled (the per-key rate of REST_FRAMEWORK's throttles).
-A view's `error_statuses = {409: "why", …}` adds statuses its services give (conflicts, limits);
+A view's `error_statuses = {409: "why", …}` adds statuses its services give (conflicts, limits), for all its
+methods or, keyed by method (`{"POST": {409: "why"}}`), for some;
 a response declared with `extend_schema` keeps its description and gets the error body.
 """
 
@@ -149,13 +150,20 @@ class ConsoleAutoSchema(AutoSchema):
             statuses[415] = BY_RULE[415]
         if getattr(self.view, "throttle_classes", None):
             statuses[429] = BY_RULE[429]
-        statuses.update(getattr(self.view, "error_statuses", {}))
+        statuses.update(self._view_error_statuses())
         # Declared responses the rules do not cover (409, 413, 429 …) get the error body too.
         for code, response in (self._declared_responses() or {}).items():
             if str(code).isdigit() and int(code) >= 400:
                 description = response.description if isinstance(response, OpenApiResponse) else ""
                 statuses.setdefault(int(code), description or "Error.")
         return statuses
+
+    def _view_error_statuses(self) -> dict[int, str]:
+        """The view's `error_statuses`: `{409: "why"}` for all its methods, or `{"POST": {409: "why"}}` by method."""
+        declared = getattr(self.view, "error_statuses", {})
+        if any(isinstance(key, str) for key in declared):
+            return declared.get(self.method, {})
+        return declared
 
     def _needs_a_caller(self) -> bool:
         return not all(issubclass(p, AllowAny) for p in self.view.permission_classes)

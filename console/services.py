@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from console.exceptions import LimitReached, WrongState
+from console.exceptions import LimitReached, NamedNotFound, WrongState
 from console.models import (
     ApiKey,
     AuditEvent,
@@ -26,7 +26,7 @@ from console.models import (
     WebhookEndpoint,
 )
 from console.ratelimit import rate_limit_exceeded
-from console.roles import ASSIGNABLE_ROLES, Role, scopes_for_role
+from console.roles import ASSIGNABLE_ROLES, Capability, Role, role_can, scopes_for_role
 
 API_KEY_PREFIX = "mpk_"
 
@@ -226,16 +226,37 @@ def _check_can_assign(actor_role: str, role: str) -> None:
         raise PermissionDenied(_("Your role cannot grant the role “%(role)s”.") % {"role": dict(Role.choices).get(role, role)})
 
 
+def _lock_members(org_id: int, actor: User, api_key: ApiKey | None) -> str:
+    """Lock the organisation's memberships, so that changes to them run one after the other; return the actor's
+    role as it is now. A role read before the lock may be stale: a request that was in flight while its sender
+    was demoted or removed (or their key revoked) made a viewer an owner."""
+    locked = {m.user_id: m.role for m in Membership.objects.select_for_update().filter(organisation=org_id)}
+    if actor.pk not in locked or (api_key is not None and not ApiKey.objects.filter(pk=api_key.pk,
+                                                                                    revoked_at=None).exists()):
+        raise PermissionDenied(_("You are no longer a member of this organisation, or the key was revoked."))
+    return locked[actor.pk]
+
+
+def _still_there(membership: Membership) -> Membership:
+    """The membership as it is under the lock; 404 when it went a moment ago (removed by a request at once)."""
+    try:
+        membership.refresh_from_db()
+    except Membership.DoesNotExist:
+        raise NamedNotFound(_("This member was removed a moment ago.")) from None
+    return membership
+
+
 @transaction.atomic
-def membership_change_role(*, membership: Membership, actor: User, actor_role: str, role: str,
+def membership_change_role(*, membership: Membership, actor: User, role: str,
                            api_key: ApiKey | None = None) -> Membership:
-    # Lock the organisation's memberships so two admins cannot demote the last two owners at once.
-    list(Membership.objects.select_for_update().filter(organisation=membership.organisation_id))
-    membership.refresh_from_db()
+    actor_role = _lock_members(membership.organisation_id, actor, api_key)  # two admins, the last two owners
+    membership = _still_there(membership)
     _check_can_assign(actor_role, role)
     if membership.role == Role.OWNER and actor_role != Role.OWNER:
         raise PermissionDenied(_("Only an owner can change another owner's role."))
-    if membership.role == Role.OWNER and role != Role.OWNER and _owner_count(membership.organisation) == 1:
+    if membership.role == role:  # a job run again: nothing to record, nobody to tell
+        return membership
+    if membership.role == Role.OWNER and _owner_count(membership.organisation) == 1:
         raise WrongState(_("An organisation needs at least one owner."))
     before = {"role": membership.role}
     membership.role = role
@@ -262,14 +283,17 @@ class MemberRemoved:
 
 
 @transaction.atomic
-def membership_remove(*, membership: Membership, actor: User, actor_role: str,
-                      api_key: ApiKey | None = None) -> MemberRemoved:
-    """Remove a member, and with them what would go on acting on their word (keys, invitations, webhooks)."""
+def membership_remove(*, membership: Membership, actor: User, api_key: ApiKey | None = None) -> MemberRemoved:
+    """Remove a member, and with them what would go on acting on their word (keys, invitations, webhooks).
+    Anyone may leave; removing someone else takes a role that manages members."""
     from console.notify import account  # these record through this module
     from console.notify.webhooks import webhook_endpoint_set_active
 
-    list(Membership.objects.select_for_update().filter(organisation=membership.organisation_id))
+    actor_role = _lock_members(membership.organisation_id, actor, api_key)
+    membership = _still_there(membership)
     org = membership.organisation
+    if membership.user_id != actor.pk and not role_can(actor_role, Capability.MANAGE_MEMBERS):
+        raise PermissionDenied(_("Your role in this organisation does not allow removing members."))
     if membership.role == Role.OWNER and actor_role != Role.OWNER:
         raise PermissionDenied(_("Only an owner can remove an owner."))
     if membership.role == Role.OWNER and _owner_count(org) == 1:
@@ -314,26 +338,31 @@ def _hash_token(token: str) -> str:
 
 @transaction.atomic
 def invitation_create(
-    *, org: Organisation, email: str, role: str, invited_by: User, actor_role: str, accept_url_builder,
+    *, org: Organisation, email: str, role: str, invited_by: User, accept_url_builder,
     api_key: ApiKey | None = None,
 ) -> Invitation:
     """Invite someone by email. `accept_url_builder(token)` turns the secret token into an absolute link."""
     email = email.strip().lower()
+    # Under the members' lock: an inviter removed at the same moment has their invitations revoked, and could
+    # otherwise send one just after, their way back in.
+    actor_role = _lock_members(org.pk, invited_by, api_key)
     _check_can_assign(actor_role, role)
     # Each invitation is an email naming the organisation: an unconfirmed address could send them by the hundred
     # with an "organisation name" that is an advertisement (SPEC §8: a verified email before an address grants).
     if not invited_by.email_verified:
         raise PermissionDenied(_("Confirm your email address first (the link we emailed you) to invite people."))
-    limit, window = settings.INVITATION_RATE_LIMIT
+    if org.memberships.filter(user__email__iexact=email).exists():
+        raise ValidationError({"email": _("%(email)s is already a member.") % {"email": email}})
+    pending = list(Invitation.objects.filter(organisation=org, email__iexact=email, accepted_at=None,
+                                             revoked_at=None))
+    for earlier in pending:
+        _check_can_assign(actor_role, earlier.role)  # an admin does not replace an owner's invitation to an owner
+    limit, window = settings.INVITATION_RATE_LIMIT  # counted last: a refusal above costs no invitation
     if rate_limit_exceeded(f"invitations:{org.pk}", limit=limit, window=window):
         raise LimitReached(_("This organisation sent %(n)d invitations in the last hour; send more later.") % {
             "n": limit})
-    if org.memberships.filter(user__email__iexact=email).exists():
-        raise ValidationError({"email": _("%(email)s is already a member.") % {"email": email}})
-    # A fresh invitation replaces any pending one to the same address.
-    Invitation.objects.filter(organisation=org, email__iexact=email, accepted_at=None, revoked_at=None).update(
-        revoked_at=timezone.now()
-    )
+    for earlier in pending:  # a fresh invitation replaces any pending one to the same address
+        invitation_revoke(invitation=earlier, actor=invited_by, api_key=api_key)
     token = secrets.token_urlsafe(32)
     invitation = Invitation.objects.create(
         organisation=org, email=email, role=role, token_hash=_hash_token(token), invited_by=invited_by,
@@ -389,8 +418,12 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
 
 
 @transaction.atomic
-def invitation_revoke(*, invitation: Invitation, actor: User, api_key: ApiKey | None = None) -> bool:
-    """Revoke a pending invitation; False when it was already accepted or revoked."""
+def invitation_revoke(*, invitation: Invitation, actor: User, api_key: ApiKey | None = None,
+                      actor_role: str | None = None) -> bool:
+    """Revoke a pending invitation; False when it was already accepted or revoked. With `actor_role`, only an
+    invitation to a role that role may give (an admin leaves an owner's invitation to an owner alone)."""
+    if actor_role is not None:
+        _check_can_assign(actor_role, invitation.role)
     revoked = Invitation.objects.filter(pk=invitation.pk, accepted_at=None, revoked_at=None).update(
         revoked_at=timezone.now()
     )

@@ -52,7 +52,7 @@ def fresh_api():
 def invite(django_capture_on_commit_callbacks):
     """Invite through the service (sending the email); returns (invitation, token, accept path)."""
 
-    def _invite(org, email, *, role=Role.DEVELOPER, by=None, actor_role=Role.OWNER):
+    def _invite(org, email, *, role=Role.DEVELOPER, by=None):
         tokens = []
 
         def url_builder(token):
@@ -62,7 +62,7 @@ def invite(django_capture_on_commit_callbacks):
         inviter = by or Membership.objects.filter(organisation=org, role=Role.OWNER).first().user
         with django_capture_on_commit_callbacks(execute=True):
             invitation = invitation_create(
-                org=org, email=email, role=role, invited_by=inviter, actor_role=actor_role,
+                org=org, email=email, role=role, invited_by=inviter,
                 accept_url_builder=url_builder,
             )
         return invitation, tokens[0], reverse("invitation_accept", args=[tokens[0]])

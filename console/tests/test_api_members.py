@@ -8,7 +8,9 @@ from rest_framework.test import APIClient
 from console.models import ApiKey, AuditEvent, Invitation, Membership
 from console.roles import Role, Scope, scopes_for_role
 from console.services import api_key_create
+from conftest import make_user
 from console.tests.factories import InvitationFactory
+from programs.tests.concurrency import postgresql_only  # noqa: F401 (fixture)
 
 
 def _members(org):
@@ -105,7 +107,7 @@ def test_removing_a_member_revokes_their_keys(api_with_key, org, member):
 
 @pytest.mark.parametrize("body, field", [
     ({"role": "boss"}, "role"),
-    ({}, "role"),
+    ({"role": ""}, "role"),
     ({"role": "admin", "email": "x@y.test"}, "email"),
 ])
 def test_a_bad_role_change_is_a_field_error(api_with_key, org, member, body, field):
@@ -315,3 +317,153 @@ def test_another_organisations_objects_are_404(api_with_key, org, outsider, othe
     their_invitation.refresh_from_db()
     assert their_key.revoked_at is None and their_invitation.revoked_at is None
     assert Membership.objects.get(pk=theirs.pk).role == Role.OWNER
+
+
+# ---------------------------------------------------------------- what an attack walk found
+
+
+def test_a_role_is_read_under_the_lock_not_trusted_from_before(org, owner, member):
+    """A request in flight while its sender was demoted made a viewer an owner (7 of 15 rounds): the services
+    took the role read before the lock. They now read it under the lock."""
+    from django.core.exceptions import PermissionDenied
+
+    from console.services import membership_change_role
+
+    second_owner = Membership.objects.create(organisation=org, user=make_user("o2@acme.test"), role=Role.OWNER)
+    Membership.objects.filter(pk=second_owner.pk).update(role=Role.VIEWER)  # demoted a moment ago
+
+    with pytest.raises(PermissionDenied):
+        membership_change_role(membership=_membership(org, member), actor=second_owner.user, role=Role.OWNER)
+    assert _membership(org, member).role == Role.DEVELOPER
+
+
+def test_a_removed_member_or_a_revoked_key_sends_no_invitation(org, owner, member):
+    from django.core.exceptions import PermissionDenied
+
+    from console.services import api_key_revoke, invitation_create
+
+    admin = Membership.objects.create(organisation=org, user=make_user("a2@acme.test"), role=Role.ADMIN).user
+    key, _ = api_key_create(org=org, user=admin, role=Role.ADMIN, name="admin CI", scopes=[Scope.MEMBERS_WRITE])
+    api_key_revoke(api_key=key, actor=owner)
+    with pytest.raises(PermissionDenied):
+        invitation_create(org=org, email="x@example.test", role=Role.ADMIN, invited_by=admin, api_key=key,
+                          accept_url_builder=str)
+    Membership.objects.filter(user=admin).delete()
+    with pytest.raises(PermissionDenied):
+        invitation_create(org=org, email="x@example.test", role=Role.ADMIN, invited_by=admin, accept_url_builder=str)
+    assert not Invitation.objects.exists()
+
+
+def test_the_target_is_read_under_the_lock_an_admin_removes_no_fresh_owner(org, owner, admin_member, member):
+    """An owner promoted a developer while an admin removed them: the admin's stale copy said developer."""
+    from django.core.exceptions import PermissionDenied
+
+    from console.services import membership_remove
+
+    stale = _membership(org, member)
+    Membership.objects.filter(pk=stale.pk).update(role=Role.OWNER)
+
+    with pytest.raises(PermissionDenied):
+        membership_remove(membership=stale, actor=admin_member)
+    assert _membership(org, member).role == Role.OWNER
+
+
+def test_a_member_removed_a_moment_ago_is_a_404_not_a_500(api_with_key, org, member):
+    target = _membership(org, member)
+    from console.services import membership_change_role, membership_remove
+
+    stale = Membership.objects.get(pk=target.pk)
+    membership_remove(membership=target, actor=org.memberships.get(role=Role.OWNER).user)
+
+    from console.exceptions import NamedNotFound
+
+    for call in (lambda: membership_change_role(membership=stale, actor=org.memberships.get().user,
+                                                role=Role.VIEWER),
+                 lambda: membership_remove(membership=stale, actor=org.memberships.get().user)):
+        with pytest.raises(NamedNotFound):
+            call()
+    assert AuditEvent.objects.filter(action="membership.remove").count() == 1
+
+
+def test_the_same_role_again_records_nothing_and_emails_nobody(api_with_key, org, member, mailoutbox,
+                                                                django_capture_on_commit_callbacks):
+    target = _membership(org, member)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        same = api_with_key.patch(f"{_members(org)}{target.pk}/", {"role": "developer"}, format="json")
+        empty = api_with_key.patch(f"{_members(org)}{target.pk}/", {}, format="json")
+
+    assert (same.status_code, empty.status_code) == (200, 200)
+    assert same.json()["role"] == empty.json()["role"] == "developer"
+    assert not AuditEvent.objects.filter(action="membership.change_role").exists()
+    assert mailoutbox == []
+
+
+def test_an_admin_neither_replaces_nor_revokes_an_owners_invitation_to_an_owner(org, owner, admin_member, invite):
+    owners_invitation, _, _ = invite(org, "future-owner@example.test", role=Role.OWNER, by=owner)
+    client, _ = _key_client(org, admin_member, Role.ADMIN, [Scope.MEMBERS_WRITE])
+
+    replaced = client.post(_invitations(org), {"email": "future-owner@example.test", "role": "viewer"}, format="json")
+    revoked = client.delete(f"{_invitations(org)}{owners_invitation.pk}/")
+
+    assert (replaced.status_code, revoked.status_code) == (403, 403)
+    owners_invitation.refresh_from_db()
+    assert owners_invitation.is_pending
+
+
+def test_a_replaced_invitation_is_revoked_in_the_audit_log(api_with_key, org):
+    first = api_with_key.post(_invitations(org), {"email": "a@example.test", "role": "viewer"}, format="json").json()
+    api_with_key.post(_invitations(org), {"email": "a@example.test", "role": "developer"}, format="json")
+
+    revoked = AuditEvent.objects.get(action="invitation.revoke")
+    assert revoked.target_id == str(first["id"])
+
+
+def test_a_refused_invitation_costs_none_of_the_hours_limit(api_with_key, org, member, settings):
+    settings.INVITATION_RATE_LIMIT = (1, 3600)
+
+    refused = api_with_key.post(_invitations(org), {"email": "dev@acme.test", "role": "viewer"}, format="json")
+    sent = api_with_key.post(_invitations(org), {"email": "new@example.test", "role": "viewer"}, format="json")
+
+    assert (refused.status_code, sent.status_code) == (400, 201)
+
+
+def test_the_schema_names_each_methods_own_refusals(api):
+    schema = api.get("/api/schema/?format=json").json()["paths"]
+    invitations = schema["/api/v1/orgs/{org_slug}/invitations/"]
+    member = schema["/api/v1/orgs/{org_slug}/members/{member_id}/"]
+
+    assert "409" not in invitations["get"]["responses"] and "409" in invitations["post"]["responses"]
+    assert "not confirmed" in invitations["post"]["responses"]["403"]["description"]
+    assert "409" not in member["get"]["responses"]
+    assert {"409"} <= set(member["patch"]["responses"]) & set(member["delete"]["responses"])
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.usefixtures("postgresql_only")
+@pytest.mark.parametrize("round_", range(4))
+def test_an_owner_demoted_at_the_same_moment_makes_no_owner_after(org, owner, member, round_):
+    """Real concurrent transactions: one owner demotes another while that one promotes a developer. Either the
+    promotion came first, or it is refused; never a promotion by someone already a viewer."""
+    from console.services import membership_change_role
+    from programs.tests.concurrency import race_with
+
+    second = Membership.objects.create(organisation=org, user=make_user(f"o{round_}@acme.test"), role=Role.OWNER)
+    developer = _membership(org, member)
+
+    def demote(_):
+        return membership_change_role(membership=Membership.objects.get(pk=second.pk), actor=owner, role=Role.VIEWER)
+
+    def promote(_):
+        return membership_change_role(membership=Membership.objects.get(pk=developer.pk), actor=second.user,
+                                      role=Role.OWNER)
+
+    results = race_with((lambda: None, demote), (lambda: None, promote))
+
+    assert isinstance(results[0], Membership), results
+    changes = list(AuditEvent.objects.filter(action="membership.change_role").order_by("created_at")
+                   .values_list("target_id", flat=True))
+    if isinstance(results[1], Membership):  # the promotion won the lock: it came first
+        assert changes == [str(developer.pk), str(second.pk)]
+    else:
+        assert changes == [str(second.pk)] and _membership(org, member).role == Role.DEVELOPER

@@ -135,7 +135,7 @@ def test_admin_cannot_promote_themselves_to_owner(admin_member, org):
     membership = Membership.objects.get(user=admin_member, organisation=org)
 
     with pytest.raises(PermissionDenied):
-        membership_change_role(membership=membership, actor=admin_member, actor_role=Role.ADMIN, role=Role.OWNER)
+        membership_change_role(membership=membership, actor=admin_member, role=Role.OWNER)
     membership.refresh_from_db()
     assert membership.role == Role.ADMIN
 
@@ -192,7 +192,7 @@ def test_an_owner_may_step_down_when_another_owner_remains(owner, member, org):
     Membership.objects.filter(user=member, organisation=org).update(role=Role.OWNER)
     ownership = Membership.objects.get(user=owner, organisation=org)
 
-    membership_change_role(membership=ownership, actor=owner, actor_role=Role.OWNER, role=Role.ADMIN)
+    membership_change_role(membership=ownership, actor=owner, role=Role.ADMIN)
 
     assert list(org.memberships.filter(role=Role.OWNER).values_list("user__email", flat=True)) == ["dev@acme.test"]
 
@@ -202,9 +202,9 @@ def test_second_to_last_owner_demotion_is_refused_once_only_one_is_left(owner, m
     first = Membership.objects.get(user=owner, organisation=org)
     second = Membership.objects.get(user=member, organisation=org)
 
-    membership_change_role(membership=first, actor=member, actor_role=Role.OWNER, role=Role.VIEWER)
+    membership_change_role(membership=first, actor=member, role=Role.VIEWER)
     with pytest.raises(ValidationError):
-        membership_change_role(membership=second, actor=member, actor_role=Role.OWNER, role=Role.VIEWER)
+        membership_change_role(membership=second, actor=member, role=Role.VIEWER)
 
     assert org.memberships.filter(role=Role.OWNER).count() == 1
 
@@ -244,8 +244,7 @@ def test_removing_a_member_keeps_their_keys_in_other_organisations(owner, org, m
     Membership.objects.create(organisation=other_org, user=member, role=Role.DEVELOPER)
     elsewhere, _ = api_key_create(org=other_org, user=member, role=Role.DEVELOPER, name="Other", scopes=["org:read"])
 
-    membership_remove(membership=Membership.objects.get(user=member, organisation=org), actor=owner,
-                      actor_role=Role.OWNER)
+    membership_remove(membership=Membership.objects.get(user=member, organisation=org), actor=owner)
 
     elsewhere.refresh_from_db()
     assert elsewhere.revoked_at is None
@@ -323,8 +322,7 @@ def test_a_revoked_invitation_of_a_removed_admin_cannot_be_accepted(client_for, 
     from console.services import invitation_accept
 
     invitation = InvitationFactory(organisation=org, invited_by=admin_member, role=Role.ADMIN, email="back@door.test")
-    membership_remove(membership=Membership.objects.get(user=admin_member, organisation=org), actor=owner,
-                      actor_role=Role.OWNER)
+    membership_remove(membership=Membership.objects.get(user=admin_member, organisation=org), actor=owner)
 
     with pytest.raises(ValidationError):
         invitation_accept(invitation=invitation, user=UserFactory(email="back@door.test"))
@@ -335,8 +333,7 @@ def test_a_demoted_admin_loses_the_invitations_their_new_role_could_not_send(own
     to_admin = InvitationFactory(organisation=org, invited_by=admin_member, role=Role.ADMIN)
     to_viewer = InvitationFactory(organisation=org, invited_by=admin_member, role=Role.VIEWER)
 
-    membership_change_role(membership=Membership.objects.get(user=admin_member, organisation=org), actor=owner,
-                           actor_role=Role.OWNER, role=Role.DEVELOPER)
+    membership_change_role(membership=Membership.objects.get(user=admin_member, organisation=org), actor=owner, role=Role.DEVELOPER)
 
     to_admin.refresh_from_db()
     to_viewer.refresh_from_db()
@@ -346,8 +343,7 @@ def test_a_demoted_admin_loses_the_invitations_their_new_role_could_not_send(own
 def test_an_admin_made_owner_keeps_the_invitations_they_sent(owner, admin_member, org):
     invitation = InvitationFactory(organisation=org, invited_by=admin_member, role=Role.DEVELOPER)
 
-    membership_change_role(membership=Membership.objects.get(user=admin_member, organisation=org), actor=owner,
-                           actor_role=Role.OWNER, role=Role.OWNER)
+    membership_change_role(membership=Membership.objects.get(user=admin_member, organisation=org), actor=owner, role=Role.OWNER)
 
     invitation.refresh_from_db()
     assert invitation.is_pending
@@ -366,9 +362,9 @@ def test_a_member_is_emailed_when_their_role_changes_or_they_are_removed(
     membership = Membership.objects.get(user=admin_member, organisation=org)
 
     with django_capture_on_commit_callbacks(execute=True):
-        membership_change_role(membership=membership, actor=owner, actor_role=Role.OWNER, role=Role.VIEWER)
+        membership_change_role(membership=membership, actor=owner, role=Role.VIEWER)
     with django_capture_on_commit_callbacks(execute=True):
-        membership_remove(membership=membership, actor=owner, actor_role=Role.OWNER)
+        membership_remove(membership=membership, actor=owner)
 
     assert [(m.to, m.subject) for m in mailoutbox] == [
         (["admin@acme.test"], f"Your role in {org.name} is now Viewer"),
@@ -381,8 +377,7 @@ def test_a_member_is_emailed_when_their_role_changes_or_they_are_removed(
 def test_no_email_to_someone_leaving_or_changing_their_own_role(owner, member, org, mailoutbox,
                                                                django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        membership_remove(membership=Membership.objects.get(user=member, organisation=org), actor=member,
-                          actor_role=Role.DEVELOPER)
+        membership_remove(membership=Membership.objects.get(user=member, organisation=org), actor=member)
 
     assert mailoutbox == []
 
@@ -429,8 +424,7 @@ def test_a_removed_member_no_longer_reads_the_organisations_notifications(owner,
     here = Notification.objects.create(user=member, organisation=org, event="scan.finished", title="Scan of 1.0.0")
     elsewhere = Notification.objects.create(user=member, organisation=other_org, event="scan.finished", title="x")
 
-    membership_remove(membership=Membership.objects.get(user=member, organisation=org), actor=owner,
-                      actor_role=Role.OWNER)
+    membership_remove(membership=Membership.objects.get(user=member, organisation=org), actor=owner)
 
     assert not Notification.objects.filter(pk=here.pk).exists()
     assert Notification.objects.filter(pk=elsewhere.pk).exists()

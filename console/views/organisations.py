@@ -12,6 +12,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from console.audit_words import target_type_label
+from console.exceptions import NamedNotFound
 from console.forms import ApiKeyForm, InvitationForm, OrganisationForm, RoleForm, error_text
 from console.models import AuditEvent
 from console.panels import DASHBOARD, panels_for
@@ -141,7 +142,7 @@ def _invite(request, membership, form) -> bool:
     try:
         invitation_create(
             org=membership.organisation, email=form.cleaned_data["email"], role=form.cleaned_data["role"],
-            invited_by=request.user, actor_role=membership.role, accept_url_builder=accept_url,
+            invited_by=request.user, accept_url_builder=accept_url,
         )
     except (ValidationError, PermissionDenied) as exc:
         form.add_error(None, exc if isinstance(exc, ValidationError) else ValidationError(str(exc)))
@@ -156,12 +157,10 @@ def member_role(request, membership, member_id):
     form = RoleForm(request.POST)
     if form.is_valid():
         try:
-            membership_change_role(
-                membership=target, actor=request.user, actor_role=membership.role, role=form.cleaned_data["role"]
-            )
+            membership_change_role(membership=target, actor=request.user, role=form.cleaned_data["role"])
             messages.success(request, _("%(email)s is now %(role)s.") % {
                 "email": target.user.email, "role": target.get_role_display()})
-        except (ValidationError, PermissionDenied) as exc:
+        except (ValidationError, PermissionDenied, NamedNotFound) as exc:
             messages.error(request, error_text(exc))
     return redirect("members", org_slug=membership.organisation.slug)
 
@@ -174,9 +173,9 @@ def member_remove(request, membership, member_id):
     if not leaving:  # anyone may leave; removing others needs the capability
         require_capability(membership, Capability.MANAGE_MEMBERS)
     try:
-        removed = membership_remove(membership=target, actor=request.user, actor_role=membership.role)
+        removed = membership_remove(membership=target, actor=request.user)
         messages.success(request, _removal_message(target, leaving=leaving, removed=removed))
-    except (ValidationError, PermissionDenied) as exc:
+    except (ValidationError, PermissionDenied, NamedNotFound) as exc:  # the last: a double click's second
         messages.error(request, error_text(exc))
         return redirect("members", org_slug=membership.organisation.slug)
     if leaving:
@@ -207,7 +206,12 @@ def _removal_message(target, *, leaving: bool, removed) -> str:
 @org_page(Capability.MANAGE_MEMBERS)
 def invitation_cancel(request, membership, invitation_id):
     invitation = invitation_in_org(membership.organisation, invitation_id)
-    if invitation_revoke(invitation=invitation, actor=request.user):
+    try:
+        revoked = invitation_revoke(invitation=invitation, actor=request.user, actor_role=membership.role)
+    except PermissionDenied as exc:
+        messages.error(request, error_text(exc))
+        return redirect("members", org_slug=membership.organisation.slug)
+    if revoked:
         messages.success(request, _("Invitation to %(email)s revoked.") % {"email": invitation.email})
     else:
         messages.warning(request, _("The invitation to %(email)s was already used or revoked.") % {
