@@ -5,10 +5,10 @@ import pytest
 from django.core import mail
 from rest_framework.test import APIClient
 
+from conftest import make_user
 from console.models import ApiKey, AuditEvent, Invitation, Membership
 from console.roles import Role, Scope, scopes_for_role
 from console.services import api_key_create
-from conftest import make_user
 from console.tests.factories import InvitationFactory
 from programs.tests.concurrency import postgresql_only  # noqa: F401 (fixture)
 
