@@ -39,7 +39,7 @@ STAGE = storage.STAGE_TABLE
 @transaction.atomic
 def events_store(events: list[Event | dict]) -> int:
     """Store the events not stored before; returns how many were new."""
-    events = [e if isinstance(e, Event) else Event(**e) for e in events]
+    events = [_host_scoped(e if isinstance(e, Event) else Event(**e)) for e in events]
     with _pipelined():
         storage.clear_stage()
         missing_partitions = storage.missing_partitions({date.fromisoformat(day) for day in {e.day for e in events}})
@@ -67,6 +67,16 @@ def events_store(events: list[Event | dict]) -> int:
             _program_rollups(program_id, [e for e in fresh if e.program_id == program_id],
                              facts.known_now_new.get(program_id, {}))
     return len(fresh)
+
+
+def _host_scoped(event: Event) -> Event:
+    """Share ids are each host's own: Weibo's `s-1` and Alipay's `s-1` are two shares, and a share's parent is on
+    its host. In the drain and the share tables a share id is `<host>:<id>`, as an event key is; the raw rows
+    keep the id as the host sent it (`storage.raw_events_from_stage`), and the stats show it so."""
+    if not event.share_id:
+        return event
+    return event._replace(share_id=f"{event.host}:{event.share_id}",
+                          parent_share_id=f"{event.host}:{event.parent_share_id}" if event.parent_share_id else "")
 
 
 @contextmanager
@@ -163,10 +173,20 @@ def _raw_row(event: Event, received_at: datetime) -> tuple:
 
 def _stage_rows(events: list[Event]) -> list[tuple]:
     """Rows of `storage.STAGE_COLUMNS`. PostgreSQL's COPY parses the ISO text itself; SQLite stores the
-    values as Django's adapters write them, the same as a row written through the ORM's cursor."""
+    values as the ORM writes them: a time in UTC, without its offset. Stored as sent ("…+05:30" beside
+    "…+08:00"), times compared as text, and a filter on `occurred_at` missed events (a stats walk)."""
     if storage.is_postgresql():
         return [(*e, _fen(e), seq) for seq, e in enumerate(events)]
-    return [(*_raw_row(e, None)[:-1], _fen(e), seq) for seq, e in enumerate(events)]
+    as_stored = connection.ops.adapt_datetimefield_value
+    rows = []
+    for seq, e in enumerate(events):
+        row = list(_raw_row(e, None)[:-1])
+        row[RAW_OCCURRED_AT] = as_stored(row[RAW_OCCURRED_AT])
+        rows.append((*row, _fen(e), seq))
+    return rows
+
+
+RAW_OCCURRED_AT = storage.RAW_COLUMNS.index("occurred_at")
 
 
 def _fen(event: Event) -> int:
@@ -333,13 +353,12 @@ def _store_shares(program_id: int, events: list[Event], shares: list[Event], loo
 def _insert_shares(program_id: int, shares: list[Event], lookup: _sent, touched: set[str],
                    depth_deltas: dict) -> list[Share]:
     """New shares, placed under their parents; returns them (children that came first are re-placed after)."""
-    rows = {
-        e.share_id: Share(
+    rows: dict[str, Share] = {}
+    for e in shares:  # a share id sent twice is the share of its first arrival, as `_repeated_facts` counts it
+        rows.setdefault(e.share_id, Share(
             program_id=program_id, host=e.host, scene=e.scene, share_id=e.share_id,
             parent_share_id=e.parent_share_id, user_hash=e.user_hash, day=e.day,
-        )
-        for e in shares
-    }
+        ))
     stored = {sid: (depth, root) for sid, depth, root in lookup.rows()}
     rows = {sid: row for sid, row in rows.items() if sid not in stored}
     parent_ids = {r.parent_share_id for r in rows.values() if r.parent_share_id}

@@ -342,7 +342,8 @@ def _time(raw: dict, ctx: IngestContext) -> datetime:
     if parsed is None or parsed.tzinfo is None:
         raise Refusal(Reason.BAD_FIELD, "time", "time must be ISO 8601 with a time zone, e.g. 2026-11-30T10:00:00+08:00.")
     if parsed > ctx.now + timedelta(seconds=ctx.future_skew_seconds):
-        raise Refusal(Reason.TIME_IN_FUTURE, "time", "time is in the future.")
+        raise Refusal(Reason.TIME_IN_FUTURE, "time", f"time is more than {ctx.future_skew_seconds} seconds ahead of "
+                                                      f"the console's clock; check the host's clock.")
     if parsed < ctx.now - timedelta(days=ctx.late_days):
         raise Refusal(Reason.TOO_LATE, "time", f"Events more than {ctx.late_days} days old are not accepted.")
     return parsed
@@ -382,8 +383,10 @@ def _payment_fields(raw: dict) -> dict:
         amount = None
     if amount is None or not amount.is_finite() or not Decimal("0") < amount <= MAX_AMOUNT \
             or amount != amount.quantize(Decimal("0.01")):
+        # Says what a string may hold: "1e3" is a positive number with no decimals, and was refused as if it were not.
         raise Refusal(Reason.BAD_FIELD, "amount",
-                      f"amount must be a positive number of yuan, at most {MAX_AMOUNT}, with at most 2 decimals.")
+                      f"amount must be a positive number of yuan, at most {MAX_AMOUNT}, with at most 2 decimals: a "
+                      f"JSON number (19.9), or a string of plain digits (\"19.90\").")
     return {"amount": str(amount.quantize(Decimal("0.01")))}
 
 

@@ -151,15 +151,20 @@ class UserSet(models.Model):
         super().save(*args, **kwargs)
 
 
+# A host's code (30), a colon and the host's share id (64).
+SCOPED_SHARE_ID_LENGTH = 95
+
+
 class Share(models.Model):
     """One share, placed in its cascade: depth 1 for a sharer who did not arrive through a share."""
 
     program = models.ForeignKey(MiniProgram, on_delete=models.CASCADE, related_name="+", db_index=False)
     host = models.CharField(max_length=30)
     scene = models.CharField(max_length=60)
-    share_id = models.CharField(max_length=64)
-    parent_share_id = models.CharField(max_length=64, blank=True)
-    root_share_id = models.CharField(max_length=64)
+    # `<host>:<share id>`: each host's share ids are its own (stats.drain._host_scoped).
+    share_id = models.CharField(max_length=SCOPED_SHARE_ID_LENGTH)
+    parent_share_id = models.CharField(max_length=SCOPED_SHARE_ID_LENGTH, blank=True)
+    root_share_id = models.CharField(max_length=SCOPED_SHARE_ID_LENGTH)
     depth = models.PositiveSmallIntegerField(default=1)
     user_hash = models.CharField(max_length=32)
     day = models.DateField()
@@ -180,7 +185,7 @@ class EarlyArrival(models.Model):
     added to the share when it arrives, so that its chain counts them. Pruned after the late window."""
 
     program = models.ForeignKey(MiniProgram, on_delete=models.CASCADE, related_name="+", db_index=False)
-    share_id = models.CharField(max_length=64)
+    share_id = models.CharField(max_length=SCOPED_SHARE_ID_LENGTH)  # `<host>:<share id>`, as Share's
     opens = models.PositiveIntegerField(default=0)
     new_users = models.PositiveIntegerField(default=0)
     last_day = models.DateField(help_text="The day of the latest of these arrivals.")
@@ -247,7 +252,7 @@ class ShareChain(models.Model):
     """
 
     program = models.ForeignKey(MiniProgram, on_delete=models.CASCADE, related_name="+", db_index=False)
-    root_share_id = models.CharField(max_length=64)
+    root_share_id = models.CharField(max_length=SCOPED_SHARE_ID_LENGTH)  # `<host>:<share id>`, as Share's
     host = models.CharField(max_length=30)
     scene = models.CharField(max_length=60)
     day = models.DateField(help_text="The day of the chain's first share.")

@@ -283,7 +283,7 @@ class _Reading:
             return []
         active = {day: value for day, (_, value) in self._level_sets(UserSet.Kind.ACTIVE).items()
                   if day >= query.start}
-        latest = max(active, default=query.start)
+        latest = timezone.localdate()  # a day that has come counts, with or without a visit (0 %, not "not yet")
         table = []
         for day in sorted(cohorts):
             cohort = cohorts[day]
@@ -459,10 +459,15 @@ def _fission(daily: list[dict], totals: dict, depth_rows: list[tuple], chain_row
 def _top_chains(rows: list[tuple]) -> list[dict]:
     """The largest cascades: size, depth, and shares / opens / new users per level."""
     return [
-        {"root_share_id": root, "root_sharer": _pseudonym(user_hash), "shares": size,
+        {"root_share_id": share_id_as_sent(root), "root_sharer": _pseudonym(user_hash), "shares": size,
          "depth": depth, "opens": opens, "new_users": new_users, "levels": json.loads(levels)}
         for root, user_hash, size, depth, opens, new_users, levels in rows
     ]
+
+
+def share_id_as_sent(share_id: str) -> str:
+    """A stored share id, `<host>:<id>` (`stats.drain._host_scoped`), as its host sent it."""
+    return share_id.partition(":")[2] or share_id
 
 
 def _pseudonym(user_hash: str) -> str:

@@ -191,12 +191,18 @@ def analyze_stage() -> None:
             cursor.execute(f"ANALYZE {STAGE_TABLE} (program_id, type)")
 
 
+# The staged share ids are `<host>:<id>` (`stats.drain._host_scoped`); a raw row keeps the id the host sent.
+_AS_SENT = "CASE WHEN {0} = '' THEN '' ELSE substr({0}, length(host) + 2) END"
+_RAW_FROM_STAGE = {"received_at": "%s", "share_id": _AS_SENT.format("share_id"),
+                   "parent_share_id": _AS_SENT.format("parent_share_id")}
+
+
 def raw_events_from_stage(received_at) -> None:
     """The staged events into the raw table (partitions must exist: `ensure_month_partitions`)."""
-    columns = ", ".join(RAW_COLUMNS)
+    selected = ", ".join(_RAW_FROM_STAGE.get(column, column) for column in RAW_COLUMNS)
     with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO stats_rawevent ({columns}) "
-                       f"SELECT {columns.replace('received_at', '%s')} FROM {STAGE_TABLE}", [received_at])
+        cursor.execute(f"INSERT INTO stats_rawevent ({', '.join(RAW_COLUMNS)}) SELECT {selected} FROM {STAGE_TABLE}",
+                       [received_at])
 
 
 def unstage(seqs: list[int]) -> None:

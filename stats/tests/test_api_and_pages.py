@@ -216,9 +216,11 @@ def test_the_dashboard_shows_retention_cells_and_chain_levels(client_for, owner,
           event("s2", "share", "u2", at(1), share_id="S2", parent_share_id="S1"),
           event("o1", "share_open", "u3", at(1), share_id="S1"), event("o2", "share_open", "u4", at(1), share_id="S1")])
     page = client_for(owner).get(reverse("program_stats", args=[org.slug, program.appid])).content.decode()
-    # The cohort of two: one back the next day (50%); no activity after that day yet, so no figure.
-    assert ('<td class="num heat" data-heat="50.0">50.0%</td><td class="num heat"><span class="muted">–</span></td>'
-            in page)
+    # The cohort of two: one back the next day (50%); none today so far (0%, a day that has come); no figure
+    # for the days to come.
+    assert ('<td class="num heat" data-heat="50.0">50.0%</td><td class="num heat so-far" data-heat="0.0" '
+            'title="Today so far: it grows until midnight.">0.0%*</td><td class="num heat"><span class="muted">–</span>'
+            '</td>' in page)
     assert '<span class="level">Level 1</span> 1 share · 2 opens · 0 new users</li>' in page
     assert '<span class="level">Level 2</span> 1 share · 0 opens · 0 new users</li>' in page
     chinese = client_for(owner).get(reverse("program_stats", args=[org.slug, program.appid]),

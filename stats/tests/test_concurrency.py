@@ -33,7 +33,7 @@ def test_one_batch_drained_twice_at_once_counts_once(program, weibo, at):
     assert (row.visits, row.shares, row.unique_visitors) == (40, 2, 7)
     assert RawEvent.objects.count() == 42
     assert StatsUser.objects.filter(program=program).count() == 7
-    assert dict(Share.objects.values_list("share_id", "depth")) == {"S1": 1, "S2": 2}
+    assert dict(Share.objects.values_list("share_id", "depth")) == {"weibo:S1": 1, "weibo:S2": 2}
 
 
 def test_two_batches_with_the_same_new_users_at_once_number_each_user_once(program, weibo, at):

@@ -24,8 +24,8 @@ def test_opens_and_new_users_drained_before_their_share_still_count_on_its_chain
           event("s2", "share", "b", at(0), share_id="S2", parent_share_id="S1")])
 
     assert RawEvent.objects.filter(share_id="S2").count() == 3
-    assert Share.objects.values_list("opens", "new_users").get(share_id="S2") == (1, 1)
-    chain = ShareChain.objects.get(root_share_id="S1")
+    assert Share.objects.values_list("opens", "new_users").get(share_id="weibo:S2") == (1, 1)
+    chain = ShareChain.objects.get(root_share_id="weibo:S1")
     assert (chain.size, chain.opens, chain.new_users) == (2, 1, 1)
     top = program_stats(program, _week())["fission"]["top_chains"][0]
     assert (top["shares"], top["opens"], top["new_users"]) == (2, 1, 1)

@@ -92,6 +92,8 @@ def test_each_bad_event_is_refused_with_its_index_and_reason(program, post, at, 
 def test_payment_amounts(program, post, at, amount, ok):
     answer = post([event("p", "payment", "u1", at(0), amount=amount)])
     assert answer["accepted"] == int(ok)
+    if not ok:  # "1e3" is a positive number with no decimals: the refusal says what a string may hold
+        assert 'a string of plain digits ("19.90")' in answer["rejected"][0]["message"]
 
 
 def test_share_ids_ending_in_a_newline_are_refused(program, post, at):
@@ -117,6 +119,8 @@ def test_events_too_late_or_in_the_future_are_refused(program, post):
         event("skew", "visit", "u1", (now + timedelta(minutes=4)).isoformat()),
     ])
     assert [r["reason"] for r in answer["rejected"]] == ["too_late", "time_in_future"]
+    assert answer["rejected"][1]["message"] == ("time is more than 300 seconds ahead of the console's clock; check "
+                                                "the host's clock.")
     assert answer["accepted"] == 2
 
 
@@ -390,3 +394,19 @@ def test_the_events_example_of_the_host_guide_answers_as_the_guide_says(weibo):
 
     assert {"accepted": len(validated.accepted), "duplicates": 0, "rejected": validated.rejected} == answer
     assert len(batch["events"]) == answer["accepted"] + answer["duplicates"] + len(answer["rejected"])
+
+
+def test_times_are_stored_so_that_a_filter_on_them_finds_every_event(program, post):
+    """On SQLite the raw table kept each time as sent ('…+05:30' beside '…+08:00') and compared them as text:
+    a filter on `occurred_at` missed the event sent from India (a stats walk)."""
+    from datetime import timezone as fixed_offset
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    post([event("utc", "visit", "u1", (now - timedelta(hours=2)).isoformat()),
+          event("india", "visit", "u2", (now - timedelta(hours=1)).astimezone(fixed_offset(timedelta(hours=5, minutes=30)))
+                .isoformat()),
+          event("shanghai", "visit", "u3", (now - timedelta(minutes=30)).astimezone(SHANGHAI).isoformat())])
+
+    before = RawEvent.objects.filter(occurred_at__lt=now - timedelta(minutes=45))
+    assert sorted(before.values_list("event_key", flat=True)) == ["weibo:india", "weibo:utc"]
+    assert RawEvent.objects.get(event_key="weibo:india").occurred_at == now - timedelta(hours=1)

@@ -16,6 +16,7 @@ from stats.selectors import (
     program_stats_compared,
     program_totals,
 )
+from stats.selectors import share_id_as_sent as as_sent
 from stats.tests.conftest import SHANGHAI, event
 
 
@@ -126,12 +127,10 @@ def test_fission_share_rate_opens_per_share_and_k_factor(program, post, at):
 
 def test_a_child_share_that_arrives_before_its_parent_is_re_placed(program, post, at):
     post([event("c", "share", "u3", at(0), share_id="C", parent_share_id="B")])
-    assert Share.objects.get(share_id="C").depth == 2  # at least 2 until the parent comes
+    assert Share.objects.get(share_id="weibo:C").depth == 2  # at least 2 until the parent comes
     post([event("b", "share", "u2", at(0), share_id="B", parent_share_id="A")])
     post([event("a", "share", "u1", at(0), share_id="A")])
-    placed = dict(Share.objects.values_list("share_id", "depth"))
-    assert placed == {"A": 1, "B": 2, "C": 3}
-    assert set(Share.objects.values_list("root_share_id", flat=True)) == {"A"}
+    assert _placed() == {"A": (1, "A"), "B": (2, "A"), "C": (3, "A")}
     fission = program_stats(program, _query())["fission"]
     assert fission["depth_distribution"] == [{"depth": d, "shares": 1} for d in (1, 2, 3)]
     assert [(c["root_share_id"], c["shares"], c["depth"]) for c in fission["top_chains"]] == [("A", 3, 3)]
@@ -150,12 +149,14 @@ def test_a_long_chain_in_one_batch_is_placed_whatever_the_order(program, post, a
                    **({"parent_share_id": f"S{i - 1}"} if i else {})) for i in range(1500)]
     post(list(reversed(chain))[:1000])
     post(list(reversed(chain))[1000:])
-    assert Share.objects.get(share_id="S1499").depth == 1500
+    assert Share.objects.get(share_id="weibo:S1499").depth == 1500
     assert program_stats(program, _query())["fission"]["max_depth"] == 1500
 
 
 def _placed() -> dict[str, tuple[int, str]]:
-    return {sid: (depth, root) for sid, depth, root in Share.objects.values_list("share_id", "depth", "root_share_id")}
+    """Each share's depth and root, by the ids the host sent (stored as `weibo:<id>`)."""
+    return {as_sent(sid): (depth, as_sent(root))
+            for sid, depth, root in Share.objects.values_list("share_id", "depth", "root_share_id")}
 
 
 def test_a_cycle_of_parents_in_one_batch_starts_at_the_share_that_closes_it(program, post, at):
@@ -206,7 +207,7 @@ def test_a_person_is_new_once_and_in_one_retention_cohort(program, post, at):
     assert (stats["totals"]["new_users"], stats["fission"]["new_users_via_share"]) == (2, 1)
     cohorts = {row["cohort"]: row["new_users"] for row in stats["retention"]}
     assert cohorts == {_day(2).isoformat(): 1, _day(1).isoformat(): 1}
-    assert Share.objects.get(share_id="S1").new_users == 1
+    assert Share.objects.get(share_id="weibo:S1").new_users == 1
     assert [s["new_users"] for s in stats["series"]] == [0, 0, 0, 0, 1, 1, 0]
     assert RawEvent.objects.filter(type="new_user").count() == 4
 
@@ -346,3 +347,40 @@ def test_a_user_seen_before_is_new_once_from_their_first_new_user(program, post,
     assert stats["totals"]["new_users"] == 1
     assert [row["cohort"] for row in stats["retention"]] == [_day(1).isoformat()]
     assert StatsUser.objects.get().new_on == _day(1)
+
+
+def test_two_hosts_sharing_one_share_id_keep_two_shares(program, post, at):
+    """Share ids are each host's own: Alipay's `S1` was taken for a repeat of Weibo's, and its open and new user
+    were counted on Weibo's chain (a stats walk)."""
+    from hosts.models import Host
+
+    alipay = Host.objects.get(code="alipay")
+    post([event("w1", "share", "u1", at(1), share_id="S1"),
+          event("w2", "share", "u2", at(1), share_id="S2", parent_share_id="S1"),
+          event("wo", "share_open", "u3", at(1), share_id="S1")])
+    post([event("a1", "share", "p1", at(0), scene="alipay.life_account", share_id="S1"),
+          event("ao", "share_open", "p2", at(0), scene="alipay.life_account", share_id="S1"),
+          event("an", "new_user", "p2", at(0), scene="alipay.life_account", share_id="S1")], host=alipay)
+
+    weibo_only, alipay_only = program_stats(program, _query(host="weibo")), program_stats(program, _query(host="alipay"))
+    assert (weibo_only["totals"]["shares"], alipay_only["totals"]["shares"]) == (2, 1)
+    [weibo_chain] = weibo_only["fission"]["top_chains"]
+    assert (weibo_chain["root_share_id"], weibo_chain["shares"], weibo_chain["opens"], weibo_chain["new_users"]) == (
+        "S1", 2, 1, 0)
+    assert dict(Share.objects.values_list("share_id", "opens")) == {"weibo:S1": 1, "weibo:S2": 0, "alipay:S1": 1}
+    assert set(RawEvent.objects.filter(type="share").values_list("share_id", "parent_share_id")) == {
+        ("S1", ""), ("S2", "S1")}  # the raw rows keep the ids as sent
+
+
+def test_a_share_id_sent_twice_in_one_drain_is_placed_where_it_is_counted(program, post, at):
+    """The first arrival counts (day, scene, user); the share was placed from the last one (a stats walk)."""
+    post([event("p", "share", "u0", at(2), scene="weibo.profile", share_id="P"),
+          event("t1", "share", "u1", at(1), scene="weibo.lottery", share_id="T"),
+          event("t2", "share", "u2", at(0), scene="weibo.hot_search", share_id="T", parent_share_id="P")])
+
+    lottery = program_stats(program, _query(scene="weibo.lottery"))
+    hot_search = program_stats(program, _query(scene="weibo.hot_search"))
+    assert (lottery["totals"]["shares"], lottery["fission"]["max_depth"]) == (1, 1)
+    assert (hot_search["totals"]["shares"], hot_search["fission"]["max_depth"]) == (0, 0)
+    assert Share.objects.values_list("scene", "depth", "root_share_id").get(share_id="weibo:T") == (
+        "weibo.lottery", 1, "weibo:T")
