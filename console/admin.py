@@ -3,6 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from console.models import (
+    IdempotentRequest,
     ApiKey,
     AuditEvent,
     Invitation,
@@ -184,3 +185,21 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(IdempotentRequest)
+class IdempotentRequestAdmin(admin.ModelAdmin):
+    """For support: which keys a caller sent and what they were answered (the answer itself is sealed: it may hold
+    a webhook's signing secret)."""
+
+    list_display = ["key", "scope", "status_code", "created_at"]
+    search_fields = ["key", "scope"]
+    list_filter = ["status_code"]
+    fields = readonly_fields = ["scope", "key", "fingerprint", "status_code", "content_type", "location", "created_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+

@@ -10,9 +10,11 @@ made it, in the same commit; a refusal (4xx) is not, so the same request may be 
 
 The key belongs to the caller: an API key (by its id) or a signed-in user. A key is kept
 `IDEMPOTENCY_KEY_HOURS` (24); sent again with another method, path or body, it is a 400. Host calls keep
-SPEC §9's contract (event ids make their retries safe) and are left alone.
+SPEC §9's contract (event ids make their retries safe) and are left alone. Answers are stored sealed
+(console.sealing), as a webhook's creation answers its signing secret.
 """
 
+import base64
 import hashlib
 import re
 from datetime import timedelta
@@ -25,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.authentication import CSRFCheck, get_authorization_header
 
+from console import sealing
 from console.models import IdempotentRequest
 
 HEADER = "Idempotency-Key"
@@ -126,14 +129,19 @@ def _keep(record: IdempotentRequest, response) -> None:
         record.status_code = response.status_code
         record.content_type = response.get("Content-Type", "")
         record.location = response.get("Location", "")
-        record.body = response.content
+        record.body = sealing.seal(base64.b64encode(response.content).decode()).encode()  # a create's secret, too
         record.save(update_fields=["status_code", "content_type", "location", "body"])
     else:
         record.delete()  # refused: the same request may come again, fixed or not
 
 
 def _replay(record: IdempotentRequest) -> HttpResponse:
-    response = HttpResponse(bytes(record.body), status=record.status_code, content_type=record.content_type or None)
+    try:
+        body = base64.b64decode(sealing.unseal(bytes(record.body).decode()))
+    except sealing.Unsealable:  # SECRET_KEY changed without its fallback: the answer cannot be read back
+        return _error(409, "conflict", _("The answer to this Idempotency-Key can no longer be read; check whether "
+                                         "the first request took effect before sending it with a new key."))
+    response = HttpResponse(body, status=record.status_code, content_type=record.content_type or None)
     if record.location:
         response["Location"] = record.location
     response["Idempotent-Replayed"] = "true"

@@ -299,7 +299,8 @@ def _claim(delivery_id, attempt: int) -> WebhookDelivery | None:
     ).update(attempts=attempt, last_attempt_at=timezone.now(), next_retry_at=None)
     if not claimed:
         return None
-    return WebhookDelivery.objects.select_related("endpoint").get(pk=delivery_id)
+    # None too when its endpoint was deleted a moment after the claim: the delivery went with it.
+    return WebhookDelivery.objects.select_related("endpoint").filter(pk=delivery_id).first()
 
 
 def _transition_to(delivery: WebhookDelivery, status: str, **fields) -> bool:

@@ -34,7 +34,7 @@ def test_me_with_a_key_names_the_creator_and_only_the_keys_organisation(api_with
         {"slug": "acme-apps", "name": "Acme Apps", "kind": "enterprise", "verified": False, "role": "owner"}]
     assert body["api_key"]["name"] == "CI"
     assert body["api_key"]["scopes"] == sorted(body["api_key"]["scopes"])
-    assert len(body["api_key"]["scopes"]) == 6
+    assert len(body["api_key"]["scopes"]) == 8
 
 
 def test_me_with_the_session_lists_every_organisation(client_for, owner, org, other_org):

@@ -194,3 +194,22 @@ def test_two_requests_with_one_key_at_once_make_one_program(org, owner_key, roun
     assert sorted(r.get("Idempotent-Replayed", "") for r in results) == ["", "true"]
     assert results[0].json() == results[1].json()
     assert MiniProgram.objects.filter(organisation=org).count() == 1
+
+
+def test_a_kept_answer_is_sealed_as_the_secret_it_may_hold(api_with_key, org, settings):
+    created = api_with_key.post("/api/v1/orgs/acme-apps/webhooks/", {"url": "https://hooks.acme.test/",
+                                "events": ["scan.finished"]}, format="json", HTTP_IDEMPOTENCY_KEY="hook-1")
+    secret = created.json()["secret"]
+
+    stored = bytes(IdempotentRequest.objects.get().body)
+    again = api_with_key.post("/api/v1/orgs/acme-apps/webhooks/", {"url": "https://hooks.acme.test/",
+                              "events": ["scan.finished"]}, format="json", HTTP_IDEMPOTENCY_KEY="hook-1")
+
+    assert secret.encode() not in stored and b"whsec_" not in stored
+    assert again.json()["secret"] == secret and WebhookEndpoint.objects.count() == 1
+    settings.SECRET_KEY = "another-secret-key-" + "x" * 40  # rotated without keeping the old one
+    settings.SECRET_KEY_FALLBACKS = []
+    lost = api_with_key.post("/api/v1/orgs/acme-apps/webhooks/", {"url": "https://hooks.acme.test/",
+                             "events": ["scan.finished"]}, format="json", HTTP_IDEMPOTENCY_KEY="hook-1")
+    assert (lost.status_code, lost.json()["error"]["code"]) == (409, "conflict")  # never a second endpoint
+    assert WebhookEndpoint.objects.count() == 1
