@@ -3,9 +3,9 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from console.models import (
-    IdempotentRequest,
     ApiKey,
     AuditEvent,
+    IdempotentRequest,
     Invitation,
     Membership,
     Notification,
