@@ -195,7 +195,7 @@ class IdempotentRequestAdmin(admin.ModelAdmin):
     list_display = ["key", "scope", "status_code", "created_at"]
     search_fields = ["key", "scope"]
     list_filter = ["status_code"]
-    fields = readonly_fields = ["scope", "key", "fingerprint", "status_code", "content_type", "location", "created_at"]
+    fields = readonly_fields = ["scope", "key", "fingerprint", "status_code", "headers", "created_at"]
 
     def has_add_permission(self, request):
         return False

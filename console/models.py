@@ -534,16 +534,21 @@ class IdempotentRequest(models.Model):
     """A write sent to the API with an `Idempotency-Key`, and the answer it got: the same key sent again by the
     same caller gets that answer back instead of a second write (console.idempotency)."""
 
-    scope = models.CharField(max_length=40)  # whose key: "key:<ApiKey id>" or "user:<User id>" (a session)
-    key = models.CharField(max_length=255)
-    fingerprint = models.CharField(max_length=64)  # what was asked: method, path, content type, body
-    status_code = models.PositiveSmallIntegerField(null=True)
-    content_type = models.CharField(max_length=200, blank=True)
-    location = models.CharField(max_length=2000, blank=True)
-    body = models.BinaryField(default=b"")
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # Whose key: "key:<ApiKey id>" or "user:<User id>" (a session).
+    scope = models.CharField(_("caller"), max_length=40)
+    key = models.CharField(_("idempotency key"), max_length=255)
+    fingerprint = models.CharField(_("request fingerprint"), max_length=64,
+                                   help_text=_("SHA-256 of the method, path, content type and body."))
+    status_code = models.PositiveSmallIntegerField(_("answer status"), null=True)
+    # Those of the answer that describe it (console.idempotency.KEPT_HEADERS).
+    headers = models.JSONField(_("answer headers"), default=dict)
+    # Sealed (console.sealing): a webhook's creation answers its secret.
+    body = models.BinaryField(_("answer (sealed)"), default=b"")
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
 
     class Meta:
+        verbose_name = _("idempotent request")
+        verbose_name_plural = _("idempotent requests")
         constraints = [models.UniqueConstraint(fields=["scope", "key"], name="idempotent_request_unique_key")]
 
     def __str__(self):

@@ -53,7 +53,11 @@ BY_RULE = {
 STAFF_ONLY_403 = ("Not staff with the role this needs, an API key (staff use the session), or the session's CSRF "
                   "token is missing.")
 BODY_METHODS = {"POST", "PUT", "PATCH"}
-KEY_400 = "The `Idempotency-Key` is malformed (`invalid`) or was sent with another request (`idempotency_key_reused`)."
+KEY_400 = ("`Idempotency-Key` is malformed (`invalid`, `fields` names it), or was sent with another request "
+           "(`idempotency_key_reused`).")
+REPLAYED_HEADER = {"schema": {"type": "string", "enum": ["true"]},
+                   "description": "`true` when this is the kept answer to an earlier request with the same "
+                                  "`Idempotency-Key`: nothing was written this time."}
 IDEMPOTENCY_KEY_PARAMETER = {
     "in": "header", "name": "Idempotency-Key", "required": False,
     "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"},
@@ -71,15 +75,29 @@ class ConsoleAutoSchema(AutoSchema):
             if who:
                 description = operation.get("description", "").rstrip()
                 operation["description"] = f"{description}\n\n{who}" if description else who
+        if operation and any(p.get("in") == "query" for p in operation.get("parameters", [])):
+            self._add_400(operation, BY_RULE[400])
         if operation and self._takes_an_idempotency_key():
-            operation.setdefault("parameters", []).append(IDEMPOTENCY_KEY_PARAMETER)
-        if operation and any(p.get("in") in ("query", "header") for p in operation.get("parameters", [])):
-            responses = operation["responses"]
-            if "400" not in responses:
-                reads_query = any(p.get("in") == "query" for p in operation["parameters"])
-                responses["400"] = self._error_response(400, BY_RULE[400] if reads_query else KEY_400)
-                operation["responses"] = dict(sorted(responses.items()))
+            self._document_the_idempotency_key(operation)
         return operation
+
+    def _add_400(self, operation: dict, description: str) -> None:
+        responses = operation["responses"]
+        if "400" not in responses:
+            responses["400"] = self._error_response(400, description)
+            operation["responses"] = dict(sorted(responses.items()))
+
+    def _document_the_idempotency_key(self, operation: dict) -> None:
+        """The header, its 400s (added to the operation's own), and the header that marks a replayed answer."""
+        operation.setdefault("parameters", []).append(IDEMPOTENCY_KEY_PARAMETER)
+        responses = operation["responses"]
+        if "400" in responses:
+            responses["400"]["description"] = f"{responses['400']['description'].rstrip()} Or the {KEY_400}"
+        else:
+            self._add_400(operation, f"The {KEY_400}")
+        for code, response in responses.items():
+            if code.startswith("2"):
+                response.setdefault("headers", {})["Idempotent-Replayed"] = REPLAYED_HEADER
 
     def _takes_an_idempotency_key(self) -> bool:
         from console.idempotency import WRITES, applies_to

@@ -469,6 +469,8 @@ METRICS_TOKEN = env_str("METRICS_TOKEN")
 JSON_MAX_DEPTH = env_int("JSON_MAX_DEPTH", 32)
 # How long an API write's Idempotency-Key and its answer are kept (console/idempotency.py).
 IDEMPOTENCY_KEY_HOURS = env_int("IDEMPOTENCY_KEY_HOURS", 24)
+# A multipart body with a key is read to a temporary file before its request runs; a larger one runs without the key.
+IDEMPOTENCY_MAX_BODY_BYTES = env_int("IDEMPOTENCY_MAX_BODY_BYTES", 64 * 1024 * 1024)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "console.authentication.ApiKeyAuthentication",

@@ -197,6 +197,7 @@ def version_set_trial(*, version: Version, actor, api_key=None) -> Version:
     MiniProgram.objects.filter(pk=program.pk).update(trial_version=version)
     audit_record(action="program.trial_version", target=program, actor=actor, api_key=api_key,
                  organisation=program.organisation, before=before, after={"trial_version": version.version})
+    program.trial_version = version  # the answer said `is_trial: false` of the version it had just made the trial
     return version
 
 

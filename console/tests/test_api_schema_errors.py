@@ -75,7 +75,7 @@ def test_lifecycle_actions_document_refusals_and_conflicts(schema):
         assert "409" in responses, action
         assert "wrong_state" in responses["409"]["description"], action
         # Every write takes an Idempotency-Key, whose 400 the body-less actions describe as the key's alone.
-        body_400 = "fields" in responses["400"]["description"]
+        body_400 = responses["400"]["description"].startswith("The input is not valid")
         assert body_400 == (action in ("submit", "release")), action
     assert "400" in paths["/api/v1/reviews/queue/"]["get"]["responses"], "a bad filter is 400"
     upload = paths["/api/v1/programs/{appid}/versions/"]["post"]["responses"]

@@ -8,7 +8,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from console.idempotency import idempotent_requests_prune
-from console.models import IdempotentRequest, WebhookEndpoint
+from console.models import IdempotentRequest, Membership, WebhookEndpoint
 from console.roles import Role, scopes_for_role
 from console.services import api_key_create, api_key_revoke
 from programs.models import MiniProgram
@@ -17,9 +17,9 @@ from programs.tests.concurrency import postgresql_only, race_with  # noqa: F401 
 PROGRAMS = "/api/v1/programs/"
 
 
-def _create(api, key="k-1", **body):
+def _create(api, key="k-1", HTTP_ACCEPT_LANGUAGE="en", **body):
     return api.post(PROGRAMS, {"name": "Bike Rental", "categories": ["travel"], **body}, format="json",
-                    HTTP_IDEMPOTENCY_KEY=key)
+                    HTTP_IDEMPOTENCY_KEY=key, HTTP_ACCEPT_LANGUAGE=HTTP_ACCEPT_LANGUAGE)
 
 
 def test_a_retried_create_answers_the_first_program_and_makes_no_second(api_with_key, org):
@@ -213,3 +213,148 @@ def test_a_kept_answer_is_sealed_as_the_secret_it_may_hold(api_with_key, org, se
                              "events": ["scan.finished"]}, format="json", HTTP_IDEMPOTENCY_KEY="hook-1")
     assert (lost.status_code, lost.json()["error"]["code"]) == (409, "conflict")  # never a second endpoint
     assert WebhookEndpoint.objects.count() == 1
+
+
+# ---------------------------------------------------------------- what a CI developer's walk found
+
+
+def _multipart(boundary: str, document: bytes) -> bytes:
+    return (f"--{boundary}\r\nContent-Disposition: form-data; name=\"category\"\r\n\r\ne-commerce\r\n"
+            f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"licence.pdf\"\r\n"
+            f"Content-Type: application/pdf\r\n\r\n").encode() + document + f"\r\n--{boundary}--\r\n".encode()
+
+
+@pytest.fixture
+def licensed_program(org):
+    from programs.tests.factories import MiniProgramFactory, category
+
+    program = MiniProgramFactory(organisation=org)
+    program.categories.add(category("e-commerce"))
+    return program
+
+
+def _send_document(api, program, boundary: str, document: bytes, key="doc-1"):
+    return api.generic("POST", f"/api/v1/programs/{program.appid}/qualifications/", _multipart(boundary, document),
+                       content_type=f"multipart/form-data; boundary={boundary}", HTTP_IDEMPOTENCY_KEY=key)
+
+
+def test_a_multipart_retry_with_a_new_boundary_is_the_same_request(api_with_key, licensed_program):
+    """Every client draws a new boundary for each send: the boundary was part of the match, and no upload could
+    be retried (a CI walk)."""
+    first = _send_document(api_with_key, licensed_program, "a" * 32, b"%PDF-1.4 licence")
+    again = _send_document(api_with_key, licensed_program, "b" * 32, b"%PDF-1.4 licence")
+
+    assert (first.status_code, again.status_code) == (201, 201), first.content
+    assert again["Idempotent-Replayed"] == "true" and again.json() == first.json()
+    assert licensed_program.qualifications.count() == 1
+
+
+def test_another_document_of_the_same_length_is_another_request(api_with_key, licensed_program):
+    """Matched by its length alone, a different upload was answered with the first one's 2xx (a CI walk)."""
+    _send_document(api_with_key, licensed_program, "a" * 32, b"%PDF-1.4 licence A")
+
+    other = _send_document(api_with_key, licensed_program, "a" * 32, b"%PDF-1.4 licence B")
+
+    assert other.status_code == 400 and other.json()["error"]["code"] == "idempotency_key_reused"
+    assert licensed_program.qualifications.count() == 1
+
+
+def test_a_multipart_body_is_read_before_the_key_is_claimed(api_with_key, licensed_program, monkeypatch):
+    """A slow upload held SQLite's write lock for its whole transfer: every other write waited 20 s and got a 503.
+    The body is read (to a temporary file) before the transaction that claims the key."""
+    import console.idempotency as idempotency
+
+    seen = []
+    claim = idempotency._claim
+
+    def watching(caller, key, fingerprint, request):
+        seen.append(request._stream.read(4))
+        request._stream.seek(0)
+        return claim(caller, key, fingerprint, request)
+
+    monkeypatch.setattr(idempotency, "_claim", watching)
+    response = _send_document(api_with_key, licensed_program, "c" * 32, b"%PDF-1.4 licence")
+
+    assert response.status_code == 201
+    assert seen == [b"--cc"]  # the spooled copy, from its start: nothing left to read from the network
+
+
+def test_the_view_still_limits_a_spooled_upload(api_with_key, licensed_program, settings):
+    too_big = b"%PDF-1.4 " + b"x" * (10 * 1024 * 1024)
+
+    response = _send_document(api_with_key, licensed_program, "d" * 32, too_big, key="big-1")
+
+    assert response.status_code == 413
+    assert not IdempotentRequest.objects.exists() and licensed_program.qualifications.count() == 0
+
+
+def test_the_boundary_free_digest_is_the_same_in_any_chunks():
+    from console.idempotency import _WithoutBoundary
+
+    body = _multipart("x" * 20, b"some bytes --xxxxxxxxx almost a boundary")
+    digests = set()
+    for size in (1, 3, 7, 22, 64, len(body)):
+        digest = _WithoutBoundary(b"--" + b"x" * 20)
+        for start in range(0, len(body), size):
+            digest.update(body[start:start + size])
+        digests.add(digest.hexdigest())
+    other = _WithoutBoundary(b"--" + b"y" * 20)
+    other.update(_multipart("y" * 20, b"some bytes --xxxxxxxxx almost a boundary"))
+
+    assert digests == {other.hexdigest()}
+
+
+def test_a_replay_goes_only_to_a_caller_the_api_still_takes(api_with_key, org, owner, settings):
+    """A disabled account's key, or an address locked out for guessing keys, got the kept answer (a CI walk)."""
+    from django.core.cache import cache
+
+    _create(api_with_key)
+    owner.is_active = False
+    owner.save()
+    disabled = _create(api_with_key)
+    owner.is_active = True
+    owner.save()
+    guesser = APIClient(REMOTE_ADDR="10.9.8.7")
+    guesser.credentials(HTTP_AUTHORIZATION="Bearer mpk_000000000000_wrong")
+    assert [guesser.get("/api/v1/me/").status_code for _ in range(30)][-1] == 429
+    locked = api_with_key.post(PROGRAMS, {"name": "Bike Rental", "categories": ["travel"]}, format="json",
+                               HTTP_IDEMPOTENCY_KEY="k-1", REMOTE_ADDR="10.9.8.7")
+    cache.clear()
+
+    assert disabled.status_code == 401 and "disabled" in disabled.json()["error"]["message"]
+    assert locked.status_code == 429
+    assert MiniProgram.objects.count() == 1
+
+
+def test_a_replay_counts_towards_the_keys_rate(api_with_key, monkeypatch):
+    from console.authentication import ApiKeyRateThrottle
+
+    monkeypatch.setattr(ApiKeyRateThrottle, "rate", "2/minute", raising=False)  # undone after the test
+
+    answers = [_create(api_with_key) for _ in range(3)]
+
+    assert [a.status_code for a in answers] == [201, 201, 429]
+    assert answers[1]["Idempotent-Replayed"] == "true" and 0 < int(answers[2]["Retry-After"]) <= 60
+
+
+def test_a_replayed_answer_keeps_its_own_headers(api_with_key, org, member):
+    target = Membership.objects.get(organisation=org, user=member)
+    url = f"/api/v1/orgs/{org.slug}/members/{target.pk}/"
+
+    first = api_with_key.delete(url, HTTP_IDEMPOTENCY_KEY="rm-1")
+    again = api_with_key.delete(url, HTTP_IDEMPOTENCY_KEY="rm-1")
+    created = _create(api_with_key, key="lang-1")
+    created_again = _create(api_with_key, key="lang-1")
+
+    assert (first.status_code, again.status_code) == (204, 204)
+    assert not again.has_header("Content-Type") and again["Idempotent-Replayed"] == "true"
+    assert created.status_code == 201, created.content
+    kept = IdempotentRequest.objects.get(key="lang-1").headers
+    assert kept["Content-Language"] == created["Content-Language"] == created_again["Content-Language"]
+    assert created_again["Content-Type"] == created["Content-Type"] == "application/json"
+
+
+def test_a_malformed_key_names_the_header_in_fields(api_with_key):
+    response = _create(api_with_key, key="a b")
+
+    assert list(response.json()["error"]["fields"]) == ["Idempotency-Key"]

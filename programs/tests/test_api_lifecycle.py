@@ -198,7 +198,9 @@ def test_the_trial_version_and_a_request_for_changes_can_be_read_back(api_with_k
     only `in_review`, like one nobody had looked at."""
     trial = make(program, S.READY, version="1.2.0")
     asked = make(program, S.IN_REVIEW, version="1.3.0", awaiting_developer=True)
-    assert act(api_with_key, trial, "trial").status_code == 200
+    answer = act(api_with_key, trial, "trial")
+    assert answer.status_code == 200
+    assert answer.json()["is_trial"] is True  # it said false of the version it had just made the trial (a CI walk)
 
     program_read = api_with_key.get(f"/api/v1/programs/{program.appid}/").json()
     listed = api_with_key.get("/api/v1/programs/").json()["results"]
