@@ -131,9 +131,9 @@ def pytest_runtest_teardown(item, nextitem):
     """A transactional test empties every table when it ends, the rows the migrations seeded too (categories,
     scenes, reasons). pytest-django runs those tests last, but under xdist's work stealing a process may take
     ordinary tests after them: 14 of them once found no category. The seeded rows come back before any test
-    that is not transactional (or when the process does not know what comes next)."""
+    that is not transactional. (No next test: the session's teardown has just dropped the test database.)"""
     yield
-    if transactional(item) and (nextitem is None or not transactional(nextitem)):
+    if transactional(item) and nextitem is not None and not transactional(nextitem):
         _put_back_seeded_rows(item.config)
 
 
