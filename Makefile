@@ -44,6 +44,7 @@ bench: install
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/ingest_live.py
 	$(BIN)/python bench/dashboard.py
+	$(BIN)/python bench/idempotency.py
 
 # Regenerate and compile the translation catalogs (needs GNU gettext); the compiled .mo files are committed.
 messages: install

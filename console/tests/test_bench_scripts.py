@@ -29,6 +29,7 @@ SCRIPTS = {
     "code_viewer.py": {},
     "page_queries.py": {"BENCH_QUIET": "1"},
     "scan.py": {},
+    "idempotency.py": {"BENCH_WRITES": "5"},
 }
 # A line each prints only once it has measured.
 FIGURES = {
@@ -39,6 +40,7 @@ FIGURES = {
     "code_viewer.py": "content diff",
     "page_queries.py": "queries",
     "scan.py": "zip bomb refused",
+    "idempotency.py": "replayed",
 }
 
 
