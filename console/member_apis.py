@@ -14,7 +14,7 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from console.api_access import ScopedOrganisationMixin
+from console.api_access import OrganisationApiMixin
 from console.api_fields import ChoiceField, StrictInput
 from console.exceptions import WrongState
 from console.models import ApiKey, Invitation, Membership
@@ -57,17 +57,7 @@ class MemberRoleInput(StrictInput, serializers.Serializer):
                                                       "owners give any.")
 
 
-class _Organisation(ScopedOrganisationMixin):
-    # (A comment, not a docstring: the schema would show a docstring as every operation's description.)
-
-    def membership(self):
-        return self.membership_for(self.kwargs["org_slug"])
-
-    def answer(self, serializer, instance, http_status=status.HTTP_200_OK) -> Response:
-        return Response(serializer(instance, context={"request": self.request}).data, status=http_status)
-
-
-class MemberListApi(_Organisation, ListAPIView):
+class MemberListApi(OrganisationApiMixin, ListAPIView):
     serializer_class = MemberOutput
     required_scope = Scope.ORG_READ
     query_params = ("email", "role")
@@ -93,7 +83,7 @@ class MemberListApi(_Organisation, ListAPIView):
         return super().get(request, *args, **kwargs)
 
 
-class MemberDetailApi(_Organisation, APIView):
+class MemberDetailApi(OrganisationApiMixin, APIView):
     read_scope = Scope.ORG_READ
     write_scope = Scope.MEMBERS_WRITE
     error_statuses = {method: {409: "`wrong_state`: the organisation's last owner cannot be demoted or removed."}
@@ -146,7 +136,7 @@ class InvitationInput(StrictInput, serializers.Serializer):
                                                       "but owner; owners to any.")
 
 
-class InvitationListApi(_Organisation, ListAPIView):
+class InvitationListApi(OrganisationApiMixin, ListAPIView):
     serializer_class = InvitationOutput
     required_scope = Scope.MEMBERS_WRITE
     error_statuses = {"POST": {
@@ -182,7 +172,7 @@ class InvitationListApi(_Organisation, ListAPIView):
         return self.answer(InvitationOutput, invitation, status.HTTP_201_CREATED)
 
 
-class InvitationDetailApi(_Organisation, APIView):
+class InvitationDetailApi(OrganisationApiMixin, APIView):
     required_scope = Scope.MEMBERS_WRITE
     error_statuses = {409: "`wrong_state`: the invitation was accepted already; remove the member instead."}
 
@@ -212,7 +202,7 @@ class ApiKeyOutput(serializers.ModelSerializer):
                   "active"]
 
 
-class ApiKeyListApi(_Organisation, ListAPIView):
+class ApiKeyListApi(OrganisationApiMixin, ListAPIView):
     serializer_class = ApiKeyOutput
     required_scope = Scope.API_KEYS_WRITE
 
@@ -227,7 +217,7 @@ class ApiKeyListApi(_Organisation, ListAPIView):
         return super().get(request, *args, **kwargs)
 
 
-class ApiKeyDetailApi(_Organisation, APIView):
+class ApiKeyDetailApi(OrganisationApiMixin, APIView):
     required_scope = Scope.API_KEYS_WRITE
 
     def key(self) -> ApiKey:

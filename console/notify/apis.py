@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
-from console.api_access import ScopedOrganisationMixin
+from console.api_access import OrganisationApiMixin
 from console.api_fields import ChoiceField, StrictInput
 from console.models import NotificationEvent, WebhookDelivery, WebhookEndpoint
 from console.notify.selectors import (
@@ -92,18 +92,12 @@ class DeliveryOutput(serializers.ModelSerializer):
                   "next_retry_at", "last_attempt_at", "delivered_at", "created_at", "redelivery_of", "payload"]
 
 
-class _WebhookAccess(ScopedOrganisationMixin):
+class _WebhookAccess(OrganisationApiMixin):
     # (A comment, not a docstring: the schema would show a docstring as every operation's description.)
     required_scope = Scope.WEBHOOKS_WRITE
 
-    def membership(self):
-        return self.membership_for(self.kwargs["org_slug"])
-
     def endpoint(self) -> WebhookEndpoint:
         return webhook_endpoint_for_member(self.membership(), self.kwargs["endpoint_id"])
-
-    def answer(self, serializer, instance, http_status=status.HTTP_200_OK) -> Response:
-        return Response(serializer(instance, context={"request": self.request}).data, status=http_status)
 
 
 class WebhookListApi(_WebhookAccess, ListAPIView):
