@@ -446,3 +446,21 @@ def test_a_key_without_org_read_cannot_list_the_members(api, owner, org):
     response = api.get(reverse("api_members", args=[org.slug]), HTTP_AUTHORIZATION=f"Bearer {raw}")
 
     assert response.status_code == 403
+
+
+def test_an_admin_is_offered_no_control_over_owners_that_would_be_refused(client_for, org, owner, admin_member, invite):
+    """The services refuse an admin's removal of an owner and revocation of an invitation to be owner; the page
+    offered both buttons (a look at the page after the attack walk)."""
+    Membership.objects.create(organisation=org, user=UserFactory(email="second-owner@acme.test"), role=Role.OWNER)
+    owners_invitation, _, _ = invite(org, "future-owner@example.test", role=Role.OWNER, by=owner)
+    viewers_invitation, _, _ = invite(org, "viewer@example.test", role=Role.VIEWER, by=owner)
+    second = Membership.objects.get(organisation=org, user__email="second-owner@acme.test")
+
+    page = client_for(admin_member).get(reverse("members", args=[org.slug])).content.decode()
+
+    assert reverse("invitation_revoke", args=[org.slug, viewers_invitation.pk]) in page
+    assert reverse("invitation_revoke", args=[org.slug, owners_invitation.pk]) not in page
+    assert reverse("member_remove", args=[org.slug, second.pk]) not in page
+    owners_page = client_for(owner).get(reverse("members", args=[org.slug])).content.decode()
+    assert reverse("invitation_revoke", args=[org.slug, owners_invitation.pk]) in owners_page
+    assert reverse("member_remove", args=[org.slug, second.pk]) in owners_page
