@@ -69,6 +69,7 @@ class WrongStateError(exceptions.APIException):
 
     def __init__(self, exc: WrongState):
         super().__init__(" ".join(exc.messages), code=exc.api_code)
+        self.wait = getattr(exc, "retry_after", None)  # DRF's handler sends it as Retry-After
 
 
 class DatabaseUnavailable(exceptions.APIException):

@@ -20,9 +20,17 @@ class WrongState(ValidationError):
 
 
 class LimitReached(WrongState):
-    """A count of this program's or organisation's past actions (a daily or monthly quota) is used up."""
+    """A count of this program's or organisation's past actions (a daily or monthly quota) is used up.
+
+    `retry_after`: the seconds until the count starts again, when the limit is a short window (an hour's
+    invitations, a minute's pings); the API sends it as `Retry-After`, so that a script waits rather than
+    guesses."""
 
     api_code = "limit_reached"
+
+    def __init__(self, message, *, retry_after: int | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class NamedNotFound(Http404):

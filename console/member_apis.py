@@ -143,7 +143,8 @@ class InvitationListApi(OrganisationApiMixin, ListAPIView):
         403: "The API key lacks the scope, the caller's role does not allow it or cannot give this role (only an "
              "owner invites owners), the caller's email address is not confirmed yet, or the session's CSRF token "
              "is missing.",
-        409: "`limit_reached`: the organisation's invitations an hour are used up.",
+        409: "`limit_reached`: the organisation's invitations an hour are used up; `Retry-After` says when the next "
+             "may go.",
     }}
 
     def get_queryset(self):

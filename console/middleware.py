@@ -201,8 +201,10 @@ class ApiQueryParametersMiddleware:
 
     They were dropped in silence: `?granularty=week` answered the daily series, and `…/testers/?email=x`
     (a filter no call had) every tester, so a script deleting the first result removed the wrong person.
-    Host calls keep SPEC §9's contract as it is. The call's own refusals come first: a caller without
-    credentials still gets its 401, an outsider its 404 (a GET changes nothing, so it may run first).
+    A parameter given twice is a 400 too: every call reads one value, and the last one was kept in silence
+    (`?page_size=10&page_size=50` answered pages of 50). Host calls keep SPEC §9's contract as it is. The call's
+    own refusals come first: a caller without credentials still gets its 401, an outsider its 404 (a GET
+    changes nothing, so it may run first).
     """
 
     KEPT = (401, 403, 404, 405)
@@ -212,9 +214,9 @@ class ApiQueryParametersMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        unknown = getattr(request, "unknown_query_parameters", None)
-        if unknown and response.status_code < 500 and response.status_code not in self.KEPT:
-            return _unknown_query_parameters(*unknown)
+        refusal = getattr(request, "query_parameters_refusal", None)
+        if refusal is not None and response.status_code < 500 and response.status_code not in self.KEPT:
+            return refusal()
         return response
 
     def process_view(self, request, view_func, view_args, view_kwargs):
@@ -226,13 +228,25 @@ class ApiQueryParametersMiddleware:
             return None
         allowed = allowed_query_parameters(view)
         unknown = sorted(set(request.GET) - allowed)
+        repeated = sorted(name for name, values in request.GET.lists() if len(values) > 1)
         if unknown:
-            request.unknown_query_parameters = (unknown, allowed)
+            request.query_parameters_refusal = lambda: _unknown_query_parameters(unknown, allowed)
+        elif repeated:
+            request.query_parameters_refusal = lambda: _repeated_query_parameters(repeated)
         return None
 
 
 def _unknown_query_parameters(unknown: list[str], allowed: set[str]) -> JsonResponse:
     reads = ", ".join(sorted(allowed)) or translation.gettext("none")
     message = translation.gettext("Unknown query parameter: this call reads %(names)s.") % {"names": reads}
+    return _query_parameters_invalid(message, unknown)
+
+
+def _repeated_query_parameters(repeated: list[str]) -> JsonResponse:
+    message = translation.gettext("Query parameter given more than once: this call reads one value of each.")
+    return _query_parameters_invalid(message, repeated)
+
+
+def _query_parameters_invalid(message: str, names: list[str]) -> JsonResponse:
     return JsonResponse({"error": {"code": "invalid", "message": message,
-                                   "fields": {name[:100]: [message] for name in unknown[:20]}}}, status=400)
+                                   "fields": {name[:100]: [message] for name in names[:20]}}}, status=400)

@@ -1,6 +1,7 @@
 """Writes for accounts, organisations, memberships, invitations, API keys and the audit log."""
 
 import hashlib
+import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -25,7 +26,7 @@ from console.models import (
     User,
     WebhookEndpoint,
 )
-from console.ratelimit import rate_limit_exceeded
+from console.ratelimit import rate_limit_exceeded, rate_limit_wait
 from console.roles import ASSIGNABLE_ROLES, Capability, Role, role_can, scopes_for_role
 
 API_KEY_PREFIX = "mpk_"
@@ -358,9 +359,10 @@ def invitation_create(
     for earlier in pending:
         _check_can_assign(actor_role, earlier.role)  # an admin does not replace an owner's invitation to an owner
     limit, window = settings.INVITATION_RATE_LIMIT  # counted last: a refusal above costs no invitation
-    if rate_limit_exceeded(f"invitations:{org.pk}", limit=limit, window=window):
-        raise LimitReached(_("This organisation sent %(n)d invitations in the last hour; send more later.") % {
-            "n": limit})
+    wait = rate_limit_wait(f"invitations:{org.pk}", limit=limit, window=window)
+    if wait:
+        raise LimitReached(_("This organisation sent %(n)d invitations in the last hour; send more in %(m)d "
+                             "minutes.") % {"n": limit, "m": math.ceil(wait / 60)}, retry_after=wait)
     for earlier in pending:  # a fresh invitation replaces any pending one to the same address
         invitation_revoke(invitation=earlier, actor=invited_by, api_key=api_key)
     token = secrets.token_urlsafe(32)

@@ -167,7 +167,8 @@ class WebhookRollSecretApi(_WebhookAccess, APIView):
 
 
 class WebhookPingApi(_WebhookAccess, APIView):
-    error_statuses = {409: "`limit_reached`: 5 test pings a minute per endpoint."}
+    error_statuses = {409: "`limit_reached`: 5 test pings a minute per endpoint; `Retry-After` says when the next one "
+                           "may go."}
     @extend_schema(request=None, summary="Send a test ping to a webhook endpoint",
                    responses={202: OpenApiResponse(DeliveryOutput, description="Queued (even to a disabled "
                                                    "endpoint); its attempts show in the delivery.")})

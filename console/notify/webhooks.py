@@ -215,7 +215,7 @@ def webhook_ping(*, endpoint: WebhookEndpoint, actor: User, api_key=None) -> Web
     wait = rate_limit_wait(f"webhook-ping:{endpoint.pk}", limit=PINGS_PER_MINUTE, window=60)
     if wait:
         raise LimitReached(_("At most %(n)d test pings a minute; try again in %(s)d seconds.") % {
-            "n": PINGS_PER_MINUTE, "s": wait})
+            "n": PINGS_PER_MINUTE, "s": wait}, retry_after=wait)
     document = _document(
         organisation=endpoint.organisation, event=PING_EVENT, title=_("Test ping from the mini-program console"),
         url="", data={"endpoint": endpoint.pk}, event_id=str(uuid.uuid4()),

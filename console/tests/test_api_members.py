@@ -217,6 +217,9 @@ def test_the_hourly_invitation_limit_is_a_409(api_with_key, org, settings):
     assert [a.status_code for a in answers] == [201, 201, 409]
     assert answers[2].json()["error"]["code"] == "limit_reached"
     assert Invitation.objects.count() == 2
+    # When to send the next one, rather than "later": the header for a script, the minutes for a person.
+    assert 3590 <= int(answers[2]["Retry-After"]) <= 3600
+    assert "send more in 60 minutes" in answers[2].json()["error"]["message"]
 
 
 def test_revoking_an_invitation_ends_its_link(api_with_key, org, owner):

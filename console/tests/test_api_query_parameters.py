@@ -101,3 +101,26 @@ def test_host_calls_keep_reading_what_they_read(db):
     """SPEC §9: host calls are not checked (placements read `scene` and `account` or `topic`)."""
     assert "/api/v1/hosts/{host}/placements/" in SCHEMA["paths"]
     assert not any(path.startswith("/api/v1/hosts/") for path in GETS)
+
+
+@pytest.mark.parametrize("url, repeated", [
+    ("/api/v1/programs/?page_size=10&page_size=50", ["page_size"]),
+    ("/api/v1/programs/{appid}/stats/?granularity=week&granularity=day&from=2026-11-01&from=2026-11-02",
+     ["from", "granularity"]),
+    ("/api/v1/programs/{appid}/testers/?email=a@b.test&email=c@d.test", ["email"]),
+])
+def test_a_query_parameter_given_twice_is_a_400_naming_it(api_with_key, program, url, repeated):
+    """The last value was kept in silence: `?page_size=10&page_size=50` answered pages of 50."""
+    response = api_with_key.get(url.format(appid=program.appid))
+
+    assert response.status_code == 400, response.content
+    error = response.json()["error"]
+    assert (error["code"], sorted(error["fields"])) == ("invalid", repeated)
+    assert error["message"] == "Query parameter given more than once: this call reads one value of each."
+
+
+def test_an_outsider_giving_a_parameter_twice_still_gets_404(api_with_key):
+    other = MiniProgramFactory()
+
+    assert api_with_key.get(f"/api/v1/programs/{other.appid}/testers/?email=a@b.test&email=c@d.test"
+                            ).status_code == 404

@@ -205,7 +205,8 @@ def test_an_organisation_has_at_most_20_endpoints(api_with_key, org):
 def test_pings_are_limited_to_5_a_minute_per_endpoint(api_with_key, org):
     href = _create(api_with_key, org).json()["href"]
 
-    answers = [api_with_key.post(f"{href}ping/").status_code for _ in range(6)]
+    answers = [api_with_key.post(f"{href}ping/") for _ in range(6)]
 
-    assert answers == [202] * 5 + [409]
+    assert [a.status_code for a in answers] == [202] * 5 + [409]
     assert WebhookDelivery.objects.count() == 5
+    assert 50 <= int(answers[5]["Retry-After"]) <= 60
