@@ -164,7 +164,7 @@ class ConsoleAutoSchema(AutoSchema):
             statuses[403] = STAFF_ONLY_403 if getattr(self.view, "accepts_api_keys", True) is False else BY_RULE[403]
         if "{" in self.path or (self._is_list_view() and self._get_paginator()):
             statuses[404] = BY_RULE[404]
-        if reads_body:
+        if reads_body and getattr(getattr(self.view, "content_negotiation_class", None), "checks_content_type", True):
             statuses[415] = BY_RULE[415]
         if getattr(self.view, "throttle_classes", None):
             statuses[429] = BY_RULE[429]

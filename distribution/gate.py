@@ -95,6 +95,10 @@ def _seconds_to_midnight(now: float) -> tuple[str, float]:
     return local.strftime("%Y%m%d"), (midnight - local).total_seconds()
 
 
+# The daily quota of a program without a cap: never reached (and exact in Lua's doubles).
+UNCAPPED = 10**15
+
+
 def _limits(facts: GateFacts, rule, *, appid: str, user_key: str, now: float) -> Decision:
     scene = facts.scene.code
     limits: list = []
@@ -102,11 +106,13 @@ def _limits(facts: GateFacts, rule, *, appid: str, user_key: str, now: float) ->
         if rule.share_cap == 0:
             return Decision(refuse=R.SHARE_CAP)
         limits.append(Window(R.SHARE_CAP, f"share:{scene}:{appid}:{user_key}", rule.share_cap, rule.share_window))
-    if rule.daily_cap is not None:
-        if rule.daily_cap == 0:
-            return Decision(refuse=R.DAILY_CAP)
-        day, left = _seconds_to_midnight(now)
-        limits.append(Quota(R.DAILY_CAP, f"daily:{scene}:{appid}:{day}", rule.daily_cap, left))
+    if rule.daily_cap == 0:
+        return Decision(refuse=R.DAILY_CAP)
+    # The day's shares are counted with or without a cap: a cap an operator sets at noon counts the
+    # morning's (it counted only from then, and a cap of 3 let 9 through on its first day).
+    day, left = _seconds_to_midnight(now)
+    cap = UNCAPPED if rule.daily_cap is None else rule.daily_cap
+    limits.append(Quota(R.DAILY_CAP, f"daily:{scene}:{appid}:{day}", cap, left))
     return Decision(limits=limits)
 
 

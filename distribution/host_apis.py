@@ -29,7 +29,7 @@ from hosts.authentication import (
     authenticate_host_call,
     refuse_if_stopped,
 )
-from hosts.negotiation import JsonAnswer
+from hosts.negotiation import JsonOnly
 
 REFUSALS = {
     400: OpenApiResponse(description="The body or query is not valid (`invalid`), or the body is not JSON "
@@ -47,13 +47,6 @@ BODY_REFUSALS = {
                                      "or its signature cannot be checked."),
     413: OpenApiResponse(description="`request_too_large`: the body is over the limit."),
 }
-
-
-class JsonOnly(JsonAnswer):
-    """The gate's and the placements' calls speak JSON only: skip the content type check too."""
-
-    def select_parser(self, request, parsers):
-        return parsers[0]
 
 
 class HostApi(APIView):

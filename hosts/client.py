@@ -86,10 +86,16 @@ class HostClient:
         return self.request("GET", path + (f"?{query}" if query else ""))
 
     def share_check(self, *, host: str, appid: str, scene: str, user: str, share_id: str = "", page: str = ""):
+        status, _, payload = self.share_check_answer(host=host, appid=appid, scene=scene, user=user,
+                                                     share_id=share_id, page=page)
+        return status, payload
+
+    def share_check_answer(self, *, host: str, appid: str, scene: str, user: str, share_id: str = "",
+                           page: str = ""):
+        """`share_check` with the answer's headers: `X-Host-Replayed: true` marks a replay's first answer."""
         body = {"appid": appid, "scene": scene, "user": user}
         body.update({k: v for k, v in (("share_id", share_id), ("page", page)) if v})
-        status, _, payload = self.post(f"/api/v1/hosts/{host}/share-checks/", body)
-        return status, payload
+        return self.post(f"/api/v1/hosts/{host}/share-checks/", body)
 
     def events(self, *, host: str, events: list[dict]):
         """Post a batch of usage events (at most 1,000); answers accepted, duplicates and refused ones."""
@@ -114,7 +120,7 @@ def _parser() -> argparse.ArgumentParser:
     share.add_argument("--host", required=True)
     for name in ("appid", "scene", "user"):
         share.add_argument(f"--{name}", required=True)
-    share.add_argument("--share-id", default="")
+    share.add_argument("--share-id", default="", help="your id of the share (default: a new one each run)")
     share.add_argument("--page", default="")
     places = commands.add_parser("placements", parents=[common], help="cards for a profile, topic or lottery")
     places.add_argument("--host", required=True)
@@ -162,19 +168,23 @@ def _event(args) -> dict:
     return event
 
 
-def _call(client: HostClient, args) -> tuple[int, object]:
+def _call(client: HostClient, args) -> tuple[int, dict, object]:
+    """(status, headers, answer) of the command's call."""
     if args.command == "share-check":
-        return client.share_check(host=args.host, appid=args.appid, scene=args.scene, user=args.user,
-                                  share_id=args.share_id, page=args.page)
+        # Each run is a new question: without a share id, two runs in one second signed the very same call,
+        # and the second got the first's answer as a replay ("allowed" twice under a cap of 1: an operator walk).
+        return client.share_check_answer(host=args.host, appid=args.appid, scene=args.scene, user=args.user,
+                                         share_id=args.share_id or f"cli-{uuid.uuid4().hex[:16]}", page=args.page)
     if args.command == "event":
-        return client.events(host=args.host, events=[_event(args)])
+        status, payload = client.events(host=args.host, events=[_event(args)])
+        return status, {}, payload
     if args.command == "placements":
-        return client.placements(host=args.host, scene=args.scene, account=args.account, topic=args.topic)
+        status, payload = client.placements(host=args.host, scene=args.scene, account=args.account,
+                                            topic=args.topic)
+        return status, {}, payload
     if args.command == "post":
-        status, _, payload = client.post(args.path, _body(args.body))
-        return status, payload
-    status, _, payload = client.get(args.path)
-    return status, payload
+        return client.post(args.path, _body(args.body))
+    return client.get(args.path)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -186,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
         return REFUSED
     url = getattr(args, "url", None) or os.environ.get("CONSOLE_URL") or DEFAULT_URL
     try:
-        status, payload = _call(HostClient(url, key, secret), args)
+        status, headers, payload = _call(HostClient(url, key, secret), args)
     except Redirected as exc:
         print(exc, file=sys.stderr)
         return REFUSED
@@ -197,6 +207,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"The body is not valid JSON: {exc}", file=sys.stderr)
         return REFUSED
     print(json.dumps(payload, ensure_ascii=False, indent=2))
+    if {name.lower(): value for name, value in headers.items()}.get("x-host-replayed") == "true":
+        print("A replay (the very same signed call within 5 minutes): this is the first answer again, and "
+              "nothing was counted.", file=sys.stderr)
     if status >= 400:
         return REFUSED
     if args.command == "share-check" and isinstance(payload, dict) and not payload.get("allow"):

@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 from console.parsers import DepthLimitedJSONParser
 from hosts.authentication import HostSignatureAuthentication, IsHostCall
 from hosts.models import Host
-from hosts.negotiation import JsonAnswer
+from hosts.negotiation import JsonOnly
 from stats.ingest import events_ingest
 
 
@@ -62,7 +62,7 @@ class EventsIngestApi(APIView):
     permission_classes = [IsHostCall]
     parser_classes = [DepthLimitedJSONParser]
     renderer_classes = [JSONRenderer]
-    content_negotiation_class = JsonAnswer
+    content_negotiation_class = JsonOnly
 
     @extend_schema(
         operation_id="host_events", tags=["host platforms"], request=EventsInput,

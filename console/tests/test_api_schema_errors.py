@@ -62,9 +62,15 @@ def test_operations_naming_an_object_document_404(schema):
 
 
 def test_operations_reading_a_body_document_400_and_415(schema):
+    """Host calls read their body as JSON whatever its content type (hosts.negotiation.JsonOnly): no 415."""
     body_ops = [(m, p, op) for m, p, op in _operations(schema) if "requestBody" in op]
     assert len(body_ops) >= 6
-    assert [(m, p) for m, p, op in body_ops if not {"400", "415"} <= set(op["responses"])] == []
+    host_calls = {p for _, p, _ in body_ops if p.startswith("/api/v1/hosts/")}
+    assert host_calls == {"/api/v1/hosts/{host}/share-checks/", "/api/v1/hosts/{host}/events/"}
+    assert [(m, p) for m, p, op in body_ops
+            if p not in host_calls and not {"400", "415"} <= set(op["responses"])] == []
+    assert [(m, p) for m, p, op in body_ops if p in host_calls and ("415" in op["responses"]
+                                                                    or "400" not in op["responses"])] == []
 
 
 def test_lifecycle_actions_document_refusals_and_conflicts(schema):

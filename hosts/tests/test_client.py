@@ -1,8 +1,10 @@
 """hosts/client.py, the integrators' signed client, run in-process (`main(argv)`) against a live server."""
 
+import functools
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -47,6 +49,25 @@ def test_share_check_exits_0_when_allowed_and_1_when_denied(run):
     assert allowed[0] == 0 and json.loads(allowed[1]) == {"allow": True, "reason": "allowed", "retry_after": None}
     assert denied[0] == 1 and json.loads(denied[1])["reason"] == "share_cap"
     assert [a["share_id"] for a in gate_answers_drain(10)] == ["s-1", "s-2"]
+
+
+@live
+def test_share_check_runs_are_each_a_new_question_and_a_replay_says_so(run, monkeypatch):
+    """An operator walk: two runs in one second signed the very same call, and the second printed the first's
+    "allowed" under a cap of 1, unmarked (a replay)."""
+    program = released_program()
+    grant_for(program, "weibo.feed")
+    argv = ["share-check", "--host", "weibo", "--appid", program.appid, "--scene", "weibo.feed", "--user", "wb-1"]
+    stamp = int(time.time())
+    monkeypatch.setattr(host_client, "HostClient", functools.partial(host_client.HostClient, clock=lambda: stamp))
+
+    first, second = run(*argv), run(*argv)  # one second, no share id: each run draws its own
+    assert (first[0], second[0]) == (0, 1) and json.loads(second[1])["reason"] == "share_cap"
+    assert "replay" not in second[2]
+
+    replayed = run(*argv, "--share-id", "s-1"), run(*argv, "--share-id", "s-1")  # the very same call twice
+    assert [json.loads(out)["reason"] for _, out, _ in replayed] == ["share_cap", "share_cap"]
+    assert replayed[0][2] == "" and replayed[1][2].startswith("A replay")
 
 
 @live

@@ -5,6 +5,7 @@ import time
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from distribution.gate import gate_answers_drain, user_digest
@@ -185,6 +186,21 @@ def test_the_daily_cap_counts_every_user_until_midnight(weibo_client):
     local = timezone.localtime()
     midnight = (local + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
     assert abs(answers[2]["retry_after"] - (midnight - local).total_seconds()) <= 2
+
+
+def test_a_daily_cap_set_during_the_day_counts_the_shares_allowed_before_it(weibo_client, operator, clock):
+    """An operator walk: a cap of 3 set at noon, after 6 shares, let 3 more through (it counted from then on)."""
+    from distribution.services import grant_set_terms
+
+    program = released_program()
+    grant = grant_for(program, "weibo.feed")
+    assert [reason(weibo_client, program, "weibo.feed", user=f"u{n}") for n in range(4)] == ["allowed"] * 4
+
+    grant_set_terms(grant=grant, operator=operator, share_cap=None, share_window_seconds=None, daily_cap=3,
+                    rollout_percent=None)
+    clock.advance(settings.GATE_REFRESH_SECONDS)  # the gate's facts, at most a refresh old
+
+    assert reason(weibo_client, program, "weibo.feed", user="u9") == "daily_cap"
 
 
 def test_a_denied_share_does_not_count_against_the_daily_cap(weibo_client):
