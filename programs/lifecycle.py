@@ -7,6 +7,7 @@ the audit event in the same transaction.
 """
 
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -47,6 +48,12 @@ def can_transition(current: str, target: str) -> bool:
     return target in TRANSITIONS.get(current, set())
 
 
+# Sent by `version_transition` inside its transaction, with `version`, `before` and `after` (statuses): for the
+# apps above programs, which programs may not import (reviews drops a claim when a review ends: a claim on a
+# withdrawn version held the reviewer's third slot, and came back claimed with the resubmission).
+version_status_changed = Signal()
+
+
 @transaction.atomic
 def version_transition(
     version: Version, *, to: str, actor=None, api_key=None, action: str | None = None,
@@ -64,6 +71,7 @@ def version_transition(
         raise TransitionConflict(_("This version was changed by someone else a moment ago; reload to see it."))
     for name, value in fields.items():
         setattr(version, name, value)
+    version_status_changed.send(sender=Version, version=version, before=current, after=to)
     audit_record(
         action=f"version.{action or to}", target=version, actor=actor, api_key=api_key, actor_label=actor_label,
         organisation=version.program.organisation,

@@ -7,4 +7,7 @@ class ReviewsConfig(AppConfig):
     verbose_name = _("Reviews")
 
     def ready(self):
-        from reviews import panels  # noqa: F401  (registers the review thread on the version page)
+        from reviews import (
+            panels,  # noqa: F401  (registers the review thread on the version page)
+            receivers,  # noqa: F401  (a review that ends drops its claim)
+        )

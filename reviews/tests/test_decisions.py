@@ -13,7 +13,7 @@ from console.roles import Role
 from programs.models import Version
 from programs.releases import version_withdraw
 from reviews.models import ReviewClaim, ReviewDecision, ReviewMessage
-from reviews.selectors import QueueFilters, review_queue
+from reviews.selectors import QueueFilters, claims_held, review_queue
 from reviews.services import (
     review_approve,
     review_claim,
@@ -253,6 +253,17 @@ def test_a_withdrawn_version_is_no_longer_in_review(waiting, reviewer, owner):
     version_withdraw(version=waiting, actor=owner)
     with pytest.raises(Conflict, match="no longer in review"):
         review_approve(version=waiting, reviewer=reviewer)
+
+
+def test_withdrawing_ends_the_claim_so_the_resubmission_is_nobodys_yet(waiting, reviewer, owner):
+    """A reviewer walk: the claim on a withdrawn version held one of the three slots, and the resubmission
+    showed as claimed by the reviewer, from before it was made."""
+    review_claim(version=waiting, reviewer=reviewer)
+
+    version_withdraw(version=waiting, actor=owner)
+
+    assert not ReviewClaim.objects.filter(version=waiting).exists()
+    assert claims_held(reviewer).count() == 0
 
 
 def test_a_reviewer_never_decides_on_their_own_organisation(waiting, reviewer, org):
