@@ -68,7 +68,11 @@ METRIC_LABELS = {
 
 
 def _parse(request) -> tuple[StatsQuery | None, dict]:
-    query = StatsQueryInput(data=_with_preset_dates(request.GET))
+    return _parse_params(request.GET)
+
+
+def _parse_params(params: QueryDict) -> tuple[StatsQuery | None, dict]:
+    query = StatsQueryInput(data=_with_preset_dates(params))  # a preset is read as its dates
     if query.is_valid():
         return query.validated_data["query"], {}
     return None, query.errors
@@ -87,20 +91,28 @@ def _with_preset_dates(params: QueryDict) -> QueryDict:
 def _parse_keeping_the_rest(request) -> tuple[StatsQuery, list[tuple[str, str]]]:
     """A page's query: what is wrong in it is left out (a bad range falls back to the last 30 days) and
     the rest kept, so that a scene on the wrong host does not also lose the dates and the granularity.
-    Returns the query and, for the page, each left-out choice's label and why."""
-    query, errors = _parse(request)
-    if query is not None:
-        return _up_to_today(query), []
-    left_out = set(errors)
-    if left_out & {"from", "to"}:
-        left_out |= {"from", "to", "days"}  # a bad range gives way to the default range, whole
-    kept = request.GET.copy()
-    for name in left_out:
-        kept.pop(name, None)
-    query = StatsQueryInput(data=_with_preset_dates(kept))  # a preset kept is kept as dates, not lost
-    query = query.validated_data["query"] if query.is_valid() else _default_query()
+    Returns the query and, for the page, each left-out choice's label and why.
+
+    The input's checks stop at the first wrong choice they meet (the range before the scene's host), so the
+    rest is checked again without it until it passes: a bad date and a scene of another host are both named,
+    and the host and the granularity kept (they fell back to the defaults with the banner saying "kept").
+    """
+    kept, errors = request.GET.copy(), {}
+    while True:
+        query, found = _parse_params(kept)
+        if query is not None:
+            break
+        errors.update(found)
+        left_out = set(found)
+        if left_out & {"from", "to"}:
+            left_out |= {"from", "to", "days"}  # a bad range gives way to the default range, whole
+        if not any(name in kept for name in left_out):  # nothing left to leave out (never, but never a loop)
+            query = _default_query()
+            break
+        for name in left_out:
+            kept.pop(name, None)
     return _up_to_today(query), [(str(FILTER_LABELS.get(name, name)), " ".join(str(m) for m in messages))
-                   for name, messages in errors.items()]
+                                 for name, messages in errors.items()]
 
 
 def _filter_state(request, query: StatsQuery, errors: list, today: date) -> dict:

@@ -317,6 +317,18 @@ def test_a_bad_filter_is_left_out_and_the_rest_kept(client_for, owner, org, traf
     assert page.context["date_inputs"] == {"from": "2026-10-01", "to": "2026-11-15"}
 
 
+def test_a_bad_date_and_a_bad_scene_are_both_named_and_the_rest_kept(client_for, owner, org, traffic):
+    """A walk in Chinese: a refused date left the host and the granularity out too, and never named the scene,
+    under a banner saying the rest was kept (the checks stopped at the date)."""
+    page = client_for(owner).get(reverse("program_stats", args=[org.slug, traffic.appid]), {
+        "host": "alipay", "scene": "weibo.feed", "granularity": "week", "from": "1999-01-01"})
+
+    assert page.status_code == 400
+    query = page.context["query"]
+    assert (query.host, query.scene, query.granularity) == ("alipay", "", "week")
+    assert [label for label, _ in page.context["errors"]] == ["From", "Scene"]
+
+
 def test_filter_errors_are_in_the_readers_language(client_for, owner, org, traffic):
     client = client_for(owner)
     page = client.get(reverse("program_stats", args=[org.slug, traffic.appid]),
