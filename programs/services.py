@@ -2,6 +2,7 @@
 
 import os
 import secrets
+import zipfile
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -352,6 +353,19 @@ def version_sort_key(version: str) -> list:
     return [*key, 0, *identifiers]
 
 
+def _check_is_a_zip(package) -> None:
+    """Refuse at once what is no zip archive at all (a .txt, a .rar, half a download): through the API it was
+    a version, numbered and counted, whose scan failed with `archive.not_zip` (the page checked only the
+    file name, in the browser). Reads the end-of-archive record only; a zip that is broken or hostile inside
+    still goes to the scanner, which says what is wrong with it."""
+    package.seek(0)
+    is_zip = zipfile.is_zipfile(package)
+    package.seek(0)
+    if not is_zip:
+        raise ValidationError({"package": _("This file is not a zip archive (or it was cut short): upload the "
+                                             ".zip package your mini-program's IDE builds.")})
+
+
 def _check_version_format(version: str) -> tuple[str, list]:
     version = version.strip()
     if not VERSION_RE.match(version):
@@ -411,6 +425,7 @@ def version_upload(
     # The request is checked before it is compared with earlier uploads: a malformed version string is
     # refused even when the package is one uploaded before.
     version, key = _check_version_format(version)
+    _check_is_a_zip(package)
     existing = program.versions.filter(package_sha256=package.sha256).first()
     if existing:
         return UploadResult(existing, created=False, requested_version=version)

@@ -8,6 +8,7 @@ Valid and hostile packages come from programs/samples.py.
 import hashlib
 import io
 import struct
+import zipfile
 import zlib
 
 import factory
@@ -88,6 +89,15 @@ def png_bomb(width: int = 30000, height: int = 30000) -> bytes:
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     idat = zlib.compress(b"\x00" * 64)
     return b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header) + _png_chunk(b"IDAT", idat) + _png_chunk(b"IEND", b"")
+
+
+def zipped(data: bytes) -> bytes:
+    """A zip archive holding `data` as its one file, the same bytes for the same data: for tests of uploads, where
+    what matters is that packages differ or repeat, not what is in them (the upload refuses what is no zip)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(zipfile.ZipInfo("data", date_time=(2026, 1, 1, 0, 0, 0)), data)
+    return buffer.getvalue()
 
 
 def upload(data: bytes, name: str = "package.zip", content_type: str = "application/zip") -> SimpleUploadedFile:

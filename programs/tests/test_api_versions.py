@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 from console.models import AuditEvent
 from programs.models import Version
 from programs.samples import build_package
-from programs.tests.factories import VersionFactory, scan_tasks, scannable_program, upload
+from programs.tests.factories import VersionFactory, scan_tasks, scannable_program, upload, zipped
 
 MISSING_PAGE = {"pages": ["pages/index/index", "pages/profile/profile", "pages/ghost/ghost"]}
 
@@ -457,12 +457,29 @@ def test_a_re_upload_under_the_same_version_names_no_other_version(post, program
                                   "message": "This exact package was uploaded before, as version 1.0.0."}
 
 
+NOT_A_PROGRAM = zipped(b"a zip, but no mini-program in it")  # its scan fails
+
+
+@pytest.mark.parametrize("data", [b"just some text\n", b"Rar!\x1a\x07\x00", zipped(b"x" * 200)[:150]],
+                         ids=["text", "rar", "cut-short-zip"])
+def test_a_file_that_is_no_zip_is_a_400_on_package_and_makes_no_version(post, program, data):
+    """It was a version, numbered and counted, whose scan failed with `archive.not_zip` (a developer walk: the
+    page refused the .txt, in the browser, and the API took it)."""
+    response = post(data, "1.0.0")
+
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"]["package"] == [
+        "This file is not a zip archive (or it was cut short): upload the .zip package your mini-program's IDE "
+        "builds."]
+    assert not program.versions.exists()
+
+
 def test_a_re_upload_of_a_package_whose_scan_failed_says_to_fix_it(post_and_scan, program):
-    first, _ = post_and_scan(b"not a zip at all", "1.0.0")
+    first, _ = post_and_scan(NOT_A_PROGRAM, "1.0.0")
     assert first.status_code == 202
     assert program.versions.get().status == Version.Status.SCAN_FAILED
 
-    again, _ = post_and_scan(b"not a zip at all", "1.0.1")
+    again, _ = post_and_scan(NOT_A_PROGRAM, "1.0.1")
 
     assert again.status_code == 200
     assert again.json()["duplicate"]["message"] == (
@@ -473,10 +490,10 @@ def test_a_re_upload_of_a_package_whose_scan_failed_says_to_fix_it(post_and_scan
 
 
 def test_in_chinese_the_two_sentences_of_that_message_join_without_a_space(post_and_scan, api_with_key, program):
-    post_and_scan(b"not a zip at all", "1.0.0")
+    post_and_scan(NOT_A_PROGRAM, "1.0.0")
     api_with_key.defaults["HTTP_ACCEPT_LANGUAGE"] = "zh-hans"
 
-    again, _ = post_and_scan(b"not a zip at all", "1.0.0")
+    again, _ = post_and_scan(NOT_A_PROGRAM, "1.0.0")
 
     assert again.json()["duplicate"]["message"] == (
         "此代码包之前已上传过，对应版本 1.0.0。该版本扫描未通过：请修正代码包（见该版本的扫描报告）后重新上传；"

@@ -15,7 +15,7 @@ from programs import services
 from programs.models import Version
 from programs.notifications import notify_scan_finished
 from programs.services import version_sort_key, version_upload
-from programs.tests.factories import MiniProgramFactory, VersionFactory, scan_tasks
+from programs.tests.factories import MiniProgramFactory, VersionFactory, scan_tasks, zipped
 from programs.uploads import HashedUploadedFile
 
 ORDERED = [
@@ -49,7 +49,8 @@ def program(org):
 
 
 def _upload(program, actor, data: bytes, version: str = "1.0.0", **kwargs):
-    return version_upload(program=program, actor=actor, version=version, description="", package=_package(data),
+    """Upload a zip of `data`: packages that differ in `data` differ."""
+    return version_upload(program=program, actor=actor, version=version, description="", package=_package(zipped(data)),
                           method=kwargs.pop("method", Version.UploadMethod.BROWSER), **kwargs)
 
 
@@ -58,10 +59,11 @@ def test_upload_stores_the_version_with_its_sort_key_and_queue_time(program, mem
     version = Version.objects.get(pk=result.version.pk)
     assert result.created is True
     assert (version.version, version.sort_key, version.status) == ("1.2", [1, 2, 0, 0, 1], Version.Status.UPLOADED)
-    assert (version.uploaded_by, version.upload_method, version.package_size) == (member, "browser", 9)
+    assert (version.uploaded_by, version.upload_method, version.package_size) == (
+        member, "browser", len(zipped(b"zip bytes")))
     assert version.scan_queued_at is not None
     with version.package.open("rb") as f:
-        assert f.read() == b"zip bytes"
+        assert f.read() == zipped(b"zip bytes")
 
 
 def test_upload_queues_the_scan_only_when_the_transaction_commits(program, member,
@@ -143,7 +145,7 @@ def test_a_ready_version_of_the_same_string_is_not_replaced(program, member):
 def test_the_same_package_racing_in_twice_returns_the_winner(program, member, monkeypatch):
     """The other request committed between our duplicate check and our insert."""
     data = b"racing bytes"
-    winner = VersionFactory(program=program, version="1.0.0", package_bytes=data)
+    winner = VersionFactory(program=program, version="1.0.0", package_bytes=zipped(data))
     real_first, calls = QuerySet.first, []
 
     def first_misses_once(queryset):

@@ -5,8 +5,8 @@ from django.test import Client
 from django.urls import reverse
 
 from programs.models import Version
-from programs.samples import build_package
-from programs.tests.factories import VersionFactory, scannable_program, upload
+from programs.samples import build_package, raw_zip
+from programs.tests.factories import VersionFactory, scannable_program, upload, zipped
 from programs.views.versions import suggested_next_version
 
 
@@ -143,11 +143,20 @@ def test_a_lower_version_is_refused_with_the_error_on_the_field(client_for, memb
     assert program.versions.count() == 1
 
 
+def test_a_file_that_is_no_zip_is_refused_on_the_form_and_makes_no_version(client_for, member, org, program):
+    response = client_for(member).post(upload_url(org, program), {
+        "package": upload(b"just some text\n", name="notes.txt"), "version": "1.0.0"})
+
+    assert response.status_code == 400
+    assert "This file is not a zip archive (or it was cut short)" in response.content.decode()
+    assert not program.versions.exists()
+
+
 def test_a_refused_plain_form_post_keeps_what_was_typed(client_for, member, org, program):
     VersionFactory(program=program, version="2.0.0", status=Version.Status.READY)
 
     response = client_for(member).post(upload_url(org, program), {
-        "package": upload(b"zip"), "version": "1.0", "description": "Keep me"})
+        "package": upload(zipped(b"zip")), "version": "1.0", "description": "Keep me"})
 
     html = response.content.decode()
     assert response.status_code == 400
@@ -336,14 +345,15 @@ def test_lifecycle_strip_follows_the_status(client_for, member, org, program):
 
 
 @needs_scanner
-def test_a_file_that_is_not_a_zip_shows_no_package_sizes(client_for, member, org, program,
-                                                         django_capture_on_commit_callbacks):
-    """"Main package 0 bytes / 2.0 MB" beside "Not a zip archive" read as a measured, empty package."""
+def test_a_package_the_scan_could_not_open_shows_no_package_sizes(client_for, member, org, program,
+                                                                  django_capture_on_commit_callbacks):
+    """"Main package 0 bytes / 2.0 MB" beside "Not a zip archive" read as a measured, empty package. (A file that
+    is no zip is refused at upload now; an empty archive still stops the scan at the archive.)"""
     with django_capture_on_commit_callbacks(execute=True):
-        client_for(member).post(upload_url(org, program), {"package": upload(b"just some text\n"), "version": "0.2.0"})
+        client_for(member).post(upload_url(org, program), {"package": upload(raw_zip([])), "version": "0.2.0"})
 
     page = client_for(member).get(version_url(org, program, "0.2.0"))
 
-    assert "archive.not_zip" in page.content.decode()
+    assert "archive.empty" in page.content.decode()
     assert page.context["size_bars"] == []
     assert "The scan stopped before it could measure the package." in page.content.decode()
