@@ -11,6 +11,10 @@ code), and a candidate's line is tokenized only when the text before it on that 
 a slash; lines without one are code. This keeps the classic false positives out (`eval(` in a
 comment, a `"wx.getLocation"` log message) at a cost that grows with the candidates, not the file.
 
+Lines are what the code viewer shows: they end at LF, CRLF and a lone CR (not at U+2028/U+2029,
+which the viewer leaves inside a line). A `//` comment ends at any JavaScript line terminator (LF,
+CR, U+2028, U+2029): whatever follows one runs.
+
 Known blind spots, accepted for speed: a line inside a multi-line template literal is treated as
 code, and a `/` starts a regex literal only after an operator or `return`/`typeof`.
 """
@@ -34,7 +38,7 @@ MAX_COLUMN_BYTES = 100_000  # columns beyond this on one line are counted in byt
 _COMMENT_OPENING = re.compile(rb"/\*")
 _LINE_TOKENS = re.compile(
     rb"""
-      (?P<comment>//.*|/\*.*?(?:\*/|\Z))
+      (?P<comment>//(?:[^\r\n\xe2]|\xe2(?!\x80[\xa8\xa9]))*|/\*.*?(?:\*/|\Z))
     | (?P<string>"[^"\\]*(?:\\.[^"\\]*)*(?:"|\Z)
         |'[^'\\]*(?:\\.[^'\\]*)*(?:'|\Z)
         |`[^`\\]*(?:\\.[^`\\]*)*(?:`|\Z))
@@ -43,6 +47,8 @@ _LINE_TOKENS = re.compile(
     """,
     re.VERBOSE,
 )
+# The code viewer's line breaks (see `codeview.render.decode`); only files with a lone CR need them.
+_VIEWER_LINE_BREAK = re.compile(rb"\r\n?|\n")
 
 
 class Script:
@@ -58,6 +64,7 @@ class Script:
         self._line_cursor = (0, 1)  # (offset, line) of the last position asked for
         self._start_cursor = (0, 0)  # (offset, start of its line) of the last line start asked for
         self._api_uses: dict[str, list[tuple[int, str, int]]] = {}
+        self._viewer_line_starts: list[int] | None = None  # built on demand, only for files with a lone CR
 
     def api_uses(self, namespace: str, names: frozenset[str]) -> list[tuple[int, str, int]]:
         """(start, name, end) of each `namespace.name` access for `names`, e.g. `wx.request`.
@@ -77,16 +84,37 @@ class Script:
 
     def position(self, offset: int) -> tuple[int, int]:
         """1-based line and character column; counts newlines from the previous answer onwards."""
+        if self._has_lone_carriage_return():
+            line, line_start = self._viewer_line(offset)
+        else:
+            line, line_start = self._newline_line(offset), self._line_start(offset)
+        if offset - line_start > MAX_COLUMN_BYTES:
+            return line, offset - line_start + 1
+        return line, len(self.text[line_start:offset].decode("utf-8", errors="replace")) + 1
+
+    def _newline_line(self, offset: int) -> int:
         last_offset, last_line = self._line_cursor
         if offset >= last_offset:
             line = last_line + self.text.count(b"\n", last_offset, offset)
         else:
             line = self.text.count(b"\n", 0, offset) + 1
         self._line_cursor = (offset, line)
-        line_start = self._line_start(offset)
-        if offset - line_start > MAX_COLUMN_BYTES:
-            return line, offset - line_start + 1
-        return line, len(self.text[line_start:offset].decode("utf-8", errors="replace")) + 1
+        return line
+
+    def _has_lone_carriage_return(self) -> bool:
+        """Whether a CR not followed by LF (old Mac line ends, or a trick to end a `//` comment) is in the file."""
+        if self._viewer_line_starts is None and b"\r" in self.text:
+            if self.text.count(b"\r") == self.text.count(b"\r\n"):
+                self._viewer_line_starts = []
+            else:
+                self._viewer_line_starts = [0] + [match.end() for match in _VIEWER_LINE_BREAK.finditer(self.text)]
+        return bool(self._viewer_line_starts)
+
+    def _viewer_line(self, offset: int) -> tuple[int, int]:
+        """(line, start of that line) counted as the code viewer counts them, CR alone included."""
+        starts = self._viewer_line_starts or [0]
+        line = bisect.bisect_right(starts, offset)
+        return line, starts[line - 1]
 
     def _line_start(self, offset: int) -> int:
         """Start of the line holding `offset`, without rescanning a long line for every question.
@@ -224,9 +252,24 @@ _IDENTIFIER_BYTES = frozenset(
     byte for byte in range(256) if byte >= 0x80 or chr(byte).isalnum() or chr(byte) in "_$.")
 
 
+# Non-ASCII characters that JavaScript reads as white space or a line end, not as part of a name.
+_NON_ASCII_SPACES = frozenset("\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009"
+                              "\u200a\u2028\u2029\u202f\u205f\u3000\ufeff")
+
+
 def follows_identifier(text: bytes, offset: int) -> bool:
     """True when `offset` continues an identifier or a member access (`foo.eval`, `myeval`)."""
-    return offset > 0 and text[offset - 1] in _IDENTIFIER_BYTES
+    if offset == 0 or text[offset - 1] not in _IDENTIFIER_BYTES:
+        return False
+    return text[offset - 1] < 0x80 or _character_before(text, offset) not in _NON_ASCII_SPACES
+
+
+def _character_before(text: bytes, offset: int) -> str:
+    """The UTF-8 character ending at `offset` (a continuation byte is 0b10xxxxxx)."""
+    start = offset - 1
+    while start > max(0, offset - 4) and text[start] & 0xC0 == 0x80:
+        start -= 1
+    return text[start:offset].decode("utf-8", errors="replace")
 
 
 def source_of(package: Package, name: str) -> Script | None:

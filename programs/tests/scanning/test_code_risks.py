@@ -31,7 +31,7 @@ def test_identifiers_in_any_script_are_not_split():
 
 
 @pytest.mark.parametrize("code", ["window.eval(s);", "globalThis.eval (s);", "setTimeout('run()', 10);",
-                                  "setInterval(`tick()`, 10);"])
+                                  "setInterval(`tick()`, 10);", "const a = 1;\u3000eval(s);"])
 def test_eval_variants_are_errors(code):
     assert "code.eval" in scan_built("alipay", **with_code(code)).codes()
 
@@ -257,3 +257,28 @@ def test_secrets_and_risky_calls_outside_the_shipped_files_are_not_reported():
 
     assert {f.file for f in report.findings if f.code in ("secret.cloud_key", "code.eval")} == {
         "miniprogram/utils/keys.js"}
+
+
+# A lone CR, U+2028 and U+2029 end a `//` comment in JavaScript, so the code after them runs. The code
+# viewer starts a new line at a lone CR (as at CRLF) but not at U+2028/U+2029, and findings follow it.
+@pytest.mark.parametrize(("separator", "lines_down", "column"), [
+    ("\r", 1, 1), ("\r\n", 1, 1), ("\u2028", 0, len("// note\u2028") + 1), ("\u2029", 0, len("// note\u2029") + 1),
+])
+def test_code_after_a_line_terminator_ending_a_comment_is_code(separator, lines_down, column):
+    finding = only(scan_built("alipay", **with_code(f"// note{separator}eval('a');")), "code.eval")
+
+    assert (finding.line, finding.column) == (APPENDED_CODE_LINE + lines_down, column)
+
+
+def test_lines_after_lone_carriage_returns_are_counted_as_the_code_viewer_shows_them():
+    finding = only(scan_built("alipay", **with_code("go();\rstop();\r\n  eval(x);")), "code.eval")
+
+    assert (finding.line, finding.column) == (APPENDED_CODE_LINE + 2, 3)
+
+
+@pytest.mark.parametrize("separator", ["\r", "\u2028", "\u2029"])
+def test_a_comment_ends_at_any_javascript_line_terminator(separator):
+    source = f"a(); // eval(x){separator}eval(y)"
+
+    assert Script("a.js", source).context(source.index("eval(x)")) == COMMENT
+    assert Script("a.js", source).context(source.index("eval(y)")) == CODE
