@@ -5,6 +5,11 @@ followed by a reversed name (`(lave`, `(eriuqer` ...) turns seven searches into 
 starts with a literal, which the regex engine finds at memory speed (a pattern starting with an
 alternation would be tried at every position instead). Only candidates in code (see
 `jssource.Script.context`) become findings.
+
+`eval` and `Function` are also risky when they are not called by name: `(0, eval)(s)`,
+`eval.call(null, s)`, `const F = Function`, `g['ev' + 'al'](s)`. Every use of either global that is
+not a call, a property of its own (`Function.prototype`), a test (`typeof eval`, `x instanceof
+Function`, `=== Function`), an object key or a declaration is reported as the call would be.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import re
 from dataclasses import dataclass
 
 from .findings import Finding
-from .jssource import Script, follows_identifier, literal_alternation
+from .jssource import LITERAL_KEY, Script, folded_key, follows_identifier, literal_alternation
 from .package import Package
 
 CALL_KINDS = {
@@ -36,6 +41,29 @@ _REMOTE = re.compile(rb"""['"`]\s*(?:https?:)?//""")
 _REMOTE_VALUE = re.compile(rb"\s*(?:https?:)?//")
 ARGUMENT_CHARS = 300
 
+# Uses of these globals that are not calls by name (see the module's docstring).
+REFERENCE_KINDS = {"eval": "eval", "Function": "function"}
+# Each pattern starts with a literal the regex engine skips to; "eval" is found from its "v", which is
+# far rarer in code than "e" (twice as fast). `_NAME_STARTS` says how far before the match each name starts.
+_REFERENCE_NAMES = {"eval": re.compile(rb"va(?<=eva)l"), "Function": re.compile(rb"Function")}
+_NAME_STARTS = {"eval": 1, "Function": 0}
+_COMPUTED_KEY = re.compile(LITERAL_KEY)
+_NAME_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$") | frozenset(range(0x80, 0x100))
+_CALLED = re.compile(rb"\s*\(")
+_AS_FUNCTION = re.compile(rb"\s*\.\s*(call|apply|bind)(?![\w$])")
+_PROPERTY = re.compile(rb"\s*\??\.")
+_COMPARED = re.compile(rb"\s*[=!]==?")
+_KEY = re.compile(rb"\s*:")
+_KEY_BEFORE = re.compile(rb"[{,]\s*$")
+_NOT_A_USE_BEFORE = re.compile(rb"(?:(?<![\w$.])(?:typeof|instanceof|const|let|var|function|class)\s+|[=!]==?\s*)$")
+# In TypeScript `Function` after these is a type (`cb: Function`, `Array<Function>`, `x as Function`).
+_TYPE_BEFORE = re.compile(rb"(?:[:|&<]|=>|(?<![\w$.])(?:as|extends|implements|keyof))\s*$")
+# `[` after these opens an array literal (`return ['eval']`), not a computed member.
+_ARRAY_KEYWORD_BEFORE = re.compile(
+    rb"(?<![\w$.])(?:return|typeof|instanceof|in|of|case|do|else|yield|await|void|delete|new)\s*$")
+_MEMBER_OBJECT_END = frozenset(b")]") | _NAME_BYTES
+LOOKBACK_CHARS = 24
+
 MINIFIED_MIN_CHARS = 2048
 MINIFIED_LINE_CHARS = 1000
 MINIFIED_MAX_WHITESPACE = 0.08
@@ -49,11 +77,16 @@ _SOURCE_MAP = re.compile(rb"[#@]\s*sourceMappingURL\s*=\s*(\S+)")
 
 @dataclass(frozen=True)
 class Call:
-    """A call of a risky name: where the name starts and where its arguments start."""
+    """A call of a risky name: where the name starts and where its arguments start.
+
+    A use of `eval`/`Function` that is not a call by name has the form "reference" (`(0, eval)`) or
+    "computed" (`g['ev' + 'al']`), and `arguments` is where that use ends.
+    """
 
     name: str
     start: int
     arguments: int
+    form: str = "call"
 
     @property
     def kind(self) -> str:
@@ -61,13 +94,13 @@ class Call:
 
 
 def check_code(scripts: list[Script], package: Package, found: dict[str, list[Call]] | None = None) -> list[Finding]:
-    """`found` holds the risky calls of scripts already searched (see `prescan`)."""
+    """`found` holds the risky uses of scripts already searched (see `prescan`)."""
     findings = []
     for script in scripts:
         calls = found.get(script.name) if found is not None else None
-        for call in risky_calls(script.text) if calls is None else calls:
+        for call in risky_uses(script.text, is_typescript(script.name)) if calls is None else calls:
             # Classifying is cheaper than asking for the context, and most calls (`require('./x')`) pass.
-            if _is_call_of_global(script.text, call):
+            if call.form != "call" or _is_call_of_global(script.text, call):
                 finding = _classify(script, call)
                 if finding is not None and script.is_code(call.start):
                     findings.append(finding)
@@ -75,6 +108,67 @@ def check_code(scripts: list[Script], package: Package, found: dict[str, list[Ca
         if blob is not None:
             findings.append(blob)
     return findings
+
+
+def is_typescript(name: str) -> bool:
+    return name.endswith(".ts")
+
+
+def risky_uses(text: bytes, typescript: bool) -> list[Call]:
+    """The risky calls and the indirect uses of `eval`/`Function`, in source order."""
+    indirect = risky_references(text, typescript) + computed_references(text)
+    calls = risky_calls(text)
+    return sorted(calls + indirect, key=lambda call: call.start) if indirect else calls
+
+
+def risky_references(text: bytes, typescript: bool) -> list[Call]:
+    """Each `eval`/`Function` of the global that is used other than by a call (`(0, eval)`, `F = Function`)."""
+    uses = []
+    for name, pattern in _REFERENCE_NAMES.items():
+        for match in pattern.finditer(text):
+            start, end = match.start() - _NAME_STARTS[name], match.end()
+            if _names_the_global(text, start, end) and _is_a_use(text, start, end, name, typescript):
+                uses.append(Call(name, start, end, "reference"))
+    return uses
+
+
+def computed_references(text: bytes) -> list[Call]:
+    """Each `object['ev' + 'al']`-style member whose literal key folds to `eval` or `Function`."""
+    uses = []
+    for match in _COMPUTED_KEY.finditer(text):
+        name = folded_key(match.group(1))
+        if name in REFERENCE_KINDS and _is_computed_member(text, match.start()):
+            uses.append(Call(name, match.start(), match.end(), "computed"))
+    return uses
+
+
+def _names_the_global(text: bytes, start: int, end: int) -> bool:
+    """The whole word (not `evaluate`, `isFunction`), not a property unless of the global object (`window.eval`)."""
+    if end < len(text) and text[end] in _NAME_BYTES:
+        return False
+    if text[start - 1:start] == b".":
+        return _GLOBAL_OBJECT_BEFORE.search(text, max(0, start - LOOKBACK_CHARS), start) is not None
+    return not follows_identifier(text, start)
+
+
+def _is_a_use(text: bytes, start: int, end: int, name: str, typescript: bool) -> bool:
+    """Whether the global is handed on or reached for, rather than called (a call is `risky_calls`' part) or tested."""
+    if _CALLED.match(text, end):
+        return False
+    if _PROPERTY.match(text, end) and not _AS_FUNCTION.match(text, end):
+        return False  # Function.prototype.toString: the constructor's properties build no code
+    before = text[max(0, start - LOOKBACK_CHARS):start]
+    if _NOT_A_USE_BEFORE.search(before) or _COMPARED.match(text, end):
+        return False
+    if _KEY.match(text, end) and _KEY_BEFORE.search(before):
+        return False  # `{eval: 1}`: an object key
+    return not (typescript and name == "Function" and _TYPE_BEFORE.search(before))
+
+
+def _is_computed_member(text: bytes, bracket: int) -> bool:
+    """Whether `[` follows an object (`g[`, `f()[`), not an operator or keyword (an array literal)."""
+    before = text[max(0, bracket - LOOKBACK_CHARS):bracket].rstrip()
+    return bool(before) and before[-1] in _MEMBER_OBJECT_END and not _ARRAY_KEYWORD_BEFORE.search(before)
 
 
 def risky_calls(text: bytes) -> list[Call]:
@@ -92,7 +186,7 @@ def risky_calls(text: bytes) -> list[Call]:
 def _is_call_of_global(text: bytes, call: Call) -> bool:
     """A call of the global function itself (not `myeval(`, `obj.require(`); the caller checks the context."""
     offset = call.start
-    if call.kind == "eval" and text[offset - 1:offset] == b".":
+    if call.kind in ("eval", "function") and text[offset - 1:offset] == b".":
         return _GLOBAL_OBJECT_BEFORE.search(text, max(0, offset - 24), offset) is not None
     if call.kind == "subpackage":
         return text[max(0, offset - 4):offset].lower() == b"load"  # loadSubpackage, preloadSubpackage
@@ -101,6 +195,8 @@ def _is_call_of_global(text: bytes, call: Call) -> bool:
 
 def _classify(script: Script, call: Call) -> Finding | None:
     kind, offset = call.kind, call.start
+    if call.form != "call":
+        return _indirect_finding(script, call)
     if kind == "eval":
         return script.finding("code.eval", "eval() executes a string as code.", offset, {"call": "eval()"})
     if kind == "timer":
@@ -119,6 +215,18 @@ def _classify(script: Script, call: Call) -> Finding | None:
         return script.finding("code.dynamic_load", "importScripts() loads code at runtime.", offset,
                               {"call": "importScripts"})
     return _loader_finding(script, call)
+
+
+def _indirect_finding(script: Script, use: Call) -> Finding:
+    """`(0, eval)`, `eval.call`, `F = Function`, `g['ev' + 'al']`: reported as the call would be."""
+    shown = f"[{use.name!r}]" if use.form == "computed" else use.name
+    if use.form == "reference" and (method := _AS_FUNCTION.match(script.text, use.arguments)):
+        shown += "." + method.group(1).decode()
+    if use.kind == "eval":
+        return script.finding("code.eval", f"{shown} reaches eval without calling it by name; it executes a string "
+                              "as code.", use.start, {"call": shown})
+    return script.finding("code.new_function", f"{shown} reaches the Function constructor, which builds code from "
+                          "a string.", use.start)
 
 
 def _loader_finding(script: Script, call: Call) -> Finding | None:

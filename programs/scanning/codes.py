@@ -325,13 +325,15 @@ _CODES = [
     # --- code risks -----------------------------------------------------------------------------
     FindingCode(
         "code.eval", E, "eval or string timer",
-        "Code calls `eval(...)` or passes a string to `setTimeout`/`setInterval`. Hosts forbid "
+        "Code calls `eval(...)`, reaches it another way (`(0, eval)(s)`, `eval.call(...)`, "
+        "`window['ev' + 'al']`, an alias), or passes a string to `setTimeout`/`setInterval`. Hosts forbid "
         "executing strings as code; parse data with `JSON.parse` and pass functions to timers.",
         weight=25),
     FindingCode(
         "code.new_function", E, "new Function",
-        "Code builds a function from a string with `new Function(...)`/`Function(...)`. This is `eval` "
-        "under another name and is forbidden.", weight=25),
+        "Code builds a function from a string with `new Function(...)`/`Function(...)`, or reaches the "
+        "constructor another way (`const F = Function`, `Function.call(...)`, `g['Func' + 'tion']`). This "
+        "is `eval` under another name and is forbidden.", weight=25),
     FindingCode(
         "code.dynamic_load", W, "Dynamic code loading",
         "`require`/`import()` is called with a computed module name, or `importScripts` is used. "

@@ -221,8 +221,8 @@ EXPLANATIONS_ZH: dict[str, str] = {
     "network.ip_literal": "网络接口访问的是 IP 地址或 `localhost`。宿主只允许已登记的域名。",
     "network.invalid_url": "传给网络接口的字面 URL 是相对地址或没有主机名，运行时会失败。",
     # code risks
-    "code.eval": "代码调用了 `eval(...)`，或向 `setTimeout`/`setInterval` 传入字符串。宿主禁止把字符串当作代码执行；请用 `JSON.parse` 解析数据，并向定时器传入函数。",
-    "code.new_function": "代码用 `new Function(...)`/`Function(...)` 从字符串构造函数。这只是换了个名字的 `eval`，同样被禁止。",
+    "code.eval": "代码调用了 `eval(...)`，或以其他方式取用它（`(0, eval)(s)`、`eval.call(...)`、`window['ev' + 'al']`、别名），或向 `setTimeout`/`setInterval` 传入字符串。宿主禁止把字符串当作代码执行；请用 `JSON.parse` 解析数据，并向定时器传入函数。",
+    "code.new_function": "代码用 `new Function(...)`/`Function(...)` 从字符串构造函数，或以其他方式取用该构造函数（`const F = Function`、`Function.call(...)`、`g['Func' + 'tion']`）。这只是换了个名字的 `eval`，同样被禁止。",
     "code.dynamic_load": "`require`/`import()` 的模块名是计算出来的，或使用了 `importScripts`。审核人员无法确定实际运行的代码；请使用字面量模块路径。",
     "code.remote_code": "代码从远程 URL 加载脚本或分包。所有代码都必须包含在经过审核的代码包中。",
     "code.minified": "某个脚本经过压缩（行很长、几乎没有空白），且代码包中没有它的 source map。请附上可读的源码或 `.map` 文件，方便审核人员阅读。",

@@ -15,6 +15,8 @@ Lines are what the code viewer shows: they end at LF, CRLF and a lone CR (not at
 which the viewer leaves inside a line). A `//` comment ends at any JavaScript line terminator (LF,
 CR, U+2028, U+2029): whatever follows one runs.
 
+A template literal's `${...}` parts are code (`${eval(s)}` runs), its text is string.
+
 Known blind spots, accepted for speed: a line inside a multi-line template literal is treated as
 code, and a `/` starts a regex literal only after an operator or `return`/`typeof`.
 """
@@ -36,17 +38,20 @@ MAX_COLUMN_BYTES = 100_000  # columns beyond this on one line are counted in byt
 
 # A compiled literal is found faster by the regex engine than by bytes.find for two-byte needles.
 _COMMENT_OPENING = re.compile(rb"/\*")
-_LINE_TOKENS = re.compile(
-    rb"""
+_LINE_TOKEN_ALTERNATIVES = r"""
       (?P<comment>//(?:[^\r\n\xe2]|\xe2(?!\x80[\xa8\xa9]))*|/\*.*?(?:\*/|\Z))
     | (?P<string>"[^"\\]*(?:\\.[^"\\]*)*(?:"|\Z)
-        |'[^'\\]*(?:\\.[^'\\]*)*(?:'|\Z)
-        |`[^`\\]*(?:\\.[^`\\]*)*(?:`|\Z))
+        |'[^'\\]*(?:\\.[^'\\]*)*(?:'|\Z))
+    | (?P<template>`)
     | (?:(?<=[(,=:\[!&|?{};])|(?<=return)|(?<=typeof))[ \t]*
       (?P<regex>/(?![*/])[^/\\\[]*(?:(?:\\.|\[(?:[^\]\\]|\\.)*\])[^/\\\[]*)*/)
-    """,
-    re.VERBOSE,
-)
+"""
+_LINE_TOKENS = re.compile(_LINE_TOKEN_ALTERNATIVES.encode(), re.VERBOSE)
+# Inside a template literal's `${...}` the braces are counted to find the `}` that closes it.
+_INTERPOLATION_TOKENS = re.compile(_LINE_TOKEN_ALTERNATIVES.encode() + rb"| (?P<open>\{) | (?P<close>\})", re.VERBOSE)
+# A template literal's text, from its opening backtick (or the `}` ending an interpolation) to the
+# closing backtick or the next `${`.
+_TEMPLATE_TEXT = re.compile(rb"[^`\\$]*(?:(?:\\.|\$(?!\{))[^`\\$]*)*(?:`|\$\{|\Z)")
 # The code viewer's line breaks (see `codeview.render.decode`); only files with a lone CR need them.
 _VIEWER_LINE_BREAK = re.compile(rb"\r\n?|\n")
 
@@ -67,7 +72,7 @@ class Script:
         self._viewer_line_starts: list[int] | None = None  # built on demand, only for files with a lone CR
 
     def api_uses(self, namespace: str, names: frozenset[str]) -> list[tuple[int, str, int]]:
-        """(start, name, end) of each `namespace.name` access for `names`, e.g. `wx.request`.
+        """(start, name, end) of each `namespace.name` access for `names`, e.g. `wx.request` or `wx['request']`.
 
         One pass per namespace finds every name registered with `track_apis` (the privacy and
         network checks share it); the pattern starts with the namespace literal, so the regex
@@ -76,7 +81,7 @@ class Script:
         if namespace not in self._api_uses:
             pattern = _member_pattern(namespace, frozenset(TRACKED_APIS))
             self._api_uses[namespace] = [
-                (match.start(), match.group(1).decode(), match.end()) for match in pattern.finditer(self.text)
+                (match.start(), _used_name(match), match.end()) for match in pattern.finditer(self.text)
                 if not follows_identifier(self.text, match.start())]
         return [use for use in self._api_uses[namespace] if use[1] in names]
 
@@ -167,11 +172,31 @@ class Script:
         return None
 
     def _tokens(self, start: int, end: int) -> list[tuple[int, int, str]]:
-        tokens = []
-        for match in _LINE_TOKENS.finditer(self.text, start, end):
-            kind = COMMENT if match.lastgroup == "comment" else STRING
-            tokens.append((match.start(match.lastgroup), match.end(), kind))
+        """Comments and literals of one line, in order; a template's `${...}` parts are code, not string."""
+        tokens: list[tuple[int, int, str]] = []
+        open_braces: list[int] = []  # per `${` not yet closed, the `{` opened inside it and not yet closed
+        position = start
+        while match := (_INTERPOLATION_TOKENS if open_braces else _LINE_TOKENS).search(self.text, position, end):
+            kind, position = match.lastgroup, match.end()
+            if kind == "open":
+                open_braces[-1] += 1
+            elif kind == "close" and open_braces[-1]:
+                open_braces[-1] -= 1
+            elif kind in ("template", "close"):
+                if kind == "close":
+                    open_braces.pop()
+                position = self._template_text(match.start(), end, tokens, open_braces)
+            else:
+                tokens.append((match.start(kind), position, COMMENT if kind == "comment" else STRING))
         return tokens
+
+    def _template_text(self, opening: int, end: int, tokens: list, open_braces: list[int]) -> int:
+        """Add the template text after `opening` (a backtick or an interpolation's `}`) as a string token."""
+        text_end = _TEMPLATE_TEXT.match(self.text, opening + 1, end).end()
+        tokens.append((opening, text_end, STRING))
+        if self.text.endswith(b"${", opening, text_end):
+            open_braces.append(0)
+        return text_end
 
     def _in_block_comment(self, offset: int) -> bool:
         self._scan_block_comments(offset)
@@ -215,8 +240,34 @@ def track_apis(names) -> frozenset[str]:
 
 @functools.lru_cache(maxsize=16)
 def _member_pattern(namespace: str, names: frozenset[str]) -> re.Pattern:
+    """`wx.request`, and `wx['req' + 'uest']`: a computed key of literals names the API as plainly."""
     alternatives = literal_alternation(name.encode() for name in names)
-    return re.compile(re.escape(namespace).encode() + rb"\s*\.\s*(" + alternatives + rb")(?![\w$])")
+    return re.compile(
+        re.escape(namespace).encode() + rb"\s*(?:\.\s*(" + alternatives + rb")(?![\w$])|" + LITERAL_KEY + rb")")
+
+
+def _used_name(match: re.Match) -> str:
+    return match.group(1).decode() if match.group(1) else folded_key(match.group(2))
+
+
+# A string literal without interpolations, and a computed member key made of such literals joined by
+# `+` (`['ev' + 'al']`): its value is known without running anything, so it names a member as plainly
+# as `.eval` does. Group 1 is the key's literals.
+_KEY_LITERAL = rb"""'[^'\\\n]*(?:\\.[^'\\\n]*)*'|"[^"\\\n]*(?:\\.[^"\\\n]*)*"|`[^`\\$]*(?:\\.[^`\\$]*)*`"""
+LITERAL_KEY = rb"\[\s*((?:" + _KEY_LITERAL + rb")(?:\s*\+\s*(?:" + _KEY_LITERAL + rb"))*)\s*\]"
+_KEY_PIECE = re.compile(_KEY_LITERAL)
+_ESCAPE = re.compile(r"\\(?:x([0-9A-Fa-f]{2})|u([0-9A-Fa-f]{4})|u\{([0-9A-Fa-f]{1,6})\}|(.))", re.DOTALL)
+
+
+def folded_key(literals: bytes) -> str:
+    """The value of literals joined by `+` (LITERAL_KEY's group), with `\\x65`-style escapes resolved."""
+    value = b"".join(piece.group()[1:-1] for piece in _KEY_PIECE.finditer(literals)).decode("utf-8", errors="replace")
+    return _ESCAPE.sub(_unescaped, value) if "\\" in value else value
+
+
+def _unescaped(escape: re.Match) -> str:
+    code = escape.group(1) or escape.group(2) or escape.group(3)
+    return chr(min(int(code, 16), 0x10FFFF)) if code else escape.group(4)
 
 
 def literal_alternation(words) -> bytes:

@@ -1,6 +1,7 @@
 """Network checks: URLs given to request/upload/download/socket APIs, and the domains code talks to.
 
-The URL of a call such as `wx.request({url: BASE + '/orders'})` is evaluated statically: string and
+The URL of a call such as `wx.request({url: BASE + '/orders'})` (or `wx['req' + 'uest'](...)`, see
+`Script.api_uses`) is evaluated statically: string and
 template literals, `+` concatenation, and identifiers bound to a URL literal (`const BASE = '...'`
 or an object property `baseUrl: '...'`, in the same file or, if unambiguous, anywhere in the
 package). Evaluation stops as soon as the scheme and host are known; whatever cannot be resolved

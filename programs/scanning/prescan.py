@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from .code_risks import Call, risky_calls
+from .code_risks import Call, is_typescript, risky_uses
 from .config import ScanConfig
 from .findings import Finding
 from .jssource import Script, member_script
@@ -34,4 +34,4 @@ class Prescan:
         script: Script = member_script(member)
         self.secrets[member.name] = secrets_in(script, self.org_keys)
         if kind in SCRIPT_EXTENSIONS:
-            self.calls[member.name] = risky_calls(script.text)
+            self.calls[member.name] = risky_uses(script.text, is_typescript(member.name))

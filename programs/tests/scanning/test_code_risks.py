@@ -282,3 +282,45 @@ def test_a_comment_ends_at_any_javascript_line_terminator(separator):
 
     assert Script("a.js", source).context(source.index("eval(x)")) == COMMENT
     assert Script("a.js", source).context(source.index("eval(y)")) == CODE
+
+
+@pytest.mark.parametrize("code", [
+    "const s = `${eval('f')}`;", "const s = `a${ b ? `c${eval('f')}` : '}' }d`;", "const s = `${'}'}${eval(x)}`;",
+    "(0, eval)('i');", "eval.call(null, 'h');", "eval.apply(null, ['h']);", "const run = eval.bind(null);",
+    "const run = window.eval;", "g['ev' + 'al']('1+1');", "window[\"eval\"](s);", "g['\\x65v' + `al`](s);",
+])
+def test_indirect_eval_forms_are_errors(code):
+    assert "code.eval" in scan_built("alipay", **with_code(code)).codes()
+
+
+@pytest.mark.parametrize("code", [
+    "const F = Function; F('return 1');", "Function.call(null, 'return 1');", "const f = Function.bind(null, 'a');",
+    "g['Func' + 'tion']('return 1');", "window.Function('return 1');", "module.exports = { make: Function };",
+])
+def test_indirect_function_forms_are_errors(code):
+    assert "code.new_function" in scan_built("alipay", **with_code(code)).codes()
+
+
+@pytest.mark.parametrize("code", [
+    "obj.eval = 1;", "const o = {eval: 1, Function: 2};", "const o = { eval : 1 };", "if (typeof eval === 'function') go();",
+    "const s = 'eval and Function';", "// (0, eval)('x')", "const re = /eval|Function/;", "const t = `${a} eval(x) ${b}`;",
+    "x instanceof Function;", "Function.prototype.toString.call(fn);", "fn.constructor === Function;",
+    "const words = ['eval', 'Function'];", "function pick() { return ['eval']; }", "obj['evaluate'](x);",
+    "const Function = makeFactory;", "const evaluate = 1, isFunction = 2, $eval = 3, eval_ = 4;",
+])
+def test_eval_and_function_lookalikes_are_not_flagged(code):
+    assert not {"code.eval", "code.new_function"} & scan_built("alipay", **with_code(code)).codes()
+
+
+def test_function_as_a_typescript_type_is_not_a_reference():
+    code = "export function on(name: string, cb: Function, list?: Array<Function>): Function | null { return cb; }\n"
+
+    assert "code.new_function" not in scan_built("alipay", files={"utils/events.ts": code}).codes()
+
+
+def test_computed_member_of_concatenated_literals_is_the_api_it_names():
+    direct = only(scan_built("alipay", **with_code("my.request({ url: 'https://evil.test/x' });")), "network.not_allowed")
+    computed = only(scan_built("alipay", **with_code("my['req' + 'uest']({ url: 'https://evil.test/x' });")),
+                    "network.not_allowed")
+
+    assert (computed.params, computed.line, computed.column) == (direct.params, direct.line, direct.column)
