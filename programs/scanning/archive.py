@@ -261,6 +261,8 @@ def _name_problems(name: str) -> list[tuple[str, str]]:
 def _bad_name_reason(name: str, parts: list[str]) -> str | None:
     if CONTROL_CHARACTERS.search(name):
         return "contains control characters"
+    if (hidden := _format_character(name)) is not None:
+        return f"contains U+{ord(hidden):04X}, an invisible or direction-changing character"
     if DRIVE_LETTER.match(name):
         return "starts with a drive letter"
     if len(name) > MAX_NAME_CHARS or any(len(part) > MAX_COMPONENT_CHARS for part in parts):
@@ -269,6 +271,17 @@ def _bad_name_reason(name: str, parts: list[str]) -> str | None:
     if "." in parts or "" in inner:
         return "has empty or '.' components"
     return None
+
+
+def _format_character(name: str) -> str | None:
+    """The first Unicode format character (category Cf) in `name`, if any.
+
+    They change how a name reads without showing: `utils/\u202egnp.js` displays as `utils/sj.png`
+    (a right-to-left override), `x\u200b.js` as `x.js` (a zero-width space).
+    """
+    if name.isascii():
+        return None  # no ASCII character is a format character
+    return next((character for character in name if unicodedata.category(character) == "Cf"), None)
 
 
 def _type_findings(entry: _Entry, findings: list[Finding]) -> bool:

@@ -76,8 +76,10 @@ _CODES = [
         "as part of the name. Create the zip with a tool that writes `/` separators.", weight=10),
     FindingCode(
         "archive.bad_name", E, "Invalid member name",
-        "A member name is not valid UTF-8, contains control characters, a drive letter (`C:`), empty or "
-        "`.` components, or is too long. Rename the file to a plain name.", weight=20),
+        "A member name is not valid UTF-8, contains control characters or invisible or direction-changing "
+        "characters (Unicode format characters such as U+202E or U+200B, which make `utils/<U+202E>gnp.js` "
+        "read as `utils/sj.png`), a drive letter (`C:`), empty or `.` components, or is too long. Rename "
+        "the file to a plain name.", weight=20),
     FindingCode(
         "archive.symlink", E, "Symbolic link",
         "A member is a symbolic link, which could point anywhere on the reviewer's or host's disk. Replace "

@@ -178,6 +178,21 @@ def test_bad_names_are_errors(name):
     assert "archive.bad_name" in report.codes()
 
 
+# `utils/\u202Egnp.js` shows as `utils/sj.png`, `x\u200B.js` as `x.js`: names that do not read as they are.
+@pytest.mark.parametrize("name", ["utils/\u202egnp.js", "x\u200b.js", "pages/\u2066a\u2069.js", "\ufeffapp2.js",
+                                  "a\u200db.js", "p\u061cq.js", "tag\U000e0041.js"])
+def test_names_with_invisible_or_direction_changing_characters_are_bad_names(name):
+    finding = only(scan(raw_zip(_valid_entries() + [RawEntry(name, b"x")])), "archive.bad_name")
+
+    assert (finding.severity.value, finding.file) == ("error", name)
+    assert f"U+{ord(next(c for c in name if not c.isprintable())):04X}" in finding.message
+
+
+@pytest.mark.parametrize("name", ["pages/首页.js", "images/café.png", "pages/ｘ.js", "pages/😀.png"])
+def test_visible_non_ascii_names_are_fine(name):
+    assert "archive.bad_name" not in scan(raw_zip(_valid_entries() + [RawEntry(name, b"x")])).codes()
+
+
 def test_non_utf8_name_is_a_bad_name():
     assert "not valid UTF-8" in only(scan(HOSTILE["non_utf8_name"].data), "archive.bad_name").message
 
