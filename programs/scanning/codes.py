@@ -370,6 +370,17 @@ _CODES = [
         "alone is not a credential: it names the account and is public by design in presigned URLs. "
         "Check that the secret itself is not shipped anywhere.", weight=0),
     FindingCode(
+        "secret.service_token", E, "Service token in package",
+        "A Stripe live secret or restricted key (`sk_live_...`, `rk_live_...`) or a GitHub token (`ghp_`, "
+        "`gho_`, `ghu_`, `ghs_`, `ghr_`, `github_pat_`) is in the package. Anyone who downloads the program "
+        "can use it as you: revoke it in the service's dashboard now and call the service from your server. "
+        "Test keys (`sk_test_`) and publishable keys (`pk_live_`) are not reported.", weight=40),
+    FindingCode(
+        "secret.url_password", E, "Password in a URL",
+        "A URL in the package carries a user name and password (`scheme://user:password@host`), typically a "
+        "database, cache or broker connection string. Anyone can read it: change the password and keep such "
+        "URLs on your server. Placeholders (`password`, `****`, `${DB_PASSWORD}`) are not reported.", weight=40),
+    FindingCode(
         "secret.org_api_key", E, "Console API key in package",
         "One of your organisation's console API keys is in the package. Revoke it in the console's API "
         "keys page immediately and create a new one; never ship API keys to devices.", weight=40),

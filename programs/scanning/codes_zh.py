@@ -88,6 +88,8 @@ MESSAGES_ZH: dict[str, str] = {
     "secret.private_key": "代码包中有私钥：请吊销该密钥，并只在服务器上保存密钥。",
     "secret.cloud_key": "代码包中有云服务访问密钥 {key} 及其 Secret：请立即在云控制台禁用该密钥。",
     "secret.cloud_key_id": "代码包中有云服务 AccessKey ID {key}，附近没有 Secret（例如预签名 URL 中）；仅有 ID 不构成凭证。",
+    "secret.service_token": "代码包中有 {service} 的密钥 {key}：请立即在 {service} 吊销它。",
+    "secret.url_password": "URL {url} 中含有密码：请修改该密码，并只在服务器上保存这个 URL。",
     "secret.org_api_key": "代码包中有本控制台的 API 密钥 {key}：请在控制台撤销并重新创建。",
     # the scan itself
     "scan.timeout": "扫描超出时间限制，代码包未能完整检查。",
@@ -133,6 +135,7 @@ TITLES_ZH: dict[str, str] = {
     "code.remote_code": "加载远程代码", "code.minified": "压缩代码且无 source map", "code.obfuscated": "混淆代码",
     "secret.private_key": "代码包中有私钥", "secret.cloud_key": "代码包中有云服务访问密钥",
     "secret.cloud_key_id": "云服务 AccessKey ID（无 Secret）", "secret.org_api_key": "代码包中有控制台 API 密钥",
+    "secret.service_token": "代码包中有第三方服务密钥", "secret.url_password": "URL 中含有密码",
     "scan.timeout": "扫描超时", "scan.gave_up": "放弃扫描", "scan.internal_error": "扫描程序错误",
     "scan.member_skipped": "文件过大未检查内容", "scan.findings_truncated": "更多结果未显示",
 }
@@ -231,6 +234,8 @@ EXPLANATIONS_ZH: dict[str, str] = {
     "secret.private_key": "代码包中有 PEM/OpenSSH/PGP 私钥。任何下载小程序的人都能读到它：请吊销该密钥，签发新密钥，并只保存在你的服务器上。",
     "secret.cloud_key": "代码包中有 AWS（`AKIA...`）、阿里云（`LTAI...`）或腾讯云（`AKID...`）的 AccessKey ID，附近（几行之内）还有形似其 Secret 的字符串。任何人都能以你的身份调用云 API：请立即在云控制台禁用该密钥，并改为从你的服务器调用云 API。",
     "secret.cloud_key_id": "代码包中有 AWS、阿里云或腾讯云的 AccessKey ID，附近没有 Secret，通常位于预签名 URL 中（`OSSAccessKeyId=LTAI...&Expires=...&Signature=...`）。仅有 ID 不构成凭证：它只标识账号，在预签名 URL 中本就是公开的。请确认 Secret 本身没有被打包到任何地方。",
+    "secret.service_token": "代码包中有 Stripe 正式环境的密钥或受限密钥（`sk_live_...`、`rk_live_...`），或 GitHub 令牌（`ghp_`、`gho_`、`ghu_`、`ghs_`、`ghr_`、`github_pat_`）。任何下载小程序的人都能以你的身份使用它：请立即在该服务的控制台吊销它，并改为从你的服务器调用该服务。测试密钥（`sk_test_`）和可公开的密钥（`pk_live_`）不会报告。",
+    "secret.url_password": "代码包中的某个 URL 含有用户名和密码（`scheme://user:password@host`），通常是数据库、缓存或消息队列的连接串。任何人都能读到它：请修改该密码，并只在服务器上保存这类 URL。占位符（`password`、`****`、`${DB_PASSWORD}`）不会报告。",
     "secret.org_api_key": "代码包中有你所在组织的控制台 API 密钥。请立即在控制台的 API 密钥页面撤销它并创建新的密钥；切勿把 API 密钥发布到设备上。",
     # the scan itself
     "scan.timeout": "扫描未能在时间限制内完成，代码包未能完整检查。请减少文件的数量或大小；如果问题持续，请联系技术支持。",

@@ -1,4 +1,5 @@
-"""Leaked secrets in shipped text files: private keys, cloud access keys, the org's own API keys.
+"""Leaked secrets in shipped text files: private keys, cloud access keys, service tokens (Stripe live
+keys, GitHub tokens), passwords in URLs, the org's own API keys.
 
 Everything in a package ends up on users' devices, so comments and strings are scanned too.
 Messages show only a prefix of the secret: reports are stored and shown in several places.
@@ -34,6 +35,23 @@ SECRET_WINDOW_BYTES = 400
 _CANDIDATES = re.compile(
     rb"A(?:(?=KI[AD]|SIA)(?P<cloud>)|(?<=LTA)(?=I)(?P<alibaba>)|(?<=PRIVA)(?=TE KEY)(?P<private>))")
 _UPPER, _LOWER = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"), frozenset(b"abcdefghijklmnopqrstuvwxyz")
+# Stripe live secret and restricted keys and GitHub tokens start with fixed prefixes that hold an
+# underscore; one pass that jumps from "_" to "_" tells whether any can be in the file (as `_CANDIDATES`
+# does from "A"). Test keys (`sk_test_`) and publishable keys (`pk_live_`, public by design) are not secrets.
+_TOKEN_CANDIDATES = re.compile(rb"_(?:(?<=[sr]k_)(?=live_)|(?<=gh[pousr]_)|(?<=github_)(?=pat_))")
+_SERVICE_TOKENS = re.compile(
+    rb"(?P<stripe>[sr]k_live_[A-Za-z0-9]{20,})|(?P<github>gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})")
+_SERVICES = {"stripe": "Stripe", "github": "GitHub"}
+_TOKEN_KINDS = {b"s": "secret key", b"r": "restricted key", b"g": "token"}  # by the token's first letter
+# A URL's `user:password@`: found from its "@" (rare in code; the byte before it is checked in the same
+# pass), then read backwards to the `://`. Connection strings (`mysql://root:...@db`) are the usual case.
+_URL_AT = re.compile(rb"@(?<=[^\s/@'\"`*(){}<>\[\],;]@)")
+_URL_USERINFO = re.compile(rb"([A-Za-z][A-Za-z0-9+.-]*)://([^\s/@:'\"`]*):([^\s/@'\"`]+)\Z")
+_URL_HOST = re.compile(rb"\[?[A-Za-z0-9][A-Za-z0-9.:\-\]]*")
+URL_LOOKBACK_BYTES = 256
+PLACEHOLDER_PASSWORDS = frozenset({
+    "password", "passwd", "pass", "pwd", "secret", "yourpassword", "mypassword", "changeme", "example", "placeholder",
+    "redacted", "token", "dbpassword"})
 ORG_KEY_MIN_TAIL = 6
 SHOWN_CHARS = 8
 
@@ -66,6 +84,10 @@ def secrets_in(script: Script, org_keys: re.Pattern | None) -> list[Finding]:
         for match in _ALIBABA.finditer(text):
             if not _extends_token(text, match.start()):
                 findings.append(_cloud_finding(script, match, "alibaba"))
+    if _TOKEN_CANDIDATES.search(text):
+        findings += [_service_finding(script, match) for match in _SERVICE_TOKENS.finditer(text)
+                     if not _extends_token(text, match.start())]
+    findings += [finding for at in _URL_AT.finditer(text) if (finding := _url_password_finding(script, at.start()))]
     if org_keys is not None:
         findings += [_org_finding(script, match) for match in org_keys.finditer(text)]
     return findings
@@ -115,6 +137,35 @@ def _secret_near(text: bytes, match: re.Match, provider_key: str) -> bool:
         if candidate.start() != match.start() and _UPPER.intersection(token) and _LOWER.intersection(token):
             return True
     return False
+
+
+def _service_finding(script: Script, match: re.Match) -> Finding:
+    service = _SERVICES[match.lastgroup]
+    what, shown = f"{service} {_TOKEN_KINDS[match.group()[:1]]}", _redacted(match.group())
+    return script.finding(
+        "secret.service_token", f"{what} {shown} is in the package: revoke it in {service} now.",
+        match.start(), {"service": service, "key": shown})
+
+
+def _url_password_finding(script: Script, at: int) -> Finding | None:
+    """A finding for the URL whose `user:password@` ends at `at`, unless there is none or it is a placeholder."""
+    text = script.text
+    userinfo = _URL_USERINFO.search(text, max(0, at - URL_LOOKBACK_BYTES), at)
+    host = _URL_HOST.match(text, at + 1)
+    if userinfo is None or host is None or _is_placeholder(userinfo.group(3).decode("utf-8", errors="replace")):
+        return None
+    scheme, user = userinfo.group(1).decode(), userinfo.group(2).decode("utf-8", errors="replace")
+    shown = f"{scheme}://{user}:…@{host.group().decode()}"
+    return script.finding(
+        "secret.url_password", f"The URL {shown} carries a password: change it and keep the URL on your server.",
+        userinfo.start(), {"url": shown})
+
+
+def _is_placeholder(password: str) -> bool:
+    """`password`, `YOUR_PASSWORD`, `****`, `${DB_PASS}`, `<password>`, `%s`: a template, not a leaked password."""
+    if password[0] in "$%{<[" or len(set(password)) == 1:
+        return True
+    return "".join(character for character in password.lower() if character.isalnum()) in PLACEHOLDER_PASSWORDS
 
 
 def _org_finding(script: Script, match: re.Match) -> Finding:

@@ -324,3 +324,51 @@ def test_computed_member_of_concatenated_literals_is_the_api_it_names():
                     "network.not_allowed")
 
     assert (computed.params, computed.line, computed.column) == (direct.params, direct.line, direct.column)
+
+
+# Built from pieces so that no whole token sits in this file for other scanners to trip on.
+SERVICE_TOKENS = [
+    ("sk_live_" + "51HxQ2eZvKYlo2C0aBcDeFgHiJkLmNoP", "Stripe"), ("rk_live_" + "51HxQ2eZvKYlo2C0aBcDeFgH", "Stripe"),
+    *[(prefix + "_" + "aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5", "GitHub") for prefix in ("ghp", "gho", "ghu", "ghs", "ghr")],
+    ("github_pat_" + "11ABCDEFG0abcdefghijkl_mnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghij", "GitHub"),
+]
+
+
+@pytest.mark.parametrize(("token", "service"), SERVICE_TOKENS)
+def test_service_tokens_are_errors_and_redacted(token, service):
+    finding = only(scan_built("alipay", **with_code(f"const headers = {{ Authorization: 'Bearer {token}' }};")),
+                   "secret.service_token")
+
+    assert (finding.severity.value, finding.line, finding.column) == ("error", APPENDED_CODE_LINE, len("const headers = { Authorization: 'Bearer ") + 1)
+    assert service in finding.message and token[:8] in finding.message
+    assert token not in finding.message and token not in str(finding.params)
+
+
+@pytest.mark.parametrize("text", [
+    "sk_test_" + "51HxQ2eZvKYlo2C0aBcDeFgHiJkLmNoP", "pk_live_" + "51HxQ2eZvKYlo2C0aBcDeFgHiJkLmNoP",
+    "ask_live_" + "51HxQ2eZvKYlo2C0aBcDeFgHiJkLmNoP", "ghp_" + "short", "my_ghp_" + "is_not_a_token_at_all_but_long_enough",
+])
+def test_test_keys_public_keys_and_lookalikes_are_not_service_tokens(text):
+    assert "secret.service_token" not in scan_built("alipay", **with_code(f"const k = '{text}';")).codes()
+
+
+@pytest.mark.parametrize(("url", "shown"), [
+    ("mysql://root:S3cr3tPass@db.internal/shop", "mysql://root:…@db.internal"),
+    ("redis://:hunter2-but-longer@cache.example.com:6379", "redis://:…@cache.example.com:6379"),
+    ("https://deploy:" + "x9Kq2LmN0pQ" + "@git.example.com/repo.git", "https://deploy:…@git.example.com"),
+])
+def test_password_in_a_url_is_an_error_showing_no_password(url, shown):
+    finding = only(scan_built("alipay", **with_code(f"// old config\nconst DSN = '{url}';")), "secret.url_password")
+
+    assert (finding.line, finding.column) == (APPENDED_CODE_LINE + 1, len("const DSN = '") + 1)
+    assert finding.params == {"url": shown}
+    assert url.split(":")[2].split("@")[0] not in finding.message
+
+
+@pytest.mark.parametrize("url", [
+    "https://user@example.com/", "https://example.com/a:b@c", "mysql://root:@db.internal", "mysql://root:password@db",
+    "mysql://root:${DB_PASSWORD}@db", "mysql://root:<password>@db", "mysql://root:****@db", "amqp://guest:%s@mq",
+    "mysql://user:YOUR_PASSWORD@db", "mailto:someone@example.com", "git@github.com:org/repo.git",
+])
+def test_urls_without_a_real_password_are_not_flagged(url):
+    assert "secret.url_password" not in scan_built("alipay", **with_code(f"const u = '{url}';")).codes()
