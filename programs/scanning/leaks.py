@@ -43,9 +43,10 @@ _SERVICE_TOKENS = re.compile(
     rb"(?P<stripe>[sr]k_live_[A-Za-z0-9]{20,})|(?P<github>gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})")
 _SERVICES = {"stripe": "Stripe", "github": "GitHub"}
 _TOKEN_KINDS = {b"s": "secret key", b"r": "restricted key", b"g": "token"}  # by the token's first letter
-# A URL's `user:password@`: found from its "@" (rare in code; the byte before it is checked in the same
-# pass), then read backwards to the `://`. Connection strings (`mysql://root:...@db`) are the usual case.
-_URL_AT = re.compile(rb"@(?<=[^\s/@'\"`*(){}<>\[\],;]@)")
+# A URL's `user:password@` is found from its "@", then read backwards to the `://`. "@" is rare in code,
+# so bytes.find (memchr) jumps between them several times faster than a regex pass; an "@" after a space
+# or a `*` (`@param`, `@media`) ends no password. Connection strings (`mysql://root:...@db`) are the usual case.
+_NOT_BEFORE_PASSWORD_END = frozenset(b" \t\r\n/@'\"`*(){}<>[],;")
 _URL_USERINFO = re.compile(rb"([A-Za-z][A-Za-z0-9+.-]*)://([^\s/@:'\"`]*):([^\s/@'\"`]+)\Z")
 _URL_HOST = re.compile(rb"\[?[A-Za-z0-9][A-Za-z0-9.:\-\]]*")
 URL_LOOKBACK_BYTES = 256
@@ -87,7 +88,7 @@ def secrets_in(script: Script, org_keys: re.Pattern | None) -> list[Finding]:
     if _TOKEN_CANDIDATES.search(text):
         findings += [_service_finding(script, match) for match in _SERVICE_TOKENS.finditer(text)
                      if not _extends_token(text, match.start())]
-    findings += [finding for at in _URL_AT.finditer(text) if (finding := _url_password_finding(script, at.start()))]
+    findings += [finding for at in _password_ends(text) if (finding := _url_password_finding(script, at))]
     if org_keys is not None:
         findings += [_org_finding(script, match) for match in org_keys.finditer(text)]
     return findings
@@ -145,6 +146,16 @@ def _service_finding(script: Script, match: re.Match) -> Finding:
     return script.finding(
         "secret.service_token", f"{what} {shown} is in the package: revoke it in {service} now.",
         match.start(), {"service": service, "key": shown})
+
+
+def _password_ends(text: bytes) -> list[int]:
+    """Offsets of each "@" that could end a URL's `user:password` (see `_NOT_BEFORE_PASSWORD_END`)."""
+    ends, at = [], text.find(b"@", 1)
+    while at > 0:
+        if text[at - 1] not in _NOT_BEFORE_PASSWORD_END:
+            ends.append(at)
+        at = text.find(b"@", at + 1)
+    return ends
 
 
 def _url_password_finding(script: Script, at: int) -> Finding | None:
