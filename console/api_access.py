@@ -5,6 +5,7 @@ and only with its scopes (a missing scope is 403).
 """
 
 from django.http import Http404
+from django.utils.translation import gettext
 from rest_framework import status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.mixins import ListModelMixin
@@ -13,6 +14,11 @@ from rest_framework.response import Response
 from console.models import ApiKey
 from console.roles import SCOPE_CAPABILITY, role_can
 from console.selectors import membership_for_user, memberships_for_user
+
+
+def lacks_scope_message(scope: str) -> str:
+    """The 403 of an API key that lacks `scope` (the scope's own name, as keys are created with it)."""
+    return gettext("This API key lacks the scope '%(scope)s'.") % {"scope": scope}
 
 
 class ScopedOrganisationMixin:
@@ -50,9 +56,9 @@ class ScopedOrganisationMixin:
             return
         key = self.api_key()
         if key and not key.has_scope(scope):
-            raise PermissionDenied(f"This API key lacks the scope '{scope}'.")
+            raise PermissionDenied(lacks_scope_message(scope))
         if not role_can(membership.role, SCOPE_CAPABILITY[scope]):
-            raise PermissionDenied("Your role in this organisation does not allow this.")
+            raise PermissionDenied(gettext("Your role in this organisation does not allow this."))
 
 
 class OrganisationApiMixin(ScopedOrganisationMixin):

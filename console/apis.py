@@ -1,6 +1,7 @@
 """API views for the caller's identity, organisation and audit log (members: `console.member_apis`)."""
 
 from django.urls import Resolver404, resolve
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import api_view, permission_classes
@@ -101,9 +102,9 @@ class AuditEventListApi(ScopedOrganisationMixin, ListAPIView):
 def api_not_found(request, *args, **kwargs):
     """Unknown paths under /api/ answer in the API's error shape, not with an HTML page."""
     if not request.path_info.endswith("/") and _is_an_endpoint(request.path_info + "/"):
-        return error_response("not_found", f"No API endpoint at this path; every path ends with a slash: "
-                                           f"{request.path}/", 404)
-    return error_response("not_found", "No API endpoint at this path.", 404)
+        return error_response("not_found", gettext("No API endpoint at this path; every path ends with a slash: "
+                                                   "%(path)s") % {"path": f"{request.path}/"}, 404)
+    return error_response("not_found", gettext("No API endpoint at this path."), 404)
 
 
 def _is_an_endpoint(path: str) -> bool:

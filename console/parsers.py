@@ -21,10 +21,24 @@ import re
 
 import orjson
 from django.conf import settings
+from django.utils.translation import gettext, gettext_lazy
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser, get_encoding
+from rest_framework.utils import json as drf_json
 
 _CONTAINERS = (dict, list)
+# The standard parser's messages (json.decoder) by how they start, in the reader's language; any other is shown as it is.
+_JSON_PROBLEMS = {
+    "Expecting value": gettext_lazy("a value was expected"),
+    "Expecting property name enclosed in double quotes": gettext_lazy("a key in double quotes was expected"),
+    "Expecting ':' delimiter": gettext_lazy("a colon (:) was expected"),
+    "Expecting ',' delimiter": gettext_lazy("a comma (,) was expected"),
+    "Unterminated string starting at": gettext_lazy("a string is not closed"),
+    "Invalid control character at": gettext_lazy("a string holds a control character"),
+    "Invalid \\escape": gettext_lazy("a string holds an invalid escape"),
+    "Invalid \\uXXXX escape": gettext_lazy("a string holds an invalid \\u escape"),
+    "Extra data": gettext_lazy("more follows the JSON value"),
+}
 _SURROGATE = re.compile("[\ud800-\udfff]")  # a parsed str holds a surrogate only when its pair was missing
 
 
@@ -60,7 +74,20 @@ def holds_lone_surrogate(value) -> bool:
 
 
 def _too_deep() -> ParseError:
-    return ParseError(f"The JSON body is nested more than {settings.JSON_MAX_DEPTH} levels deep.")
+    return ParseError(gettext("The JSON body is nested more than %(depth)s levels deep.")
+                      % {"depth": settings.JSON_MAX_DEPTH})
+
+
+def _not_json(exc: ValueError, encoding: str) -> ParseError:
+    """What is wrong with a body the standard parser refused, and where, in the reader's language."""
+    if isinstance(exc, json.JSONDecodeError):
+        return ParseError(gettext("The body is not valid JSON: %(problem)s at line %(line)s, column %(column)s.") % {
+            "problem": next((words for start, words in _JSON_PROBLEMS.items() if exc.msg.startswith(start)), exc.msg),
+            "line": exc.lineno, "column": exc.colno})
+    if isinstance(exc, UnicodeDecodeError):
+        return ParseError(gettext("The body is not valid %(encoding)s text (byte %(position)s).")
+                          % {"encoding": encoding.upper(), "position": exc.start + 1})
+    return ParseError(gettext("The body is not valid JSON: %(problem)s.") % {"problem": exc})
 
 
 class DepthLimitedJSONParser(JSONParser):
@@ -80,11 +107,18 @@ class DepthLimitedJSONParser(JSONParser):
                 return orjson.loads(body)
             except orjson.JSONDecodeError:
                 pass  # the standard parser decides, with its own message
-        data = super().parse(io.BytesIO(body), media_type, parser_context)
+        data = self._parse_standard(body, get_encoding(parser_context or {}))
         if holds_lone_surrogate(data):
-            raise ParseError("The JSON body holds a lone surrogate (a \\ud800-\\udfff escape without its pair), "
-                             "which is not text. Send strings as UTF-8.")
+            raise ParseError(gettext("The JSON body holds a lone surrogate (a \\ud800-\\udfff escape without its "
+                                     "pair), which is not text. Send strings as UTF-8."))
         return data
+
+    def _parse_standard(self, body: bytes, encoding: str):
+        # DRF's JSONParser.parse, with an error in the reader's language (its "JSON parse error - …" is English).
+        try:
+            return json.loads(body.decode(encoding), parse_constant=drf_json.strict_constant if self.strict else None)
+        except ValueError as exc:
+            raise _not_json(exc, encoding) from None
 
 
 def parse_json_body(body: bytes):
@@ -112,5 +146,6 @@ def _refuse_repeated_keys(pairs: list[tuple[str, object]]) -> dict:
     keys = [key for key, _value in pairs]
     if len(set(keys)) != len(keys):
         repeated = sorted({key for key in keys if keys.count(key) > 1})
-        raise ParseError(f"The JSON body names a key twice in one object: {', '.join(repeated)[:200]}.")
+        raise ParseError(gettext("The JSON body names a key twice in one object: %(keys)s.")
+                         % {"keys": ", ".join(repeated)[:200]})
     return dict(pairs)

@@ -283,7 +283,8 @@ def _upload_limit_for(appid: str) -> int:
 
 
 def _too_large(limit: int) -> Response:
-    message = f"The package is larger than this organisation's upload limit of {filesizeformat(limit)}."
+    message = gettext("The package is larger than this organisation's upload limit of %(size)s.") % {
+        "size": filesizeformat(limit)}
     return error_response("package_too_large", message, status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
 
 

@@ -11,7 +11,7 @@ from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from console.api_access import ScopedOrganisationMixin
+from console.api_access import ScopedOrganisationMixin, lacks_scope_message
 from console.roles import Scope
 from programs import selectors
 from programs.codeview import documents
@@ -63,7 +63,7 @@ class _CodeApi(ScopedOrganisationMixin, APIView):
         obj = selectors.code_version_for_user(self.request.user, appid, version, api_key=self.api_key())
         key = self.api_key()
         if key and not key.has_scope(self.required_scope):
-            raise PermissionDenied(f"This API key lacks the scope '{self.required_scope}'.")
+            raise PermissionDenied(lacks_scope_message(self.required_scope))
         return obj
 
 

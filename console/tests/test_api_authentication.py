@@ -166,3 +166,11 @@ def test_a_session_is_not_refused_for_another_authorization_scheme(client_for, o
     response = client_for(owner).get(ME, HTTP_AUTHORIZATION="Basic dXNlcjpwYXNz")
 
     assert response.status_code == 200
+
+
+def test_a_key_without_the_scope_is_told_so_in_its_language(api, owner, org):
+    _, raw = api_key_create(org=org, user=owner, role=Role.OWNER, name="stats only", scopes=["stats:read"])
+
+    response = api.get(_audit_url(org), HTTP_AUTHORIZATION=f"Bearer {raw}", HTTP_ACCEPT_LANGUAGE="zh-CN")
+
+    assert _error(response)["message"] == "此 API 密钥缺少权限范围“org:read”。"

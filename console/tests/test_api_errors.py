@@ -164,3 +164,29 @@ def test_the_message_of_a_refused_body_is_in_the_language_of_its_fields(api_with
     error = response.json()["error"]
     assert (response.status_code, error["message"]) == (400, "部分字段无效。")
     assert error["fields"]["name"] == ["该字段是必填项。"]
+
+
+def test_an_unknown_api_path_answers_in_the_callers_language(api_with_key):
+    response = api_with_key.get("/api/v1/programs", HTTP_ACCEPT_LANGUAGE="zh-CN")
+
+    assert response.json()["error"]["message"] == "此路径下没有 API 端点；所有路径都以斜杠结尾：/api/v1/programs/"
+
+
+@pytest.mark.parametrize("lang, message", [
+    ("en", "The body is not valid JSON: a value was expected at line 2, column 9."),
+    ("zh-CN", "请求体不是有效的 JSON（第 2 行第 9 列）：应为一个值。"),
+])
+def test_a_body_that_is_not_json_says_where_in_the_callers_language(api_with_key, lang, message):
+    """DRF's own "JSON parse error - Expecting value: line 2 column 9 (char 10)" was English in every language."""
+    response = api_with_key.generic("POST", "/api/v1/programs/", b'{\n"name": }', content_type="application/json",
+                                    HTTP_ACCEPT_LANGUAGE=lang)
+
+    assert response.status_code == 400
+    assert response.json()["error"] == {"code": "parse_error", "message": message, "fields": {}}
+
+
+def test_a_body_that_is_not_utf8_names_the_byte(api_with_key):
+    response = api_with_key.generic("POST", "/api/v1/programs/", b'{"name": "\xff"}', content_type="application/json",
+                                    HTTP_ACCEPT_LANGUAGE="zh-CN")
+
+    assert response.json()["error"]["message"] == "请求体不是有效的 UTF-8 文本（第 11 字节）。"

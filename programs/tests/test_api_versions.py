@@ -304,6 +304,16 @@ def test_a_package_over_the_orgs_limit_is_413_and_nothing_is_stored(post, progra
         "The package is larger than this organisation's upload limit of 3.9\xa0KB.")
     assert not Version.objects.exists()
     assert _stored_files() == []
+
+
+def test_a_package_over_the_limit_is_refused_in_the_callers_language(api_with_key, program, small_limit):
+    """The upload page said it in Chinese; the API's 413 was an English f-string."""
+    body = {"package": upload(build_package("alipay")), "version": "1.0.0"}
+
+    response = api_with_key.post(versions_url(program), body, format="multipart", HTTP_ACCEPT_LANGUAGE="zh-CN")
+
+    assert response.status_code == 413
+    assert response.json()["error"]["message"] == "代码包超出了本组织的上传上限 3.9\xa0KB。"
     assert not AuditEvent.objects.filter(action="version.upload").exists()
 
 
