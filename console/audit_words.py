@@ -140,6 +140,23 @@ EMPTY = "–"
 ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?\Z")
 
 
+# An API key that acted is stored by this label (English, like every stored label: the record is one text for all
+# readers, and the audit filter matches it); `actor_words` shows it in the reader's language.
+_API_KEY_ACTOR = re.compile(r"API key (?P<prefix>\S+) \((?P<name>.*)\)", re.DOTALL)
+
+
+def api_key_actor_label(key) -> str:
+    return f"API key {key.prefix} ({key.name})"
+
+
+def actor_words(label: str) -> str:
+    """A stored actor label in the reader's language (an email stays as it is)."""
+    match = _API_KEY_ACTOR.fullmatch(label)
+    if match:
+        return str(_("API key %(prefix)s (%(name)s)") % match.groupdict())
+    return label
+
+
 def register_field_labels(labels: dict) -> None:
     """Name fields the console does not know (e.g. the kinds of personal information a privacy declaration keys its
     purposes by): {key: lazily translated label}."""

@@ -194,7 +194,9 @@ class Membership(models.Model):
         constraints = [models.UniqueConstraint(fields=["organisation", "user"], name="one_membership_per_user")]
 
     def __str__(self):
-        return f"{self.user} in {self.organisation} ({self.role})"
+        # No words and no role: the audit log stores this as its target's label, one text for readers of every
+        # language (the role is in the event's before/after, which are shown in the reader's language).
+        return f"{self.user} · {self.organisation}"
 
 
 class Invitation(models.Model):
@@ -321,8 +323,10 @@ class AuditEvent(models.Model):
     @property
     def shown_actor(self) -> str:
         """Who acted, as an organisation may see it (needs `with_public_actor`; else the stored label)."""
+        from console.audit_words import actor_words
+
         label = getattr(self, "public_actor", self.actor_label)
-        return str(PUBLIC_ACTOR_LABELS.get(label, label))
+        return str(PUBLIC_ACTOR_LABELS.get(label, actor_words(label)))
 
     @property
     def action_label(self) -> str:

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from console.audit_words import api_key_actor_label
 from console.exceptions import LimitReached, NamedNotFound, WrongState
 from console.models import (
     ApiKey,
@@ -37,7 +38,7 @@ API_KEY_PREFIX = "mpk_"
 
 def _actor_label(actor, api_key=None) -> str:
     if api_key is not None:
-        return f"API key {api_key.prefix} ({api_key.name})"
+        return api_key_actor_label(api_key)
     if actor is None:
         return "system"
     return getattr(actor, "email", str(actor))

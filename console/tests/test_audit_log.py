@@ -242,3 +242,26 @@ def test_page_shows_moments_object_types_and_the_system_in_words(client_for, own
     assert '<td data-label="Actor">System</td>' in log
     overview = client.get(reverse("organisation_dashboard", args=[org.slug])).content.decode()
     assert "<strong>System</strong>" in overview
+
+
+def test_an_api_key_that_acted_is_named_in_the_readers_language(client_for, owner, org, owner_key):
+    """The page said "API key 4b91be8d0c76 (GitLab CI)" in Chinese; the stored label stays one text for all."""
+    key = owner_key[0]
+    audit_record(action="organisation.update", target=org, actor=owner, organisation=org, api_key=key)
+
+    html = client_for(owner).get(reverse("audit_log", args=[org.slug]), HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
+
+    assert f"API 密钥“CI”（{key.prefix}）" in html
+    assert f"API key {key.prefix}" not in html
+
+
+def test_a_removed_member_is_labelled_without_english_words_or_a_role_code(client_for, owner, org, member):
+    from console.services import membership_remove
+
+    membership_remove(membership=org.memberships.get(user=member), actor=owner)
+
+    event = AuditEvent.objects.get(action="membership.remove")
+    assert event.target_label == "dev@acme.test · Acme Apps"
+    html = client_for(owner).get(reverse("audit_log", args=[org.slug]), HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
+    assert "开发者" in html  # the role, from the event's before, in the reader's language
+    assert "(developer)" not in html

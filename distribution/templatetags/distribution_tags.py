@@ -42,9 +42,11 @@ def actor_words(label: str) -> str:
     """Stored audit labels in the reader's language; operators stay behind the platform's name."""
     from django.utils.translation import gettext
 
+    from console.audit_words import actor_words as console_actor_words
     from distribution.lifecycle import OPERATOR_LABEL
 
-    return {OPERATOR_LABEL: gettext("Platform operations"), "system": gettext("System")}.get(label, label)
+    return {OPERATOR_LABEL: gettext("Platform operations"), "system": gettext("System")}.get(
+        label, console_actor_words(label))
 
 
 @register.filter
