@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -87,10 +88,10 @@ def _missing_for_submission(program: MiniProgram) -> list[str]:
     details = _missing_details(program)
     if details:
         sentences.append(ngettext(
-            "Reviewers need %(missing)s: add it on the program's edit page (through the API: the program's "
-            "%(fields)s).",
-            "Reviewers need %(missing)s: add them on the program's edit page (through the API: the program's "
-            "%(fields)s).", len(details)) % {
+            "Reviewers need the program's %(missing)s: fill it in on the program's edit page (through the API: "
+            "the program's %(fields)s).",
+            "Reviewers need the program's %(missing)s: fill them in on the program's edit page (through the API: "
+            "the program's %(fields)s).", len(details)) % {
             "missing": _(" and ").join(str(label) for _field, label in details),
             "fields": ", ".join(f"`{field}`" for field, _label in details)})
     categories = missing_qualifications(program)
@@ -101,13 +102,16 @@ def _missing_for_submission(program: MiniProgram) -> list[str]:
 
 
 def _missing_details(program: MiniProgram) -> list[tuple[str, str]]:
-    """(API field, what it is) of each program detail reviewers need and the program does not give yet."""
+    """(API field, its label in quotes) of each program detail reviewers need and the program does not give yet.
+
+    The label is the field's own (the program form's label, "Description"): "a description of the mini-program"
+    was translated 简介, which on the form is the slogan."""
     missing = []
     if not (program.description or "").strip():
-        missing.append(("description", _("a description of the mini-program")))
+        missing.append("description")
     if not program.privacy_policy_url:
-        missing.append(("privacy_policy_url", _("a privacy policy URL")))
-    return missing
+        missing.append("privacy_policy_url")
+    return [(name, f"“{capfirst(MiniProgram._meta.get_field(name).verbose_name)}”") for name in missing]
 
 
 def _check_can_submit(version: Version, expedited: bool) -> None:

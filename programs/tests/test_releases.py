@@ -105,12 +105,12 @@ def test_only_a_ready_version_can_be_submitted(program, owner, status):
 
 
 @pytest.mark.parametrize(("blank", "said"), [
-    ({"description": ""}, "a description of the mini-program: add it on the program's edit page (through the "
+    ({"description": ""}, "the program's “Description”: fill it in on the program's edit page (through the "
                           "API: the program's `description`)."),
-    ({"privacy_policy_url": ""}, "a privacy policy URL: add it on the program's edit page (through the API: "
-                                 "the program's `privacy_policy_url`)."),
-    ({"description": "  ", "privacy_policy_url": ""}, "a description of the mini-program and a privacy policy URL: "
-                                                      "add them on the program's edit page (through the API: "
+    ({"privacy_policy_url": ""}, "the program's “Privacy policy URL”: fill it in on the program's edit page "
+                                 "(through the API: the program's `privacy_policy_url`)."),
+    ({"description": "  ", "privacy_policy_url": ""}, "the program's “Description” and “Privacy policy URL”: "
+                                                      "fill them in on the program's edit page (through the API: "
                                                       "the program's `description`, `privacy_policy_url`)."),
 ])
 def test_submit_asks_first_for_what_reviewers_need(program, owner, blank, said):
@@ -744,7 +744,7 @@ def test_one_refusal_names_everything_the_program_lacks_before_a_review(org, own
         version_submit(version=version, actor=owner)
 
     message = exc.value.messages[0]
-    assert "a description of the mini-program and a privacy policy URL: add them" in message
+    assert "the program's “Description” and “Privacy policy URL”: fill them in" in message
     assert "`description`, `privacy_policy_url`" in message
     assert "Upload the qualification documents for: Medical (medical)." in message
 
@@ -756,4 +756,5 @@ def test_one_missing_detail_is_named_in_the_singular(org, owner):
     with pytest.raises(ValidationError) as exc:
         version_submit(version=version, actor=owner)
 
-    assert exc.value.messages[0].startswith("Reviewers need a privacy policy URL: add it on the program's edit page")
+    assert exc.value.messages[0].startswith("Reviewers need the program's “Privacy policy URL”: fill it in on the "
+                                            "program's edit page")

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from console.exceptions import Conflict
 from console.models import AuditEvent, Membership
@@ -675,9 +675,25 @@ def test_the_page_says_what_reviewers_need_instead_of_offering_submit(client_for
     program.privacy_policy_url = ""
     program.save()
     html = page(client_for(member), org, at(program, S.READY))
-    assert "data-details-missing" in html and "a privacy policy URL" in html
+    assert "data-details-missing" in html and "“Privacy policy URL”" in html
     assert reverse("program_edit", args=[org.slug, program.appid]) in html
     assert url("version_submit", org, Version.objects.get(program=program)) not in html.split("data-details-missing")[1]
+
+
+def test_what_reviewers_need_is_named_by_the_program_forms_own_labels(client_for, member, org, program):
+    """The hint said 小程序简介 for the description, but on the form 简介 is the slogan and 描述 the description."""
+    from programs.forms import ProgramForm
+
+    program.description, program.privacy_policy_url = "", ""
+    program.save()
+    version = at(program, S.READY)
+    for lang in ("en", "zh-hans"):
+        html = client_for(member).get(url("version_detail", org, version), HTTP_ACCEPT_LANGUAGE=lang).content.decode()
+        hint = html.split("data-details-missing", 1)[1].split("</div>", 1)[0]
+        with translation.override(lang):
+            labels = [str(ProgramForm.base_fields[name].label) for name in ("description", "privacy_policy_url")]
+        assert f"“{labels[0]}” · “{labels[1]}”" in hint, lang
+    assert labels == ["描述", "隐私政策 URL"]
 
 
 @pytest.mark.parametrize("approved_hosts, warned", [(["alipay"], True), ([], False), (["alipay", "weibo"], False)])
