@@ -641,6 +641,15 @@ def test_the_releases_card_shows_the_version_next_in_line(client_for, member, or
     assert "Nothing is released yet." in html
 
 
+def test_before_any_release_the_card_does_not_say_live_for_everyone(client_for, member, org, program):
+    """It read "全量发布中" right above "尚未发布任何版本。"."""
+    html = client_for(member).get(program_url(org, program), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+
+    card = html.split('id="releases"', 1)[1].split("</section>", 1)[0]
+    assert "尚未发布任何版本。" in card
+    assert "全量发布中" not in card
+
+
 def test_a_viewer_sees_releases_but_no_rollback_button(client_for, viewer, owner, org, program):
     released_history(program, owner, 2)
 
