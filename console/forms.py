@@ -24,6 +24,12 @@ class SignUpForm(forms.Form):
 
 class EmailAuthenticationForm(AuthenticationForm):
     username = forms.EmailField(label=_("Email address"), widget=forms.EmailInput(attrs={"autofocus": True}))
+    # Django's says both fields "may be case-sensitive"; the email is not (LiHua@Example.CN signs in).
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _("Please enter a correct email address and password. Note that the password is "
+                           "case-sensitive."),
+    }
 
     def clean_username(self):
         # Accounts are stored with lower-case emails (EmailUserManager, user_sign_up).

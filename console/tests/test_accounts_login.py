@@ -41,6 +41,17 @@ def test_login_with_wrong_password_is_refused(web, owner):
     assert "_auth_user_id" not in web.session
 
 
+@pytest.mark.parametrize("lang, said", [
+    ("en", "Please enter a correct email address and password. Note that the password is case-sensitive."),
+    ("zh-hans", "请输入正确的邮箱地址和密码。注意，密码区分大小写。"),
+])
+def test_a_refused_sign_in_says_only_the_password_is_case_sensitive(web, owner, lang, said):
+    """Django's message said both fields may be; the email is not (test_login_email_is_case_insensitive)."""
+    response = web.post(LOGIN, {"username": "owner@acme.test", "password": "wrong"}, HTTP_ACCEPT_LANGUAGE=lang)
+
+    assert response.context["form"].non_field_errors() == [said]
+
+
 def test_login_goes_to_a_safe_next_url(web, owner, org):
     target = reverse("members", args=[org.slug])
     response = web.post(LOGIN + f"?next={target}", {"username": "owner@acme.test", "password": PASSWORD, "next": target})
