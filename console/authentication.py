@@ -53,8 +53,8 @@ def _refuse_revoked(raw_key: str) -> None:
     revoked_at = api_key_revoked_at(raw_key)
     if revoked_at is not None:
         raise exceptions.AuthenticationFailed(
-            _("This API key was revoked at %(when)s UTC; create a new one (organisation settings, API keys) and use "
-              "it instead.") % {"when": f"{revoked_at:%Y-%m-%d %H:%M}"})
+            _("This API key was revoked at %(when)s UTC; create a new one on the organisation's API keys page and "
+              "use it instead.") % {"when": f"{revoked_at:%Y-%m-%d %H:%M}"})
 
 
 class SessionAuthentication(authentication.SessionAuthentication):

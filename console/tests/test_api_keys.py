@@ -157,8 +157,11 @@ def test_revoking_on_the_page_makes_the_key_fail(client_for, owner, org, owner_k
     assert answer.status_code == 401
     assert answer.json() == {"error": {
         "code": "authentication_failed", "fields": {},
-        "message": f"This API key was revoked at {key.revoked_at:%Y-%m-%d %H:%M} UTC; create a new one "
-                   "(organisation settings, API keys) and use it instead."}}
+        "message": f"This API key was revoked at {key.revoked_at:%Y-%m-%d %H:%M} UTC; create a new one on the "
+                   "organisation's API keys page and use it instead."}}
+    in_chinese = api.get(reverse("api_me"), HTTP_AUTHORIZATION=f"Bearer {raw}", HTTP_ACCEPT_LANGUAGE="zh-CN")
+    assert in_chinese.json()["error"]["message"] == (  # API 密钥 is a menu item of its own, not under 设置
+        f"此 API 密钥已于 UTC {key.revoked_at:%Y-%m-%d %H:%M} 撤销；请在组织的“API 密钥”页面新建一个并改用它。")
     event = AuditEvent.objects.get(action="api_key.revoke")
     assert event.before == {"name": "CI", "prefix": key.prefix}
 

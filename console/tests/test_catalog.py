@@ -119,3 +119,14 @@ def test_djangos_reworded_password_message_is_in_chinese_too():
     with translation.override("zh-hans"), pytest.raises(ValidationError) as refused:
         MinimumLengthValidator(8).validate("abc")
     assert refused.value.messages == ["密码长度太短。密码必须包含至少 8 个字符。"]
+
+
+def test_revoking_an_api_key_is_one_word_the_buttons():
+    """The catalog said 吊销 in four places and 撤销 (the Revoke button) in the others for the same act."""
+    with (CATALOG / "django.mo").open("rb") as committed:
+        catalog = gettext.GNUTranslations(committed)._catalog
+    key_revocations = {msgid: msgstr for msgid, msgstr in catalog.items()
+                       if re.search(r"\bkeys?\b", str(msgid)) and re.search(r"\brevok", str(msgid))}
+    assert catalog["Revoke"] == "撤销"
+    assert len(key_revocations) >= 5
+    assert [msgid for msgid, msgstr in key_revocations.items() if "撤销" not in msgstr or "吊销" in msgstr] == []
