@@ -230,7 +230,10 @@ class Invitation(models.Model):
     def is_pending(self) -> bool:
         return self.accepted_at is None and self.revoked_at is None and self.expires_at > timezone.now()
 
-    STATUS_LABELS = {"accepted": _("already used"), "revoked": _("revoked"), "expired": _("expired"),
+    # A resend revokes the pending invitation it replaces, and nothing records which it was: "revoked" alone told
+    # someone holding the replaced link that an admin had withdrawn it.
+    STATUS_LABELS = {"accepted": _("already used"), "revoked": _("revoked or replaced by a newer invitation"),
+                     "expired": _("expired"),
                      "pending": _("pending")}
 
     @property

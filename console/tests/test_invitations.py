@@ -88,8 +88,30 @@ def test_the_emailed_link_works_once(client, org, invite):
 
     assert first.url == reverse("organisation_dashboard", args=[org.slug])
     assert Membership.objects.filter(organisation=org, user__email="joiner@example.test").count() == 1
-    assert "This invitation has expired, was revoked or was already used." in second.content.decode()
-    assert "This invitation is already used." in second.content.decode()
+    assert "You are already a member of Acme Apps; this invitation is no longer needed." in second.content.decode()
+    assert "This invitation has expired, was revoked or was already used." not in second.content.decode()
+
+
+def test_back_after_accepting_tells_a_member_so_with_a_link_to_the_organisation(client, org, invite):
+    """It said 已失效（已被使用）…请联系组织管理员重新邀请 to someone who had just joined."""
+    client.force_login(UserFactory(email="joiner@example.test"))
+    _, _, path = invite(org, "joiner@example.test")
+    client.post(path)
+
+    html = client.get(path, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+
+    assert "你已是 Acme Apps 的成员" in html
+    assert f'href="{reverse("organisation_dashboard", args=[org.slug])}"' in html
+    assert "重新邀请" not in html
+
+
+def test_a_replaced_link_does_not_say_someone_revoked_it(client, org, invite):
+    first, _, first_path = invite(org, "again@example.test")
+    invite(org, "again@example.test")
+
+    html = client.get(first_path, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+
+    assert "此邀请已失效（已撤销或已被新的邀请取代）。" in html
 
 
 def test_wrong_account_is_refused_with_a_clear_message(client_for, org, invite, outsider):

@@ -12,7 +12,10 @@ def invitation_accept_page(request, token):
     invitation = invitation_by_token(token)
     if invitation is None:
         return render(request, "console/invitation.html", {"invitation": None}, status=404)
-    if request.method == "POST" and request.user.is_authenticated:
+    # Back after accepting showed a member "already used… ask for a new one": say they are in, and where.
+    already_member = request.user.is_authenticated and invitation.status != "pending" and (
+        invitation.organisation.memberships.filter(user=request.user).exists())
+    if request.method == "POST" and request.user.is_authenticated and not already_member:
         try:
             membership = invitation_accept(invitation=invitation, user=request.user)
         except ValidationError as exc:
@@ -21,5 +24,6 @@ def invitation_accept_page(request, token):
         messages.success(request, _("You joined %(org)s.") % {"org": membership.organisation.name})
         return redirect("organisation_dashboard", org_slug=membership.organisation.slug)
     wrong_account = request.user.is_authenticated and request.user.email.lower() != invitation.email.lower()
-    context = {"invitation": invitation, "wrong_account": wrong_account, "token": token}
+    context = {"invitation": invitation, "wrong_account": wrong_account, "token": token,
+               "already_member": already_member}
     return render(request, "console/invitation.html", context)
