@@ -55,5 +55,5 @@ def rule_lines(scene: Scene, category_names: dict[str, str]) -> list[str]:
                       K.LOTTERY: _("A grant names the lottery campaigns, their window and a claim page.")
                       }[scene.placement_kind])
     if not scene.is_active:
-        lines.insert(0, _("Paused by the host: no program appears here for now."))
+        lines.insert(0, _("Paused by the platform's operators: no program appears here for now."))
     return lines

@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from hosts.models import Host, HostCredential, PackageSizeLimit, Scene
 from hosts.services import credential_create, credential_revoke, credential_set_rate_limit, scene_set_status
@@ -55,11 +56,13 @@ class SceneAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Pause the selected scenes (the gate refuses them within a second)"))
     def pause(self, request, queryset):
-        self.message_user(request, _("%(n)d scenes paused.") % {"n": self._set(request, queryset, Scene.Status.PAUSED)})
+        n = self._set(request, queryset, Scene.Status.PAUSED)
+        self.message_user(request, ngettext("%(n)d scene paused.", "%(n)d scenes paused.", n) % {"n": n})
 
     @admin.action(description=_("Resume the selected scenes"))
     def resume(self, request, queryset):
-        self.message_user(request, _("%(n)d scenes resumed.") % {"n": self._set(request, queryset, Scene.Status.ACTIVE)})
+        n = self._set(request, queryset, Scene.Status.ACTIVE)
+        self.message_user(request, ngettext("%(n)d scene resumed.", "%(n)d scenes resumed.", n) % {"n": n})
 
 
 class HostCredentialForm(forms.ModelForm):

@@ -193,3 +193,16 @@ def test_an_audit_event_lists_its_action_in_the_readers_words(chinese_admin):
     page = chinese_admin.get(reverse("admin:console_auditevent_changelist"), {"q": "api_key.create"}).content.decode()
 
     assert "已创建 API 密钥" in page
+
+
+def test_pausing_one_scene_says_one_scene(admin_client_, superuser, db):
+    """The action said "1 scenes paused."."""
+    from django.contrib.messages import get_messages
+
+    from hosts.models import Scene
+
+    scene = Scene.objects.filter(status=Scene.Status.ACTIVE).first()
+    response = admin_client_.post(reverse("admin:hosts_scene_changelist"),
+                                  {"action": "pause", "_selected_action": [scene.pk]})
+
+    assert [str(m) for m in get_messages(response.wsgi_request)] == ["1 scene paused."]

@@ -83,6 +83,18 @@ def test_the_scene_catalog_speaks_both_languages(client_for, owner):
     assert "首页信息流" in chinese
 
 
+def test_a_paused_scene_says_the_platforms_operators_paused_it(client_for, owner):
+    """It said "Paused by the host"; the operators pause a scene (the gate's own reason says so)."""
+    from hosts.models import Scene
+
+    Scene.objects.filter(code="weibo.profile").update(status=Scene.Status.PAUSED)
+
+    html = client_for(owner).get(reverse("scene_catalog")).content.decode()
+
+    assert "Paused by the platform&#x27;s operators: no program appears here for now." in html
+    assert "Paused by the host" not in html
+
+
 # ---------------------------------------------------------------- operators
 
 
@@ -239,6 +251,8 @@ def test_an_operator_changes_a_live_grants_accounts_from_its_page(client_for, op
     client = client_for(operator)
 
     page = client.get(reverse("distribution_operator_grant", args=[grant.pk])).content.decode()
+    crumbs = page.split('class="crumbs"', 1)[1].split("</nav>", 1)[0]
+    assert f"Whitelist request #{grant.request_id}</a>" in crumbs and not crumbs.rstrip().endswith("/")
     response = client.post(reverse("distribution_operator_placements", args=[grant.pk]), {
         "p-0-account_uid": "1669879400", "p-0-account_name": "City Daily",
         "p-3-account_uid": "77", "p-3-account_name": "Night Riders"})
