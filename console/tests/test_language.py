@@ -215,3 +215,11 @@ def test_audit_category_codes_read_as_names(db):
     assert (change.before, change.after) == ("工具", "娱乐、no-such-code")
     [english] = field_changes(None, {"categories": ["entertainment"]})
     assert english.after == "Entertainment"
+
+
+def test_the_dashboards_api_sentence_ends_with_a_chinese_full_stop(client_for, owner, org):
+    """It read "…都能做：API 参考." with an ASCII period after the link."""
+    html = client_for(owner).get(reverse("organisation_dashboard", args=[org.slug]),
+                                 HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+
+    assert f'REST API 都能做：<a href="{reverse("api_docs")}">API 参考</a>。' in html
