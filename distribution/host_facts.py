@@ -211,13 +211,6 @@ def _released_for_host(program: MiniProgram, host_code: str) -> bool:
     return bool(released) and (not released[0].approved_hosts or host_code in released[0].approved_hosts)
 
 
-def _window(placement: Placement) -> tuple[datetime | None, datetime | None]:
-    grant = placement.grant
-    starts = max(filter(None, [placement.starts_at, grant.valid_from]))
-    ends = min(filter(None, [placement.ends_at, grant.valid_until]))
-    return starts, ends
-
-
 def _load_cards(scene: SceneFacts, *, account: str | None, topic: str | None) -> list[Card]:
     from django.db.models import Prefetch
 
@@ -231,7 +224,7 @@ def _load_cards(scene: SceneFacts, *, account: str | None, topic: str | None) ->
         if program.deleted_at is not None or not _released_for_host(program, scene.host_code):
             continue
         logo = program.logo_small or program.logo
-        starts, ends = _window(placement)
+        starts, ends = placement.window
         cards.append(Card(appid=program.appid, name=program.name, logo=logo.url if logo else "",
                           title=placement.title or placement.account_name, landing_page=placement.landing_page,
                           starts_at=starts, ends_at=ends))

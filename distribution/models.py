@@ -4,6 +4,8 @@ The scenes and their rules live in the hosts catalog (`hosts.Scene`); this app r
 for which scene, what operators decided, and what a grant binds the program to.
 """
 
+from datetime import datetime
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -218,3 +220,15 @@ class Placement(models.Model):
 
     def __str__(self):
         return self.account_name or self.title or self.topic or self.account_uid
+
+    @property
+    def window(self) -> tuple[datetime | None, datetime | None]:
+        """When the card shows: the placement's own window within its grant's. Hosts get this one (the
+        placements call); the grant page shows it too, where it showed the window as typed, past the grant's end."""
+        grant = self.grant
+        return max(filter(None, [self.starts_at, grant.valid_from])), min(filter(None, [self.ends_at, grant.valid_until]))
+
+    @property
+    def ends_with_grant(self) -> bool:
+        """Whether the grant's end cuts the window short (or the placement gave no end)."""
+        return self.window[1] == self.grant.valid_until and self.ends_at != self.grant.valid_until

@@ -519,7 +519,7 @@ def host_dashboard(request, host_code):
         "scenes": _with_scene_cells(tables["scenes"], names),
         # A host may ask the gate about another host's scene (answered scene_unknown): shown by its code
         # alone, not under a name that would read as one of this host's scenes.
-        "gate": _with_scene_cells(_gate_table(tables["gate"]), _of_host(names, host)),
+        "gate": _gate_scene_cells(_gate_table(tables["gate"]), _of_host(names, host)),
         "gate_reasons": _gate_reasons(tables["gate"]),
         "chart": {"labels": _period_labels([p["period"] for p in series], query.granularity, query.start, query.end),
                   "partial_note": _partial_note(query.granularity) if partial else "",
@@ -564,6 +564,17 @@ def _of_host(names: dict[str, str], host: Host) -> dict[str, str]:
 
 def _with_scene_cells(rows: list[dict], names: dict[str, str]) -> list[dict]:
     return [{**row, "scene_cell": _scene_cell(row["scene"], names)} for row in rows]
+
+
+def _gate_scene_cells(rows: list[dict], names: dict[str, str]) -> list[dict]:
+    """The gate table's scene cells; codes that are no scene of this host (a host's typo, another host's scene)
+    come last, each marked so, rather than read as one of its scenes (an operator walk)."""
+    known = [row for row in rows if row["scene"] in names]
+    unknown = [row for row in rows if row["scene"] not in names]
+    note = gettext("not a scene of this host")
+    return _with_scene_cells(known, names) + [
+        {**row, "scene_cell": format_html('<code>{}</code> <span class="muted small">({})</span>', row["scene"], note)}
+        for row in unknown]
 
 
 def _gate_reasons(answers: list[dict]) -> list[tuple[str, str]]:

@@ -379,3 +379,17 @@ def test_a_refused_caps_change_keeps_what_was_typed_with_the_error_beside_its_fi
     assert response.context["terms_form"].errors["rollout_percent"]
     grant.refresh_from_db()
     assert grant.share_cap is None
+
+
+def test_a_placement_window_past_its_grant_shows_the_grants_end(client_for, owner, operator, service_program):
+    """An operator walk: a topic placed until 12-31 on a grant until 12-17 showed 12-31; hosts were told 12-17."""
+    start = timezone.now()
+    grant = grant_scene(service_program, "weibo.hot_search", owner, operator, days=14, placements=[
+        {"topic": "tea-day", "starts_at": start, "ends_at": start + timedelta(days=28), "landing_page": "pages/a"}])
+
+    page = client_for(operator).get(reverse("distribution_operator_grant", args=[grant.pk])).content.decode()
+
+    row = page.split('data-placement="tea-day"', 1)[1].split("</tr>", 1)[0]
+    assert timezone.localtime(grant.valid_until).strftime("%Y-%m-%d %H:%M") in row
+    assert timezone.localtime(start + timedelta(days=28)).strftime("%Y-%m-%d") not in row
+    assert "ends with the grant" in row

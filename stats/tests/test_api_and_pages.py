@@ -481,14 +481,20 @@ def test_the_share_gates_denials_are_explained_in_the_readers_language(client_fo
 def test_a_gate_answer_about_another_hosts_scene_shows_its_code_not_a_name_of_this_host(client_for, outsider, db):
     from stats.models import GateDaily
 
-    for scene, allowed, reason in (("weibo.feed", True, ""), ("alipay.life_account", False, "scene_unknown")):
+    for scene, allowed, reason in (("alipay.life_account", False, "scene_unknown"), ("weibo.nope", False,
+                                                                                      "scene_unknown"),
+                                   ("weibo.feed", True, "")):
         GateDaily.objects.create(day=date.today(), host="weibo", scene=scene, appid="2026000000000001",
                                  allowed=allowed, reason=reason, count=1)
     operate(outsider)
     page = client_for(outsider).get(reverse("host_stats", args=["weibo"]))
 
+    # An operator walk: a host's typo (weibo.nope) read like one of its scenes. Those come last, marked.
+    assert [row["scene"] for row in page.context["gate"]] == ["weibo.feed", "alipay.life_account", "weibo.nope"]
     cells = {row["scene"]: row["scene_cell"] for row in page.context["gate"]}
-    assert cells["alipay.life_account"] == "<code>alipay.life_account</code>"
+    assert cells["alipay.life_account"] == (
+        '<code>alipay.life_account</code> <span class="muted small">(not a scene of this host)</span>')
+    assert cells["weibo.nope"].startswith("<code>weibo.nope</code> ")
     assert cells["weibo.feed"].endswith('<code class="scene-code">weibo.feed</code>')  # its own scene: named
     assert "Life account" not in page.content.decode()
 
