@@ -40,6 +40,9 @@ class QueueFilterForm(forms.Form):
         low, high = data.get("risk_min"), data.get("risk_max")
         if low is not None and high is not None and low > high:
             self.add_error("risk_max", _("Give a number at least the “Risk from” (%(low)d).") % {"low": low})
+            # The range is refused as a whole: applying the lower end alone would filter by half a
+            # request the reviewer is being told to correct.
+            del self.cleaned_data["risk_min"]
         return data
 
     def filters(self) -> QueueFilters:

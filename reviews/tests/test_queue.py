@@ -257,6 +257,16 @@ def test_a_reversed_risk_range_is_an_error_and_an_order_alone_is_no_filter(revie
     assert "Still Listed" in body and "· filtered" not in body
 
 
+def test_a_reversed_risk_range_is_left_out_whole(reviewer_client):
+    # Like any refused filter: neither end is applied, not just the end that carries the error.
+    WaitingVersionFactory(program=MiniProgramFactory(name="Low Risk"), risk_score=5)
+    WaitingVersionFactory(program=MiniProgramFactory(name="High Risk"), risk_score=80)
+    body = reviewer_client.get(QUEUE, {"risk_min": "20", "risk_max": "10"}).content.decode()
+    assert "Give a number at least the “Risk from” (20)." in body
+    assert "Low Risk" in body and "High Risk" in body
+    assert "· filtered" not in body
+
+
 def test_a_version_back_after_the_developers_answer_is_marked_answered(reviewer_client, other_reviewer):
     from reviews.services import review_message_post, review_request_changes
 
