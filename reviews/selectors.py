@@ -272,3 +272,8 @@ def latest_decision(version: Version, *, since: datetime | None = None) -> Revie
     if since is not None:
         decisions = decisions.filter(created_at__gte=since)
     return decisions.select_related("reviewer").order_by("-created_at", "-id").first()
+
+
+def withdrawn_from_review(version: Version) -> bool:
+    """The developer took the version back out of review and has not submitted it again (nothing was decided)."""
+    return version.status == Version.Status.READY and version.withdrawals.exists()

@@ -30,7 +30,7 @@ from programs.lifecycle import version_transition
 from programs.models import MiniProgram, Version
 from programs.releases import review_due_at, version_set_awaiting_developer
 from reviews.models import RejectionReason, ReviewClaim, ReviewDecision, ReviewMessage
-from reviews.selectors import is_member, latest_decision
+from reviews.selectors import is_member, latest_decision, withdrawn_from_review
 
 # What the developer's organisation sees in its audit log instead of a reviewer's email.
 REVIEWER_LABEL = "Platform review"
@@ -151,6 +151,8 @@ def _decided_message(version: Version) -> str:
         return _("%(who)s already decided this version (%(kind)s at %(when)s); reload to see it.") % {
             "who": decision.reviewer_label, "kind": decision.outcome_label.lower(),
             "when": _when(decision.created_at)}
+    if withdrawn_from_review(version):
+        return _("The developer withdrew this version from review; your decision was not saved.")
     return _("This version is no longer in review (it is “%(status)s”).") % {"status": version.get_status_display()}
 
 

@@ -161,6 +161,7 @@ def _page_context(request, version, *, decision_form=None, message_form=None, op
         "reasons": selectors.active_reasons(), "hosts": selectors.queue_filter_choices()["hosts"],
         "decision_form": decision_form or DecisionForm(), "message_form": message_form or MessageForm(),
         "open_form": open_form, "decidable": version.status == version.Status.IN_REVIEW,
+        "withdrawn": selectors.withdrawn_from_review(version),
         "kept": kept or {"text": "", "reasons": [], "hosts": []}, "unsent": unsent,
         "claim_minutes": settings.REVIEW_CLAIM_MINUTES, "heartbeat_seconds": settings.REVIEW_HEARTBEAT_SECONDS,
         "claim_idle_minutes": settings.REVIEW_CLAIM_IDLE_MINUTES,
@@ -173,7 +174,11 @@ def _page_context(request, version, *, decision_form=None, message_form=None, op
 @reviewer_page
 def review_detail(request, version_id):
     version = selectors.version_for_review(request.user, version_id)
-    return render(request, "reviews/review.html", _page_context(request, version))
+    unsent = request.session.pop(_unsent_slot(version.pk), None)  # a decision refused a moment ago
+    if unsent is None:
+        return render(request, "reviews/review.html", _page_context(request, version))
+    context = _page_context(request, version, open_form=unsent.pop("decision"), kept=unsent, unsent=True)
+    return render(request, "reviews/review.html", context)
 
 
 @require_POST
@@ -231,12 +236,13 @@ def review_decide(request, version_id):
         try:
             decision = services.review_decide(version=version, reviewer=request.user, **form.cleaned_data)
         except Conflict as exc:
-            # Someone else decided or claimed it meanwhile: the page as it now stands, with what this
-            # reviewer typed kept to copy (their form may be gone), not a redirect that drops it.
+            # Someone else decided, claimed or withdrew it meanwhile. Post/redirect/get, as for a new API key:
+            # the page as it now stands at its own address (a reload must not post the decision again), with
+            # what this reviewer typed waiting in the session to be shown once, to copy (their form may be gone).
             messages.error(request, str(exc))
-            context = _page_context(request, version, decision_form=form, open_form=request.POST.get("decision", ""),
-                                    kept=_kept_input(request), unsent=True)
-            return render(request, "reviews/review.html", context, status=409)
+            request.session[_unsent_slot(version.pk)] = {**_kept_input(request),
+                                                          "decision": request.POST.get("decision", "")}
+            return redirect(_review_url(version.pk, "decide"))
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -246,6 +252,10 @@ def review_decide(request, version_id):
     context = _page_context(request, version, decision_form=form, open_form=request.POST.get("decision", ""),
                             kept=_kept_input(request))
     return render(request, "reviews/review.html", context, status=400)
+
+
+def _unsent_slot(version_id: int) -> str:
+    return f"review_unsent:{version_id}"
 
 
 def _kept_input(request) -> dict:

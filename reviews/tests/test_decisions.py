@@ -251,7 +251,7 @@ def test_nobody_decides_while_the_developer_is_asked_for_changes(waiting, review
 
 def test_a_withdrawn_version_is_no_longer_in_review(waiting, reviewer, owner):
     version_withdraw(version=waiting, actor=owner)
-    with pytest.raises(Conflict, match="no longer in review"):
+    with pytest.raises(Conflict, match="The developer withdrew this version from review"):
         review_approve(version=waiting, reviewer=reviewer)
 
 
@@ -329,12 +329,28 @@ def test_a_conflict_keeps_the_text_to_copy(reviewer_client, waiting, other_revie
     review_approve(version=waiting, reviewer=other_reviewer)
     response = reviewer_client.post(reverse("review_decide", args=[waiting.pk]),
                                     {"decision": "reject", "reasons": [_any_reason_code()],
-                                     "text": "Three paragraphs <b>of</b> findings"})
-    assert response.status_code == 409
+                                     "text": "Three paragraphs <b>of</b> findings"}, follow=True)
     body = response.content.decode()
     assert "Your decision was not saved" in body
     assert "<textarea readonly" in body and "Three paragraphs &lt;b&gt;of&lt;/b&gt; findings</textarea>" in body
     assert 'id="reject-text"' not in body  # decided: no form to fill
+
+
+def test_deciding_on_a_withdrawn_version_says_it_was_withdrawn_and_lands_on_the_version_url(
+        reviewer_client, waiting, owner):
+    """A reviewer walk: the panel said "Decided: see the history" though nothing was decided, and the refusal
+    was the answer to POST /decide/, so reloading it posted the decision again."""
+    version_withdraw(version=waiting, actor=owner)
+    response = reviewer_client.post(reverse("review_decide", args=[waiting.pk]),
+                                    {"decision": "approve", "text": "Looks fine to me"})
+    page = reverse("review_detail", args=[waiting.pk])
+    assert response.status_code == 302 and response["Location"] == page + "#decide"
+
+    body = reviewer_client.get(page).content.decode()
+    assert "The developer withdrew this version from review; nothing was decided." in body
+    assert "Decided: see the history." not in body
+    assert "Looks fine to me</textarea>" in body  # kept to copy, once
+    assert "Looks fine to me" not in reviewer_client.get(page).content.decode()
 
 
 def test_message_from_the_page(reviewer_client, waiting):
