@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from console.exceptions import LimitReached, WrongState
 from console.models import ApiKey
@@ -122,6 +122,19 @@ def version_scan(version_id: int) -> Version | None:
     return store_report(version, report)
 
 
+REBUILD_PACKAGE = gettext_lazy(
+    "The package itself cannot be scanned (an unsafe, damaged or oversized archive: see the error below), so "
+    "scanning it again would fail the same way: rebuild it and upload it again (the version string can be reused).")
+
+
+def package_must_be_rebuilt(version: Version) -> bool:
+    """The scan failed on the archive itself (an error coded archive.*: a zip bomb, a corrupt, encrypted or unsafe
+    file). No change to the program's settings helps: only a new package does."""
+    report = version.scan_report if isinstance(version.scan_report, dict) else {}
+    return any(isinstance(f, dict) and str(f.get("code", "")).startswith("archive.") and f.get("severity") == "error"
+               for f in report.get("findings") or [])
+
+
 def version_rescan(*, version: Version, actor=None, api_key=None) -> Version:
     """Scan a version whose scan failed again, with the same package: the errors may have come from the
     program's settings (a request domain not on its list, an API its privacy declaration leaves out), or
@@ -131,6 +144,8 @@ def version_rescan(*, version: Version, actor=None, api_key=None) -> Version:
     if version.status != S.SCAN_FAILED:  # said in words, not as the transition table's "cannot become Uploaded"
         raise WrongState(_("Only a version whose scan failed can be scanned again; this one is “%(status)s”.") % {
             "status": version.get_status_display()})
+    if package_must_be_rebuilt(version):
+        raise WrongState(str(REBUILD_PACKAGE))
     _count_against_the_upload_limit(version.program.organisation)
     changes = {"scan_queued_at": timezone.now(), "scan_attempts": 0, "scan_progress": 0, "scan_stage": "queued"}
     version = version_transition(version, to=S.UPLOADED, actor=actor, api_key=api_key, action="rescan",

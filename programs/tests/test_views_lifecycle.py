@@ -527,6 +527,32 @@ def test_scan_again_links_to_where_the_domains_and_the_privacy_declaration_are_c
     assert 'id="privacy"' in client.get(edit).content.decode()
 
 
+ZIP_BOMB_REPORT = {"errors": 1, "warnings": 0, "infos": 0, "duration_ms": 0, "files": [],
+                   "findings": [{"code": "archive.too_large", "severity": "error", "file": None, "line": None,
+                                 "message": "The archive inflates to more than 512 MB."}]}
+
+
+def test_after_an_archive_failure_the_page_asks_for_a_new_upload_not_a_scan_again(client_for, member, org, program):
+    """A reviewer walk: after a zip bomb the page offered "Scan again" with advice about request domains and the
+    privacy declaration, which cannot help, and said "Scanned in 0 ms"."""
+    html = page(client_for(member), org, at(program, S.SCAN_FAILED, scan_report=ZIP_BOMB_REPORT))
+
+    assert "Scan again" not in html and url("version_rescan", org, program.versions.get()) not in html
+    assert "privacy declaration, change those and scan again" not in html
+    assert "The package itself cannot be scanned" in html and "rebuild it and upload it again" in html
+    assert "Scanned in 0 ms" not in html and "Scanned in under 1 ms." in html
+
+
+def test_a_package_failed_at_archive_level_is_not_scanned_again(member, program):
+    from console.exceptions import WrongState
+    from programs.scans import version_rescan
+
+    version = at(program, S.SCAN_FAILED, scan_report=ZIP_BOMB_REPORT)
+    with pytest.raises(WrongState, match="rebuild it and upload it again"):
+        version_rescan(version=version, actor=member)
+    assert fresh(version).status == S.SCAN_FAILED
+
+
 def test_scan_again_queues_the_same_package_and_says_so(client_for, member, org, program,
                                                         django_capture_on_commit_callbacks):
     version = at(program, S.SCAN_FAILED, scan_attempts=3)

@@ -27,6 +27,7 @@ from programs.releases import (
     rollback_targets,
     withdrawals_used,
 )
+from programs.scans import REBUILD_PACKAGE, package_must_be_rebuilt
 from programs.services import missing_qualifications
 from programs.wording import finding_counts, warnings_phrase
 
@@ -198,7 +199,8 @@ def next_actions(version: Version, membership) -> NextActions:
     if not role_can(membership.role, Capability.WRITE_PROGRAMS):
         return actions
     status = version.status
-    actions.rescan = status == S.SCAN_FAILED and can_transition(status, S.UPLOADED)
+    actions.rescan = (status == S.SCAN_FAILED and can_transition(status, S.UPLOADED)
+                      and not package_must_be_rebuilt(version))
     if status == S.READY and can_transition(status, S.IN_REVIEW):
         _submit_facts(version, actions)
     if status == S.IN_REVIEW and can_transition(status, S.READY):
@@ -245,6 +247,8 @@ def now_facts(version: Version) -> dict:
         facts["current_release"] = _current_release(version.program)
     if version.status in {S.APPROVED, S.PHASED, S.RELEASED}:
         facts["covers"] = host_names(version.approved_hosts) if version.approved_hosts else []  # []: every host
+    if version.status == S.SCAN_FAILED and package_must_be_rebuilt(version):
+        facts["rebuild"] = REBUILD_PACKAGE  # said instead of "change the settings and scan again"
     if version.status == S.SUPERSEDED:
         facts["rollback_target"] = version.pk in {v.pk for v in rollback_targets(version.program)}
     return facts
