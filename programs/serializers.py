@@ -203,10 +203,15 @@ class VersionOutput(serializers.ModelSerializer):
         read_only=True, help_text="In review, and a reviewer asked for changes: the review waits for the developer's "
                                   "answer (`GET …/messages/` has the request, `POST …/messages/` answers).")
     is_trial = serializers.SerializerMethodField(help_text="Whether this is the program's trial version.")
+    approved_hosts = serializers.ListField(
+        child=serializers.CharField(), read_only=True,
+        help_text="Codes of the host platforms the approval covers (e.g. `alipay`, `weibo`); an empty list: every "
+                  "host (also while the version is not approved yet).")
 
     class Meta:
         model = Version
-        fields = ["version", "url", "status", "awaiting_developer", "release_percentage", "is_trial", "description",
+        fields = ["version", "url", "status", "awaiting_developer", "approved_hosts", "release_percentage", "is_trial",
+                  "description",
                   "package_sha256", "package_size", "package_url", "uploaded_by", "upload_method", "created_at",
                   "status_changed_at", "scan", "report"]
 

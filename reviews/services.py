@@ -25,7 +25,9 @@ from console.models import User
 from console.notify import NotificationEvent, notify, notify_staff
 from console.roles import StaffGroup
 from console.services import audit_record
+from console.words import list_words
 from hosts.models import Host
+from hosts.selectors import host_names
 from programs.lifecycle import version_transition
 from programs.models import MiniProgram, Version
 from programs.releases import review_due_at, version_set_awaiting_developer
@@ -367,9 +369,18 @@ def _reasons_line(reasons: list[RejectionReason]) -> str:
     return "\n".join([_("Reasons:"), *lines])
 
 
+def _hosts_line(codes: list[str]) -> str:
+    """Which host platforms an approval covers, by name in the language active when rendered: an approval
+    limited to some hosts read like one for all of them."""
+    if not codes:
+        return _("Approved for every host platform.")
+    return _("Approved only for these host platforms: %(hosts)s.") % {"hosts": list_words(host_names(codes))}
+
+
 def _decided_body(decision: ReviewDecision, reasons: list[RejectionReason]):
-    if decision.automatic:
-        return gettext_lazy("Approved automatically: a low-risk update.")
+    if decision.kind == Kind.APPROVE:
+        said = gettext_lazy("Approved automatically: a low-risk update.") if decision.automatic else decision.text
+        return format_lazy("{}{}{}", lazy(_hosts_line, str)(decision.hosts), "\n\n" if said else "", said)
     return format_lazy("{}{}{}", lazy(_reasons_line, str)(reasons), "\n\n" if reasons and decision.text else "",
                        decision.text)
 

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.middleware.csrf import _get_new_csrf_string
+from django.urls import reverse
 from rest_framework.test import APIClient
 
 from console.models import AuditEvent
@@ -203,6 +204,19 @@ def test_the_version_detail_shows_progress_before_the_scan(post, api_with_key, p
     assert body["scan"] == {"progress": 0, "stage": "", "attempts": 0, "started_at": None, "finished_at": None,
                             "done": False}
     assert body["report"] is None
+
+
+def test_the_version_detail_says_which_hosts_the_approval_covers(api_with_key, program):
+    """A reviewer walk: approved for Alipay and Weibo only, and nothing in the API said so."""
+    VersionFactory(program=program, version="1.0.0", status=Version.Status.APPROVED, approved_hosts=["alipay", "weibo"])
+    VersionFactory(program=program, version="1.1.0", status=Version.Status.READY)
+
+    assert api_with_key.get(version_url(program, "1.0.0")).json()["approved_hosts"] == ["alipay", "weibo"]
+    assert api_with_key.get(version_url(program, "1.1.0")).json()["approved_hosts"] == []
+    schema = api_with_key.get(reverse("api_schema"), {"format": "json"}).json()
+    field = schema["components"]["schemas"]["VersionOutput"]["properties"]["approved_hosts"]
+    assert field["readOnly"] is True and field["items"]["type"] == "string"
+    assert "every host" in field["description"]
 
 
 def test_the_versions_list_is_paginated_newest_first(api_with_key, program):

@@ -299,9 +299,21 @@ def test_review_decisions_show_the_platform_not_the_reviewer(client_for, member,
 
     html = page(client_for(member), org, version)
 
-    assert "Approved" in html and "for weibo" in html
+    assert "Approved" in html and "for Weibo" in html
     assert "Platform review" in html
     assert "rita@platform.test" not in html
+
+
+def test_an_approval_for_some_hosts_names_them_on_the_timeline(client_for, member, org, program):
+    """A reviewer walk: the history line read "for alipay, weibo", the codes."""
+    version = at(program, S.READY)
+    releases.version_submit(version=version, actor=member)
+    version_transition(fresh(version), to=S.APPROVED, actor=UserFactory(), action="approve",
+                       note={"hosts": ["alipay", "weibo"], "automatic": False})
+
+    html = page(client_for(member), org, version)
+
+    assert "for Alipay, Weibo" in html and "alipay, weibo" not in html
 
 
 def test_staff_on_the_timeline_appear_as_the_platform_whatever_the_action(client_for, member, org, program):

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from console.models import AuditEvent
 from console.roles import Capability, role_can
 from console.selectors import with_public_actor
+from console.words import list_words
 from hosts.selectors import active_hosts, host_names
 from programs.lifecycle import can_transition
 from programs.models import MiniProgram, Version
@@ -85,7 +86,7 @@ def _describe(action: str, before: dict, after: dict) -> tuple[str, str, str]:
         return _("Submitted for review"), "info", _("expedited") if after.get("expedited") else ""
     if action == "version.approve":
         hosts = after.get("hosts") or []
-        return _("Approved"), "ok", _("for %(hosts)s") % {"hosts": ", ".join(hosts)} if hosts else ""
+        return _("Approved"), "ok", _("for %(hosts)s") % {"hosts": list_words(host_names(hosts))} if hosts else ""
     if action == "version.release_phased":
         return _("Phased release started at %(p)s of users") % {"p": _percent(after.get("percentage"))}, "info", ""
     if action == "version.release_raise":

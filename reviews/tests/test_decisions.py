@@ -73,7 +73,7 @@ def test_the_organisation_is_notified_of_the_decision(waiting, reviewer, owner):
     review_approve(version=waiting, reviewer=reviewer, text="Nice work")
     note = Notification.objects.get(user=owner, event="review.decided")
     assert note.title == f"{waiting.program.name} {waiting.version} was approved"
-    assert note.body == "Nice work"
+    assert note.body == "Approved for every host platform.\n\nNice work"
     assert note.payload["decision"] == "approve"
     assert note.url == reverse("version_detail", args=[waiting.program.organisation.slug, waiting.program.appid,
                                                        waiting.version])
@@ -117,6 +117,22 @@ def test_reject_with_reasons_and_text(waiting, reviewer, owner):
         "Add its URL to the program.\n"
         "- Unstable or crashes: The program crashed, froze or showed blank pages during the review."
         "\n\nCrashes on the second tab.")
+
+
+def test_an_approval_for_some_hosts_names_them_and_says_it_is_limited(waiting, reviewer, owner):
+    """A reviewer walk: approved for Alipay and Weibo only, the email said "was approved" and the note, no hosts."""
+    review_approve(version=waiting, reviewer=reviewer, hosts=["weibo", "alipay"], text="Nice work")
+    note = Notification.objects.get(user=owner, event="review.decided")
+    assert note.body == "Approved only for these host platforms: Alipay, Weibo.\n\nNice work"
+    assert note.payload["hosts"] == ["alipay", "weibo"]  # codes for webhooks, names for people
+
+
+def test_the_hosts_of_an_approval_are_named_in_the_recipients_language(waiting, reviewer, owner):
+    # Needs the zh_Hans catalog entry for the new sentence.
+    owner.language = "zh-hans"
+    owner.save()
+    review_approve(version=waiting, reviewer=reviewer, hosts=["alipay", "weibo"])
+    assert Notification.objects.get(user=owner).body == "审核通过，仅适用于以下宿主平台：支付宝、微博。"
 
 
 def test_the_decision_is_notified_in_each_recipients_language(waiting, reviewer, owner):
