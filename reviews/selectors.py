@@ -137,7 +137,7 @@ def awaiting_developer(*, reviewer, filters: QueueFilters | None = None, now: da
 
 ROW_FIELDS = (
     "version", "status", "expedited", "risk_score", "submitted_at", "review_due_at", "submitted_metadata",
-    "program__name", "program__appid", "program__organisation__name", "program__organisation__slug",
+    "program__name", "program__appid", "program__logo_small", "program__organisation__name", "program__organisation__slug",
     "program__organisation__verified", "review_claim__version", "review_claim__claimed_at", "review_claim__expires_at",
     "review_claim__reviewer__email", "review_claim__reviewer__full_name",
 )

@@ -26,6 +26,20 @@ def _page(client, version) -> str:
     return response.content.decode()
 
 
+def test_the_reviewer_sees_the_programs_logo_beside_its_name(reviewer_client):
+    """A reviewer walk: the logo the developer uploaded was never shown on the review pages."""
+    with_logo = WaitingVersionFactory(program=MiniProgramFactory(name="Bike Share", logo="logos/a/large.png",
+                                                                 logo_small="logos/a/small.png"))
+    without = WaitingVersionFactory(program=MiniProgramFactory(name="Metro Card"))
+
+    head = _page(reviewer_client, with_logo).split("<h1>", 1)[1].split("</h1>", 1)[0]
+    assert f'<img class="logo logo-sm" src="{with_logo.program.logo_small.url}" alt=""' in head and "Bike Share" in head
+    head = _page(reviewer_client, without).split("<h1>", 1)[1].split("</h1>", 1)[0]
+    assert '<span class="logo logo-sm logo-initial" aria-hidden="true">M</span>' in head  # no logo: its initial
+    queue = reviewer_client.get(reverse("review_queue")).content.decode()
+    assert queue.count('class="logo logo-sm') == 2 and with_logo.program.logo_small.url in queue
+
+
 def test_first_release_says_so(reviewer_client):
     version = WaitingVersionFactory()
     body = _page(reviewer_client, version)
