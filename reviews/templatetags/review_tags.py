@@ -3,6 +3,8 @@
 from django import template
 from django.template.defaultfilters import filesizeformat
 
+from hosts.selectors import host_names_of
+
 register = template.Library()
 
 
@@ -15,6 +17,13 @@ def signed_size(delta) -> str:
         return "±0"
     sign = "+" if delta > 0 else "−"
     return f"{sign}{filesizeformat(abs(delta))}"
+
+
+@register.filter
+def host_names(codes) -> list[str]:
+    """Host codes as their names in the reader's language (the catalog's, cached); a code no longer active as is."""
+    names = host_names_of(codes or [])
+    return [names.get(code, code) for code in codes or []]
 
 
 @register.filter

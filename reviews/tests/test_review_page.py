@@ -199,3 +199,16 @@ def test_the_decision_form_describes_reasons_in_chinese(client, reviewer):
     assert "审核人员无法通过登录。请在提交审核时提供可用的测试账号。" in body  # test-account-missing
     assert "The reviewer could not get past the login." not in body
     assert "Only in English." in body  # a reason without a Chinese description falls back to its own text
+
+
+def test_earlier_decisions_name_their_hosts(reviewer_client, reviewer):
+    """The history listed an approval's hosts by code ("hosts: alipay, weibo")."""
+    from reviews.models import ReviewDecision
+
+    version = WaitingVersionFactory()
+    ReviewDecision.objects.create(version=version, reviewer=reviewer, kind=ReviewDecision.Kind.APPROVE,
+                                  hosts=["alipay", "weibo"])
+
+    history = _page(reviewer_client, version).split('id="history"', 1)[1].split("</section>", 1)[0]
+
+    assert re.search(r"hosts: Alipay(,| and) Weibo", history), history
