@@ -131,6 +131,19 @@ def test_list_shows_programs_with_latest_version_status(client_for, member, org,
     assert (row.version_count, row.latest_version) == (2, "1.1.0")
 
 
+def test_list_shows_the_live_release_beside_a_newer_failed_upload(client_for, member, org, program):
+    """A released program whose newest upload failed its scan does not look broken: the list names the release."""
+    VersionFactory(program=program, version="1.1.0", status=Version.Status.RELEASED)
+    VersionFactory(program=program, version="1.4.0", status=Version.Status.SCAN_FAILED)
+
+    html = client_for(member).get(reverse("program_list", args=[org.slug])).content.decode()
+
+    released_link = reverse("version_detail", args=[org.slug, program.appid, "1.1.0"])
+    assert f'href="{released_link}"' in html
+    assert "status-released" in html and "status-scan_failed" in html
+    assert html.index(released_link) < html.index(reverse("version_detail", args=[org.slug, program.appid, "1.4.0"]))
+
+
 def test_list_search_by_name_and_appid(client_for, member, org, program):
     other = MiniProgramFactory(organisation=org, name="Tea Shop")
     client = client_for(member)
