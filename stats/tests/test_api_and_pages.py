@@ -650,6 +650,17 @@ def test_the_first_event_command_posts_to_the_console_the_reader_is_on(client_fo
     assert "--url http://127.0.0.1:8792 --key" in page.content.decode()
 
 
+def test_the_first_event_command_says_where_it_runs_and_how_to_run_it_elsewhere(client_for, owner, org, program):
+    """`python -m hosts.client` imports the console's `hosts` package: copied anywhere else it failed with
+    ModuleNotFoundError, and the page did not say so, nor that client.py and signing.py can run on their own."""
+    body = client_for(owner).get(reverse("program_stats", args=[org.slug, program.appid])).content.decode()
+
+    assert "-m hosts.client" in body
+    assert "Run it in the console's source folder (where <code>manage.py</code> is)" in body
+    assert "copy <code>hosts/client.py</code> and <code>hosts/signing.py</code> into one folder" in body
+    assert "<code>python client.py</code>" in body
+
+
 def test_an_empty_range_of_a_program_with_events_says_where_they_are(client_for, owner, org, traffic):
     """A past range of a program with a month of events offered "send your first event" and its command, which
     posts a visit today: it could never show in that range. It says the days that have events instead."""
