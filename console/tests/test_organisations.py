@@ -3,6 +3,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import resolve, reverse
+from django.utils import timezone
 
 from console.models import AuditEvent, Membership, Organisation
 from console.roles import Role
@@ -162,6 +163,21 @@ def test_dashboard_shows_counts_and_recent_activity(client_for, owner, org, memb
     assert [e.action for e in response.context["recent_events"]][:1] == ["api_key.create"]
     assert response.context["can"]["manage_members"] is True
     assert ">Create an API key</a>" in response.content.decode()
+
+
+def test_the_verification_card_shows_the_state_with_the_kind_labelled(client_for, owner, org):
+    """An individual organisation's card showed a bare "Individual" badge (its kind) where the reader expects
+    whether it is verified."""
+    Organisation.objects.filter(pk=org.pk).update(kind=Organisation.Kind.INDIVIDUAL)
+    url = reverse("organisation_dashboard", args=[org.slug])
+
+    unverified = client_for(owner).get(url).content.decode()
+    Organisation.objects.filter(pk=org.pk).update(verified=True, verified_at=timezone.now())
+    verified = client_for(owner).get(url).content.decode()
+
+    assert '<span class="badge">Not verified yet</span>' in unverified
+    assert "Kind: Individual" in unverified and '<span class="badge">Individual</span>' not in unverified
+    assert "✓ Verified</span>" in verified and "Not verified yet" not in verified and "Kind: Individual" in verified
 
 
 def test_dashboard_tells_a_viewer_what_they_cannot_do(client_for, viewer, org):
