@@ -12,6 +12,11 @@ TIMESINCE = (
     ngettext_lazy("%(num)d day", "%(num)d days", "num"),
 )
 
+# timesince and timeuntil (and naturaltime through them) join their two parts with gettext(", "), which Django's
+# Chinese makes "，": "4 天，23 小时后" read as two clauses. Chinese writes a span as "4 天 23 小时". Our own lists
+# join with pgettext("between list items", ", ") or ("between names in a list", ", "), never with this one.
+TIMESINCE_SEPARATOR = gettext_lazy(", ")
+
 # humanize's naturaltime ("3 days ago"): Django's Chinese writes "1 日前" and "1 月前" (a day of the month, a
 # month's name), "5小时之前" beside our "3 天前", and "4 天，23 小时之后".
 NATURALTIME = (

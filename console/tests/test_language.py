@@ -134,7 +134,24 @@ def test_relative_times_read_as_chinese_counts_them():
                 naturaltime(now - timedelta(days=40)).replace("\xa0", " "),
                 naturaltime(now - timedelta(hours=5)).replace("\xa0", " "),
                 naturaltime(now + timedelta(days=4, hours=23, seconds=30)).replace("\xa0", " ")]
-    assert said == ["1 天，2 小时前", "1 个月，1 周前", "5 小时前", "4 天，23 小时后"]
+    assert said == ["1 天 2 小时前", "1 个月 1 周前", "5 小时前", "4 天 23 小时后"]
+
+
+def test_a_span_of_two_units_reads_as_chinese_writes_it():
+    """A Chinese walk: a grant's end said "4 天，23 小时后", Django's comma between the two parts of timeuntil."""
+    from datetime import datetime, timedelta
+
+    from django.template import Context, Template
+    from django.utils import translation
+
+    now = datetime(2026, 12, 1)
+    template = Template('{% load i18n %}{% blocktranslate with left=end|timeuntil:now %}in {{ left }}{% endblocktranslate %}')
+    with translation.override("zh-hans"):
+        chinese = template.render(Context({"end": now + timedelta(days=4, hours=23), "now": now}))
+    english = template.render(Context({"end": now + timedelta(days=4, hours=23), "now": now}))
+
+    assert chinese.replace("\xa0", " ") == "4 天 23 小时后"
+    assert english.replace("\xa0", " ") == "in 4 days, 23 hours"
 
 
 def test_catalog_names_print_in_the_readers_language(db):

@@ -46,6 +46,19 @@ def test_the_program_page_has_the_distribution_card(client_for, owner, service_p
     assert reverse("program_distribution", args=[service_program.organisation.slug, service_program.appid]) in page
 
 
+def test_the_distribution_cards_counts_use_the_readers_colon(client_for, owner, tools_program):
+    """A Chinese walk read "不符合条件: 20": the count followed an ASCII colon."""
+    url = reverse("program_detail", args=[tools_program.organisation.slug, tools_program.appid])
+    english = client_for(owner).get(url).content.decode()
+    owner.language = "zh-hans"
+    owner.save(update_fields=["language"])
+
+    chinese = client_for(owner).get(url).content.decode()
+
+    assert re.search(r'class="badge[^"]*">Not eligible: \d+</span>', english)
+    assert re.search(r'class="badge[^"]*">不符合条件：\d+</span>', chinese)
+
+
 def test_the_request_page_offers_withdraw_while_pending(client_for, owner, service_program):
     request = request_scene(service_program, "weibo.profile", owner)
     args = [service_program.organisation.slug, service_program.appid, request.pk]
