@@ -26,11 +26,26 @@ class StrictInput:
     # Sent by a browser's form along with the fields; never a field of ours.
     IGNORED = frozenset({"csrfmiddlewaretoken"})
 
+    # The unknown fields are refused together with the known fields' own errors: `file=` for `package=` said only
+    # "Unknown field", and the client fixed it to learn next that `package` was required.
     def to_internal_value(self, data):
-        if isinstance(data, dict):  # QueryDict too; anything else is DRF's own refusal
-            known = [name for name, field in self.fields.items() if not field.read_only]
-            unknown = sorted(str(name) for name in data if name not in known and name not in self.IGNORED)
-            if unknown:
-                message = _("Unknown field: this call reads only %(fields)s.") % {"fields": ", ".join(known)}
-                raise serializers.ValidationError({name[:100]: [message] for name in unknown[:20]})
-        return super().to_internal_value(data)
+        unknown = self._unknown_fields(data)
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if unknown and isinstance(exc.detail, dict):
+                raise serializers.ValidationError({**exc.detail, **unknown}) from exc
+            raise
+        if unknown:
+            raise serializers.ValidationError(unknown)
+        return value
+
+    def _unknown_fields(self, data) -> dict[str, list[str]]:
+        if not isinstance(data, dict):  # QueryDict too; anything else is DRF's own refusal
+            return {}
+        known = [name for name, field in self.fields.items() if not field.read_only]
+        unknown = sorted(str(name) for name in data if name not in known and name not in self.IGNORED)
+        if not unknown:
+            return {}
+        message = _("Unknown field: this call reads only %(fields)s.") % {"fields": ", ".join(known)}
+        return {name[:100]: [message] for name in unknown[:20]}

@@ -1,5 +1,6 @@
 """Input and output shapes of the programs API."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import get_language
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -10,7 +11,7 @@ from programs.domains import DOMAIN_KINDS, MAX_DOMAINS_PER_KIND
 from programs.models import Category, MiniProgram, PrivacyItem, Version
 from programs.scanning.messages import localized_breakdown, localized_finding
 from programs.selectors import live_releases
-from programs.services import CATEGORIES_MAX
+from programs.services import CATEGORIES_MAX, program_domains_clean, program_name_shape
 
 
 class CategoryOutput(serializers.ModelSerializer):
@@ -64,6 +65,22 @@ class ProgramInput(StrictInput, serializers.ModelSerializer):
         model = MiniProgram
         fields = ["organisation", "name", "slogan", "description", "categories", "privacy_policy_url", "domains"]
         extra_kwargs = {"name": {"required": True}}
+
+    def validate_name(self, value: str) -> str:
+        """The name's own shape, so that a short name is refused with the body's other errors; its clash with
+        other programs' names is the service's to find."""
+        try:
+            return program_name_shape(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict["name"]) from exc
+
+    def validate_domains(self, value: dict) -> dict:
+        """The domains' rules too, for the same reason; the service cleans them again (and merges a PATCH's)."""
+        try:
+            program_domains_clean(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.api_detail["domains"]) from exc
+        return value
 
 
 class ProgramPatchInput(ProgramInput):

@@ -36,12 +36,19 @@ def _new_appid() -> str:
     return f"{timezone.now().year}{secrets.randbelow(10**12):012d}"
 
 
-def program_name_clean(name: str, *, exclude_pk: int | None = None) -> str:
-    """NFKC, no invisible or control characters, 3–20 characters, and no live look-alike (programs.names)."""
+def program_name_shape(name: str) -> str:
+    """NFKC, no invisible or control characters, 3–20 characters: what a name is on its own, before it is
+    compared with the other programs' (the API's input checks this much beside its other fields)."""
     name = normalise_name(name)
     if not NAME_MIN <= len(name) <= NAME_MAX:
         raise ValidationError({"name": _("The name must be %(min)d–%(max)d characters.") % {
             "min": NAME_MIN, "max": NAME_MAX}})
+    return name
+
+
+def program_name_clean(name: str, *, exclude_pk: int | None = None) -> str:
+    """`program_name_shape`, and no live look-alike (programs.names)."""
+    name = program_name_shape(name)
     live = MiniProgram.objects.filter(deleted_at=None).exclude(pk=exclude_pk)
     if live.filter(name__iexact=name).exists():
         raise ValidationError({"name": _name_taken(name)})
@@ -70,7 +77,9 @@ def _clean_categories(categories: list[Category], org: Organisation) -> list[Cat
     return categories
 
 
-def _clean_domains(domains: dict[str, list[str]]) -> dict[str, list[str]]:
+def program_domains_clean(domains: dict[str, list[str]]) -> dict[str, list[str]]:
+    """The model's `<kind>_domains` fields from `{kind: [domain, …]}`, each list normalised, or a refusal naming
+    each bad entry (as the edit page names its fields, and as the API names the request's entries)."""
     cleaned, errors, api_errors = {}, {}, {}
     for kind in DOMAIN_KINDS:
         try:
@@ -139,7 +148,7 @@ def program_create(
 ) -> MiniProgram:
     refusals = _Refusals()
     cleaned_name = refusals.check(program_name_clean, name)
-    domain_fields = refusals.check(_clean_domains, domains or {}) or {}
+    domain_fields = refusals.check(program_domains_clean, domains or {}) or {}
     program = MiniProgram(
         organisation=org, name=cleaned_name or "", slogan=slogan.strip(), description=description.strip(),
         privacy_policy_url=privacy_policy_url.strip(), created_by=actor, **domain_fields,
@@ -182,7 +191,7 @@ def program_update(
         setattr(program, name, value.strip() if isinstance(value, str) else value)
     refusals.check(_check_model_limits, program, [f for f in fields if not refusals.refused(f)])
     if domains is not None:
-        for name, value in (refusals.check(_clean_domains, {**program.domains(), **domains}) or {}).items():
+        for name, value in (refusals.check(program_domains_clean, {**program.domains(), **domains}) or {}).items():
             setattr(program, name, value)
     if categories is not None:
         categories = refusals.check(_clean_categories, categories, program.organisation)

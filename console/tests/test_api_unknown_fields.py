@@ -98,3 +98,27 @@ def test_host_calls_keep_reading_bodies_with_fields_they_do_not_know(db):
     from stats.host_apis import EventsInput
 
     assert not issubclass(ShareCheckInput, StrictInput) and not issubclass(EventsInput, StrictInput)
+
+
+def test_an_upload_with_file_for_package_hears_of_both_at_once(api_with_key, program):
+    """`file=` instead of `package=` was refused only as an unknown field; the client mended it and only then
+    heard that `package` is required."""
+    from programs.tests.factories import upload
+
+    response = api_with_key.post(f"/api/v1/programs/{program.appid}/versions/",
+                                 {"file": upload(b"PK"), "version": "1.0.0"}, format="multipart")
+
+    _refused(response, "file")
+    assert response.json()["error"]["fields"]["package"] == ["No file was submitted."]
+    assert not Version.objects.exists()
+
+
+def test_a_program_create_with_a_misspelt_field_names_every_other_refusal_too(api_with_key, org):
+    response = api_with_key.post("/api/v1/programs/", {"name": "x", "categories": ["no-such"], "slogn": "Typo",
+                                                      "domains": {"request": ["http://1.2.3.4"]}}, format="json")
+
+    _refused(response, "slogn")
+    fields = response.json()["error"]["fields"]
+    assert set(fields) == {"slogn", "name", "categories", "domains.request.0"}
+    assert "3–20 characters" in fields["name"][0] and "no-such" in fields["categories"][0]
+    assert not MiniProgram.objects.filter(name="x").exists()
