@@ -189,3 +189,43 @@ def test_a_missing_page_on_a_phone_is_the_styled_404(org, owner, new_page, scree
     expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
     screenshot(page, "404")
     assert overflow(page) <= 0
+
+
+def _in_chinese_on_a_phone(owner, new_page):
+    owner.language = "zh-hans"
+    owner.save(update_fields=["language"])
+    page = new_page(viewport=PHONE, locale="zh-CN")
+    sign_in(page, owner.email, PASSWORD)
+    return page
+
+
+def test_the_upload_pages_ci_command_wraps_on_a_phone(org, owner, new_page, screenshot):
+    """A Chinese walk at 390 px: the "通过 CI 上传" curl command ran off the card's right edge, cut off."""
+    from programs.tests.factories import MiniProgramFactory
+
+    program = MiniProgramFactory(organisation=org)
+    page = _in_chinese_on_a_phone(owner, new_page)
+    page.goto(f"/orgs/{org.slug}/programs/{program.appid}/upload/")
+    snippet = page.locator("pre.snippet")
+    snippet.scroll_into_view_if_needed()
+    screenshot(page, "ci-command")
+
+    box = snippet.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    assert snippet.evaluate("e => e.scrollWidth <= e.clientWidth + 1"), "the command wraps; nothing hides beside it"
+    assert overflow(page) <= 0, page.evaluate(WIDEST)
+
+
+def test_opening_the_phone_menu_closes_the_account_menu(org, owner, new_page, screenshot):
+    """The avatar's menu stayed open behind the ☰ drawer, dimmed under it."""
+    page = _in_chinese_on_a_phone(owner, new_page)
+    account = page.locator("details.menu")
+    account.locator("summary").click()
+    expect(account.locator(".menu-panel")).to_be_visible()
+
+    page.locator(".nav-toggle-button").click()
+    expect(page.locator("#sidebar")).to_be_in_viewport(ratio=1)  # slid all the way in
+    screenshot(page, "drawer-open")
+
+    expect(account).not_to_have_attribute("open", "")
+    expect(account.locator(".menu-panel")).to_be_hidden()

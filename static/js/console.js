@@ -60,7 +60,10 @@ window.addEventListener("pageshow", () => {
 const navToggle = () => document.getElementById("nav-toggle");
 const showNavState = () => {
   const button = document.querySelector(".nav-toggle-button");
-  if (button) button.setAttribute("aria-expanded", String(navToggle()?.checked === true));
+  const open = navToggle()?.checked === true;
+  if (button) button.setAttribute("aria-expanded", String(open));
+  // The account menu (a <details> in the top bar) stayed open, dimmed behind the opened drawer.
+  if (open) document.querySelectorAll("details.menu[open]").forEach((menu) => { menu.open = false; });
 };
 document.addEventListener("click", (event) => {
   const button = event.target.closest?.(".nav-toggle-button, .nav-close");
