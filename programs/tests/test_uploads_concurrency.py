@@ -13,7 +13,7 @@ from django.core.files.uploadedfile import TemporaryUploadedFile
 from programs.models import MiniProgram, Version
 from programs.services import UploadResult, version_upload
 from programs.tests.concurrency import postgresql_only, race_with  # noqa: F401 (fixture)
-from programs.tests.factories import MiniProgramFactory
+from programs.tests.factories import MiniProgramFactory, zipped
 from programs.uploads import HashedUploadedFile
 
 pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True), pytest.mark.usefixtures("postgresql_only")]
@@ -21,6 +21,8 @@ ROUNDS = 6
 
 
 def _package(data: bytes) -> HashedUploadedFile:
+    """A zip of `data` (the upload refuses what is no zip): packages that differ in `data` differ."""
+    data = zipped(data)
     temp = TemporaryUploadedFile("app.zip", "application/zip", len(data), None)
     temp.write(data)
     temp.seek(0)
