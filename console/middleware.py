@@ -6,6 +6,7 @@ from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.template.defaultfilters import filesizeformat
 from django.utils import translation
+from django.utils.translation import gettext_lazy
 
 from console.selectors import memberships_for_user
 
@@ -66,13 +67,15 @@ API_PREFIX = "/api/"
 _API_ERROR_CODES = {400: "bad_request", 401: "not_authenticated", 403: "permission_denied", 404: "not_found",
                     405: "method_not_allowed", 413: "request_too_large", 429: "throttled", 500: "server_error"}
 _API_ERROR_MESSAGES = {
-    400: "The request could not be read.", 403: "You do not have permission to do this.", 404: "Not found.",
-    500: "Something went wrong on our side; try again, and tell us if it keeps happening.",
+    400: gettext_lazy("The request could not be read."), 403: gettext_lazy("You do not have permission to do this."),
+    404: gettext_lazy("Not found."),
+    500: gettext_lazy("Something went wrong on our side; try again, and tell us if it keeps happening."),
 }
 
 
 def api_error(code: str, message: str, status: int) -> JsonResponse:
-    return JsonResponse({"error": {"code": code, "message": message, "fields": {}}}, status=status)
+    return JsonResponse({"error": {"code": code, "message": str(message), "fields": {}}}, status=status,
+                        json_dumps_params={"ensure_ascii": False})
 
 
 class ApiErrorShapeMiddleware:
@@ -90,11 +93,15 @@ class ApiErrorShapeMiddleware:
         if not request.path.startswith(API_PREFIX):
             return self.get_response(request)
         if _declared_body_too_big(request):
-            limit = filesizeformat(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
-            return api_error("request_too_large", f"The request body is larger than {limit}; send less.", 413)
+            # Before LocaleMiddleware (nothing reads the body first): the caller's language from its header.
+            with translation.override(translation.get_language_from_request(request)):
+                limit = filesizeformat(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+                return api_error("request_too_large", translation.gettext(
+                    "The request body is larger than %(limit)s; send less.") % {"limit": limit}, 413)
         response = self.get_response(request)
         if response.status_code >= 400 and not response.get("Content-Type", "").startswith("application/json"):
             status = response.status_code
+            # In the request's language, which LocaleMiddleware (inside this one) left active.
             return api_error(_API_ERROR_CODES.get(status, "error"), _API_ERROR_MESSAGES.get(status, "Error."), status)
         return response
 

@@ -190,3 +190,18 @@ def test_a_body_that_is_not_utf8_names_the_byte(api_with_key):
                                     HTTP_ACCEPT_LANGUAGE="zh-CN")
 
     assert response.json()["error"]["message"] == "请求体不是有效的 UTF-8 文本（第 11 字节）。"
+
+
+@pytest.mark.parametrize("language, message", [
+    ("en", "The request body is larger than 2.5\xa0MB; send less."),
+    ("zh-CN", "请求体超过 2.5\xa0MB，请减少发送的内容。"),
+])
+def test_a_body_over_the_limit_is_refused_in_the_callers_language(api_with_key, language, message):
+    """A walk in Chinese: refused before the locale is set, the 413 was English (and its JSON \\u-escaped)."""
+    response = api_with_key.generic("POST", "/api/v1/programs/", b"{}",
+                                    content_type="application/json", HTTP_ACCEPT_LANGUAGE=language,
+                                    CONTENT_LENGTH=str(3 * 1024 * 1024))
+
+    assert response.status_code == 413
+    assert response.json()["error"] == {"code": "request_too_large", "message": message, "fields": {}}
+    assert "\\u" not in response.content.decode()
