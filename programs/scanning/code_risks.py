@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 
 from .findings import Finding
-from .jssource import LITERAL_KEY, Script, folded_key, follows_identifier, literal_alternation
+from .jssource import LITERAL_KEY, NAME_BYTES, Script, folded_key, follows_identifier, literal_alternation
 from .package import Package
 
 CALL_KINDS = {
@@ -48,7 +48,6 @@ REFERENCE_KINDS = {"eval": "eval", "Function": "function"}
 _REFERENCE_NAMES = {"eval": re.compile(rb"va(?<=eva)l"), "Function": re.compile(rb"Function")}
 _NAME_STARTS = {"eval": 1, "Function": 0}
 _COMPUTED_KEY = re.compile(LITERAL_KEY)
-_NAME_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$") | frozenset(range(0x80, 0x100))
 _CALLED = re.compile(rb"\s*\(")
 _AS_FUNCTION = re.compile(rb"\s*\.\s*(call|apply|bind)(?![\w$])")
 _PROPERTY = re.compile(rb"\s*\??\.")
@@ -61,7 +60,7 @@ _TYPE_BEFORE = re.compile(rb"(?:[:|&<]|=>|(?<![\w$.])(?:as|extends|implements|ke
 # `[` after these opens an array literal (`return ['eval']`), not a computed member.
 _ARRAY_KEYWORD_BEFORE = re.compile(
     rb"(?<![\w$.])(?:return|typeof|instanceof|in|of|case|do|else|yield|await|void|delete|new)\s*$")
-_MEMBER_OBJECT_END = frozenset(b")]") | _NAME_BYTES
+_MEMBER_OBJECT_END = frozenset(b")]") | NAME_BYTES
 LOOKBACK_CHARS = 24
 
 MINIFIED_MIN_CHARS = 2048
@@ -144,7 +143,7 @@ def computed_references(text: bytes) -> list[Call]:
 
 def _names_the_global(text: bytes, start: int, end: int) -> bool:
     """The whole word (not `evaluate`, `isFunction`), not a property unless of the global object (`window.eval`)."""
-    if end < len(text) and text[end] in _NAME_BYTES:
+    if end < len(text) and text[end] in NAME_BYTES:
         return False
     if text[start - 1:start] == b".":
         return _GLOBAL_OBJECT_BEFORE.search(text, max(0, start - LOOKBACK_CHARS), start) is not None

@@ -299,8 +299,9 @@ def _may_hold_literals(before: bytes) -> bool:
 
 # Bytes that continue an identifier or a member access; every byte of a UTF-8 sequence counts,
 # since JavaScript identifiers may be written in any script.
-_IDENTIFIER_BYTES = frozenset(
-    byte for byte in range(256) if byte >= 0x80 or chr(byte).isalnum() or chr(byte) in "_$.")
+# The bytes of a name (UTF-8 bytes of other scripts' letters included), and of a name or a member access.
+NAME_BYTES = frozenset(byte for byte in range(256) if byte >= 0x80 or chr(byte).isalnum() or chr(byte) in "_$")
+_IDENTIFIER_BYTES = NAME_BYTES | frozenset(b".")
 
 
 # Non-ASCII characters that JavaScript reads as white space or a line end, not as part of a name.
